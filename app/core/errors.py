@@ -1,0 +1,161 @@
+"""The error tree of peer-up.
+
+Every error a user can see carries a stable ``code`` (kebab-case, part of the API contract) and a
+plain-words message. Front ends may translate by ``code``; the message is the English fallback.
+"""
+
+from __future__ import annotations
+
+
+class PeerupError(Exception):
+    """Base of every expected failure; anything else is a bug.
+
+    Attributes:
+        code: Stable machine-readable identifier, e.g. ``"invalid-peer-id"``.
+        hint: Optional one-line advice on how to fix the problem.
+    """
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} ({self.hint})"
+        return self.message
+
+
+class InvalidPeerIdError(PeerupError):
+    """Text or bytes that are not a valid libp2p peer ID."""
+
+    code = "invalid-peer-id"
+
+
+class InvalidNameError(PeerupError):
+    """A service name, peer name or namespace that breaks the naming rules."""
+
+    code = "invalid-name"
+
+
+class IdentityError(PeerupError):
+    """The identity key is missing, malformed or stored insecurely."""
+
+    code = "identity-error"
+
+
+class AuthorizedKeysError(PeerupError):
+    """authorized_keys cannot be read or written."""
+
+    code = "authorized-keys-error"
+
+
+class ConfigError(PeerupError):
+    """The configuration file is invalid.
+
+    Attributes:
+        path: The file the error is in.
+        key: Dotted key path, e.g. ``services.ssh.local_address`` (None when not key-specific).
+        line: 1-based line number in the file (None when unknown).
+    """
+
+    code = "config-error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        key: str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = ""
+        if path:
+            where = path + (f":{line}" if line else "")
+        if key:
+            where = f"{where} ({key})" if where else key
+        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+        self.path = path
+        self.key = key
+        self.line = line
+
+
+class ProtocolError(PeerupError):
+    """A protocol message broke the rules."""
+
+    code = "protocol-error"
+
+
+class LocalProtocolError(ProtocolError):
+    """We misused a protocol state machine (a bug on our side)."""
+
+    code = "local-protocol-error"
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent something the protocol does not allow."""
+
+    code = "remote-protocol-error"
+
+
+class UnknownPeerError(PeerupError):
+    """A name that is neither in ``names:`` nor a valid peer ID."""
+
+    code = "unknown-peer"
+
+
+class PeerUnreachableError(PeerupError):
+    """No path to the peer could be opened."""
+
+    code = "peer-unreachable"
+
+
+class NotAuthorizedError(PeerupError):
+    """The peer is not in authorized_keys, or not allowed to use the service."""
+
+    code = "not-authorized"
+
+
+class ServiceNotFoundError(PeerupError):
+    """No such service is exposed (locally or on the peer)."""
+
+    code = "service-not-found"
+
+
+class ServiceUnavailableError(PeerupError):
+    """The service exists but its local TCP address refused or timed out."""
+
+    code = "service-unavailable"
+
+
+class ForwardNotFoundError(PeerupError):
+    """No forward with that id."""
+
+    code = "forward-not-found"
+
+
+class AddressInUseError(PeerupError):
+    """A local port is already taken."""
+
+    code = "address-in-use"
+
+
+class InvalidAddressError(PeerupError):
+    """A host:port or multiaddr that cannot be parsed or used."""
+
+    code = "invalid-address"
+
+
+class AlreadyExistsError(PeerupError):
+    """The thing to add (service, peer, name) exists already."""
+
+    code = "already-exists"
+
+
+class NotFoundError(PeerupError):
+    """The thing to change or remove does not exist."""
+
+    code = "not-found"

@@ -1,0 +1,84 @@
+"""What the daemon may ask of a running node: the engine's public surface, as a Protocol.
+
+The daemon's HTTP handlers are written against this Protocol, so unit tests of the handler layer may
+pass a small fake, while end-to-end tests drive the real :class:`app.engine.node.Node`.
+All methods raise :class:`app.core.errors.PeerupError` subclasses for expected failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from app.core.status import (
+    AuthEntry,
+    Event,
+    ForwardInfo,
+    NodeStatus,
+    PathInfo,
+    PeerInfo,
+    PingResult,
+    Resolved,
+    ServiceInfo,
+)
+
+
+class NodeFacade(Protocol):
+    """The operations the local API exposes; implemented by :class:`app.engine.node.Node`."""
+
+    @property
+    def peer_id(self) -> str: ...
+
+    def status(self) -> NodeStatus: ...
+
+    def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]: ...
+
+    def paths(self) -> list[PathInfo]: ...
+
+    def services(self) -> list[ServiceInfo]: ...
+
+    def expose_service(
+        self,
+        name: str,
+        local_address: str,
+        allowed_peers: Sequence[str] = (),
+        *,
+        persist: bool = False,
+    ) -> ServiceInfo: ...
+
+    def unexpose_service(self, name: str, *, persist: bool = False) -> None: ...
+
+    def forwards(self) -> list[ForwardInfo]: ...
+
+    async def open_forward(self, peer: str, service: str, listen: str) -> ForwardInfo:
+        """Listen on ``listen`` ("host:port", port 0 = any), reaching ``service`` on ``peer``."""
+        ...
+
+    async def close_forward(self, forward_id: str) -> None: ...
+
+    def auth_entries(self) -> list[AuthEntry]: ...
+
+    def authorize(self, peer: str, comment: str = "") -> AuthEntry:
+        """Add a peer ID to authorized_keys and reload; raises AlreadyExistsError."""
+        ...
+
+    def deauthorize(self, peer: str) -> None:
+        """Remove from authorized_keys, reload, and close its connections; raises NotFoundError."""
+        ...
+
+    def resolve(self, name: str) -> Resolved: ...
+
+    def ping(self, peer: str, *, count: int, interval: float) -> AsyncIterator[PingResult]:
+        """Ping ``count`` times, ``interval`` seconds apart, yielding each result as it comes."""
+        ...
+
+    async def connect(self, peer: str, addresses: Sequence[str] = ()) -> PathInfo:
+        """Connect to ``peer`` (name, peer ID or /p2p/ multiaddr); extra multiaddrs may be given."""
+        ...
+
+    async def disconnect(self, peer: str) -> None: ...
+
+    def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
+        """Subscribe to the event bus; the iterator ends when the node stops."""
+        ...
