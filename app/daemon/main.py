@@ -1,0 +1,112 @@
+"""``peerup daemon``: the headless composition root (engine + local API under ``trio.run``).
+
+Start-up order: load and validate the config, load the identity, start the node (it listens), then
+serve the API (socket, then cookie), then print one "ready" line. SIGINT/SIGTERM or ``POST
+/v1/shutdown`` stop the API first, then the node, which closes every forward cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+from functools import partial
+import sys
+from pathlib import Path
+
+import trio
+
+from app import __version__
+from app.api.transport import ApiEndpoint, endpoint_for_config
+from app.core.config import init_config_dir, load_config
+from app.core.errors import PeerupError
+from app.core.identity import load_identity
+from app.daemon.server import serve_api
+from app.engine.node import open_node
+from app.util.log import setup_logging
+from app.util.paths import api_cookie_path, default_config_path
+
+log = logging.getLogger("peerup.daemon")
+
+
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="peerup daemon", description="Run the peer-up node.")
+    parser.add_argument("start", nargs="?", choices=["start"], help=argparse.SUPPRESS)
+    parser.add_argument("--config", type=Path, default=None, help="config file")
+    parser.add_argument("--api-socket", type=Path, default=None, help="API socket path")
+    parser.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help="exit when standard input closes (used by the CLI's standalone mode)",
+    )
+    parser.add_argument(
+        "--init",
+        action="store_true",
+        help="create a default config (and identity) if none exists yet",
+    )
+    return parser.parse_args(argv)
+
+
+async def _watch_signals(shutdown: trio.Event) -> None:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for signum in signals:
+            log.info("received %s, shutting down", signal.Signals(signum).name)
+            shutdown.set()
+            return
+
+
+async def _watch_parent(shutdown: trio.Event) -> None:
+    """Ephemeral daemons stop when the CLI that started them goes away (stdin reaches EOF)."""
+    stream = trio.lowlevel.FdStream(os.dup(sys.stdin.fileno()))
+    async with stream:
+        while await stream.receive_some(1024):
+            pass
+    log.info("parent closed stdin, shutting down")
+    shutdown.set()
+
+
+async def run_daemon(config_path: Path, endpoint: ApiEndpoint, *, ephemeral: bool = False) -> None:
+    """Run node and API until a signal, an API shutdown request, or (ephemeral) stdin EOF."""
+    config = load_config(config_path)
+    identity = load_identity(config.key_file)
+    shutdown = trio.Event()
+    async with open_node(config, identity) as node, trio.open_nursery() as nursery:
+        nursery.start_soon(_watch_signals, shutdown)
+        if ephemeral:
+            nursery.start_soon(_watch_parent, shutdown)
+        await nursery.start(serve_api, node, endpoint, shutdown.set)
+        status = node.status()
+        print(
+            f"peerup daemon {__version__} ready: peer {status.peer_id}\n"
+            f"  listening on {', '.join(status.listen_addresses)}\n"
+            f"  API socket {endpoint.socket_path}",
+            file=sys.stderr,
+            flush=True,
+        )
+        await shutdown.wait()
+        nursery.cancel_scope.cancel()
+    log.info("stopped")
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of ``peerup daemon [start]``; returns the process exit code."""
+    args = _parse_args(argv)
+    setup_logging()
+    config_path: Path = args.config or default_config_path()
+    try:
+        if args.init and not config_path.exists():
+            init_config_dir(config_path.parent)
+            print(f"created a default config at {config_path}", file=sys.stderr)
+        endpoint = endpoint_for_config(config_path)
+        if args.api_socket is not None:
+            endpoint = ApiEndpoint(args.api_socket, api_cookie_path(args.api_socket))
+        trio.run(partial(run_daemon, config_path, endpoint, ephemeral=args.ephemeral))
+    except PeerupError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"Hint: {exc.hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

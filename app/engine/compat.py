@@ -1,0 +1,186 @@
+"""Workarounds for py-libp2p 0.8.1 defects, all in one place.
+
+Each workaround names the defect it covers. ``tests/unit/engine/test_compat.py`` has one test per
+defect that proves the defect is present in the pinned py-libp2p; when upstream fixes a defect its
+test fails, telling us to drop the workaround.
+
+Defects covered:
+
+* **PLAINTEXT-DEFAULT**: ``new_host()`` without ``sec_opt`` offers ``/plaintext/2.0.0`` and secio
+  next to Noise, so a peer can negotiate an unauthenticated, unencrypted connection.
+  Workaround: :func:`noise_only_security` is always passed as ``sec_opt``.
+* **THREE-CONNS-PER-PEER**: ``ConnectionConfig.max_connections_per_peer`` defaults to 3; the extra
+  dials add ~200 ms to every first connection. Workaround: :func:`connection_config` sets 1.
+* **AUTO-DIAL**: the swarm's ``AutoConnector`` dials peers from the peerstore whenever the node has
+  fewer than ``min_connections`` (default 50) connections, so a node would dial every peer it ever
+  heard of. peer-up dials only the peers a user asks for. Workaround: :func:`disable_auto_dial`.
+* **NO-PEER-GATE**: the only connection gate is by IP/CIDR; nothing lets an application refuse a
+  peer by its ID. Workaround: :func:`install_peer_gate` wraps the upgrader's security step, so an
+  inbound connection from a refused peer is closed right after the Noise handshake, before any
+  muxer or stream exists.
+* **YAMUX-WINDOW-TIMEOUT**: ``YamuxStream.write`` gives up with ``MuxedStreamError("Timed out
+  waiting for window update after 5 seconds.")`` when the reader has not consumed data for 5 s.
+  For a port forward that means any client that stops reading for 5 s (a paused download, an ssh session in a
+  suspended terminal) kills its connection. Workaround: :func:`patch_yamux_window_wait` replaces
+  the wait with one that has no deadline and ends only when the window opens or the stream closes.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import struct
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import trio
+from libp2p.abc import ISecureTransport
+from libp2p.crypto.keys import KeyPair
+from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
+from libp2p.custom_types import TProtocol
+from libp2p.network.config import ConnectionConfig
+from libp2p.peer.id import ID
+from libp2p.security.exceptions import HandshakeFailure
+from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
+from libp2p.security.noise.transport import Transport as NoiseTransport
+from libp2p.stream_muxer.exceptions import MuxedStreamError
+from libp2p.stream_muxer.yamux import yamux as _yamux
+from libp2p.transport.exceptions import SecurityUpgradeFailure
+
+log = logging.getLogger("peerup.engine.compat")
+
+
+def noise_only_security(key_pair: KeyPair) -> dict[TProtocol, ISecureTransport]:
+    """Security options offering Noise and nothing else (defect PLAINTEXT-DEFAULT)."""
+    return {
+        NOISE_PROTOCOL_ID: NoiseTransport(
+            key_pair, noise_privkey=create_x25519_key_pair().private_key
+        )
+    }
+
+
+def connection_config() -> ConnectionConfig:
+    """Connection settings with one connection per peer (defect THREE-CONNS-PER-PEER)."""
+    return ConnectionConfig(max_connections_per_peer=1)
+
+
+def disable_auto_dial(host: Any) -> None:
+    """Stop the swarm from dialing peers on its own (defect AUTO-DIAL)."""
+
+    async def no_auto_dial() -> None:
+        return None
+
+    host.get_network().auto_connector.maybe_connect = no_auto_dial
+
+
+PeerAllowed = Callable[[ID], bool]
+PeerRefused = Callable[[ID, str], None]
+
+
+def install_peer_gate(host: Any, allowed: PeerAllowed, on_refused: PeerRefused) -> None:
+    """Refuse inbound connections from peers ``allowed`` rejects (defect NO-PEER-GATE).
+
+    Args:
+        host: The libp2p host; its swarm's upgrader is wrapped in place.
+        allowed: Called with the Noise-authenticated peer ID of every inbound connection.
+        on_refused: Called with the peer ID and remote address of every refused connection.
+    """
+    upgrader = host.get_network().upgrader
+    original = upgrader.upgrade_security
+
+    @functools.wraps(original)
+    async def upgrade_security(raw_conn: Any, is_initiator: bool, peer_id: ID | None = None) -> Any:
+        secured = await original(raw_conn, is_initiator, peer_id)
+        if is_initiator:
+            return secured
+        remote = secured.get_remote_peer()
+        if allowed(remote):
+            return secured
+        address = _describe_remote(raw_conn)
+        try:
+            await secured.close()
+        finally:
+            on_refused(remote, address)
+        raise SecurityUpgradeFailure(f"peer {remote} is not authorized") from HandshakeFailure(
+            "not authorized"
+        )
+
+    upgrader.upgrade_security = upgrade_security
+
+
+def _describe_remote(raw_conn: Any) -> str:
+    try:
+        remote = raw_conn.get_remote_address()
+    except Exception:  # any transport may lack the method; the address is only for the log
+        return "unknown"
+    if remote is None:
+        return "unknown"
+    return f"{remote[0]}:{remote[1]}"
+
+
+_WINDOW_WAIT_FIRST = 0.0005
+_WINDOW_WAIT_MAX = 0.01
+
+
+async def _wait_for_send_window(stream: Any) -> None:
+    """Wait, with no deadline, until ``stream`` may send again or is closed."""
+    delay = _WINDOW_WAIT_FIRST
+    while True:
+        async with stream.window_lock:
+            if stream.send_window > 0 or stream.closed or stream.reset_received:
+                return
+        await trio.sleep(delay)
+        delay = min(delay * 2, _WINDOW_WAIT_MAX)
+
+
+async def _yamux_write(self: Any, data: bytes) -> None:
+    """``YamuxStream.write`` without the 5 s window deadline (defect YAMUX-WINDOW-TIMEOUT).
+
+    The framing is the same as upstream: frames of at most ``MAX_MESSAGE_SIZE`` minus the header,
+    never more than the peer's send window.
+    """
+    if self.send_closed:
+        raise MuxedStreamError("Stream is closed for sending")
+    view = memoryview(data)
+    total = len(data)
+    sent = 0
+    max_payload = _yamux.MAX_MESSAGE_SIZE - _yamux.HEADER_SIZE
+    while sent < total:
+        frame: bytes | None = None
+        async with self.rw_lock.write_lock():
+            if self.send_closed:
+                raise MuxedStreamError("Stream is closed for sending")
+            async with self.window_lock:
+                if self.closed or self.reset_received:
+                    raise MuxedStreamError("Stream is closed")
+                if self.send_window > 0:
+                    size = min(self.send_window, max_payload, total - sent)
+                    self.send_window -= size
+                    header = struct.pack(
+                        _yamux.YAMUX_HEADER_FORMAT, 0, _yamux.TYPE_DATA, 0, self.stream_id, size
+                    )
+                    frame = header + bytes(view[sent : sent + size])
+        if frame is None:
+            await _wait_for_send_window(self)
+            continue
+        await self.conn._write_frame(frame)
+        sent += len(frame) - _yamux.HEADER_SIZE
+
+
+_original_yamux_write: Callable[[Any, bytes], Awaitable[None]] = _yamux.YamuxStream.write
+
+
+def patch_yamux_window_wait() -> None:
+    """Install :func:`_yamux_write` on ``YamuxStream`` (idempotent)."""
+    if _yamux.YamuxStream.write is not _yamux_write:
+        _yamux.YamuxStream.write = _yamux_write  # type: ignore[method-assign]
+
+
+def original_yamux_write() -> Callable[[Any, bytes], Awaitable[None]]:
+    """The upstream ``YamuxStream.write``, for the test that proves the defect."""
+    return _original_yamux_write
+
+
+def apply_all() -> None:
+    """Apply every process-wide patch. Called once by the engine before creating a host."""
+    patch_yamux_window_wait()

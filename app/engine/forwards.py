@@ -1,0 +1,226 @@
+"""Forwards: a local TCP listener whose every connection reaches a service on a peer.
+
+Each forward has its own cancel scope inside the manager's nursery, and each accepted connection
+runs in the forward's nursery, so closing a forward (or stopping the node) cancels exactly its
+listener and connections. Opening the stream to the peer is retried with exponential back-off while
+the peer is unreachable; a refused or unknown service fails at once (retrying cannot fix it).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+
+import trio
+from libp2p.abc import INetStream
+
+from app.core.errors import (
+    AddressInUseError,
+    ForwardNotFoundError,
+    InvalidAddressError,
+    PeerUnreachableError,
+    PeerupError,
+)
+from app.core.netaddr import format_host_port, parse_host_port
+from app.core.status import ForwardChanged, ForwardInfo, ForwardState
+from app.engine.bus import EventBus
+from app.engine.splice import Counters, SpliceError, splice
+
+log = logging.getLogger("peerup.engine.forwards")
+
+# Waits between stream attempts while the peer is unreachable (the reference waits 1, 2, 4 s;
+# shorter first waits make a briefly flapping path invisible to the user).
+RETRY_DELAYS = (0.25, 1.0, 2.0, 4.0)
+
+OpenStream = Callable[[str, str], Awaitable[INetStream]]
+
+
+@dataclass(slots=True)
+class _Forward:
+    info: ForwardInfo
+    cancel_scope: trio.CancelScope = field(default_factory=trio.CancelScope)
+    live: list[Counters] = field(default_factory=list)
+    done_up: int = 0
+    done_down: int = 0
+    closed: trio.Event = field(default_factory=trio.Event)
+
+    def snapshot(self) -> ForwardInfo:
+        return replace(
+            self.info,
+            bytes_up=self.done_up + sum(c.up for c in self.live),
+            bytes_down=self.done_down + sum(c.down for c in self.live),
+            connections_active=len(self.live),
+        )
+
+
+class ForwardManager:
+    """Owns every forward of a node.
+
+    Args:
+        open_stream: Opens a stream to (peer ID, service name); raises PeerUnreachableError when the
+            peer cannot be reached (retried) and other PeerupErrors when retrying cannot help.
+        bus: Where ForwardChanged events go.
+        describe_peer: Returns (name, verified) of a peer ID, for the forward's display fields.
+    """
+
+    def __init__(
+        self,
+        open_stream: OpenStream,
+        bus: EventBus,
+        describe_peer: Callable[[str], tuple[str | None, bool]],
+    ) -> None:
+        self._open_stream = open_stream
+        self._bus = bus
+        self._describe_peer = describe_peer
+        self._forwards: dict[str, _Forward] = {}
+        self._next_id = 1
+        self._nursery: trio.Nursery | None = None
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Own the nursery every forward runs in; returns after all forwards are closed."""
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                task_status.started()
+                await trio.sleep_forever()
+        finally:
+            self._nursery = None
+
+    def list(self) -> list[ForwardInfo]:
+        """Snapshot of every forward, in opening order."""
+        return [f.snapshot() for f in self._forwards.values()]
+
+    async def open_forward(self, peer_id: str, service: str, listen: str) -> ForwardInfo:
+        """Start listening on ``listen`` and forward each connection to ``service`` on ``peer_id``.
+
+        Raises:
+            InvalidAddressError: ``listen`` is not host:port.
+            AddressInUseError: the port is taken.
+        """
+        if self._nursery is None:
+            raise PeerupError("the node is not running")
+        host, port = parse_host_port(listen)
+        try:
+            listeners = await trio.open_tcp_listeners(port, host=host)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise AddressInUseError(
+                    f"{format_host_port(host, port)} is already in use",
+                    hint="choose another local port, or close what uses it",
+                ) from exc
+            raise InvalidAddressError(
+                f"cannot listen on {format_host_port(host, port)}: {exc.strerror or exc}"
+            ) from exc
+        bound = listeners[0].socket.getsockname()
+        forward_id = f"fwd-{self._next_id}"
+        self._next_id += 1
+        name, verified = self._describe_peer(peer_id)
+        forward = _Forward(
+            ForwardInfo(
+                id=forward_id,
+                peer_id=peer_id,
+                peer_name=name,
+                service=service,
+                listen_address=format_host_port(bound[0], bound[1]),
+                state=ForwardState.LISTENING,
+                verified=verified,
+            )
+        )
+        self._forwards[forward_id] = forward
+        self._nursery.start_soon(self._run_forward, forward, listeners)
+        self._publish(forward)
+        return forward.snapshot()
+
+    async def close_forward(self, forward_id: str) -> None:
+        """Close the listener and every connection of a forward; waits until they are gone.
+
+        Raises:
+            ForwardNotFoundError: no forward has that id.
+        """
+        forward = self._forwards.get(forward_id)
+        if forward is None:
+            raise ForwardNotFoundError(
+                f"no forward with id {forward_id!r}", hint="list them with: peerup daemon forwards"
+            )
+        forward.cancel_scope.cancel()
+        await forward.closed.wait()
+
+    async def close_all(self) -> None:
+        """Close every forward (graceful shutdown)."""
+        for forward_id in list(self._forwards):
+            await self.close_forward(forward_id)
+
+    def _publish(self, forward: _Forward) -> None:
+        self._bus.publish(ForwardChanged(forward.snapshot()))
+
+    async def _run_forward(self, forward: _Forward, listeners: list[trio.SocketListener]) -> None:
+        try:
+            with forward.cancel_scope:
+                async with trio.open_nursery() as nursery:
+                    for listener in listeners:
+                        nursery.start_soon(self._accept_loop, forward, listener, nursery)
+        finally:
+            for listener in listeners:
+                with trio.CancelScope(shield=True):
+                    await listener.aclose()
+            forward.info = replace(forward.info, state=ForwardState.CLOSED)
+            self._forwards.pop(forward.info.id, None)
+            self._publish(forward)
+            forward.closed.set()
+
+    async def _accept_loop(
+        self, forward: _Forward, listener: trio.SocketListener, nursery: trio.Nursery
+    ) -> None:
+        while True:
+            try:
+                tcp = await listener.accept()
+            except OSError as exc:
+                # EMFILE and friends: keep the forward, tell the user, back off a little.
+                self._record_error(forward, f"accept failed: {exc}")
+                await trio.sleep(0.1)
+                continue
+            nursery.start_soon(self._handle_connection, forward, tcp)
+
+    async def _handle_connection(self, forward: _Forward, tcp: trio.SocketStream) -> None:
+        forward.info = replace(forward.info, connections_total=forward.info.connections_total + 1)
+        counters = Counters()
+        forward.live.append(counters)
+        try:
+            stream = await self._open_with_retry(forward)
+            if stream is None:
+                await tcp.aclose()
+                return
+            self._publish(forward)
+            await splice(tcp, stream, counters)
+        except SpliceError as exc:
+            self._record_error(forward, str(exc))
+        finally:
+            forward.live.remove(counters)
+            forward.done_up += counters.up
+            forward.done_down += counters.down
+            with trio.CancelScope(shield=True):
+                await tcp.aclose()
+            self._publish(forward)
+
+    async def _open_with_retry(self, forward: _Forward) -> INetStream | None:
+        info = forward.info
+        for attempt, delay in enumerate((*RETRY_DELAYS, None)):
+            try:
+                return await self._open_stream(info.peer_id, info.service)
+            except PeerUnreachableError as exc:
+                if delay is None:
+                    self._record_error(forward, f"{exc} (gave up after {attempt + 1} attempts)")
+                    return None
+                log.info("forward %s: %s; retrying in %.2fs", info.id, exc, delay)
+                await trio.sleep(delay)
+            except PeerupError as exc:
+                self._record_error(forward, str(exc))
+                return None
+        return None
+
+    def _record_error(self, forward: _Forward, message: str) -> None:
+        log.warning("forward %s: %s", forward.info.id, message)
+        forward.info = replace(forward.info, errors=forward.info.errors + 1, last_error=message)
+        self._publish(forward)

@@ -1,0 +1,609 @@
+"""The Node: one libp2p host plus everything peer-up runs on it.
+
+A Node owns its host, the peer gate (authorized_keys), exposed services, forwards, the line ping,
+path tracking and the event bus. Every task it starts lives in its own nursery (``run``); nothing
+is fire-and-forget. :func:`open_node` is the usual way in: it yields a running node and stops it,
+closing every forward cleanly, when the block ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+
+import multiaddr
+import trio
+from libp2p import new_host
+from libp2p.abc import INetConn, INetStream, INetwork, INotifee
+from libp2p.crypto.ed25519 import create_new_key_pair
+from libp2p.custom_types import TProtocol
+from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import PeerInfo as Libp2pPeerInfo
+
+from app import __version__
+from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
+from app.core.config import Config, ConfigEditor
+from app.core.errors import (
+    InvalidAddressError,
+    NotAuthorizedError,
+    NotFoundError,
+    PeerUnreachableError,
+    PeerupError,
+    ServiceNotFoundError,
+    UnknownPeerError,
+)
+from app.core.identity import Identity
+from app.core.names import service_protocol_id, validate_service_name
+from app.core.peerid import PeerId
+from app.core.status import (
+    AuthEntry,
+    AuthorizedKeysChanged,
+    ConnectionRefused,
+    Event,
+    ForwardInfo,
+    NodeStatus,
+    PathInfo,
+    PathType,
+    PeerConnected,
+    PeerDisconnected,
+    PeerInfo,
+    PingResult,
+    Resolved,
+    ServiceInfo,
+    ServicesChanged,
+)
+from app.engine import compat
+from app.engine.bus import EventBus
+from app.engine.forwards import ForwardManager
+from app.engine.ping import PING_TIMEOUT, make_responder, ping_once
+from app.engine.services import ServiceRegistry
+
+log = logging.getLogger("peerup.engine.node")
+
+DIAL_TIMEOUT = 10.0
+STREAM_OPEN_TIMEOUT = 15.0
+AUTHKEYS_POLL_INTERVAL = 1.0
+USER_AGENT = f"peerup-py/{__version__}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    peer_id: ID
+    addresses: tuple[multiaddr.Multiaddr, ...]
+
+
+def classify_path(peer_id: str, conn: INetConn, connected_at: float) -> PathInfo:
+    """Describe the path of one libp2p connection (relayed if its address has /p2p-circuit)."""
+    addrs = _conn_addresses(conn)
+    address = str(addrs[0]) if addrs else ""
+    transport = "quic" if "/quic" in address else ("tcp" if "/tcp/" in address else "unknown")
+    if address.startswith("/ip6/"):
+        ip_version = "ipv6"
+    elif address.startswith("/ip4/"):
+        ip_version = "ipv4"
+    else:
+        ip_version = "unknown"
+    path_type = PathType.RELAYED if "/p2p-circuit" in address else PathType.DIRECT
+    return PathInfo(
+        peer_id=peer_id,
+        path_type=path_type,
+        address=address,
+        transport=transport,
+        ip_version=ip_version,
+        connected_at=connected_at,
+    )
+
+
+def _conn_addresses(conn: INetConn) -> list[multiaddr.Multiaddr]:
+    try:
+        return list(conn.get_transport_addresses())
+    except Exception:  # a connection being torn down may not know its address any more
+        return []
+
+
+class _ConnectionWatcher(INotifee):
+    """Turns swarm notifications into bus events and path bookkeeping."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+
+    async def connected(self, network: INetwork, conn: INetConn) -> None:
+        self._node._on_connected(conn)
+
+    async def disconnected(self, network: INetwork, conn: INetConn) -> None:
+        self._node._on_disconnected(conn)
+
+    async def opened_stream(self, network: INetwork, stream: INetStream) -> None:
+        return None
+
+    async def closed_stream(self, network: INetwork, stream: INetStream) -> None:
+        return None
+
+    async def listen(self, network: INetwork, multiaddr: multiaddr.Multiaddr) -> None:
+        return None
+
+    async def listen_close(self, network: INetwork, multiaddr: multiaddr.Multiaddr) -> None:
+        return None
+
+
+class Node:
+    """A running peer-up node (implements :class:`app.engine.facade.NodeFacade`).
+
+    Args:
+        config: The validated configuration.
+        identity: This node's Ed25519 identity.
+    """
+
+    def __init__(self, config: Config, identity: Identity) -> None:
+        self.config = config
+        self.identity = identity
+        self.bus = EventBus()
+        self._peer_id = str(identity.peer_id)
+        self._authkeys_file = AuthorizedKeysFile(config.authorized_keys_file)
+        self._authorized: dict[str, AuthorizedKey] = {}
+        self._authkeys_signature: tuple[int, int, int] | None = None
+        self._connected_at: dict[str, float] = {}
+        self._started_at = time.time()
+        self._host: object | None = None
+        self._services: ServiceRegistry | None = None
+        self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
+        self._names: dict[str, str] = dict(config.names)
+        self._reload_authorized_keys(publish=False)
+
+    # ---- life cycle -----------------------------------------------------------------------------
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Run the node until cancelled; ``task_status.started()`` once it listens.
+
+        Raises:
+            PeerupError: the host could not listen on its configured addresses.
+        """
+        compat.apply_all()
+        key_pair = create_new_key_pair(self.identity.seed)
+        listen = [self._parse_multiaddr(a, "network.listen_addresses") for a in self.config.listen_addresses]
+        host = new_host(
+            key_pair=key_pair,
+            sec_opt=compat.noise_only_security(key_pair),
+            listen_addrs=listen,
+            connection_config=compat.connection_config(),
+            enable_quic=self.config.enable_quic,
+        )
+        self._host = host
+        compat.disable_auto_dial(host)
+        compat.install_peer_gate(host, self._gate_allows, self._on_refused)
+        host.get_network().register_notifee(_ConnectionWatcher(self))
+        if self.config.ping_enabled:
+            host.set_stream_handler(TProtocol(self.config.ping_protocol), make_responder(self.is_authorized))
+        self._services = ServiceRegistry(host, self.is_authorized, self._services_changed)
+        for service in self.config.services:
+            if service.enabled:
+                self._services.expose(service.name, service.local_address, service.allowed_peers)
+        try:
+            async with host.run(listen), trio.open_nursery() as nursery:
+                await nursery.start(self._forwards.run)
+                nursery.start_soon(self._watch_authorized_keys)
+                for spec in self.config.forwards:
+                    await self._open_configured_forward(spec.peer, spec.service, spec.listen)
+                self._started_at = time.time()
+                log.info("node %s listening on %s", self._peer_id, [str(a) for a in host.get_addrs()])
+                task_status.started()
+                try:
+                    await trio.sleep_forever()
+                finally:
+                    with trio.CancelScope(shield=True), trio.move_on_after(5):
+                        await self._forwards.close_all()
+                    nursery.cancel_scope.cancel()
+        except OSError as exc:
+            raise PeerupError(f"cannot listen on {self.config.listen_addresses}: {exc}") from exc
+        finally:
+            self.bus.close()
+            self._host = None
+
+    async def _open_configured_forward(self, peer: str, service: str, listen: str) -> None:
+        try:
+            target = self._resolve_target(peer)
+            await self._forwards.open_forward(str(target.peer_id), service, listen)
+        except PeerupError as exc:
+            log.error("forward %s → %s/%s from the config failed: %s", listen, peer, service, exc)
+
+    # ---- authorization --------------------------------------------------------------------------
+
+    def is_authorized(self, peer_id: str) -> bool:
+        """Whether ``peer_id`` may open streams to us (always true with gating off)."""
+        return not self.config.enable_connection_gating or peer_id in self._authorized
+
+    def _gate_allows(self, peer_id: ID) -> bool:
+        return self.is_authorized(peer_id.to_base58())
+
+    def _on_refused(self, peer_id: ID, address: str) -> None:
+        log.warning("refused connection from unauthorized peer %s at %s", peer_id, address)
+        self.bus.publish(ConnectionRefused(peer_id=peer_id.to_base58(), address=address))
+
+    def _reload_authorized_keys(self, *, publish: bool = True) -> None:
+        entries = self._authkeys_file.load()
+        self._authkeys_signature = self._authkeys_file.signature()
+        self._authorized = {str(e.peer_id): e for e in entries}
+        if publish:
+            self.bus.publish(AuthorizedKeysChanged(authorized_peers=len(self._authorized)))
+
+    async def _watch_authorized_keys(self) -> None:
+        """Hot reload: poll the file's signature (portable; inotify is not everywhere)."""
+        while True:
+            await trio.sleep(AUTHKEYS_POLL_INTERVAL)
+            if self._authkeys_file.signature() == self._authkeys_signature:
+                continue
+            try:
+                self._reload_authorized_keys()
+            except PeerupError as exc:
+                log.error("authorized_keys reload failed, keeping the previous list: %s", exc)
+                continue
+            await self._drop_unauthorized()
+
+    async def _drop_unauthorized(self) -> None:
+        if not self.config.enable_connection_gating or self._host is None:
+            return
+        network = self._host.get_network()  # type: ignore[attr-defined]
+        for peer in list(network.get_connections_map()):
+            if not self.is_authorized(peer.to_base58()):
+                log.info("closing connections of deauthorized peer %s", peer)
+                await network.close_peer(peer)
+
+    def auth_entries(self) -> list[AuthEntry]:
+        """authorized_keys as shown to users."""
+        return [self._auth_entry(e) for e in self._authorized.values()]
+
+    def _auth_entry(self, entry: AuthorizedKey) -> AuthEntry:
+        peer_id = str(entry.peer_id)
+        return AuthEntry(
+            peer_id=peer_id,
+            comment=entry.comment,
+            verified=entry.verified,
+            attributes=entry.attributes,
+            name=self._name_for(peer_id),
+        )
+
+    def authorize(self, peer: str, comment: str = "") -> AuthEntry:
+        """Add a peer to authorized_keys and reload at once."""
+        peer_id = PeerId.parse(peer)
+        entry = self._authkeys_file.add(peer_id, comment)
+        self._reload_authorized_keys()
+        return self._auth_entry(entry)
+
+    def deauthorize(self, peer: str) -> None:
+        """Remove a peer from authorized_keys; its connections close within a second."""
+        peer_id = self._resolve_peer_id(peer)
+        self._authkeys_file.remove(PeerId.parse(peer_id))
+        self._reload_authorized_keys()
+        # Forces the watcher to run _drop_unauthorized on its next tick.
+        self._authkeys_signature = None
+
+    # ---- names and peers ------------------------------------------------------------------------
+
+    def _name_for(self, peer_id: str) -> str | None:
+        for name, pid in self._names.items():
+            if pid == peer_id:
+                return name
+        return None
+
+    def _describe_peer(self, peer_id: str) -> tuple[str | None, bool]:
+        entry = self._authorized.get(peer_id)
+        return self._name_for(peer_id), bool(entry and entry.verified)
+
+    def resolve(self, name: str) -> Resolved:
+        """Resolve a ``names:`` entry or a peer ID."""
+        name = name.strip()
+        if name in self._names:
+            return Resolved(name=name, peer_id=self._names[name], source="names")
+        try:
+            return Resolved(name=name, peer_id=str(PeerId.parse(name)), source="peer-id")
+        except PeerupError:
+            known = ", ".join(sorted(self._names)) or "none"
+            raise UnknownPeerError(
+                f"unknown peer {name!r}: not in names and not a valid peer ID",
+                hint=f"known names: {known}",
+            ) from None
+
+    def _resolve_peer_id(self, peer: str) -> str:
+        return self._resolve_target(peer).peer_id.to_base58()
+
+    def _resolve_target(self, peer: str, extra: Sequence[str] = ()) -> _Target:
+        peer = peer.strip()
+        addresses: list[multiaddr.Multiaddr] = []
+        if peer.startswith("/"):
+            maddr = self._parse_multiaddr(peer, "peer")
+            try:
+                peer_text = maddr.value_for_protocol("p2p")
+            except Exception:
+                peer_text = None
+            if not peer_text:
+                raise InvalidAddressError(f"{peer} has no /p2p/<peer-id> part")
+            addresses.append(maddr.decapsulate(multiaddr.Multiaddr(f"/p2p/{peer_text}")))
+            resolved = self.resolve(peer_text)
+        else:
+            resolved = self.resolve(peer)
+        for key in {resolved.name, resolved.peer_id}:
+            for known_peer, addrs in self.config.peer_addresses:
+                if known_peer == key:
+                    addresses.extend(self._parse_multiaddr(a, "peer_addresses") for a in addrs)
+        addresses.extend(self._parse_multiaddr(a, "addresses") for a in extra)
+        return _Target(ID.from_base58(resolved.peer_id), tuple(addresses))
+
+    @staticmethod
+    def _parse_multiaddr(text: str, what: str) -> multiaddr.Multiaddr:
+        try:
+            return multiaddr.Multiaddr(text)
+        except Exception as exc:
+            raise InvalidAddressError(f"{what}: {text!r} is not a valid multiaddr ({exc})") from exc
+
+    @property
+    def peer_id(self) -> str:
+        """This node's peer ID (base58)."""
+        return self._peer_id
+
+    def _require_host(self) -> object:
+        if self._host is None:
+            raise PeerupError("the node is not running")
+        return self._host
+
+    def status(self) -> NodeStatus:
+        """A snapshot of the node."""
+        host = self._host
+        addrs = tuple(str(a) for a in host.get_addrs()) if host is not None else ()  # type: ignore[attr-defined]
+        return NodeStatus(
+            peer_id=self._peer_id,
+            version=__version__,
+            uptime_seconds=time.time() - self._started_at,
+            listen_addresses=addrs,
+            connected_peers=len(self._connected_at),
+            authorized_peers=len(self._authorized),
+            services=len(self.services()),
+            forwards=len(self._forwards.list()),
+            config_path=str(self.config.path),
+            network=self.config.network,
+            quic_enabled=self.config.enable_quic,
+        )
+
+    def paths(self) -> list[PathInfo]:
+        """The path in use for every connected peer."""
+        host = self._host
+        if host is None:
+            return []
+        result = []
+        for peer, conns in host.get_network().get_connections_map().items():  # type: ignore[attr-defined]
+            if conns:
+                pid = peer.to_base58()
+                result.append(classify_path(pid, conns[0], self._connected_at.get(pid, time.time())))
+        return result
+
+    def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
+        """Authorized peers (connected or not), plus connected strangers if asked."""
+        paths = {p.peer_id: p for p in self.paths()}
+        peer_ids = list(self._authorized)
+        if include_unauthorized:
+            peer_ids += [p for p in paths if p not in self._authorized]
+        result = []
+        for pid in peer_ids:
+            entry = self._authorized.get(pid)
+            path = paths.get(pid)
+            result.append(
+                PeerInfo(
+                    peer_id=pid,
+                    name=self._name_for(pid),
+                    authorized=entry is not None,
+                    verified=bool(entry and entry.verified),
+                    connected=path is not None,
+                    comment=entry.comment if entry else "",
+                    addresses=(path.address,) if path else (),
+                    agent_version=self._agent_version(pid),
+                    path=path,
+                )
+            )
+        return result
+
+    def _agent_version(self, peer_id: str) -> str | None:
+        host = self._host
+        if host is None:
+            return None
+        try:
+            value = host.get_peerstore().get(ID.from_base58(peer_id), "AgentVersion")  # type: ignore[attr-defined]
+        except Exception:  # the peerstore raises when the key is unknown
+            return None
+        return str(value) if value else None
+
+    def _on_connected(self, conn: INetConn) -> None:
+        pid = conn.muxed_conn.peer_id.to_base58()
+        if pid in self._connected_at:
+            return
+        self._connected_at[pid] = time.time()
+        self.bus.publish(PeerConnected(peer_id=pid, path=classify_path(pid, conn, self._connected_at[pid])))
+
+    def _on_disconnected(self, conn: INetConn) -> None:
+        peer = conn.muxed_conn.peer_id
+        host = self._host
+        if host is not None and host.get_network().get_connections(peer):  # type: ignore[attr-defined]
+            return
+        if self._connected_at.pop(peer.to_base58(), None) is not None:
+            self.bus.publish(PeerDisconnected(peer_id=peer.to_base58()))
+
+    # ---- connections ----------------------------------------------------------------------------
+
+    async def connect(self, peer: str, addresses: Sequence[str] = ()) -> PathInfo:
+        """Connect to a peer (no-op if connected) and return the path in use."""
+        target = self._resolve_target(peer, addresses)
+        await self._ensure_connected(target)
+        for path in self.paths():
+            if path.peer_id == target.peer_id.to_base58():
+                return path
+        raise PeerUnreachableError(f"connection to {peer} closed right after opening")
+
+    async def _ensure_connected(self, target: _Target) -> None:
+        host = self._require_host()
+        network = host.get_network()  # type: ignore[attr-defined]
+        if network.get_connections(target.peer_id):
+            return
+        if target.addresses:
+            host.get_peerstore().add_addrs(target.peer_id, list(target.addresses), 3600)  # type: ignore[attr-defined]
+        known = host.get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
+        if not known:
+            raise PeerUnreachableError(
+                f"no address known for peer {target.peer_id}",
+                hint="add one under peer_addresses: in the config, or pass a full /ip4/…/p2p/… address",
+            )
+        try:
+            with trio.fail_after(DIAL_TIMEOUT):
+                await host.connect(Libp2pPeerInfo(target.peer_id, known))  # type: ignore[attr-defined]
+        except trio.TooSlowError:
+            raise PeerUnreachableError(
+                f"could not reach {target.peer_id} within {DIAL_TIMEOUT:.0f} s"
+            ) from None
+        except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
+            raise PeerUnreachableError(f"could not reach {target.peer_id}: {_first_line(exc)}") from exc
+
+    async def disconnect(self, peer: str) -> None:
+        """Close every connection to a peer."""
+        target = self._resolve_target(peer)
+        network = self._require_host().get_network()  # type: ignore[attr-defined]
+        if not network.get_connections(target.peer_id):
+            raise NotFoundError(f"not connected to {peer}")
+        await network.close_peer(target.peer_id)
+
+    async def _open_stream(self, target: _Target, protocol: str) -> INetStream:
+        await self._ensure_connected(target)
+        host = self._require_host()
+        try:
+            with trio.fail_after(STREAM_OPEN_TIMEOUT):
+                return await host.new_stream(target.peer_id, [TProtocol(protocol)])  # type: ignore[attr-defined, no-any-return]
+        except trio.TooSlowError:
+            raise PeerUnreachableError(f"opening {protocol} to {target.peer_id} timed out") from None
+        except Exception as exc:  # negotiation failures come as several unrelated exception types
+            text = _first_line(exc)
+            network = host.get_network()  # type: ignore[attr-defined]
+            if not network.get_connections(target.peer_id):
+                raise PeerUnreachableError(f"connection to {target.peer_id} lost: {text}") from exc
+            raise ServiceNotFoundError(
+                f"peer {target.peer_id} does not offer {protocol} to us",
+                hint="check the service name, that it is exposed on the peer, and that the peer "
+                "authorized us (and lists us in allowed_peers if it uses that)",
+            ) from exc
+
+    async def _open_service_stream(self, peer_id: str, service: str) -> INetStream:
+        validate_service_name(service)
+        target = self._resolve_target(peer_id)
+        return await self._open_stream(target, service_protocol_id(service))
+
+    # ---- services and forwards ------------------------------------------------------------------
+
+    def _require_services(self) -> ServiceRegistry:
+        if self._services is None:
+            raise PeerupError("the node is not running")
+        return self._services
+
+    def services(self) -> list[ServiceInfo]:
+        """Exposed services."""
+        return self._services.list() if self._services is not None else []
+
+    def _services_changed(self) -> None:
+        self.bus.publish(ServicesChanged(services=tuple(self.services())))
+
+    def expose_service(
+        self,
+        name: str,
+        local_address: str,
+        allowed_peers: Sequence[str] = (),
+        *,
+        persist: bool = False,
+    ) -> ServiceInfo:
+        """Expose a local TCP service; with ``persist`` also write it to the config file."""
+        allowed = [self._resolve_peer_id(p) for p in allowed_peers]
+        info = self._require_services().expose(name, local_address, allowed)
+        if persist:
+            editor = ConfigEditor.open(self.config.path)
+            editor.add_service(name, local_address, allowed_peers=allowed)
+            self.config = editor.save()
+        return info
+
+    def unexpose_service(self, name: str, *, persist: bool = False) -> None:
+        """Stop exposing a service; with ``persist`` also remove it from the config file."""
+        self._require_services().unexpose(name)
+        if persist:
+            editor = ConfigEditor.open(self.config.path)
+            editor.remove_service(name)
+            self.config = editor.save()
+
+    def forwards(self) -> list[ForwardInfo]:
+        """Open forwards with live counters."""
+        return self._forwards.list()
+
+    async def open_forward(self, peer: str, service: str, listen: str) -> ForwardInfo:
+        """Open a forward; the peer is connected lazily, on the first local connection."""
+        validate_service_name(service)
+        target = self._resolve_target(peer)
+        pid = target.peer_id.to_base58()
+        if self.config.enable_connection_gating and pid not in self._authorized:
+            raise NotAuthorizedError(
+                f"peer {pid} is not in authorized_keys",
+                hint=f"authorize it first: peerup auth add {pid}",
+            )
+        info = await self._forwards.open_forward(pid, service, listen)
+        # Warm the connection so the first client does not pay for the dial; failure is not fatal
+        # here (the forward retries per connection and reports errors in its counters).
+        try:
+            await self._ensure_connected(target)
+        except PeerupError as exc:
+            log.info("forward %s: peer not reachable yet: %s", info.id, exc)
+        return info
+
+    async def close_forward(self, forward_id: str) -> None:
+        """Close a forward and its connections."""
+        await self._forwards.close_forward(forward_id)
+
+    # ---- ping and events ------------------------------------------------------------------------
+
+    async def ping(self, peer: str, *, count: int, interval: float) -> AsyncIterator[PingResult]:
+        """Ping a peer with the line protocol, ``count`` times, ``interval`` seconds apart."""
+        target = self._resolve_target(peer)
+        pid = target.peer_id.to_base58()
+        for seq in range(1, count + 1):
+            if seq > 1:
+                await trio.sleep(interval)
+            try:
+                stream = await self._open_stream(target, self.config.ping_protocol)
+                path = self._path_of(pid)
+                with trio.fail_after(PING_TIMEOUT):
+                    rtt = await ping_once(stream)
+                yield PingResult(seq=seq, peer_id=pid, rtt_ms=rtt, path=path)
+            except (PeerupError, ValueError, trio.TooSlowError) as exc:
+                text = str(exc) or "timed out"
+                yield PingResult(seq=seq, peer_id=pid, rtt_ms=None, path=None, error=text)
+            except Exception as exc:  # a stream broken mid-ping raises libp2p-specific types
+                yield PingResult(seq=seq, peer_id=pid, rtt_ms=None, path=None, error=_first_line(exc))
+
+    def _path_of(self, peer_id: str) -> PathType | None:
+        for path in self.paths():
+            if path.peer_id == peer_id:
+                return path.path_type
+        return None
+
+    def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
+        """Subscribe to engine events."""
+        return self.bus.subscribe()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+@asynccontextmanager
+async def open_node(config: Config, identity: Identity) -> AsyncIterator[Node]:
+    """Start a node, yield it once it listens, and stop it (closing forwards) on exit."""
+    node = Node(config, identity)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(node.run)
+        try:
+            yield node
+        finally:
+            nursery.cancel_scope.cancel()

@@ -1,0 +1,157 @@
+"""Local TCP services exposed to peers on ``/peerup/<name>/1.0.0``.
+
+There is no header on the stream (as in the reference): after protocol negotiation it carries the raw
+bytes of one TCP connection. A stream from a peer that is not authorized (or not in the service's
+``allowed_peers``) is reset before any byte of the service is touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import trio
+from libp2p.abc import INetStream
+from libp2p.custom_types import TProtocol
+
+from app.core.errors import AlreadyExistsError, NotFoundError
+from app.core.names import service_protocol_id, validate_service_name
+from app.core.netaddr import parse_host_port
+from app.core.peerid import PeerId
+from app.core.status import ServiceInfo
+from app.engine.splice import Counters, SpliceError, splice
+
+log = logging.getLogger("peerup.engine.services")
+
+LOCAL_DIAL_TIMEOUT = 10.0
+
+
+@dataclass(slots=True)
+class _Service:
+    name: str
+    local_address: str
+    allowed_peers: frozenset[str]
+    streams_total: int = 0
+    streams_active: int = 0
+    errors: int = 0
+    counters: list[Counters] = field(default_factory=list)
+
+    def info(self) -> ServiceInfo:
+        return ServiceInfo(
+            name=self.name,
+            protocol_id=service_protocol_id(self.name),
+            local_address=self.local_address,
+            enabled=True,
+            allowed_peers=tuple(sorted(self.allowed_peers)),
+            streams_total=self.streams_total,
+            streams_active=self.streams_active,
+            errors=self.errors,
+        )
+
+
+class ServiceRegistry:
+    """The services this node exposes, and the stream handler that serves them.
+
+    Args:
+        host: The libp2p host to register protocol handlers on.
+        is_authorized: Whether a peer ID (base58) is in authorized_keys right now.
+        on_change: Called after every expose/unexpose.
+    """
+
+    def __init__(
+        self,
+        host: object,
+        is_authorized: Callable[[str], bool],
+        on_change: Callable[[], None],
+    ) -> None:
+        self._host = host
+        self._is_authorized = is_authorized
+        self._on_change = on_change
+        self._services: dict[str, _Service] = {}
+
+    def list(self) -> list[ServiceInfo]:
+        """Snapshot of every exposed service, sorted by name."""
+        return [s.info() for _, s in sorted(self._services.items())]
+
+    def expose(self, name: str, local_address: str, allowed_peers: Sequence[str] = ()) -> ServiceInfo:
+        """Expose ``local_address`` ("host:port") as service ``name``.
+
+        Raises:
+            InvalidNameError: ``name`` breaks the service naming rule.
+            InvalidAddressError: ``local_address`` is not host:port.
+            InvalidPeerIdError: an entry of ``allowed_peers`` is not a peer ID.
+            AlreadyExistsError: a service of that name is exposed already.
+        """
+        validate_service_name(name)
+        parse_host_port(local_address, default_host="localhost")
+        allowed = frozenset(str(PeerId.parse(p)) for p in allowed_peers)
+        if name in self._services:
+            raise AlreadyExistsError(
+                f"service {name!r} is already exposed",
+                hint=f"remove it first with: peerup service remove {name}",
+            )
+        service = _Service(name=name, local_address=local_address, allowed_peers=allowed)
+        self._services[name] = service
+        self._host.set_stream_handler(  # type: ignore[attr-defined]
+            TProtocol(service_protocol_id(name)), self._make_handler(service)
+        )
+        self._on_change()
+        return service.info()
+
+    def unexpose(self, name: str) -> None:
+        """Stop offering service ``name``; streams already open finish normally.
+
+        Raises:
+            NotFoundError: no such service is exposed.
+        """
+        if self._services.pop(name, None) is None:
+            raise NotFoundError(f"service {name!r} is not exposed")
+        self._host.get_mux().remove_handler(TProtocol(service_protocol_id(name)))  # type: ignore[attr-defined]
+        self._on_change()
+
+    def _make_handler(self, service: _Service) -> Callable[[INetStream], object]:
+        async def handle(stream: INetStream) -> None:
+            await self._serve(service, stream)
+
+        return handle
+
+    async def _serve(self, service: _Service, stream: INetStream) -> None:
+        remote = str(stream.muxed_conn.peer_id)
+        if self._services.get(service.name) is not service or not self._permitted(service, remote):
+            log.warning("refused %s stream from %s", service.name, remote)
+            service.errors += 1
+            await _reset(stream)
+            return
+        host, port = parse_host_port(service.local_address, default_host="localhost")
+        try:
+            with trio.fail_after(LOCAL_DIAL_TIMEOUT):
+                tcp = await trio.open_tcp_stream(host, port)
+        except (OSError, trio.TooSlowError) as exc:
+            log.warning("service %s: cannot reach %s: %s", service.name, service.local_address, exc)
+            service.errors += 1
+            await _reset(stream)
+            return
+        service.streams_total += 1
+        service.streams_active += 1
+        counters = Counters()
+        try:
+            await splice(tcp, stream, counters)
+        except SpliceError as exc:
+            service.errors += 1
+            log.info("service %s stream from %s ended: %s", service.name, remote, exc)
+        finally:
+            service.streams_active -= 1
+
+    def _permitted(self, service: _Service, remote: str) -> bool:
+        if not self._is_authorized(remote):
+            return False
+        return not service.allowed_peers or remote in service.allowed_peers
+
+
+async def _reset(stream: INetStream) -> None:
+    try:
+        with trio.move_on_after(2):
+            await stream.reset()
+    except Exception:  # a broken stream may fail to reset; it is unusable either way
+        log.debug("reset failed", exc_info=True)

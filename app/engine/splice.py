@@ -1,0 +1,103 @@
+"""Copy bytes both ways between a local TCP stream and a libp2p stream.
+
+Each direction runs until its source reaches end-of-file, then half-closes its destination, so a
+client that shuts down its write side still receives the reply (TCP FIN ↔ yamux FIN). The splice
+ends when both directions have finished, or when either side breaks, in which case the other side
+is reset/closed at once so neither peer waits for data that will never come.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+
+import trio
+from libp2p.abc import INetStream
+from libp2p.network.stream.exceptions import StreamEOF
+
+# Large chunks matter: py-libp2p's per-write overhead is high (64 KiB chunks move ~40 MB/s,
+# 1 MiB chunks ~80 MB/s on loopback).
+CHUNK = 1 << 20
+
+
+@dataclass(slots=True)
+class Counters:
+    """Byte counters of one spliced connection (mutable; read by the owner for statistics)."""
+
+    up: int = 0  # TCP → libp2p
+    down: int = 0  # libp2p → TCP
+
+
+class SpliceError(Exception):
+    """One side of a splice failed; the message says which and why."""
+
+
+async def _tcp_to_p2p(tcp: trio.SocketStream, stream: INetStream, counters: Counters) -> None:
+    while True:
+        data = await tcp.receive_some(CHUNK)
+        if not data:
+            break
+        await stream.write(data)
+        counters.up += len(data)
+    await stream.close_write()
+
+
+async def _p2p_to_tcp(stream: INetStream, tcp: trio.SocketStream, counters: Counters) -> None:
+    while True:
+        try:
+            data = await stream.read(CHUNK)
+        except StreamEOF:
+            break
+        if not data:
+            break
+        await tcp.send_all(data)
+        counters.down += len(data)
+    with contextlib.suppress(trio.ClosedResourceError):
+        await tcp.send_eof()
+
+
+async def splice(tcp: trio.SocketStream, stream: INetStream, counters: Counters) -> None:
+    """Run both copy directions until both end; raise :class:`SpliceError` if one breaks.
+
+    On return or failure both the TCP stream and the libp2p stream are closed (or reset on error).
+    """
+    errors: list[str] = []
+    try:
+        async with trio.open_nursery() as nursery:
+
+            async def run(direction: str, copy: Callable[[], Awaitable[None]]) -> None:
+                try:
+                    await copy()
+                except Exception as exc:  # libp2p raises many kinds of errors on broken streams
+                    errors.append(f"{direction}: {exc or type(exc).__name__}")
+                    nursery.cancel_scope.cancel()
+
+            nursery.start_soon(run, "local → peer", partial(_tcp_to_p2p, tcp, stream, counters))
+            nursery.start_soon(run, "peer → local", partial(_p2p_to_tcp, stream, tcp, counters))
+    finally:
+        with trio.CancelScope(shield=True):
+            if errors:
+                await _reset_quietly(stream)
+            else:
+                await _close_quietly(stream)
+            await tcp.aclose()
+    if errors:
+        raise SpliceError(errors[0])
+
+
+async def _reset_quietly(stream: INetStream) -> None:
+    try:
+        with trio.move_on_after(2):
+            await stream.reset()
+    except Exception:  # the stream is already broken; nothing more to do with it
+        pass
+
+
+async def _close_quietly(stream: INetStream) -> None:
+    try:
+        with trio.move_on_after(2):
+            await stream.close()
+    except Exception:  # closing an already-closed stream may raise; it is closed either way
+        pass

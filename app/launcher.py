@@ -1,0 +1,62 @@
+"""Entry points: ``peerup`` (CLI, or the daemon itself) and ``peerup-tray``.
+
+This is the only module that may see both the daemon and the front ends: it decides which one a
+command line asks for, and imports only that one (so ``peerup whoami`` never pays for importing
+py-libp2p).
+"""
+
+from __future__ import annotations
+
+import sys
+
+_GLOBAL_OPTIONS_WITH_VALUE = ("--config",)
+
+
+def _split_global_options(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Split leading global options (``--config X``) from the command and its arguments."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in _GLOBAL_OPTIONS_WITH_VALUE:
+            i += 2
+        elif any(arg.startswith(opt + "=") for opt in _GLOBAL_OPTIONS_WITH_VALUE):
+            i += 1
+        else:
+            break
+    return argv[:i], argv[i:]
+
+
+def _runs_daemon(command: list[str]) -> bool:
+    """``peerup daemon`` and ``peerup daemon start [...]`` run the daemon in the foreground."""
+    if not command or command[0] != "daemon":
+        return False
+    rest = command[1:]
+    return not rest or rest[0] == "start" or rest[0].startswith("-") and rest[0] not in ("-h", "--help")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``peerup``: dispatch to the daemon or the CLI; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    global_opts, command = _split_global_options(args)
+    if _runs_daemon(command):
+        from app.daemon.main import main as daemon_main
+
+        return daemon_main([*command[1:], *global_opts])
+    from app.cli.main import main as cli_main
+
+    return cli_main(args)
+
+
+def tray_main(argv: list[str] | None = None) -> int:
+    """``peerup-tray``: until the tray exists, run the daemon in the foreground.
+
+    A default config (and identity) is created on first run.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    from app.daemon.main import main as daemon_main
+
+    return daemon_main(["--init", *args])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
