@@ -1,0 +1,88 @@
+"""Test helpers: node directories with real configs, identities and authorized_keys."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import trio
+
+from app.core.authkeys import AuthorizedKeysFile
+from app.core.identity import Identity, create_identity_file
+from app.core.peerid import PeerId
+
+
+@dataclass
+class NodeDir:
+    """A node's config directory on disk."""
+
+    path: Path
+    identity: Identity
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.yaml"
+
+    @property
+    def peer_id(self) -> str:
+        return str(self.identity.peer_id)
+
+    def authorize(self, other: NodeDir) -> None:
+        AuthorizedKeysFile(self.path / "authorized_keys").add(PeerId.parse(other.peer_id), other.path.name)
+
+
+def make_node_dir(
+    root: Path,
+    name: str,
+    *,
+    services: dict[str, str] | None = None,
+    names: dict[str, str] | None = None,
+    peer_addresses: dict[str, list[str]] | None = None,
+    listen: str = "/ip4/127.0.0.1/tcp/0",
+) -> NodeDir:
+    """Write config.yaml, identity.key and authorized_keys for a loopback node."""
+    path = root / name
+    path.mkdir(mode=0o700, parents=True)
+    identity = create_identity_file(path / "identity.key")
+    (path / "authorized_keys").write_text("# test peers\n")
+    os.chmod(path / "authorized_keys", 0o600)
+    lines = [
+        "version: 1",
+        "identity: {key_file: identity.key}",
+        f"network: {{listen_addresses: ['{listen}']}}",
+        "security: {authorized_keys_file: authorized_keys, enable_connection_gating: true}",
+    ]
+    if services:
+        lines.append("services:")
+        for svc, addr in services.items():
+            lines.append(f"  {svc}: {{enabled: true, local_address: '{addr}'}}")
+    if names:
+        lines.append("names:")
+        lines += [f"  {n}: {pid}" for n, pid in names.items()]
+    if peer_addresses:
+        lines.append("peer_addresses:")
+        lines += [f"  {n}: [{', '.join(repr(a) for a in addrs)}]" for n, addrs in peer_addresses.items()]
+    config = path / "config.yaml"
+    config.write_text("\n".join(lines) + "\n")
+    os.chmod(config, 0o600)
+    return NodeDir(path, identity)
+
+
+async def serve_echo(task_status=trio.TASK_STATUS_IGNORED) -> None:
+    """A TCP echo server on 127.0.0.1 that propagates half-close (echo, then FIN after client FIN)."""
+
+    async def handle(stream: trio.SocketStream) -> None:
+        async with stream:
+            while data := await stream.receive_some(1 << 20):
+                await stream.send_all(data)
+            await stream.send_eof()
+
+    listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+    task_status.started(listeners[0].socket.getsockname()[1])
+    await trio.serve_listeners(handle, listeners)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,126 @@
+"""Two real nodes in one trio run, on loopback: forwards, half-close, concurrency, gating."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import trio
+
+from app.core.config import load_config
+from app.core.errors import AddressInUseError, NotAuthorizedError, PeerUnreachableError
+from app.core.status import ConnectionRefused, ForwardState
+from app.engine.node import open_node
+from tests.helpers.nodes import make_node_dir, serve_echo, sha256
+
+pytestmark = pytest.mark.trio
+
+
+async def _exchange(port: int, payload: bytes) -> bytes:
+    """Send ``payload``, half-close, and read the echo until EOF."""
+    stream = await trio.open_tcp_stream("127.0.0.1", port)
+    received = bytearray()
+    async with stream:
+
+        async def send() -> None:
+            await stream.send_all(payload)
+            await stream.send_eof()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(send)
+            while data := await stream.receive_some(1 << 20):
+                received += data
+    return bytes(received)
+
+
+async def _pair(tmp_path: Path, echo_port: int):
+    server = make_node_dir(tmp_path, "server", services={"echo": f"127.0.0.1:{echo_port}"})
+    client = make_node_dir(tmp_path, "client")
+    server.authorize(client)
+    client.authorize(server)
+    return server, client
+
+
+async def test_forward_echo_half_close_and_concurrency(tmp_path: Path) -> None:
+    async with trio.open_nursery() as nursery:
+        echo_port = await nursery.start(serve_echo)
+        server, client = await _pair(tmp_path, echo_port)
+        async with open_node(load_config(server.config_path), server.identity) as snode:
+            addr = snode.status().listen_addresses[0]
+            async with open_node(load_config(client.config_path), client.identity) as cnode:
+                await cnode.connect(server.peer_id, [addr])
+                fwd = await cnode.open_forward(server.peer_id, "echo", "127.0.0.1:0")
+                assert fwd.state is ForwardState.LISTENING
+                port = int(fwd.listen_address.rsplit(":", 1)[1])
+
+                payload = os.urandom(8 << 20)
+                with trio.fail_after(60):
+                    assert sha256(await _exchange(port, payload)) == sha256(payload)
+
+                results: dict[int, bool] = {}
+
+                async def one(i: int) -> None:
+                    data = os.urandom(256 << 10)
+                    results[i] = await _exchange(port, data) == data
+
+                with trio.fail_after(120):
+                    async with trio.open_nursery() as inner:
+                        for i in range(50):
+                            inner.start_soon(one, i)
+                assert len(results) == 50
+                assert all(results.values())
+                info = cnode.forwards()[0]
+                assert info.connections_total == 51
+                assert info.bytes_up == info.bytes_down == (8 << 20) + 50 * (256 << 10)
+                assert info.errors == 0
+
+                with pytest.raises(AddressInUseError):
+                    await cnode.open_forward(server.peer_id, "echo", f"127.0.0.1:{port}")
+                await cnode.close_forward(fwd.id)
+                assert cnode.forwards() == []
+        nursery.cancel_scope.cancel()
+
+
+async def test_unauthorized_peer_is_refused(tmp_path: Path) -> None:
+    server = make_node_dir(tmp_path, "server", services={"echo": "127.0.0.1:9"})
+    stranger = make_node_dir(tmp_path, "stranger")
+    stranger.authorize(server)  # the stranger trusts the server, not the other way round
+    async with open_node(load_config(server.config_path), server.identity) as snode:
+        addr = snode.status().listen_addresses[0]
+        async with snode.subscribe() as events, open_node(
+            load_config(stranger.config_path), stranger.identity
+        ) as xnode:
+            with pytest.raises(PeerUnreachableError), trio.fail_after(30):
+                await xnode.connect(server.peer_id, [addr])
+            with trio.fail_after(10):
+                async for event in events:
+                    if isinstance(event, ConnectionRefused):
+                        assert event.peer_id == stranger.peer_id
+                        break
+            assert snode.paths() == []
+
+
+async def test_forward_to_unauthorized_peer_is_refused_locally(tmp_path: Path) -> None:
+    client = make_node_dir(tmp_path, "client")
+    other = make_node_dir(tmp_path, "other")
+    async with open_node(load_config(client.config_path), client.identity) as cnode:
+        with pytest.raises(NotAuthorizedError):
+            await cnode.open_forward(other.peer_id, "echo", "127.0.0.1:0")
+
+
+async def test_service_down_closes_client_and_counts_error(tmp_path: Path) -> None:
+    # Port 9 (discard) is closed on loopback: the service is down.
+    server, client = await _pair(tmp_path, 9)
+    async with open_node(load_config(server.config_path), server.identity) as snode:
+        addr = snode.status().listen_addresses[0]
+        async with open_node(load_config(client.config_path), client.identity) as cnode:
+            await cnode.connect(server.peer_id, [addr])
+            fwd = await cnode.open_forward(server.peer_id, "echo", "127.0.0.1:0")
+            port = int(fwd.listen_address.rsplit(":", 1)[1])
+            with trio.fail_after(20):
+                assert await _exchange(port, b"hello") == b""
+            with trio.fail_after(5):
+                while cnode.forwards()[0].errors == 0 and snode.services()[0].errors == 0:
+                    await trio.sleep(0.05)
+            assert snode.services()[0].errors >= 1
