@@ -12,6 +12,7 @@ import errno
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import trio
 from libp2p.abc import INetStream
@@ -27,6 +28,10 @@ from app.core.netaddr import format_host_port, parse_host_port
 from app.core.status import ForwardChanged, ForwardInfo, ForwardState
 from app.engine.bus import EventBus
 from app.engine.splice import Counters, SpliceError, splice
+
+if TYPE_CHECKING:
+    # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
+    from trio_typing import TaskStatus
 
 log = logging.getLogger("peerup.engine.forwards")
 
@@ -78,7 +83,7 @@ class ForwardManager:
         self._next_id = 1
         self._nursery: trio.Nursery | None = None
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+    async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Own the nursery every forward runs in; returns after all forwards are closed."""
         try:
             async with trio.open_nursery() as nursery:
@@ -88,7 +93,7 @@ class ForwardManager:
         finally:
             self._nursery = None
 
-    def list(self) -> list[ForwardInfo]:
+    def snapshot(self) -> list[ForwardInfo]:
         """Snapshot of every forward, in opening order."""
         return [f.snapshot() for f in self._forwards.values()]
 

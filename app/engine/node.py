@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import multiaddr
 import trio
@@ -60,6 +61,10 @@ from app.engine.bus import EventBus
 from app.engine.forwards import ForwardManager
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once
 from app.engine.services import ServiceRegistry
+
+if TYPE_CHECKING:
+    # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
+    from trio_typing import TaskStatus
 
 log = logging.getLogger("peerup.engine.node")
 
@@ -155,7 +160,7 @@ class Node:
 
     # ---- life cycle -----------------------------------------------------------------------------
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+    async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Run the node until cancelled; ``task_status.started()`` once it listens.
 
         Raises:
@@ -163,7 +168,10 @@ class Node:
         """
         compat.apply_all()
         key_pair = create_new_key_pair(self.identity.seed)
-        listen = [self._parse_multiaddr(a, "network.listen_addresses") for a in self.config.listen_addresses]
+        listen = [
+            self._parse_multiaddr(a, "network.listen_addresses")
+            for a in self.config.listen_addresses
+        ]
         host = new_host(
             key_pair=key_pair,
             sec_opt=compat.noise_only_security(key_pair),
@@ -176,7 +184,9 @@ class Node:
         compat.install_peer_gate(host, self._gate_allows, self._on_refused)
         host.get_network().register_notifee(_ConnectionWatcher(self))
         if self.config.ping_enabled:
-            host.set_stream_handler(TProtocol(self.config.ping_protocol), make_responder(self.is_authorized))
+            host.set_stream_handler(
+                TProtocol(self.config.ping_protocol), make_responder(self.is_authorized)
+            )
         self._services = ServiceRegistry(host, self.is_authorized, self._services_changed)
         for service in self.config.services:
             if service.enabled:
@@ -188,7 +198,9 @@ class Node:
                 for spec in self.config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
                 self._started_at = time.time()
-                log.info("node %s listening on %s", self._peer_id, [str(a) for a in host.get_addrs()])
+                log.info(
+                    "node %s listening on %s", self._peer_id, [str(a) for a in host.get_addrs()]
+                )
                 task_status.started()
                 try:
                     await trio.sleep_forever()
@@ -360,7 +372,7 @@ class Node:
             connected_peers=len(self._connected_at),
             authorized_peers=len(self._authorized),
             services=len(self.services()),
-            forwards=len(self._forwards.list()),
+            forwards=len(self._forwards.snapshot()),
             config_path=str(self.config.path),
             network=self.config.network,
             quic_enabled=self.config.enable_quic,
@@ -375,7 +387,9 @@ class Node:
         for peer, conns in host.get_network().get_connections_map().items():  # type: ignore[attr-defined]
             if conns:
                 pid = peer.to_base58()
-                result.append(classify_path(pid, conns[0], self._connected_at.get(pid, time.time())))
+                result.append(
+                    classify_path(pid, conns[0], self._connected_at.get(pid, time.time()))
+                )
         return result
 
     def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
@@ -418,7 +432,9 @@ class Node:
         if pid in self._connected_at:
             return
         self._connected_at[pid] = time.time()
-        self.bus.publish(PeerConnected(peer_id=pid, path=classify_path(pid, conn, self._connected_at[pid])))
+        self.bus.publish(
+            PeerConnected(peer_id=pid, path=classify_path(pid, conn, self._connected_at[pid]))
+        )
 
     def _on_disconnected(self, conn: INetConn) -> None:
         peer = conn.muxed_conn.peer_id
@@ -450,7 +466,7 @@ class Node:
         if not known:
             raise PeerUnreachableError(
                 f"no address known for peer {target.peer_id}",
-                hint="add one under peer_addresses: in the config, or pass a full /ip4/…/p2p/… address",
+                hint="add one under peer_addresses: in the config, or give a /ip4/…/p2p/… address",
             )
         try:
             with trio.fail_after(DIAL_TIMEOUT):
@@ -460,7 +476,9 @@ class Node:
                 f"could not reach {target.peer_id} within {DIAL_TIMEOUT:.0f} s"
             ) from None
         except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
-            raise PeerUnreachableError(f"could not reach {target.peer_id}: {_first_line(exc)}") from exc
+            raise PeerUnreachableError(
+                f"could not reach {target.peer_id}: {_first_line(exc)}"
+            ) from exc
 
     async def disconnect(self, peer: str) -> None:
         """Close every connection to a peer."""
@@ -477,7 +495,9 @@ class Node:
             with trio.fail_after(STREAM_OPEN_TIMEOUT):
                 return await host.new_stream(target.peer_id, [TProtocol(protocol)])  # type: ignore[attr-defined, no-any-return]
         except trio.TooSlowError:
-            raise PeerUnreachableError(f"opening {protocol} to {target.peer_id} timed out") from None
+            raise PeerUnreachableError(
+                f"opening {protocol} to {target.peer_id} timed out"
+            ) from None
         except Exception as exc:  # negotiation failures come as several unrelated exception types
             text = _first_line(exc)
             network = host.get_network()  # type: ignore[attr-defined]
@@ -503,7 +523,7 @@ class Node:
 
     def services(self) -> list[ServiceInfo]:
         """Exposed services."""
-        return self._services.list() if self._services is not None else []
+        return self._services.snapshot() if self._services is not None else []
 
     def _services_changed(self) -> None:
         self.bus.publish(ServicesChanged(services=tuple(self.services())))
@@ -535,7 +555,7 @@ class Node:
 
     def forwards(self) -> list[ForwardInfo]:
         """Open forwards with live counters."""
-        return self._forwards.list()
+        return self._forwards.snapshot()
 
     async def open_forward(self, peer: str, service: str, listen: str) -> ForwardInfo:
         """Open a forward; the peer is connected lazily, on the first local connection."""
@@ -579,7 +599,9 @@ class Node:
                 text = str(exc) or "timed out"
                 yield PingResult(seq=seq, peer_id=pid, rtt_ms=None, path=None, error=text)
             except Exception as exc:  # a stream broken mid-ping raises libp2p-specific types
-                yield PingResult(seq=seq, peer_id=pid, rtt_ms=None, path=None, error=_first_line(exc))
+                yield PingResult(
+                    seq=seq, peer_id=pid, rtt_ms=None, path=None, error=_first_line(exc)
+                )
 
     def _path_of(self, peer_id: str) -> PathType | None:
         for path in self.paths():

@@ -1,9 +1,9 @@
-"""The reference's line ping (``/pingpong/1.0.0``): ``ping\\n`` → ``pong\\n``, one exchange per stream."""
+"""The reference's line ping (``/pingpong/1.0.0``): ``ping\\n`` → ``pong\\n``, one per stream."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import trio
 from libp2p.abc import INetStream
@@ -27,7 +27,9 @@ async def read_line(stream: INetStream, limit: int = MAX_LINE) -> bytes:
     return buf.split(b"\n", 1)[0]
 
 
-def make_responder(is_authorized: Callable[[str], bool]) -> Callable[[INetStream], object]:
+def make_responder(
+    is_authorized: Callable[[str], bool],
+) -> Callable[[INetStream], Awaitable[None]]:
     """A stream handler that answers ``ping`` with ``pong`` for authorized peers."""
 
     async def handle(stream: INetStream) -> None:

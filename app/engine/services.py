@@ -1,14 +1,14 @@
 """Local TCP services exposed to peers on ``/peerup/<name>/1.0.0``.
 
-There is no header on the stream (as in the reference): after protocol negotiation it carries the raw
-bytes of one TCP connection. A stream from a peer that is not authorized (or not in the service's
-``allowed_peers``) is reset before any byte of the service is touched.
+There is no header on the stream (as in the reference): after protocol negotiation it carries the
+raw bytes of one TCP connection. A stream from a peer that is not authorized (or not in the
+service's ``allowed_peers``) is reset before any byte of the service is touched.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import trio
@@ -70,11 +70,13 @@ class ServiceRegistry:
         self._on_change = on_change
         self._services: dict[str, _Service] = {}
 
-    def list(self) -> list[ServiceInfo]:
+    def snapshot(self) -> list[ServiceInfo]:
         """Snapshot of every exposed service, sorted by name."""
         return [s.info() for _, s in sorted(self._services.items())]
 
-    def expose(self, name: str, local_address: str, allowed_peers: Sequence[str] = ()) -> ServiceInfo:
+    def expose(
+        self, name: str, local_address: str, allowed_peers: Sequence[str] = ()
+    ) -> ServiceInfo:
         """Expose ``local_address`` ("host:port") as service ``name``.
 
         Raises:
@@ -110,7 +112,7 @@ class ServiceRegistry:
         self._host.get_mux().remove_handler(TProtocol(service_protocol_id(name)))  # type: ignore[attr-defined]
         self._on_change()
 
-    def _make_handler(self, service: _Service) -> Callable[[INetStream], object]:
+    def _make_handler(self, service: _Service) -> Callable[[INetStream], Awaitable[None]]:
         async def handle(stream: INetStream) -> None:
             await self._serve(service, stream)
 

@@ -11,11 +11,11 @@ import sys
 _NOISY = ("libp2p", "multiaddr", "hypercorn.error", "hypercorn.access", "async_service")
 
 
-def setup_logging(*, verbose: bool = False) -> None:
+def setup_logging() -> None:
     """Log to stderr: INFO for peer-up, ERROR for libraries (DEBUG for all with PEERUP_DEBUG=1)."""
     debug = os.environ.get("PEERUP_DEBUG", "") not in ("", "0")
     logging.basicConfig(
-        level=logging.DEBUG if debug else (logging.INFO if verbose else logging.INFO),
+        level=logging.DEBUG if debug else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )

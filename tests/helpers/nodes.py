@@ -30,7 +30,9 @@ class NodeDir:
         return str(self.identity.peer_id)
 
     def authorize(self, other: NodeDir) -> None:
-        AuthorizedKeysFile(self.path / "authorized_keys").add(PeerId.parse(other.peer_id), other.path.name)
+        AuthorizedKeysFile(self.path / "authorized_keys").add(
+            PeerId.parse(other.peer_id), other.path.name
+        )
 
 
 def make_node_dir(
@@ -63,7 +65,9 @@ def make_node_dir(
         lines += [f"  {n}: {pid}" for n, pid in names.items()]
     if peer_addresses:
         lines.append("peer_addresses:")
-        lines += [f"  {n}: [{', '.join(repr(a) for a in addrs)}]" for n, addrs in peer_addresses.items()]
+        lines += [
+            f"  {n}: [{', '.join(repr(a) for a in addrs)}]" for n, addrs in peer_addresses.items()
+        ]
     config = path / "config.yaml"
     config.write_text("\n".join(lines) + "\n")
     os.chmod(config, 0o600)
@@ -71,7 +75,7 @@ def make_node_dir(
 
 
 async def serve_echo(task_status=trio.TASK_STATUS_IGNORED) -> None:
-    """A TCP echo server on 127.0.0.1 that propagates half-close (echo, then FIN after client FIN)."""
+    """A TCP echo server on 127.0.0.1 that echoes, then sends FIN after the client's FIN."""
 
     async def handle(stream: trio.SocketStream) -> None:
         async with stream:

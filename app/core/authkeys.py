@@ -1,0 +1,375 @@
+"""The authorized_keys file: which peers may connect, and what we know about them.
+
+Format (the reference's, so files can be shared with the Go peer-up)::
+
+    # comment lines and blank lines are kept on rewrite
+    <peer-id>[<ws>key=value]…[<ws>#<ws>comment]
+
+Known attributes are ``expires=<RFC3339>``, ``verified=sha256:<hex>``, ``group=<hex>`` and
+``hmac_proof=<hex>``; others are kept as they are. A line with a bad peer ID grants nothing and is
+reported. A line with a malformed attribute still authorizes its (valid) peer ID, as in the
+reference, but the problem is reported so ``auth validate`` can show it. Duplicate peer IDs:
+the first line wins and the others are reported.
+
+Every change rewrites the whole file atomically and touches only the target line; every other
+byte (comments, blank lines, odd spacing, CRLF endings) is kept as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.errors import (
+    AlreadyExistsError,
+    AuthorizedKeysError,
+    InvalidPeerIdError,
+    NotFoundError,
+)
+from app.core.peerid import PeerId
+from app.util.fsio import atomic_write_text
+
+__all__ = [
+    "AuthorizedKey",
+    "AuthorizedKeysFile",
+    "LineError",
+    "format_entry",
+    "parse_authorized_keys",
+    "write_header",
+]
+
+_ATTR_KEY_RE = re.compile(r"^[a-z_]+$")
+_FIRST_ATTRS = ("expires", "verified")
+# A list of peers is small; a huge file is a mistake or an attack, not something to parse.
+_MAX_FILE_SIZE = 4 * 1024 * 1024
+
+HEADER = (
+    "# peer-up authorized_keys: peers allowed to connect to this node.\n"
+    "# One peer per line: <peer-id>  [key=value ...]  # comment\n"
+    "# Lines starting with '#' and blank lines are ignored and kept when peer-up edits this file.\n"
+)
+
+
+@dataclass(frozen=True)
+class AuthorizedKey:
+    """One authorized peer.
+
+    Attributes:
+        peer_id: The peer.
+        attributes: ``key=value`` pairs in file order.
+        comment: Text after ``#`` (usually the peer's name), stripped.
+        line: 1-based line number in the file.
+    """
+
+    peer_id: PeerId
+    attributes: tuple[tuple[str, str], ...]
+    comment: str
+    line: int
+
+    def attr(self, key: str) -> str | None:
+        """Return the value of attribute ``key``, or None if absent."""
+        for k, v in self.attributes:
+            if k == key:
+                return v
+        return None
+
+    @property
+    def verified(self) -> str | None:
+        """The ``verified`` attribute (e.g. ``sha256:1a2b3c4d``), None while unverified."""
+        return self.attr("verified")
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A problem found on one line.
+
+    Attributes:
+        line: 1-based line number.
+        message: Plain-words description.
+    """
+
+    line: int
+    message: str
+
+
+def _split_lines(text: str) -> list[str]:
+    # Only "\n" separates lines: str.splitlines() would also split on \x0c, \u2028 and friends
+    # and the rewrite would then not be byte-for-byte.
+    return text.split("\n")
+
+
+def _parse_line(raw: str, number: int) -> tuple[AuthorizedKey | None, list[LineError]]:
+    stripped = raw.strip()
+    if not stripped or stripped.startswith("#"):
+        return None, []
+    data, sep, comment = stripped.partition("#")
+    fields = data.split()
+    errors: list[LineError] = []
+    try:
+        peer_id = PeerId.parse(fields[0])
+    except InvalidPeerIdError as exc:
+        return None, [LineError(number, f"{exc.message} ({_clip(fields[0])})")]
+    attributes: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for field_ in fields[1:]:
+        key, eq, value = field_.partition("=")
+        if not eq:
+            errors.append(
+                LineError(number, f"{_clip(field_)!r} is not key=value (put comments after '#')")
+            )
+        elif not key:
+            errors.append(LineError(number, f"attribute {_clip(field_)!r} has no name"))
+        elif not value:
+            errors.append(LineError(number, f"attribute {_clip(key)!r} has no value"))
+        elif key in seen:
+            errors.append(LineError(number, f"attribute {_clip(key)!r} appears twice"))
+        else:
+            seen.add(key)
+            attributes.append((key, value))
+    entry = AuthorizedKey(
+        peer_id=peer_id,
+        attributes=tuple(attributes),
+        comment=comment.strip() if sep else "",
+        line=number,
+    )
+    return entry, errors
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def parse_authorized_keys(text: str) -> tuple[list[AuthorizedKey], list[LineError]]:
+    """Parse the content of an authorized_keys file.
+
+    Never raises on content: every problem becomes a :class:`LineError`.
+
+    Args:
+        text: The whole file.
+
+    Returns:
+        ``(entries, errors)``; entries in file order, one per distinct peer (first line wins).
+    """
+    entries: list[AuthorizedKey] = []
+    errors: list[LineError] = []
+    first_line: dict[PeerId, int] = {}
+    for number, raw in enumerate(_split_lines(text), start=1):
+        entry, line_errors = _parse_line(raw, number)
+        errors.extend(line_errors)
+        if entry is None:
+            continue
+        if entry.peer_id in first_line:
+            errors.append(
+                LineError(
+                    number,
+                    f"peer {entry.peer_id.short()} is listed again "
+                    f"(line {first_line[entry.peer_id]} is used)",
+                )
+            )
+            continue
+        first_line[entry.peer_id] = number
+        entries.append(entry)
+    return entries, errors
+
+
+def _ordered(attributes: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    items = dict(attributes)
+    first = [(k, items.pop(k)) for k in _FIRST_ATTRS if k in items]
+    return first + sorted(items.items())
+
+
+def format_entry(
+    peer_id: PeerId,
+    attributes: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    comment: str = "",
+) -> str:
+    """Format one line (without newline): ``id  key=value  key=value  # comment``.
+
+    Attributes come in a stable order: ``expires``, ``verified``, then alphabetical.
+    """
+    pairs = attributes.items() if isinstance(attributes, Mapping) else attributes
+    parts = [str(peer_id)] + [f"{k}={v}" for k, v in _ordered(pairs)]
+    if comment:
+        parts.append(f"# {comment}")
+    return "  ".join(parts)
+
+
+def _sanitize_comment(comment: str) -> str:
+    cleaned = "".join(
+        " " if c in "\r\n\t" else c
+        for c in comment
+        if c != "#" and (c in "\r\n\t" or c.isprintable())
+    )
+    return " ".join(cleaned.split())
+
+
+def _check_attr(key: str, value: str | None) -> None:
+    if not _ATTR_KEY_RE.fullmatch(key):
+        raise AuthorizedKeysError(
+            f"invalid attribute name {key!r}: use lowercase letters and '_' only"
+        )
+    if value is not None and (any(c.isspace() or c == "#" or not c.isprintable() for c in value)):
+        raise AuthorizedKeysError(f"invalid value for {key!r}: it must not contain spaces or '#'")
+
+
+def write_header(path: Path) -> None:
+    """Create a new authorized_keys file (0600) that holds only an explanatory header.
+
+    Raises:
+        AlreadyExistsError: The file exists.
+        AuthorizedKeysError: It cannot be created.
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise AlreadyExistsError(f"{path} already exists") from None
+    except OSError as exc:
+        raise AuthorizedKeysError(f"cannot create {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(HEADER)
+
+
+class AuthorizedKeysFile:
+    """An authorized_keys file on disk.
+
+    Every method re-reads the file, so edits made by hand (or by another process) between calls
+    are never lost.
+    """
+
+    def __init__(self, path: Path) -> None:
+        """Bind to ``path``; nothing is read yet."""
+        self.path = Path(path)
+        self._errors: list[LineError] = []
+
+    def _read(self) -> str | None:
+        try:
+            with self.path.open("rb") as fh:
+                data = fh.read(_MAX_FILE_SIZE + 1)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise AuthorizedKeysError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+        if len(data) > _MAX_FILE_SIZE:
+            raise AuthorizedKeysError(f"{self.path} is too large to be an authorized_keys file")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise AuthorizedKeysError(
+                f"{self.path}:{line}: not valid UTF-8 text",
+                hint="authorized_keys must be a plain text file",
+            ) from None
+
+    def load(self) -> list[AuthorizedKey]:
+        """Read and parse the file; problems are kept for :meth:`errors`.
+
+        Returns:
+            The authorized peers; ``[]`` when the file does not exist.
+
+        Raises:
+            AuthorizedKeysError: The file cannot be read or is not UTF-8 text.
+        """
+        text = self._read()
+        if text is None:
+            self._errors = []
+            return []
+        entries, self._errors = parse_authorized_keys(text)
+        return entries
+
+    def errors(self) -> list[LineError]:
+        """Return the problems found by the last :meth:`load`."""
+        return list(self._errors)
+
+    def signature(self) -> tuple[int, int, int] | None:
+        """Return ``(mtime_ns, size, inode)`` to detect changes cheaply; None if missing."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _write(self, lines: list[str]) -> None:
+        try:
+            atomic_write_text(self.path, "\n".join(lines), mode=0o600)
+        except OSError as exc:
+            raise AuthorizedKeysError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+
+    def add(self, peer_id: PeerId, comment: str = "") -> AuthorizedKey:
+        """Authorize ``peer_id``, appending a line ``<id>  # <comment>``.
+
+        Args:
+            peer_id: The peer to add.
+            comment: Usually the peer's name; newlines and ``#`` are removed.
+
+        Returns:
+            The new entry.
+
+        Raises:
+            AlreadyExistsError: The peer is already listed.
+            AuthorizedKeysError: The file cannot be read or written.
+        """
+        text = self._read()
+        if text is None:
+            text = HEADER
+        entries, _ = parse_authorized_keys(text)
+        if any(e.peer_id == peer_id for e in entries):
+            raise AlreadyExistsError(f"peer {peer_id.short()} is already authorized")
+        lines = _split_lines(text)
+        # The text ends with "\n" exactly when the last split element is "".
+        if lines[-1] == "":
+            lines.pop()
+        clean = _sanitize_comment(comment)
+        lines.append(format_entry(peer_id, (), clean))
+        lines.append("")
+        self._write(lines)
+        return AuthorizedKey(peer_id=peer_id, attributes=(), comment=clean, line=len(lines) - 1)
+
+    def _locate(self, peer_id: PeerId) -> tuple[list[str], list[AuthorizedKey]]:
+        text = self._read()
+        matches: list[AuthorizedKey] = []
+        lines: list[str] = []
+        if text is not None:
+            lines = _split_lines(text)
+            for number, raw in enumerate(lines, start=1):
+                entry, _ = _parse_line(raw, number)
+                if entry is not None and entry.peer_id == peer_id:
+                    matches.append(entry)
+        if not matches:
+            raise NotFoundError(f"peer {peer_id.short()} is not in {self.path}")
+        return lines, matches
+
+    def remove(self, peer_id: PeerId) -> None:
+        """Remove every line for ``peer_id`` (duplicates too, so nothing keeps it authorized).
+
+        Raises:
+            NotFoundError: The peer is not listed.
+            AuthorizedKeysError: The file cannot be read or written.
+        """
+        lines, matches = self._locate(peer_id)
+        drop = {m.line - 1 for m in matches}
+        self._write([raw for i, raw in enumerate(lines) if i not in drop])
+
+    def set_attr(self, peer_id: PeerId, key: str, value: str | None) -> None:
+        """Set (or with ``None`` or ``""``, delete) an attribute of ``peer_id``.
+
+        Only the peer's line is rewritten, in the canonical format.
+
+        Raises:
+            NotFoundError: The peer is not listed.
+            AuthorizedKeysError: Bad key (must be ``[a-z_]+``) or value (no spaces, no ``#``),
+                or the file cannot be read or written.
+        """
+        _check_attr(key, value)
+        lines, matches = self._locate(peer_id)
+        entry = matches[0]
+        attrs = [(k, v) for k, v in entry.attributes if k != key]
+        if value:
+            attrs.append((key, value))
+        raw = lines[entry.line - 1]
+        ending = "\r" if raw.endswith("\r") else ""
+        lines[entry.line - 1] = format_entry(peer_id, attrs, entry.comment) + ending
+        self._write(lines)

@@ -1,0 +1,115 @@
+"""Naming rules for services, DHT namespaces and peer nicknames.
+
+Service names end up in libp2p protocol IDs (``/peerup/<name>/1.0.0``) and namespaces in DHT
+protocol IDs, so both follow the reference's DNS-label rule to stay interoperable with Go peers.
+Peer names are local nicknames shown in lists and typed on the command line; they must never be
+mistaken for a peer ID.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.core.errors import InvalidNameError
+from app.core.peerid import is_peer_id
+
+__all__ = [
+    "MAX_PEER_NAME",
+    "SERVICE_NAME_RE",
+    "sanitize_peer_name",
+    "service_protocol_id",
+    "validate_namespace",
+    "validate_peer_name",
+    "validate_service_name",
+]
+
+SERVICE_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+MAX_PEER_NAME = 64
+_PEER_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+_DNS_LABEL_RULE = (
+    "1-63 characters: lowercase letters, digits and '-', starting and ending with a letter or digit"
+)
+
+
+def _is_dns_label(text: str) -> bool:
+    # fullmatch, not match: "$" would accept a trailing newline.
+    return isinstance(text, str) and SERVICE_NAME_RE.fullmatch(text) is not None
+
+
+def validate_service_name(name: str) -> str:
+    """Check a service name against the reference's DNS-label rule.
+
+    Args:
+        name: e.g. ``"ssh"`` or ``"web-ui"``.
+
+    Returns:
+        ``name`` unchanged.
+
+    Raises:
+        InvalidNameError: The name breaks the rule; the message states the rule.
+    """
+    if not _is_dns_label(name):
+        raise InvalidNameError(
+            f"invalid service name {name!r}: use {_DNS_LABEL_RULE}",
+            hint="for example: ssh, web, home-assistant",
+        )
+    return name
+
+
+def service_protocol_id(name: str) -> str:
+    """Return the libp2p protocol ID of a service, e.g. ``/peerup/ssh/1.0.0``.
+
+    Raises:
+        InvalidNameError: ``name`` is not a valid service name.
+    """
+    return f"/peerup/{validate_service_name(name)}/1.0.0"
+
+
+def validate_namespace(ns: str) -> str:
+    """Check a private-network (DHT namespace) name; same rule as service names.
+
+    Raises:
+        InvalidNameError: The namespace breaks the rule.
+    """
+    if not _is_dns_label(ns):
+        raise InvalidNameError(
+            f"invalid network name {ns!r}: use {_DNS_LABEL_RULE}",
+            hint="for example: my-crew",
+        )
+    return ns
+
+
+def sanitize_peer_name(name: str) -> str:
+    """Turn arbitrary text (e.g. a hostname sent by a peer) into a safe peer name.
+
+    Keeps ``[A-Za-z0-9._-]``, drops everything else, and caps the result at 64 characters. The
+    result may be empty; callers choose a fallback.
+    """
+    kept = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._-"))
+    return kept[:MAX_PEER_NAME]
+
+
+def validate_peer_name(name: str) -> str:
+    """Check a local nickname for a peer.
+
+    Raises:
+        InvalidNameError: Empty, too long, a character outside ``[A-Za-z0-9._-]``, or the name
+            is itself a peer ID (which would make lookups ambiguous).
+    """
+    if not isinstance(name, str) or not name:
+        raise InvalidNameError("peer name is empty")
+    if len(name) > MAX_PEER_NAME:
+        raise InvalidNameError(
+            f"peer name is {len(name)} characters long (at most {MAX_PEER_NAME} allowed)"
+        )
+    if _PEER_NAME_RE.fullmatch(name) is None:
+        raise InvalidNameError(
+            f"invalid peer name {name!r}: use letters, digits, '.', '_' and '-' only",
+            hint="for example: home, laptop, alice-phone",
+        )
+    if is_peer_id(name):
+        raise InvalidNameError(
+            f"peer name {name!r} is a peer ID; choose a nickname instead",
+            hint="for example: home",
+        )
+    return name

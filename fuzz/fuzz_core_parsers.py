@@ -1,0 +1,212 @@
+"""Fuzz every parser in app.core with untrusted bytes.
+
+Each input's first byte picks a parser; the rest is the payload (decoded as UTF-8 with
+replacement for the text parsers). A parser may reject input only with a PeerupError; any other
+exception is a bug and stops the run with the offending input printed.
+
+Run with atheris when it is installed (coverage-guided)::
+
+    .venv/bin/python fuzz/fuzz_core_parsers.py [atheris/libFuzzer args]
+
+Without atheris it runs the same harness over random and mutated inputs::
+
+    .venv/bin/python fuzz/fuzz_core_parsers.py --runs 20000 [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import random
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.core import authkeys, config, identity, names, netaddr, peerid
+from app.core.errors import PeerupError
+
+_CONFIG_PATH = Path("/fuzz/config.yaml")
+_PEER = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"
+_PEER2 = "12D3KooWPjceQrSwdWXPyLLeABRXmuqt69Rg3sBYUXCUVwbj7QbA"
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def _parse_config(data: bytes) -> None:
+    config.parse_config(_text(data), path=_CONFIG_PATH)
+
+
+def _parse_authorized_keys(data: bytes) -> None:
+    entries, errors = authkeys.parse_authorized_keys(_text(data))
+    for entry in entries:
+        # A parsed entry must survive formatting and re-parsing unchanged.
+        line = authkeys.format_entry(entry.peer_id, entry.attributes, entry.comment)
+        again, again_errors = authkeys.parse_authorized_keys(line)
+        assert not again_errors, (line, again_errors)
+        assert again[0].peer_id == entry.peer_id
+        assert dict(again[0].attributes) == dict(entry.attributes), line
+    assert all(isinstance(e.line, int) for e in errors)
+
+
+def _peer_id_text(data: bytes) -> None:
+    pid = peerid.PeerId.parse(_text(data))
+    assert peerid.PeerId.parse(str(pid)) == pid
+
+
+def _peer_id_bytes(data: bytes) -> None:
+    pid = peerid.PeerId.from_bytes(data)
+    assert peerid.PeerId.parse(str(pid)).raw == data
+
+
+def _identity_bytes(data: bytes) -> None:
+    ident = identity.Identity.from_private_key_bytes(data)
+    assert ident.to_private_key_bytes() == data
+
+
+def _host_port(data: bytes) -> None:
+    host, port = netaddr.parse_host_port(_text(data))
+    assert 0 <= port <= 65535
+    assert netaddr.parse_host_port(netaddr.format_host_port(host, port)) == (host, port)
+
+
+def _multiaddr(data: bytes) -> None:
+    netaddr.check_multiaddr_syntax(_text(data))
+
+
+def _names(data: bytes) -> None:
+    text = _text(data)
+    for check in (
+        names.validate_service_name,
+        names.validate_namespace,
+        names.validate_peer_name,
+    ):
+        with contextlib.suppress(PeerupError):
+            check(text)
+    cleaned = names.sanitize_peer_name(text)
+    assert len(cleaned) <= 64
+
+
+PARSERS: tuple[Callable[[bytes], None], ...] = (
+    _parse_config,
+    _parse_authorized_keys,
+    _peer_id_text,
+    _peer_id_bytes,
+    _identity_bytes,
+    _host_port,
+    _multiaddr,
+    _names,
+)
+
+
+def harness(data: bytes) -> None:
+    """Feed one input to the parser its first byte selects; raise on any non-PeerupError."""
+    if not data:
+        return
+    target = PARSERS[data[0] % len(PARSERS)]
+    with contextlib.suppress(PeerupError):
+        target(data[1:])
+
+
+def _seeds() -> list[tuple[int, bytes]]:
+    """Valid inputs for each parser, so that mutations explore near-valid territory."""
+    ident = identity.Identity.generate(lambda n: bytes(range(n)))
+    good_config = (
+        config.default_config_text(listen_port=4001)
+        .replace("services: {}", "services:\n  ssh: {local_address: 'localhost:22'}")
+        .replace("names: {}", f"names:\n  home: {_PEER}")
+        .replace("peer_addresses: {}", "peer_addresses:\n  home: ['/ip4/192.168.1.5/tcp/4001']")
+        .replace("forwards: []", "forwards:\n  - {peer: home, service: ssh, listen: '2222'}")
+    )
+    minimal = "identity: {key_file: k}\nnetwork: {listen_addresses: [/ip4/0.0.0.0/tcp/0]}\n"
+    seeds = [
+        (0, good_config.encode()),
+        (0, minimal.encode()),
+        (1, f"# c\n{_PEER}  verified=sha256:0011aabb  # laptop\n\n{_PEER2} group=1\n".encode()),
+        (2, _PEER.encode()),
+        (2, b"QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N"),
+        (3, peerid.PeerId.parse(_PEER).raw),
+        (4, ident.to_private_key_bytes()),
+        (5, b"[::1]:2222"),
+        (5, b"localhost:22"),
+        (6, f"/ip4/1.2.3.4/tcp/7777/p2p/{_PEER}/p2p-circuit/p2p/{_PEER2}".encode()),
+        (6, b"/ip6/::1/udp/4001/quic-v1"),
+        (7, b"web-ui"),
+    ]
+    return [(i % len(PARSERS), s) for i, s in seeds]
+
+
+# Bytes that are structurally meaningful to YAML, authorized_keys and addresses.
+_TOKENS = (
+    *(b"\n", b":", b"#", b"=", b" ", b"/", b"-", b"'", b'"', b"{", b"[", b"&a", b"*a"),
+    *(b"\t", b"\r", b"\x00", b"  - ", b": ", b"!!binary ", b"99999", b"%", b"<<: "),
+)
+
+
+def _mutate(rng: random.Random, data: bytes) -> bytes:
+    buf = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        op = rng.randrange(6)
+        pos = rng.randrange(len(buf) + 1)
+        if op == 0 and buf:
+            del buf[min(pos, len(buf) - 1)]
+        elif op == 1:
+            buf.insert(pos, rng.randrange(256))
+        elif op == 2 and buf:
+            buf[min(pos, len(buf) - 1)] = rng.randrange(256)
+        elif op == 3:
+            buf[pos:pos] = rng.choice(_TOKENS)
+        elif op == 4 and buf:
+            start = rng.randrange(len(buf))
+            end = min(len(buf), start + rng.randint(1, 32))
+            buf[pos:pos] = buf[start:end]
+        elif op == 5 and buf:
+            # Truncate: parsers must cope with cut-off input.
+            del buf[pos:]
+    return bytes(buf)
+
+
+def run_random(runs: int, seed: int) -> int:
+    """Run the harness over ``runs`` generated inputs; return a process exit code."""
+    rng = random.Random(seed)
+    seeds = _seeds()
+    for i in range(runs):
+        choice = rng.random()
+        if choice < 0.25:
+            payload = rng.randbytes(rng.randint(0, 200))
+            data = bytes([rng.randrange(len(PARSERS))]) + payload
+        else:
+            which, base = rng.choice(seeds)
+            data = bytes([which]) + _mutate(rng, base)
+        try:
+            harness(data)
+        except Exception:
+            traceback.print_exc()
+            print(f"run {i}: crash on input {data!r}", file=sys.stderr)
+            return 1
+    print(f"ok: {runs} inputs, no crash")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: atheris if importable, otherwise the random runner."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        import atheris  # type: ignore[import-not-found]
+    except ImportError:
+        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+        parser.add_argument("--runs", type=int, default=20000)
+        parser.add_argument("--seed", type=int, default=0)
+        args = parser.parse_args(argv)
+        return run_random(args.runs, args.seed)
+    atheris.Setup([sys.argv[0], *argv], harness)
+    atheris.Fuzz()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Real ``peerup daemon`` processes for end-to-end tests and benchmarks.
+
+Each daemon gets its own config directory and runtime directory (its API socket lives there), so
+several can run side by side. :func:`start_daemon` waits, bounded, for the API socket; ``stop``
+sends SIGTERM and waits, killing only if the daemon does not exit in time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.api.transport import ApiEndpoint, endpoint_for_config
+from tests.helpers.nodes import NodeDir
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class DaemonFailed(RuntimeError):
+    """The daemon exited or never became ready; the message holds its log tail."""
+
+
+@dataclass
+class DaemonProcess:
+    """A running daemon and how to reach it."""
+
+    node: NodeDir
+    proc: subprocess.Popen[bytes]
+    env: dict[str, str]
+    log_path: Path
+    endpoint: ApiEndpoint
+
+    def log_tail(self, lines: int = 30) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise DaemonFailed("no VmRSS")
+
+    def cli(
+        self, *args: str, timeout: float = 60, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``peerup --config <this node> ARGS`` with this daemon's environment."""
+        return subprocess.run(
+            [sys.executable, "-m", "app", "--config", str(self.node.config_path), *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=stdin,
+            check=False,
+        )
+
+    def stop(self, timeout: float = 15) -> int:
+        """SIGTERM, wait up to ``timeout`` s, then SIGKILL; returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+
+def daemon_env(runtime_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERUP_")}
+    env["PEERUP_RUNTIME_DIR"] = str(runtime_dir)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def start_daemon(node: NodeDir, *, timeout: float = 30) -> DaemonProcess:
+    """Start ``peerup daemon`` for ``node`` and wait until its API socket is up."""
+    runtime = node.path / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    env = daemon_env(runtime)
+    old = os.environ.get("PEERUP_RUNTIME_DIR")
+    os.environ["PEERUP_RUNTIME_DIR"] = str(runtime)
+    try:
+        endpoint = endpoint_for_config(node.config_path)
+    finally:
+        if old is None:
+            os.environ.pop("PEERUP_RUNTIME_DIR", None)
+        else:
+            os.environ["PEERUP_RUNTIME_DIR"] = old
+    log_path = node.path / "daemon.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "--config", str(node.config_path), "daemon"],
+            env=env,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    daemon = DaemonProcess(node, proc, env, log_path, endpoint)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise DaemonFailed(f"daemon exited with {proc.returncode}:\n{daemon.log_tail()}")
+        if endpoint.socket_path.exists() and endpoint.cookie_path.exists():
+            return daemon
+        time.sleep(0.05)
+    daemon.stop()
+    raise DaemonFailed(f"daemon not ready after {timeout} s:\n{daemon.log_tail()}")
