@@ -31,7 +31,11 @@ def _runs_daemon(command: list[str]) -> bool:
     if not command or command[0] != "daemon":
         return False
     rest = command[1:]
-    return not rest or rest[0] == "start" or rest[0].startswith("-") and rest[0] not in ("-h", "--help")
+    return (
+        not rest
+        or rest[0] == "start"
+        or (rest[0].startswith("-") and rest[0] not in ("-h", "--help"))
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

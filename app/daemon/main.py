@@ -11,8 +11,8 @@ import argparse
 import logging
 import os
 import signal
-from functools import partial
 import sys
+from functools import partial
 from pathlib import Path
 
 import trio

@@ -23,6 +23,7 @@ from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo as Libp2pPeerInfo
+from libp2p.peer.peerstore import PeerStoreError
 
 from app import __version__
 from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
@@ -59,7 +60,7 @@ from app.core.status import (
 from app.engine import compat
 from app.engine.bus import EventBus
 from app.engine.forwards import ForwardManager
-from app.engine.ping import PING_TIMEOUT, make_responder, ping_once
+from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
 from app.engine.services import ServiceRegistry
 
 if TYPE_CHECKING:
@@ -336,10 +337,10 @@ class Node:
             resolved = self.resolve(peer_text)
         else:
             resolved = self.resolve(peer)
-        for key in {resolved.name, resolved.peer_id}:
-            for known_peer, addrs in self.config.peer_addresses:
-                if known_peer == key:
-                    addresses.extend(self._parse_multiaddr(a, "peer_addresses") for a in addrs)
+        keys = {resolved.name, resolved.peer_id, self._name_for(resolved.peer_id)}
+        for known_peer, addrs in self.config.peer_addresses:
+            if known_peer in keys:
+                addresses.extend(self._parse_multiaddr(a, "peer_addresses") for a in addrs)
         addresses.extend(self._parse_multiaddr(a, "addresses") for a in extra)
         return _Target(ID.from_base58(resolved.peer_id), tuple(addresses))
 
@@ -462,12 +463,19 @@ class Node:
             return
         if target.addresses:
             host.get_peerstore().add_addrs(target.peer_id, list(target.addresses), 3600)  # type: ignore[attr-defined]
-        known = host.get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
+        try:
+            known = host.get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
+        except PeerStoreError:
+            known = []
         if not known:
             raise PeerUnreachableError(
                 f"no address known for peer {target.peer_id}",
                 hint="add one under peer_addresses: in the config, or give a /ip4/…/p2p/… address",
             )
+        # Every dial of ours is asked for by a user (or a client behind a forward), so py-libp2p's
+        # 60 s negative cache of failed peers must not turn "authorize me, then retry" into a
+        # minute of instant failures.
+        network.unblock_peer(target.peer_id)
         try:
             with trio.fail_after(DIAL_TIMEOUT):
                 await host.connect(Libp2pPeerInfo(target.peer_id, known))  # type: ignore[attr-defined]
@@ -488,15 +496,15 @@ class Node:
             raise NotFoundError(f"not connected to {peer}")
         await network.close_peer(target.peer_id)
 
-    async def _open_stream(self, target: _Target, protocol: str) -> INetStream:
+    async def _open_stream(self, target: _Target, *protocols: str) -> INetStream:
         await self._ensure_connected(target)
         host = self._require_host()
         try:
             with trio.fail_after(STREAM_OPEN_TIMEOUT):
-                return await host.new_stream(target.peer_id, [TProtocol(protocol)])  # type: ignore[attr-defined, no-any-return]
+                return await host.new_stream(target.peer_id, [TProtocol(p) for p in protocols])  # type: ignore[attr-defined, no-any-return]
         except trio.TooSlowError:
             raise PeerUnreachableError(
-                f"opening {protocol} to {target.peer_id} timed out"
+                f"opening {protocols[0]} to {target.peer_id} timed out"
             ) from None
         except Exception as exc:  # negotiation failures come as several unrelated exception types
             text = _first_line(exc)
@@ -504,7 +512,7 @@ class Node:
             if not network.get_connections(target.peer_id):
                 raise PeerUnreachableError(f"connection to {target.peer_id} lost: {text}") from exc
             raise ServiceNotFoundError(
-                f"peer {target.peer_id} does not offer {protocol} to us",
+                f"peer {target.peer_id} does not offer {protocols[0]} to us",
                 hint="check the service name, that it is exposed on the peer, and that the peer "
                 "authorized us (and lists us in allowed_peers if it uses that)",
             ) from exc
@@ -590,7 +598,7 @@ class Node:
             if seq > 1:
                 await trio.sleep(interval)
             try:
-                stream = await self._open_stream(target, self.config.ping_protocol)
+                stream = await self._open_stream(target, *ping_protocols(self.config.ping_protocol))
                 path = self._path_of(pid)
                 with trio.fail_after(PING_TIMEOUT):
                     rtt = await ping_once(stream)

@@ -45,6 +45,11 @@ class DaemonProcess:
                 return int(line.split()[1]) / 1024
         raise DaemonFailed("no VmRSS")
 
+    @staticmethod
+    def base_command() -> list[str]:
+        """The command line of ``peerup`` (this interpreter, this checkout)."""
+        return [sys.executable, "-m", "app"]
+
     def cli(
         self, *args: str, timeout: float = 60, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:

@@ -125,3 +125,38 @@ async def test_service_down_closes_client_and_counts_error(tmp_path: Path) -> No
                 while snode.services()[0].errors == 0:  # noqa: ASYNC110 - polls another node's counter
                     await trio.sleep(0.05)
             assert snode.services()[0].errors >= 1
+
+
+async def test_ping_both_protocols_and_hot_reload(tmp_path: Path) -> None:
+    server = make_node_dir(tmp_path, "server")
+    client = make_node_dir(tmp_path, "client")
+    client.authorize(server)
+    async with open_node(load_config(server.config_path), server.identity) as snode:
+        addr = snode.status().listen_addresses[0]
+        async with open_node(load_config(client.config_path), client.identity) as cnode:
+            # Not yet authorized by the server: refused.
+            with pytest.raises(PeerUnreachableError), trio.fail_after(30):
+                await cnode.connect(server.peer_id, [addr])
+            # An edit of the server's authorized_keys file is picked up without a restart.
+            server.authorize(client)
+            with trio.fail_after(10):
+                while True:
+                    try:
+                        await cnode.connect(server.peer_id, [addr])
+                        break
+                    except PeerUnreachableError:
+                        await trio.sleep(0.3)
+            results = [r async for r in cnode.ping(server.peer_id, count=2, interval=0.05)]
+            assert [r.error for r in results] == [None, None]
+            assert all(r.rtt_ms is not None and r.rtt_ms > 0 for r in results)
+
+            # A peer without the line protocol is pinged with /ipfs/ping/1.0.0.
+            snode._require_host().get_mux().remove_handler("/pingpong/1.0.0")
+            results = [r async for r in cnode.ping(server.peer_id, count=1, interval=0)]
+            assert results[0].error is None
+
+            # Removing the client from the file closes its connection.
+            snode.deauthorize(client.peer_id)
+            with trio.fail_after(10):
+                while snode.paths():  # noqa: ASYNC110 - polls the node's connection table
+                    await trio.sleep(0.2)

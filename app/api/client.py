@@ -1,0 +1,394 @@
+"""The typed asyncio client of the local control API, used by the CLI and the GUI.
+
+Every failure becomes an :class:`~app.api.errors.ApiError` (or a subclass) with a plain message:
+a missing socket or a refused connection is :class:`~app.api.errors.DaemonNotRunningError`, a
+rejected token is :class:`~app.api.errors.AccessDeniedError`, and an error reply from the daemon
+keeps the daemon's ``code``, ``message`` and ``hint``. No httpx or msgspec exception leaves here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Final, TypeVar
+from urllib.parse import quote
+
+import httpx
+import msgspec
+
+from app.api import models
+from app.api.errors import AccessDeniedError, ApiError, DaemonNotRunningError
+from app.api.transport import ApiEndpoint, read_cookie
+from app.core.status import (
+    AuthEntry,
+    Event,
+    ForwardInfo,
+    NodeStatus,
+    PathInfo,
+    PeerInfo,
+    PingResult,
+    PingStats,
+    Resolved,
+    ServiceInfo,
+)
+
+T = TypeVar("T")
+
+CONNECT_TIMEOUT: Final = 5.0
+REQUEST_TIMEOUT: Final = 30.0
+
+_BASE_URL = "http://peerup.local"
+_TIMEOUT = httpx.Timeout(REQUEST_TIMEOUT, connect=CONNECT_TIMEOUT)
+_STREAM_TIMEOUT = httpx.Timeout(REQUEST_TIMEOUT, connect=CONNECT_TIMEOUT, read=None)
+
+
+class LocalClient:
+    """A connection to the local daemon's API.
+
+    Prefer :func:`open_local_client`, which closes the client. Methods may be called concurrently.
+
+    Attributes:
+        endpoint: The daemon's socket and cookie file.
+        last_ping_stats: The summary sent by the daemon at the end of the last :meth:`ping`
+            (None before the first ping completes).
+    """
+
+    def __init__(self, endpoint: ApiEndpoint, *, token: str | None = None) -> None:
+        """Create a client; reads the cookie file unless ``token`` is given.
+
+        Args:
+            endpoint: The daemon's socket and cookie file.
+            token: The bearer token; read from ``endpoint.cookie_path`` when None.
+
+        Raises:
+            DaemonNotRunningError: The socket or the cookie file does not exist.
+            AccessDeniedError: The cookie file is not readable.
+        """
+        self.endpoint = endpoint
+        self.last_ping_stats: PingStats | None = None
+        if not endpoint.socket_path.exists():
+            raise DaemonNotRunningError(
+                f"The peer-up daemon is not running (no socket at {endpoint.socket_path})."
+            )
+        self._token_from_file = token is None
+        self._token = token if token is not None else read_cookie(endpoint.cookie_path)
+        self._http = httpx.AsyncClient(
+            transport=httpx.AsyncHTTPTransport(uds=str(endpoint.socket_path)),
+            base_url=_BASE_URL,
+            timeout=_TIMEOUT,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # ---- plumbing --------------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}", "Accept": models.JSON_TYPE}
+
+    def _refresh_token(self) -> bool:
+        """Re-read the cookie after a 401; True when it changed (the daemon restarted)."""
+        if not self._token_from_file:
+            return False
+        try:
+            token = read_cookie(self.endpoint.cookie_path)
+        except ApiError:
+            return False
+        if token == self._token:
+            return False
+        self._token = token
+        return True
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        type_: type[T],
+        *,
+        body: object = None,
+        params: dict[str, str] | None = None,
+    ) -> T:
+        content = models.encode(body) if body is not None else None
+        for attempt in range(2):
+            headers = self._headers()
+            if content is not None:
+                headers["Content-Type"] = models.JSON_TYPE
+            try:
+                response = await self._http.request(
+                    method, path, content=content, params=params, headers=headers
+                )
+            except httpx.HTTPError as exc:
+                raise self._transport_error(exc) from None
+            if response.status_code == 401 and attempt == 0 and self._refresh_token():
+                continue
+            if response.status_code >= 400:
+                raise self._error_from_reply(response.status_code, response.content)
+            try:
+                return models.decode_data(response.content, type_)
+            except msgspec.DecodeError as exc:
+                raise _bad_reply(str(exc)) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _transport_error(self, exc: httpx.HTTPError) -> ApiError:
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            return DaemonNotRunningError(
+                "The peer-up daemon is not running "
+                f"(nobody answers on {self.endpoint.socket_path})."
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return ApiError(
+                "The daemon did not answer in time.",
+                code="timeout",
+                hint="It may be busy or stuck; check its log.",
+            )
+        return ApiError(
+            f"The connection to the daemon broke ({type(exc).__name__}).",
+            code="connection-lost",
+            hint="The daemon may have stopped; check its log.",
+        )
+
+    def _error_from_reply(self, status: int, body: bytes) -> ApiError:
+        error = models.decode_error(body)
+        if status == 401:
+            return AccessDeniedError(
+                error.message if error else "The daemon refused our access token.",
+                cookie_path=str(self.endpoint.cookie_path),
+            )
+        if error is None:
+            return ApiError(
+                f"The daemon answered with HTTP {status} and no readable error.",
+                code="bad-reply",
+                status=status,
+            )
+        return ApiError(error.message, code=error.code, hint=error.hint, status=status)
+
+    @asynccontextmanager
+    async def _stream(
+        self, method: str, path: str, body: object = None
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
+        headers = self._headers()
+        headers["Accept"] = models.NDJSON_TYPE
+        content = None
+        if body is not None:
+            content = models.encode(body)
+            headers["Content-Type"] = models.JSON_TYPE
+        request = self._http.build_request(
+            method, path, content=content, headers=headers, timeout=_STREAM_TIMEOUT
+        )
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from None
+        try:
+            if response.status_code >= 400:
+                try:
+                    await response.aread()
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(exc) from None
+                raise self._error_from_reply(response.status_code, response.content)
+            lines = self._lines(response)
+            try:
+                yield lines
+            finally:
+                await lines.aclose()
+        finally:
+            await response.aclose()
+
+    async def _lines(self, response: httpx.Response) -> AsyncGenerator[bytes, None]:
+        buffer = b""
+        try:
+            async for chunk in response.aiter_raw():
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield line
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from None
+        if buffer.strip():
+            yield buffer
+
+    # ---- endpoints -------------------------------------------------------------------------------
+
+    async def status(self) -> NodeStatus:
+        """Return a snapshot of the node."""
+        return await self._request("GET", models.STATUS, NodeStatus)
+
+    async def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
+        """Return known peers; only authorized ones unless ``include_unauthorized``."""
+        params = {"all": "true" if include_unauthorized else "false"}
+        return await self._request("GET", models.PEERS, list[PeerInfo], params=params)
+
+    async def paths(self) -> list[PathInfo]:
+        """Return the path in use for every connected peer."""
+        return await self._request("GET", models.PATHS, list[PathInfo])
+
+    async def services(self) -> list[ServiceInfo]:
+        """Return the local services exposed to peers."""
+        return await self._request("GET", models.SERVICES, list[ServiceInfo])
+
+    async def expose_service(
+        self,
+        name: str,
+        local_address: str,
+        *,
+        allowed_peers: Sequence[str] = (),
+        persist: bool = False,
+    ) -> ServiceInfo:
+        """Expose ``local_address`` ("host:port") to peers as service ``name``.
+
+        Args:
+            name: Service name (a DNS label such as ``ssh``).
+            local_address: Where the service listens locally.
+            allowed_peers: Peers allowed to use it; empty means every authorized peer.
+            persist: Also write it to the config file.
+
+        Returns:
+            The new service.
+        """
+        body = models.ExposeServiceRequest(
+            name=name,
+            local_address=local_address,
+            allowed_peers=tuple(allowed_peers),
+            persist=persist,
+        )
+        return await self._request("POST", models.SERVICES, ServiceInfo, body=body)
+
+    async def unexpose_service(self, name: str, *, persist: bool = False) -> None:
+        """Stop exposing service ``name`` (and remove it from the config if ``persist``)."""
+        params = {"persist": "true" if persist else "false"}
+        await self._request("DELETE", _item(models.SERVICES, name), object, params=params)
+
+    async def forwards(self) -> list[ForwardInfo]:
+        """Return the open forwards."""
+        return await self._request("GET", models.FORWARDS, list[ForwardInfo])
+
+    async def open_forward(
+        self, peer: str, service: str, listen: str = "127.0.0.1:0"
+    ) -> ForwardInfo:
+        """Listen on ``listen`` ("host:port", port 0 = any) and reach ``service`` on ``peer``."""
+        body = models.OpenForwardRequest(peer=peer, service=service, listen=listen)
+        return await self._request("POST", models.FORWARDS, ForwardInfo, body=body)
+
+    async def close_forward(self, forward_id: str) -> None:
+        """Close forward ``forward_id`` and its connections."""
+        await self._request("DELETE", _item(models.FORWARDS, forward_id), object)
+
+    async def auth_entries(self) -> list[AuthEntry]:
+        """Return the entries of authorized_keys."""
+        return await self._request("GET", models.AUTH, list[AuthEntry])
+
+    async def authorize(self, peer_id: str, comment: str = "") -> AuthEntry:
+        """Add ``peer_id`` to authorized_keys."""
+        body = models.AuthorizeRequest(peer_id=peer_id, comment=comment)
+        return await self._request("POST", models.AUTH, AuthEntry, body=body)
+
+    async def deauthorize(self, peer: str) -> None:
+        """Remove ``peer`` (peer ID or name) from authorized_keys and drop its connections."""
+        await self._request("DELETE", _item(models.AUTH, peer), object)
+
+    async def resolve(self, name: str) -> Resolved:
+        """Resolve a name (or a peer ID) to a peer ID."""
+        body = models.ResolveRequest(name=name)
+        return await self._request("POST", models.RESOLVE, Resolved, body=body)
+
+    async def ping(
+        self, peer: str, *, count: int = 4, interval: float = 1.0
+    ) -> AsyncIterator[PingResult]:
+        """Ping ``peer``, yielding each result as it arrives.
+
+        When the generator finishes, :attr:`last_ping_stats` holds the daemon's summary.
+
+        Args:
+            peer: Name or peer ID.
+            count: Number of pings (1 to 1000).
+            interval: Seconds between pings (0.01 to 60).
+
+        Yields:
+            One result per ping, failures included (``error`` set).
+        """
+        self.last_ping_stats = None
+        body = models.PingRequest(peer=peer, count=count, interval_ms=round(interval * 1000))
+        async with self._stream("POST", models.PING, body) as lines:
+            async for raw in lines:
+                try:
+                    line = models.decode_ping_line(raw)
+                except msgspec.DecodeError as exc:
+                    raise _bad_reply(str(exc)) from None
+                if line.error is not None:
+                    raise ApiError(line.error.message, code=line.error.code, hint=line.error.hint)
+                if line.result is not None:
+                    yield line.result
+                elif line.stats is not None:
+                    self.last_ping_stats = line.stats
+
+    async def connect(self, peer: str, addresses: Sequence[str] = ()) -> PathInfo:
+        """Connect to ``peer`` (name, peer ID or /p2p/ multiaddr), optionally at ``addresses``."""
+        body = models.ConnectRequest(peer=peer, addresses=tuple(addresses))
+        return await self._request("POST", models.CONNECT, PathInfo, body=body)
+
+    async def disconnect(self, peer: str) -> None:
+        """Close every connection to ``peer``."""
+        await self._request("POST", models.DISCONNECT, object, body=models.DisconnectRequest(peer))
+
+    async def shutdown(self) -> None:
+        """Ask the daemon to stop; returns once it has acknowledged."""
+        await self._request("POST", models.SHUTDOWN, models.ShutdownReply)
+
+    async def events(self) -> AsyncIterator[Event]:
+        """Yield the node's events as they happen, until the daemon stops.
+
+        The stream's greeting line is consumed here; event kinds this client does not know are
+        skipped. Close the generator (or leave the ``async for``) to unsubscribe.
+
+        Yields:
+            Events of :data:`app.core.status.Event`.
+        """
+        async with self._stream("GET", models.EVENTS) as lines:
+            async for raw in lines:
+                try:
+                    event = models.decode_event(raw)
+                except msgspec.DecodeError as exc:
+                    raise _bad_reply(str(exc)) from None
+                if event is None or isinstance(event, models.Hello):
+                    continue
+                yield event
+
+
+def _item(collection: str, key: str) -> str:
+    return f"{collection}/{quote(key, safe='')}"
+
+
+def _bad_reply(detail: str) -> ApiError:
+    return ApiError(
+        f"The daemon sent a reply this client does not understand: {detail}.",
+        code="bad-reply",
+        hint="Are the daemon and this program the same version?",
+    )
+
+
+@asynccontextmanager
+async def _open(endpoint: ApiEndpoint) -> AsyncIterator[LocalClient]:
+    client = LocalClient(endpoint)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+def open_local_client(endpoint: ApiEndpoint) -> AbstractAsyncContextManager[LocalClient]:
+    """Open a client of the daemon at ``endpoint``; closes it on exit.
+
+    Args:
+        endpoint: The daemon's socket and cookie file (see
+            :func:`app.api.transport.endpoint_for_config`).
+
+    Returns:
+        An async context manager yielding the client.
+
+    Raises:
+        DaemonNotRunningError: On entry, when the socket or cookie does not exist.
+        AccessDeniedError: On entry, when the cookie file is not readable.
+    """
+    return _open(endpoint)

@@ -1,0 +1,265 @@
+"""The wire contract of the local control API: endpoints, request bodies, envelopes, events.
+
+Responses are JSON. A success is ``{"data": …}`` and a failure is
+``{"error": {"code": …, "message": …, "hint": …}}``. Streams (``ping`` and ``events``) are NDJSON:
+one JSON object per line. Request bodies decode into the strict :mod:`msgspec` structs below, so a
+wrong type or a missing field gives a precise message such as
+``Expected `int`, got `str` - at `$.count```. Response payloads are the frozen dataclasses of
+:mod:`app.core.status`, encoded as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final, Generic, TypeVar
+
+import msgspec
+
+from app.core.status import (
+    AuthorizedKeysChanged,
+    ConnectionRefused,
+    Event,
+    ForwardChanged,
+    PathChanged,
+    PeerConnected,
+    PeerDisconnected,
+    PingResult,
+    PingStats,
+    ServicesChanged,
+)
+
+API_VERSION: Final = 1
+PREFIX: Final = f"/v{API_VERSION}"
+
+# ---- endpoints (paths relative to the socket; names kebab-case) ---------------------------------
+
+STATUS: Final = f"{PREFIX}/status"
+PEERS: Final = f"{PREFIX}/peers"
+PATHS: Final = f"{PREFIX}/paths"
+SERVICES: Final = f"{PREFIX}/services"  # GET, POST; DELETE services/{name}
+FORWARDS: Final = f"{PREFIX}/forwards"  # GET, POST; DELETE forwards/{id}
+AUTH: Final = f"{PREFIX}/auth"  # GET, POST; DELETE auth/{peer}
+RESOLVE: Final = f"{PREFIX}/resolve"
+CONNECT: Final = f"{PREFIX}/connect"
+DISCONNECT: Final = f"{PREFIX}/disconnect"
+PING: Final = f"{PREFIX}/ping"
+SHUTDOWN: Final = f"{PREFIX}/shutdown"
+EVENTS: Final = f"{PREFIX}/events"
+
+MAX_BODY_BYTES: Final = 64 * 1024
+"""Largest request body the daemon accepts."""
+
+JSON_TYPE: Final = "application/json"
+NDJSON_TYPE: Final = "application/x-ndjson"
+
+# ---- request bodies ------------------------------------------------------------------------------
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+Text = Annotated[str, msgspec.Meta(max_length=1024)]
+Address = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class ExposeServiceRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST services: expose a local TCP service to peers."""
+
+    name: Name
+    local_address: Address
+    allowed_peers: Annotated[tuple[Name, ...], msgspec.Meta(max_length=1000)] = ()
+    persist: bool = False
+
+
+class OpenForwardRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST forwards: listen locally and reach a service on a peer."""
+
+    peer: Name
+    service: Name
+    listen: Address = "127.0.0.1:0"
+
+
+class AuthorizeRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST auth: add a peer to authorized_keys."""
+
+    peer_id: Name
+    comment: Text = ""
+
+
+class ResolveRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST resolve: turn a name into a peer ID."""
+
+    name: Name
+
+
+class ConnectRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST connect: open a connection to a peer, optionally at given multiaddrs."""
+
+    peer: Address
+    addresses: Annotated[tuple[Address, ...], msgspec.Meta(max_length=64)] = ()
+
+
+class DisconnectRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST disconnect: close every connection to a peer."""
+
+    peer: Name
+
+
+class PingRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST ping: ping a peer ``count`` times, ``interval_ms`` apart; the reply streams."""
+
+    peer: Name
+    count: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 4
+    interval_ms: Annotated[int, msgspec.Meta(ge=10, le=60000)] = 1000
+
+
+class EmptyRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A body that must be empty or ``{}``."""
+
+
+# ---- envelopes -----------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class DataEnvelope(msgspec.Struct, Generic[T]):
+    """A successful reply: ``{"data": …}``."""
+
+    data: T
+
+
+class ErrorBody(msgspec.Struct):
+    """The ``error`` member of a failed reply (also a stream line ``{"error": …}``)."""
+
+    code: str
+    message: str
+    hint: str | None = None
+
+
+class ErrorEnvelope(msgspec.Struct):
+    """A failed reply: ``{"error": {"code", "message", "hint"}}``."""
+
+    error: ErrorBody
+
+
+class PingLine(msgspec.Struct, omit_defaults=True):
+    """One line of the ping stream: exactly one of the members is set."""
+
+    result: PingResult | None = None
+    stats: PingStats | None = None
+    error: ErrorBody | None = None
+
+
+class ShutdownReply(msgspec.Struct):
+    """The ``data`` of POST shutdown."""
+
+    status: str
+
+
+class Hello(msgspec.Struct, tag_field="kind", tag="hello"):
+    """The first line of the event stream: the stream is live, and whose node it is."""
+
+    peer_id: str
+
+
+EVENT_TYPES: Final[dict[str, type[Event]]] = {
+    cls.__dataclass_fields__["kind"].default: cls  # type: ignore[misc]
+    for cls in (
+        PeerConnected,
+        PeerDisconnected,
+        PathChanged,
+        ForwardChanged,
+        ServicesChanged,
+        AuthorizedKeysChanged,
+        ConnectionRefused,
+    )
+}
+"""Every event class by its ``kind``."""
+
+
+class _Kind(msgspec.Struct):
+    kind: str
+
+
+# ---- encoding and decoding -----------------------------------------------------------------------
+
+_encoder = msgspec.json.Encoder()
+_kind_decoder = msgspec.json.Decoder(_Kind)
+_error_decoder = msgspec.json.Decoder(ErrorEnvelope)
+_ping_line_decoder = msgspec.json.Decoder(PingLine)
+
+
+def encode(obj: object) -> bytes:
+    """Encode a status dataclass, struct, or plain JSON value.
+
+    Args:
+        obj: What to encode; tuples become arrays, enums their values.
+
+    Returns:
+        Compact UTF-8 JSON.
+    """
+    return _encoder.encode(obj)
+
+
+def data_bytes(obj: object) -> bytes:
+    """Encode a successful reply ``{"data": obj}``."""
+    return _encoder.encode(DataEnvelope(obj))
+
+
+def error_bytes(code: str, message: str, hint: str | None = None) -> bytes:
+    """Encode a failed reply ``{"error": {…}}``."""
+    return _encoder.encode(ErrorEnvelope(ErrorBody(code=code, message=message, hint=hint)))
+
+
+def decode_data(body: bytes, type_: type[T]) -> T:
+    """Decode a successful reply into ``type_``.
+
+    Args:
+        body: The reply body.
+        type_: What ``data`` holds, e.g. ``list[PeerInfo]``.
+
+    Returns:
+        The decoded ``data``.
+
+    Raises:
+        msgspec.DecodeError: The body is not JSON, or does not match ``type_`` (a
+            :class:`msgspec.ValidationError`).
+    """
+    envelope: DataEnvelope[T] = msgspec.json.decode(body, type=DataEnvelope[type_])  # type: ignore[valid-type]
+    return envelope.data
+
+
+def decode_error(body: bytes) -> ErrorBody | None:
+    """Decode a failed reply, or return None when the body is not an error envelope."""
+    try:
+        return _error_decoder.decode(body).error
+    except msgspec.DecodeError:
+        return None
+
+
+def decode_ping_line(line: bytes) -> PingLine:
+    """Decode one line of the ping stream.
+
+    Raises:
+        msgspec.DecodeError: The line is not a ping line.
+    """
+    return _ping_line_decoder.decode(line)
+
+
+def decode_event(line: bytes) -> Event | Hello | None:
+    """Decode one line of the event stream by its ``kind``.
+
+    Args:
+        line: One NDJSON line.
+
+    Returns:
+        The event, the :class:`Hello` greeting, or None for a kind this client does not know
+        (a newer daemon may send more kinds; old clients skip them).
+
+    Raises:
+        msgspec.DecodeError: The line is not JSON, has no ``kind``, or a known kind is malformed.
+    """
+    kind = _kind_decoder.decode(line).kind
+    if kind == "hello":
+        return msgspec.json.decode(line, type=Hello)
+    cls = EVENT_TYPES.get(kind)
+    if cls is None:
+        return None
+    decoded: Event = msgspec.json.decode(line, type=cls)
+    return decoded

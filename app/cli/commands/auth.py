@@ -1,0 +1,203 @@
+"""``peerup auth …``: manage authorized_keys (the peers allowed to connect).
+
+``add`` and ``remove`` go through the daemon when one runs, so it reloads the file and (on
+remove) drops the peer's connections; otherwise they edit the file, and the next daemon start reads
+it. ``list`` and ``validate`` read the file itself, the single source of truth.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from app.cli import render
+from app.cli.context import (
+    config_option,
+    daemon_endpoint,
+    daemon_running,
+    json_option,
+    load_cli_config,
+    names_hint,
+    open_daemon_client,
+    resolve_peer,
+    run_async,
+    state,
+)
+from app.core.authkeys import AuthorizedKeysFile, parse_authorized_keys
+from app.core.config import Config
+from app.core.errors import (
+    AuthorizedKeysError,
+    ConfigError,
+    InvalidPeerIdError,
+    NotFoundError,
+    UnknownPeerError,
+)
+from app.core.peerid import PeerId
+from app.core.status import AuthEntry, Resolved
+
+_file_option = click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="authorized_keys file to edit directly (default: the config's; skips the daemon).",
+)
+
+
+@click.group()
+@config_option()
+def auth() -> None:
+    """Manage authorized_keys: the peers allowed to connect to this node."""
+
+
+def _config_or_none(file: Path | None) -> Config | None:
+    """Load the config; with an explicit ``--file`` a missing config is fine."""
+    if file is not None and not state().resolved_config_path.exists():
+        return None
+    return load_cli_config()
+
+
+def _auth_file(config: Config | None, file: Path | None) -> Path:
+    if file is not None:
+        return file
+    if config is None or str(config.authorized_keys_file) in ("", "."):
+        raise ConfigError(
+            "the config names no authorized_keys file",
+            key="security.authorized_keys_file",
+            hint="Set security.authorized_keys_file in config.yaml, or pass --file.",
+        )
+    return config.authorized_keys_file
+
+
+def local_auth_entries(config: Config | None, path: Path) -> list[AuthEntry]:
+    """Read authorized_keys into the same entries the daemon reports.
+
+    Args:
+        config: For the ``names:`` of each peer (None: no names).
+        path: The authorized_keys file.
+
+    Returns:
+        One entry per authorized peer, in file order.
+    """
+    names = render.names_by_peer(config.names) if config is not None else {}
+    return [
+        AuthEntry(
+            peer_id=str(key.peer_id),
+            comment=key.comment,
+            verified=key.verified,
+            attributes=tuple(key.attributes),
+            name=names.get(str(key.peer_id)),
+        )
+        for key in AuthorizedKeysFile(path).load()
+    ]
+
+
+@auth.command("add")
+@click.argument("peer")
+@click.option("--comment", default="", help="A note for the line, usually the device's name.")
+@_file_option
+@config_option()
+def auth_add(peer: str, comment: str, file: Path | None) -> int:
+    """Authorize PEER (a peer ID, or a name from the config) to connect."""
+    config = _config_or_none(file)
+    resolved = resolve_peer(config, peer)
+    if not comment and resolved.source == "names":
+        comment = resolved.name
+    if file is None and daemon_running():
+        entry = run_async(_add_via_daemon(resolved.peer_id, comment))
+        click.echo(f"Authorized {entry.peer_id}  {render.badge(entry.verified)}")
+        click.echo("The running daemon reloaded authorized_keys.")
+        return 0
+    path = _auth_file(config, file)
+    key = AuthorizedKeysFile(path).add(PeerId.parse(resolved.peer_id), comment)
+    click.echo(f"Authorized {key.peer_id}  {render.badge(key.verified)}")
+    click.echo(f"Added to {path}; a daemon started later will allow it.")
+    return 0
+
+
+async def _add_via_daemon(peer_id: str, comment: str) -> AuthEntry:
+    async with open_daemon_client(daemon_endpoint()) as client:
+        return await client.authorize(peer_id, comment)
+
+
+@auth.command("list")
+@json_option
+@_file_option
+@config_option()
+def auth_list(as_json: bool, file: Path | None) -> int:
+    """List authorized peers, each with its [VERIFIED]/[UNVERIFIED] badge."""
+    config = _config_or_none(file)
+    path = _auth_file(config, file)
+    entries = local_auth_entries(config, path)
+    if as_json:
+        click.echo(render.dumps(entries))
+        return 0
+    click.echo(f"Authorized peers ({len(entries)}) in {path}:")
+    for line in render.render_auth_entries(entries):
+        click.echo(line)
+    return 0
+
+
+def _resolve_for_removal(config: Config | None, path: Path, text: str) -> Resolved:
+    """Resolve a peer by name, by peer ID, or by the comment of its authorized_keys line."""
+    try:
+        return resolve_peer(config, text)
+    except (UnknownPeerError, InvalidPeerIdError) as exc:
+        matches = [k for k in AuthorizedKeysFile(path).load() if k.comment == text]
+        if len(matches) == 1:
+            return Resolved(name=text, peer_id=str(matches[0].peer_id), source="comment")
+        if len(matches) > 1:
+            raise UnknownPeerError(
+                f"{len(matches)} authorized peers have the comment {text!r}",
+                hint="Give the full peer ID instead.",
+            ) from None
+        if isinstance(exc, UnknownPeerError):
+            raise UnknownPeerError(exc.message, hint=names_hint(config)) from None
+        raise
+
+
+@auth.command("remove")
+@click.argument("peer")
+@_file_option
+@config_option()
+def auth_remove(peer: str, file: Path | None) -> int:
+    """Revoke PEER (a peer ID, a name, or the comment of its line)."""
+    config = _config_or_none(file)
+    path = _auth_file(config, file)
+    resolved = _resolve_for_removal(config, path, peer)
+    if file is None and daemon_running():
+        run_async(_remove_via_daemon(resolved.peer_id))
+        click.echo(f"Removed {resolved.peer_id}.")
+        click.echo("The running daemon reloaded authorized_keys and closed its connections.")
+        return 0
+    AuthorizedKeysFile(path).remove(PeerId.parse(resolved.peer_id))
+    click.echo(f"Removed {resolved.peer_id} from {path}.")
+    return 0
+
+
+async def _remove_via_daemon(peer_id: str) -> None:
+    async with open_daemon_client(daemon_endpoint()) as client:
+        await client.deauthorize(peer_id)
+
+
+@auth.command("validate")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@config_option()
+def auth_validate(file: Path | None) -> int:
+    """Check an authorized_keys FILE (default: the config's) and report every bad line."""
+    path = file if file is not None else _auth_file(load_cli_config(), None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuthorizedKeysError(f"cannot read {path}: {exc}") from None
+    entries, errors = parse_authorized_keys(text)
+    for error in errors:
+        click.echo(f"line {error.line}: {error.message}")
+    if errors:
+        noun = "problem" if len(errors) == 1 else "problems"
+        click.echo(f"FAIL: {path}: {len(errors)} {noun}, {len(entries)} valid peers")
+        return 1
+    click.echo(f"OK: {path}: {len(entries)} authorized peers")
+    return 0

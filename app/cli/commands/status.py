@@ -1,0 +1,146 @@
+"""``peerup status``: the daemon's live view when it runs, else what the files say."""
+
+from __future__ import annotations
+
+import contextlib
+
+import click
+
+from app import __version__
+from app.api.transport import ApiEndpoint
+from app.cli import render
+from app.cli.commands.auth import local_auth_entries
+from app.cli.commands.service import service_info
+from app.cli.context import (
+    config_option,
+    daemon_endpoint,
+    daemon_running,
+    json_option,
+    load_cli_config,
+    open_daemon_client,
+    run_async,
+    state,
+)
+from app.core.config import Config
+from app.core.errors import PeerupError
+from app.core.identity import load_identity
+from app.core.status import ForwardInfo, NodeStatus, PeerInfo, ServiceInfo
+
+NOT_RUNNING = "daemon: not running (start with: peerup daemon)"
+
+
+async def _daemon_view(
+    endpoint: ApiEndpoint,
+) -> tuple[NodeStatus, list[PeerInfo], list[ServiceInfo], list[ForwardInfo]]:
+    async with open_daemon_client(endpoint) as client:
+        return (
+            await client.status(),
+            await client.peers(),
+            await client.services(),
+            await client.forwards(),
+        )
+
+
+def _print_daemon_view(
+    status: NodeStatus,
+    peers: list[PeerInfo],
+    services: list[ServiceInfo],
+    forwards: list[ForwardInfo],
+    names: dict[str, str],
+) -> None:
+    for line in render.render_node_status(status):
+        click.echo(line)
+    click.echo()
+    click.echo(f"Peers ({len(peers)}):")
+    for line in render.render_peers(peers):
+        click.echo(line)
+    click.echo()
+    click.echo(f"Services ({len(services)}):")
+    for line in render.render_services(services, names=names):
+        click.echo(line)
+    click.echo()
+    click.echo(f"Forwards ({len(forwards)}):")
+    for line in render.render_forwards(forwards):
+        click.echo(line)
+
+
+def _local_view(config: Config, *, as_json: bool) -> None:
+    try:
+        peer_id: str | None = str(load_identity(config.key_file).peer_id)
+        identity_error = None
+    except PeerupError as exc:
+        peer_id, identity_error = None, exc.message
+    entries = local_auth_entries(config, config.authorized_keys_file)
+    services = [service_info(s) for s in config.services]
+    if as_json:
+        click.echo(
+            render.dumps(
+                {
+                    "daemon": False,
+                    "peer_id": peer_id,
+                    "identity_error": identity_error,
+                    "config_path": config.path,
+                    "network": config.network,
+                    "listen_addresses": config.listen_addresses,
+                    "relay_addresses": config.relay_addresses,
+                    "authorized_peers": entries,
+                    "services": services,
+                    "names": dict(config.names),
+                }
+            )
+        )
+        return
+    click.echo(f"peerup {__version__}")
+    click.echo(f"Peer ID:   {peer_id or '(unavailable: ' + str(identity_error) + ')'}")
+    click.echo(f"Config:    {config.path}")
+    click.echo(f"Network:   {render.network_label(config.network)}")
+    for line in render.listen_lines(config.listen_addresses):
+        click.echo(line)
+    if config.relay_addresses:
+        for i, addr in enumerate(config.relay_addresses):
+            click.echo(("Relays:    " if i == 0 else "           ") + addr)
+    click.echo()
+    click.echo(f"Authorized peers ({len(entries)}):")
+    for line in render.render_auth_entries(entries):
+        click.echo(line)
+    click.echo()
+    click.echo(f"Services ({len(services)}):")
+    for line in render.render_services(services, names=render.names_by_peer(config.names)):
+        click.echo(line)
+    if config.names:
+        click.echo()
+        click.echo(f"Names ({len(config.names)}):")
+        for name, pid in config.names:
+            click.echo(f"  {name} → {pid}")
+    click.echo()
+    click.echo(NOT_RUNNING)
+
+
+@click.command()
+@json_option
+@config_option()
+def status(as_json: bool) -> int:
+    """Show this node: identity, peers with badges, services and forwards."""
+    if daemon_running():
+        node, peers, services, forwards = run_async(_daemon_view(daemon_endpoint()))
+        if as_json:
+            click.echo(
+                render.dumps(
+                    {
+                        "daemon": True,
+                        "status": node,
+                        "peers": peers,
+                        "services": services,
+                        "forwards": forwards,
+                    }
+                )
+            )
+            return 0
+        names: dict[str, str] = {}
+        with contextlib.suppress(PeerupError):
+            names = render.names_by_peer(load_cli_config().names)
+        _print_daemon_view(node, peers, services, forwards, names)
+        return 0
+    config = load_cli_config(state().resolved_config_path)
+    _local_view(config, as_json=as_json)
+    return 0

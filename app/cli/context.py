@@ -1,0 +1,203 @@
+"""What every command shares: the config location, options, peer names and the API client.
+
+Commands are synchronous click callbacks; the local API client is asynchronous. :func:`run_async`
+runs one coroutine per command with :func:`asyncio.run`, which also turns Ctrl+C into the
+cancellation of that coroutine (so ``finally`` blocks close forwards) and then into
+:class:`KeyboardInterrupt` for :func:`app.cli.main.main` to map to exit code 130.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from app.api.client import LocalClient, open_local_client
+from app.api.errors import DaemonNotRunningError
+from app.api.transport import ApiEndpoint, daemon_available, endpoint_for_config
+from app.core.config import Config, load_config
+from app.core.errors import ConfigError, InvalidPeerIdError, UnknownPeerError
+from app.core.peerid import PeerId, is_peer_id
+from app.core.status import Resolved
+from app.util.paths import default_config_path
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class CliState:
+    """Options given to the ``peerup`` group, shared with every subcommand.
+
+    Attributes:
+        config_path: The ``--config`` value (or ``$PEERUP_CONFIG``); None for the default.
+    """
+
+    config_path: Path | None = None
+
+    @property
+    def resolved_config_path(self) -> Path:
+        """The config file to use: ``--config``, else ``$PEERUP_CONFIG``, else the default."""
+        return self.config_path if self.config_path is not None else default_config_path()
+
+
+def state() -> CliState:
+    """Return the :class:`CliState` of the command being run."""
+    return click.get_current_context().ensure_object(CliState)
+
+
+def _remember_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(CliState).config_path = value
+
+
+def config_option(*, envvar: str | None = None) -> Callable[[F], F]:
+    """Return the ``--config PATH`` option, accepted by the group and by every command.
+
+    Args:
+        envvar: Environment variable read when the option is absent (on the group only).
+
+    Returns:
+        A click decorator; the value is stored in :class:`CliState`, not passed to the callback.
+    """
+    return click.option(
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar=envvar,
+        expose_value=False,
+        callback=_remember_config,
+        help="Config file (default: the per-user config.yaml; env PEERUP_CONFIG).",
+    )
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout."
+)
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run one coroutine to completion on a fresh asyncio loop.
+
+    Args:
+        coro: The command's work.
+
+    Returns:
+        Whatever the coroutine returns.
+
+    Raises:
+        KeyboardInterrupt: Ctrl+C, after the coroutine was cancelled and cleaned up.
+    """
+    return asyncio.run(coro)
+
+
+# ---- config and peers ----------------------------------------------------------------------------
+
+
+def load_cli_config(path: Path | None = None) -> Config:
+    """Load the config the command should use.
+
+    Args:
+        path: Explicit file; default: :attr:`CliState.resolved_config_path`.
+
+    Returns:
+        The validated config.
+
+    Raises:
+        ConfigError: The file is missing (with a hint to run ``peerup init``) or invalid.
+    """
+    path = path if path is not None else state().resolved_config_path
+    if not path.exists():
+        raise ConfigError(
+            f"no config file at {path}",
+            hint="Create one with `peerup init`, or pass --config PATH.",
+        )
+    return load_config(path)
+
+
+def names_hint(config: Config | None) -> str:
+    """Return a hint listing the peer names a user may type."""
+    names = sorted(name for name, _ in config.names) if config is not None else []
+    if names:
+        return "Known names: " + ", ".join(names) + ". A full peer ID (12D3KooW…) works too."
+    return "Use a full peer ID (12D3KooW…), or add a name under `names:` in config.yaml."
+
+
+def resolve_peer(config: Config | None, text: str) -> Resolved:
+    """Resolve a peer given by name (``names:`` in the config) or by peer ID.
+
+    Args:
+        config: The loaded config (None: only peer IDs are accepted).
+        text: What the user typed.
+
+    Returns:
+        The peer ID and where it came from (``names`` or ``peer-id``).
+
+    Raises:
+        UnknownPeerError: Neither a known name nor a peer ID; the hint lists the known names.
+        InvalidPeerIdError: The text looks like a peer ID but is damaged.
+    """
+    if config is not None:
+        for name, peer_id in config.names:
+            if name == text:
+                return Resolved(name=text, peer_id=str(peer_id), source="names")
+    if is_peer_id(text):
+        return Resolved(name=text, peer_id=str(PeerId.parse(text)), source="peer-id")
+    if text.startswith(("12D3Koo", "Qm")) and len(text) > 40:
+        try:
+            PeerId.parse(text)
+        except InvalidPeerIdError as exc:
+            raise InvalidPeerIdError(
+                f"{text!r} is not a valid peer ID: {exc.message}", hint=names_hint(config)
+            ) from None
+    raise UnknownPeerError(f"unknown peer {text!r}", hint=names_hint(config))
+
+
+def peer_name(config: Config | None, peer_id: str) -> str | None:
+    """Return the first ``names:`` entry that points at ``peer_id``, if any."""
+    if config is None:
+        return None
+    for name, pid in config.names:
+        if str(pid) == peer_id:
+            return name
+    return None
+
+
+# ---- the daemon ----------------------------------------------------------------------------------
+
+
+def daemon_endpoint(config_path: Path | None = None) -> ApiEndpoint:
+    """Return the API endpoint of the daemon that runs with the command's config."""
+    return endpoint_for_config(
+        config_path if config_path is not None else state().resolved_config_path
+    )
+
+
+def daemon_running(config_path: Path | None = None) -> bool:
+    """Tell whether a daemon seems to run for the config (socket present, cookie readable)."""
+    return daemon_available(daemon_endpoint(config_path))
+
+
+@asynccontextmanager
+async def open_daemon_client(endpoint: ApiEndpoint) -> AsyncIterator[LocalClient]:
+    """Open a client of the running daemon, for daemon-only commands.
+
+    Args:
+        endpoint: From :func:`daemon_endpoint` (computed before the event loop starts).
+
+    Yields:
+        The connected client.
+
+    Raises:
+        DaemonNotRunningError: No daemon runs for this config (exit code 3).
+    """
+    if not daemon_available(endpoint):
+        raise DaemonNotRunningError(
+            f"The peer-up daemon is not running (no API socket at {endpoint.socket_path})."
+        )
+    async with open_local_client(endpoint) as client:
+        yield client

@@ -1,0 +1,452 @@
+"""Human text and ``--json`` rendering for the command line.
+
+Every function here is pure: it takes values (status snapshots, config entries) and returns text or
+JSON-ready data, so the rendering is tested without a daemon. Commands print what these return.
+
+Two rules hold for every peer shown:
+
+* it carries a badge, ``[VERIFIED]`` when its authorized_keys entry has a ``verified=`` attribute
+  and ``[UNVERIFIED]`` otherwise (see :func:`badge`);
+* peer IDs appear in full where a user may want to copy them (auth list, whoami, resolve) and as
+  the reference's 16-character prefix plus ``...`` in tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TypeGuard
+
+from app.core.status import (
+    AuthEntry,
+    ForwardInfo,
+    NodeStatus,
+    PathInfo,
+    PeerInfo,
+    PingResult,
+    PingStats,
+    ServiceInfo,
+)
+
+VERIFIED = "[VERIFIED]"
+UNVERIFIED = "[UNVERIFIED]"
+
+JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
+
+
+# ---- small helpers -------------------------------------------------------------------------------
+
+
+def badge(verified: object) -> str:
+    """Return the verification badge for a peer.
+
+    Args:
+        verified: The peer's ``verified`` value: a bool, or the ``verified=`` attribute text
+            (``"sha256:…"``) or None.
+
+    Returns:
+        ``"[VERIFIED]"`` when ``verified`` is truthy, else ``"[UNVERIFIED]"``.
+    """
+    return VERIFIED if verified else UNVERIFIED
+
+
+def short_id(peer_id: str) -> str:
+    """Return the reference's short form of a peer ID: 16 characters plus ``...``.
+
+    Args:
+        peer_id: A base58 peer ID.
+
+    Returns:
+        The shortened ID (unchanged when it is 16 characters or fewer).
+    """
+    return peer_id if len(peer_id) <= 16 else peer_id[:16] + "..."
+
+
+def peer_label(peer_id: str, name: str | None) -> str:
+    """Return ``name (12D3KooW…...)`` or only the short ID when there is no name."""
+    return f"{name} ({short_id(peer_id)})" if name else short_id(peer_id)
+
+
+def format_bytes(count: int) -> str:
+    """Return a byte count in binary units (``0 B``, ``1.5 KiB``, ``3.2 MiB``)."""
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def format_duration(seconds: float) -> str:
+    """Return a coarse duration such as ``42s``, ``5m 3s``, ``2h 10m`` or ``3d 4h``."""
+    total = max(0, int(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {secs}s"
+    return f"{secs}s"
+
+
+def format_rtt(rtt_ms: float | None) -> str:
+    """Return ``12.3ms`` or ``-`` when unknown."""
+    return "-" if rtt_ms is None else f"{rtt_ms:.1f}ms"
+
+
+def network_label(network: str | None) -> str:
+    """Return the DHT namespace as the reference prints it (``global (default)`` when unset)."""
+    return network or "global (default)"
+
+
+def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
+    """Align columns; the last column is not padded."""
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    out = []
+    for row in rows:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + [row[-1]]
+        out.append((indent + "  ".join(cells)).rstrip())
+    return out
+
+
+# ---- JSON ----------------------------------------------------------------------------------------
+
+
+def _is_dataclass_instance(value: object) -> TypeGuard[object]:
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+
+
+def to_jsonable(value: object) -> JsonValue:
+    """Turn status dataclasses, enums, paths, tuples and mappings into plain JSON data.
+
+    Args:
+        value: Anything built from those types, str, int, float, bool and None.
+
+    Returns:
+        The same value made of dict, list, str, int, float, bool and None only.
+
+    Raises:
+        TypeError: A value of another type was found.
+    """
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Path):
+        return str(value)
+    if _is_dataclass_instance(value):
+        return {
+            f.name: to_jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)  # type: ignore[arg-type]
+        }
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    raise TypeError(f"cannot render {type(value).__name__} as JSON")
+
+
+def dumps(value: object, *, compact: bool = False) -> str:
+    """Serialise ``value`` (see :func:`to_jsonable`) as JSON text.
+
+    Args:
+        value: The data to print.
+        compact: One line without indentation (for JSON-lines output such as ping).
+
+    Returns:
+        The JSON text, without a trailing newline.
+    """
+    data = to_jsonable(value)
+    if compact:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+# ---- node, peers, paths --------------------------------------------------------------------------
+
+
+def render_node_status(status: NodeStatus) -> list[str]:
+    """Render the daemon's node snapshot (``peerup daemon status``)."""
+    lines = [
+        f"peerup {status.version}: daemon running for {format_duration(status.uptime_seconds)}",
+        f"Peer ID:   {status.peer_id}",
+        f"Config:    {status.config_path}",
+        f"Network:   {network_label(status.network)}",
+        f"Peers:     {status.connected_peers} connected, {status.authorized_peers} authorized",
+        f"Services:  {status.services} exposed",
+        f"Forwards:  {status.forwards} open",
+        f"QUIC:      {'on' if status.quic_enabled else 'off'}",
+    ]
+    lines.extend(listen_lines(status.listen_addresses))
+    return lines
+
+
+def listen_lines(addresses: Sequence[str]) -> list[str]:
+    """Return ``Listening: <addr>`` lines, one address per line."""
+    if not addresses:
+        return ["Listening: (none)"]
+    return [("Listening: " if i == 0 else "           ") + a for i, a in enumerate(addresses)]
+
+
+def render_peers(peers: Sequence[PeerInfo]) -> list[str]:
+    """Render peers, one per line, each with its badge, name, state and path."""
+    if not peers:
+        return ["  (no peers)"]
+    rows = []
+    for p in peers:
+        state = "connected" if p.connected else "offline"
+        if p.connected and p.path is not None:
+            state = f"connected {p.path.path_type} {format_rtt(p.path.rtt_ms)}".replace(" -", "")
+        extra = []
+        if not p.authorized:
+            extra.append("(not authorized)")
+        if p.agent_version:
+            extra.append(p.agent_version)
+        if p.comment:
+            extra.append(f"# {p.comment}")
+        rows.append([badge(p.verified), p.name or "-", p.peer_id, state, "  ".join(extra)])
+    return _table(rows)
+
+
+def render_paths(paths: Sequence[PathInfo], names: Mapping[str, str] | None = None) -> list[str]:
+    """Render the path in use for each connected peer (``peerup daemon paths``).
+
+    Args:
+        paths: The daemon's paths.
+        names: Peer ID → name, to show names next to IDs.
+
+    Returns:
+        Text lines.
+    """
+    if not paths:
+        return ["  (no connected peers)"]
+    names = names or {}
+    rows = [
+        [
+            peer_label(p.peer_id, names.get(p.peer_id)),
+            f"[{p.path_type}]",
+            p.transport,
+            p.ip_version,
+            format_rtt(p.rtt_ms),
+            p.address,
+        ]
+        for p in paths
+    ]
+    return _table(rows)
+
+
+# ---- services and forwards -----------------------------------------------------------------------
+
+
+def allowed_text(allowed: Sequence[str], names: Mapping[str, str]) -> str:
+    """Return who may use a service: names (or short IDs), or ``all authorized peers``."""
+    if not allowed:
+        return "all authorized peers"
+    return ", ".join(names.get(p, short_id(p)) for p in allowed)
+
+
+def render_services(
+    services: Sequence[ServiceInfo],
+    *,
+    names: Mapping[str, str] | None = None,
+    live: Mapping[str, ServiceInfo] | None = None,
+) -> list[str]:
+    """Render services: name, local address, state and who may use them.
+
+    Args:
+        services: Services from the config (or from the daemon).
+        names: Peer ID → name, for the allowed-peers column.
+        live: When a daemon runs, its exposed services by name; adds an ``exposed`` or
+            ``not exposed`` column.
+
+    Returns:
+        Text lines.
+    """
+    if not services:
+        return ["  (no services)"]
+    names = names or {}
+    rows = []
+    for s in services:
+        state = "enabled" if s.enabled else "disabled"
+        if live is not None:
+            state += ", exposed" if s.name in live else ", not exposed"
+        rows.append(
+            [
+                s.name,
+                "→ " + s.local_address,
+                state,
+                "allowed: " + allowed_text(s.allowed_peers, names),
+            ]
+        )
+    return _table(rows)
+
+
+def forward_target(forward: ForwardInfo) -> str:
+    """Return ``<peer>/<service>`` for a forward, with the peer's name when known."""
+    return f"{forward.peer_name or short_id(forward.peer_id)}/{forward.service}"
+
+
+def render_forward_line(forward: ForwardInfo) -> str:
+    """Return the one-line summary of a forward used by ``proxy`` and ``daemon connect``."""
+    target = forward_target(forward)
+    return f"Forwarding {forward.listen_address} → {target}  {badge(forward.verified)}"
+
+
+def render_forward_counters(forward: ForwardInfo) -> str:
+    """Return the live counters of a forward (connections and bytes both ways)."""
+    text = (
+        f"{forward.state}: {forward.connections_active} active / "
+        f"{forward.connections_total} connections, "
+        f"↑ {format_bytes(forward.bytes_up)}  ↓ {format_bytes(forward.bytes_down)}"
+    )
+    if forward.errors:
+        text += f", {forward.errors} errors"
+    if forward.last_error:
+        text += f" (last: {forward.last_error})"
+    return text
+
+
+def render_forwards(forwards: Sequence[ForwardInfo]) -> list[str]:
+    """Render open forwards, one per line, each with the badge of its peer."""
+    if not forwards:
+        return ["  (no forwards)"]
+    rows = [
+        [
+            f.id,
+            f.listen_address,
+            "→ " + forward_target(f),
+            str(f.state),
+            f"{f.connections_active}/{f.connections_total} conns",
+            f"↑{format_bytes(f.bytes_up)} ↓{format_bytes(f.bytes_down)}",
+            badge(f.verified),
+        ]
+        for f in forwards
+    ]
+    return _table(rows)
+
+
+# ---- authorized_keys -----------------------------------------------------------------------------
+
+
+def render_auth_entries(entries: Sequence[AuthEntry]) -> list[str]:
+    """Render authorized peers like the reference's ``auth list``, badges included."""
+    if not entries:
+        return ["  (no authorized peers)"]
+    lines = []
+    for e in entries:
+        head = f"  {badge(e.verified)} {e.peer_id}"
+        if e.name:
+            head += f"  {e.name}"
+        if e.comment:
+            head += f"  # {e.comment}"
+        lines.append(head)
+        details = [f"[verified={e.verified}]"] if e.verified else []
+        details += [f"[{k}={v}]" for k, v in e.attributes if k != "verified"]
+        if details:
+            lines.append("      " + " ".join(details))
+    return lines
+
+
+def names_by_peer(names: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Return peer ID → name from ``names:`` pairs (the first name wins)."""
+    out: dict[str, str] = {}
+    for name, peer_id in names:
+        out.setdefault(peer_id, name)
+    return out
+
+
+# ---- ping ----------------------------------------------------------------------------------------
+
+
+def render_ping_header(target: str, peer_id: str) -> str:
+    """Return ``PING <target> (<id16>...)``."""
+    return f"PING {target} ({short_id(peer_id)})"
+
+
+def render_ping_result(result: PingResult) -> str:
+    """Return ``seq=N rtt=1.2ms path=[DIRECT]`` or ``seq=N error=…``."""
+    if result.error is not None or result.rtt_ms is None:
+        return f"seq={result.seq} error={result.error or 'no reply'}"
+    path = f"[{result.path}]" if result.path is not None else "[?]"
+    return f"seq={result.seq} rtt={result.rtt_ms:.1f}ms path={path}"
+
+
+def ping_result_json(result: PingResult) -> dict[str, JsonValue]:
+    """Return a ping result as JSON data; ``error`` is ``""`` on success, as in the reference."""
+    data = to_jsonable(result)
+    assert isinstance(data, dict)
+    if data.get("error") is None:
+        data["error"] = ""
+    return data
+
+
+def render_ping_stats(target: str, stats: PingStats) -> list[str]:
+    """Return the reference's two summary lines."""
+
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    return [
+        f"--- {target} ping statistics ---",
+        f"{stats.sent} sent, {stats.received} received, {stats.loss_pct:.0f}% loss, "
+        f"rtt min/avg/max = {ms(stats.min_ms)}/{ms(stats.avg_ms)}/{ms(stats.max_ms)} ms",
+    ]
+
+
+def render_verification_line(target: str, entry: AuthEntry | None) -> str:
+    """Return the badge line ping prints before pinging (reference §1.4)."""
+    if entry is not None and entry.verified:
+        return f'{VERIFIED} Peer "{target}" verified ({entry.verified})'
+    if entry is None:
+        return f'{UNVERIFIED} Peer "{target}" is not in authorized_keys'
+    return f'{UNVERIFIED} Peer "{target}" not verified. Run: peerup verify {target}'
+
+
+# ---- config --------------------------------------------------------------------------------------
+
+
+def render_mapping(data: JsonValue, indent: int = 0) -> list[str]:
+    """Render nested JSON data as indented ``key: value`` lines (a YAML-like view)."""
+    pad = "  " * indent
+    lines: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, dict | list) and value:
+                lines.append(f"{pad}{key}:")
+                lines.extend(render_mapping(value, indent + 1))
+            else:
+                lines.append(f"{pad}{key}: {_scalar(value)}")
+    elif isinstance(data, list):
+        for item in data:
+            if isinstance(item, dict | list) and item:
+                sub = render_mapping(item, indent + 1)
+                lines.append(f"{pad}- {sub[0].lstrip()}")
+                lines.extend(sub[1:])
+            else:
+                lines.append(f"{pad}- {_scalar(item)}")
+    else:
+        lines.append(pad + _scalar(data))
+    return lines
+
+
+def _scalar(value: JsonValue) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return str(value)

@@ -1,0 +1,263 @@
+"""One small function per local API endpoint, each a thin call into the node.
+
+A handler receives the node and a :class:`Call` (path parameters, query, raw body) and returns
+what goes into ``{"data": …}``, or a :class:`Streamed` for the NDJSON endpoints. Handlers decode
+their own body with :meth:`Call.json`, so a bad body is reported with msgspec's precise path.
+Expected failures are :class:`~app.core.errors.PeerupError`; the router maps them to statuses.
+The route table, :data:`ROUTES`, is at the bottom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Final, TypeVar
+
+import msgspec
+
+from app.api import models
+from app.api.errors import ApiError
+from app.core.status import (
+    AuthEntry,
+    ForwardInfo,
+    NodeStatus,
+    PathInfo,
+    PeerInfo,
+    PingResult,
+    PingStats,
+    Resolved,
+    ServiceInfo,
+)
+from app.engine.facade import NodeFacade
+
+T = TypeVar("T")
+
+Emit = Callable[[object], Awaitable[None]]
+"""Send one NDJSON line (the object is encoded with :func:`app.api.models.encode`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Streamed:
+    """A streamed reply: ``run(emit)`` emits lines until the stream ends.
+
+    Nothing is sent before the first ``emit``, so an error raised before it still becomes a
+    normal error reply with its HTTP status.
+    """
+
+    run: Callable[[Emit], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request, as a handler sees it.
+
+    Attributes:
+        params: Path parameters (already percent-decoded), e.g. ``{"name": "ssh"}``.
+        query: Query parameters; the last value wins when one repeats.
+        body: The raw request body (at most :data:`app.api.models.MAX_BODY_BYTES`).
+    """
+
+    params: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def json(self, type_: type[T]) -> T:
+        """Decode the body into ``type_``; an empty body counts as ``{}``.
+
+        Raises:
+            ApiError: ``bad-request`` naming the offending field, e.g.
+                ``Expected `int`, got `str` - at `$.count```.
+        """
+        try:
+            return msgspec.json.decode(self.body or b"{}", type=type_)
+        except msgspec.ValidationError as exc:
+            raise ApiError(f"Invalid request: {exc}", code="bad-request", status=400) from None
+        except msgspec.DecodeError as exc:
+            raise ApiError(
+                f"The request body is not valid JSON: {exc}", code="bad-request", status=400
+            ) from None
+
+    def flag(self, name: str, *, default: bool = False) -> bool:
+        """Read a boolean query parameter (``true``/``false``, ``1``/``0``).
+
+        Raises:
+            ApiError: ``bad-request`` for any other value.
+        """
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return default
+        value = raw.lower()
+        if value in ("true", "1"):
+            return True
+        if value in ("false", "0"):
+            return False
+        raise ApiError(
+            f"Query parameter `{name}` must be true or false, not {raw!r}.",
+            code="bad-request",
+            status=400,
+        )
+
+
+# ---- handlers ------------------------------------------------------------------------------------
+
+
+async def get_status(node: NodeFacade, call: Call) -> NodeStatus:
+    """GET status."""
+    return node.status()
+
+
+async def get_peers(node: NodeFacade, call: Call) -> list[PeerInfo]:
+    """GET peers?all=true|false."""
+    return node.peers(include_unauthorized=call.flag("all"))
+
+
+async def get_paths(node: NodeFacade, call: Call) -> list[PathInfo]:
+    """GET paths."""
+    return node.paths()
+
+
+async def get_services(node: NodeFacade, call: Call) -> list[ServiceInfo]:
+    """GET services."""
+    return node.services()
+
+
+async def expose_service(node: NodeFacade, call: Call) -> ServiceInfo:
+    """POST services."""
+    req = call.json(models.ExposeServiceRequest)
+    return node.expose_service(req.name, req.local_address, req.allowed_peers, persist=req.persist)
+
+
+async def unexpose_service(node: NodeFacade, call: Call) -> None:
+    """DELETE services/{name}?persist=true|false."""
+    node.unexpose_service(call.params["name"], persist=call.flag("persist"))
+
+
+async def get_forwards(node: NodeFacade, call: Call) -> list[ForwardInfo]:
+    """GET forwards."""
+    return node.forwards()
+
+
+async def open_forward(node: NodeFacade, call: Call) -> ForwardInfo:
+    """POST forwards."""
+    req = call.json(models.OpenForwardRequest)
+    return await node.open_forward(req.peer, req.service, req.listen)
+
+
+async def close_forward(node: NodeFacade, call: Call) -> None:
+    """DELETE forwards/{id}."""
+    await node.close_forward(call.params["id"])
+
+
+async def get_auth(node: NodeFacade, call: Call) -> list[AuthEntry]:
+    """GET auth."""
+    return node.auth_entries()
+
+
+async def authorize(node: NodeFacade, call: Call) -> AuthEntry:
+    """POST auth."""
+    req = call.json(models.AuthorizeRequest)
+    return node.authorize(req.peer_id, req.comment)
+
+
+async def deauthorize(node: NodeFacade, call: Call) -> None:
+    """DELETE auth/{peer}."""
+    node.deauthorize(call.params["peer"])
+
+
+async def resolve(node: NodeFacade, call: Call) -> Resolved:
+    """POST resolve."""
+    return node.resolve(call.json(models.ResolveRequest).name)
+
+
+async def connect(node: NodeFacade, call: Call) -> PathInfo:
+    """POST connect."""
+    req = call.json(models.ConnectRequest)
+    return await node.connect(req.peer, req.addresses)
+
+
+async def disconnect(node: NodeFacade, call: Call) -> None:
+    """POST disconnect."""
+    await node.disconnect(call.json(models.DisconnectRequest).peer)
+
+
+async def ping(node: NodeFacade, call: Call) -> Streamed:
+    """POST ping: one ``{"result": …}`` line per ping as it happens, then ``{"stats": …}``."""
+    req = call.json(models.PingRequest)
+
+    async def run(emit: Emit) -> None:
+        results: list[PingResult] = []
+        pings = node.ping(req.peer, count=req.count, interval=req.interval_ms / 1000)
+        try:
+            async for result in pings:
+                results.append(result)
+                await emit(models.PingLine(result=result))
+        finally:
+            aclose = getattr(pings, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        await emit(models.PingLine(stats=PingStats.from_results(results)))
+
+    return Streamed(run)
+
+
+async def shutdown(node: NodeFacade, call: Call) -> models.ShutdownReply:
+    """POST shutdown: the router calls the daemon's ``on_shutdown`` once this reply is sent."""
+    call.json(models.EmptyRequest)
+    return models.ShutdownReply(status="shutting down")
+
+
+async def events(node: NodeFacade, call: Call) -> Streamed:
+    """GET events: a ``hello`` line, then one line per event until the node stops."""
+
+    async def run(emit: Emit) -> None:
+        async with node.subscribe() as stream:
+            await emit(models.Hello(peer_id=node.peer_id))
+            async for event in stream:
+                await emit(event)
+
+    return Streamed(run)
+
+
+# ---- routes --------------------------------------------------------------------------------------
+
+Handler = Callable[[NodeFacade, Call], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One endpoint.
+
+    Attributes:
+        method: HTTP method.
+        pattern: Path under the API prefix; ``{x}`` matches one non-empty segment.
+        handler: The function to call.
+        shuts_down: Call the daemon's ``on_shutdown`` after the reply is sent.
+    """
+
+    method: str
+    pattern: str
+    handler: Handler
+    shuts_down: bool = False
+
+
+ROUTES: Final[tuple[Route, ...]] = (
+    Route("GET", "status", get_status),
+    Route("GET", "peers", get_peers),
+    Route("GET", "paths", get_paths),
+    Route("GET", "services", get_services),
+    Route("POST", "services", expose_service),
+    Route("DELETE", "services/{name}", unexpose_service),
+    Route("GET", "forwards", get_forwards),
+    Route("POST", "forwards", open_forward),
+    Route("DELETE", "forwards/{id}", close_forward),
+    Route("GET", "auth", get_auth),
+    Route("POST", "auth", authorize),
+    Route("DELETE", "auth/{peer}", deauthorize),
+    Route("POST", "resolve", resolve),
+    Route("POST", "connect", connect),
+    Route("POST", "disconnect", disconnect),
+    Route("POST", "ping", ping),
+    Route("POST", "shutdown", shutdown, shuts_down=True),
+    Route("GET", "events", events),
+)
+"""Every endpoint of API version :data:`app.api.models.API_VERSION`."""

@@ -1,0 +1,293 @@
+"""End to end: two (or three) real ``peerup daemon`` processes on loopback, driven by the CLI.
+
+The services behind the forwards are real processes (an echo server and the stdlib HTTP server),
+and every byte is checksummed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.daemons import DaemonProcess, start_daemon
+from tests.helpers.nodes import NodeDir, make_node_dir
+from tests.helpers.services import start_service
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Pair:
+    server: DaemonProcess
+    client: DaemonProcess
+    echo_port: int
+    http_root: Path
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    root = tmp_path_factory.mktemp("pair")
+    http_root = root / "www"
+    http_root.mkdir()
+    (http_root / "blob.bin").write_bytes(os.urandom(20 << 20))
+    echo, echo_port = start_service("echo")
+    http, http_port = start_service("http", str(http_root))
+    server_port = free_port()
+    server_dir = make_node_dir(
+        root,
+        "server",
+        services={
+            "echo": f"127.0.0.1:{echo_port}",
+            "web": f"127.0.0.1:{http_port}",
+            "down": f"127.0.0.1:{free_port()}",
+        },
+        listen=f"/ip4/127.0.0.1/tcp/{server_port}",
+    )
+    probe = NodeDir(server_dir.path, server_dir.identity)
+    client_dir = make_node_dir(
+        root,
+        "client",
+        names={"home": probe.peer_id},
+        peer_addresses={"home": [f"/ip4/127.0.0.1/tcp/{server_port}"]},
+    )
+    server_dir.authorize(client_dir)
+    client_dir.authorize(server_dir)
+    daemons: list[DaemonProcess] = []
+    try:
+        daemons.append(start_daemon(server_dir))
+        daemons.append(start_daemon(client_dir))
+        yield Pair(daemons[0], daemons[1], echo_port, http_root)
+    finally:
+        for d in daemons:
+            d.stop()
+        for p in (echo, http):
+            p.kill()
+            p.wait(5)
+
+
+def open_forward(daemon: DaemonProcess, service: str, listen: str = "127.0.0.1:0") -> dict:
+    out = daemon.cli("daemon", "connect", "--peer", "home", "--service", service, "--listen", listen, "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def port_of(forward: dict) -> int:
+    return int(forward["listen_address"].rsplit(":", 1)[1])
+
+
+def exchange(port: int, payload: bytes, *, timeout: float = 120) -> bytes:
+    """Send ``payload`` while reading the echo; half-close after sending; read to EOF."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        received = bytearray()
+
+        def send() -> None:
+            view = memoryview(payload)
+            for i in range(0, len(payload), 1 << 20):
+                s.sendall(view[i : i + (1 << 20)])
+            s.shutdown(socket.SHUT_WR)
+
+        with ThreadPoolExecutor(1) as pool:
+            sending = pool.submit(send)
+            while data := s.recv(1 << 20):
+                received += data
+            sending.result()
+    return bytes(received)
+
+
+def test_100_mb_both_ways_checksummed(pair: Pair) -> None:
+    fwd = open_forward(pair.client, "echo")
+    payload = os.urandom(100 << 20)
+    echoed = exchange(port_of(fwd), payload, timeout=300)
+    assert hashlib.sha256(echoed).hexdigest() == hashlib.sha256(payload).hexdigest()
+    listing = json.loads(pair.client.cli("daemon", "forwards", "--json").stdout)
+    mine = next(f for f in listing if f["id"] == fwd["id"])
+    assert mine["bytes_up"] == mine["bytes_down"] == 100 << 20
+    assert pair.client.cli("daemon", "disconnect", fwd["id"]).returncode == 0
+
+
+def test_http_server_through_forward(pair: Pair) -> None:
+    fwd = open_forward(pair.client, "web")
+    with urllib.request.urlopen(f"http://127.0.0.1:{port_of(fwd)}/blob.bin", timeout=60) as resp:
+        body = resp.read()
+    assert hashlib.sha256(body).digest() == hashlib.sha256((pair.http_root / "blob.bin").read_bytes()).digest()
+
+
+def test_half_close_client_still_gets_reply(pair: Pair) -> None:
+    fwd = open_forward(pair.client, "echo")
+    with socket.create_connection(("127.0.0.1", port_of(fwd)), timeout=30) as s:
+        s.sendall(b"request after which I close my write side")
+        s.shutdown(socket.SHUT_WR)
+        reply = b""
+        while data := s.recv(4096):
+            reply += data
+    assert reply == b"request after which I close my write side"
+
+
+def test_50_concurrent_connections_checksummed(pair: Pair) -> None:
+    port = port_of(open_forward(pair.client, "echo"))
+    payloads = [os.urandom(512 << 10) for _ in range(50)]
+    with ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(lambda p: exchange(port, p), payloads))
+    assert [hashlib.sha256(r).digest() for r in results] == [hashlib.sha256(p).digest() for p in payloads]
+
+
+def test_service_down_is_a_clean_close_and_an_error_count(pair: Pair) -> None:
+    fwd = open_forward(pair.client, "down")
+    with socket.create_connection(("127.0.0.1", port_of(fwd)), timeout=30) as s:
+        s.sendall(b"hello")
+        try:  # closed or reset, depending on whether the peer's reset overtakes our FIN
+            assert s.recv(10) == b""
+        except ConnectionResetError:
+            pass
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        services = json.loads(pair.server.cli("daemon", "services", "--json").stdout)
+        down = next(s for s in services if s["name"] == "down")
+        if down["errors"]:
+            break
+        time.sleep(0.2)
+    assert down["errors"] >= 1
+    assert "service down: cannot reach" in pair.server.log_tail(100)
+
+
+def test_unknown_service_is_reported(pair: Pair) -> None:
+    fwd = open_forward(pair.client, "nosuchservice")
+    with socket.create_connection(("127.0.0.1", port_of(fwd)), timeout=30) as s:
+        assert s.recv(10) == b""
+    listing = json.loads(pair.client.cli("daemon", "forwards", "--json").stdout)
+    mine = next(f for f in listing if f["id"] == fwd["id"])
+    assert "does not offer" in (mine["last_error"] or "")
+
+
+def test_port_in_use_is_a_clear_error(pair: Pair) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        out = pair.client.cli("daemon", "connect", "--peer", "home", "--service", "echo", "--listen", f"127.0.0.1:{port}")
+    assert out.returncode == 1
+    assert "already in use" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_ping_through_daemon(pair: Pair) -> None:
+    out = pair.client.cli("ping", "home", "-c", "3", "--interval", "0.1", "--json")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    pings = [obj for obj in lines if "seq" in obj]
+    assert len(pings) == 3
+    assert all(not p.get("error") for p in pings)
+
+
+def test_unauthorized_peer_is_refused_at_connect(pair: Pair, tmp_path: Path) -> None:
+    server_addr = f"/ip4/127.0.0.1/tcp/{pair.server.node.config_path.read_text().split('/tcp/')[1].split(chr(39))[0]}"
+    stranger_dir = make_node_dir(
+        tmp_path,
+        "stranger",
+        names={"home": pair.server.node.peer_id},
+        peer_addresses={"home": [server_addr]},
+    )
+    stranger_dir.authorize(pair.server.node)
+    stranger = start_daemon(stranger_dir)
+    try:
+        out = stranger.cli("ping", "home", "-c", "1", "--json")
+        pings = [json.loads(line) for line in out.stdout.splitlines() if '"seq"' in line]
+        assert pings
+        assert pings[0]["error"]
+        assert "refused connection from unauthorized peer" in pair.server.log_tail(200)
+        assert stranger_dir.peer_id in pair.server.log_tail(200)
+    finally:
+        stranger.stop()
+
+
+def test_garbage_and_oversized_api_requests_keep_the_daemon_up(pair: Pair) -> None:
+    sock_path = str(pair.client.endpoint.socket_path)
+    for raw in (b"\x00\xff\xfe garbage\r\n\r\n", b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(sock_path)
+            s.sendall(raw)
+            try:
+                s.recv(4096)
+            except (TimeoutError, ConnectionResetError):
+                pass
+    token = pair.client.endpoint.cookie_path.read_text().strip()
+    big = b"{" + b'"x":' * 10 + b"1" * (200 << 10) + b"}"
+    request = (
+        b"POST /v1/resolve HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode()
+        + b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(big)).encode() + b"\r\n\r\n" + big
+    )
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect(sock_path)
+        s.sendall(request)
+        assert b" 413 " in s.recv(4096).split(b"\r\n")[0] + b" "
+    assert pair.client.cli("daemon", "status").returncode == 0
+
+
+def test_wrong_cookie_is_access_denied(pair: Pair) -> None:
+    cookie = pair.client.endpoint.cookie_path
+    good = cookie.read_text()
+    cookie.write_text("0" * 64)
+    try:
+        out = pair.client.cli("daemon", "status")
+    finally:
+        cookie.write_text(good)
+    assert out.returncode != 0
+    assert "Traceback" not in out.stderr
+    assert "cookie" in out.stderr.lower() or "denied" in out.stderr.lower()
+
+
+def test_malformed_config_names_key_and_line(tmp_path: Path) -> None:
+    node = make_node_dir(tmp_path, "bad")
+    node.config_path.write_text(node.config_path.read_text() + "services:\n  ssh: {local_address: 'localhost:99999'}\n")
+    out = subprocess.run(
+        [*DaemonProcess.base_command(), "--config", str(node.config_path), "daemon"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert out.returncode == 1
+    assert "services.ssh.local_address" in out.stderr
+    assert "config.yaml:" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_sigterm_closes_forwards_cleanly(tmp_path: Path) -> None:
+    echo, echo_port = start_service("echo")
+    port = free_port()
+    server_dir = make_node_dir(tmp_path, "s", services={"echo": f"127.0.0.1:{echo_port}"}, listen=f"/ip4/127.0.0.1/tcp/{port}")
+    client_dir = make_node_dir(tmp_path, "c", names={"home": server_dir.peer_id}, peer_addresses={"home": [f"/ip4/127.0.0.1/tcp/{port}"]})
+    server_dir.authorize(client_dir)
+    client_dir.authorize(server_dir)
+    server, client = start_daemon(server_dir), start_daemon(client_dir)
+    try:
+        fwd = open_forward(client, "echo")
+        with socket.create_connection(("127.0.0.1", port_of(fwd)), timeout=30) as s:
+            s.sendall(b"ping")
+            assert s.recv(4) == b"ping"
+            started = time.monotonic()
+            assert client.stop(timeout=15) == 0
+            assert time.monotonic() - started < 10
+            assert s.recv(10) == b""  # the forwarded connection was closed, not left hanging
+        assert "stopped" in client.log_tail()
+        assert not client.endpoint.socket_path.exists()
+        assert not client.endpoint.cookie_path.exists()
+    finally:
+        client.stop()
+        server.stop()
+        echo.kill()
+        echo.wait(5)

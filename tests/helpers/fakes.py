@@ -1,0 +1,300 @@
+"""In-memory fakes for unit tests of one layer.
+
+``FakeNode`` implements :class:`app.engine.facade.NodeFacade` for the local API's tests only; the
+end-to-end tests drive the real node.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import trio
+
+from app.core.errors import (
+    AlreadyExistsError,
+    ForwardNotFoundError,
+    InvalidAddressError,
+    NotFoundError,
+    PeerUnreachableError,
+    ServiceNotFoundError,
+    UnknownPeerError,
+)
+from app.core.status import (
+    AuthEntry,
+    AuthorizedKeysChanged,
+    Event,
+    ForwardChanged,
+    ForwardInfo,
+    ForwardState,
+    NodeStatus,
+    PathInfo,
+    PathType,
+    PeerInfo,
+    PingResult,
+    Resolved,
+    ServiceInfo,
+    ServicesChanged,
+)
+
+ME = "12D3KooWFakeSelf000000000000000000000000000000000000"
+HOME = "12D3KooWFakeHome000000000000000000000000000000000000"
+LAPTOP = "12D3KooWFakeLaptop0000000000000000000000000000000000"
+STRANGER = "12D3KooWFakeStranger00000000000000000000000000000000"
+DOWN = "12D3KooWFakeDown000000000000000000000000000000000000"
+"""A peer that is authorized but never reachable."""
+
+
+class FakeNode:
+    """A NodeFacade held in memory; mutations emit the events the real node would.
+
+    Attributes:
+        calls: Every facade call, as ``(method, args…)``, for assertions.
+        names: The ``names:`` map (name → peer ID).
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+        self.names: dict[str, str] = {"home": HOME, "laptop": LAPTOP, "down": DOWN}
+        self._auth: dict[str, AuthEntry] = {}
+        for peer, comment in ((HOME, "home server"), (LAPTOP, "laptop"), (DOWN, "")):
+            self._auth[peer] = self._entry(peer, comment)
+        self._services: dict[str, ServiceInfo] = {}
+        self._forwards: dict[str, ForwardInfo] = {}
+        self._next_forward = 1
+        self._next_port = 40000
+        self._subscribers: list[trio.MemorySendChannel[Event]] = []
+        self._started = time.time()
+
+    # ---- test controls ---------------------------------------------------------------------------
+
+    def emit(self, event: Event) -> None:
+        """Deliver ``event`` to every subscriber."""
+        for channel in list(self._subscribers):
+            try:
+                channel.send_nowait(event)
+            except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
+                self._subscribers.remove(channel)
+
+    def stop(self) -> None:
+        """End every event subscription, as a stopping node does."""
+        for channel in self._subscribers:
+            channel.close()
+        self._subscribers.clear()
+
+    @property
+    def subscriber_count(self) -> int:
+        """Number of live event subscriptions."""
+        return len(self._subscribers)
+
+    # ---- helpers ---------------------------------------------------------------------------------
+
+    def _entry(self, peer: str, comment: str) -> AuthEntry:
+        name = next((n for n, p in self.names.items() if p == peer), None)
+        return AuthEntry(peer_id=peer, comment=comment, verified=None, attributes=(), name=name)
+
+    def _peer_id(self, peer: str) -> str:
+        if peer in self.names:
+            return self.names[peer]
+        if peer.startswith("12D3KooW"):
+            return peer
+        raise UnknownPeerError(
+            f"Unknown peer {peer!r}.", hint="Use a name from `names:` or a peer ID."
+        )
+
+    def _path(self, peer_id: str) -> PathInfo:
+        return PathInfo(
+            peer_id=peer_id,
+            path_type=PathType.DIRECT,
+            address="/ip4/192.0.2.7/tcp/4001",
+            transport="tcp",
+            ip_version="ipv4",
+            connected_at=self._started,
+            rtt_ms=1.5,
+        )
+
+    # ---- NodeFacade ------------------------------------------------------------------------------
+
+    @property
+    def peer_id(self) -> str:
+        return ME
+
+    def status(self) -> NodeStatus:
+        self.calls.append(("status",))
+        return NodeStatus(
+            peer_id=ME,
+            version="0.0.0-test",
+            uptime_seconds=time.time() - self._started,
+            listen_addresses=("/ip4/127.0.0.1/tcp/4001",),
+            connected_peers=1,
+            authorized_peers=len(self._auth),
+            services=len(self._services),
+            forwards=len(self._forwards),
+            config_path="/tmp/peerup/config.yaml",
+        )
+
+    def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
+        self.calls.append(("peers", include_unauthorized))
+        result = [
+            PeerInfo(
+                peer_id=entry.peer_id,
+                name=entry.name,
+                authorized=True,
+                verified=False,
+                connected=entry.peer_id == HOME,
+                comment=entry.comment,
+                path=self._path(HOME) if entry.peer_id == HOME else None,
+            )
+            for entry in self._auth.values()
+        ]
+        if include_unauthorized:
+            result.append(
+                PeerInfo(
+                    peer_id=STRANGER, name=None, authorized=False, verified=False, connected=True
+                )
+            )
+        return result
+
+    def paths(self) -> list[PathInfo]:
+        self.calls.append(("paths",))
+        return [self._path(HOME)]
+
+    def services(self) -> list[ServiceInfo]:
+        self.calls.append(("services",))
+        return list(self._services.values())
+
+    def expose_service(
+        self,
+        name: str,
+        local_address: str,
+        allowed_peers: Sequence[str] = (),
+        *,
+        persist: bool = False,
+    ) -> ServiceInfo:
+        self.calls.append(("expose_service", name, local_address, tuple(allowed_peers), persist))
+        if name in self._services:
+            raise AlreadyExistsError(f"Service {name!r} is already exposed.")
+        if ":" not in local_address:
+            raise InvalidAddressError(
+                f"{local_address!r} is not host:port.", hint="For example localhost:22."
+            )
+        info = ServiceInfo(
+            name=name,
+            protocol_id=f"/peerup/{name}/1.0.0",
+            local_address=local_address,
+            enabled=True,
+            allowed_peers=tuple(self._peer_id(p) for p in allowed_peers),
+        )
+        self._services[name] = info
+        self.emit(ServicesChanged(services=tuple(self._services.values())))
+        return info
+
+    def unexpose_service(self, name: str, *, persist: bool = False) -> None:
+        self.calls.append(("unexpose_service", name, persist))
+        if self._services.pop(name, None) is None:
+            raise ServiceNotFoundError(f"No service named {name!r} is exposed.")
+        self.emit(ServicesChanged(services=tuple(self._services.values())))
+
+    def forwards(self) -> list[ForwardInfo]:
+        self.calls.append(("forwards",))
+        return list(self._forwards.values())
+
+    async def open_forward(self, peer: str, service: str, listen: str) -> ForwardInfo:
+        self.calls.append(("open_forward", peer, service, listen))
+        await trio.lowlevel.checkpoint()
+        peer_id = self._peer_id(peer)
+        if peer_id == DOWN:
+            raise PeerUnreachableError(f"Cannot reach {peer}.", hint="Is it online?")
+        host, _, port = listen.rpartition(":")
+        if port == "0":
+            port = str(self._next_port)
+            self._next_port += 1
+        info = ForwardInfo(
+            id=f"fwd-{self._next_forward}",
+            peer_id=peer_id,
+            peer_name=peer if peer in self.names else None,
+            service=service,
+            listen_address=f"{host}:{port}",
+            state=ForwardState.LISTENING,
+        )
+        self._next_forward += 1
+        self._forwards[info.id] = info
+        self.emit(ForwardChanged(forward=info))
+        return info
+
+    async def close_forward(self, forward_id: str) -> None:
+        self.calls.append(("close_forward", forward_id))
+        await trio.lowlevel.checkpoint()
+        if self._forwards.pop(forward_id, None) is None:
+            raise ForwardNotFoundError(f"No forward {forward_id!r}.")
+
+    def auth_entries(self) -> list[AuthEntry]:
+        self.calls.append(("auth_entries",))
+        return list(self._auth.values())
+
+    def authorize(self, peer: str, comment: str = "") -> AuthEntry:
+        self.calls.append(("authorize", peer, comment))
+        peer_id = self._peer_id(peer)
+        if peer_id in self._auth:
+            raise AlreadyExistsError(f"{peer_id} is already authorized.")
+        entry = self._entry(peer_id, comment)
+        self._auth[peer_id] = entry
+        self.emit(AuthorizedKeysChanged(authorized_peers=len(self._auth)))
+        return entry
+
+    def deauthorize(self, peer: str) -> None:
+        self.calls.append(("deauthorize", peer))
+        peer_id = self._peer_id(peer)
+        if self._auth.pop(peer_id, None) is None:
+            raise NotFoundError(f"{peer_id} is not authorized.")
+        self.emit(AuthorizedKeysChanged(authorized_peers=len(self._auth)))
+
+    def resolve(self, name: str) -> Resolved:
+        self.calls.append(("resolve", name))
+        peer_id = self._peer_id(name)
+        return Resolved(
+            name=name, peer_id=peer_id, source="names" if name in self.names else "peer-id"
+        )
+
+    def ping(self, peer: str, *, count: int, interval: float) -> AsyncIterator[PingResult]:
+        self.calls.append(("ping", peer, count, interval))
+        peer_id = self._peer_id(peer)  # fails before the first result, like the real node
+        return self._ping(peer_id, count, interval)
+
+    async def _ping(self, peer_id: str, count: int, interval: float) -> AsyncIterator[PingResult]:
+        for seq in range(1, count + 1):
+            if seq > 1:
+                await trio.sleep(interval)
+            if peer_id == DOWN:
+                yield PingResult(seq=seq, peer_id=peer_id, rtt_ms=None, path=None, error="timeout")
+            else:
+                yield PingResult(seq=seq, peer_id=peer_id, rtt_ms=float(seq), path=PathType.DIRECT)
+
+    async def connect(self, peer: str, addresses: Sequence[str] = ()) -> PathInfo:
+        self.calls.append(("connect", peer, tuple(addresses)))
+        await trio.lowlevel.checkpoint()
+        peer_id = self._peer_id(peer)
+        if peer_id == DOWN:
+            raise PeerUnreachableError(f"Cannot reach {peer}.")
+        return self._path(peer_id)
+
+    async def disconnect(self, peer: str) -> None:
+        self.calls.append(("disconnect", peer))
+        await trio.lowlevel.checkpoint()
+        self._peer_id(peer)
+
+    def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
+        return self._subscribe()
+
+    @asynccontextmanager
+    async def _subscribe(self) -> AsyncIterator[AsyncIterator[Event]]:
+        send, receive = trio.open_memory_channel[Event](100)
+        self._subscribers.append(send)
+        try:
+            async with receive:
+                yield receive
+        finally:
+            if send in self._subscribers:
+                self._subscribers.remove(send)
+            send.close()

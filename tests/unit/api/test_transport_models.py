@@ -1,0 +1,173 @@
+"""Cookie handling, endpoint location, and the wire models."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from app.api import models
+from app.api.errors import AccessDeniedError, ApiError, DaemonNotRunningError, http_status_for
+from app.api.transport import (
+    ApiEndpoint,
+    bearer_matches,
+    daemon_available,
+    endpoint_for_config,
+    new_cookie,
+    read_cookie,
+)
+from app.core.status import (
+    AuthorizedKeysChanged,
+    ConnectionRefused,
+    ForwardChanged,
+    ForwardInfo,
+    ForwardState,
+    PathChanged,
+    PathInfo,
+    PathType,
+    PeerConnected,
+    PeerDisconnected,
+    ServiceInfo,
+    ServicesChanged,
+)
+
+
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="pu-", dir="/tmp") as tmp:
+        yield Path(tmp)
+
+
+def test_new_cookie_is_64_hex_and_fresh() -> None:
+    a, b = new_cookie(), new_cookie()
+    assert a != b
+    assert len(a) == 64
+    assert set(a) <= set("0123456789abcdef")
+
+
+def test_bearer_matches_exactly() -> None:
+    token = new_cookie()
+    assert bearer_matches(f"Bearer {token}".encode(), token)
+    assert not bearer_matches(None, token)
+    assert not bearer_matches(token.encode(), token)
+    assert not bearer_matches(f"Bearer {token}x".encode(), token)
+    assert not bearer_matches(f"bearer {token}".encode(), token)
+
+
+def test_read_cookie_errors_are_plain(short_dir: Path) -> None:
+    path = short_dir / "cookie"
+    with pytest.raises(DaemonNotRunningError):
+        read_cookie(path)
+    path.write_text("not a cookie")
+    with pytest.raises(ApiError) as info:
+        read_cookie(path)
+    assert info.value.code == "bad-cookie"
+    token = new_cookie()
+    path.write_text(token + "\n")
+    assert read_cookie(path) == token
+    if os.geteuid() != 0:  # root reads anything
+        path.chmod(0)
+        with pytest.raises(AccessDeniedError):
+            read_cookie(path)
+
+
+def test_daemon_available_needs_socket_and_cookie(short_dir: Path) -> None:
+    endpoint = ApiEndpoint(short_dir / "api.sock", short_dir / "api.cookie")
+    assert not daemon_available(endpoint)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(endpoint.socket_path))
+    sock.close()
+    assert not daemon_available(endpoint)
+    endpoint.cookie_path.write_text(new_cookie())
+    assert daemon_available(endpoint)  # does not connect: a stale socket counts
+    endpoint.socket_path.unlink()
+    endpoint.socket_path.write_text("regular file")
+    assert not daemon_available(endpoint)
+
+
+def test_endpoint_for_config_uses_the_runtime_paths(
+    short_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short_dir))
+    short_dir.chmod(0o700)
+    endpoint = endpoint_for_config(short_dir / "config.yaml")
+    assert endpoint.cookie_path.parent == endpoint.socket_path.parent
+
+
+def test_status_codes() -> None:
+    assert http_status_for("unknown-peer") == 404
+    assert http_status_for("already-exists") == 409
+    assert http_status_for("invalid-peer-id") == 400
+    assert http_status_for("not-authorized") == 403
+    assert http_status_for("peer-unreachable") == 502
+    assert http_status_for("anything-else") == 400
+
+
+PATH = PathInfo(
+    peer_id="p",
+    path_type=PathType.RELAYED,
+    address="/ip4/1.2.3.4/tcp/1/p2p/r/p2p-circuit",
+    transport="tcp",
+    ip_version="ipv4",
+    connected_at=1.5,
+)
+FORWARD = ForwardInfo(
+    id="fwd-1",
+    peer_id="p",
+    peer_name="home",
+    service="ssh",
+    listen_address="127.0.0.1:2222",
+    state=ForwardState.FAILED,
+    last_error="boom",
+)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        PeerConnected(peer_id="p", path=PATH),
+        PeerConnected(peer_id="p"),
+        PeerDisconnected(peer_id="p"),
+        PathChanged(peer_id="p", path=PATH),
+        ForwardChanged(forward=FORWARD),
+        ServicesChanged(
+            services=(
+                ServiceInfo(
+                    name="ssh", protocol_id="/peerup/ssh/1.0.0", local_address="a:1", enabled=True
+                ),
+            )
+        ),
+        AuthorizedKeysChanged(authorized_peers=3),
+        ConnectionRefused(peer_id="p", address="/ip4/1.2.3.4/tcp/1"),
+    ],
+)
+def test_every_event_round_trips_by_kind(event: object) -> None:
+    line = models.encode(event)
+    assert b'"kind":' in line
+    assert models.decode_event(line) == event
+
+
+def test_hello_and_unknown_kinds() -> None:
+    assert models.decode_event(b'{"kind":"hello","peer_id":"me"}') == models.Hello(peer_id="me")
+    assert models.decode_event(b'{"kind":"from-the-future","x":1}') is None
+    with pytest.raises(msgspec.DecodeError):
+        models.decode_event(b'{"no_kind":1}')
+    with pytest.raises(msgspec.ValidationError):
+        models.decode_event(b'{"kind":"peer-disconnected"}')
+
+
+def test_envelopes() -> None:
+    assert models.data_bytes([1]) == b'{"data":[1]}'
+    assert models.decode_data(b'{"data":[1,2]}', list[int]) == [1, 2]
+    body = models.error_bytes("unknown-peer", "Unknown peer.", None)
+    assert body == b'{"error":{"code":"unknown-peer","message":"Unknown peer.","hint":null}}'
+    error = models.decode_error(body)
+    assert error is not None
+    assert error.code == "unknown-peer"
+    assert models.decode_error(b"<html>") is None
+    assert models.encode(models.PingLine(stats=None)) == b"{}"

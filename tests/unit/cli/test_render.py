@@ -1,0 +1,194 @@
+"""Rendering helpers, the terminal QR code, and the standalone-node plumbing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from app.api.transport import ApiEndpoint
+from app.cli import render
+from app.cli.commands.net import DurationType, listen_address
+from app.cli.exitcodes import ExitCode, exit_code_for
+from app.cli.qr import qr_matrix, render_matrix, render_qr
+from app.cli.standalone import StandaloneStartError, daemon_command, wait_for_socket
+from app.core.errors import InvalidAddressError
+from app.core.status import (
+    AuthEntry,
+    ForwardInfo,
+    ForwardState,
+    PathInfo,
+    PathType,
+    PeerInfo,
+    PingResult,
+    PingStats,
+)
+
+PEER = "12D3KooWPFGkL3yuqH6W4YmhpfNdrkk4hT1RpGYXi3JbS7dCLMy6"
+
+
+def test_badge() -> None:
+    assert render.badge(None) == "[UNVERIFIED]"
+    assert render.badge("") == "[UNVERIFIED]"
+    assert render.badge(False) == "[UNVERIFIED]"
+    assert render.badge("sha256:9724b150") == "[VERIFIED]"
+    assert render.badge(True) == "[VERIFIED]"
+
+
+def test_short_id_and_sizes() -> None:
+    assert render.short_id(PEER) == "12D3KooWPFGkL3yu..."
+    assert render.format_bytes(512) == "512 B"
+    assert render.format_bytes(1536) == "1.5 KiB"
+    assert render.format_duration(3725) == "1h 2m"
+    assert render.network_label(None) == "global (default)"
+
+
+def test_peers_carry_badges() -> None:
+    path = PathInfo(PEER, PathType.RELAYED, "/ip4/1.2.3.4/tcp/1", "tcp", "ipv4", 0.0, 12.34)
+    peers = [
+        PeerInfo(PEER, "home", authorized=True, verified=False, connected=True, path=path),
+        PeerInfo(PEER, None, authorized=True, verified=True, connected=False),
+    ]
+    lines = render.render_peers(peers)
+    assert lines[0].lstrip().startswith("[UNVERIFIED]")
+    assert "RELAYED 12.3ms" in lines[0]
+    assert lines[1].lstrip().startswith("[VERIFIED]")
+
+
+def test_forward_line_and_counters() -> None:
+    fwd = ForwardInfo(
+        id="fwd-1",
+        peer_id=PEER,
+        peer_name="home",
+        service="ssh",
+        listen_address="127.0.0.1:2222",
+        state=ForwardState.LISTENING,
+        connections_total=3,
+        connections_active=1,
+        bytes_up=2048,
+        bytes_down=10,
+    )
+    assert render.render_forward_line(fwd) == "Forwarding 127.0.0.1:2222 → home/ssh  [UNVERIFIED]"
+    counters = render.render_forward_counters(fwd)
+    assert "1 active / 3 connections" in counters
+    assert "↑ 2.0 KiB" in counters
+    assert render.render_forwards([fwd])[0].endswith("[UNVERIFIED]")
+
+
+def test_ping_text_matches_reference() -> None:
+    ok = PingResult(seq=1, peer_id=PEER, rtt_ms=1.234, path=PathType.DIRECT)
+    bad = PingResult(seq=2, peer_id=PEER, rtt_ms=None, path=None, error="timeout")
+    assert render.render_ping_header("home", PEER) == "PING home (12D3KooWPFGkL3yu...)"
+    assert render.render_ping_result(ok) == "seq=1 rtt=1.2ms path=[DIRECT]"
+    assert render.render_ping_result(bad) == "seq=2 error=timeout"
+    stats = PingStats.from_results([ok, bad])
+    assert render.render_ping_stats("home", stats) == [
+        "--- home ping statistics ---",
+        "2 sent, 1 received, 50% loss, rtt min/avg/max = 1.2/1.2/1.2 ms",
+    ]
+    assert render.ping_result_json(ok)["error"] == ""
+    assert json.loads(render.dumps(ok, compact=True))["path"] == "DIRECT"
+
+
+def test_verification_line() -> None:
+    verified = AuthEntry(PEER, "", "sha256:ab", (("verified", "sha256:ab"),), None)
+    unverified = AuthEntry(PEER, "", None, (), None)
+    assert render.render_verification_line("home", verified).startswith("[VERIFIED]")
+    assert render.render_verification_line("home", unverified) == (
+        '[UNVERIFIED] Peer "home" not verified. Run: peerup verify home'
+    )
+    assert render.render_verification_line("home", None).startswith("[UNVERIFIED]")
+
+
+def test_to_jsonable() -> None:
+    data = render.to_jsonable({"p": Path("/x"), "t": (1, 2), "e": PathType.DIRECT, "n": None})
+    assert data == {"p": "/x", "t": [1, 2], "e": "DIRECT", "n": None}
+    with pytest.raises(TypeError):
+        render.to_jsonable(object())
+
+
+def test_render_mapping() -> None:
+    lines = render.render_mapping({"a": {"b": [1, 2]}, "c": None, "d": {}})
+    assert lines == ["a:", "  b:", "    - 1", "    - 2", "c: null", "d: {}"]
+
+
+def test_qr_half_blocks() -> None:
+    # 3 rows x 2 columns: rows pair up, the odd last row is padded with a light row.
+    matrix = [[True, False], [True, True], [False, True]]
+    assert render_matrix(matrix, invert=False) == "█▄\n ▀"
+    assert render_matrix(matrix, invert=True) == " ▀\n█▄"
+
+
+def test_qr_has_quiet_zone_and_two_rows_per_line() -> None:
+    matrix = qr_matrix(PEER, border=2)
+    text = render_qr(PEER, border=2)
+    lines = text.splitlines()
+    assert len(lines) == (len(matrix) + 1) // 2
+    assert all(len(line) == len(matrix[0]) for line in lines)
+    assert set(lines[0]) == {"█"}  # quiet zone drawn light (inverted)
+    assert set(text) <= set("█▀▄ \n")
+
+
+def test_duration_type() -> None:
+    d = DurationType()
+    assert d.convert("1s", None, None) == 1.0
+    assert d.convert("500ms", None, None) == 0.5
+    assert d.convert("2m", None, None) == 120.0
+    assert d.convert("0.25", None, None) == 0.25
+    with pytest.raises(click.BadParameter):
+        d.convert("soon", None, None)
+
+
+def test_listen_address() -> None:
+    assert listen_address("2222") == "127.0.0.1:2222"
+    assert listen_address("0.0.0.0:80") == "0.0.0.0:80"
+    with pytest.raises(InvalidAddressError):
+        listen_address("70000")
+
+
+def test_exit_codes() -> None:
+    assert exit_code_for("daemon-not-running") is ExitCode.NO_DAEMON
+    assert exit_code_for("peer-unreachable") is ExitCode.UNREACHABLE
+    assert exit_code_for("unknown-peer") is ExitCode.FAILED
+
+
+def test_daemon_command_is_ephemeral(tmp_path: Path) -> None:
+    argv = daemon_command(tmp_path / "c.yaml", tmp_path / "api.sock")
+    assert argv[:4] == [sys.executable, "-m", "app", "daemon"]
+    assert argv[argv.index("--config") + 1] == str(tmp_path / "c.yaml")
+    assert "--ephemeral" in argv
+    assert argv[argv.index("--api-socket") + 1] == str(tmp_path / "api.sock")
+
+
+def _endpoint(tmp_path: Path) -> ApiEndpoint:
+    return ApiEndpoint(tmp_path / "api.sock", tmp_path / "api.cookie")
+
+
+def test_wait_for_socket_reports_child_exit(tmp_path: Path) -> None:
+    import asyncio
+
+    log = tmp_path / "daemon.log"
+    log.write_text("boom: bad config\n")
+    proc = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    proc.wait()
+    with pytest.raises(StandaloneStartError) as info:
+        asyncio.run(wait_for_socket(_endpoint(tmp_path), proc, log, limit=5))
+    assert "exit code 3" in info.value.message
+    assert "boom: bad config" in info.value.message
+
+
+def test_wait_for_socket_times_out(tmp_path: Path) -> None:
+    import asyncio
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with pytest.raises(StandaloneStartError) as info:
+            asyncio.run(wait_for_socket(_endpoint(tmp_path), proc, tmp_path / "none", limit=0.2))
+        assert "did not start within" in info.value.message
+    finally:
+        proc.kill()
+        proc.wait()
