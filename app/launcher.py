@@ -26,16 +26,23 @@ def _split_global_options(argv: list[str]) -> tuple[list[str], list[str]]:
     return argv[:i], argv[i:]
 
 
+_DAEMON_OPTIONS_WITH_VALUE = ("--config", "--api-socket")
+
+
 def _runs_daemon(command: list[str]) -> bool:
-    """``peerup daemon`` and ``peerup daemon start [...]`` run the daemon in the foreground."""
+    """``peerup daemon [start] [options]`` runs the daemon; ``peerup daemon <sub>`` is the CLI's."""
     if not command or command[0] != "daemon":
         return False
-    rest = command[1:]
-    return (
-        not rest
-        or rest[0] == "start"
-        or (rest[0].startswith("-") and rest[0] not in ("-h", "--help"))
-    )
+    positional: list[str] = []
+    rest = iter(command[1:])
+    for arg in rest:
+        if arg in ("-h", "--help"):
+            return False
+        if arg in _DAEMON_OPTIONS_WITH_VALUE:
+            next(rest, None)
+        elif not arg.startswith("-"):
+            positional.append(arg)
+    return positional in ([], ["start"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -575,14 +575,11 @@ class Node:
                 f"peer {pid} is not in authorized_keys",
                 hint=f"authorize it first: peerup auth add {pid}",
             )
-        info = await self._forwards.open_forward(pid, service, listen)
-        # Warm the connection so the first client does not pay for the dial; failure is not fatal
-        # here (the forward retries per connection and reports errors in its counters).
-        try:
-            await self._ensure_connected(target)
-        except PeerupError as exc:
-            log.info("forward %s: peer not reachable yet: %s", info.id, exc)
-        return info
+        # Connect first: the user learns at once that the peer is unreachable, and the first client
+        # does not pay for the dial. (Forwards from the config open without this, so a daemon can
+        # start while the peer is offline; their connections retry on their own.)
+        await self._ensure_connected(target)
+        return await self._forwards.open_forward(pid, service, listen)
 
     async def close_forward(self, forward_id: str) -> None:
         """Close a forward and its connections."""

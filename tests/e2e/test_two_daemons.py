@@ -6,6 +6,7 @@ and every byte is checksummed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -39,6 +40,7 @@ class Pair:
     client: DaemonProcess
     echo_port: int
     http_root: Path
+    server_addr: str
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,9 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     try:
         daemons.append(start_daemon(server_dir))
         daemons.append(start_daemon(client_dir))
-        yield Pair(daemons[0], daemons[1], echo_port, http_root)
+        yield Pair(
+            daemons[0], daemons[1], echo_port, http_root, f"/ip4/127.0.0.1/tcp/{server_port}"
+        )
     finally:
         for d in daemons:
             d.stop()
@@ -83,7 +87,9 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
 
 
 def open_forward(daemon: DaemonProcess, service: str, listen: str = "127.0.0.1:0") -> dict:
-    out = daemon.cli("daemon", "connect", "--peer", "home", "--service", service, "--listen", listen, "--json")
+    out = daemon.cli(
+        "daemon", "connect", "--peer", "home", "--service", service, "--listen", listen, "--json"
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -126,7 +132,10 @@ def test_http_server_through_forward(pair: Pair) -> None:
     fwd = open_forward(pair.client, "web")
     with urllib.request.urlopen(f"http://127.0.0.1:{port_of(fwd)}/blob.bin", timeout=60) as resp:
         body = resp.read()
-    assert hashlib.sha256(body).digest() == hashlib.sha256((pair.http_root / "blob.bin").read_bytes()).digest()
+    assert (
+        hashlib.sha256(body).digest()
+        == hashlib.sha256((pair.http_root / "blob.bin").read_bytes()).digest()
+    )
 
 
 def test_half_close_client_still_gets_reply(pair: Pair) -> None:
@@ -145,17 +154,18 @@ def test_50_concurrent_connections_checksummed(pair: Pair) -> None:
     payloads = [os.urandom(512 << 10) for _ in range(50)]
     with ThreadPoolExecutor(50) as pool:
         results = list(pool.map(lambda p: exchange(port, p), payloads))
-    assert [hashlib.sha256(r).digest() for r in results] == [hashlib.sha256(p).digest() for p in payloads]
+    assert [hashlib.sha256(r).digest() for r in results] == [
+        hashlib.sha256(p).digest() for p in payloads
+    ]
 
 
 def test_service_down_is_a_clean_close_and_an_error_count(pair: Pair) -> None:
     fwd = open_forward(pair.client, "down")
     with socket.create_connection(("127.0.0.1", port_of(fwd)), timeout=30) as s:
         s.sendall(b"hello")
-        try:  # closed or reset, depending on whether the peer's reset overtakes our FIN
+        # Closed or reset, depending on whether the peer's reset overtakes our FIN.
+        with contextlib.suppress(ConnectionResetError):
             assert s.recv(10) == b""
-        except ConnectionResetError:
-            pass
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         services = json.loads(pair.server.cli("daemon", "services", "--json").stdout)
@@ -179,7 +189,16 @@ def test_unknown_service_is_reported(pair: Pair) -> None:
 def test_port_in_use_is_a_clear_error(pair: Pair) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        out = pair.client.cli("daemon", "connect", "--peer", "home", "--service", "echo", "--listen", f"127.0.0.1:{port}")
+        out = pair.client.cli(
+            "daemon",
+            "connect",
+            "--peer",
+            "home",
+            "--service",
+            "echo",
+            "--listen",
+            f"127.0.0.1:{port}",
+        )
     assert out.returncode == 1
     assert "already in use" in out.stderr
     assert "Traceback" not in out.stderr
@@ -195,12 +214,11 @@ def test_ping_through_daemon(pair: Pair) -> None:
 
 
 def test_unauthorized_peer_is_refused_at_connect(pair: Pair, tmp_path: Path) -> None:
-    server_addr = f"/ip4/127.0.0.1/tcp/{pair.server.node.config_path.read_text().split('/tcp/')[1].split(chr(39))[0]}"
     stranger_dir = make_node_dir(
         tmp_path,
         "stranger",
         names={"home": pair.server.node.peer_id},
-        peer_addresses={"home": [server_addr]},
+        peer_addresses={"home": [pair.server_addr]},
     )
     stranger_dir.authorize(pair.server.node)
     stranger = start_daemon(stranger_dir)
@@ -217,20 +235,25 @@ def test_unauthorized_peer_is_refused_at_connect(pair: Pair, tmp_path: Path) -> 
 
 def test_garbage_and_oversized_api_requests_keep_the_daemon_up(pair: Pair) -> None:
     sock_path = str(pair.client.endpoint.socket_path)
-    for raw in (b"\x00\xff\xfe garbage\r\n\r\n", b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"):
+    for raw in (
+        b"\x00\xff\xfe garbage\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
+    ):
         with socket.socket(socket.AF_UNIX) as s:
             s.settimeout(10)
             s.connect(sock_path)
             s.sendall(raw)
-            try:
+            with contextlib.suppress(TimeoutError, ConnectionResetError):
                 s.recv(4096)
-            except (TimeoutError, ConnectionResetError):
-                pass
     token = pair.client.endpoint.cookie_path.read_text().strip()
     big = b"{" + b'"x":' * 10 + b"1" * (200 << 10) + b"}"
     request = (
-        b"POST /v1/resolve HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode()
-        + b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(big)).encode() + b"\r\n\r\n" + big
+        b"POST /v1/resolve HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+        + token.encode()
+        + b"\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(big)).encode()
+        + b"\r\n\r\n"
+        + big
     )
     with socket.socket(socket.AF_UNIX) as s:
         s.settimeout(10)
@@ -255,10 +278,14 @@ def test_wrong_cookie_is_access_denied(pair: Pair) -> None:
 
 def test_malformed_config_names_key_and_line(tmp_path: Path) -> None:
     node = make_node_dir(tmp_path, "bad")
-    node.config_path.write_text(node.config_path.read_text() + "services:\n  ssh: {local_address: 'localhost:99999'}\n")
+    bad_service = "services:\n  ssh: {local_address: 'localhost:99999'}\n"
+    node.config_path.write_text(node.config_path.read_text() + bad_service)
     out = subprocess.run(
         [*DaemonProcess.base_command(), "--config", str(node.config_path), "daemon"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert out.returncode == 1
     assert "services.ssh.local_address" in out.stderr
@@ -269,8 +296,13 @@ def test_malformed_config_names_key_and_line(tmp_path: Path) -> None:
 def test_sigterm_closes_forwards_cleanly(tmp_path: Path) -> None:
     echo, echo_port = start_service("echo")
     port = free_port()
-    server_dir = make_node_dir(tmp_path, "s", services={"echo": f"127.0.0.1:{echo_port}"}, listen=f"/ip4/127.0.0.1/tcp/{port}")
-    client_dir = make_node_dir(tmp_path, "c", names={"home": server_dir.peer_id}, peer_addresses={"home": [f"/ip4/127.0.0.1/tcp/{port}"]})
+    addr = f"/ip4/127.0.0.1/tcp/{port}"
+    server_dir = make_node_dir(
+        tmp_path, "s", services={"echo": f"127.0.0.1:{echo_port}"}, listen=addr
+    )
+    client_dir = make_node_dir(
+        tmp_path, "c", names={"home": server_dir.peer_id}, peer_addresses={"home": [addr]}
+    )
     server_dir.authorize(client_dir)
     client_dir.authorize(server_dir)
     server, client = start_daemon(server_dir), start_daemon(client_dir)
