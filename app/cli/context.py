@@ -9,7 +9,7 @@ cancellation of that coroutine (so ``finally`` blocks close forwards) and then i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ import click
 from app.api.client import LocalClient, open_local_client
 from app.api.errors import DaemonNotRunningError
 from app.api.transport import ApiEndpoint, daemon_available, endpoint_for_config
+from app.cli import render
 from app.core.config import Config, load_config
 from app.core.errors import ConfigError, InvalidPeerIdError, UnknownPeerError
 from app.core.peerid import PeerId, is_peer_id
@@ -201,3 +202,13 @@ async def open_daemon_client(endpoint: ApiEndpoint) -> AsyncIterator[LocalClient
         )
     async with open_local_client(endpoint) as client:
         yield client
+
+
+def emit(data: object, as_json: bool, lines: Callable[[], Iterable[str]]) -> int:
+    """Print ``data`` as JSON, or the human ``lines`` (computed only when needed); returns 0."""
+    if as_json:
+        click.echo(render.dumps(data))
+    else:
+        for line in lines():
+            click.echo(line)
+    return 0

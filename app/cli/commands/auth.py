@@ -16,6 +16,7 @@ from app.cli.context import (
     config_option,
     daemon_endpoint,
     daemon_running,
+    emit,
     json_option,
     load_cli_config,
     names_hint,
@@ -129,13 +130,14 @@ def auth_list(as_json: bool, file: Path | None) -> int:
     config = _config_or_none(file)
     path = _auth_file(config, file)
     entries = local_auth_entries(config, path)
-    if as_json:
-        click.echo(render.dumps(entries))
-        return 0
-    click.echo(f"Authorized peers ({len(entries)}) in {path}:")
-    for line in render.render_auth_entries(entries):
-        click.echo(line)
-    return 0
+    return emit(
+        entries,
+        as_json,
+        lambda: [
+            f"Authorized peers ({len(entries)}) in {path}:",
+            *render.render_auth_entries(entries),
+        ],
+    )
 
 
 def _resolve_for_removal(config: Config | None, path: Path, text: str) -> Resolved:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from app.cli import render
-from app.cli.context import config_option, json_option, load_cli_config, state
+from app.cli.context import config_option, emit, json_option, load_cli_config, state
 from app.core.config import config_to_dict, load_config
 from app.core.errors import ConfigError, PeerupError
 
@@ -47,9 +47,4 @@ def config_validate(path: Path | None) -> int:
 def config_show(as_json: bool) -> int:
     """Print the resolved configuration (defaults filled in, paths made absolute)."""
     data = render.to_jsonable(config_to_dict(load_cli_config()))
-    if as_json:
-        click.echo(render.dumps(data))
-    else:
-        for line in render.render_mapping(data):
-            click.echo(line)
-    return 0
+    return emit(data, as_json, lambda: render.render_mapping(data))

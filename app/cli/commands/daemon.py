@@ -17,6 +17,7 @@ from app.cli.commands.net import listen_address
 from app.cli.context import (
     config_option,
     daemon_endpoint,
+    emit,
     json_option,
     load_cli_config,
     open_daemon_client,
@@ -73,12 +74,7 @@ def daemon_start(ctx: click.Context) -> None:
 def daemon_status(as_json: bool) -> int:
     """Show the daemon's node status."""
     node = _call(lambda c: c.status())
-    if as_json:
-        click.echo(render.dumps(node))
-    else:
-        for line in render.render_node_status(node):
-            click.echo(line)
-    return 0
+    return emit(node, as_json, lambda: render.render_node_status(node))
 
 
 @daemon.command("stop")
@@ -97,13 +93,7 @@ def daemon_stop() -> int:
 def daemon_peers(include_all: bool, as_json: bool) -> int:
     """List peers the daemon knows, each with its badge."""
     peers = _call(lambda c: c.peers(include_unauthorized=include_all))
-    if as_json:
-        click.echo(render.dumps(peers))
-        return 0
-    click.echo(f"Peers ({len(peers)}):")
-    for line in render.render_peers(peers):
-        click.echo(line)
-    return 0
+    return emit(peers, as_json, lambda: [f"Peers ({len(peers)}):", *render.render_peers(peers)])
 
 
 @daemon.command("services")
@@ -112,13 +102,11 @@ def daemon_peers(include_all: bool, as_json: bool) -> int:
 def daemon_services(as_json: bool) -> int:
     """List the services the daemon exposes."""
     services = _call(lambda c: c.services())
-    if as_json:
-        click.echo(render.dumps(services))
-        return 0
-    click.echo(f"Services ({len(services)}):")
-    for line in render.render_services(services, names=_names()):
-        click.echo(line)
-    return 0
+    return emit(
+        services,
+        as_json,
+        lambda: [f"Services ({len(services)}):", *render.render_services(services, names=_names())],
+    )
 
 
 @daemon.command("forwards")
@@ -127,13 +115,11 @@ def daemon_services(as_json: bool) -> int:
 def daemon_forwards(as_json: bool) -> int:
     """List the daemon's open forwards with their counters."""
     forwards = _call(lambda c: c.forwards())
-    if as_json:
-        click.echo(render.dumps(forwards))
-        return 0
-    click.echo(f"Forwards ({len(forwards)}):")
-    for line in render.render_forwards(forwards):
-        click.echo(line)
-    return 0
+    return emit(
+        forwards,
+        as_json,
+        lambda: [f"Forwards ({len(forwards)}):", *render.render_forwards(forwards)],
+    )
 
 
 @daemon.command("paths")
@@ -142,13 +128,9 @@ def daemon_forwards(as_json: bool) -> int:
 def daemon_paths(as_json: bool) -> int:
     """Show the path (direct or relayed) to each connected peer."""
     paths = _call(lambda c: c.paths())
-    if as_json:
-        click.echo(render.dumps(paths))
-        return 0
-    click.echo(f"Paths ({len(paths)}):")
-    for line in render.render_paths(paths, _names()):
-        click.echo(line)
-    return 0
+    return emit(
+        paths, as_json, lambda: [f"Paths ({len(paths)}):", *render.render_paths(paths, _names())]
+    )
 
 
 def _config_or_none() -> Config | None:
