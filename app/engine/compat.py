@@ -16,8 +16,9 @@ Defects covered:
   heard of. peer-up dials only the peers a user asks for. Workaround: :func:`disable_auto_dial`.
 * **NO-PEER-GATE**: the only connection gate is by IP/CIDR; nothing lets an application refuse a
   peer by its ID. Workaround: :func:`install_peer_gate` wraps the upgrader's security step, so an
-  inbound connection from a refused peer is closed right after the Noise handshake, before any
-  muxer or stream exists.
+  inbound TCP connection from a refused peer is closed right after the Noise handshake, before any
+  muxer or stream exists; and it wraps the swarm's ``add_conn``, which QUIC connections (secured
+  by their own TLS, never passing the upgrader) go through before any stream is accepted.
 * **YAMUX-WINDOW-TIMEOUT**: ``YamuxStream.write`` gives up with ``MuxedStreamError("Timed out
   waiting for window update after 5 seconds.")`` when the reader has not consumed data for 5 s.
   For a port forward that means any client that stops reading for 5 s (a paused download, an
@@ -44,6 +45,7 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.network.config import ConnectionConfig
+from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
 from libp2p.security.exceptions import HandshakeFailure
 from libp2p.security.noise.io import MAX_PLAINTEXT_LENGTH as NOISE_MAX_PLAINTEXT
@@ -112,6 +114,21 @@ def install_peer_gate(host: Any, allowed: PeerAllowed, on_refused: PeerRefused) 
         )
 
     upgrader.upgrade_security = upgrade_security
+
+    swarm = host.get_network()
+    original_add_conn = swarm.add_conn
+
+    @functools.wraps(original_add_conn)
+    async def add_conn(muxed_conn: Any, direction: str = "unknown") -> Any:
+        if direction == "inbound" and not allowed(muxed_conn.peer_id):
+            try:
+                await muxed_conn.close()
+            finally:
+                on_refused(muxed_conn.peer_id, _describe_remote(muxed_conn))
+            raise SwarmException(f"peer {muxed_conn.peer_id} is not authorized")
+        return await original_add_conn(muxed_conn, direction)
+
+    swarm.add_conn = add_conn
 
 
 def _describe_remote(raw_conn: Any) -> str:

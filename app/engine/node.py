@@ -81,6 +81,30 @@ class _Target:
     addresses: tuple[multiaddr.Multiaddr, ...]
 
 
+def listen_addresses(configured: Sequence[str], *, quic: bool) -> list[str]:
+    """The addresses to listen on, given the QUIC switch.
+
+    With QUIC off, QUIC addresses are dropped (with a warning). With QUIC on and no QUIC address
+    configured, each TCP address gets a QUIC twin on a free UDP port, because py-libp2p ends up
+    listening on nothing when QUIC is enabled with TCP addresses only (platform notes).
+    """
+    tcp = [a for a in configured if "/quic" not in a]
+    quic_addrs = [a for a in configured if "/quic" in a]
+    if not quic:
+        if quic_addrs:
+            log.warning(
+                "ignoring QUIC listen addresses (network.enable_quic is false): %s", quic_addrs
+            )
+        return tcp
+    if not quic_addrs:
+        quic_addrs = [
+            "/".join(a.split("/")[:3]) + "/udp/0/quic-v1"
+            for a in tcp
+            if a.split("/")[3:4] == ["tcp"]
+        ]
+    return tcp + quic_addrs
+
+
 def classify_path(peer_id: str, conn: INetConn, connected_at: float) -> PathInfo:
     """Describe the path of one libp2p connection (relayed if its address has /p2p-circuit)."""
     addrs = _conn_addresses(conn)
@@ -171,7 +195,7 @@ class Node:
         key_pair = create_new_key_pair(self.identity.seed)
         listen = [
             self._parse_multiaddr(a, "network.listen_addresses")
-            for a in self.config.listen_addresses
+            for a in listen_addresses(self.config.listen_addresses, quic=self.config.enable_quic)
         ]
         host = new_host(
             key_pair=key_pair,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -160,3 +161,72 @@ async def test_ping_both_protocols_and_hot_reload(tmp_path: Path) -> None:
             with trio.fail_after(10):
                 while snode.paths():  # noqa: ASYNC110 - polls the node's connection table
                     await trio.sleep(0.2)
+
+
+async def test_quic_switch_forwards_and_gates(tmp_path: Path) -> None:
+    """QUIC (off by default) carries a forward, and refuses unauthorized peers too."""
+    echo_port = 0
+    async with trio.open_nursery() as nursery:
+        echo_port = await nursery.start(serve_echo)
+        server, client = await _pair(tmp_path, echo_port)
+        stranger = make_node_dir(tmp_path, "stranger")
+        stranger.authorize(server)
+        for node in (server, client, stranger):
+            text = node.config_path.read_text().replace(
+                "network: {listen_addresses: ['/ip4/127.0.0.1/tcp/0']}",
+                "network: {listen_addresses: ['/ip4/127.0.0.1/tcp/0'], enable_quic: true}",
+            )
+            node.config_path.write_text(text)
+        async with open_node(load_config(server.config_path), server.identity) as snode:
+            quic = next(a for a in snode.status().listen_addresses if "/quic-v1" in a)
+            quic = quic.split("/p2p/")[0]
+            async with open_node(load_config(client.config_path), client.identity) as cnode:
+                path = await cnode.connect(server.peer_id, [quic])
+                assert path.transport == "quic"
+                fwd = await cnode.open_forward(server.peer_id, "echo", "127.0.0.1:0")
+                port = int(fwd.listen_address.rsplit(":", 1)[1])
+                payload = os.urandom(256 << 10)
+                with trio.fail_after(60):
+                    assert await _exchange(port, payload) == payload
+            async with (
+                snode.subscribe() as events,
+                open_node(load_config(stranger.config_path), stranger.identity) as xnode,
+            ):
+                with contextlib.suppress(PeerUnreachableError), trio.fail_after(30):
+                    await xnode.connect(server.peer_id, [quic])
+                with trio.fail_after(10):
+                    async for event in events:
+                        if isinstance(event, ConnectionRefused):
+                            assert event.peer_id == stranger.peer_id
+                            break
+                results = [r async for r in xnode.ping(server.peer_id, count=1, interval=0)]
+                assert results[0].error is not None
+                assert stranger.peer_id not in {p.peer_id for p in snode.paths()}
+        nursery.cancel_scope.cancel()
+
+
+async def test_allowed_peers_limits_a_service(tmp_path: Path) -> None:
+    async with trio.open_nursery() as nursery:
+        echo_port = await nursery.start(serve_echo)
+        server = make_node_dir(tmp_path, "server")
+        friend = make_node_dir(tmp_path, "friend")
+        other = make_node_dir(tmp_path, "other")
+        for peer in (friend, other):
+            server.authorize(peer)
+            peer.authorize(server)
+        async with open_node(load_config(server.config_path), server.identity) as snode:
+            addr = snode.status().listen_addresses[0]
+            snode.expose_service("echo", f"127.0.0.1:{echo_port}", [friend.peer_id])
+            for peer, allowed in ((friend, True), (other, False)):
+                async with open_node(load_config(peer.config_path), peer.identity) as pnode:
+                    await pnode.connect(server.peer_id, [addr])
+                    fwd = await pnode.open_forward(server.peer_id, "echo", "127.0.0.1:0")
+                    port = int(fwd.listen_address.rsplit(":", 1)[1])
+                    with trio.fail_after(30):
+                        try:
+                            reply = await _exchange(port, b"secret")
+                        except trio.BrokenResourceError:  # reset by the refusing side
+                            reply = b""
+                    assert reply == (b"secret" if allowed else b"")
+            assert snode.services()[0].errors == 1
+        nursery.cancel_scope.cancel()
