@@ -24,6 +24,7 @@ from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo as Libp2pPeerInfo
 from libp2p.peer.peerstore import PeerStoreError
+from libp2p.utils.address_validation import expand_wildcard_address
 
 from app import __version__
 from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
@@ -223,9 +224,7 @@ class Node:
                 for spec in self.config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
                 self._started_at = time.time()
-                log.info(
-                    "node %s listening on %s", self._peer_id, [str(a) for a in host.get_addrs()]
-                )
+                log.info("node %s listening on %s", self._peer_id, self._dialable_addresses())
                 task_status.started()
                 try:
                     await trio.sleep_forever()
@@ -388,7 +387,7 @@ class Node:
     def status(self) -> NodeStatus:
         """A snapshot of the node."""
         host = self._host
-        addrs = tuple(str(a) for a in host.get_addrs()) if host is not None else ()  # type: ignore[attr-defined]
+        addrs = tuple(self._dialable_addresses()) if host is not None else ()
         return NodeStatus(
             peer_id=self._peer_id,
             version=__version__,
@@ -402,6 +401,19 @@ class Node:
             network=self.config.network,
             quic_enabled=self.config.enable_quic,
         )
+
+    def _dialable_addresses(self) -> list[str]:
+        """Listen addresses as a peer would dial them: wildcards expanded to interface addresses."""
+        host = self._require_host()
+        suffix = f"/p2p/{self._peer_id}"
+        result: list[str] = []
+        for addr in host.get_transport_addrs():  # type: ignore[attr-defined]
+            text = str(addr)
+            if text.startswith(("/ip4/0.0.0.0/", "/ip6/::/")):
+                result += [str(a) + suffix for a in expand_wildcard_address(addr)]
+            else:
+                result.append(text + suffix)
+        return result
 
     def paths(self) -> list[PathInfo]:
         """The path in use for every connected peer."""

@@ -119,6 +119,11 @@ def runtime_dir() -> Path:
     env = os.environ.get("PEERUP_RUNTIME_DIR")
     if env:
         return _claim_private_dir(Path(env).expanduser())
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if sys.platform.startswith("linux") and not xdg:
+        # platformdirs would warn and pick /tmp/runtime-<uid>; our own fallback is just as good
+        # and says nothing on every start of a headless daemon (root under systemd, containers).
+        return _claim_private_dir(_fallback_runtime_dir())
     candidate = Path(platformdirs.user_runtime_dir(APP_NAME))
     if not _writable_dir(candidate.parent):
         candidate = _fallback_runtime_dir()

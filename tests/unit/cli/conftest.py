@@ -32,6 +32,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PEERUP_CONFIG_DIR", str(cfg_dir))
     monkeypatch.delenv("PEERUP_CONFIG", raising=False)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(run_dir))
+    monkeypatch.setenv("PEERUP_RUNTIME_DIR", str(run_dir / "peerup"))
     return cfg_dir
 
 

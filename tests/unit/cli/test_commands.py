@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 from pathlib import Path
 
 import pytest
 
 from app.core.config import ConfigEditor
+from app.util.paths import runtime_dir
 from tests.unit.cli.conftest import Run
 
 PEER_A = "12D3KooWPFGkL3yuqH6W4YmhpfNdrkk4hT1RpGYXi3JbS7dCLMy6"
@@ -343,5 +343,5 @@ def test_internal_error_exit_70(
     assert result.code == 70
     assert "internal error" in result.err
     _no_traceback(result.err)
-    log = Path(os.environ["XDG_RUNTIME_DIR"]) / "peerup" / "peerup-cli-error.log"
+    log = runtime_dir() / "peerup-cli-error.log"
     assert "kaboom" in log.read_text()
