@@ -120,8 +120,10 @@ async def test_service_down_closes_client_and_counts_error(tmp_path: Path) -> No
             await cnode.connect(server.peer_id, [addr])
             fwd = await cnode.open_forward(server.peer_id, "echo", "127.0.0.1:0")
             port = int(fwd.listen_address.rsplit(":", 1)[1])
+            # Closed, or reset when our close overtakes the unread "hello": both tell the client.
             with trio.fail_after(20):
-                assert await _exchange(port, b"hello") == b""
+                with contextlib.suppress(trio.BrokenResourceError):
+                    assert await _exchange(port, b"hello") == b""
             with trio.fail_after(5):
                 while snode.services()[0].errors == 0:  # noqa: ASYNC110 - polls another node's counter
                     await trio.sleep(0.05)
