@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -323,3 +324,64 @@ def test_sigterm_closes_forwards_cleanly(tmp_path: Path) -> None:
         server.stop()
         echo.kill()
         echo.wait(5)
+
+
+def test_standalone_proxy_and_ping_without_a_daemon(pair: Pair, tmp_path: Path) -> None:
+    """No daemon for this config: proxy and ping start a private node and clean it up."""
+    laptop = make_node_dir(
+        tmp_path,
+        "laptop",
+        names={"home": pair.server.node.peer_id},
+        peer_addresses={"home": [pair.server_addr]},
+    )
+    laptop.authorize(pair.server.node)
+    pair.server.cli("auth", "add", laptop.peer_id, "--comment", "laptop")
+    env = {**pair.client.env, "PEERUP_RUNTIME_DIR": str(tmp_path / "laptop-run")}
+    command = [*DaemonProcess.base_command(), "--config", str(laptop.config_path)]
+
+    ping = subprocess.run(
+        [*command, "ping", "home", "-c", "2", "--interval", "0.1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert ping.returncode == 0, ping.stderr
+    assert ping.stdout.count("rtt=") == 2
+
+    port = free_port()
+    proxy = subprocess.Popen(
+        [*command, "proxy", "home", "echo", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                reply = exchange(port, b"through a standalone proxy", timeout=30)
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.2)
+        assert reply == b"through a standalone proxy"
+        proxy.send_signal(signal.SIGINT)
+        _out, err = proxy.communicate(timeout=30)
+        assert proxy.returncode == 0, err
+        assert "Traceback" not in err
+    finally:
+        if proxy.poll() is None:
+            proxy.kill()
+            proxy.wait(5)
+    # The private node is gone: nothing listens on the proxy port any more.
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    leftovers = subprocess.run(
+        ["pgrep", "-f", str(laptop.config_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert leftovers.stdout.strip() == ""
