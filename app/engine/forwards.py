@@ -39,6 +39,10 @@ log = logging.getLogger("peerup.engine.forwards")
 # shorter first waits make a briefly flapping path invisible to the user).
 RETRY_DELAYS = (0.25, 1.0, 2.0, 4.0)
 
+# py-libp2p carries at most 256 streams on one connection and then hangs new_stream() without an
+# error (platform notes); keep room for pings and other protocols and refuse clearly beyond this.
+MAX_CONNECTIONS_PER_PEER = 200
+
 OpenStream = Callable[[str, str], Awaitable[INetStream]]
 
 
@@ -190,6 +194,16 @@ class ForwardManager:
 
     async def _handle_connection(self, forward: _Forward, tcp: trio.SocketStream) -> None:
         forward.info = replace(forward.info, connections_total=forward.info.connections_total + 1)
+        peer = forward.info.peer_id
+        if self._live_connections(peer) >= MAX_CONNECTIONS_PER_PEER:
+            self._record_error(
+                forward,
+                f"too many connections to this peer at once (limit {MAX_CONNECTIONS_PER_PEER});"
+                " closed the new one",
+            )
+            with trio.CancelScope(shield=True):
+                await tcp.aclose()
+            return
         counters = Counters()
         forward.live.append(counters)
         try:
@@ -208,6 +222,9 @@ class ForwardManager:
             with trio.CancelScope(shield=True):
                 await tcp.aclose()
             self._publish(forward)
+
+    def _live_connections(self, peer_id: str) -> int:
+        return sum(len(f.live) for f in self._forwards.values() if f.info.peer_id == peer_id)
 
     async def _open_with_retry(self, forward: _Forward) -> INetStream | None:
         info = forward.info

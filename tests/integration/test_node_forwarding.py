@@ -232,3 +232,32 @@ async def test_allowed_peers_limits_a_service(tmp_path: Path) -> None:
                     assert reply == (b"secret" if allowed else b"")
             assert snode.services()[0].errors == 1
         nursery.cancel_scope.cancel()
+
+
+async def test_connections_beyond_the_per_peer_limit_are_refused_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.engine.forwards.MAX_CONNECTIONS_PER_PEER", 3)
+    async with trio.open_nursery() as nursery:
+        echo_port = await nursery.start(serve_echo)
+        server, client = await _pair(tmp_path, echo_port)
+        async with open_node(load_config(server.config_path), server.identity) as snode:
+            addr = snode.status().listen_addresses[0]
+            async with open_node(load_config(client.config_path), client.identity) as cnode:
+                await cnode.connect(server.peer_id, [addr])
+                fwd = await cnode.open_forward(server.peer_id, "echo", "127.0.0.1:0")
+                port = int(fwd.listen_address.rsplit(":", 1)[1])
+                held = []
+                for _ in range(3):
+                    s = await trio.open_tcp_stream("127.0.0.1", port)
+                    await s.send_all(b"x")
+                    assert await s.receive_some(1) == b"x"
+                    held.append(s)
+                extra = await trio.open_tcp_stream("127.0.0.1", port)
+                with trio.fail_after(10):
+                    assert await extra.receive_some(10) == b""
+                info = cnode.forwards()[0]
+                assert "too many connections" in (info.last_error or "")
+                for s in [*held, extra]:
+                    await s.aclose()
+        nursery.cancel_scope.cancel()
