@@ -29,6 +29,7 @@ from app.core.errors import (
     InvalidPeerIdError,
     NotFoundError,
 )
+from app.core.files import read_limited, utf8_error_line
 from app.core.peerid import PeerId
 from app.util.fsio import atomic_write_text
 
@@ -247,18 +248,13 @@ class AuthorizedKeysFile:
 
     def _read(self) -> str | None:
         try:
-            with self.path.open("rb") as fh:
-                data = fh.read(_MAX_FILE_SIZE + 1)
+            data = read_limited(self.path, _MAX_FILE_SIZE, "authorized_keys", AuthorizedKeysError)
         except FileNotFoundError:
             return None
-        except OSError as exc:
-            raise AuthorizedKeysError(f"cannot read {self.path}: {exc.strerror or exc}") from None
-        if len(data) > _MAX_FILE_SIZE:
-            raise AuthorizedKeysError(f"{self.path} is too large to be an authorized_keys file")
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
+            line = utf8_error_line(data, exc)
             raise AuthorizedKeysError(
                 f"{self.path}:{line}: not valid UTF-8 text",
                 hint="authorized_keys must be a plain text file",

@@ -40,11 +40,12 @@ from app.core.errors import (
     NotFoundError,
     PeerupError,
 )
+from app.core.files import read_limited, require_private, utf8_error_line
 from app.core.identity import create_identity_file
 from app.core.names import validate_namespace, validate_peer_name, validate_service_name
 from app.core.netaddr import check_multiaddr_syntax, format_host_port, parse_host_port
 from app.core.peerid import PeerId
-from app.util.fsio import atomic_write_text, insecure_mode
+from app.util.fsio import atomic_write_text
 from app.util.paths import ensure_private_dir
 
 __all__ = [
@@ -771,25 +772,18 @@ def _flow_depth(text: str) -> int:
 def _read_config_text(path: Path) -> str:
     if not path.exists():
         raise ConfigError(f"config file {path} not found", hint="create one with: peerup init")
+    require_private(path, "config file", ConfigError)
     try:
-        bits = insecure_mode(path)
-        if bits is not None:
-            mode = path.stat().st_mode & 0o777
-            raise ConfigError(
-                f"config file {path} has insecure permissions {mode:04o} (expected 0600)",
-                hint=f"fix with: chmod 600 {path}",
-            )
-        with path.open("rb") as fh:
-            data = fh.read(_MAX_CONFIG_SIZE + 1)
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
-    if len(data) > _MAX_CONFIG_SIZE:
-        raise ConfigError(f"config file {path} is too large")
+        data = read_limited(path, _MAX_CONFIG_SIZE, "config file", ConfigError)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} not found", hint="create one with: peerup init"
+        ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            "not valid UTF-8 text", path=str(path), line=data[: exc.start].count(b"\n") + 1
+            "not valid UTF-8 text", path=str(path), line=utf8_error_line(data, exc)
         ) from None
 
 

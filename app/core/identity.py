@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from app.core.errors import AlreadyExistsError, IdentityError
+from app.core.files import read_limited, require_private
 from app.core.peerid import PeerId
-from app.util.fsio import insecure_mode
 
 __all__ = ["Identity", "create_identity_file", "load_identity", "load_or_create_identity"]
 
@@ -98,19 +98,6 @@ class Identity:
         return cls(seed=seed, public_key=pub)
 
 
-def _check_permissions(path: Path) -> None:
-    try:
-        bits = insecure_mode(path)
-    except OSError as exc:
-        raise IdentityError(f"cannot read key file {path}: {exc.strerror or exc}") from None
-    if bits is not None:
-        mode = os.stat(path).st_mode & 0o777
-        raise IdentityError(
-            f"key file {path} has insecure permissions {mode:04o} (expected 0600)",
-            hint=f"fix with: chmod 600 {path}",
-        )
-
-
 def load_identity(path: Path) -> Identity:
     """Read the identity key file.
 
@@ -120,12 +107,11 @@ def load_identity(path: Path) -> Identity:
     path = Path(path)
     if not path.exists():
         raise IdentityError(f"key file {path} does not exist", hint="run: peerup init")
-    _check_permissions(path)
+    require_private(path, "key file", IdentityError)
     try:
-        with path.open("rb") as fh:
-            data = fh.read(_MAX_READ)
-    except OSError as exc:
-        raise IdentityError(f"cannot read key file {path}: {exc.strerror or exc}") from None
+        data = read_limited(path, _MAX_READ, "key file", IdentityError)
+    except FileNotFoundError:
+        raise IdentityError(f"key file {path} does not exist", hint="run: peerup init") from None
     try:
         return Identity.from_private_key_bytes(data)
     except IdentityError as exc:
