@@ -261,3 +261,42 @@ async def test_connections_beyond_the_per_peer_limit_are_refused_clearly(
                 for s in [*held, extra]:
                     await s.aclose()
         nursery.cancel_scope.cancel()
+
+
+async def test_half_close_from_the_service_side(tmp_path: Path) -> None:
+    """The service finishes sending first (FIN); the client still gets to send it everything."""
+    received_by_service = bytearray()
+    service_done = trio.Event()
+
+    async def greet_then_listen(stream: trio.SocketStream) -> None:
+        async with stream:
+            await stream.send_all(b"greeting")
+            await stream.send_eof()
+            while data := await stream.receive_some(65536):
+                received_by_service.extend(data)
+        service_done.set()
+
+    async with trio.open_nursery() as nursery:
+        listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+        port = listeners[0].socket.getsockname()[1]
+        nursery.start_soon(trio.serve_listeners, greet_then_listen, listeners)
+        server, client = await _pair(tmp_path, port)
+        async with open_node(load_config(server.config_path), server.identity) as snode:
+            addr = snode.status().listen_addresses[0]
+            async with open_node(load_config(client.config_path), client.identity) as cnode:
+                await cnode.connect(server.peer_id, [addr])
+                fwd = await cnode.open_forward(server.peer_id, "echo", "127.0.0.1:0")
+                fport = int(fwd.listen_address.rsplit(":", 1)[1])
+                with trio.fail_after(30):
+                    stream = await trio.open_tcp_stream("127.0.0.1", fport)
+                    got = b""
+                    while data := await stream.receive_some(100):
+                        got += data
+                    assert got == b"greeting"  # EOF arrived after the greeting
+                    payload = os.urandom(1 << 20)
+                    await stream.send_all(payload)  # our direction is still open
+                    await stream.send_eof()
+                    await service_done.wait()
+                    await stream.aclose()
+                assert bytes(received_by_service) == payload
+        nursery.cancel_scope.cancel()
