@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core import authkeys, config, identity, names, netaddr, peerid
+from app.core import authkeys, config, identity, names, netaddr, peerid, stun
 from app.core.errors import PeerupError
 
 _CONFIG_PATH = Path("/fuzz/config.yaml")
@@ -91,6 +91,21 @@ def _names(data: bytes) -> None:
     assert len(cleaned) <= 64
 
 
+_STUN_TID = bytes(range(12))
+
+
+def _stun_response(data: bytes) -> None:
+    # Every datagram a STUN client receives is untrusted. Try a fixed transaction ID and the
+    # one in the input's own header, so that random inputs also reach the attribute parsing.
+    for tid in (_STUN_TID, data[8:20] if len(data) >= 20 else _STUN_TID):
+        with contextlib.suppress(PeerupError):
+            ip, port = stun.parse_binding_response(data, tid)
+            assert 0 <= port <= 65535, port
+            assert ip, data
+    with contextlib.suppress(PeerupError):
+        stun.parse_binding_request(data)
+
+
 PARSERS: tuple[Callable[[bytes], None], ...] = (
     _parse_config,
     _parse_authorized_keys,
@@ -100,6 +115,7 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _host_port,
     _multiaddr,
     _names,
+    _stun_response,
 )
 
 
@@ -136,6 +152,9 @@ def _seeds() -> list[tuple[int, bytes]]:
         (6, f"/ip4/1.2.3.4/tcp/7777/p2p/{_PEER}/p2p-circuit/p2p/{_PEER2}".encode()),
         (6, b"/ip6/::1/udp/4001/quic-v1"),
         (7, b"web-ui"),
+        (8, stun.encode_binding_success(_STUN_TID, "203.0.113.5", 40000, legacy_mapped=True)),
+        (8, stun.encode_binding_success(_STUN_TID, "2001:db8::5", 1, software="fuzz")),
+        (8, stun.encode_binding_request(_STUN_TID)),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
 

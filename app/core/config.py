@@ -14,12 +14,13 @@ load.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import io
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import NoReturn
 
@@ -104,6 +105,24 @@ class ForwardConfig:
 
 
 @dataclass(frozen=True)
+class RelayServiceConfig:
+    """Limits of this node's circuit relay service (``relay_service:``; used by ``relay serve``).
+
+    The defaults carry real traffic (an hour and 1 GiB per circuit), unlike libp2p's 2 min and
+    128 KiB, which only suffice for hole-punch signalling.
+    """
+
+    enabled: bool = False
+    max_reservations: int = 128
+    max_reservations_per_ip: int = 8
+    max_circuits: int = 64
+    max_circuits_per_peer: int = 16
+    reservation_ttl: float = 3600.0
+    session_duration: float = 3600.0
+    session_data_limit: int = 1 << 30
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated configuration with every default applied and every path absolute."""
 
@@ -124,6 +143,7 @@ class Config:
     names: tuple[tuple[str, str], ...] = ()
     peer_addresses: tuple[tuple[str, tuple[str, ...]], ...] = ()
     forwards: tuple[ForwardConfig, ...] = ()
+    relay_service: RelayServiceConfig = field(default_factory=RelayServiceConfig)
 
     def name_for(self, peer_id: str) -> str | None:
         """Return the first name configured for ``peer_id``, or None."""
@@ -180,7 +200,11 @@ _TOP_KEYS = (
     "names",
     "peer_addresses",
     "forwards",
+    "relay_service",
 )
+_RELAY_SERVICE_KEYS = tuple(f.name for f in fields(RelayServiceConfig))
+_DATA_SIZE_RE = re.compile(r"(\d+)\s*(B|KB|MB|GB|KIB|MIB|GIB)?", re.IGNORECASE)
+_DATA_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
 # Written by the Go peer-up; accepted so its configs load, but not used.
 _IGNORED_KEYS = {
     "": ("telemetry",),
@@ -467,11 +491,86 @@ class _Parser:
             names=names,
             peer_addresses=self.peer_addresses(root, known_names),
             forwards=self.forwards(root, known_names),
+            relay_service=self.relay_service(root),
         )
 
-    def duration(self, node: CommentedMap, key: str, dotted: str) -> float:
+    def relay_service(self, root: CommentedMap) -> RelayServiceConfig:
+        node = self.mapping(
+            root, "relay_service", "relay_service", _RELAY_SERVICE_KEYS, required=False
+        )
+        defaults = RelayServiceConfig()
+        if node is None:
+            return defaults
+
+        def count(key: str) -> int:
+            value = node.get(key)
+            if value is None:
+                return int(getattr(defaults, key))
+            dotted = f"relay_service.{key}"
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool | ScalarBoolean)
+                or not (0 < value <= 1_000_000)
+            ):
+                self.fail(
+                    f"expected a whole number from 1 to 1000000 ({_describe(value)} given)",
+                    dotted,
+                    self.value_line(node, key),
+                )
+            return int(value)
+
+        return RelayServiceConfig(
+            enabled=self.boolean(node, "enabled", "relay_service.enabled", default=False),
+            max_reservations=count("max_reservations"),
+            max_reservations_per_ip=count("max_reservations_per_ip"),
+            max_circuits=count("max_circuits"),
+            max_circuits_per_peer=count("max_circuits_per_peer"),
+            reservation_ttl=self.duration(
+                node,
+                "reservation_ttl",
+                "relay_service.reservation_ttl",
+                default=defaults.reservation_ttl,
+            ),
+            session_duration=self.duration(
+                node,
+                "session_duration",
+                "relay_service.session_duration",
+                default=defaults.session_duration,
+            ),
+            session_data_limit=self.data_size(
+                node, "session_data_limit", defaults.session_data_limit
+            ),
+        )
+
+    def data_size(self, node: CommentedMap, key: str, default: int) -> int:
+        value = node.get(key)
+        if value is None:
+            return default
+        dotted = f"relay_service.{key}"
+        line = self.value_line(node, key)
+        if isinstance(value, int) and not isinstance(value, bool | ScalarBoolean) and value > 0:
+            return int(value)
+        match = _DATA_SIZE_RE.fullmatch(str(value).strip()) if isinstance(value, str) else None
+        if match is None:
+            self.fail(
+                f"{value!r} is not a data size", dotted, line, hint='for example: "64MB" or "1GB"'
+            )
+        unit = (match.group(2) or "").upper().replace("IB", "B")
+        size = int(match.group(1)) * _DATA_UNITS[unit]
+        if size <= 0:
+            self.fail(f"{value!r} must be more than 0", dotted, line)
+        return size
+
+    def duration(
+        self,
+        node: CommentedMap,
+        key: str,
+        dotted: str,
+        *,
+        default: float = DEFAULT_RESERVATION_INTERVAL,
+    ) -> float:
         if key not in node or node[key] is None:
-            return DEFAULT_RESERVATION_INTERVAL
+            return default
         value = node[key]
         line = self.value_line(node, key)
         seconds: float
@@ -1148,6 +1247,49 @@ class ConfigEditor:
             if addr not in current:
                 current.append(addr)
 
+    def _relay_addresses(self) -> CommentedSeq:
+        relay = self._section("relay")
+        addresses = relay.get("addresses")
+        if not isinstance(addresses, CommentedSeq):
+            addresses = _block_seq()
+            relay["addresses"] = addresses
+        elif not addresses:
+            addresses.fa.set_block_style()
+        return addresses
+
+    def add_relay(self, address: str) -> None:
+        """Add a relay (a full multiaddr ending in /p2p/<relay-id>).
+
+        Raises:
+            InvalidAddressError: Malformed, or without the relay's peer ID.
+            AlreadyExistsError: The relay is configured already.
+        """
+        addr = check_multiaddr_syntax(address)
+        if "/p2p/" not in addr or "/p2p-circuit" in addr:
+            raise InvalidAddressError(
+                f"{addr} must end with /p2p/<relay peer ID>",
+                hint="`peerup relay info` on the relay prints its full address",
+            )
+        addresses = self._relay_addresses()
+        if addr in addresses:
+            raise AlreadyExistsError(f"relay {addr} is configured already")
+        addresses.append(addr)
+
+    def remove_relay(self, address: str) -> None:
+        """Remove a relay by its full multiaddr or its peer ID.
+
+        Raises:
+            NotFoundError: No configured relay matches.
+        """
+        wanted = address.strip()
+        addresses = self._relay_addresses()
+        for i, item in enumerate(addresses):
+            text = str(item)
+            if text == wanted or text.endswith(f"/p2p/{wanted}"):
+                _delete_keeping_comments(addresses, i)
+                return
+        raise NotFoundError(f"no relay {wanted} in relay.addresses")
+
     def add_forward(self, peer: str, service: str, listen: str) -> None:
         """Add a forward opened at daemon start.
 
@@ -1260,4 +1402,5 @@ def config_to_dict(config: Config) -> dict[str, object]:
         "forwards": [
             {"peer": f.peer, "service": f.service, "listen": f.listen} for f in config.forwards
         ],
+        "relay_service": dataclasses.asdict(config.relay_service),
     }

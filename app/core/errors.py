@@ -159,3 +159,18 @@ class NotFoundError(PeerupError):
     """The thing to change or remove does not exist."""
 
     code = "not-found"
+
+
+class StunError(RemoteProtocolError):
+    """A datagram that is not the STUN response we wait for.
+
+    Attributes:
+        reason: Stable kebab-case cause, e.g. ``"bad-cookie"``, ``"transaction-mismatch"``,
+            ``"error-response"``; tests and logs key on it.
+    """
+
+    code = "stun-error"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"bad STUN message: {message}")
+        self.reason = reason

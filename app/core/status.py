@@ -27,6 +27,26 @@ class ForwardState(enum.StrEnum):
     CLOSED = "closed"
 
 
+class Grade(enum.StrEnum):
+    """How reachable this node is, best (A) to worst (F); see app.core.reachability."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+    F = "F"
+
+
+class NatMapping(enum.StrEnum):
+    """How the NAT in front of us maps one local UDP port, as seen by STUN (RFC 4787 terms)."""
+
+    NO_NAT = "no-nat"  # the mapped address is our own interface address and port
+    ENDPOINT_INDEPENDENT = "endpoint-independent"  # same mapping whatever the destination
+    ADDRESS_DEPENDENT = "address-dependent"  # a new mapping per destination ("symmetric")
+    UNKNOWN = "unknown"  # not enough answers to tell
+
+
 @dataclass(frozen=True, slots=True)
 class PathInfo:
     """The path currently used for one connected peer."""
@@ -89,6 +109,17 @@ class ForwardInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class RelayInfo:
+    """One configured relay, as the node's relay client sees it."""
+
+    address: str  # full multiaddr with /p2p/<relay>
+    peer_id: str
+    reserved: bool
+    expires_at: float | None = None  # unix time the reservation ends
+    error: str | None = None  # why the last reservation attempt failed
+
+
+@dataclass(frozen=True, slots=True)
 class NodeStatus:
     """A snapshot of the whole node."""
 
@@ -103,6 +134,9 @@ class NodeStatus:
     config_path: str
     network: str | None = None  # private DHT namespace, None for the global one
     quic_enabled: bool = False
+    relays: tuple[RelayInfo, ...] = ()
+    circuit_addresses: tuple[str, ...] = ()  # where peers can reach us through relays
+    relay_service: bool = False  # whether this node relays for others
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +197,21 @@ class Resolved:
     name: str
     peer_id: str
     source: str  # "names" (config) or "peer-id" (the input was an ID)
+
+
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    """The reachability grade with its evidence (app.core.reachability computes it)."""
+
+    grade: Grade
+    reason_code: str  # stable kebab-case, e.g. "symmetric-nat"; front ends translate by it
+    reason: str  # English fallback
+    hint: str  # how to improve; "" when there is nothing to do
+    nat_mapping: NatMapping
+    udp_blocked: bool
+    cgnat: bool
+    public_addresses: tuple[str, ...]  # global interface IPs and global STUN-mapped "ip:port"
+    probed_at: float  # unix time of the probe this is based on
 
 
 # ---- events (past-tense facts) -------------------------------------------------------------------

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import multiaddr
@@ -54,6 +55,7 @@ from app.core.status import (
     PeerDisconnected,
     PeerInfo,
     PingResult,
+    RelayInfo,
     Resolved,
     ServiceInfo,
     ServicesChanged,
@@ -62,6 +64,7 @@ from app.engine import compat
 from app.engine.bus import EventBus
 from app.engine.forwards import ForwardManager
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
+from app.engine.relay import RelayClient, RelayHop, RelayLimits
 from app.engine.services import ServiceRegistry
 
 if TYPE_CHECKING:
@@ -71,6 +74,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("peerup.engine.node")
 
 DIAL_TIMEOUT = 10.0
+RELAY_HEAD_START = 0.25
 STREAM_OPEN_TIMEOUT = 15.0
 AUTHKEYS_POLL_INTERVAL = 1.0
 USER_AGENT = f"peerup-py/{__version__}"
@@ -180,6 +184,8 @@ class Node:
         self._started_at = time.time()
         self._host: object | None = None
         self._services: ServiceRegistry | None = None
+        self._relay_client: RelayClient | None = None
+        self._relay_hop: RelayHop | None = None
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
         self._reload_authorized_keys(publish=False)
@@ -214,12 +220,30 @@ class Node:
                 TProtocol(self.config.ping_protocol), make_responder(self.is_authorized)
             )
         self._services = ServiceRegistry(host, self.is_authorized, self._services_changed)
+        self._relay_client = RelayClient(host, self.config.relay_addresses)
+        self._relay_client.install()
+        hop = self.config.relay_service
+        if hop.enabled:
+            self._relay_hop = RelayHop(
+                host,
+                RelayLimits(
+                    max_reservations=hop.max_reservations,
+                    max_reservations_per_ip=hop.max_reservations_per_ip,
+                    max_circuits=hop.max_circuits,
+                    max_circuits_per_peer=hop.max_circuits_per_peer,
+                    reservation_ttl=hop.reservation_ttl,
+                    session_duration=hop.session_duration,
+                    session_data_limit=hop.session_data_limit,
+                ),
+            )
+            self._relay_hop.install()
         for service in self.config.services:
             if service.enabled:
                 self._services.expose(service.name, service.local_address, service.allowed_peers)
         try:
             async with host.run(listen), trio.open_nursery() as nursery:
                 await nursery.start(self._forwards.run)
+                await nursery.start(self._relay_client.run)
                 nursery.start_soon(self._watch_authorized_keys)
                 for spec in self.config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
@@ -400,7 +424,28 @@ class Node:
             config_path=str(self.config.path),
             network=self.config.network,
             quic_enabled=self.config.enable_quic,
+            relays=tuple(self._relay_infos()),
+            circuit_addresses=tuple(
+                f"{a}/p2p/{self._peer_id}"
+                for a in (self._relay_client.circuit_addresses() if self._relay_client else [])
+            ),
+            relay_service=self._relay_hop is not None,
         )
+
+    def _relay_infos(self) -> list[RelayInfo]:
+        if self._relay_client is None:
+            return []
+        now = time.time()
+        return [
+            RelayInfo(
+                address=str(r.address),
+                peer_id=r.peer_id.to_base58(),
+                reserved=r.expires > now,
+                expires_at=r.expires if r.expires > now else None,
+                error=r.error,
+            )
+            for r in self._relay_client.relays
+        ]
 
     def _dialable_addresses(self) -> list[str]:
         """Listen addresses as a peer would dial them: wildcards expanded to interface addresses."""
@@ -493,36 +538,90 @@ class Node:
         raise PeerUnreachableError(f"connection to {peer} closed right after opening")
 
     async def _ensure_connected(self, target: _Target) -> None:
+        """Connect to a peer: direct addresses raced against relay circuits, first one wins.
+
+        Direct dials get a short head start (a direct path is better, and on a LAN it wins
+        anyway); a dial to a private address behind someone's NAT only times out, so the relay
+        must not wait for it.
+        """
         host = self._require_host()
         network = host.get_network()  # type: ignore[attr-defined]
         if network.get_connections(target.peer_id):
             return
-        if target.addresses:
-            host.get_peerstore().add_addrs(target.peer_id, list(target.addresses), 3600)  # type: ignore[attr-defined]
+        direct = [a for a in target.addresses if "/p2p-circuit" not in str(a)]
+        if direct:
+            host.get_peerstore().add_addrs(target.peer_id, direct, 3600)  # type: ignore[attr-defined]
         try:
-            known = host.get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
+            known = [
+                a
+                for a in host.get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
+                if "/p2p-circuit" not in str(a)
+            ]
         except PeerStoreError:
             known = []
-        if not known:
+        relays = self._relay_routes(target)
+        if not known and not relays:
             raise PeerUnreachableError(
                 f"no address known for peer {target.peer_id}",
-                hint="add one under peer_addresses: in the config, or give a /ip4/…/p2p/… address",
+                hint="add a relay (peerup relay add …) or the peer's address under peer_addresses:",
             )
         # Every dial of ours is asked for by a user (or a client behind a forward), so py-libp2p's
         # 60 s negative cache of failed peers must not turn "authorize me, then retry" into a
         # minute of instant failures.
         network.unblock_peer(target.peer_id)
-        try:
-            with trio.fail_after(DIAL_TIMEOUT):
-                await host.connect(Libp2pPeerInfo(target.peer_id, known))  # type: ignore[attr-defined]
-        except trio.TooSlowError:
-            raise PeerUnreachableError(
-                f"could not reach {target.peer_id} within {DIAL_TIMEOUT:.0f} s"
-            ) from None
-        except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
-            raise PeerUnreachableError(
-                f"could not reach {target.peer_id}: {_first_line(exc)}"
-            ) from exc
+        errors: list[str] = []
+        won = False
+
+        async def attempt(kind: str, delay: float, dial: Callable[[], Awaitable[None]]) -> None:
+            nonlocal won
+            await trio.sleep(delay)
+            try:
+                await dial()
+            except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
+                errors.append(f"{kind}: {_first_line(exc)}")
+                return
+            won = True
+            nursery.cancel_scope.cancel()
+
+        with trio.move_on_after(DIAL_TIMEOUT) as timeout:
+            async with trio.open_nursery() as nursery:
+                if known:
+                    peer_info = Libp2pPeerInfo(target.peer_id, known)
+                    nursery.start_soon(attempt, "direct", 0.0, partial(host.connect, peer_info))  # type: ignore[attr-defined]
+                head_start = RELAY_HEAD_START if known else 0.0
+                for relay_addr, relay_id in relays:
+                    dial = partial(
+                        self._require_relay_client().dial, relay_addr, relay_id, target.peer_id
+                    )
+                    nursery.start_soon(attempt, f"relay {relay_id}", head_start, dial)
+        if won or network.get_connections(target.peer_id):
+            return
+        if timeout.cancelled_caught:
+            errors.append(f"no path within {DIAL_TIMEOUT:.0f} s")
+        raise PeerUnreachableError(f"could not reach {target.peer_id}: " + "; ".join(errors))
+
+    def _relay_routes(self, target: _Target) -> list[tuple[multiaddr.Multiaddr, ID]]:
+        """Relays through which ``target`` may be reachable: its circuit addresses, then ours."""
+        routes: list[tuple[multiaddr.Multiaddr, ID]] = []
+        candidates = [str(a) for a in target.addresses if "/p2p-circuit" in str(a)]
+        candidates += [f"{a}/p2p-circuit" for a in self.config.relay_addresses]
+        for text in candidates:
+            relay_part = text.split("/p2p-circuit")[0]
+            if "/p2p/" not in relay_part:
+                continue
+            base, relay_text = relay_part.rsplit("/p2p/", 1)
+            try:
+                route = (multiaddr.Multiaddr(base), ID.from_base58(relay_text))
+            except Exception:  # a malformed address from a peer or the config: skip it
+                continue
+            if route[1] != target.peer_id and route not in routes:
+                routes.append(route)
+        return routes
+
+    def _require_relay_client(self) -> RelayClient:
+        if self._relay_client is None:
+            raise PeerupError("the node is not running")
+        return self._relay_client
 
     async def disconnect(self, peer: str) -> None:
         """Close every connection to a peer."""

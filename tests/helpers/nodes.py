@@ -43,6 +43,7 @@ def make_node_dir(
     names: dict[str, str] | None = None,
     peer_addresses: dict[str, list[str]] | None = None,
     listen: str = "/ip4/127.0.0.1/tcp/0",
+    extra: str = "",
 ) -> NodeDir:
     """Write config.yaml, identity.key and authorized_keys for a loopback node."""
     path = root / name
@@ -69,7 +70,7 @@ def make_node_dir(
             f"  {n}: [{', '.join(repr(a) for a in addrs)}]" for n, addrs in peer_addresses.items()
         ]
     config = path / "config.yaml"
-    config.write_text("\n".join(lines) + "\n")
+    config.write_text("\n".join(lines) + "\n" + extra)
     os.chmod(config, 0o600)
     return NodeDir(path, identity)
 

@@ -1,0 +1,615 @@
+"""The reachability grade A-F: NAT classification from STUN probes, and the grader.
+
+Theory of operation. The engine gathers three kinds of evidence and this module (pure) turns
+them into a grade with a stable reason code, an English reason and a hint:
+
+* interface addresses (is there any network at all? a global address? a CGNAT address?);
+* STUN probes sent from ONE local UDP socket to two or more servers on different IP addresses.
+  One socket is the point: the Go reference used one socket per server, so it compared two
+  different mappings and could never see an endpoint-independent NAT (its grade B was
+  unreachable). From one socket, the same mapped ``ip:port`` towards two server IPs means the
+  NAT's mapping does not depend on the destination (RFC 4787 "endpoint-independent mapping"),
+  which is what hole punching needs; different mappings mean a "symmetric" NAT;
+* facts the engine learns elsewhere and passes in: whether a dial-back from outside reached us
+  (only that makes a public address grade A), whether we hold a relay reservation, whether a
+  UPnP/NAT-PMP port mapping exists, and how our TCP port is mapped (e.g. from observed
+  addresses reported by peers).
+
+Rules are evaluated top to bottom, first match wins (:func:`grade` documents each one). Unlike
+the reference, F is reachable (no usable address, or nobody can reach us because we hold no
+relay reservation), and CGNAT does not lose to an unconfirmed public IPv4 address.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from app.core.errors import InvalidAddressError
+from app.core.netaddr import format_host_port, parse_host_port
+from app.core.status import Grade, NatMapping, PathType, Reachability
+
+__all__ = [
+    "DEFAULT_STUN_PORT",
+    "REASON_CODES",
+    "Grade",
+    "GradeResult",
+    "InterfaceAddress",
+    "InterfaceSummary",
+    "NatMapping",
+    "ProbeError",
+    "StunProbe",
+    "StunResult",
+    "assess",
+    "classify_mapping",
+    "detect_cgnat",
+    "expected_path",
+    "grade",
+    "is_cgnat",
+    "is_global",
+    "parse_stun_server",
+]
+
+DEFAULT_STUN_PORT = 3478
+
+_CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
+
+# Addresses that are never reachable from the internet at large. What is NOT here matters as
+# much: the documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and
+# 2001:db8::/32) count as global, because our NAT lab (tests/lab/) uses them as the "public"
+# internet between its network namespaces; they never appear on real hosts, so this costs
+# nothing in the field. (Python's ``ipaddress.is_global`` calls them non-global, hence this list.)
+_NOT_GLOBAL_V4 = tuple(
+    ipaddress.IPv4Network(n)
+    for n in (
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",  # RFC 1918
+        "100.64.0.0/10",  # RFC 6598 shared address space (CGNAT)
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local
+        "172.16.0.0/12",  # RFC 1918
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.168.0.0/16",  # RFC 1918
+        "198.18.0.0/15",  # benchmarking
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, and the broadcast address
+    )
+)
+_NOT_GLOBAL_V6 = tuple(
+    ipaddress.IPv6Network(n)
+    for n in (
+        "::/128",  # unspecified
+        "::1/128",  # loopback
+        "64:ff9b::/96",  # NAT64: an IPv4 host behind a translator, not our own address
+        "100::/64",  # discard-only
+        "fc00::/7",  # unique local addresses (ULA)
+        "fe80::/10",  # link-local
+        "fec0::/10",  # deprecated site-local
+        "ff00::/8",  # multicast
+    )
+)
+
+# Interfaces of overlay networks that hand out 100.64.0.0/10 addresses themselves (Tailscale,
+# ZeroTier): such an address says nothing about the ISP. The Go reference counts them as CGNAT.
+_OVERLAY_PREFIXES = ("tailscale", "zt")
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        addr = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    return addr
+
+
+def is_cgnat(ip: str) -> bool:
+    """Return True for an IPv4 address in 100.64.0.0/10 (RFC 6598, carrier-grade NAT).
+
+    Args:
+        ip: Any text; what is not an IP address is not CGNAT.
+    """
+    addr = _ip(ip)
+    return isinstance(addr, ipaddress.IPv4Address) and addr in _CGNAT
+
+
+def is_global(ip: str) -> bool:
+    """Return True if ``ip`` can be reached from the internet at large (if nothing filters it).
+
+    Private (RFC 1918), CGNAT, loopback, link-local, ULA, multicast and reserved addresses are
+    not global. The documentation ranges are global on purpose: see ``_NOT_GLOBAL_V4``.
+
+    Args:
+        ip: Any text, IPv6 possibly with a ``%zone``; what is not an IP address is not global.
+    """
+    addr = _ip(ip)
+    if addr is None:
+        return False
+    if isinstance(addr, ipaddress.IPv4Address):
+        return not any(addr in net for net in _NOT_GLOBAL_V4)
+    return not any(addr in net for net in _NOT_GLOBAL_V6)
+
+
+def _is_link_local(ip: str) -> bool:
+    addr = _ip(ip)
+    return addr is not None and addr.is_link_local
+
+
+def parse_stun_server(text: str) -> tuple[str, int]:
+    """Parse a configured STUN server: ``host``, ``host:port``, ``ip:port`` or ``[ipv6]:port``.
+
+    Args:
+        text: e.g. ``"stun.l.google.com:19302"``; without a port, 3478 is used.
+
+    Returns:
+        ``(host, port)``.
+
+    Raises:
+        InvalidAddressError: Not a usable server address.
+    """
+    hint = "for example: stun.example.net:3478"
+    candidate = text.strip()
+    if candidate and ":" not in candidate:
+        candidate = f"{candidate}:{DEFAULT_STUN_PORT}"
+    try:
+        host, port = parse_host_port(candidate)
+    except InvalidAddressError as exc:
+        raise InvalidAddressError(f"STUN server {exc.message}", hint=hint) from None
+    if port == 0:
+        raise InvalidAddressError(f"STUN server {text!r} has port 0", hint=hint)
+    return host, port
+
+
+# ---- evidence ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceAddress:
+    """One IP address on one network interface that is up.
+
+    Attributes:
+        name: Interface name, e.g. ``"eth0"``.
+        ip: The address, IPv6 without zone.
+        is_loopback: The interface or the address is loopback.
+    """
+
+    name: str
+    ip: str
+    is_loopback: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceSummary:
+    """Every address on interfaces that are up, with the derived facts the grader needs.
+
+    Attributes:
+        addresses: Sorted by interface name, then address.
+    """
+
+    addresses: tuple[InterfaceAddress, ...] = ()
+
+    @classmethod
+    def of(cls, addresses: Iterable[InterfaceAddress]) -> InterfaceSummary:
+        """Build a summary with ``addresses`` deduplicated and sorted."""
+        return cls(tuple(sorted(set(addresses), key=lambda a: (a.name, a.ip, a.is_loopback))))
+
+    @property
+    def usable(self) -> tuple[InterfaceAddress, ...]:
+        """Addresses that can carry traffic beyond this host and its link.
+
+        Loopback and link-local addresses do not count: with only those, nothing outside this
+        machine's own cable can be reached, so for the grade we are offline.
+        """
+        return tuple(
+            a
+            for a in self.addresses
+            if not a.is_loopback and _ip(a.ip) is not None and not _is_link_local(a.ip)
+        )
+
+    @property
+    def online(self) -> bool:
+        """True if at least one usable address exists."""
+        return bool(self.usable)
+
+    @property
+    def global_ipv4(self) -> tuple[str, ...]:
+        """Global IPv4 addresses on interfaces (see :func:`is_global`)."""
+        return tuple(a.ip for a in self.usable if ":" not in a.ip and is_global(a.ip))
+
+    @property
+    def global_ipv6(self) -> tuple[str, ...]:
+        """Global IPv6 addresses on interfaces (see :func:`is_global`)."""
+        return tuple(a.ip for a in self.usable if ":" in a.ip and is_global(a.ip))
+
+    @property
+    def cgnat(self) -> tuple[InterfaceAddress, ...]:
+        """CGNAT addresses on interfaces, except those of overlay networks (Tailscale, ZeroTier)."""
+        return tuple(
+            a
+            for a in self.usable
+            if is_cgnat(a.ip) and not a.name.lower().startswith(_OVERLAY_PREFIXES)
+        )
+
+    @property
+    def ips(self) -> frozenset[str]:
+        """Every address, for comparing summaries and spotting a mapping to ourselves."""
+        return frozenset(a.ip for a in self.addresses)
+
+
+class ProbeError(enum.StrEnum):
+    """Why one STUN server gave us no mapped address."""
+
+    TIMEOUT = "timeout"  # requests sent, no valid answer: evidence that UDP may be blocked
+    RESOLVE_FAILED = "resolve-failed"  # DNS gave no usable address; nothing was sent
+    SEND_FAILED = "send-failed"  # the OS refused to send (no route): offline, not blocked
+    ERROR_RESPONSE = "error-response"  # the server answered with a Binding Error Response
+
+
+@dataclass(frozen=True, slots=True)
+class StunProbe:
+    """The outcome of asking one STUN server for our mapped address.
+
+    Attributes:
+        server: The server as configured (``"host:port"``).
+        mapped: Our address as the server saw it, or None on failure.
+        error: Why there is no mapped address (None on success).
+        server_address: The ``(ip, port)`` we sent to; None if resolution failed.
+        rtt_ms: Round-trip time of the answered request.
+        detail: Free text for logs (e.g. the server's error phrase).
+    """
+
+    server: str
+    mapped: tuple[str, int] | None
+    error: ProbeError | None = None
+    server_address: tuple[str, int] | None = None
+    rtt_ms: float | None = None
+    detail: str = ""
+
+
+def classify_mapping(
+    local_port: int, probes: Sequence[StunProbe], *, local_ips: Collection[str] = ()
+) -> NatMapping:
+    """Classify the NAT's mapping behaviour from probes sent from ONE local socket.
+
+    Args:
+        local_port: The port the probing socket was bound to.
+        probes: One per server, all sent from that socket.
+        local_ips: This host's interface addresses (to recognise "no NAT").
+
+    Returns:
+        * ``ADDRESS_DEPENDENT`` if any two servers saw different mappings (whatever their IPs:
+          even two ports of one server seeing different mappings rules out hole punching);
+        * otherwise, if servers on at least two different IP addresses answered:
+          ``NO_NAT`` when the one mapping is one of our own addresses with our own port,
+          else ``ENDPOINT_INDEPENDENT``;
+        * otherwise ``UNKNOWN`` (fewer than two answers, or all from one server IP, which
+          cannot tell endpoint-independent from address-dependent mapping).
+    """
+    answered = [p for p in probes if p.mapped is not None]
+    mappings = {p.mapped for p in probes if p.mapped is not None}
+    if len(mappings) > 1:
+        return NatMapping.ADDRESS_DEPENDENT
+    server_ips = {p.server_address[0] for p in answered if p.server_address is not None}
+    if len(mappings) != 1 or len(server_ips) < 2:
+        return NatMapping.UNKNOWN
+    ((ip, port),) = mappings
+    if port == local_port and ip in local_ips:
+        return NatMapping.NO_NAT
+    return NatMapping.ENDPOINT_INDEPENDENT
+
+
+def _udp_blocked(probes: Sequence[StunProbe]) -> bool:
+    # Blocked only if requests went out and nothing came back: a failed DNS lookup or a refused
+    # send says "offline" or "misconfigured", not "a firewall drops UDP".
+    answered = any(p.mapped is not None or p.error is ProbeError.ERROR_RESPONSE for p in probes)
+    return not answered and any(p.error is ProbeError.TIMEOUT for p in probes)
+
+
+@dataclass(frozen=True, slots=True)
+class StunResult:
+    """Every probe of one STUN round and what they add up to.
+
+    Attributes:
+        probes: One per configured server.
+        local_port: The local UDP port every probe was sent from.
+        mapping: See :func:`classify_mapping`.
+        udp_blocked: Requests were sent but no server answered at all.
+        external_addresses: Distinct mapped addresses, in probe order.
+    """
+
+    probes: tuple[StunProbe, ...]
+    local_port: int
+    mapping: NatMapping
+    udp_blocked: bool
+    external_addresses: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def from_probes(
+        cls, local_port: int, probes: Sequence[StunProbe], *, local_ips: Collection[str] = ()
+    ) -> StunResult:
+        """Summarise probes sent from one socket bound to ``local_port``."""
+        external = tuple(dict.fromkeys(p.mapped for p in probes if p.mapped is not None))
+        return cls(
+            probes=tuple(probes),
+            local_port=local_port,
+            mapping=classify_mapping(local_port, probes, local_ips=local_ips),
+            udp_blocked=_udp_blocked(probes),
+            external_addresses=external,
+        )
+
+
+def detect_cgnat(interfaces: InterfaceSummary, stun: StunResult | None) -> bool:
+    """True if an interface (not an overlay network's) or a STUN mapping is in 100.64.0.0/10."""
+    if interfaces.cgnat:
+        return True
+    return stun is not None and any(is_cgnat(ip) for ip, _ in stun.external_addresses)
+
+
+# ---- the grade ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GradeResult:
+    """A grade with why, and how to improve it.
+
+    Attributes:
+        grade: A (best) to F.
+        reason_code: Stable kebab-case identifier (one of :data:`REASON_CODES`).
+        reason: English sentence for the reason.
+        hint: English advice; empty when there is nothing to improve.
+    """
+
+    grade: Grade
+    reason_code: str
+    reason: str
+    hint: str
+
+
+_HINT_UPNP = "enable UPnP or NAT-PMP on your router, or forward peer-up's port to this machine"
+_HINT_DIRECT_A = f"For grade A, {_HINT_UPNP}."
+
+# reason_code -> (grade, reason, hint). Codes are API contract: never rename one.
+_RULES: dict[str, tuple[Grade, str, str]] = {
+    "offline": (
+        Grade.F,
+        "No network connection: this machine has no address beyond loopback and link-local.",
+        "Connect to a network; peer-up checks again as soon as an address appears.",
+    ),
+    "public-address-confirmed": (
+        Grade.A,
+        "Publicly dialable: a peer outside reached your public address.",
+        "",
+    ),
+    "port-mapping-confirmed": (
+        Grade.A,
+        "Publicly dialable: your router forwards a port (UPnP/NAT-PMP) and a peer outside "
+        "reached it.",
+        "",
+    ),
+    "dial-back-confirmed": (
+        Grade.A,
+        "Publicly dialable: a peer outside reached you.",
+        "",
+    ),
+    "no-relay": (
+        Grade.F,
+        "Peers cannot reach you: you have no public address confirmed and no relay reservation.",
+        "Check the relay addresses in your config and that the relay is running.",
+    ),
+    "cgnat": (
+        Grade.E,
+        "Your ISP shares one public IPv4 address among many customers (CGNAT) and you have no "
+        "IPv6; peers reach you through the relay.",
+        "Ask your ISP for a public IPv4 address, or use IPv6.",
+    ),
+    "tcp-only": (
+        Grade.C,
+        "UDP is blocked or mapped per destination, but your TCP port keeps one mapping for "
+        "every destination; direct connections work over TCP only.",
+        f"Allow outbound UDP on your network, or {_HINT_UPNP}.",
+    ),
+    "udp-blocked": (
+        Grade.E,
+        "Your network blocks UDP and your NAT cannot be measured; peers reach you through the "
+        "relay.",
+        f"Allow outbound UDP on your network, or {_HINT_UPNP}.",
+    ),
+    "public-address-unconfirmed": (
+        Grade.B,
+        "You have a public address, but no peer outside has confirmed reaching it yet.",
+        "Make sure your firewall allows inbound connections to peer-up's port.",
+    ),
+    "no-nat": (
+        Grade.B,
+        "No NAT between you and the STUN servers; direct connections work by hole punching.",
+        _HINT_DIRECT_A,
+    ),
+    "endpoint-independent": (
+        Grade.B,
+        "Your NAT keeps one mapping for every destination; direct connections work by hole "
+        "punching.",
+        _HINT_DIRECT_A,
+    ),
+    "symmetric-nat": (
+        Grade.D,
+        "Your NAT picks a new port for every destination (symmetric NAT), which defeats hole "
+        "punching; connections use the relay.",
+        f"To get direct connections, {_HINT_UPNP}.",
+    ),
+    "no-stun-servers": (
+        Grade.D,
+        "No STUN servers configured, so how your NAT behaves is unknown; expect relayed "
+        "connections.",
+        "Add two STUN servers on different IP addresses to your config.",
+    ),
+    "stun-inconclusive": (
+        Grade.D,
+        "Too few STUN servers answered to tell how your NAT maps ports; expect relayed "
+        "connections.",
+        "Configure at least two STUN servers on different IP addresses.",
+    ),
+}
+
+REASON_CODES: frozenset[str] = frozenset(_RULES)
+"""Every reason code :func:`grade` can return."""
+
+
+def _result(code: str) -> GradeResult:
+    grade_, reason, hint = _RULES[code]
+    return GradeResult(grade_, code, reason, hint)
+
+
+_PUNCHABLE = (NatMapping.NO_NAT, NatMapping.ENDPOINT_INDEPENDENT)
+
+
+def grade(
+    interfaces: InterfaceSummary,
+    stun: StunResult | None,
+    *,
+    confirmed_public: bool,
+    has_relay_reservation: bool,
+    port_mapping: bool = False,
+    tcp_mapping: NatMapping = NatMapping.UNKNOWN,
+) -> GradeResult:
+    """Grade reachability; rules are tried in this order and the first match wins.
+
+    1. **F offline**: no usable address (:attr:`InterfaceSummary.usable`).
+    2. **A**: ``confirmed_public``: a dial-back from outside reached us; the reason code says
+       through what (a global interface address, a port mapping, or neither, e.g. a port
+       forwarded by hand). A public address that nobody has dialed back is never A.
+    3. **F no-relay**: not publicly dialable and no relay reservation: nobody can reach us.
+    4. **E cgnat**: CGNAT (interface or mapped address in 100.64/10) and no global IPv6.
+    5. **C tcp-only**: UDP is useless for hole punching (blocked, or address-dependent) but TCP
+       is known to be punchable: ``tcp_mapping`` is endpoint-independent (or no NAT), or a
+       UPnP/NAT-PMP ``port_mapping`` exists (unconfirmed, else rule 2). DCUtR then punches
+       over TCP with simultaneous open.
+    6. **E udp-blocked**: STUN requests went out and no server answered.
+    7. **B public-address-unconfirmed**: a global IPv4/IPv6 address on an interface (no NAT,
+       maybe a firewall); IPv6 wins over an IPv4 symmetric NAT, as DCUtR can punch over IPv6.
+    8. **B no-nat** / **B endpoint-independent**: STUN says hole punching works over UDP.
+    9. **D symmetric-nat**: address-dependent mapping.
+    10. **D no-stun-servers** (``stun`` is None) / **D stun-inconclusive** (mapping unknown).
+
+    Args:
+        interfaces: The current interface addresses.
+        stun: The latest STUN round, or None when no STUN servers are configured.
+        confirmed_public: A peer outside dialed us back successfully.
+        has_relay_reservation: We hold a reservation on at least one relay.
+        port_mapping: A UPnP/NAT-PMP port mapping exists for our listen port.
+        tcp_mapping: Mapping behaviour of our TCP port, if known (e.g. from observed addresses).
+
+    Returns:
+        The grade, reason code, reason and hint.
+    """
+    if not interfaces.online:
+        return _result("offline")
+    if confirmed_public:
+        if interfaces.global_ipv4 or interfaces.global_ipv6:
+            return _result("public-address-confirmed")
+        if port_mapping:
+            return _result("port-mapping-confirmed")
+        return _result("dial-back-confirmed")
+    if not has_relay_reservation:
+        return _result("no-relay")
+    if detect_cgnat(interfaces, stun) and not interfaces.global_ipv6:
+        return _result("cgnat")
+    mapping = stun.mapping if stun is not None else NatMapping.UNKNOWN
+    udp_blocked = stun is not None and stun.udp_blocked
+    udp_unpunchable = udp_blocked or mapping is NatMapping.ADDRESS_DEPENDENT
+    if udp_unpunchable and (tcp_mapping in _PUNCHABLE or port_mapping):
+        return _result("tcp-only")
+    if udp_blocked:
+        return _result("udp-blocked")
+    if interfaces.global_ipv4 or interfaces.global_ipv6:
+        return _result("public-address-unconfirmed")
+    if mapping is NatMapping.NO_NAT:
+        return _result("no-nat")
+    if mapping is NatMapping.ENDPOINT_INDEPENDENT:
+        return _result("endpoint-independent")
+    if mapping is NatMapping.ADDRESS_DEPENDENT:
+        return _result("symmetric-nat")
+    if stun is None:
+        return _result("no-stun-servers")
+    return _result("stun-inconclusive")
+
+
+def assess(
+    interfaces: InterfaceSummary,
+    stun: StunResult | None,
+    *,
+    confirmed_public: bool,
+    has_relay_reservation: bool,
+    probed_at: float,
+    port_mapping: bool = False,
+    tcp_mapping: NatMapping = NatMapping.UNKNOWN,
+) -> Reachability:
+    """Grade and package the evidence as the :class:`~app.core.status.Reachability` status.
+
+    Args:
+        interfaces: As for :func:`grade`.
+        stun: As for :func:`grade`.
+        confirmed_public: As for :func:`grade`.
+        has_relay_reservation: As for :func:`grade`.
+        probed_at: Unix time of the probe.
+        port_mapping: As for :func:`grade`.
+        tcp_mapping: As for :func:`grade`.
+
+    Returns:
+        The status value front ends show.
+    """
+    result = grade(
+        interfaces,
+        stun,
+        confirmed_public=confirmed_public,
+        has_relay_reservation=has_relay_reservation,
+        port_mapping=port_mapping,
+        tcp_mapping=tcp_mapping,
+    )
+    public = [*interfaces.global_ipv6, *interfaces.global_ipv4]
+    if stun is not None:
+        public += [
+            format_host_port(ip, port) for ip, port in stun.external_addresses if is_global(ip)
+        ]
+    return Reachability(
+        grade=result.grade,
+        reason_code=result.reason_code,
+        reason=result.reason,
+        hint=result.hint,
+        nat_mapping=stun.mapping if stun is not None else NatMapping.UNKNOWN,
+        udp_blocked=stun is not None and stun.udp_blocked,
+        cgnat=detect_cgnat(interfaces, stun),
+        public_addresses=tuple(dict.fromkeys(public)),
+        probed_at=probed_at,
+    )
+
+
+_DIRECT_PAIRS = frozenset({Grade.A, Grade.B, Grade.C})
+
+
+def expected_path(grade_a: Grade, grade_b: Grade) -> PathType:
+    """The best path two peers can expect between them, from their grades.
+
+    * Either side A: the other dials it directly (even an F node with no relay reservation can
+      dial out).
+    * Both within B and C: libp2p DCUtR meets on the relay, then punches a hole (UDP for B,
+      TCP simultaneous open for C; B's TCP port is at worst unknown and DCUtR tries both).
+    * Anything else (D, E, F involved and no A): the relay carries the bytes.
+
+    "Expect" is a promise about the path once connected, not that a connection exists: an
+    offline (F) node reaches nobody.
+
+    Args:
+        grade_a: One peer's grade.
+        grade_b: The other's.
+
+    Returns:
+        DIRECT or RELAYED; symmetric in its arguments.
+    """
+    if Grade.A in (grade_a, grade_b):
+        return PathType.DIRECT
+    if grade_a in _DIRECT_PAIRS and grade_b in _DIRECT_PAIRS:
+        return PathType.DIRECT
+    return PathType.RELAYED

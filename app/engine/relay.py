@@ -1,0 +1,579 @@
+"""Circuit relay v2: our hop (relay server) and client (reservations, relayed dials and accepts).
+
+Theory of operation
+-------------------
+The wire protocol is libp2p's circuit relay v2 (``/libp2p/circuit/relay/0.2.0/hop`` and
+``…/stop``, varint-delimited protobufs), so our relay serves go/js/rust clients and our client uses
+go/js relays.
+py-libp2p ships both halves, but its hop keys active circuits by peer (a second circuit of the same
+peer clobbers the first), closes both directions when either ends (no half-close), drops a circuit
+after 15 s of a slow reader, makes a reservation on every relayed dial, and labels relayed
+connections with the node's own ID instead of the relay's (platform notes). So both halves are
+written here, on top of py-libp2p's protobuf messages and connection upgrader:
+
+* :class:`RelayHop` answers RESERVE (a reservation per peer, with TTL and limits per peer, per IP
+  and in total) and CONNECT (opens STOP to the reserved destination, then splices the two streams
+  with half-close, a duration limit and a data limit per circuit).
+* :class:`RelayClient` keeps a reservation on each configured relay (refreshed before it expires,
+  re-made after a disconnect), accepts STOP streams as inbound connections, and dials through a
+  relay (a CONNECT, then the normal Noise+yamux upgrade inside the relayed stream).
+
+A relayed connection is labelled ``<relay-addr>/p2p/<relay>/p2p-circuit/p2p/<peer>`` on both ends,
+which is how :func:`app.engine.node.classify_path` sees RELAYED.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import multiaddr
+import trio
+from libp2p.abc import INetStream
+from libp2p.connection_types import ConnectionType
+from libp2p.custom_types import TProtocol
+from libp2p.network.connection.raw_connection import RawConnection
+from libp2p.peer.id import ID
+from libp2p.relay.circuit_v2.pb.circuit_pb2 import HopMessage, Limit, Reservation, StopMessage
+from libp2p.relay.circuit_v2.pb.circuit_pb2 import PeerId as PbPeer
+from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_msg
+
+from app.core.errors import PeerUnreachableError
+
+if TYPE_CHECKING:
+    # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
+    from trio_typing import TaskStatus
+
+log = logging.getLogger("peerup.engine.relay")
+
+HOP_PROTOCOL = TProtocol("/libp2p/circuit/relay/0.2.0/hop")
+STOP_PROTOCOL = TProtocol("/libp2p/circuit/relay/0.2.0/stop")
+
+# Status codes of the spec.
+OK = 100
+RESERVATION_REFUSED = 200
+RESOURCE_LIMIT_EXCEEDED = 201
+PERMISSION_DENIED = 202
+CONNECTION_FAILED = 203
+NO_RESERVATION = 204
+MALFORMED_MESSAGE = 400
+UNEXPECTED_MESSAGE = 401
+
+MESSAGE_TIMEOUT = 10.0
+SPLICE_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class RelayLimits:
+    """Limits of a relay (hop): defaults that carry real traffic, not just hole-punch signalling.
+
+    The libp2p defaults (2 min and 128 KiB per circuit) only carry DCUtR's coordination; peer-up
+    forwards ssh sessions and file copies through the relay when no direct path exists, so the
+    defaults here are an hour and 1 GiB per circuit, with few circuits per peer.
+    """
+
+    max_reservations: int = 128
+    max_reservations_per_ip: int = 8
+    max_circuits: int = 64
+    max_circuits_per_peer: int = 16
+    reservation_ttl: float = 3600.0
+    session_duration: float = 3600.0  # seconds per circuit; 0 = unlimited
+    session_data_limit: int = 1 << 30  # bytes per circuit (both directions); 0 = unlimited
+
+
+@dataclass(slots=True)
+class _Reservation:
+    expires: float
+    ip: str | None
+
+
+def _remote_ip(stream: INetStream) -> str | None:
+    try:
+        remote = stream.muxed_conn.get_remote_address()  # type: ignore[attr-defined]
+    except Exception:  # relayed or exotic connections may not know their address
+        return None
+    return str(remote[0]) if remote else None
+
+
+class RelayHop:
+    """A circuit relay v2 hop ("relay serve", or a public node relaying for its peers).
+
+    Args:
+        host: The libp2p host.
+        limits: Resource limits.
+        may_reserve: Whether a peer may reserve (e.g. only authorized peers on a private relay).
+        clock: Wall clock, injectable for tests.
+    """
+
+    def __init__(
+        self,
+        host: Any,
+        limits: RelayLimits,
+        *,
+        may_reserve: Callable[[ID], bool] = lambda _peer: True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._host = host
+        self.limits = limits
+        self._may_reserve = may_reserve
+        self._clock = clock
+        self._reservations: dict[ID, _Reservation] = {}
+        self._circuits: Counter[ID] = Counter()
+        self.circuits_total = 0
+        self.bytes_relayed = 0
+
+    def install(self) -> None:
+        """Register the hop protocol on the host."""
+        self._host.set_stream_handler(HOP_PROTOCOL, self._handle_hop)
+
+    def statistics(self) -> dict[str, int]:
+        """Current reservations and circuits."""
+        self._expire()
+        return {
+            "reservations": len(self._reservations),
+            "circuits": sum(self._circuits.values()),
+            "circuits_total": self.circuits_total,
+            "bytes_relayed": self.bytes_relayed,
+        }
+
+    def _expire(self) -> None:
+        now = self._clock()
+        for peer in [p for p, r in self._reservations.items() if r.expires <= now]:
+            del self._reservations[peer]
+
+    def _limit_pb(self) -> Limit:
+        return Limit(
+            duration=int(self.limits.session_duration), data=int(self.limits.session_data_limit)
+        )
+
+    async def _handle_hop(self, stream: INetStream) -> None:
+        try:
+            with trio.fail_after(MESSAGE_TIMEOUT):
+                msg = await read_delimited_msg(stream, HopMessage)
+            if msg.type == HopMessage.RESERVE:
+                await self._reserve(stream)
+            elif msg.type == HopMessage.CONNECT:
+                await self._connect(stream, msg)
+            else:
+                await _send_hop_status(stream, UNEXPECTED_MESSAGE)
+                await _close(stream)
+        except Exception as exc:  # a misbehaving client must never take the relay down
+            log.info("hop stream from %s failed: %s", stream.muxed_conn.peer_id, exc)
+            await _reset(stream)
+
+    async def _reserve(self, stream: INetStream) -> None:
+        peer = stream.muxed_conn.peer_id
+        self._expire()
+        ip = _remote_ip(stream)
+        existing = self._reservations.get(peer)
+        if not self._may_reserve(peer):
+            status = PERMISSION_DENIED
+        elif (existing is None and len(self._reservations) >= self.limits.max_reservations) or (
+            existing is None
+            and ip is not None
+            and sum(1 for r in self._reservations.values() if r.ip == ip)
+            >= self.limits.max_reservations_per_ip
+        ):
+            status = RESOURCE_LIMIT_EXCEEDED
+        else:
+            status = OK
+        if status != OK:
+            log.info("refused reservation of %s (status %d)", peer, status)
+            await _send_hop_status(stream, status)
+            await _close(stream)
+            return
+        expires = self._clock() + self.limits.reservation_ttl
+        self._reservations[peer] = _Reservation(expires=expires, ip=ip)
+        addrs = [a.to_bytes() for a in self._public_addrs()]
+        response = HopMessage(
+            type=HopMessage.STATUS,
+            status=OK,  # type: ignore[arg-type]
+            reservation=Reservation(expire=int(expires), addrs=addrs),
+            limit=self._limit_pb(),
+        )
+        await write_delimited_msg(stream, response)
+        await _close(stream)
+        log.info(
+            "reservation for %s until %s", peer, time.strftime("%H:%M:%S", time.localtime(expires))
+        )
+
+    def _public_addrs(self) -> list[multiaddr.Multiaddr]:
+        me = self._host.get_id()
+        result = []
+        for addr in self._host.get_transport_addrs():
+            text = str(addr)
+            if text.startswith(("/ip4/0.0.0.0/", "/ip6/::/")):
+                continue
+            result.append(multiaddr.Multiaddr(f"{text}/p2p/{me}"))
+        return result
+
+    async def _connect(self, stream: INetStream, msg: HopMessage) -> None:
+        source: ID = stream.muxed_conn.peer_id
+        try:
+            target = ID(msg.peer.id)
+        except Exception:
+            await _send_hop_status(stream, MALFORMED_MESSAGE)
+            await _close(stream)
+            return
+        self._expire()
+        if target not in self._reservations:
+            await _send_hop_status(stream, NO_RESERVATION)
+            await _close(stream)
+            return
+        if (
+            sum(self._circuits.values()) >= self.limits.max_circuits
+            or self._circuits[source] >= self.limits.max_circuits_per_peer
+            or self._circuits[target] >= self.limits.max_circuits_per_peer
+        ):
+            await _send_hop_status(stream, RESOURCE_LIMIT_EXCEEDED)
+            await _close(stream)
+            return
+        try:
+            with trio.fail_after(MESSAGE_TIMEOUT):
+                dst = await self._host.new_stream(target, [STOP_PROTOCOL])
+                await write_delimited_msg(
+                    dst,
+                    StopMessage(
+                        type=StopMessage.CONNECT,
+                        peer=PbPeer(id=source.to_bytes()),
+                        limit=self._limit_pb(),
+                    ),
+                )
+                reply = await read_delimited_msg(dst, StopMessage)
+        except Exception as exc:  # the destination may be gone or speak nonsense
+            log.info("circuit %s → %s: destination failed: %s", source, target, exc)
+            await _send_hop_status(stream, CONNECTION_FAILED)
+            await _close(stream)
+            return
+        if reply.type != StopMessage.STATUS or reply.status != OK:
+            await _send_hop_status(stream, CONNECTION_FAILED)
+            await _close(stream)
+            await _reset(dst)
+            return
+        await write_delimited_msg(
+            stream,
+            HopMessage(type=HopMessage.STATUS, status=OK, limit=self._limit_pb()),  # type: ignore[arg-type]
+        )
+        self._circuits[source] += 1
+        self._circuits[target] += 1
+        self.circuits_total += 1
+        try:
+            await self._splice(stream, dst)
+        finally:
+            self._circuits[source] -= 1
+            self._circuits[target] -= 1
+
+    async def _splice(self, a: INetStream, b: INetStream) -> None:
+        budget = [self.limits.session_data_limit or math.inf]
+        duration = self.limits.session_duration or math.inf
+
+        async def copy(src: INetStream, dst: INetStream) -> None:
+            while True:
+                try:
+                    data = await src.read(SPLICE_CHUNK)
+                except Exception:  # EOF or reset both end this direction
+                    break
+                if not data:
+                    break
+                budget[0] -= len(data)
+                if budget[0] < 0:
+                    raise _LimitExceeded("data limit")
+                await dst.write(data)
+                self.bytes_relayed += len(data)
+            await dst.close_write()  # type: ignore[attr-defined]
+
+        try:
+            with trio.fail_after(duration):
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(copy, a, b)
+                    nursery.start_soon(copy, b, a)
+        except (trio.TooSlowError, _LimitExceeded, Exception) as exc:
+            if not isinstance(exc, BaseExceptionGroup) and str(exc):
+                log.info("circuit ended: %s", exc)
+            await _reset(a)
+            await _reset(b)
+            return
+        await _close(a)
+        await _close(b)
+
+
+class _LimitExceeded(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class RelayState:
+    """What the client knows about one configured relay."""
+
+    address: multiaddr.Multiaddr  # full, with /p2p/<relay>
+    peer_id: ID
+    expires: float = 0.0
+    error: str | None = None
+    reserved_addrs: list[multiaddr.Multiaddr] = field(default_factory=list)
+
+    def circuit_address(self) -> multiaddr.Multiaddr:
+        """Our address through this relay, for peers to dial."""
+        return multiaddr.Multiaddr(f"{self.address}/p2p-circuit")
+
+
+class RelayClient:
+    """Reservations on relays, relayed dials, and relayed accepts.
+
+    Args:
+        host: The libp2p host (its gate applies to relayed inbound connections too).
+        relays: Full relay multiaddrs (``…/p2p/<relay-id>``).
+        on_change: Called when a reservation is made or lost.
+        clock: Wall clock.
+    """
+
+    def __init__(
+        self,
+        host: Any,
+        relays: Sequence[str],
+        *,
+        on_change: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._host = host
+        self._on_change = on_change
+        self._clock = clock
+        self.relays: list[RelayState] = []
+        for text in relays:
+            addr = multiaddr.Multiaddr(text)
+            self.relays.append(RelayState(addr, ID.from_base58(addr.value_for_protocol("p2p"))))
+        self._refresh_now = trio.Event()
+
+    def install(self) -> None:
+        """Register the STOP protocol (relayed inbound connections)."""
+        self._host.set_stream_handler(STOP_PROTOCOL, self._handle_stop)
+
+    def has_reservation(self) -> bool:
+        """Whether at least one relay holds a live reservation for us."""
+        now = self._clock()
+        return any(r.expires > now for r in self.relays)
+
+    def circuit_addresses(self) -> list[str]:
+        """Our relayed addresses (only relays with a live reservation)."""
+        now = self._clock()
+        return [str(r.circuit_address()) for r in self.relays if r.expires > now]
+
+    def refresh_soon(self) -> None:
+        """Re-reserve now (after a network change or a relay restart)."""
+        self._refresh_now.set()
+
+    async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Keep a reservation on every relay until cancelled."""
+        task_status.started()
+        if not self.relays:
+            await trio.sleep_forever()
+        backoff = 1.0
+        while True:
+            next_check = math.inf
+            for relay in self.relays:
+                now = self._clock()
+                if relay.expires - now < 0.2 * 60 or not self._connected(relay.peer_id):
+                    await self._reserve(relay)
+                if relay.expires > now:
+                    # Refresh at 80 % of the remaining time, and at least once a minute, so a
+                    # relay that restarted (and forgot us) is noticed quickly.
+                    next_check = min(next_check, max(1.0, min(60.0, 0.8 * (relay.expires - now))))
+            if not self.has_reservation():
+                next_check = backoff
+                backoff = min(backoff * 2, 30.0)
+            else:
+                backoff = 1.0
+            self._refresh_now = trio.Event()
+            with trio.move_on_after(next_check):
+                await self._refresh_now.wait()
+
+    def _connected(self, peer: ID) -> bool:
+        return bool(self._host.get_network().get_connections(peer))
+
+    async def _reserve(self, relay: RelayState) -> None:
+        had = relay.expires > self._clock()
+        try:
+            with trio.fail_after(MESSAGE_TIMEOUT):
+                base = relay.address.decapsulate(multiaddr.Multiaddr(f"/p2p/{relay.peer_id}"))
+                # Retries are ours to pace; py-libp2p's 60 s negative cache must not add to them.
+                self._host.get_network().unblock_peer(relay.peer_id)
+                await self._host.connect(_peer_info(relay.peer_id, base))
+                stream = await self._host.new_stream(relay.peer_id, [HOP_PROTOCOL])
+                await write_delimited_msg(stream, HopMessage(type=HopMessage.RESERVE))
+                reply = await read_delimited_msg(stream, HopMessage)
+                await _close(stream)
+        except Exception as exc:  # unreachable relay, refused stream, garbage reply
+            relay.error = _first_line(exc)
+            relay.expires = 0.0
+            log.info("reservation on %s failed: %s", relay.peer_id, relay.error)
+        else:
+            if (
+                reply.type == HopMessage.STATUS
+                and reply.status == OK
+                and reply.HasField("reservation")
+            ):
+                relay.expires = float(reply.reservation.expire)
+                relay.error = None
+                relay.reserved_addrs = []
+                for raw in reply.reservation.addrs:
+                    try:
+                        relay.reserved_addrs.append(multiaddr.Multiaddr(raw))
+                    except Exception:  # a relay's address list is untrusted input
+                        continue
+                log.info("reserved on relay %s until %s", relay.peer_id, time.ctime(relay.expires))
+            else:
+                relay.expires = 0.0
+                relay.error = f"relay refused the reservation (status {reply.status})"
+                log.warning("relay %s: %s", relay.peer_id, relay.error)
+        if had != (relay.expires > self._clock()):
+            self._on_change()
+
+    async def _handle_stop(self, stream: INetStream) -> None:
+        relay_id: ID = stream.muxed_conn.peer_id
+        try:
+            with trio.fail_after(MESSAGE_TIMEOUT):
+                msg = await read_delimited_msg(stream, StopMessage)
+            if msg.type != StopMessage.CONNECT:
+                await write_delimited_msg(
+                    stream,
+                    StopMessage(type=StopMessage.STATUS, status=UNEXPECTED_MESSAGE),  # type: ignore[arg-type]
+                )
+                await _close(stream)
+                return
+            source = ID(msg.peer.id)
+            await write_delimited_msg(stream, StopMessage(type=StopMessage.STATUS, status=OK))  # type: ignore[arg-type]
+        except Exception as exc:  # the relay sent something we cannot use
+            log.info("stop stream from relay %s failed: %s", relay_id, exc)
+            await _reset(stream)
+            return
+        address = _circuit_label(self._relay_address(relay_id), relay_id, source)
+        raw = RawConnection(
+            stream=stream,
+            initiator=False,
+            connection_type=ConnectionType.RELAYED,
+            addresses=[address],
+        )
+        try:
+            await self._host.upgrade_inbound_connection(raw, address)
+            _tag_relayed(self._host, source, address)
+        except Exception as exc:  # refused by our gate, or a failed handshake
+            log.info("relayed connection from %s via %s not accepted: %s", source, relay_id, exc)
+            await _reset(stream)
+
+    def _relay_address(self, relay_id: ID) -> multiaddr.Multiaddr | None:
+        for relay in self.relays:
+            if relay.peer_id == relay_id:
+                return relay.address.decapsulate(multiaddr.Multiaddr(f"/p2p/{relay_id}"))
+        conns = self._host.get_network().get_connections(relay_id)
+        for conn in conns:
+            for addr in conn.get_transport_addresses():
+                if "/p2p-circuit" not in str(addr):
+                    return multiaddr.Multiaddr(str(addr).split("/p2p/")[0])
+        return None
+
+    async def dial(self, relay_addr: multiaddr.Multiaddr, relay_id: ID, target: ID) -> None:
+        """Connect to ``target`` through a relay (no reservation is made for us).
+
+        Raises:
+            PeerUnreachableError: the relay is unreachable, refuses, or the target is not reserved.
+        """
+        try:
+            with trio.fail_after(MESSAGE_TIMEOUT):
+                self._host.get_network().unblock_peer(relay_id)
+                await self._host.connect(_peer_info(relay_id, relay_addr))
+                stream = await self._host.new_stream(relay_id, [HOP_PROTOCOL])
+                await write_delimited_msg(
+                    stream, HopMessage(type=HopMessage.CONNECT, peer=PbPeer(id=target.to_bytes()))
+                )
+                reply = await read_delimited_msg(stream, HopMessage)
+        except Exception as exc:  # unreachable relay, protocol refused, garbage reply
+            raise PeerUnreachableError(f"relay {relay_id}: {_first_line(exc)}") from exc
+        if reply.type != HopMessage.STATUS or reply.status != OK:
+            await _close(stream)
+            reason = {
+                NO_RESERVATION: "the peer has no reservation on this relay (is it running?)",
+                PERMISSION_DENIED: "the relay does not allow us",
+                RESOURCE_LIMIT_EXCEEDED: "the relay is at its limits",
+                CONNECTION_FAILED: "the relay could not reach the peer",
+            }.get(reply.status, f"status {reply.status}")
+            raise PeerUnreachableError(f"relay {relay_id}: {reason}")
+        address = _circuit_label(relay_addr, relay_id, target)
+        raw = RawConnection(
+            stream=stream,
+            initiator=True,
+            connection_type=ConnectionType.RELAYED,
+            addresses=[address],
+        )
+        try:
+            with trio.fail_after(MESSAGE_TIMEOUT):
+                await self._host.upgrade_outbound_connection(raw, target)
+        except Exception as exc:  # Noise or muxer negotiation failed inside the circuit
+            await _reset(stream)
+            raise PeerUnreachableError(f"through relay {relay_id}: {_first_line(exc)}") from exc
+        _tag_relayed(self._host, target, address)
+
+
+def _circuit_label(
+    relay_addr: multiaddr.Multiaddr | None, relay_id: ID, peer: ID
+) -> multiaddr.Multiaddr:
+    prefix = str(relay_addr) if relay_addr is not None else ""
+    return multiaddr.Multiaddr(f"{prefix}/p2p/{relay_id}/p2p-circuit/p2p/{peer}")
+
+
+def _tag_relayed(host: Any, peer: ID, address: multiaddr.Multiaddr) -> None:
+    """Record the circuit address on the new swarm connection (the upgrader cannot know it)."""
+    for conn in host.get_network().get_connections(peer):
+        try:
+            addrs = [str(a) for a in conn.get_transport_addresses()]
+        except Exception:  # a half-built connection may not answer
+            addrs = []
+        if (
+            not any("/p2p-circuit" in a for a in addrs)
+            and getattr(conn.muxed_conn, "secured_conn", None) is not None
+            and _is_relayed_raw(conn)
+        ):
+            conn.set_transport_info([address], ConnectionType.RELAYED)
+
+
+def _is_relayed_raw(conn: Any) -> bool:
+    secured = getattr(conn.muxed_conn, "secured_conn", None)
+    raw = getattr(secured, "conn", None)
+    return isinstance(raw, RawConnection) and raw.get_connection_type() == ConnectionType.RELAYED
+
+
+def _peer_info(peer: ID, addr: multiaddr.Multiaddr | None) -> Any:
+    from libp2p.peer.peerinfo import PeerInfo
+
+    return PeerInfo(peer, [addr] if addr is not None else [])
+
+
+async def _send_hop_status(stream: INetStream, status: int) -> None:
+    try:
+        await write_delimited_msg(stream, HopMessage(type=HopMessage.STATUS, status=status))  # type: ignore[arg-type]
+    except Exception:  # the client may already be gone
+        log.debug("could not send hop status", exc_info=True)
+
+
+async def _close(stream: INetStream) -> None:
+    try:
+        with trio.move_on_after(2):
+            await stream.close()
+    except Exception:  # closing a broken stream fails; it is closed either way
+        log.debug("close failed", exc_info=True)
+
+
+async def _reset(stream: INetStream) -> None:
+    try:
+        with trio.move_on_after(2):
+            await stream.reset()
+    except Exception:  # resetting a broken stream fails; it is unusable either way
+        log.debug("reset failed", exc_info=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]

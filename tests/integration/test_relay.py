@@ -1,0 +1,89 @@
+"""Three real nodes on loopback: a relay, and two peers that only reach each other through it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import trio
+
+from app.core.config import load_config
+from app.core.status import PathType
+from app.engine.node import open_node
+from tests.helpers.nodes import make_node_dir, serve_echo, sha256
+
+pytestmark = pytest.mark.trio
+
+
+async def _exchange(port: int, payload: bytes) -> bytes:
+    stream = await trio.open_tcp_stream("127.0.0.1", port)
+    received = bytearray()
+    async with stream:
+
+        async def send() -> None:
+            for i in range(0, len(payload), 1 << 20):
+                await stream.send_all(payload[i : i + (1 << 20)])
+            await stream.send_eof()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(send)
+            while data := await stream.receive_some(1 << 20):
+                received += data
+    return bytes(received)
+
+
+async def _wait_reserved(node) -> None:
+    with trio.fail_after(20):
+        while not node.status().circuit_addresses:  # noqa: ASYNC110 - polls the node's status
+            await trio.sleep(0.1)
+
+
+async def test_forward_through_relay_only(tmp_path: Path) -> None:
+    relay_dir = make_node_dir(tmp_path, "relay", extra="relay_service: {enabled: true}\n")
+    async with trio.open_nursery() as nursery:
+        echo_port = await nursery.start(serve_echo)
+        async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+            relay_addr = relay.status().listen_addresses[0]
+            extra = f"relay: {{addresses: ['{relay_addr}']}}\n"
+            home = make_node_dir(
+                tmp_path, "home", services={"echo": f"127.0.0.1:{echo_port}"}, extra=extra
+            )
+            laptop = make_node_dir(tmp_path, "laptop", names={"home": home.peer_id}, extra=extra)
+            for a, b in ((home, laptop), (laptop, home), (relay_dir, home), (relay_dir, laptop)):
+                a.authorize(b)
+            async with open_node(load_config(home.config_path), home.identity) as hnode:
+                await _wait_reserved(hnode)
+                assert hnode.status().relays[0].reserved
+                async with open_node(load_config(laptop.config_path), laptop.identity) as lnode:
+                    # No direct address is known: the relay is the only way.
+                    path = await lnode.connect("home")
+                    assert path.path_type is PathType.RELAYED
+                    assert relay.peer_id in path.address
+                    results = [r async for r in lnode.ping("home", count=2, interval=0.05)]
+                    assert [r.path for r in results] == [PathType.RELAYED, PathType.RELAYED]
+                    fwd = await lnode.open_forward("home", "echo", "127.0.0.1:0")
+                    port = int(fwd.listen_address.rsplit(":", 1)[1])
+                    payload = os.urandom(20 << 20)
+                    with trio.fail_after(120):
+                        assert sha256(await _exchange(port, payload)) == sha256(payload)
+                    # The serving side sees the same relayed path, labelled with the relay's ID.
+                    server_paths = {p.peer_id: p for p in hnode.paths()}
+                    assert server_paths[laptop.peer_id].path_type is PathType.RELAYED
+                    assert relay.peer_id in server_paths[laptop.peer_id].address
+        nursery.cancel_scope.cancel()
+
+
+async def test_unauthorized_peer_cannot_use_a_gated_relay(tmp_path: Path) -> None:
+    relay_dir = make_node_dir(tmp_path, "relay", extra="relay_service: {enabled: true}\n")
+    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+        relay_addr = relay.status().listen_addresses[0]
+        stranger = make_node_dir(
+            tmp_path, "stranger", extra=f"relay: {{addresses: ['{relay_addr}']}}\n"
+        )
+        async with open_node(load_config(stranger.config_path), stranger.identity) as snode:
+            with trio.fail_after(15):
+                while not snode.status().relays[0].error:  # noqa: ASYNC110 - polls the status
+                    await trio.sleep(0.1)
+            assert not snode.status().relays[0].reserved
+            assert snode.status().circuit_addresses == ()
