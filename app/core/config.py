@@ -46,6 +46,7 @@ from app.core.identity import create_identity_file
 from app.core.names import validate_namespace, validate_peer_name, validate_service_name
 from app.core.netaddr import check_multiaddr_syntax, format_host_port, parse_host_port
 from app.core.peerid import PeerId
+from app.core.reachability import parse_stun_server
 from app.util.fsio import atomic_write_text
 from app.util.paths import ensure_private_dir
 
@@ -131,6 +132,7 @@ class Config:
     key_file: Path
     listen_addresses: tuple[str, ...]
     enable_quic: bool = False
+    stun_servers: tuple[str, ...] = ()  # "host:port"; none by default (no third party is asked)
     relay_addresses: tuple[str, ...] = ()
     reservation_interval: float = DEFAULT_RESERVATION_INTERVAL
     network: str | None = None
@@ -377,7 +379,7 @@ class _Parser:
         assert identity is not None
         key_file = self.path_value(identity, "key_file", "identity.key_file", "")
 
-        network_keys = ("listen_addresses", "enable_quic")
+        network_keys = ("listen_addresses", "enable_quic", "stun_servers")
         network = self.mapping(root, "network", "network", network_keys, required=True)
         assert network is not None
         listen, _ = self.string_list(
@@ -396,6 +398,9 @@ class _Parser:
                 hint="for example: /ip4/0.0.0.0/tcp/0",
             )
         enable_quic = self.boolean(network, "enable_quic", "network.enable_quic", default=False)
+        stun_servers, _ = self.string_list(
+            network, "stun_servers", "network.stun_servers", _check_stun_server
+        )
 
         relay_addresses: tuple[str, ...] = ()
         reservation = DEFAULT_RESERVATION_INTERVAL
@@ -479,6 +484,7 @@ class _Parser:
             key_file=key_file,
             listen_addresses=listen,
             enable_quic=enable_quic,
+            stun_servers=stun_servers,
             relay_addresses=relay_addresses,
             reservation_interval=reservation,
             network=ns,
@@ -755,6 +761,11 @@ class _Parser:
             seen[hp] = item_line
             out.append(ForwardConfig(peer=peer, service=service, listen=listen))
         return tuple(out)
+
+
+def _check_stun_server(text: str) -> str:
+    host, port = parse_stun_server(text)
+    return format_host_port(host, port)
 
 
 def _normalize_peer_id(text: str) -> str:
@@ -1290,6 +1301,10 @@ class ConfigEditor:
                 return
         raise NotFoundError(f"no relay {wanted} in relay.addresses")
 
+    def set_relay_service_enabled(self, enabled: bool) -> None:
+        """Turn this node's circuit relay service on or off (``relay_service.enabled``)."""
+        self._section("relay_service")["enabled"] = bool(enabled)
+
     def add_forward(self, peer: str, service: str, listen: str) -> None:
         """Add a forward opened at daemon start.
 
@@ -1372,6 +1387,7 @@ def config_to_dict(config: Config) -> dict[str, object]:
         "network": {
             "listen_addresses": list(config.listen_addresses),
             "enable_quic": config.enable_quic,
+            "stun_servers": list(config.stun_servers),
         },
         "relay": {
             "addresses": list(config.relay_addresses),

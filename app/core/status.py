@@ -73,6 +73,8 @@ class PeerInfo:
     addresses: tuple[str, ...] = ()
     agent_version: str | None = None
     path: PathInfo | None = None
+    reachability: Reachability | None = None  # the grade the peer last told us
+    expected_path: PathType | None = None  # what both grades predict, until a path is observed
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,7 @@ class NodeStatus:
     relays: tuple[RelayInfo, ...] = ()
     circuit_addresses: tuple[str, ...] = ()  # where peers can reach us through relays
     relay_service: bool = False  # whether this node relays for others
+    reachability: Reachability | None = None  # None until the first probe finished
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +217,28 @@ class Reachability:
     probed_at: float  # unix time of the probe this is based on
 
 
+@dataclass(frozen=True, slots=True)
+class TracerouteHop:
+    """One hop on the way to a peer (the relay, then the peer; or just the peer)."""
+
+    hop: int
+    peer_id: str
+    name: str | None
+    address: str
+    rtt_ms: float | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TracerouteResult:
+    """The path to a peer, hop by hop."""
+
+    target: str
+    peer_id: str
+    path: PathType
+    hops: tuple[TracerouteHop, ...]
+
+
 # ---- events (past-tense facts) -------------------------------------------------------------------
 
 
@@ -276,6 +301,23 @@ class ConnectionRefused:
     kind: str = field(default="connection-refused", init=False)
 
 
+@dataclass(frozen=True, slots=True)
+class ReachabilityChanged:
+    """A node's grade changed: ours (``peer_id`` is our own) or an authorized peer's."""
+
+    peer_id: str
+    reachability: Reachability
+    kind: str = field(default="reachability-changed", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RelaysChanged:
+    """A relay reservation was made or lost."""
+
+    relays: tuple[RelayInfo, ...]
+    kind: str = field(default="relays-changed", init=False)
+
+
 Event = (
     PeerConnected
     | PeerDisconnected
@@ -284,4 +326,6 @@ Event = (
     | ServicesChanged
     | AuthorizedKeysChanged
     | ConnectionRefused
+    | ReachabilityChanged
+    | RelaysChanged
 )

@@ -8,6 +8,7 @@ serve the API (socket, then cookie), then print one "ready" line. SIGINT/SIGTERM
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import signal
@@ -41,6 +42,11 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
         help="exit when standard input closes (used by the CLI's standalone mode)",
     )
     parser.add_argument(
+        "--relay-service",
+        action="store_true",
+        help="relay for other peers (circuit relay v2), whatever the config says",
+    )
+    parser.add_argument(
         "--init",
         action="store_true",
         help="create a default config (and identity) if none exists yet",
@@ -66,9 +72,19 @@ async def _watch_parent(shutdown: trio.Event) -> None:
     shutdown.set()
 
 
-async def run_daemon(config_path: Path, endpoint: ApiEndpoint, *, ephemeral: bool = False) -> None:
+async def run_daemon(
+    config_path: Path,
+    endpoint: ApiEndpoint,
+    *,
+    ephemeral: bool = False,
+    relay_service: bool = False,
+) -> None:
     """Run node and API until a signal, an API shutdown request, or (ephemeral) stdin EOF."""
     config = load_config(config_path)
+    if relay_service:
+        config = dataclasses.replace(
+            config, relay_service=dataclasses.replace(config.relay_service, enabled=True)
+        )
     identity = load_identity(config.key_file)
     shutdown = trio.Event()
     async with open_node(config, identity) as node, trio.open_nursery() as nursery:
@@ -80,7 +96,8 @@ async def run_daemon(config_path: Path, endpoint: ApiEndpoint, *, ephemeral: boo
         print(
             f"peerup daemon {__version__} ready: peer {status.peer_id}\n"
             f"  listening on {', '.join(status.listen_addresses)}\n"
-            f"  API socket {endpoint.socket_path}",
+            f"  API socket {endpoint.socket_path}"
+            + ("\n  relaying for other peers (circuit relay v2)" if status.relay_service else ""),
             file=sys.stderr,
             flush=True,
         )
@@ -101,7 +118,15 @@ def main(argv: list[str]) -> int:
         endpoint = endpoint_for_config(config_path)
         if args.api_socket is not None:
             endpoint = ApiEndpoint(args.api_socket, api_cookie_path(args.api_socket))
-        trio.run(partial(run_daemon, config_path, endpoint, ephemeral=args.ephemeral))
+        trio.run(
+            partial(
+                run_daemon,
+                config_path,
+                endpoint,
+                ephemeral=args.ephemeral,
+                relay_service=args.relay_service,
+            )
+        )
     except PeerupError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         if exc.hint:

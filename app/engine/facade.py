@@ -19,8 +19,10 @@ from app.core.status import (
     PathInfo,
     PeerInfo,
     PingResult,
+    Reachability,
     Resolved,
     ServiceInfo,
+    TracerouteResult,
 )
 
 
@@ -78,6 +80,14 @@ class NodeFacade(Protocol):
         ...
 
     async def disconnect(self, peer: str) -> None: ...
+
+    async def probe_reachability(self) -> Reachability:
+        """Re-probe interfaces and STUN now and return the new grade."""
+        ...
+
+    async def traceroute(self, peer: str) -> TracerouteResult:
+        """Show the path to a peer hop by hop (connecting first if needed)."""
+        ...
 
     def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
         """Subscribe to the event bus; the iterator ends when the node stops."""

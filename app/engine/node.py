@@ -8,6 +8,7 @@ closing every forward cleanly, when the block ends.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -22,6 +23,8 @@ from libp2p import new_host
 from libp2p.abc import INetConn, INetStream, INetwork, INotifee
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
+from libp2p.host.ping import ID as LIBP2P_PING_ID
+from libp2p.network.stream.exceptions import StreamEOF
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo as Libp2pPeerInfo
 from libp2p.peer.peerstore import PeerStoreError
@@ -39,9 +42,13 @@ from app.core.errors import (
     ServiceNotFoundError,
     UnknownPeerError,
 )
+from app.core.gradewire import MAX_MESSAGE as GRADE_MAX_MESSAGE
+from app.core.gradewire import PROTOCOL_ID as GRADE_PROTOCOL
+from app.core.gradewire import decode_grade, encode_grade
 from app.core.identity import Identity
 from app.core.names import service_protocol_id, validate_service_name
 from app.core.peerid import PeerId
+from app.core.reachability import expected_path
 from app.core.status import (
     AuthEntry,
     AuthorizedKeysChanged,
@@ -55,15 +62,21 @@ from app.core.status import (
     PeerDisconnected,
     PeerInfo,
     PingResult,
+    Reachability,
+    ReachabilityChanged,
     RelayInfo,
+    RelaysChanged,
     Resolved,
     ServiceInfo,
     ServicesChanged,
+    TracerouteHop,
+    TracerouteResult,
 )
 from app.engine import compat
 from app.engine.bus import EventBus
 from app.engine.forwards import ForwardManager
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
+from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits
 from app.engine.services import ServiceRegistry
 
@@ -75,6 +88,7 @@ log = logging.getLogger("peerup.engine.node")
 
 DIAL_TIMEOUT = 10.0
 RELAY_HEAD_START = 0.25
+GRADE_TIMEOUT = 10.0
 STREAM_OPEN_TIMEOUT = 15.0
 AUTHKEYS_POLL_INTERVAL = 1.0
 USER_AGENT = f"peerup-py/{__version__}"
@@ -186,6 +200,9 @@ class Node:
         self._services: ServiceRegistry | None = None
         self._relay_client: RelayClient | None = None
         self._relay_hop: RelayHop | None = None
+        self._reach: ReachabilityMonitor | None = None
+        self._peer_reach: dict[str, Reachability] = {}
+        self._nursery: trio.Nursery | None = None
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
         self._reload_authorized_keys(publish=False)
@@ -220,8 +237,17 @@ class Node:
                 TProtocol(self.config.ping_protocol), make_responder(self.is_authorized)
             )
         self._services = ServiceRegistry(host, self.is_authorized, self._services_changed)
-        self._relay_client = RelayClient(host, self.config.relay_addresses)
+        self._relay_client = RelayClient(
+            host, self.config.relay_addresses, on_change=self._relays_changed
+        )
         self._relay_client.install()
+        self._reach = ReachabilityMonitor(
+            has_relay_reservation=self._relay_client.has_reservation,
+            confirmed_public=lambda: False,  # dial-back confirmation: not implemented yet
+            stun_servers=self.config.stun_servers,
+            on_change=self._reachability_changed,
+        )
+        host.set_stream_handler(TProtocol(GRADE_PROTOCOL), self._receive_grade)
         hop = self.config.relay_service
         if hop.enabled:
             self._relay_hop = RelayHop(
@@ -242,8 +268,10 @@ class Node:
                 self._services.expose(service.name, service.local_address, service.allowed_peers)
         try:
             async with host.run(listen), trio.open_nursery() as nursery:
+                self._nursery = nursery
                 await nursery.start(self._forwards.run)
                 await nursery.start(self._relay_client.run)
+                await nursery.start(self._reach.run)
                 nursery.start_soon(self._watch_authorized_keys)
                 for spec in self.config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
@@ -430,6 +458,7 @@ class Node:
                 for a in (self._relay_client.circuit_addresses() if self._relay_client else [])
             ),
             relay_service=self._relay_hop is not None,
+            reachability=self._reach.current() if self._reach is not None else None,
         )
 
     def _relay_infos(self) -> list[RelayInfo]:
@@ -495,9 +524,18 @@ class Node:
                     addresses=(path.address,) if path else (),
                     agent_version=self._agent_version(pid),
                     path=path,
+                    reachability=self._peer_reach.get(pid),
+                    expected_path=self._expected_path(pid),
                 )
             )
         return result
+
+    def _expected_path(self, peer_id: str) -> PathType | None:
+        ours = self._reach.current() if self._reach is not None else None
+        theirs = self._peer_reach.get(peer_id)
+        if ours is None or theirs is None:
+            return None
+        return expected_path(ours.grade, theirs.grade)
 
     def _agent_version(self, peer_id: str) -> str | None:
         host = self._host
@@ -517,6 +555,72 @@ class Node:
         self.bus.publish(
             PeerConnected(peer_id=pid, path=classify_path(pid, conn, self._connected_at[pid]))
         )
+        ours = self._reach.current() if self._reach is not None else None
+        if ours is not None and pid in self._authorized and self._nursery is not None:
+            self._nursery.start_soon(self._send_grade, pid, ours)
+
+    # ---- reachability ---------------------------------------------------------------------------
+
+    def _relays_changed(self) -> None:
+        self.bus.publish(RelaysChanged(relays=tuple(self._relay_infos())))
+        if self._reach is not None:
+            self._reach.refresh()
+
+    def _reachability_changed(self, value: Reachability) -> None:
+        self.bus.publish(ReachabilityChanged(peer_id=self._peer_id, reachability=value))
+        if self._relay_client is not None:
+            self._relay_client.refresh_soon()  # a new network may need a new reservation
+        if self._nursery is None:
+            return
+        for pid in self._connected_at:
+            if pid in self._authorized:
+                self._nursery.start_soon(self._send_grade, pid, value)
+
+    async def _send_grade(self, peer_id: str, value: Reachability) -> None:
+        """Tell one peer our grade; failures only cost that peer an outdated grade."""
+        try:
+            with trio.fail_after(GRADE_TIMEOUT):
+                stream = await self._require_host().new_stream(  # type: ignore[attr-defined]
+                    ID.from_base58(peer_id), [TProtocol(GRADE_PROTOCOL)]
+                )
+                await stream.write(encode_grade(value))
+                await stream.close()
+        except Exception as exc:  # the peer may be gone or not speak the protocol (Go peer-up)
+            log.debug("could not send our grade to %s: %s", peer_id, exc)
+
+    async def _receive_grade(self, stream: INetStream) -> None:
+        pid = stream.muxed_conn.peer_id.to_base58()
+        try:
+            if not self.is_authorized(pid):
+                await stream.reset()
+                return
+            data = b""
+            with trio.fail_after(GRADE_TIMEOUT):
+                while len(data) <= GRADE_MAX_MESSAGE:
+                    try:
+                        chunk = await stream.read(GRADE_MAX_MESSAGE + 1)
+                    except StreamEOF:
+                        break
+                    if not chunk:
+                        break
+                    data += chunk
+            value = decode_grade(data)
+        except Exception as exc:  # a peer's message is untrusted: log and drop it
+            log.info("ignored a reachability message from %s: %s", pid, exc)
+            with contextlib.suppress(Exception):
+                await stream.reset()
+            return
+        with contextlib.suppress(Exception):
+            await stream.close()
+        if self._peer_reach.get(pid) != value:
+            self._peer_reach[pid] = value
+            self.bus.publish(ReachabilityChanged(peer_id=pid, reachability=value))
+
+    async def probe_reachability(self) -> Reachability:
+        """Re-probe now (``peerup status --probe``)."""
+        if self._reach is None:
+            raise PeerupError("the node is not running")
+        return await self._reach.probe_now()
 
     def _on_disconnected(self, conn: INetConn) -> None:
         peer = conn.muxed_conn.peer_id
@@ -742,6 +846,53 @@ class Node:
                 yield PingResult(
                     seq=seq, peer_id=pid, rtt_ms=None, path=None, error=_first_line(exc)
                 )
+
+    async def traceroute(self, peer: str) -> TracerouteResult:
+        """The path to a peer hop by hop: the relay (if relayed) and the peer, each with an RTT."""
+        target = self._resolve_target(peer)
+        await self._ensure_connected(target)
+        pid = target.peer_id.to_base58()
+        path = next((p for p in self.paths() if p.peer_id == pid), None)
+        if path is None:
+            raise PeerUnreachableError(f"connection to {peer} closed right after opening")
+        hops: list[TracerouteHop] = []
+        if path.path_type is PathType.RELAYED:
+            relay_text = path.address.split("/p2p-circuit")[0].rsplit("/p2p/", 1)[-1]
+            relay_addr = path.address.split("/p2p-circuit")[0]
+            relay = _Target(ID.from_base58(relay_text), ())
+            rtt, error = await self._measure(relay, str(LIBP2P_PING_ID))
+            hops.append(
+                TracerouteHop(
+                    hop=1,
+                    peer_id=relay_text,
+                    name=self._agent_version(relay_text),
+                    address=relay_addr,
+                    rtt_ms=rtt,
+                    error=error,
+                )
+            )
+        rtt, error = await self._measure(target, *ping_protocols(self.config.ping_protocol))
+        hops.append(
+            TracerouteHop(
+                hop=len(hops) + 1,
+                peer_id=pid,
+                name=self._name_for(pid),
+                address=path.address,
+                rtt_ms=rtt,
+                error=error,
+            )
+        )
+        return TracerouteResult(target=peer, peer_id=pid, path=path.path_type, hops=tuple(hops))
+
+    async def _measure(self, target: _Target, *protocols: str) -> tuple[float | None, str | None]:
+        try:
+            stream = await self._open_stream(target, *protocols)
+            with trio.fail_after(PING_TIMEOUT):
+                return await ping_once(stream), None
+        except (PeerupError, ValueError, trio.TooSlowError) as exc:
+            return None, str(exc) or "timed out"
+        except Exception as exc:  # a stream broken mid-ping raises libp2p-specific types
+            return None, _first_line(exc)
 
     def _path_of(self, peer_id: str) -> PathType | None:
         for path in self.paths():

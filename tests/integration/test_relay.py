@@ -87,3 +87,34 @@ async def test_unauthorized_peer_cannot_use_a_gated_relay(tmp_path: Path) -> Non
                     await trio.sleep(0.1)
             assert not snode.status().relays[0].reserved
             assert snode.status().circuit_addresses == ()
+
+
+async def test_traceroute_grades_and_relay_state(tmp_path: Path) -> None:
+    """Traceroute shows the relay hop; peers exchange reachability grades on connect."""
+    relay_dir = make_node_dir(tmp_path, "relay", extra="relay_service: {enabled: true}\n")
+    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+        relay_addr = relay.status().listen_addresses[0]
+        extra = f"relay: {{addresses: ['{relay_addr}']}}\n"
+        home = make_node_dir(tmp_path, "home", extra=extra)
+        laptop = make_node_dir(tmp_path, "laptop", names={"home": home.peer_id}, extra=extra)
+        for a, b in ((home, laptop), (laptop, home), (relay_dir, home), (relay_dir, laptop)):
+            a.authorize(b)
+        async with open_node(load_config(home.config_path), home.identity) as hnode:
+            await _wait_reserved(hnode)
+            async with open_node(load_config(laptop.config_path), laptop.identity) as lnode:
+                with trio.fail_after(20):
+                    while lnode.status().reachability is None:  # noqa: ASYNC110 - polls the status
+                        await trio.sleep(0.1)
+                result = await lnode.traceroute("home")
+                assert result.path is PathType.RELAYED
+                assert [h.peer_id for h in result.hops] == [relay.peer_id, home.peer_id]
+                assert all(h.rtt_ms is not None and h.error is None for h in result.hops)
+                # Each side learns the other's grade over /peerup/reachability/1.0.0.
+                with trio.fail_after(20):
+                    while True:
+                        peer = next(p for p in lnode.peers() if p.peer_id == home.peer_id)
+                        if peer.reachability is not None:
+                            break
+                        await trio.sleep(0.1)
+                assert peer.reachability == hnode.status().reachability
+                assert peer.expected_path is not None

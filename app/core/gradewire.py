@@ -1,0 +1,44 @@
+"""``/peerup/reachability/1.0.0``: how a node tells its peers its reachability grade.
+
+One message per stream: the sender writes a JSON object (the fields of
+:class:`app.core.status.Reachability`) and closes. The reader takes at most
+:data:`MAX_MESSAGE` bytes and validates every field; anything else is a
+:class:`~app.core.errors.RemoteProtocolError`, so a peer cannot make us store nonsense.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from app.core.errors import RemoteProtocolError
+from app.core.status import Reachability
+
+PROTOCOL_ID = "/peerup/reachability/1.0.0"
+MAX_MESSAGE = 4096
+_MAX_ADDRESSES = 32
+
+
+def encode_grade(reachability: Reachability) -> bytes:
+    """The message announcing ``reachability``."""
+    return msgspec.json.encode(reachability)
+
+
+def decode_grade(data: bytes) -> Reachability:
+    """Parse and validate a peer's announcement.
+
+    Raises:
+        RemoteProtocolError: oversized, not JSON, or not a valid grade.
+    """
+    if len(data) > MAX_MESSAGE:
+        raise RemoteProtocolError(f"reachability message too large ({len(data)} bytes)")
+    try:
+        value = msgspec.json.decode(data, type=Reachability)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise RemoteProtocolError(f"invalid reachability message: {exc}") from None
+    if len(value.public_addresses) > _MAX_ADDRESSES or any(
+        len(a) > 200 for a in value.public_addresses
+    ):
+        raise RemoteProtocolError("reachability message lists too many or too long addresses")
+    if max(len(value.reason), len(value.hint), len(value.reason_code)) > 500:
+        raise RemoteProtocolError("reachability message has oversized text")
+    return value
