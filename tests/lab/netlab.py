@@ -1,0 +1,672 @@
+"""A NAT lab of Linux network namespaces: a public segment, home routers with real NAT, hosts.
+
+Stdlib only; it drives ``ip`` (iproute2) and ``iptables`` (run inside the lab's namespaces, never
+in the host's own namespace) and needs root. Nothing in the host's default namespace is changed:
+veth pairs are created directly inside lab namespaces, sysctls and iptables rules are set only
+inside them, and no lab namespace has a route out of the lab (the public segment's "gateway"
+203.0.113.1 forwards nothing), so no packet can leave.
+
+Topology (see ``tests/lab/README.md`` for the diagram)::
+
+    with Lab(prefix="pl") as lab:          # <tag>-pub with bridge br0, 203.0.113.1/24
+        lab.relay, lab.stun1, lab.stun2     # PublicHost: 203.0.113.10, .20, .21
+        a = lab.add_home("a", nat="eim")    # router ns (WAN 203.0.113.101) + host 192.168.1.2
+        b = lab.add_home("b", nat="none")   # host on the public segment (203.0.113.201)
+        lab.exec(a.host_ns, ["ip", "addr"])
+        proc = lab.popen(a.host_ns, [sys.executable, "-m", "app", "daemon"], env=...)
+
+A CGNAT-like home (a host whose own address is in 100.64.0.0/10, as on mobile data) is
+``add_home(name, nat="eim" | "symmetric", lan_net="100.64.1.0/24")``.
+
+NAT kinds (``Home.nat``):
+
+``eim``
+    ``MASQUERADE``: the source port is kept when free, so the mapping is endpoint-independent (one
+    public ip:port for every destination of a socket). Filtering is what conntrack gives:
+    address-and-port-dependent, so an inbound datagram passes only after the host has sent to that
+    ip:port; hole punching works when both sides send.
+``symmetric``
+    ``MASQUERADE --random-fully``: a new random public port for each destination (address-dependent
+    mapping); hole punching between two such homes fails.
+``udp-blocked``
+    like ``eim`` plus ``FORWARD -p udp -j DROP``: TCP works, no UDP passes the router at all.
+``none``
+    no router: the host itself sits on the public segment with a public 203.0.113.x address
+    (``Home.router_ns`` is None, ``Home.public_ip == Home.lan_ip``). No firewall.
+
+Every router drops unsolicited inbound traffic on its WAN leg (INPUT and FORWARD accept only
+ESTABLISHED,RELATED), as home routers do. This also matters for hole punching: a datagram that
+reaches a router before its host's own outgoing one is dropped *before* conntrack confirms an entry
+for it; without the drop that stray entry would occupy the public ip:port and make MASQUERADE pick
+another port for the host's outgoing flow, breaking the endpoint-independent mapping.
+
+Names: namespaces are ``<prefix><pid>-<n>-<name>`` (``n`` numbers the labs of one process); inside a
+namespace interfaces are ``eth0`` (hosts), ``wan``/``lan`` (routers; ``lan`` is a bridge), ``br0``
+and ``p<k>`` (public segment), all within the 15-character limit. A small state file per lab in
+``/run/peerup-netlab`` records the owner's pid and start time; :func:`cleanup_stale` removes the
+namespaces (and kills the processes in them) of labs whose owner is gone. ``Lab`` calls it on
+start, and ``python -m tests.lab.netlab cleanup [--prefix P] [--force]`` runs it by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import ipaddress
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+NAT_KINDS = ("eim", "symmetric", "udp-blocked", "none")
+PUBLIC_NET = ipaddress.IPv4Network("203.0.113.0/24")
+PUBLIC_GATEWAY = "203.0.113.1"  # the public segment's own address: a dead end, forwards nothing
+RELAY_IP = "203.0.113.10"
+STUN1_IP = "203.0.113.20"
+STUN2_IP = "203.0.113.21"
+STATE_DIR = Path("/run/peerup-netlab")
+DEFAULT_PREFIX = "pl"
+CMD_TIMEOUT = 10.0  # seconds for any single ip/iptables/sysctl command
+
+_lab_counter = 0
+
+
+class LabError(RuntimeError):
+    """A lab command failed; the message holds the command and its stderr."""
+
+
+def _run(argv: Sequence[str], *, timeout: float = CMD_TIMEOUT, check: bool = True) -> str:
+    try:
+        res = subprocess.run(
+            list(argv),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise LabError(f"timed out after {timeout} s: {' '.join(argv)}") from exc
+    if check and res.returncode != 0:
+        raise LabError(f"{' '.join(argv)} -> {res.returncode}: {res.stderr.strip()}")
+    return res.stdout
+
+
+def _ip(*args: str, check: bool = True) -> str:
+    return _run(["ip", *args], check=check)
+
+
+def unavailable_reason() -> str | None:
+    """Why the lab cannot run here (for ``pytest.skip``), or None when it can."""
+    if os.name != "posix" or not sys.platform.startswith("linux"):
+        return "the NAT lab needs Linux network namespaces"
+    if os.geteuid() != 0:
+        return "the NAT lab needs root (ip netns, iptables)"
+    for tool in ("ip", "iptables", "sysctl"):
+        if shutil.which(tool) is None:
+            return f"the NAT lab needs `{tool}` (Debian: iproute2, iptables, procps)"
+    probe = f"{DEFAULT_PREFIX}probe{os.getpid()}"
+    try:
+        _ip("netns", "add", probe)
+        try:
+            _run(["ip", "netns", "exec", probe, "iptables", "-t", "nat", "-S"])
+        finally:
+            _ip("netns", "del", probe, check=False)
+    except (LabError, OSError) as exc:
+        return f"network namespaces or iptables unusable here: {exc}"
+    return None
+
+
+def list_namespaces() -> list[str]:
+    """Names from ``ip netns list`` (all of them, not only the lab's)."""
+    return [line.split()[0] for line in _ip("netns", "list").splitlines() if line.strip()]
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22 (starttime), counted after the ")" that ends the command name.
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _ns_pids(ns: str) -> list[int]:
+    out = _ip("netns", "pids", ns, check=False)
+    return [int(p) for p in out.split() if p.isdigit()]
+
+
+def _kill_ns_processes(ns: str, grace: float = 2.0) -> None:
+    """SIGTERM, then SIGKILL, every process still inside lab namespace ``ns`` (by pid)."""
+    pids = [p for p in _ns_pids(ns) if p != os.getpid()]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while pids and time.monotonic() < deadline:
+        pids = [p for p in pids if Path(f"/proc/{p}").exists() and _is_alive(p)]
+        time.sleep(0.05)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _owner_alive(prefix: str, pid: int, n: int) -> bool:
+    state = STATE_DIR / f"{prefix}{pid}-{n}"
+    try:
+        recorded = json.loads(state.read_text())["start_time"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return _start_time(pid) == recorded
+
+
+def cleanup_stale(prefix: str = DEFAULT_PREFIX, *, force: bool = False) -> list[str]:
+    """Delete lab namespaces named ``<prefix><pid>-<n>-…`` whose owning process is gone.
+
+    Processes still inside them are killed first (they were started in the lab). With ``force``,
+    namespaces of live owners are removed too (use by hand only). Returns the deleted names.
+    """
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)-(\d+)-")
+    removed: list[str] = []
+    for ns in list_namespaces():
+        m = pattern.match(ns)
+        if not m:
+            continue
+        if not force and _owner_alive(prefix, int(m[1]), int(m[2])):
+            continue
+        _kill_ns_processes(ns)
+        _ip("netns", "del", ns, check=False)
+        removed.append(ns)
+    if STATE_DIR.is_dir():
+        state_pattern = re.compile(rf"^{re.escape(prefix)}(\d+)-(\d+)$")
+        for state in STATE_DIR.iterdir():
+            m = state_pattern.match(state.name)
+            if m and (force or not _owner_alive(prefix, int(m[1]), int(m[2]))):
+                state.unlink(missing_ok=True)
+    return removed
+
+
+@dataclass
+class PublicHost:
+    """A namespace on the public segment (``eth0`` holds ``ip``/24, default route via .1)."""
+
+    name: str
+    ns: str
+    ip: str
+
+
+@dataclass
+class Home:
+    """A home segment: a NAT router namespace and host namespace(s) behind it, or a public host."""
+
+    lab: Lab
+    name: str
+    nat: str
+    host_ns: str
+    public_ip: str
+    lan_ip: str
+    router_ns: str | None = None
+    router_lan_ip: str | None = None
+    lan_net: ipaddress.IPv4Network | None = None
+    extra_hosts: dict[str, str] = field(default_factory=dict)  # ns -> LAN ip
+    _next_host: int = 3
+
+    def set_nat(self, kind: str) -> None:
+        """Change the router's NAT kind in place (see :meth:`Lab.set_nat`)."""
+        self.lab.set_nat(self, kind)
+
+    def move_public_ip(self, new: str) -> None:
+        """Change the public address (router WAN, or the host itself for ``none``)."""
+        self.lab.move_address(self.router_ns or self.host_ns, self.public_ip, new)
+
+    def move_lan_ip(self, new: str) -> None:
+        """Change the (first) host's LAN address; must stay in the LAN's subnet."""
+        self.lab.move_address(self.host_ns, self.lan_ip, new)
+
+
+class Lab:
+    """Builds and always tears down a NAT lab; see the module docstring.
+
+    Use as a context manager. Teardown (``close``, also registered with ``atexit``) terminates every
+    process started via :meth:`popen`, kills anything else left inside the lab's namespaces, and
+    deletes the namespaces (their veths and bridges go with them).
+    """
+
+    def __init__(
+        self,
+        prefix: str = DEFAULT_PREFIX,
+        *,
+        standard_hosts: bool = True,
+        cmd_timeout: float = CMD_TIMEOUT,
+    ) -> None:
+        global _lab_counter
+        if not re.fullmatch(r"[a-z]{1,6}", prefix):
+            raise ValueError("prefix: 1-6 lowercase letters")
+        self.prefix = prefix
+        self.tag = f"{prefix}{os.getpid()}-{_lab_counter}"
+        _lab_counter += 1
+        self.standard_hosts = standard_hosts
+        self.cmd_timeout = cmd_timeout
+        self.pub_ns = f"{self.tag}-pub"
+        self.namespaces: list[str] = []
+        self.hosts: dict[str, PublicHost] = {}
+        self.homes: dict[str, Home] = {}
+        self.procs: list[subprocess.Popen[Any]] = []
+        self._port = 0
+        self._used_public: set[str] = {PUBLIC_GATEWAY}
+        self._state = STATE_DIR / self.tag
+        self._started = False
+        self._closed = False
+
+    # ----------------------------------------------------------------- lifecycle
+    def __enter__(self) -> Lab:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        reason = unavailable_reason()
+        if reason:
+            raise LabError(reason)
+        cleanup_stale(self.prefix)
+        STATE_DIR.mkdir(mode=0o755, exist_ok=True)
+        self._state.write_text(
+            json.dumps({"pid": os.getpid(), "start_time": _start_time(os.getpid())})
+        )
+        atexit.register(self.close)
+        self._add_ns(self.pub_ns)
+        _ip("-n", self.pub_ns, "link", "add", "br0", "type", "bridge")
+        _ip("-n", self.pub_ns, "addr", "add", f"{PUBLIC_GATEWAY}/24", "dev", "br0")
+        _ip("-n", self.pub_ns, "link", "set", "br0", "up")
+        if self.standard_hosts:
+            self.public_host("relay", RELAY_IP)
+            self.public_host("stun1", STUN1_IP)
+            self.public_host("stun2", STUN2_IP)
+
+    def close(self) -> None:
+        """Idempotent teardown; never raises for an already-gone namespace."""
+        if self._closed:
+            return
+        self._closed = True
+        atexit.unregister(self.close)
+        for proc in self.procs:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.terminate()
+        deadline = time.monotonic() + 3.0
+        for proc in self.procs:
+            try:
+                proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(2.0)
+        for ns in reversed(self.namespaces):
+            with contextlib.suppress(LabError, OSError):
+                _kill_ns_processes(ns, grace=0.5)
+            with contextlib.suppress(LabError, OSError):
+                _ip("netns", "del", ns, check=False)
+        self.namespaces.clear()
+        self._state.unlink(missing_ok=True)
+
+    # ----------------------------------------------------------------- building
+    def _add_ns(self, ns: str) -> None:
+        _ip("netns", "add", ns)
+        self.namespaces.append(ns)
+        _ip("-n", ns, "link", "set", "lo", "up")
+
+    def _sysctl(self, ns: str, key: str, value: str) -> None:
+        _run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", f"{key}={value}"])
+
+    def _alloc_public(self, start: int) -> str:
+        for last in range(start, 255):
+            ip = str(PUBLIC_NET.network_address + last)
+            if ip not in self._used_public:
+                return ip
+        raise LabError("public segment full")
+
+    def _claim_public(self, ip: str) -> str:
+        addr = ipaddress.IPv4Address(ip)
+        if addr not in PUBLIC_NET or str(addr) in self._used_public:
+            raise LabError(f"public address {ip} not in {PUBLIC_NET} or already used")
+        self._used_public.add(str(addr))
+        return str(addr)
+
+    def _attach_public(self, ns: str, ifname: str, ip: str) -> None:
+        """A veth from the public bridge into ``ns`` as ``ifname`` with ``ip``/24."""
+        self._port += 1
+        port = f"p{self._port}"
+        _ip("-n", self.pub_ns, "link", "add", port, "type", "veth", "peer", "name", ifname,
+            "netns", ns)  # fmt: skip
+        _ip("-n", self.pub_ns, "link", "set", port, "master", "br0")
+        _ip("-n", self.pub_ns, "link", "set", port, "up")
+        _ip("-n", ns, "addr", "add", f"{ip}/24", "dev", ifname)
+        _ip("-n", ns, "link", "set", ifname, "up")
+        _ip("-n", ns, "route", "add", "default", "via", PUBLIC_GATEWAY, "dev", ifname)
+
+    def public_host(self, name: str, ip: str | None = None) -> PublicHost:
+        """A host namespace on the public segment (``ip`` defaults to the next free .30+)."""
+        if name in self.hosts or name in self.homes:
+            raise LabError(f"name {name!r} already used")
+        self._check_name(name)
+        ip = self._claim_public(ip or self._alloc_public(30))
+        ns = f"{self.tag}-{name}"
+        self._add_ns(ns)
+        self._attach_public(ns, "eth0", ip)
+        host = PublicHost(name, ns, ip)
+        self.hosts[name] = host
+        return host
+
+    @property
+    def relay(self) -> PublicHost:
+        return self.hosts["relay"]
+
+    @property
+    def stun1(self) -> PublicHost:
+        return self.hosts["stun1"]
+
+    @property
+    def stun2(self) -> PublicHost:
+        return self.hosts["stun2"]
+
+    @staticmethod
+    def _check_name(name: str) -> None:
+        if not re.fullmatch(r"[a-z0-9]{1,12}", name):
+            raise ValueError(f"name {name!r}: 1-12 lowercase letters/digits")
+
+    def add_home(
+        self,
+        name: str,
+        nat: str = "eim",
+        *,
+        public_ip: str | None = None,
+        lan_net: str | None = None,
+    ) -> Home:
+        """A home segment behind NAT kind ``nat`` (one of :data:`NAT_KINDS`).
+
+        Routers get WAN addresses from 203.0.113.101 up, ``none`` hosts from 203.0.113.201 up (or
+        ``public_ip``). The LAN defaults to 192.168.<k>.0/24 with k = 1, 2, …; the router is .1 and
+        the host .2. Namespaces: ``<tag>-<name>-r`` (router) and ``<tag>-<name>`` (host).
+        """
+        if nat not in NAT_KINDS:
+            raise ValueError(f"nat must be one of {NAT_KINDS}")
+        if name in self.homes or name in self.hosts:
+            raise LabError(f"name {name!r} already used")
+        self._check_name(name)
+        host_ns = f"{self.tag}-{name}"
+        if nat == "none":
+            ip = self._claim_public(public_ip or self._alloc_public(201))
+            self._add_ns(host_ns)
+            self._attach_public(host_ns, "eth0", ip)
+            home = Home(self, name, nat, host_ns, public_ip=ip, lan_ip=ip)
+            self.homes[name] = home
+            return home
+
+        wan_ip = self._claim_public(public_ip or self._alloc_public(101))
+        net = ipaddress.IPv4Network(lan_net or f"192.168.{len(self.homes) + 1}.0/24")
+        router_lan = str(net.network_address + 1)
+        host_lan = str(net.network_address + 2)
+        router_ns = f"{self.tag}-{name}-r"
+        self._add_ns(router_ns)
+        self._attach_public(router_ns, "wan", wan_ip)
+        self._sysctl(router_ns, "net.ipv4.ip_forward", "1")
+        _ip("-n", router_ns, "link", "add", "lan", "type", "bridge")
+        _ip("-n", router_ns, "addr", "add", f"{router_lan}/{net.prefixlen}", "dev", "lan")
+        _ip("-n", router_ns, "link", "set", "lan", "up")
+        home = Home(
+            self,
+            name,
+            nat,
+            host_ns,
+            public_ip=wan_ip,
+            lan_ip=host_lan,
+            router_ns=router_ns,
+            router_lan_ip=router_lan,
+            lan_net=net,
+        )
+        self._attach_lan(home, host_ns, host_lan, "h2")
+        self._apply_nat(router_ns, nat)
+        self.homes[name] = home
+        return home
+
+    def add_host(self, home: Home, name: str) -> str:
+        """Another host namespace on ``home``'s LAN (same router); returns its namespace."""
+        if home.router_ns is None or home.lan_net is None:
+            raise LabError("a 'none' home has no LAN")
+        self._check_name(name)
+        ns = f"{self.tag}-{home.name}-{name}"
+        ip = str(home.lan_net.network_address + home._next_host)
+        self._attach_lan(home, ns, ip, f"h{home._next_host}")
+        home._next_host += 1
+        home.extra_hosts[ns] = ip
+        return ns
+
+    def _attach_lan(self, home: Home, ns: str, ip: str, port: str) -> None:
+        assert home.router_ns is not None
+        assert home.lan_net is not None
+        self._add_ns(ns)
+        _ip("-n", home.router_ns, "link", "add", port, "type", "veth", "peer", "name", "eth0",
+            "netns", ns)  # fmt: skip
+        _ip("-n", home.router_ns, "link", "set", port, "master", "lan")
+        _ip("-n", home.router_ns, "link", "set", port, "up")
+        _ip("-n", ns, "addr", "add", f"{ip}/{home.lan_net.prefixlen}", "dev", "eth0")
+        _ip("-n", ns, "link", "set", "eth0", "up")
+        _ip("-n", ns, "route", "add", "default", "via", str(home.router_lan_ip), "dev", "eth0")
+
+    @staticmethod
+    def nat_rules(kind: str) -> list[list[str]]:
+        """The iptables argv tails a router of NAT ``kind`` gets (filter rules, then NAT)."""
+        masq = ["-t", "nat", "-A", "POSTROUTING", "-o", "wan", "-j", "MASQUERADE"]
+        rules = [
+            ["-A", "INPUT", "-i", "wan", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED",
+             "-j", "ACCEPT"],
+            ["-A", "INPUT", "-i", "wan", "-j", "DROP"],
+            ["-A", "FORWARD", "-i", "wan", "-o", "lan", "-m", "conntrack", "--ctstate",
+             "ESTABLISHED,RELATED", "-j", "ACCEPT"],
+            ["-A", "FORWARD", "-i", "wan", "-o", "lan", "-j", "DROP"],
+        ]  # fmt: skip
+        if kind == "eim":
+            return [*rules, masq]
+        if kind == "symmetric":
+            return [*rules, [*masq, "--random-fully"]]
+        if kind == "udp-blocked":
+            return [["-A", "FORWARD", "-p", "udp", "-j", "DROP"], *rules, masq]
+        raise ValueError(f"no router rules for nat={kind!r}")
+
+    def _apply_nat(self, router_ns: str, kind: str) -> None:
+        for table in ("filter", "nat"):
+            _run(["ip", "netns", "exec", router_ns, "iptables", "-t", table, "-F"])
+        for rule in self.nat_rules(kind):
+            _run(["ip", "netns", "exec", router_ns, "iptables", "-w", "5", *rule])
+
+    def set_nat(self, home: Home, kind: str) -> None:
+        """Switch a router to another NAT kind (not to/from ``none``), as a network change would.
+
+        The router's NAT entries are dropped too (by taking the WAN address away and back, which
+        makes MASQUERADE forget its mappings), so existing sockets see the new behaviour.
+        """
+        if home.router_ns is None or kind == "none":
+            raise LabError("set_nat switches between router kinds only")
+        if kind not in NAT_KINDS:
+            raise ValueError(f"nat must be one of {NAT_KINDS}")
+        self._apply_nat(home.router_ns, kind)
+        home.nat = kind
+        self._readd_address(home.router_ns, home.public_ip)
+
+    # ----------------------------------------------------------------- running things
+    @staticmethod
+    def wrap(ns: str, argv: Sequence[str]) -> list[str]:
+        """``ip netns exec <ns> argv…``: for callers that build their own Popen."""
+        return ["ip", "netns", "exec", ns, *argv]
+
+    def exec(
+        self,
+        ns: str,
+        argv: Sequence[str],
+        *,
+        timeout: float = 30.0,
+        check: bool = True,
+        input: str | None = None,  # noqa: A002 - mirrors subprocess.run
+        env: dict[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``argv`` in ``ns`` to completion (bounded by ``timeout``); text output captured."""
+        res = subprocess.run(
+            self.wrap(ns, argv),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input,
+            env=env,
+            cwd=cwd,
+            check=False,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
+        if check and res.returncode != 0:
+            raise LabError(
+                f"in {ns}: {' '.join(argv)} -> {res.returncode}:\n{res.stdout}{res.stderr}"
+            )
+        return res
+
+    def popen(self, ns: str, argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
+        """Start ``argv`` in ``ns``; it is terminated (then killed) at teardown.
+
+        ``ip netns exec`` execs the command, so ``proc.pid`` is the command itself. stdin defaults
+        to /dev/null.
+        """
+        if self._closed:
+            raise LabError("lab is closed")
+        kwargs.setdefault("stdin", subprocess.DEVNULL)
+        proc: subprocess.Popen[Any] = subprocess.Popen(self.wrap(ns, argv), **kwargs)
+        self.procs.append(proc)
+        return proc
+
+    # ----------------------------------------------------------------- network changes
+    def _find_address(self, ns: str, ip: str) -> tuple[str, int]:
+        data = json.loads(_ip("-n", ns, "-j", "-4", "addr", "show"))
+        for link in data:
+            for info in link.get("addr_info", []):
+                if info.get("local") == ip:
+                    return link["ifname"], int(info["prefixlen"])
+        raise LabError(f"{ip} is not an address in {ns}")
+
+    def _routes(self, ns: str) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in json.loads(_ip("-n", ns, "-j", "-4", "route", "show"))
+            if r.get("protocol") != "kernel"
+        ]
+
+    def _restore_routes(self, ns: str, routes: list[dict[str, Any]]) -> None:
+        for r in routes:
+            argv = ["-n", ns, "route", "replace", r["dst"]]
+            if "gateway" in r:
+                argv += ["via", r["gateway"]]
+            if "dev" in r:
+                argv += ["dev", r["dev"]]
+            _ip(*argv)
+
+    def _readd_address(self, ns: str, ip: str) -> None:
+        ifname, plen = self._find_address(ns, ip)
+        routes = self._routes(ns)
+        _ip("-n", ns, "addr", "del", f"{ip}/{plen}", "dev", ifname)
+        time.sleep(0.05)
+        _ip("-n", ns, "addr", "add", f"{ip}/{plen}", "dev", ifname)
+        self._restore_routes(ns, routes)
+
+    def move_address(self, ns: str, old: str, new: str, *, gateway: str | None = None) -> None:
+        """Replace address ``old`` of a namespace by ``new`` (a network change).
+
+        ``new`` may carry ``/len`` (default: the old prefix length). Static routes are restored;
+        pass ``gateway`` when ``new`` is in another subnet so the default route goes there.
+        Public addresses must stay in 203.0.113.0/24. :class:`Home` and :class:`PublicHost`
+        records holding ``old`` are updated.
+        """
+        ifname, plen = self._find_address(ns, old)
+        new_ip, _, new_len = new.partition("/")
+        new_plen = int(new_len) if new_len else plen
+        public = ipaddress.IPv4Address(old) in PUBLIC_NET
+        if public:
+            self._claim_public(new_ip)
+        routes = self._routes(ns)
+        _ip("-n", ns, "addr", "del", f"{old}/{plen}", "dev", ifname)
+        _ip("-n", ns, "addr", "add", f"{new_ip}/{new_plen}", "dev", ifname)
+        if gateway:
+            routes = [r for r in routes if r["dst"] != "default"]
+            routes.append({"dst": "default", "gateway": gateway, "dev": ifname})
+        self._restore_routes(ns, routes)
+        if public:
+            self._used_public.discard(old)
+        for host in self.hosts.values():
+            if host.ns == ns and host.ip == old:
+                host.ip = new_ip
+        for home in self.homes.values():
+            if ns in (home.router_ns, home.host_ns) and home.public_ip == old:
+                home.public_ip = new_ip
+            if ns == home.host_ns and home.lan_ip == old:
+                home.lan_ip = new_ip
+
+    # ----------------------------------------------------------------- inspection
+    def describe(self) -> str:
+        """A few lines for test failure messages."""
+        lines = [f"lab {self.tag}: public {PUBLIC_NET} via {self.pub_ns}"]
+        lines += [f"  {h.name:8} {h.ip:15} ns={h.ns}" for h in self.hosts.values()]
+        lines += [
+            f"  {h.name:8} {h.public_ip:15} nat={h.nat} host={h.host_ns} lan={h.lan_ip}"
+            for h in self.homes.values()
+        ]
+        return "\n".join(lines)
+
+
+def _main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.lab.netlab")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    clean = sub.add_parser("cleanup", help="delete lab namespaces left by killed runs")
+    clean.add_argument("--prefix", default=DEFAULT_PREFIX)
+    clean.add_argument("--force", action="store_true", help="also labs of live processes")
+    sub.add_parser("list", help="list lab namespaces")
+    args = parser.parse_args()
+    if args.cmd == "cleanup":
+        for ns in cleanup_stale(args.prefix, force=args.force):
+            print(f"deleted {ns}")
+    else:
+        for ns in list_namespaces():
+            if re.match(r"^[a-z]+\d+-\d+-", ns):
+                print(ns)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
