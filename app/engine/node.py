@@ -243,7 +243,9 @@ class Node:
         self._relay_client.install()
         self._reach = ReachabilityMonitor(
             has_relay_reservation=self._relay_client.has_reservation,
-            confirmed_public=lambda: False,  # dial-back confirmation: not implemented yet
+            confirmed_public=lambda: bool(
+                self._relay_client and self._relay_client.confirmed_addresses
+            ),
             stun_servers=self.config.stun_servers,
             on_change=self._reachability_changed,
         )
@@ -560,6 +562,9 @@ class Node:
             self._nursery.start_soon(self._send_grade, pid, ours)
 
     # ---- reachability ---------------------------------------------------------------------------
+
+    def _confirmed_public(self) -> bool:
+        return bool(self._relay_client is not None and self._relay_client.confirmed_addresses)
 
     def _relays_changed(self) -> None:
         self.bus.publish(RelaysChanged(relays=tuple(self._relay_infos())))

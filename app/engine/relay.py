@@ -38,11 +38,13 @@ from libp2p.abc import INetStream
 from libp2p.connection_types import ConnectionType
 from libp2p.custom_types import TProtocol
 from libp2p.network.connection.raw_connection import RawConnection
+from libp2p.network.stream.exceptions import StreamEOF
 from libp2p.peer.id import ID
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import HopMessage, Limit, Reservation, StopMessage
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import PeerId as PbPeer
 from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_msg
 
+from app.core import dialback
 from app.core.errors import PeerUnreachableError
 
 if TYPE_CHECKING:
@@ -128,8 +130,28 @@ class RelayHop:
         self.bytes_relayed = 0
 
     def install(self) -> None:
-        """Register the hop protocol on the host."""
+        """Register the hop protocol (and our dial-back service) on the host."""
         self._host.set_stream_handler(HOP_PROTOCOL, self._handle_hop)
+        self._host.set_stream_handler(TProtocol(dialback.PROTOCOL_ID), self._handle_dialback)
+
+    async def _handle_dialback(self, stream: INetStream) -> None:
+        """Dial each address back on a fresh TCP connection (see app.core.dialback)."""
+        try:
+            with trio.fail_after(MESSAGE_TIMEOUT):
+                request = dialback.decode_request(await _read_all(stream, dialback.MAX_MESSAGE))
+            observed = _remote_ip(stream)
+            reachable: list[str] = []
+            for addr in request.addrs:
+                target = dialback.tcp_target(addr)
+                if target is None or observed is None or target[0] != observed:
+                    continue
+                if await _answers_multistream(*target):
+                    reachable.append(addr)
+            await stream.write(dialback.encode_response(reachable))
+            await _close(stream)
+        except Exception as exc:  # a client's request is untrusted; it gets a reset
+            log.info("dial-back for %s failed: %s", stream.muxed_conn.peer_id, exc)
+            await _reset(stream)
 
     def statistics(self) -> dict[str, int]:
         """Current reservations and circuits."""
@@ -306,6 +328,40 @@ class _LimitExceeded(Exception):
     pass
 
 
+DIALBACK_TIMEOUT = 3.0
+
+
+async def _answers_multistream(ip: str, port: int) -> bool:
+    """Whether a libp2p listener answers multistream-select on a new TCP connection."""
+    try:
+        with trio.fail_after(DIALBACK_TIMEOUT):
+            tcp = await trio.open_tcp_stream(ip, port)
+            async with tcp:
+                await tcp.send_all(dialback.MULTISTREAM_HEADER)
+                reply = b""
+                while len(reply) < len(dialback.MULTISTREAM_HEADER):
+                    chunk = await tcp.receive_some(64)
+                    if not chunk:
+                        break
+                    reply += chunk
+    except (OSError, trio.TooSlowError, trio.BrokenResourceError):
+        return False
+    return reply.startswith(dialback.MULTISTREAM_HEADER)
+
+
+async def _read_all(stream: INetStream, limit: int) -> bytes:
+    data = b""
+    while len(data) <= limit:
+        try:
+            chunk = await stream.read(limit + 1)
+        except StreamEOF:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 @dataclass(slots=True)
 class RelayState:
     """What the client knows about one configured relay."""
@@ -347,6 +403,7 @@ class RelayClient:
             addr = multiaddr.Multiaddr(text)
             self.relays.append(RelayState(addr, ID.from_base58(addr.value_for_protocol("p2p"))))
         self._refresh_now = trio.Event()
+        self.confirmed_addresses: list[str] = []  # listen addresses a relay reached from outside
 
     def install(self) -> None:
         """Register the STOP protocol (relayed inbound connections)."""
@@ -425,11 +482,39 @@ class RelayClient:
                     except Exception:  # a relay's address list is untrusted input
                         continue
                 log.info("reserved on relay %s until %s", relay.peer_id, time.ctime(relay.expires))
+                await self._confirm_public(relay)
             else:
                 relay.expires = 0.0
                 relay.error = f"relay refused the reservation (status {reply.status})"
                 log.warning("relay %s: %s", relay.peer_id, relay.error)
         if had != (relay.expires > self._clock()):
+            self._on_change()
+
+    async def _confirm_public(self, relay: RelayState) -> None:
+        """Ask the relay to dial our TCP listen addresses back (only peer-up relays can)."""
+        me = f"/p2p/{self._host.get_id()}"
+        addrs = [
+            str(a).replace(me, "")
+            for a in self._host.get_transport_addrs()
+            if dialback.tcp_target(str(a)) is not None
+        ]
+        confirmed: list[str] = []
+        try:
+            with trio.fail_after(MESSAGE_TIMEOUT + DIALBACK_TIMEOUT * dialback.MAX_ADDRESSES):
+                stream = await self._host.new_stream(
+                    relay.peer_id, [TProtocol(dialback.PROTOCOL_ID)]
+                )
+                await stream.write(dialback.encode_request(addrs))
+                await stream.close_write()
+                reply = dialback.decode_response(await _read_all(stream, dialback.MAX_MESSAGE))
+                await _close(stream)
+                confirmed = [a for a in reply.reachable if a in addrs]
+        except Exception as exc:  # relays that are not peer-up do not offer the protocol
+            log.debug("dial-back by %s unavailable: %s", relay.peer_id, exc)
+            return
+        if confirmed != self.confirmed_addresses:
+            self.confirmed_addresses = confirmed
+            log.info("publicly dialable at %s (confirmed by %s)", confirmed, relay.peer_id)
             self._on_change()
 
     async def _handle_stop(self, stream: INetStream) -> None:

@@ -118,3 +118,23 @@ async def test_traceroute_grades_and_relay_state(tmp_path: Path) -> None:
                         await trio.sleep(0.1)
                 assert peer.reachability == hnode.status().reachability
                 assert peer.expected_path is not None
+
+
+async def test_dialback_confirms_a_public_node(tmp_path: Path) -> None:
+    """A node the relay can dial back is graded A; the relay never reuses the request's connection."""
+    relay_dir = make_node_dir(tmp_path, "relay", extra="relay_service: {enabled: true}\n")
+    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+        relay_addr = relay.status().listen_addresses[0]
+        node_dir = make_node_dir(
+            tmp_path, "node", extra=f"relay: {{addresses: ['{relay_addr}']}}\n"
+        )
+        relay_dir.authorize(node_dir)
+        node_dir.authorize(relay_dir)
+        async with open_node(load_config(node_dir.config_path), node_dir.identity) as node:
+            with trio.fail_after(20):
+                while True:
+                    reach = node.status().reachability
+                    if reach is not None and reach.grade == "A":
+                        break
+                    await trio.sleep(0.2)
+            assert reach.reason_code
