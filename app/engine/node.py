@@ -28,7 +28,6 @@ from libp2p.network.stream.exceptions import StreamEOF
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo as Libp2pPeerInfo
 from libp2p.peer.peerstore import PeerStoreError
-from libp2p.utils.address_validation import expand_wildcard_address
 
 from app import __version__
 from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
@@ -77,7 +76,7 @@ from app.engine.bus import EventBus
 from app.engine.forwards import ForwardManager
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
 from app.engine.reachability import ReachabilityMonitor
-from app.engine.relay import RelayClient, RelayHop, RelayLimits
+from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.services import ServiceRegistry
 
 if TYPE_CHECKING:
@@ -480,16 +479,8 @@ class Node:
 
     def _dialable_addresses(self) -> list[str]:
         """Listen addresses as a peer would dial them: wildcards expanded to interface addresses."""
-        host = self._require_host()
         suffix = f"/p2p/{self._peer_id}"
-        result: list[str] = []
-        for addr in host.get_transport_addrs():  # type: ignore[attr-defined]
-            text = str(addr)
-            if text.startswith(("/ip4/0.0.0.0/", "/ip6/::/")):
-                result += [str(a) + suffix for a in expand_wildcard_address(addr)]
-            else:
-                result.append(text + suffix)
-        return result
+        return [f"{a}{suffix}" for a in listen_addresses_expanded(self._require_host())]
 
     def paths(self) -> list[PathInfo]:
         """The path in use for every connected peer."""

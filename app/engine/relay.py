@@ -43,6 +43,7 @@ from libp2p.peer.id import ID
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import HopMessage, Limit, Reservation, StopMessage
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import PeerId as PbPeer
 from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_msg
+from libp2p.utils.address_validation import expand_wildcard_address
 
 from app.core import dialback
 from app.core.errors import PeerUnreachableError
@@ -492,10 +493,9 @@ class RelayClient:
 
     async def _confirm_public(self, relay: RelayState) -> None:
         """Ask the relay to dial our TCP listen addresses back (only peer-up relays can)."""
-        me = f"/p2p/{self._host.get_id()}"
         addrs = [
-            str(a).replace(me, "")
-            for a in self._host.get_transport_addrs()
+            str(a)
+            for a in listen_addresses_expanded(self._host)
             if dialback.tcp_target(str(a)) is not None
         ]
         confirmed: list[str] = []
@@ -600,6 +600,17 @@ class RelayClient:
             await _reset(stream)
             raise PeerUnreachableError(f"through relay {relay_id}: {_first_line(exc)}") from exc
         _tag_relayed(self._host, target, address)
+
+
+def listen_addresses_expanded(host: Any) -> list[multiaddr.Multiaddr]:
+    """The host's transport addresses with wildcards (0.0.0.0, ::) expanded to interface IPs."""
+    result: list[multiaddr.Multiaddr] = []
+    for addr in host.get_transport_addrs():
+        if str(addr).startswith(("/ip4/0.0.0.0/", "/ip6/::/")):
+            result += expand_wildcard_address(addr)
+        else:
+            result.append(addr)
+    return result
 
 
 def _circuit_label(
