@@ -5,16 +5,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
-# System packages: venv support for Debian's python, iproute2/iptables for the network-namespace lab.
-APT_PACKAGES := python3-venv python3-dev iproute2 iptables procps
+# System packages: venv support for Debian's python; iproute2/iptables/procps for the NAT lab;
+# stun-server (Debian's stund) as an independent STUN server in tests.
+APT_PACKAGES := python3-venv python3-dev iproute2 iptables procps stun-server
+# Node.js runs the js-libp2p relay of the interop tests; Debian's only if none is installed.
+NODE_PACKAGES := nodejs npm
 
-.PHONY: run test lint setup system-deps bench clean
+.PHONY: run test lint setup system-deps interop-deps bench clean
 
 run: setup
 	$(BIN)/peerup-tray
 
-test: setup lint
+test: setup lint interop-deps
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# js-libp2p (npm, into tests/interop/js) and kubo (PyPI wheel, own venv): cheap when up to date.
+interop-deps: setup
+	sh tests/interop/install.sh
 
 lint: setup
 	$(BIN)/ruff check app tests bench fuzz
@@ -33,6 +40,7 @@ $(STAMP): pyproject.toml
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing $(NODE_PACKAGES)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -44,3 +52,4 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf tests/interop/.venv-kubo tests/interop/js/node_modules
