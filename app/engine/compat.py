@@ -47,6 +47,7 @@ from libp2p.custom_types import TProtocol
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
+from libp2p.relay.circuit_v2.dcutr import MAX_HOLE_PUNCH_ATTEMPTS, DCUtRProtocol
 from libp2p.security.exceptions import HandshakeFailure
 from libp2p.security.noise.io import MAX_PLAINTEXT_LENGTH as NOISE_MAX_PLAINTEXT
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
@@ -206,6 +207,47 @@ def patch_yamux_window_wait() -> None:
 def original_yamux_write() -> Callable[[Any, bytes], Awaitable[None]]:
     """The upstream ``YamuxStream.write``, for the test that proves the defect."""
     return _original_yamux_write
+
+
+class InboundDrivenDCUtR(DCUtRProtocol):
+    """DCUtR where only the side that *accepted* the relayed connection starts the exchange.
+
+    Defect DCUTR-BOTH-DRIVE: py-libp2p's auto-drive loop starts a hole punch on *every* relayed
+    connection, so both peers start one at the same moment; each then dials with the handshake role
+    its own session assigns, the simultaneous-open TCP connection gets two Noise initiators and
+    the handshake fails ("failed to upgrade security", seen in the NAT lab). The spec gives the
+    exchange to the peer that received the relayed connection; this loop does exactly that.
+    """
+
+    async def _auto_drive_loop(self) -> None:
+        while True:
+            await trio.sleep(2.0)
+            try:
+                for peer_id, conns in list(self.host.get_network().get_connections_map().items()):
+                    if peer_id in self._in_progress or peer_id in self._direct_connections:
+                        continue
+                    if self._hole_punch_attempts.get(peer_id, 0) >= MAX_HOLE_PUNCH_ATTEMPTS:
+                        continue
+                    if any(_is_inbound_relayed(c) for c in conns) and not any(
+                        not _is_relayed(c) for c in conns
+                    ):
+                        await self.initiate_hole_punch(peer_id)
+            except trio.Cancelled:
+                raise
+            except Exception as exc:  # one failed attempt must not stop the loop
+                log.debug("hole-punch loop: %s", exc)
+
+
+def _is_relayed(conn: Any) -> bool:
+    try:
+        return any("/p2p-circuit" in str(a) for a in conn.get_transport_addresses())
+    except Exception:  # a closing connection may not answer
+        return False
+
+
+def _is_inbound_relayed(conn: Any) -> bool:
+    secured = getattr(conn.muxed_conn, "secured_conn", None)
+    return _is_relayed(conn) and getattr(secured, "is_initiator", True) is False
 
 
 def apply_all() -> None:

@@ -28,6 +28,7 @@ from libp2p.network.stream.exceptions import StreamEOF
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo as Libp2pPeerInfo
 from libp2p.peer.peerstore import PeerStoreError
+from libp2p.tools.anyio_service import background_trio_service
 
 from app import __version__
 from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
@@ -273,6 +274,8 @@ class Node:
                 await nursery.start(self._forwards.run)
                 await nursery.start(self._relay_client.run)
                 await nursery.start(self._reach.run)
+                dcutr = compat.InboundDrivenDCUtR(host)
+                nursery.start_soon(self._run_dcutr, dcutr)
                 nursery.start_soon(self._watch_authorized_keys)
                 for spec in self.config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
@@ -290,6 +293,11 @@ class Node:
         finally:
             self.bus.close()
             self._host = None
+
+    async def _run_dcutr(self, dcutr: compat.InboundDrivenDCUtR) -> None:
+        """Hole punching: py-libp2p's DCUtR upgrades relayed connections to direct ones."""
+        async with background_trio_service(dcutr):
+            await trio.sleep_forever()
 
     async def _open_configured_forward(self, peer: str, service: str, listen: str) -> None:
         try:

@@ -22,3 +22,6 @@ def setup_logging() -> None:
     if not debug:
         for name in _NOISY:
             logging.getLogger(name).setLevel(logging.ERROR)
+    # PEERUP_DEBUG_LOGGERS=libp2p.relay.circuit_v2.dcutr,peerup.engine.relay: DEBUG for just those.
+    for name in filter(None, os.environ.get("PEERUP_DEBUG_LOGGERS", "").split(",")):
+        logging.getLogger(name.strip()).setLevel(logging.DEBUG)

@@ -6,8 +6,9 @@ servers, and homes behind endpoint-independent NAT (a), symmetric NAT (b), NAT w
 authorizes every other home, and exposes an echo service. The test asserts each home's grade, the
 path each pair gets, and forwards 20 MB checksummed over it.
 
-Hole punching (DCUtR) is not implemented yet, so pairs of NATed homes end RELAYED; the issue
-expects DIRECT for a/a, and this test records the path it got instead of claiming it.
+Hole punching does not succeed yet (DCUtR runs, but the simultaneous-open connection fails its
+Noise handshake in this lab), so pairs of NATed homes end RELAYED; the issue expects DIRECT for
+a/a, and this test records the path it got instead of claiming it.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ def _start(lab: Lab, ns: str, node: NodeDir, *extra: str) -> ApiEndpoint:
     socket_path = node.path / "api.sock"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PEERUP_")}
     env["PEERUP_RUNTIME_DIR"] = str(node.path / "run")
+    if os.environ.get("PEERUP_DEBUG_LOGGERS"):
+        env["PEERUP_DEBUG_LOGGERS"] = os.environ["PEERUP_DEBUG_LOGGERS"]
     log = (node.path / "daemon.log").open("wb")
     argv = [sys.executable, "-m", "app", "--config", str(node.config_path), "daemon",
             "--api-socket", str(socket_path), *extra]  # fmt: skip
