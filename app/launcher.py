@@ -1,5 +1,8 @@
 """Entry points: ``peerup`` (CLI, or the daemon itself) and ``peerup-tray``.
 
+``peerup daemon [start]`` and ``peerup relay serve`` (the daemon with its relay service forced on)
+run the daemon; every other command line goes to the CLI.
+
 This is the only module that may see both the daemon and the front ends: it decides which one a
 command line asks for, and imports only that one (so ``peerup whoami`` never pays for importing
 py-libp2p).
@@ -45,6 +48,19 @@ def _runs_daemon(command: list[str]) -> bool:
     return positional in ([], ["start"])
 
 
+def _relay_serve_args(command: list[str]) -> list[str] | None:
+    """``peerup relay serve [options]`` runs the daemon as a relay: return those options.
+
+    None for any other command line, and for ``relay serve --help`` (the CLI prints that help).
+    """
+    if command[:2] != ["relay", "serve"]:
+        return None
+    options = command[2:]
+    if any(arg in ("-h", "--help") for arg in options):
+        return None
+    return options
+
+
 def main(argv: list[str] | None = None) -> int:
     """``peerup``: dispatch to the daemon or the CLI; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -53,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         from app.daemon.main import main as daemon_main
 
         return daemon_main([*command[1:], *global_opts])
+    relay_options = _relay_serve_args(command)
+    if relay_options is not None:
+        from app.daemon.main import main as daemon_main
+
+        return daemon_main(["--relay-service", *relay_options, *global_opts])
     from app.cli.main import main as cli_main
 
     return cli_main(args)

@@ -28,17 +28,22 @@ from app.core.status import (
     PeerInfo,
     PingResult,
     PingStats,
+    Reachability,
     Resolved,
     ServiceInfo,
+    TracerouteResult,
 )
 
 T = TypeVar("T")
 
 CONNECT_TIMEOUT: Final = 5.0
 REQUEST_TIMEOUT: Final = 30.0
+SLOW_REQUEST_TIMEOUT: Final = 60.0
+"""For requests that measure the network (reachability probe, traceroute): several seconds."""
 
 _BASE_URL = "http://peerup.local"
 _TIMEOUT = httpx.Timeout(REQUEST_TIMEOUT, connect=CONNECT_TIMEOUT)
+_SLOW_TIMEOUT = httpx.Timeout(SLOW_REQUEST_TIMEOUT, connect=CONNECT_TIMEOUT)
 _STREAM_TIMEOUT = httpx.Timeout(REQUEST_TIMEOUT, connect=CONNECT_TIMEOUT, read=None)
 
 
@@ -108,15 +113,22 @@ class LocalClient:
         *,
         body: object = None,
         params: dict[str, str] | None = None,
+        slow: bool = False,
     ) -> T:
         content = models.encode(body) if body is not None else None
+        request_timeout = _SLOW_TIMEOUT if slow else _TIMEOUT
         for attempt in range(2):
             headers = self._headers()
             if content is not None:
                 headers["Content-Type"] = models.JSON_TYPE
             try:
                 response = await self._http.request(
-                    method, path, content=content, params=params, headers=headers
+                    method,
+                    path,
+                    content=content,
+                    params=params,
+                    headers=headers,
+                    timeout=request_timeout,
                 )
             except httpx.HTTPError as exc:
                 raise self._transport_error(exc) from None
@@ -331,6 +343,24 @@ class LocalClient:
     async def disconnect(self, peer: str) -> None:
         """Close every connection to ``peer``."""
         await self._request("POST", models.DISCONNECT, object, body=models.DisconnectRequest(peer))
+
+    async def probe_reachability(self) -> Reachability:
+        """Re-probe this node's reachability now (interfaces, STUN) and return the new grade.
+
+        This measures the network, so it may take several seconds (timeout 60 s).
+        """
+        return await self._request("POST", models.REACHABILITY_PROBE, Reachability, slow=True)
+
+    async def traceroute(self, peer: str) -> TracerouteResult:
+        """Show the path to ``peer`` (name or peer ID) hop by hop, connecting first if needed.
+
+        This may dial the peer and measures each hop, so it may take several seconds (timeout
+        60 s).
+        """
+        body = models.TracerouteRequest(peer=peer)
+        return await self._request(
+            "POST", models.TRACEROUTE, TracerouteResult, body=body, slow=True
+        )
 
     async def shutdown(self) -> None:
         """Ask the daemon to stop; returns once it has acknowledged."""

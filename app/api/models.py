@@ -24,6 +24,8 @@ from app.core.status import (
     PeerDisconnected,
     PingResult,
     PingStats,
+    ReachabilityChanged,
+    RelaysChanged,
     ServicesChanged,
 )
 
@@ -42,6 +44,8 @@ RESOLVE: Final = f"{PREFIX}/resolve"
 CONNECT: Final = f"{PREFIX}/connect"
 DISCONNECT: Final = f"{PREFIX}/disconnect"
 PING: Final = f"{PREFIX}/ping"
+REACHABILITY_PROBE: Final = f"{PREFIX}/reachability/probe"
+TRACEROUTE: Final = f"{PREFIX}/traceroute"
 SHUTDOWN: Final = f"{PREFIX}/shutdown"
 EVENTS: Final = f"{PREFIX}/events"
 
@@ -109,6 +113,12 @@ class PingRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     interval_ms: Annotated[int, msgspec.Meta(ge=10, le=60000)] = 1000
 
 
+class TracerouteRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST traceroute: show the path to a peer hop by hop (connecting first if needed)."""
+
+    peer: Name
+
+
 class EmptyRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """A body that must be empty or ``{}``."""
 
@@ -168,6 +178,8 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         ServicesChanged,
         AuthorizedKeysChanged,
         ConnectionRefused,
+        ReachabilityChanged,
+        RelaysChanged,
     )
 }
 """Every event class by its ``kind``."""

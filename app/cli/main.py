@@ -1,9 +1,11 @@
 """The ``peerup`` command line: a thin client of the local API plus file-based commands.
 
-Commands are daemon-first where a live node matters (``status``, ``ping``, ``proxy``, and the
-changes made by ``auth add/remove`` and ``service …``), daemon-only under ``peerup daemon …``, and
-file-based otherwise (``init``, ``whoami``, ``resolve``, ``config …``, ``auth list/validate``).
-``ping`` and ``proxy`` start a private, ephemeral node when no daemon runs.
+Commands are daemon-first where a live node matters (``status``, ``ping``, ``traceroute``,
+``proxy``, and the changes made by ``auth add/remove`` and ``service …``), daemon-only under
+``peerup daemon …``, and file-based otherwise (``init``, ``whoami``, ``resolve``, ``config …``,
+``auth list/validate``, ``relay add/list/remove/setup/info``, which also show the daemon's view when
+one runs). ``ping``, ``traceroute`` and ``proxy`` start a private, ephemeral node when no daemon
+runs. ``relay serve`` is the daemon itself (dispatched by :mod:`app.launcher`).
 
 Output: human text on stdout by default; ``--json`` on listing and query commands prints only JSON
 on stdout. Errors go to stderr as ``Error: <message>`` and, when there is advice, ``Hint: <hint>``;
@@ -33,7 +35,8 @@ import click
 from app.cli.commands.auth import auth
 from app.cli.commands.config import config_group
 from app.cli.commands.daemon import daemon
-from app.cli.commands.net import ping, proxy, resolve
+from app.cli.commands.net import ping, proxy, resolve, traceroute
+from app.cli.commands.relay import relay
 from app.cli.commands.service import service
 from app.cli.commands.setup import init, version, version_text, whoami
 from app.cli.commands.status import status
@@ -82,7 +85,9 @@ for _command in (
     service,
     proxy,
     ping,
+    traceroute,
     resolve,
+    relay,
     daemon,
     config_group,
 ):

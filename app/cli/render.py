@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import ipaddress
 import json
 import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeGuard
@@ -29,7 +31,10 @@ from app.core.status import (
     PeerInfo,
     PingResult,
     PingStats,
+    Reachability,
+    RelayInfo,
     ServiceInfo,
+    TracerouteResult,
 )
 
 VERIFIED = "[VERIFIED]"
@@ -106,7 +111,7 @@ def network_label(network: str | None) -> str:
     return network or "global (default)"
 
 
-def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
+def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
     """Align columns; the last column is not padded."""
     if not rows:
         return []
@@ -177,19 +182,78 @@ def dumps(value: object, *, compact: bool = False) -> str:
 
 
 def render_node_status(status: NodeStatus) -> list[str]:
-    """Render the daemon's node snapshot (``peerup daemon status``)."""
+    """Render the daemon's node snapshot (``peerup daemon status`` and ``peerup status``)."""
     lines = [
         f"peerup {status.version}: daemon running for {format_duration(status.uptime_seconds)}",
         f"Peer ID:   {status.peer_id}",
         f"Config:    {status.config_path}",
         f"Network:   {network_label(status.network)}",
+        *render_reachability(status.reachability),
         f"Peers:     {status.connected_peers} connected, {status.authorized_peers} authorized",
         f"Services:  {status.services} exposed",
         f"Forwards:  {status.forwards} open",
         f"QUIC:      {'on' if status.quic_enabled else 'off'}",
     ]
     lines.extend(listen_lines(status.listen_addresses))
+    lines.extend(relay_lines(status.relays))
+    lines.extend(_labelled("Circuit:   ", status.circuit_addresses, "(none)"))
+    lines.append(
+        "Relaying:  "
+        + ("on (this node relays for its authorized peers)" if status.relay_service else "off")
+    )
     return lines
+
+
+def _labelled(label: str, values: Sequence[str], empty: str) -> list[str]:
+    """Return ``label value`` lines, later values aligned under the first."""
+    if not values:
+        return [label + empty]
+    return [(label if i == 0 else " " * len(label)) + v for i, v in enumerate(values)]
+
+
+def grade_badge(reachability: Reachability | None) -> str:
+    """Return ``[C]`` for a known grade, ``""`` when unknown."""
+    return f"[{reachability.grade}]" if reachability is not None else ""
+
+
+def render_reachability(reachability: Reachability | None) -> list[str]:
+    """Return ``Reachability: [C] <reason>`` and, when there is advice, ``  hint: <hint>``."""
+    if reachability is None:
+        return ["Reachability: not measured yet (measure now: peerup status --probe)"]
+    lines = [f"Reachability: {grade_badge(reachability)} {reachability.reason}"]
+    if reachability.hint:
+        lines.append(f"  hint: {reachability.hint}")
+    return lines
+
+
+def format_clock(timestamp: float) -> str:
+    """Return a unix time as local ``HH:MM``."""
+    return time.strftime("%H:%M", time.localtime(timestamp))
+
+
+def relay_state(relay: RelayInfo) -> str:
+    """Return ``reserved until HH:MM`` or ``not reserved: <error>``."""
+    if relay.reserved:
+        if relay.expires_at is None:
+            return "reserved"
+        return f"reserved until {format_clock(relay.expires_at)}"
+    if relay.error:
+        return f"not reserved: {relay.error}"
+    return "not reserved yet"
+
+
+def render_relay(relay: RelayInfo) -> str:
+    """Return ``relay <id16>... reserved until HH:MM`` (or ``not reserved: <error>``)."""
+    return f"relay {short_id(relay.peer_id)} {relay_state(relay)}"
+
+
+def relay_lines(relays: Sequence[RelayInfo]) -> list[str]:
+    """Return the ``Relays:`` lines of a node status, one relay per line."""
+    return _labelled(
+        "Relays:    ",
+        [render_relay(r) for r in relays],
+        "(none configured; add one with: peerup relay add)",
+    )
 
 
 def listen_lines(addresses: Sequence[str]) -> list[str]:
@@ -199,15 +263,26 @@ def listen_lines(addresses: Sequence[str]) -> list[str]:
     return [("Listening: " if i == 0 else "           ") + a for i, a in enumerate(addresses)]
 
 
+def peer_state(peer: PeerInfo) -> str:
+    """Return ``connected DIRECT 1.5ms``, ``offline``, or ``offline (expected: RELAYED)``."""
+    if peer.connected and peer.path is not None:
+        text = f"connected {peer.path.path_type}"
+        if peer.path.rtt_ms is not None:
+            text += f" {format_rtt(peer.path.rtt_ms)}"
+        return text
+    text = "connected" if peer.connected else "offline"
+    if peer.expected_path is not None:
+        text += f" (expected: {peer.expected_path})"
+    return text
+
+
 def render_peers(peers: Sequence[PeerInfo]) -> list[str]:
-    """Render peers, one per line, each with its badge, name, state and path."""
+    """Render peers, one per line, each with its badge, name, grade (when known) and path."""
     if not peers:
         return ["  (no peers)"]
+    with_grades = any(p.reachability is not None for p in peers)
     rows = []
     for p in peers:
-        state = "connected" if p.connected else "offline"
-        if p.connected and p.path is not None:
-            state = f"connected {p.path.path_type} {format_rtt(p.path.rtt_ms)}".replace(" -", "")
         extra = []
         if not p.authorized:
             extra.append("(not authorized)")
@@ -215,8 +290,11 @@ def render_peers(peers: Sequence[PeerInfo]) -> list[str]:
             extra.append(p.agent_version)
         if p.comment:
             extra.append(f"# {p.comment}")
-        rows.append([badge(p.verified), p.name or "-", p.peer_id, state, "  ".join(extra)])
-    return _table(rows)
+        row = [badge(p.verified), p.name or "-", p.peer_id]
+        if with_grades:
+            row.append(grade_badge(p.reachability) or "[?]")
+        rows.append([*row, peer_state(p), "  ".join(extra)])
+    return table(rows)
 
 
 def render_paths(paths: Sequence[PathInfo], names: Mapping[str, str] | None = None) -> list[str]:
@@ -243,7 +321,7 @@ def render_paths(paths: Sequence[PathInfo], names: Mapping[str, str] | None = No
         ]
         for p in paths
     ]
-    return _table(rows)
+    return table(rows)
 
 
 # ---- services and forwards -----------------------------------------------------------------------
@@ -289,7 +367,7 @@ def render_services(
                 "allowed: " + allowed_text(s.allowed_peers, names),
             ]
         )
-    return _table(rows)
+    return table(rows)
 
 
 def forward_target(forward: ForwardInfo) -> str:
@@ -333,7 +411,7 @@ def render_forwards(forwards: Sequence[ForwardInfo]) -> list[str]:
         ]
         for f in forwards
     ]
-    return _table(rows)
+    return table(rows)
 
 
 # ---- authorized_keys -----------------------------------------------------------------------------
@@ -411,6 +489,53 @@ def render_verification_line(target: str, entry: AuthEntry | None) -> str:
     if entry is None:
         return f'{UNVERIFIED} Peer "{target}" is not in authorized_keys'
     return f'{UNVERIFIED} Peer "{target}" not verified. Run: peerup verify {target}'
+
+
+# ---- traceroute ----------------------------------------------------------------------------------
+
+
+def render_traceroute(target: str, result: TracerouteResult) -> list[str]:
+    """Render a traceroute like the reference (spec §8.2).
+
+    ``traceroute to <t> (<id16>...)``, one line per hop (`` 1  <id16>... (name)  <address>
+    12.3ms``, or ``*`` and the error for a hop that did not answer), then
+    ``--- path: [RELAYED] ---``.
+    """
+    lines = [f"traceroute to {target} ({short_id(result.peer_id)})"]
+    for hop in result.hops:
+        who = short_id(hop.peer_id) + (f" ({hop.name})" if hop.name else "")
+        if hop.error is not None or hop.rtt_ms is None:
+            lines.append(f" {hop.hop}  {who}  {hop.address}  *  {hop.error or 'no reply'}")
+        else:
+            lines.append(f" {hop.hop}  {who}  {hop.address}  {hop.rtt_ms:.1f}ms")
+    lines.append(f"--- path: [{result.path}] ---")
+    return lines
+
+
+# ---- relays --------------------------------------------------------------------------------------
+
+
+def address_rank(multiaddr: str) -> int:
+    """Sort key for showing a node's addresses: public IPs 0, private or wildcard 1, loopback 2."""
+    parts = multiaddr.split("/")
+    if len(parts) < 3 or parts[1] not in ("ip4", "ip6"):
+        return 1
+    try:
+        ip = ipaddress.ip_address(parts[2])
+    except ValueError:
+        return 1
+    if ip.is_loopback:
+        return 2
+    if ip.is_global:
+        return 0
+    return 1
+
+
+def with_peer_id(multiaddr: str, peer_id: str) -> str:
+    """Append ``/p2p/<peer_id>`` to a multiaddr unless it already names a peer."""
+    if "/p2p/" in multiaddr:
+        return multiaddr
+    return multiaddr.rstrip("/") + f"/p2p/{peer_id}"
 
 
 # ---- config --------------------------------------------------------------------------------------

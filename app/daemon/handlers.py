@@ -25,8 +25,10 @@ from app.core.status import (
     PeerInfo,
     PingResult,
     PingStats,
+    Reachability,
     Resolved,
     ServiceInfo,
+    TracerouteResult,
 )
 from app.engine.facade import NodeFacade
 
@@ -200,6 +202,17 @@ async def ping(node: NodeFacade, call: Call) -> Streamed:
     return Streamed(run)
 
 
+async def probe_reachability(node: NodeFacade, call: Call) -> Reachability:
+    """POST reachability/probe: re-probe interfaces and STUN now (takes seconds)."""
+    call.json(models.EmptyRequest)
+    return await node.probe_reachability()
+
+
+async def traceroute(node: NodeFacade, call: Call) -> TracerouteResult:
+    """POST traceroute."""
+    return await node.traceroute(call.json(models.TracerouteRequest).peer)
+
+
 async def shutdown(node: NodeFacade, call: Call) -> models.ShutdownReply:
     """POST shutdown: the router calls the daemon's ``on_shutdown`` once this reply is sent."""
     call.json(models.EmptyRequest)
@@ -257,6 +270,8 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("POST", "connect", connect),
     Route("POST", "disconnect", disconnect),
     Route("POST", "ping", ping),
+    Route("POST", "reachability/probe", probe_reachability),
+    Route("POST", "traceroute", traceroute),
     Route("POST", "shutdown", shutdown, shuts_down=True),
     Route("GET", "events", events),
 )

@@ -242,7 +242,7 @@ class Node:
         )
         self._relay_client.install()
         self._reach = ReachabilityMonitor(
-            has_relay_reservation=self._relay_client.has_reservation,
+            has_relay_reservation=self._reachable_via_relay,
             confirmed_public=lambda: bool(
                 self._relay_client and self._relay_client.confirmed_addresses
             ),
@@ -561,6 +561,12 @@ class Node:
             self._nursery.start_soon(self._send_grade, pid, ours)
 
     # ---- reachability ---------------------------------------------------------------------------
+
+    def _reachable_via_relay(self) -> bool:
+        """A relay reservation, or being a relay ourselves (a relay needs none)."""
+        return self._relay_hop is not None or bool(
+            self._relay_client is not None and self._relay_client.has_reservation()
+        )
 
     def _confirmed_public(self) -> bool:
         return bool(self._relay_client is not None and self._relay_client.confirmed_addresses)

@@ -6,6 +6,7 @@ end-to-end tests drive the real node.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -28,22 +29,54 @@ from app.core.status import (
     ForwardChanged,
     ForwardInfo,
     ForwardState,
+    Grade,
+    NatMapping,
     NodeStatus,
     PathInfo,
     PathType,
     PeerInfo,
     PingResult,
+    Reachability,
+    ReachabilityChanged,
+    RelayInfo,
     Resolved,
     ServiceInfo,
     ServicesChanged,
+    TracerouteHop,
+    TracerouteResult,
 )
 
 ME = "12D3KooWFakeSelf000000000000000000000000000000000000"
 HOME = "12D3KooWFakeHome000000000000000000000000000000000000"
-LAPTOP = "12D3KooWFakeLaptop0000000000000000000000000000000000"
+LAPTOP = "12D3KooWPFGkL3yuqH6W4YmhpfNdrkk4hT1RpGYXi3JbS7dCLMy6"
+"""A valid peer ID (CLI tests type it); reached through the relay."""
 STRANGER = "12D3KooWFakeStranger00000000000000000000000000000000"
-DOWN = "12D3KooWFakeDown000000000000000000000000000000000000"
-"""A peer that is authorized but never reachable."""
+DOWN = "12D3KooWHa1ZL7eFxtBNhzaLLwsUP9PTwomRTZCQkUQq2Yfue86Z"
+"""A peer that is authorized but never reachable (a valid peer ID, for CLI tests)."""
+RELAY = "12D3KooW9tHTtS3inCZiYykw4u5G4frbjVFqhkmJX12gSNCVeH3e"
+"""The relay the fake node is configured with (reserved); LAPTOP is reached through it."""
+RELAY_ADDR = f"/ip4/203.0.113.7/tcp/7777/p2p/{RELAY}"
+BROKEN_RELAY = "12D3KooW9xCm2jWjNVrwh51SWCQBMYdMyeU3NpT85QhLVkF6PcNM"
+"""A configured relay whose reservation failed."""
+BROKEN_RELAY_ADDR = f"/ip4/198.51.100.9/tcp/7777/p2p/{BROKEN_RELAY}"
+
+
+def reachability(grade: Grade = Grade.D, *, probed_at: float = 1_700_000_000.0) -> Reachability:
+    """A plausible grade with its evidence (symmetric NAT for D, else endpoint-independent)."""
+    symmetric = grade is Grade.D
+    return Reachability(
+        grade=grade,
+        reason_code="symmetric-nat" if symmetric else "endpoint-independent",
+        reason="Your NAT picks a new port for every destination (symmetric NAT)."
+        if symmetric
+        else "Your NAT keeps one mapping for every destination.",
+        hint="Enable UPnP on your router." if symmetric else "",
+        nat_mapping=NatMapping.ADDRESS_DEPENDENT if symmetric else NatMapping.ENDPOINT_INDEPENDENT,
+        udp_blocked=False,
+        cgnat=False,
+        public_addresses=("203.0.113.50:40000",),
+        probed_at=probed_at,
+    )
 
 
 class FakeNode:
@@ -66,6 +99,8 @@ class FakeNode:
         self._next_port = 40000
         self._subscribers: list[trio.MemorySendChannel[Event]] = []
         self._started = time.time()
+        self.reachability: Reachability | None = reachability(Grade.D)
+        """Our grade in ``status()``; ``probe_reachability`` turns it into C."""
 
     # ---- test controls ---------------------------------------------------------------------------
 
@@ -132,6 +167,23 @@ class FakeNode:
             services=len(self._services),
             forwards=len(self._forwards),
             config_path="/tmp/peerup/config.yaml",
+            relays=(
+                RelayInfo(
+                    address=RELAY_ADDR,
+                    peer_id=RELAY,
+                    reserved=True,
+                    expires_at=self._started + 3600,
+                ),
+                RelayInfo(
+                    address=BROKEN_RELAY_ADDR,
+                    peer_id=BROKEN_RELAY,
+                    reserved=False,
+                    error="connection refused",
+                ),
+            ),
+            circuit_addresses=(f"{RELAY_ADDR}/p2p-circuit/p2p/{ME}",),
+            relay_service=False,
+            reachability=self.reachability,
         )
 
     def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
@@ -145,6 +197,8 @@ class FakeNode:
                 connected=entry.peer_id == HOME,
                 comment=entry.comment,
                 path=self._path(HOME) if entry.peer_id == HOME else None,
+                reachability=reachability(Grade.B) if entry.peer_id == HOME else None,
+                expected_path=PathType.RELAYED if entry.peer_id == DOWN else None,
             )
             for entry in self._auth.values()
         ]
@@ -283,6 +337,37 @@ class FakeNode:
         self.calls.append(("disconnect", peer))
         await trio.lowlevel.checkpoint()
         self._peer_id(peer)
+
+    async def probe_reachability(self) -> Reachability:
+        self.calls.append(("probe_reachability",))
+        await trio.lowlevel.checkpoint()
+        self.reachability = dataclasses.replace(
+            reachability(Grade.B),
+            grade=Grade.C,
+            reason_code="tcp-only",
+            reason="UDP is blocked, but your TCP port keeps one mapping.",
+            hint="Allow outbound UDP on your network.",
+            probed_at=time.time(),
+        )
+        self.emit(ReachabilityChanged(peer_id=ME, reachability=self.reachability))
+        return self.reachability
+
+    async def traceroute(self, peer: str) -> TracerouteResult:
+        """HOME is direct (one hop), LAPTOP relayed (two hops), DOWN unreachable."""
+        self.calls.append(("traceroute", peer))
+        await trio.lowlevel.checkpoint()
+        peer_id = self._peer_id(peer)
+        name = peer if peer in self.names else None
+        if peer_id == DOWN:
+            raise PeerUnreachableError(f"Cannot reach {peer}.", hint="Is it online?")
+        if peer_id == LAPTOP:
+            hops = (
+                TracerouteHop(1, RELAY, "relay-server/0.1.0", "/ip4/203.0.113.7/tcp/7777", 12.25),
+                TracerouteHop(2, LAPTOP, name, f"{RELAY_ADDR}/p2p-circuit/p2p/{LAPTOP}", 30.5),
+            )
+            return TracerouteResult(target=peer, peer_id=peer_id, path=PathType.RELAYED, hops=hops)
+        hop = TracerouteHop(1, peer_id, name, "/ip4/192.0.2.7/tcp/4001", 1.5)
+        return TracerouteResult(target=peer, peer_id=peer_id, path=PathType.DIRECT, hops=(hop,))
 
     def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
         return self._subscribe()

@@ -121,7 +121,7 @@ async def test_traceroute_grades_and_relay_state(tmp_path: Path) -> None:
 
 
 async def test_dialback_confirms_a_public_node(tmp_path: Path) -> None:
-    """A node the relay can dial back is graded A; the relay never reuses the request's connection."""
+    """A node the relay can dial back on a fresh connection is graded A."""
     relay_dir = make_node_dir(tmp_path, "relay", extra="relay_service: {enabled: true}\n")
     async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
         relay_addr = relay.status().listen_addresses[0]

@@ -1,7 +1,7 @@
-"""``peerup proxy``, ``peerup ping`` and ``peerup resolve``.
+"""``peerup proxy``, ``peerup ping``, ``peerup traceroute`` and ``peerup resolve``.
 
-``proxy`` and ``ping`` are daemon-first: they use the running daemon when there is one, and
-otherwise an ephemeral local node (:mod:`app.cli.standalone`), through the same API calls.
+``proxy``, ``ping`` and ``traceroute`` are daemon-first: they use the running daemon when there is
+one, and otherwise an ephemeral local node (:mod:`app.cli.standalone`), through the same API calls.
 Ctrl+C is the normal way to end ``proxy`` and an endless ping: the forward is closed, the summary
 printed, and the exit code is 0 (or 4 when no ping got a reply).
 """
@@ -291,3 +291,45 @@ async def _ping_loop(
         remaining -= batch
         if count == 0 or remaining > 0:
             await asyncio.sleep(interval)
+
+
+# ---- traceroute ----------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("peer")
+@json_option
+@config_option()
+def traceroute(peer: str, as_json: bool) -> int:
+    """Show the path to PEER hop by hop: direct, or through a relay, with round-trip times.
+
+    Uses the running daemon, or starts a private local node if none runs.
+    """
+    config = load_cli_config()
+    resolved = resolve_peer(config, peer)
+    label = peer if resolved.source == "names" else (peer_name(config, resolved.peer_id) or peer)
+    return run_async(
+        _traceroute(
+            daemon_endpoint(), state().resolved_config_path, label, resolved.peer_id, as_json
+        )
+    )
+
+
+async def _traceroute(
+    endpoint: ApiEndpoint, config_path: Path, target: str, peer_id: str, as_json: bool
+) -> int:
+    async with open_any_client(endpoint, config_path, announce=_announce) as client:
+        if not as_json:
+            entries = await client.auth_entries()
+            entry = next((e for e in entries if e.peer_id == peer_id), None)
+            click.echo(render.render_verification_line(target, entry))
+        result = await client.traceroute(peer_id)
+    if as_json:
+        click.echo(render.dumps(result))
+    else:
+        for line in render.render_traceroute(target, result):
+            click.echo(line)
+    last = result.hops[-1] if result.hops else None
+    if last is None or last.error is not None or last.rtt_ms is None:
+        return int(ExitCode.UNREACHABLE)
+    return int(ExitCode.OK)

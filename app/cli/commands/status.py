@@ -1,4 +1,9 @@
-"""``peerup status``: the daemon's live view when it runs, else what the files say."""
+"""``peerup status``: the daemon's live view when it runs, else what the files say.
+
+With a daemon the view includes this node's reachability grade (``--probe`` measures it again
+first), its relays and their reservations, its circuit addresses, whether it relays for others,
+and each peer's grade and path (or the path both grades predict, until one is observed).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import contextlib
 import click
 
 from app import __version__
+from app.api.errors import DaemonNotRunningError
 from app.api.transport import ApiEndpoint
 from app.cli import render
 from app.cli.commands.auth import local_auth_entries
@@ -30,9 +36,12 @@ NOT_RUNNING = "daemon: not running (start with: peerup daemon)"
 
 
 async def _daemon_view(
-    endpoint: ApiEndpoint,
+    endpoint: ApiEndpoint, *, probe: bool = False
 ) -> tuple[NodeStatus, list[PeerInfo], list[ServiceInfo], list[ForwardInfo]]:
     async with open_daemon_client(endpoint) as client:
+        if probe:
+            click.echo("probing…", err=True)
+            await client.probe_reachability()
         return (
             await client.status(),
             await client.peers(),
@@ -117,12 +126,17 @@ def _local_view(config: Config, *, as_json: bool) -> None:
 
 
 @click.command()
+@click.option(
+    "--probe",
+    is_flag=True,
+    help="Measure reachability now (interfaces, STUN) before showing it; needs the daemon.",
+)
 @json_option
 @config_option()
-def status(as_json: bool) -> int:
-    """Show this node: identity, peers with badges, services and forwards."""
+def status(probe: bool, as_json: bool) -> int:
+    """Show this node: identity, reachability, relays, peers with badges, services, forwards."""
     if daemon_running():
-        node, peers, services, forwards = run_async(_daemon_view(daemon_endpoint()))
+        node, peers, services, forwards = run_async(_daemon_view(daemon_endpoint(), probe=probe))
         if as_json:
             click.echo(
                 render.dumps(
@@ -141,6 +155,11 @@ def status(as_json: bool) -> int:
             names = render.names_by_peer(load_cli_config().names)
         _print_daemon_view(node, peers, services, forwards, names)
         return 0
+    if probe:
+        raise DaemonNotRunningError(
+            "`peerup status --probe` measures reachability through the running daemon, "
+            "and the peer-up daemon is not running."
+        )
     config = load_cli_config(state().resolved_config_path)
     _local_view(config, as_json=as_json)
     return 0

@@ -13,9 +13,16 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import httpx
 import pytest
 
-from app.api.client import LocalClient, open_local_client
+from app.api.client import (
+    CONNECT_TIMEOUT,
+    REQUEST_TIMEOUT,
+    SLOW_REQUEST_TIMEOUT,
+    LocalClient,
+    open_local_client,
+)
 from app.api.errors import AccessDeniedError, ApiError, DaemonNotRunningError
 from app.api.transport import ApiEndpoint
 from app.core.status import (
@@ -24,15 +31,20 @@ from app.core.status import (
     ForwardChanged,
     ForwardInfo,
     ForwardState,
+    Grade,
     NodeStatus,
     PathInfo,
     PathType,
     PeerInfo,
+    Reachability,
+    ReachabilityChanged,
+    RelayInfo,
     Resolved,
     ServiceInfo,
     ServicesChanged,
+    TracerouteResult,
 )
-from tests.helpers.fakes import DOWN, HOME, ME, STRANGER
+from tests.helpers.fakes import DOWN, HOME, LAPTOP, ME, RELAY, STRANGER
 
 ROOT = Path(__file__).resolve().parents[3]
 T = TypeVar("T")
@@ -77,8 +89,8 @@ def run(fn: Callable[[LocalClient], Awaitable[T]], endpoint: ApiEndpoint) -> T:
 
 
 class ServerProcess:
-    def __init__(self, directory: Path) -> None:
-        self.endpoint = ApiEndpoint(directory / "api.sock", directory / "api.cookie")
+    def __init__(self, directory: Path, endpoint: ApiEndpoint | None = None) -> None:
+        self.endpoint = endpoint or ApiEndpoint(directory / "api.sock", directory / "api.cookie")
         self._stderr = (directory / "stderr.txt").open("wb")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(
@@ -184,6 +196,64 @@ def test_services_forwards_auth_connect(daemon: ApiEndpoint) -> None:
         await client.disconnect("home")
 
     run(go, daemon)
+
+
+def test_reachability_relays_probe_and_traceroute(daemon: ApiEndpoint) -> None:
+    async def go(client: LocalClient) -> None:
+        status = await client.status()
+        assert isinstance(status.reachability, Reachability)
+        assert all(isinstance(r, RelayInfo) for r in status.relays)
+        assert status.relays[0].peer_id == RELAY
+        home = next(p for p in await client.peers() if p.peer_id == HOME)
+        assert home.reachability is not None
+        assert home.reachability.grade is Grade.B
+
+        events = client.events()
+        first = asyncio.ensure_future(anext(events))
+        await asyncio.sleep(0.3)  # let the subscription start before causing events
+        grade = await client.probe_reachability()
+        assert grade.grade is Grade.C
+        event = await asyncio.wait_for(first, 10)
+        assert isinstance(event, ReachabilityChanged)
+        assert event.peer_id == ME
+        assert event.reachability == grade
+        await events.aclose()  # type: ignore[attr-defined]
+        assert (await client.status()).reachability == grade
+
+        result = await client.traceroute("laptop")
+        assert isinstance(result, TracerouteResult)
+        assert result.path is PathType.RELAYED
+        assert [h.peer_id for h in result.hops] == [RELAY, LAPTOP]
+        assert (await client.traceroute(HOME)).path is PathType.DIRECT
+        with pytest.raises(ApiError) as info:
+            await client.traceroute(DOWN)
+        assert info.value.code == "peer-unreachable"
+
+    run(go, daemon)
+
+
+def test_network_measurements_get_the_long_timeout(daemon: ApiEndpoint) -> None:
+    async def go(client: LocalClient) -> list[object]:
+        seen: list[object] = []
+        original = client._http.request
+
+        async def request(*args: object, **kwargs: object) -> object:
+            seen.append(kwargs.get("timeout"))
+            return await original(*args, **kwargs)  # type: ignore[arg-type]
+
+        client._http.request = request  # type: ignore[method-assign]
+        await client.status()
+        await client.probe_reachability()
+        await client.traceroute("home")
+        return seen
+
+    plain, probe, trace = run(go, daemon)
+    assert isinstance(plain, httpx.Timeout)
+    assert plain.read == REQUEST_TIMEOUT
+    for slow in (probe, trace):
+        assert isinstance(slow, httpx.Timeout)
+        assert slow.read == SLOW_REQUEST_TIMEOUT == 60.0
+        assert slow.connect == CONNECT_TIMEOUT
 
 
 def test_daemon_errors_keep_code_message_hint_and_status(daemon: ApiEndpoint) -> None:

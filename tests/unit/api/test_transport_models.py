@@ -27,14 +27,24 @@ from app.core.status import (
     ForwardChanged,
     ForwardInfo,
     ForwardState,
+    Grade,
+    NatMapping,
+    NodeStatus,
     PathChanged,
     PathInfo,
     PathType,
     PeerConnected,
     PeerDisconnected,
+    PeerInfo,
+    ReachabilityChanged,
+    RelayInfo,
+    RelaysChanged,
     ServiceInfo,
     ServicesChanged,
+    TracerouteHop,
+    TracerouteResult,
 )
+from tests.helpers.fakes import FakeNode, reachability
 
 
 @pytest.fixture
@@ -144,6 +154,14 @@ FORWARD = ForwardInfo(
         ),
         AuthorizedKeysChanged(authorized_peers=3),
         ConnectionRefused(peer_id="p", address="/ip4/1.2.3.4/tcp/1"),
+        ReachabilityChanged(peer_id="p", reachability=reachability()),
+        RelaysChanged(
+            relays=(
+                RelayInfo(address="/ip4/1.2.3.4/tcp/1/p2p/r", peer_id="r", reserved=True),
+                RelayInfo(address="/ip4/1.2.3.4/tcp/2/p2p/s", peer_id="s", reserved=False),
+            )
+        ),
+        RelaysChanged(relays=()),
     ],
 )
 def test_every_event_round_trips_by_kind(event: object) -> None:
@@ -171,3 +189,46 @@ def test_envelopes() -> None:
     assert error.code == "unknown-peer"
     assert models.decode_error(b"<html>") is None
     assert models.encode(models.PingLine(stats=None)) == b"{}"
+
+
+def test_new_status_fields_round_trip() -> None:
+    """Nested dataclasses, enums, tuples and None in status, peers and traceroute."""
+    node = FakeNode()
+    status = node.status()
+    assert status.reachability is not None
+    assert status.relays
+    assert status.circuit_addresses
+    decoded = models.decode_data(models.data_bytes(status), NodeStatus)
+    assert decoded == status
+    assert decoded.reachability is not None
+    assert decoded.reachability.grade is Grade.D
+    assert decoded.reachability.nat_mapping is NatMapping.ADDRESS_DEPENDENT
+    assert isinstance(decoded.relays[0], RelayInfo)
+    assert decoded.relays[1].expires_at is None
+
+    node.reachability = None
+    assert models.decode_data(models.data_bytes(node.status()), NodeStatus).reachability is None
+
+    peers = node.peers()
+    decoded_peers = models.decode_data(models.data_bytes(peers), list[PeerInfo])
+    assert decoded_peers == peers
+    assert {p.expected_path for p in decoded_peers} == {None, PathType.RELAYED}
+    assert any(p.reachability is not None for p in decoded_peers)
+
+    hop = TracerouteHop(
+        hop=1,
+        peer_id="p",
+        name=None,
+        address="/ip4/1.2.3.4/tcp/1",
+        rtt_ms=None,
+        error="cannot reach peer: timeout",
+    )
+    result = TracerouteResult(target="home", peer_id="p", path=PathType.RELAYED, hops=(hop,))
+    assert models.decode_data(models.data_bytes(result), TracerouteResult) == result
+
+
+def test_traceroute_request_is_strict() -> None:
+    assert msgspec.json.decode(b'{"peer":"home"}', type=models.TracerouteRequest).peer == "home"
+    for body in (b"{}", b'{"peer":""}', b'{"peer":"home","x":1}'):
+        with pytest.raises(msgspec.ValidationError):
+            msgspec.json.decode(body, type=models.TracerouteRequest)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -21,12 +23,18 @@ from app.core.status import (
     AuthEntry,
     ForwardInfo,
     ForwardState,
+    Grade,
+    NodeStatus,
     PathInfo,
     PathType,
     PeerInfo,
     PingResult,
     PingStats,
+    RelayInfo,
+    TracerouteHop,
+    TracerouteResult,
 )
+from tests.helpers.fakes import reachability
 
 PEER = "12D3KooWPFGkL3yuqH6W4YmhpfNdrkk4hT1RpGYXi3JbS7dCLMy6"
 
@@ -192,3 +200,121 @@ def test_wait_for_socket_times_out(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+# ---- reachability, relays, traceroute ------------------------------------------------------------
+
+RELAY_ID = "12D3KooWHa1ZL7eFxtBNhzaLLwsUP9PTwomRTZCQkUQq2Yfue86Z"
+
+
+def _status(**changes: object) -> NodeStatus:
+    base = NodeStatus(
+        peer_id=PEER,
+        version="0.1.0",
+        uptime_seconds=65,
+        listen_addresses=("/ip4/192.0.2.1/tcp/4001",),
+        connected_peers=1,
+        authorized_peers=2,
+        services=0,
+        forwards=0,
+        config_path="/c.yaml",
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_reachability_lines() -> None:
+    graded = reachability(Grade.D)
+    assert render.render_reachability(graded) == [
+        f"Reachability: [D] {graded.reason}",
+        f"  hint: {graded.hint}",
+    ]
+    no_hint = reachability(Grade.B)
+    assert no_hint.hint == ""
+    assert render.render_reachability(no_hint) == [f"Reachability: [B] {no_hint.reason}"]
+    assert render.render_reachability(None)[0].startswith("Reachability: not measured yet")
+
+
+def test_node_status_shows_grade_relays_circuits_and_relaying() -> None:
+    expires = 1_700_000_000.0
+    relays = (
+        RelayInfo(f"/ip4/203.0.113.7/tcp/7777/p2p/{RELAY_ID}", RELAY_ID, True, expires),
+        RelayInfo(f"/ip4/198.51.100.9/tcp/7777/p2p/{PEER}", PEER, False, error="refused"),
+        RelayInfo(f"/ip4/198.51.100.8/tcp/7777/p2p/{PEER}", PEER, False),
+    )
+    circuit = f"/ip4/203.0.113.7/tcp/7777/p2p/{RELAY_ID}/p2p-circuit/p2p/{PEER}"
+    lines = render.render_node_status(
+        _status(
+            reachability=reachability(Grade.D),
+            relays=relays,
+            circuit_addresses=(circuit,),
+            relay_service=True,
+        )
+    )
+    clock = time.strftime("%H:%M", time.localtime(expires))
+    assert f"Reachability: [D] {reachability(Grade.D).reason}" in lines
+    assert "  hint: Enable UPnP on your router." in lines
+    assert f"Relays:    relay 12D3KooWHa1ZL7eF... reserved until {clock}" in lines
+    assert "           relay 12D3KooWPFGkL3yu... not reserved: refused" in lines
+    assert "           relay 12D3KooWPFGkL3yu... not reserved yet" in lines
+    assert f"Circuit:   {circuit}" in lines
+    assert "Relaying:  on (this node relays for its authorized peers)" in lines
+
+    plain = render.render_node_status(_status())
+    assert "Relays:    (none configured; add one with: peerup relay add)" in plain
+    assert "Circuit:   (none)" in plain
+    assert "Relaying:  off" in plain
+    assert not any("hint:" in line for line in plain)
+
+
+def test_peer_lines_carry_grade_and_path_or_expected_path() -> None:
+    path = PathInfo(PEER, PathType.DIRECT, "/ip4/1.2.3.4/tcp/1", "tcp", "ipv4", 0.0, None)
+    peers = [
+        PeerInfo(PEER, "home", True, False, True, path=path, reachability=reachability(Grade.B)),
+        PeerInfo(RELAY_ID, "away", True, False, False, expected_path=PathType.RELAYED),
+        PeerInfo(RELAY_ID, None, True, True, False),
+    ]
+    lines = render.render_peers(peers)
+    assert "[B]" in lines[0]
+    assert lines[0].rstrip().endswith("connected DIRECT")
+    assert "[?]" in lines[1]
+    assert "offline (expected: RELAYED)" in lines[1]
+    assert lines[2].rstrip().endswith("offline")
+    # Without any grade there is no grade column at all.
+    assert "[?]" not in "".join(render.render_peers(peers[1:2]))
+
+
+def test_traceroute_text_matches_reference() -> None:
+    hops = (
+        TracerouteHop(1, RELAY_ID, "relay-server/0.1.0", "/ip4/203.0.113.7/tcp/7777", 12.34),
+        TracerouteHop(2, PEER, None, "/p2p-circuit/p2p/x", None, "cannot reach peer: timeout"),
+    )
+    result = TracerouteResult("home", PEER, PathType.RELAYED, hops)
+    assert render.render_traceroute("home", result) == [
+        "traceroute to home (12D3KooWPFGkL3yu...)",
+        " 1  12D3KooWHa1ZL7eF... (relay-server/0.1.0)  /ip4/203.0.113.7/tcp/7777  12.3ms",
+        " 2  12D3KooWPFGkL3yu...  /p2p-circuit/p2p/x  *  cannot reach peer: timeout",
+        "--- path: [RELAYED] ---",
+    ]
+    direct = TracerouteResult(
+        "home", PEER, PathType.DIRECT, (TracerouteHop(1, PEER, "home", "/ip4/1.2.3.4/tcp/1", 1.0),)
+    )
+    assert render.render_traceroute("home", direct)[1:] == [
+        " 1  12D3KooWPFGkL3yu... (home)  /ip4/1.2.3.4/tcp/1  1.0ms",
+        "--- path: [DIRECT] ---",
+    ]
+    assert json.loads(render.dumps(result))["hops"][1]["rtt_ms"] is None
+
+
+def test_relay_address_helpers() -> None:
+    assert render.with_peer_id("/ip4/1.2.3.4/tcp/1", PEER) == f"/ip4/1.2.3.4/tcp/1/p2p/{PEER}"
+    assert render.with_peer_id(f"/ip4/1.2.3.4/tcp/1/p2p/{PEER}", "x").endswith(PEER)
+    ordered = sorted(
+        ["/ip4/127.0.0.1/tcp/1", "/ip4/192.168.1.2/tcp/1", "/ip4/203.0.114.1/tcp/1", "/dns4/x"],
+        key=render.address_rank,
+    )
+    assert ordered == [
+        "/ip4/203.0.114.1/tcp/1",
+        "/ip4/192.168.1.2/tcp/1",
+        "/dns4/x",
+        "/ip4/127.0.0.1/tcp/1",
+    ]

@@ -20,7 +20,7 @@ from app.api.errors import ApiSocketError, DaemonAlreadyRunningError
 from app.api.transport import ApiEndpoint
 from app.core.status import PeerDisconnected
 from app.daemon.server import serve_api
-from tests.helpers.fakes import DOWN, HOME, ME, STRANGER, FakeNode
+from tests.helpers.fakes import DOWN, HOME, LAPTOP, ME, RELAY, STRANGER, FakeNode
 
 
 @dataclass
@@ -367,6 +367,77 @@ async def test_every_plain_endpoint(endpoint: ApiEndpoint) -> None:
         assert data(await http.post("/v1/shutdown")) == {"status": "shutting down"}
         with trio.fail_after(5):
             await server.shutdown.wait()
+
+
+@pytest.mark.trio
+async def test_status_and_peers_carry_reachability_and_relays(endpoint: ApiEndpoint) -> None:
+    async with running(endpoint) as server, server.client() as http:
+        status = data(await http.get("/v1/status"))
+        assert isinstance(status, dict)
+        assert status["reachability"]["grade"] == "D"
+        assert status["reachability"]["nat_mapping"] == "address-dependent"
+        assert status["relays"][0]["peer_id"] == RELAY
+        assert status["relays"][0]["reserved"] is True
+        assert status["relays"][1]["expires_at"] is None
+        assert status["relays"][1]["error"] == "connection refused"
+        assert status["circuit_addresses"][0].endswith(f"/p2p-circuit/p2p/{ME}")
+        assert status["relay_service"] is False
+        peers = data(await http.get("/v1/peers"))
+        assert isinstance(peers, list)
+        by_id = {p["peer_id"]: p for p in peers}
+        assert by_id[HOME]["reachability"]["grade"] == "B"
+        assert by_id[HOME]["expected_path"] is None
+        assert by_id[DOWN]["reachability"] is None
+        assert by_id[DOWN]["expected_path"] == "RELAYED"
+
+
+@pytest.mark.trio
+async def test_reachability_probe(endpoint: ApiEndpoint) -> None:
+    async with running(endpoint) as server, server.client() as http:
+        grade = data(await http.post("/v1/reachability/probe"))
+        assert isinstance(grade, dict)
+        assert grade["grade"] == "C"
+        assert grade["reason_code"] == "tcp-only"
+        assert set(grade) == {
+            "grade",
+            "reason_code",
+            "reason",
+            "hint",
+            "nat_mapping",
+            "udp_blocked",
+            "cgnat",
+            "public_addresses",
+            "probed_at",
+        }
+        assert ("probe_reachability",) in server.node.calls
+        status = data(await http.get("/v1/status"))
+        assert isinstance(status, dict)
+        assert status["reachability"] == grade
+        data(await http.post("/v1/reachability/probe", json={}))
+        error(await http.post("/v1/reachability/probe", json={"x": 1}), 400, "bad-request")
+        error(await http.get("/v1/reachability/probe"), 405, "method-not-allowed")
+        error(await http.get("/v1/reachability"), 404, "no-such-endpoint")
+
+
+@pytest.mark.trio
+async def test_traceroute(endpoint: ApiEndpoint) -> None:
+    async with running(endpoint) as server, server.client() as http:
+        direct = data(await http.post("/v1/traceroute", json={"peer": "home"}))
+        assert isinstance(direct, dict)
+        assert direct["path"] == "DIRECT"
+        assert direct["peer_id"] == HOME
+        assert [h["hop"] for h in direct["hops"]] == [1]
+        relayed = data(await http.post("/v1/traceroute", json={"peer": LAPTOP}))
+        assert isinstance(relayed, dict)
+        assert relayed["path"] == "RELAYED"
+        assert [h["peer_id"] for h in relayed["hops"]] == [RELAY, LAPTOP]
+        assert relayed["hops"][0]["name"] == "relay-server/0.1.0"
+        assert relayed["hops"][1]["error"] is None
+        assert ("traceroute", "home") in server.node.calls
+        error(await http.post("/v1/traceroute", json={"peer": DOWN}), 502, "peer-unreachable")
+        error(await http.post("/v1/traceroute", json={"peer": "ghost"}), 404, "unknown-peer")
+        err = error(await http.post("/v1/traceroute", json={}), 400, "bad-request")
+        assert "`peer`" in str(err["message"])
 
 
 @pytest.mark.trio
