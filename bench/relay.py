@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Benchmark: forwarding through a circuit relay vs directly, with real peerup daemons on loopback.
+
+One run starts a relay (``relay_service`` on) and two peers that reserve on it, then uploads to a
+sink through a forward twice: once over a direct connection, once with the relay as the only path
+(the second peer knows no direct address). Prints both MB/s and their ratio.
+
+Time from first dial to DIRECT (``time_to_direct_p50_s``) needs a hole punch between two NATed
+peers; hole punching does not succeed yet (see docs/performance.md), so it is reported as null
+rather than invented. The last line is one JSON object with direct_mb_s, relayed_mb_s,
+relayed_ratio, time_to_direct_p50_s.
+
+Usage: python bench/relay.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from app.api.client import open_local_client  # noqa: E402
+from bench.common import serve, sink, upload_mb_s  # noqa: E402
+from tests.helpers.daemons import DaemonProcess, start_daemon  # noqa: E402
+from tests.helpers.nodes import make_node_dir  # noqa: E402
+
+
+async def wait_reserved(daemon: DaemonProcess) -> None:
+    async with open_local_client(daemon.endpoint) as api:
+        deadline = time.monotonic() + 30
+        while not (await api.status()).circuit_addresses:
+            if time.monotonic() > deadline:
+                raise SystemExit("no relay reservation")
+            await asyncio.sleep(0.1)
+
+
+async def open_forward(client: DaemonProcess, peer: str, addresses: list[str]) -> tuple[int, str]:
+    async with open_local_client(client.endpoint) as api:
+        path = await api.connect(peer, addresses)
+        fwd = await api.open_forward(peer, "sink", "127.0.0.1:0")
+        return int(fwd.listen_address.rsplit(":", 1)[1]), str(path.path_type)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller transfers (< 50 s)")
+    args = parser.parse_args()
+    size = (20 if args.quick else 100) * 1024 * 1024
+
+    stop = threading.Event()
+    sink_port = serve(sink, stop)
+    with tempfile.TemporaryDirectory(prefix="peerup-bench-relay-") as tmp:
+        root = Path(tmp)
+        relay = make_node_dir(root, "relay", extra="relay_service: {enabled: true}\n")
+        daemons = [start_daemon(relay)]
+        try:
+            relay_addr = asyncio.run(_first_address(daemons[0]))
+            extra = f"relay: {{addresses: ['{relay_addr}']}}\n"
+            home = make_node_dir(
+                root, "home", services={"sink": f"127.0.0.1:{sink_port}"}, extra=extra
+            )
+            direct = make_node_dir(root, "direct", extra=extra)
+            relayed = make_node_dir(root, "relayed", extra=extra)
+            for a, b in ((home, direct), (direct, home), (home, relayed), (relayed, home)):
+                a.authorize(b)
+            for peer in (home, direct, relayed):
+                relay.authorize(peer)
+            time.sleep(1.5)  # the relay re-reads authorized_keys within a second
+            home_d, direct_d, relayed_d = (start_daemon(n) for n in (home, direct, relayed))
+            daemons += [home_d, direct_d, relayed_d]
+            asyncio.run(wait_reserved(home_d))
+            home_addr = asyncio.run(_first_address(home_d)).rsplit("/p2p/", 1)[0]
+            direct_port, direct_path = asyncio.run(
+                open_forward(direct_d, home.peer_id, [home_addr])
+            )
+            relayed_port, relayed_path = asyncio.run(open_forward(relayed_d, home.peer_id, []))
+            upload_mb_s(direct_port, 4 << 20)  # warm-up
+            upload_mb_s(relayed_port, 4 << 20)
+            direct_mb_s = upload_mb_s(direct_port, size)
+            relayed_mb_s = upload_mb_s(relayed_port, size)
+        finally:
+            for d in reversed(daemons):
+                d.stop()
+            stop.set()
+
+    print(f"payload: {size >> 20} MB, one connection, loopback, daemons in separate processes")
+    print(f"direct  ({direct_path}):  {direct_mb_s:8.1f} MB/s")
+    ratio = relayed_mb_s / direct_mb_s
+    print(f"relayed ({relayed_path}): {relayed_mb_s:8.1f} MB/s   ratio {ratio:.3f}")
+    print(
+        "time to DIRECT: not measured (hole punching does not succeed yet; see docs/performance.md)"
+    )
+    print(
+        json.dumps(
+            {
+                "direct_mb_s": round(direct_mb_s, 1),
+                "relayed_mb_s": round(relayed_mb_s, 1),
+                "relayed_ratio": round(ratio, 4),
+                "time_to_direct_p50_s": None,
+            }
+        )
+    )
+
+
+async def _first_address(daemon: DaemonProcess) -> str:
+    async with open_local_client(daemon.endpoint) as api:
+        return (await api.status()).listen_addresses[0]
+
+
+if __name__ == "__main__":
+    main()
