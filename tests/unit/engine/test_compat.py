@@ -200,3 +200,27 @@ async def test_patched_yamux_write_survives_a_paused_reader() -> None:
     received, error = await _pause_reader(compat._yamux_write, pause=7.0, size=16 << 20)
     assert error is None
     assert received == 16 << 20
+
+
+def test_defect_dcutr_drives_every_relayed_connection() -> None:
+    from libp2p.relay.circuit_v2.dcutr import DCUtRProtocol
+
+    source = inspect.getsource(DCUtRProtocol._auto_drive_loop)
+    assert "/p2p-circuit" in source
+    assert "is_initiator" not in source  # no look at who accepted the relayed connection
+
+
+def test_inbound_driven_dcutr_only_drives_accepted_relayed_connections() -> None:
+    class Conn:
+        def __init__(self, relayed: bool, initiator: bool) -> None:
+            self._addr = "/ip4/1.2.3.4/tcp/1/p2p/R/p2p-circuit" if relayed else "/ip4/1.2.3.4/tcp/1"
+            self.muxed_conn = type(
+                "M", (), {"secured_conn": type("S", (), {"is_initiator": initiator})()}
+            )()
+
+        def get_transport_addresses(self) -> list[str]:
+            return [self._addr]
+
+    assert compat._is_inbound_relayed(Conn(relayed=True, initiator=False))
+    assert not compat._is_inbound_relayed(Conn(relayed=True, initiator=True))
+    assert not compat._is_inbound_relayed(Conn(relayed=False, initiator=False))
