@@ -25,6 +25,8 @@ Defects covered:
   ssh session in a suspended terminal) kills its connection. Workaround:
   :func:`patch_yamux_window_wait` replaces the wait with one that has no deadline and ends only
   when the window opens or the stream closes.
+* **QUIC-TAIL-LOSS**: ``QUICStream.read`` can report EOF while the last data sits in its buffer,
+  so a QUIC stream ends short (QUIC is off by default for this). :func:`patch_quic_tail`.
 * **YAMUX-FRAME-SPLIT**: yamux sends 64 KiB frames, but a Noise transport message holds at most
   65519 bytes of plaintext, so every full frame is encrypted and written as two Noise messages.
   The same patched ``write`` sends frames that fit one Noise message (+60% forwarded throughput
@@ -55,6 +57,7 @@ from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.stream_muxer.exceptions import MuxedStreamError
 from libp2p.stream_muxer.yamux import yamux as _yamux
 from libp2p.transport.exceptions import SecurityUpgradeFailure
+from libp2p.transport.quic import stream as _quic_stream
 
 log = logging.getLogger("peerup.engine.compat")
 
@@ -250,6 +253,37 @@ def _is_inbound_relayed(conn: Any) -> bool:
     return _is_relayed(conn) and getattr(secured, "is_initiator", True) is False
 
 
+_original_quic_read: Callable[[Any, int | None], Awaitable[bytes]] = _quic_stream.QUICStream.read
+
+
+async def _quic_read(self: Any, n: int | None = None) -> bytes:
+    """``QUICStream.read`` that looks at the buffer once more before reporting EOF.
+
+    Defect QUIC-TAIL-LOSS: upstream checks the buffer, then yields taking the state lock, then
+    raises EOF if the read side closed meanwhile, without looking at the buffer again; when the
+    last data and the FIN arrive during that yield, the tail of the stream is dropped.
+    """
+    try:
+        return await _original_quic_read(self, n)
+    except _quic_stream._QUICStreamEOF:
+        async with self._receive_buffer_lock:
+            if self._receive_buffer:
+                return bytes(self._extract_data_from_buffer(-1 if n is None else n))
+        raise
+
+
+def patch_quic_tail() -> None:
+    """Install :func:`_quic_read` on ``QUICStream`` (idempotent)."""
+    if _quic_stream.QUICStream.read is not _quic_read:
+        _quic_stream.QUICStream.read = _quic_read  # type: ignore[method-assign]
+
+
+def original_quic_read() -> Callable[[Any, int | None], Awaitable[bytes]]:
+    """The upstream ``QUICStream.read``, for the test that proves the defect."""
+    return _original_quic_read
+
+
 def apply_all() -> None:
     """Apply every process-wide patch. Called once by the engine before creating a host."""
     patch_yamux_window_wait()
+    patch_quic_tail()

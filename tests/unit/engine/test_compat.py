@@ -224,3 +224,10 @@ def test_inbound_driven_dcutr_only_drives_accepted_relayed_connections() -> None
     assert compat._is_inbound_relayed(Conn(relayed=True, initiator=False))
     assert not compat._is_inbound_relayed(Conn(relayed=True, initiator=True))
     assert not compat._is_inbound_relayed(Conn(relayed=False, initiator=False))
+
+
+def test_defect_quic_read_reports_eof_without_rechecking_the_buffer() -> None:
+    source = inspect.getsource(compat.original_quic_read())
+    after_state_lock = source.split("async with self._state_lock:", 1)[1]
+    eof_branch = after_state_lock.split("raise _QUICStreamEOF()", 1)[0]
+    assert "_receive_buffer" not in eof_branch  # EOF is raised without looking at the buffer again
