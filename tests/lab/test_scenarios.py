@@ -206,3 +206,15 @@ def test_pair_path_and_20_mb(world: tuple[Lab, dict[str, Daemon]], src: str, dst
         )
     )  # type: ignore[attr-defined]
     _api_call(client.endpoint, "close_forward", forward.id)  # type: ignore[attr-defined]
+
+
+def test_grade_follows_a_network_change(world: tuple[Lab, dict[str, Daemon]]) -> None:
+    """The host gets an address in CGNAT space: the grade changes within 10 s (netlink)."""
+    lab, daemons = world
+    daemon = daemons["a2"]
+    _wait_grade(daemon, Grade.B)
+    started = time.monotonic()
+    lab.exec(daemon.ns, ["ip", "addr", "add", "100.64.9.2/24", "dev", "eth0"])
+    reach = _wait_grade(daemon, Grade.E, timeout=10)
+    assert reach.cgnat  # type: ignore[attr-defined]
+    print(json.dumps({"grade_change_s": round(time.monotonic() - started, 2)}))
