@@ -146,8 +146,12 @@ def _describe_remote(raw_conn: Any) -> str:
 
 
 # A yamux frame whose header and payload fit one Noise transport message (65519 bytes of plaintext)
-# costs one encryption and one socket write; upstream's 64 KiB frames need two of each.
-_FRAME_PAYLOAD = min(_yamux.MAX_MESSAGE_SIZE, NOISE_MAX_PLAINTEXT) - _yamux.HEADER_SIZE
+# costs one encryption and one socket write; upstream's 64 KiB frames need two of each. Frames are a
+# little smaller still so that on a relayed connection each inner Noise message (2-byte length,
+# 16-byte tag) also fits one frame of the outer connection to the relay.
+_NOISE_OVERHEAD = 2 + 16
+_OUTER_PAYLOAD = min(_yamux.MAX_MESSAGE_SIZE, NOISE_MAX_PLAINTEXT) - _yamux.HEADER_SIZE
+_FRAME_PAYLOAD = _OUTER_PAYLOAD - _NOISE_OVERHEAD - _yamux.HEADER_SIZE
 
 _WINDOW_WAIT_FIRST = 0.0005
 _WINDOW_WAIT_MAX = 0.01

@@ -55,6 +55,7 @@ from app.core.status import (
     ConnectionRefused,
     Event,
     ForwardInfo,
+    Grade,
     NodeStatus,
     PathInfo,
     PathType,
@@ -250,21 +251,8 @@ class Node:
             on_change=self._reachability_changed,
         )
         host.set_stream_handler(TProtocol(GRADE_PROTOCOL), self._receive_grade)
-        hop = self.config.relay_service
-        if hop.enabled:
-            self._relay_hop = RelayHop(
-                host,
-                RelayLimits(
-                    max_reservations=hop.max_reservations,
-                    max_reservations_per_ip=hop.max_reservations_per_ip,
-                    max_circuits=hop.max_circuits,
-                    max_circuits_per_peer=hop.max_circuits_per_peer,
-                    reservation_ttl=hop.reservation_ttl,
-                    session_duration=hop.session_duration,
-                    session_data_limit=hop.session_data_limit,
-                ),
-            )
-            self._relay_hop.install()
+        if self.config.relay_service.enabled:
+            self._start_relay_hop()
         for service in self.config.services:
             if service.enabled:
                 self._services.expose(service.name, service.local_address, service.allowed_peers)
@@ -576,8 +564,34 @@ class Node:
         if self._reach is not None:
             self._reach.refresh()
 
+    def _start_relay_hop(self) -> None:
+        hop = self.config.relay_service
+        self._relay_hop = RelayHop(
+            self._require_host(),
+            RelayLimits(
+                max_reservations=hop.max_reservations,
+                max_reservations_per_ip=hop.max_reservations_per_ip,
+                max_circuits=hop.max_circuits,
+                max_circuits_per_peer=hop.max_circuits_per_peer,
+                reservation_ttl=hop.reservation_ttl,
+                session_duration=hop.session_duration,
+                session_data_limit=hop.session_data_limit,
+            ),
+        )
+        self._relay_hop.install()
+
     def _reachability_changed(self, value: Reachability) -> None:
         self.bus.publish(ReachabilityChanged(peer_id=self._peer_id, reachability=value))
+        # Every peer is a relay: a node confirmed publicly dialable relays for its authorized peers
+        # (the gate admits no one else), as long as it stays that way.
+        if self._host is not None and not self.config.relay_service.enabled:
+            if value.grade is Grade.A and self._relay_hop is None:
+                log.info("publicly dialable: relaying for authorized peers")
+                self._start_relay_hop()
+            elif value.grade is not Grade.A and self._relay_hop is not None:
+                log.info("no longer publicly dialable: not relaying any more")
+                self._relay_hop.uninstall()
+                self._relay_hop = None
         if self._relay_client is not None:
             self._relay_client.refresh_soon()  # a new network may need a new reservation
         if self._nursery is None:

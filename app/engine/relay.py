@@ -135,6 +135,12 @@ class RelayHop:
         self._host.set_stream_handler(HOP_PROTOCOL, self._handle_hop)
         self._host.set_stream_handler(TProtocol(dialback.PROTOCOL_ID), self._handle_dialback)
 
+    def uninstall(self) -> None:
+        """Stop offering the hop (circuits already running finish)."""
+        mux = self._host.get_mux()
+        mux.remove_handler(HOP_PROTOCOL)
+        mux.remove_handler(TProtocol(dialback.PROTOCOL_ID))
+
     async def _handle_dialback(self, stream: INetStream) -> None:
         """Dial each address back on a fresh TCP connection (see app.core.dialback)."""
         try:

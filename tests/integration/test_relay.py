@@ -138,3 +138,5 @@ async def test_dialback_confirms_a_public_node(tmp_path: Path) -> None:
                         break
                     await trio.sleep(0.2)
             assert reach.reason_code
+            # Every peer is a relay: a publicly dialable node relays for its authorized peers.
+            assert node.status().relay_service
