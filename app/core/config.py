@@ -121,6 +121,7 @@ class RelayServiceConfig:
     reservation_ttl: float = 3600.0
     session_duration: float = 3600.0
     session_data_limit: int = 1 << 30
+    health_port: int = 0  # /healthz on 127.0.0.1:<port> while relaying; 0 = off
 
 
 @dataclass(frozen=True)
@@ -543,10 +544,27 @@ class _Parser:
                 "relay_service.session_duration",
                 default=defaults.session_duration,
             ),
+            health_port=self.port(node, "health_port"),
             session_data_limit=self.data_size(
                 node, "session_data_limit", defaults.session_data_limit
             ),
         )
+
+    def port(self, node: CommentedMap, key: str) -> int:
+        value = node.get(key)
+        if value is None:
+            return 0
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool | ScalarBoolean)
+            or not (0 <= value <= 65535)
+        ):
+            self.fail(
+                f"expected a port number 0-65535 ({_describe(value)} given)",
+                f"relay_service.{key}",
+                self.value_line(node, key),
+            )
+        return int(value)
 
     def data_size(self, node: CommentedMap, key: str, default: int) -> int:
         value = node.get(key)

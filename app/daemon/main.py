@@ -23,6 +23,7 @@ from app.api.transport import ApiEndpoint, endpoint_for_config
 from app.core.config import init_config_dir, load_config
 from app.core.errors import PeerupError
 from app.core.identity import load_identity
+from app.daemon.health import serve_health
 from app.daemon.server import serve_api
 from app.engine.node import open_node
 from app.util.log import setup_logging
@@ -92,6 +93,8 @@ async def run_daemon(
         if ephemeral:
             nursery.start_soon(_watch_parent, shutdown)
         await nursery.start(serve_api, node, endpoint, shutdown.set)
+        if config.relay_service.enabled and config.relay_service.health_port:
+            await nursery.start(serve_health, node, config.relay_service.health_port)
         status = node.status()
         print(
             f"peerup daemon {__version__} ready: peer {status.peer_id}\n"

@@ -564,6 +564,10 @@ class Node:
         if self._reach is not None:
             self._reach.refresh()
 
+    def relay_statistics(self) -> dict[str, int]:
+        """The relay service's counters (empty when this node does not relay)."""
+        return self._relay_hop.statistics() if self._relay_hop is not None else {}
+
     def _start_relay_hop(self) -> None:
         hop = self.config.relay_service
         self._relay_hop = RelayHop(

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -385,3 +386,30 @@ def test_standalone_proxy_and_ping_without_a_daemon(pair: Pair, tmp_path: Path) 
         check=False,
     )
     assert leftovers.stdout.strip() == ""
+
+
+def test_relay_serve_health_check(tmp_path: Path) -> None:
+    port = free_port()
+    relay_dir = make_node_dir(
+        tmp_path, "relay", extra=f"relay_service: {{enabled: true, health_port: {port}}}\n"
+    )
+    relay = start_daemon(relay_dir)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
+                    body = json.loads(resp.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert body["status"] == "ok"
+        assert body["reservations"] == 0
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/other", timeout=5)
+        assert err.value.code == 404
+        assert relay.cli("relay", "info", "--no-qr").returncode == 0
+    finally:
+        relay.stop()

@@ -1,0 +1,92 @@
+"""``/healthz`` on loopback for relays (``relay_service.health_port``), for monitors like systemd.
+
+Answers ``GET /healthz`` with ``{"status": "ok", "uptime_seconds", "connected_peers",
+"reservations", "circuits"}``; anything else is 404. It is bound to 127.0.0.1 only and needs no
+cookie: it says nothing a local user could not see with ``peerup status``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import Awaitable, Callable, MutableMapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+import trio
+from hypercorn.config import Sockets
+from hypercorn.trio.run import worker_serve
+from hypercorn.typing import ASGIFramework
+from hypercorn.utils import wrap_app
+
+from app.daemon.server import _hypercorn_config
+from app.engine.node import Node
+
+if TYPE_CHECKING:
+    from trio_typing import TaskStatus
+
+log = logging.getLogger("peerup.daemon.health")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+def build_health_app(node: Node) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """The ASGI app answering ``/healthz``."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            message = await receive()
+            while message["type"] != "lifespan.shutdown":
+                await send({"type": message["type"] + ".complete"})
+                message = await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        if scope["method"] == "GET" and scope["path"] == "/healthz":
+            status = node.status()
+            stats = node.relay_statistics()
+            body = {
+                "status": "ok",
+                "uptime_seconds": round(status.uptime_seconds, 1),
+                "connected_peers": status.connected_peers,
+                "reservations": stats.get("reservations", 0),
+                "circuits": stats.get("circuits", 0),
+            }
+            code = 200
+        else:
+            body, code = {"error": "not found"}, 404
+        data = json.dumps(body).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": code,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": data})
+
+    return app
+
+
+async def serve_health(
+    node: Node, port: int, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED
+) -> None:
+    """Serve ``/healthz`` on 127.0.0.1:``port`` until cancelled."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(64)
+        sock.setblocking(False)
+        app = wrap_app(cast("ASGIFramework", build_health_app(node)), 0, "asgi")
+        sockets = Sockets(secure_sockets=[], insecure_sockets=[sock], quic_sockets=[])
+        async with trio.open_nursery() as nursery:
+            await nursery.start(partial(worker_serve, app, _hypercorn_config(), sockets=sockets))
+            log.info("health check on http://127.0.0.1:%d/healthz", port)
+            task_status.started()
+    finally:
+        sock.close()
