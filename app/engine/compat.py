@@ -235,8 +235,8 @@ class InboundDrivenDCUtR(DCUtRProtocol):
                         continue
                     if self._hole_punch_attempts.get(peer_id, 0) >= MAX_HOLE_PUNCH_ATTEMPTS:
                         continue
-                    if any(_is_inbound_relayed(c) for c in conns) and not any(
-                        not _is_relayed(c) for c in conns
+                    if any(is_inbound_relayed(c) for c in conns) and not any(
+                        not is_relayed(c) for c in conns
                     ):
                         await self.initiate_hole_punch(peer_id)
             except trio.Cancelled:
@@ -245,16 +245,18 @@ class InboundDrivenDCUtR(DCUtRProtocol):
                 log.debug("hole-punch loop: %s", exc)
 
 
-def _is_relayed(conn: Any) -> bool:
+def is_relayed(conn: Any) -> bool:
+    """Whether a swarm connection runs through a relay (its address has /p2p-circuit)."""
     try:
         return any("/p2p-circuit" in str(a) for a in conn.get_transport_addresses())
     except Exception:  # a closing connection may not answer
         return False
 
 
-def _is_inbound_relayed(conn: Any) -> bool:
+def is_inbound_relayed(conn: Any) -> bool:
+    """Whether we *accepted* this relayed connection (the DCUtR initiator's side)."""
     secured = getattr(conn.muxed_conn, "secured_conn", None)
-    return _is_relayed(conn) and getattr(secured, "is_initiator", True) is False
+    return is_relayed(conn) and getattr(secured, "is_initiator", True) is False
 
 
 _original_quic_read: Callable[[Any, int | None], Awaitable[bytes]] = _quic_stream.QUICStream.read

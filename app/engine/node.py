@@ -204,6 +204,7 @@ class Node:
         self._reach: ReachabilityMonitor | None = None
         self._peer_reach: dict[str, Reachability] = {}
         self._nursery: trio.Nursery | None = None
+        self._dcutr: compat.InboundDrivenDCUtR | None = None
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
         self._reload_authorized_keys(publish=False)
@@ -239,7 +240,10 @@ class Node:
             )
         self._services = ServiceRegistry(host, self.is_authorized, self._services_changed)
         self._relay_client = RelayClient(
-            host, self.config.relay_addresses, on_change=self._relays_changed
+            host,
+            self.config.relay_addresses,
+            on_change=self._relays_changed,
+            on_inbound=self._accepted_relayed,
         )
         self._relay_client.install()
         self._reach = ReachabilityMonitor(
@@ -262,8 +266,8 @@ class Node:
                 await nursery.start(self._forwards.run)
                 await nursery.start(self._relay_client.run)
                 await nursery.start(self._reach.run)
-                dcutr = compat.InboundDrivenDCUtR(host)
-                nursery.start_soon(self._run_dcutr, dcutr)
+                self._dcutr = compat.InboundDrivenDCUtR(host)
+                nursery.start_soon(self._run_dcutr, self._dcutr)
                 nursery.start_soon(self._watch_authorized_keys)
                 for spec in self.config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
@@ -487,9 +491,10 @@ class Node:
         for peer, conns in host.get_network().get_connections_map().items():  # type: ignore[attr-defined]
             if conns:
                 pid = peer.to_base58()
-                result.append(
-                    classify_path(pid, conns[0], self._connected_at.get(pid, time.time()))
-                )
+                # New streams prefer a direct connection; show that one while a relayed one
+                # is still winding down after a hole punch.
+                best = next((c for c in conns if not compat.is_relayed(c)), conns[0])
+                result.append(classify_path(pid, best, self._connected_at.get(pid, time.time())))
         return result
 
     def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
@@ -558,6 +563,12 @@ class Node:
 
     def _confirmed_public(self) -> bool:
         return bool(self._relay_client is not None and self._relay_client.confirmed_addresses)
+
+    def _accepted_relayed(self, peer: ID) -> None:
+        """We accepted a relayed connection: per DCUtR we start the hole punch, at once rather
+        than at the next tick of py-libp2p's 2-second loop."""
+        if self._dcutr is not None and self._nursery is not None:
+            self._nursery.start_soon(self._dcutr.initiate_hole_punch, peer)
 
     def _relays_changed(self) -> None:
         self.bus.publish(RelaysChanged(relays=tuple(self._relay_infos())))

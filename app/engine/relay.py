@@ -391,6 +391,7 @@ class RelayClient:
         host: The libp2p host (its gate applies to relayed inbound connections too).
         relays: Full relay multiaddrs (``…/p2p/<relay-id>``).
         on_change: Called when a reservation is made or lost.
+        on_inbound: Called with the peer of every relayed connection we accepted.
         clock: Wall clock.
     """
 
@@ -400,10 +401,12 @@ class RelayClient:
         relays: Sequence[str],
         *,
         on_change: Callable[[], None] = lambda: None,
+        on_inbound: Callable[[ID], None] = lambda _peer: None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._host = host
         self._on_change = on_change
+        self._on_inbound = on_inbound
         self._clock = clock
         self.relays: list[RelayState] = []
         for text in relays:
@@ -551,6 +554,7 @@ class RelayClient:
         try:
             await self._host.upgrade_inbound_connection(raw, address)
             _tag_relayed(self._host, source, address)
+            self._on_inbound(source)
         except Exception as exc:  # refused by our gate, or a failed handshake
             log.info("relayed connection from %s via %s not accepted: %s", source, relay_id, exc)
             await _reset(stream)

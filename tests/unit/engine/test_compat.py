@@ -221,9 +221,9 @@ def test_inbound_driven_dcutr_only_drives_accepted_relayed_connections() -> None
         def get_transport_addresses(self) -> list[str]:
             return [self._addr]
 
-    assert compat._is_inbound_relayed(Conn(relayed=True, initiator=False))
-    assert not compat._is_inbound_relayed(Conn(relayed=True, initiator=True))
-    assert not compat._is_inbound_relayed(Conn(relayed=False, initiator=False))
+    assert compat.is_inbound_relayed(Conn(relayed=True, initiator=False))
+    assert not compat.is_inbound_relayed(Conn(relayed=True, initiator=True))
+    assert not compat.is_inbound_relayed(Conn(relayed=False, initiator=False))
 
 
 def test_defect_quic_read_reports_eof_without_rechecking_the_buffer() -> None:
