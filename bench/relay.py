@@ -64,11 +64,13 @@ def main() -> None:
         try:
             relay_addr = asyncio.run(_first_address(daemons[0]))
             extra = f"relay: {{addresses: ['{relay_addr}']}}\n"
+            # On loopback a hole punch would upgrade the relayed pair at once: keep it relayed.
             home = make_node_dir(
-                root, "home", services={"sink": f"127.0.0.1:{sink_port}"}, extra=extra
-            )
+                root, "home", services={"sink": f"127.0.0.1:{sink_port}"}, extra=extra,
+                hole_punching=False,
+            )  # fmt: skip
             direct = make_node_dir(root, "direct", extra=extra)
-            relayed = make_node_dir(root, "relayed", extra=extra)
+            relayed = make_node_dir(root, "relayed", extra=extra, hole_punching=False)
             for a, b in ((home, direct), (direct, home), (home, relayed), (relayed, home)):
                 a.authorize(b)
             for peer in (home, direct, relayed):

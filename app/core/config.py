@@ -134,6 +134,7 @@ class Config:
     listen_addresses: tuple[str, ...]
     enable_quic: bool = False
     stun_servers: tuple[str, ...] = ()  # "host:port"; none by default (no third party is asked)
+    hole_punching: bool = True  # upgrade relayed connections with DCUtR
     relay_addresses: tuple[str, ...] = ()
     reservation_interval: float = DEFAULT_RESERVATION_INTERVAL
     network: str | None = None
@@ -380,7 +381,7 @@ class _Parser:
         assert identity is not None
         key_file = self.path_value(identity, "key_file", "identity.key_file", "")
 
-        network_keys = ("listen_addresses", "enable_quic", "stun_servers")
+        network_keys = ("listen_addresses", "enable_quic", "stun_servers", "hole_punching")
         network = self.mapping(root, "network", "network", network_keys, required=True)
         assert network is not None
         listen, _ = self.string_list(
@@ -399,6 +400,9 @@ class _Parser:
                 hint="for example: /ip4/0.0.0.0/tcp/0",
             )
         enable_quic = self.boolean(network, "enable_quic", "network.enable_quic", default=False)
+        hole_punching = self.boolean(
+            network, "hole_punching", "network.hole_punching", default=True
+        )
         stun_servers, _ = self.string_list(
             network, "stun_servers", "network.stun_servers", _check_stun_server
         )
@@ -485,6 +489,7 @@ class _Parser:
             key_file=key_file,
             listen_addresses=listen,
             enable_quic=enable_quic,
+            hole_punching=hole_punching,
             stun_servers=stun_servers,
             relay_addresses=relay_addresses,
             reservation_interval=reservation,
@@ -1406,6 +1411,7 @@ def config_to_dict(config: Config) -> dict[str, object]:
             "listen_addresses": list(config.listen_addresses),
             "enable_quic": config.enable_quic,
             "stun_servers": list(config.stun_servers),
+            "hole_punching": config.hole_punching,
         },
         "relay": {
             "addresses": list(config.relay_addresses),

@@ -266,8 +266,9 @@ class Node:
                 await nursery.start(self._forwards.run)
                 await nursery.start(self._relay_client.run)
                 await nursery.start(self._reach.run)
-                self._dcutr = compat.InboundDrivenDCUtR(host)
-                nursery.start_soon(self._run_dcutr, self._dcutr)
+                if self.config.hole_punching:
+                    self._dcutr = compat.InboundDrivenDCUtR(host)
+                    nursery.start_soon(self._run_dcutr, self._dcutr)
                 nursery.start_soon(self._watch_authorized_keys)
                 for spec in self.config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)

@@ -44,6 +44,7 @@ def make_node_dir(
     peer_addresses: dict[str, list[str]] | None = None,
     listen: str = "/ip4/127.0.0.1/tcp/0",
     extra: str = "",
+    hole_punching: bool = True,
 ) -> NodeDir:
     """Write config.yaml, identity.key and authorized_keys for a loopback node."""
     path = root / name
@@ -54,7 +55,9 @@ def make_node_dir(
     lines = [
         "version: 1",
         "identity: {key_file: identity.key}",
-        f"network: {{listen_addresses: ['{listen}']}}",
+        f"network: {{listen_addresses: ['{listen}']"
+        + ("" if hole_punching else ", hole_punching: false")
+        + "}",
         "security: {authorized_keys_file: authorized_keys, enable_connection_gating: true}",
     ]
     if services:
