@@ -13,9 +13,7 @@ first dial to DIRECT is printed.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
@@ -25,11 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from app.api.client import open_local_client
 from app.api.transport import ApiEndpoint
 from app.core.status import Grade, PathType
-from app.util.paths import api_cookie_path
 from tests.helpers.nodes import NodeDir, make_node_dir
+from tests.lab.daemons import api_call, start_in_ns
 from tests.lab.netlab import Lab, unavailable_reason
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,33 +78,6 @@ class Daemon:
     endpoint: ApiEndpoint
 
 
-def _api_call(endpoint: ApiEndpoint, method: str, *args: object, timeout: float = 60) -> object:
-    async def call() -> object:
-        async with open_local_client(endpoint) as client:
-            return await asyncio.wait_for(getattr(client, method)(*args), timeout)
-
-    return asyncio.run(call())
-
-
-def _start(lab: Lab, ns: str, node: NodeDir, *extra: str) -> ApiEndpoint:
-    socket_path = node.path / "api.sock"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERUP_")}
-    env["PEERUP_RUNTIME_DIR"] = str(node.path / "run")
-    if os.environ.get("PEERUP_DEBUG_LOGGERS"):
-        env["PEERUP_DEBUG_LOGGERS"] = os.environ["PEERUP_DEBUG_LOGGERS"]
-    log = (node.path / "daemon.log").open("wb")
-    argv = [sys.executable, "-m", "app", "--config", str(node.config_path), "daemon",
-            "--api-socket", str(socket_path), *extra]  # fmt: skip
-    lab.popen(ns, argv, env=env, cwd=REPO, stdout=log, stderr=log, stdin=open(os.devnull))  # noqa: SIM115
-    endpoint = ApiEndpoint(socket_path, api_cookie_path(socket_path))
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        if socket_path.exists() and endpoint.cookie_path.exists():
-            return endpoint
-        time.sleep(0.1)
-    raise AssertionError(f"daemon in {ns} did not start:\n{(node.path / 'daemon.log').read_text()}")
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[str, Daemon]]]:
     root = tmp_path_factory.mktemp("lab")
@@ -127,7 +97,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[
         )
         relay_dir.config_path.write_text(text)
         relay_addr = f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}/p2p/{relay_dir.peer_id}"
-        _start(lab, lab.relay.ns, relay_dir)
+        start_in_ns(lab, lab.relay.ns, relay_dir)
 
         dirs: dict[str, NodeDir] = {}
         for name in HOMES:
@@ -161,7 +131,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[
                 + f"services:\n  echo: {{local_address: '127.0.0.1:{echo_port}'}}\n"
             )
             daemons[name] = Daemon(
-                name, dirs[name], home.host_ns, _start(lab, home.host_ns, dirs[name])
+                name, dirs[name], home.host_ns, start_in_ns(lab, home.host_ns, dirs[name])
             )
         yield lab, daemons
 
@@ -170,7 +140,7 @@ def _wait_grade(daemon: Daemon, expected: Grade, timeout: float = 45) -> object:
     deadline = time.monotonic() + timeout
     status = None
     while time.monotonic() < deadline:
-        status = _api_call(daemon.endpoint, "status")
+        status = api_call(daemon.endpoint, "status")
         reach = status.reachability  # type: ignore[attr-defined]
         if (
             reach is not None
@@ -197,7 +167,7 @@ def test_pair_path_and_20_mb(world: tuple[Lab, dict[str, Daemon]], src: str, dst
     client, server = daemons[src], daemons[dst]
     _wait_grade(server, EXPECTED_GRADE[HOMES[dst]])
     started = time.monotonic()
-    path = _api_call(client.endpoint, "connect", dst)
+    path = api_call(client.endpoint, "connect", dst)
     connect_s = time.monotonic() - started
     final = EXPECTED_PATH[(HOMES[src], HOMES[dst])]
     time_to_direct = connect_s if path.path_type is PathType.DIRECT else None  # type: ignore[attr-defined]
@@ -205,7 +175,7 @@ def test_pair_path_and_20_mb(world: tuple[Lab, dict[str, Daemon]], src: str, dst
         # Relayed first; DCUtR must upgrade the pair to a direct connection.
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            paths = _api_call(client.endpoint, "paths")
+            paths = api_call(client.endpoint, "paths")
             mine = next((p for p in paths if p.peer_id == server.node.peer_id), None)  # type: ignore[attr-defined]
             if mine is not None and mine.path_type is PathType.DIRECT:
                 time_to_direct = time.monotonic() - started
@@ -213,7 +183,7 @@ def test_pair_path_and_20_mb(world: tuple[Lab, dict[str, Daemon]], src: str, dst
                 break
             time.sleep(0.1)
     assert path.path_type is final, f"{src}→{dst}: {path}"  # type: ignore[attr-defined]
-    forward = _api_call(client.endpoint, "open_forward", dst, "echo", "127.0.0.1:0")
+    forward = api_call(client.endpoint, "open_forward", dst, "echo", "127.0.0.1:0")
     port = forward.listen_address.rsplit(":", 1)[1]  # type: ignore[attr-defined]
     out = lab.exec(client.ns, [sys.executable, "-c", EXCHANGE, port, str(20 << 20)], timeout=240)
     sent, got, size = out.stdout.split()
@@ -225,7 +195,7 @@ def test_pair_path_and_20_mb(world: tuple[Lab, dict[str, Daemon]], src: str, dst
         "time_to_direct_s": None if time_to_direct is None else round(time_to_direct, 2),
     }
     print(json.dumps(result))
-    _api_call(client.endpoint, "close_forward", forward.id)  # type: ignore[attr-defined]
+    api_call(client.endpoint, "close_forward", forward.id)  # type: ignore[attr-defined]
 
 
 def test_grade_follows_a_network_change(world: tuple[Lab, dict[str, Daemon]]) -> None:
