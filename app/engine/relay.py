@@ -47,6 +47,7 @@ from libp2p.utils.address_validation import expand_wildcard_address
 
 from app.core import dialback
 from app.core.errors import PeerUnreachableError
+from app.engine.splice import close_quietly, reset_quietly
 
 if TYPE_CHECKING:
     # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
@@ -155,10 +156,10 @@ class RelayHop:
                 if await _answers_multistream(*target):
                     reachable.append(addr)
             await stream.write(dialback.encode_response(reachable))
-            await _close(stream)
+            await close_quietly(stream)
         except Exception as exc:  # a client's request is untrusted; it gets a reset
             log.info("dial-back for %s failed: %s", stream.muxed_conn.peer_id, exc)
-            await _reset(stream)
+            await reset_quietly(stream)
 
     def statistics(self) -> dict[str, int]:
         """Current reservations and circuits."""
@@ -190,10 +191,10 @@ class RelayHop:
                 await self._connect(stream, msg)
             else:
                 await _send_hop_status(stream, UNEXPECTED_MESSAGE)
-                await _close(stream)
+                await close_quietly(stream)
         except Exception as exc:  # a misbehaving client must never take the relay down
             log.info("hop stream from %s failed: %s", stream.muxed_conn.peer_id, exc)
-            await _reset(stream)
+            await reset_quietly(stream)
 
     async def _reserve(self, stream: INetStream) -> None:
         peer = stream.muxed_conn.peer_id
@@ -214,7 +215,7 @@ class RelayHop:
         if status != OK:
             log.info("refused reservation of %s (status %d)", peer, status)
             await _send_hop_status(stream, status)
-            await _close(stream)
+            await close_quietly(stream)
             return
         expires = self._clock() + self.limits.reservation_ttl
         self._reservations[peer] = _Reservation(expires=expires, ip=ip)
@@ -226,7 +227,7 @@ class RelayHop:
             limit=self._limit_pb(),
         )
         await write_delimited_msg(stream, response)
-        await _close(stream)
+        await close_quietly(stream)
         log.info(
             "reservation for %s until %s", peer, time.strftime("%H:%M:%S", time.localtime(expires))
         )
@@ -247,12 +248,12 @@ class RelayHop:
             target = ID(msg.peer.id)
         except Exception:
             await _send_hop_status(stream, MALFORMED_MESSAGE)
-            await _close(stream)
+            await close_quietly(stream)
             return
         self._expire()
         if target not in self._reservations:
             await _send_hop_status(stream, NO_RESERVATION)
-            await _close(stream)
+            await close_quietly(stream)
             return
         if (
             sum(self._circuits.values()) >= self.limits.max_circuits
@@ -260,7 +261,7 @@ class RelayHop:
             or self._circuits[target] >= self.limits.max_circuits_per_peer
         ):
             await _send_hop_status(stream, RESOURCE_LIMIT_EXCEEDED)
-            await _close(stream)
+            await close_quietly(stream)
             return
         try:
             with trio.fail_after(MESSAGE_TIMEOUT):
@@ -277,12 +278,12 @@ class RelayHop:
         except Exception as exc:  # the destination may be gone or speak nonsense
             log.info("circuit %s → %s: destination failed: %s", source, target, exc)
             await _send_hop_status(stream, CONNECTION_FAILED)
-            await _close(stream)
+            await close_quietly(stream)
             return
         if reply.type != StopMessage.STATUS or reply.status != OK:
             await _send_hop_status(stream, CONNECTION_FAILED)
-            await _close(stream)
-            await _reset(dst)
+            await close_quietly(stream)
+            await reset_quietly(dst)
             return
         await write_delimited_msg(
             stream,
@@ -324,11 +325,11 @@ class RelayHop:
         except (trio.TooSlowError, _LimitExceeded, Exception) as exc:
             if not isinstance(exc, BaseExceptionGroup) and str(exc):
                 log.info("circuit ended: %s", exc)
-            await _reset(a)
-            await _reset(b)
+            await reset_quietly(a)
+            await reset_quietly(b)
             return
-        await _close(a)
-        await _close(b)
+        await close_quietly(a)
+        await close_quietly(b)
 
 
 class _LimitExceeded(Exception):
@@ -472,7 +473,7 @@ class RelayClient:
                 stream = await self._host.new_stream(relay.peer_id, [HOP_PROTOCOL])
                 await write_delimited_msg(stream, HopMessage(type=HopMessage.RESERVE))
                 reply = await read_delimited_msg(stream, HopMessage)
-                await _close(stream)
+                await close_quietly(stream)
         except Exception as exc:  # unreachable relay, refused stream, garbage reply
             relay.error = _first_line(exc)
             relay.expires = 0.0
@@ -516,7 +517,7 @@ class RelayClient:
                 await stream.write(dialback.encode_request(addrs))
                 await stream.close_write()
                 reply = dialback.decode_response(await _read_all(stream, dialback.MAX_MESSAGE))
-                await _close(stream)
+                await close_quietly(stream)
                 confirmed = [a for a in reply.reachable if a in addrs]
         except Exception as exc:  # relays that are not peer-up do not offer the protocol
             log.debug("dial-back by %s unavailable: %s", relay.peer_id, exc)
@@ -536,13 +537,13 @@ class RelayClient:
                     stream,
                     StopMessage(type=StopMessage.STATUS, status=UNEXPECTED_MESSAGE),  # type: ignore[arg-type]
                 )
-                await _close(stream)
+                await close_quietly(stream)
                 return
             source = ID(msg.peer.id)
             await write_delimited_msg(stream, StopMessage(type=StopMessage.STATUS, status=OK))  # type: ignore[arg-type]
         except Exception as exc:  # the relay sent something we cannot use
             log.info("stop stream from relay %s failed: %s", relay_id, exc)
-            await _reset(stream)
+            await reset_quietly(stream)
             return
         address = _circuit_label(self._relay_address(relay_id), relay_id, source)
         raw = RawConnection(
@@ -557,7 +558,7 @@ class RelayClient:
             self._on_inbound(source)
         except Exception as exc:  # refused by our gate, or a failed handshake
             log.info("relayed connection from %s via %s not accepted: %s", source, relay_id, exc)
-            await _reset(stream)
+            await reset_quietly(stream)
 
     def _relay_address(self, relay_id: ID) -> multiaddr.Multiaddr | None:
         for relay in self.relays:
@@ -588,7 +589,7 @@ class RelayClient:
         except Exception as exc:  # unreachable relay, protocol refused, garbage reply
             raise PeerUnreachableError(f"relay {relay_id}: {_first_line(exc)}") from exc
         if reply.type != HopMessage.STATUS or reply.status != OK:
-            await _close(stream)
+            await close_quietly(stream)
             reason = {
                 NO_RESERVATION: "the peer has no reservation on this relay (is it running?)",
                 PERMISSION_DENIED: "the relay does not allow us",
@@ -607,7 +608,7 @@ class RelayClient:
             with trio.fail_after(MESSAGE_TIMEOUT):
                 await self._host.upgrade_outbound_connection(raw, target)
         except Exception as exc:  # Noise or muxer negotiation failed inside the circuit
-            await _reset(stream)
+            await reset_quietly(stream)
             raise PeerUnreachableError(f"through relay {relay_id}: {_first_line(exc)}") from exc
         _tag_relayed(self._host, target, address)
 
@@ -662,22 +663,6 @@ async def _send_hop_status(stream: INetStream, status: int) -> None:
         await write_delimited_msg(stream, HopMessage(type=HopMessage.STATUS, status=status))  # type: ignore[arg-type]
     except Exception:  # the client may already be gone
         log.debug("could not send hop status", exc_info=True)
-
-
-async def _close(stream: INetStream) -> None:
-    try:
-        with trio.move_on_after(2):
-            await stream.close()
-    except Exception:  # closing a broken stream fails; it is closed either way
-        log.debug("close failed", exc_info=True)
-
-
-async def _reset(stream: INetStream) -> None:
-    try:
-        with trio.move_on_after(2):
-            await stream.reset()
-    except Exception:  # resetting a broken stream fails; it is unusable either way
-        log.debug("reset failed", exc_info=True)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -20,7 +20,7 @@ from app.core.names import service_protocol_id, validate_service_name
 from app.core.netaddr import parse_host_port
 from app.core.peerid import PeerId
 from app.core.status import ServiceInfo
-from app.engine.splice import Counters, SpliceError, splice
+from app.engine.splice import Counters, SpliceError, reset_quietly, splice
 
 log = logging.getLogger("peerup.engine.services")
 
@@ -123,7 +123,7 @@ class ServiceRegistry:
         if self._services.get(service.name) is not service or not self._permitted(service, remote):
             log.warning("refused %s stream from %s", service.name, remote)
             service.errors += 1
-            await _reset(stream)
+            await reset_quietly(stream)
             return
         host, port = parse_host_port(service.local_address, default_host="localhost")
         try:
@@ -132,7 +132,7 @@ class ServiceRegistry:
         except (OSError, trio.TooSlowError) as exc:
             log.warning("service %s: cannot reach %s: %s", service.name, service.local_address, exc)
             service.errors += 1
-            await _reset(stream)
+            await reset_quietly(stream)
             return
         service.streams_total += 1
         service.streams_active += 1
@@ -149,11 +149,3 @@ class ServiceRegistry:
         if not self._is_authorized(remote):
             return False
         return not service.allowed_peers or remote in service.allowed_peers
-
-
-async def _reset(stream: INetStream) -> None:
-    try:
-        with trio.move_on_after(2):
-            await stream.reset()
-    except Exception:  # a broken stream may fail to reset; it is unusable either way
-        log.debug("reset failed", exc_info=True)

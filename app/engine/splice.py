@@ -104,15 +104,16 @@ async def splice(tcp: trio.SocketStream, stream: INetStream, counters: Counters)
     finally:
         with trio.CancelScope(shield=True):
             if errors:
-                await _reset_quietly(stream)
+                await reset_quietly(stream)
             else:
-                await _close_quietly(stream)
+                await close_quietly(stream)
             await tcp.aclose()
     if errors:
         raise SpliceError(errors[0])
 
 
-async def _reset_quietly(stream: INetStream) -> None:
+async def reset_quietly(stream: INetStream) -> None:
+    """Reset a stream, ignoring failure (a broken stream is unusable either way)."""
     try:
         with trio.move_on_after(2):
             await stream.reset()
@@ -120,7 +121,8 @@ async def _reset_quietly(stream: INetStream) -> None:
         pass
 
 
-async def _close_quietly(stream: INetStream) -> None:
+async def close_quietly(stream: INetStream) -> None:
+    """Close a stream, ignoring failure (a closed or broken stream is done either way)."""
     try:
         with trio.move_on_after(2):
             await stream.close()

@@ -23,6 +23,7 @@ import click
 
 from app.api.transport import ApiEndpoint
 from app.cli import render
+from app.cli.commands.setup import init_directory
 from app.cli.context import (
     config_option,
     daemon_endpoint,
@@ -306,15 +307,6 @@ def list_relays(as_json: bool) -> int:
 # ---- setup, serve, info --------------------------------------------------------------------------
 
 
-def _setup_directory(explicit: Path | None) -> Path:
-    if explicit is not None:
-        return explicit
-    config_path = state().config_path
-    if config_path is not None:
-        return config_path.parent
-    return default_config_path().parent
-
-
 @relay.command("setup")
 @click.option(
     "--dir",
@@ -334,7 +326,7 @@ def _setup_directory(explicit: Path | None) -> Path:
 @config_option()
 def setup(directory: Path | None, port: int, network: str | None) -> int:
     """Create the config of a dedicated relay (relay_service enabled)."""
-    directory = _setup_directory(directory)
+    directory = init_directory(directory)
     config_path = directory / "config.yaml"
     if config_path.exists():
         raise AlreadyExistsError(

@@ -37,7 +37,8 @@ def whoami() -> int:
     return 0
 
 
-def _init_directory(explicit: Path | None) -> Path:
+def init_directory(explicit: Path | None) -> Path:
+    """Where `init` and `relay setup` write: --dir, else beside --config, else the default."""
     if explicit is not None:
         return explicit
     config_path = state().config_path
@@ -65,7 +66,7 @@ def _init_directory(explicit: Path | None) -> Path:
 @config_option()
 def init(directory: Path | None, network: str | None, port: int, no_qr: bool) -> int:
     """Create a config, an identity key and authorized_keys."""
-    directory = _init_directory(directory)
+    directory = init_directory(directory)
     config_path = init_config_dir(directory, listen_port=port, network=network)
     config = load_config(config_path)
     peer_id = str(load_identity(config.key_file).peer_id)
