@@ -130,7 +130,7 @@ def time_to_direct(trials: int) -> list[float]:
         root = Path(tmp)
         relay = make_node_dir(
             root, "relay", listen=f"/ip4/{lab.relay.ip}/tcp/7777",
-            extra="relay_service: {enabled: true}\n",
+            extra="relay_service: {enabled: true, max_reservations_per_ip: 64}\n",
         )  # fmt: skip
         relay.config_path.write_text(
             relay.config_path.read_text().replace(
