@@ -25,6 +25,11 @@ Defects covered:
   ssh session in a suspended terminal) kills its connection. Workaround:
   :func:`patch_yamux_window_wait` replaces the wait with one that has no deadline and ends only
   when the window opens or the stream closes.
+* **YAMUX-CREDIT-PER-READ**: by default (``PY_YAMUX_RELEASE_ON_READ``) a yamux reader sends a
+  window update for every read, so a fast reader (a relay copying between two streams) hands out
+  credit a few kilobytes at a time and the sender sends frames that small. Batched updates
+  (half a window at a time, as go-yamux does) doubled relayed throughput in ``bench/relay.py``.
+  :func:`batch_window_updates`.
 * **QUIC-TAIL-LOSS**: ``QUICStream.read`` can report EOF while the last data sits in its buffer,
   so a QUIC stream ends short (QUIC is off by default for this). :func:`patch_quic_tail`.
 * **YAMUX-FRAME-SPLIT**: yamux sends 64 KiB frames, but a Noise transport message holds at most
@@ -35,14 +40,17 @@ Defects covered:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import os
 import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import trio
 from libp2p.abc import ISecureTransport
+from libp2p.connection_types import ConnectionType
 from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
@@ -146,12 +154,29 @@ def _describe_remote(raw_conn: Any) -> str:
 
 
 # A yamux frame whose header and payload fit one Noise transport message (65519 bytes of plaintext)
-# costs one encryption and one socket write; upstream's 64 KiB frames need two of each. Frames are a
-# little smaller still so that on a relayed connection each inner Noise message (2-byte length,
+# costs one encryption and one socket write; upstream's 64 KiB frames need two of each. On a
+# relayed connection the frames are smaller still, so that each inner Noise message (2-byte length,
 # 16-byte tag) also fits one frame of the outer connection to the relay.
 _NOISE_OVERHEAD = 2 + 16
-_OUTER_PAYLOAD = min(_yamux.MAX_MESSAGE_SIZE, NOISE_MAX_PLAINTEXT) - _yamux.HEADER_SIZE
-_FRAME_PAYLOAD = _OUTER_PAYLOAD - _NOISE_OVERHEAD - _yamux.HEADER_SIZE
+_FRAME_PAYLOAD: int = min(_yamux.MAX_MESSAGE_SIZE, NOISE_MAX_PLAINTEXT) - _yamux.HEADER_SIZE
+_RELAYED_FRAME_PAYLOAD: int = _FRAME_PAYLOAD - _NOISE_OVERHEAD - _yamux.HEADER_SIZE
+
+
+def _frame_payload(muxed_conn: Any) -> int:
+    """The largest frame payload for this yamux connection (cached on it)."""
+    cached = getattr(muxed_conn, "_peerup_frame_payload", None)
+    if isinstance(cached, int):
+        return cached
+    secured = getattr(muxed_conn, "secured_conn", None)
+    noise_io = getattr(secured, "conn", None)
+    packets = getattr(noise_io, "read_writer", None)
+    raw = getattr(packets, "read_write_closer", None)
+    relayed = getattr(raw, "_connection_type", None) == ConnectionType.RELAYED
+    size = _RELAYED_FRAME_PAYLOAD if relayed else _FRAME_PAYLOAD
+    with contextlib.suppress(AttributeError):  # slotted classes cannot cache; it is cheap anyway
+        muxed_conn._peerup_frame_payload = size
+    return size
+
 
 _WINDOW_WAIT_FIRST = 0.0005
 _WINDOW_WAIT_MAX = 0.01
@@ -179,7 +204,7 @@ async def _yamux_write(self: Any, data: bytes) -> None:
     view = memoryview(data)
     total = len(data)
     sent = 0
-    max_payload = _FRAME_PAYLOAD
+    max_payload = _frame_payload(self.conn)
     while sent < total:
         frame: bytes | None = None
         async with self.rw_lock.write_lock():
@@ -289,7 +314,17 @@ def original_quic_read() -> Callable[[Any, int | None], Awaitable[bytes]]:
     return _original_quic_read
 
 
+def batch_window_updates() -> None:
+    """Give yamux window credit in batches, not on every read (defect YAMUX-CREDIT-PER-READ).
+
+    py-libp2p reads this setting from the environment at every window update; a value the user
+    set explicitly is kept.
+    """
+    os.environ.setdefault("PY_YAMUX_RELEASE_ON_READ", "0")
+
+
 def apply_all() -> None:
     """Apply every process-wide patch. Called once by the engine before creating a host."""
     patch_yamux_window_wait()
     patch_quic_tail()
+    batch_window_updates()

@@ -231,3 +231,10 @@ def test_defect_quic_read_reports_eof_without_rechecking_the_buffer() -> None:
     after_state_lock = source.split("async with self._state_lock:", 1)[1]
     eof_branch = after_state_lock.split("raise _QUICStreamEOF()", 1)[0]
     assert "_receive_buffer" not in eof_branch  # EOF is raised without looking at the buffer again
+
+
+def test_defect_yamux_credits_every_read_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PY_YAMUX_RELEASE_ON_READ", raising=False)
+    assert yamux._yamux_release_on_read()
+    compat.batch_window_updates()
+    assert not yamux._yamux_release_on_read()
