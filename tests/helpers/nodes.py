@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -94,3 +95,26 @@ async def serve_echo(task_status=trio.TASK_STATUS_IGNORED) -> None:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+async def exchange(port: int, payload: bytes) -> bytes:
+    """Send ``payload``, half-close, and read the echo until EOF.
+
+    A reset by the far side ends the exchange like a close does: what arrived is returned (tests
+    of refusals expect ``b""`` and accept either way of being refused).
+    """
+    stream = await trio.open_tcp_stream("127.0.0.1", port)
+    received = bytearray()
+    async with stream:
+
+        async def send() -> None:
+            with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+                await stream.send_all(payload)
+                await stream.send_eof()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(send)
+            with contextlib.suppress(trio.BrokenResourceError):
+                while data := await stream.receive_some(1 << 20):
+                    received += data
+    return bytes(received)

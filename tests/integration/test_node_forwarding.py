@@ -13,32 +13,9 @@ from app.core.config import load_config
 from app.core.errors import AddressInUseError, NotAuthorizedError, PeerUnreachableError
 from app.core.status import ConnectionRefused, ForwardState
 from app.engine.node import open_node
-from tests.helpers.nodes import make_node_dir, serve_echo, sha256
+from tests.helpers.nodes import exchange, make_node_dir, serve_echo, sha256
 
 pytestmark = pytest.mark.trio
-
-
-async def _exchange(port: int, payload: bytes) -> bytes:
-    """Send ``payload``, half-close, and read the echo until EOF.
-
-    A reset by the far side ends the exchange like a close does: what arrived is returned (tests
-    of refusals expect ``b""`` and accept either way of being refused).
-    """
-    stream = await trio.open_tcp_stream("127.0.0.1", port)
-    received = bytearray()
-    async with stream:
-
-        async def send() -> None:
-            with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):
-                await stream.send_all(payload)
-                await stream.send_eof()
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(send)
-            with contextlib.suppress(trio.BrokenResourceError):
-                while data := await stream.receive_some(1 << 20):
-                    received += data
-    return bytes(received)
 
 
 async def _pair(tmp_path: Path, echo_port: int):
@@ -63,13 +40,13 @@ async def test_forward_echo_half_close_and_concurrency(tmp_path: Path) -> None:
 
                 payload = os.urandom(8 << 20)
                 with trio.fail_after(60):
-                    assert sha256(await _exchange(port, payload)) == sha256(payload)
+                    assert sha256(await exchange(port, payload)) == sha256(payload)
 
                 results: dict[int, bool] = {}
 
                 async def one(i: int) -> None:
                     data = os.urandom(256 << 10)
-                    results[i] = await _exchange(port, data) == data
+                    results[i] = await exchange(port, data) == data
 
                 with trio.fail_after(120):
                     async with trio.open_nursery() as inner:
@@ -128,7 +105,7 @@ async def test_service_down_closes_client_and_counts_error(tmp_path: Path) -> No
             port = int(fwd.listen_address.rsplit(":", 1)[1])
             # Closed, or reset when our close overtakes the unread "hello": both tell the client.
             with trio.fail_after(20):
-                assert await _exchange(port, b"hello") == b""
+                assert await exchange(port, b"hello") == b""
             with trio.fail_after(5):
                 while snode.services()[0].errors == 0:  # noqa: ASYNC110 - polls another node's counter
                     await trio.sleep(0.05)
@@ -194,7 +171,7 @@ async def test_quic_switch_forwards_and_gates(tmp_path: Path) -> None:
                 port = int(fwd.listen_address.rsplit(":", 1)[1])
                 payload = os.urandom(256 << 10)
                 with trio.fail_after(60):
-                    assert await _exchange(port, payload) == payload
+                    assert await exchange(port, payload) == payload
             async with (
                 snode.subscribe() as events,
                 open_node(load_config(stranger.config_path), stranger.identity) as xnode,
@@ -230,7 +207,7 @@ async def test_allowed_peers_limits_a_service(tmp_path: Path) -> None:
                     fwd = await pnode.open_forward(server.peer_id, "echo", "127.0.0.1:0")
                     port = int(fwd.listen_address.rsplit(":", 1)[1])
                     with trio.fail_after(30):
-                        reply = await _exchange(port, b"secret")
+                        reply = await exchange(port, b"secret")
                     assert reply == (b"secret" if allowed else b"")
             assert snode.services()[0].errors == 1
         nursery.cancel_scope.cancel()

@@ -11,26 +11,9 @@ import trio
 from app.core.config import load_config
 from app.core.status import PathType
 from app.engine.node import open_node
-from tests.helpers.nodes import make_node_dir, serve_echo, sha256
+from tests.helpers.nodes import exchange, make_node_dir, serve_echo, sha256
 
 pytestmark = pytest.mark.trio
-
-
-async def _exchange(port: int, payload: bytes) -> bytes:
-    stream = await trio.open_tcp_stream("127.0.0.1", port)
-    received = bytearray()
-    async with stream:
-
-        async def send() -> None:
-            for i in range(0, len(payload), 1 << 20):
-                await stream.send_all(payload[i : i + (1 << 20)])
-            await stream.send_eof()
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(send)
-            while data := await stream.receive_some(1 << 20):
-                received += data
-    return bytes(received)
 
 
 async def _wait_reserved(node) -> None:
@@ -70,7 +53,7 @@ async def test_forward_through_relay_only(tmp_path: Path) -> None:
                     port = int(fwd.listen_address.rsplit(":", 1)[1])
                     payload = os.urandom(20 << 20)
                     with trio.fail_after(120):
-                        assert sha256(await _exchange(port, payload)) == sha256(payload)
+                        assert sha256(await exchange(port, payload)) == sha256(payload)
                     # The serving side sees the same relayed path, labelled with the relay's ID.
                     server_paths = {p.peer_id: p for p in hnode.paths()}
                     assert server_paths[laptop.peer_id].path_type is PathType.RELAYED

@@ -17,24 +17,8 @@ import trio
 from app.core.config import load_config
 from app.core.status import PathType
 from app.engine.node import open_node
-from tests.helpers.nodes import make_node_dir, serve_echo, sha256
+from tests.helpers.nodes import exchange, make_node_dir, serve_echo, sha256
 from tests.interop.peers import RelayProcess, start_js_relay, start_kubo_relay
-
-
-async def _exchange(port: int, payload: bytes) -> bytes:
-    stream = await trio.open_tcp_stream("127.0.0.1", port)
-    received = bytearray()
-    async with stream:
-
-        async def send() -> None:
-            await stream.send_all(payload)
-            await stream.send_eof()
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(send)
-            while data := await stream.receive_some(1 << 20):
-                received += data
-    return bytes(received)
 
 
 async def _through(relay: RelayProcess, tmp_path: Path) -> None:
@@ -65,7 +49,7 @@ async def _through(relay: RelayProcess, tmp_path: Path) -> None:
                 fwd = await lnode.open_forward("home", "echo", "127.0.0.1:0")
                 payload = os.urandom(1 << 20)
                 with trio.fail_after(60):
-                    echoed = await _exchange(int(fwd.listen_address.rsplit(":", 1)[1]), payload)
+                    echoed = await exchange(int(fwd.listen_address.rsplit(":", 1)[1]), payload)
                 assert sha256(echoed) == sha256(payload)
         nursery.cancel_scope.cancel()
 
