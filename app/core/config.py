@@ -139,6 +139,7 @@ class Config:
     reservation_interval: float = DEFAULT_RESERVATION_INTERVAL
     network: str | None = None
     bootstrap_peers: tuple[str, ...] = ()
+    mdns: bool = False  # find peers on the local network (multicast DNS); off: it announces us
     authorized_keys_file: Path = field(default_factory=Path)
     enable_connection_gating: bool = True
     ping_enabled: bool = True
@@ -421,9 +422,11 @@ class _Parser:
         ns: str | None = None
         bootstrap: tuple[str, ...] = ()
         discovery = self.mapping(
-            root, "discovery", "discovery", ("network", "bootstrap_peers"), required=False
+            root, "discovery", "discovery", ("network", "bootstrap_peers", "mdns"), required=False
         )
+        mdns = False
         if discovery is not None:
+            mdns = self.boolean(discovery, "mdns", "discovery.mdns", default=False)
             if discovery.get("network") is not None:
                 ns = self.string(discovery, "network", "discovery.network").strip()
                 try:
@@ -495,6 +498,7 @@ class _Parser:
             reservation_interval=reservation,
             network=ns,
             bootstrap_peers=bootstrap,
+            mdns=mdns,
             authorized_keys_file=authorized_keys,
             enable_connection_gating=gating,
             ping_enabled=ping_enabled,
@@ -1420,6 +1424,7 @@ def config_to_dict(config: Config) -> dict[str, object]:
         "discovery": {
             "network": config.network,
             "bootstrap_peers": list(config.bootstrap_peers),
+            "mdns": config.mdns,
         },
         "security": {
             "authorized_keys_file": str(config.authorized_keys_file),

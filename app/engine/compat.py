@@ -30,6 +30,9 @@ Defects covered:
   credit a few kilobytes at a time and the sender sends frames that small. Batched updates
   (half a window at a time, as go-yamux does) doubled relayed throughput in ``bench/relay.py``.
   :func:`batch_window_updates`.
+* **MDNS-WILDCARD**: the mDNS broadcaster announces the host's listen addresses as they are, so a
+  node listening on 0.0.0.0 tells its LAN to dial 0.0.0.0 — which each listener takes for itself
+  (the Noise handshake then fails on the peer ID). :func:`patch_mdns_wildcard` expands wildcards.
 * **QUIC-TAIL-LOSS**: ``QUICStream.read`` can report EOF while the last data sits in its buffer,
   so a QUIC stream ends short (QUIC is off by default for this). :func:`patch_quic_tail`.
 * **YAMUX-FRAME-SPLIT**: yamux sends 64 KiB frames, but a Noise transport message holds at most
@@ -54,6 +57,7 @@ from libp2p.connection_types import ConnectionType
 from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
+from libp2p.discovery.mdns import broadcaster as _mdns_broadcaster
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
@@ -66,6 +70,8 @@ from libp2p.stream_muxer.exceptions import MuxedStreamError
 from libp2p.stream_muxer.yamux import yamux as _yamux
 from libp2p.transport.exceptions import SecurityUpgradeFailure
 from libp2p.transport.quic import stream as _quic_stream
+from libp2p.utils.address_validation import expand_wildcard_address
+from multiaddr import Multiaddr
 
 log = logging.getLogger("peerup.engine.compat")
 
@@ -314,6 +320,34 @@ def original_quic_read() -> Callable[[Any, int | None], Awaitable[bytes]]:
     return _original_quic_read
 
 
+_original_mdns_addrs: Callable[[Any], list[str]] = (
+    _mdns_broadcaster.PeerBroadcaster._resolve_host_addrs
+)
+
+
+def _mdns_addrs(self: Any) -> list[str]:
+    """The broadcaster's addresses with 0.0.0.0 / :: expanded (defect MDNS-WILDCARD)."""
+    result: list[str] = []
+    for text in _original_mdns_addrs(self):
+        if text.startswith(("/ip4/0.0.0.0/", "/ip6/::/")):
+            result += [str(a) for a in expand_wildcard_address(Multiaddr(text))]
+        else:
+            result.append(text)
+    return result
+
+
+def patch_mdns_wildcard() -> None:
+    """Install :func:`_mdns_addrs` on py-libp2p's mDNS broadcaster (idempotent)."""
+    cls = _mdns_broadcaster.PeerBroadcaster
+    if cls._resolve_host_addrs is not _mdns_addrs:
+        cls._resolve_host_addrs = _mdns_addrs  # type: ignore[method-assign]
+
+
+def original_mdns_addrs() -> Callable[[Any], list[str]]:
+    """The upstream address resolution, for the test that proves the defect."""
+    return _original_mdns_addrs
+
+
 def batch_window_updates() -> None:
     """Give yamux window credit in batches, not on every read (defect YAMUX-CREDIT-PER-READ).
 
@@ -327,4 +361,5 @@ def apply_all() -> None:
     """Apply every process-wide patch. Called once by the engine before creating a host."""
     patch_yamux_window_wait()
     patch_quic_tail()
+    patch_mdns_wildcard()
     batch_window_updates()

@@ -229,6 +229,7 @@ class Node:
             listen_addrs=listen,
             connection_config=compat.connection_config(),
             enable_quic=self.config.enable_quic,
+            enable_mDNS=self.config.mdns,
         )
         self._host = host
         compat.disable_auto_dial(host)

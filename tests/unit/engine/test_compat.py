@@ -238,3 +238,23 @@ def test_defect_yamux_credits_every_read_by_default(monkeypatch: pytest.MonkeyPa
     assert yamux._yamux_release_on_read()
     compat.batch_window_updates()
     assert not yamux._yamux_release_on_read()
+
+
+def test_defect_mdns_announces_wildcard_addresses() -> None:
+    source = inspect.getsource(compat.original_mdns_addrs())
+    assert "get_transport_addrs" in source
+    assert "0.0.0.0" not in source  # wildcards are announced as they are
+
+
+def test_mdns_addresses_are_expanded() -> None:
+    class Host:
+        def get_transport_addrs(self):
+            return [
+                multiaddr.Multiaddr("/ip4/0.0.0.0/tcp/4001"),
+                multiaddr.Multiaddr("/ip4/10.1.2.3/tcp/1"),
+            ]
+
+    broadcaster = type("B", (), {"host": Host(), "listen_addrs": []})()
+    addrs = compat._mdns_addrs(broadcaster)
+    assert "/ip4/0.0.0.0/tcp/4001" not in addrs
+    assert "/ip4/10.1.2.3/tcp/1" in addrs
