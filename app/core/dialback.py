@@ -15,6 +15,7 @@ from typing import TypeVar
 import msgspec
 
 from app.core.errors import RemoteProtocolError
+from app.core.wirejson import decode_json_message
 
 PROTOCOL_ID = "/peerup/dialback/1.0.0"
 MAX_MESSAGE = 4096
@@ -87,12 +88,7 @@ def decode_response(data: bytes) -> DialbackResponse:
 
 
 def _decode(data: bytes, kind: type[_M]) -> _M:
-    if len(data) > MAX_MESSAGE:
-        raise RemoteProtocolError(f"dial-back message too large ({len(data)} bytes)")
-    try:
-        value = msgspec.json.decode(data, type=kind)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise RemoteProtocolError(f"invalid dial-back message: {exc}") from None
+    value = decode_json_message(data, kind, limit=MAX_MESSAGE, what="dial-back message")
     addrs = value.addrs if isinstance(value, DialbackRequest) else value.reachable
     if any(len(a) > 200 for a in addrs):
         raise RemoteProtocolError("dial-back message has an oversized address")

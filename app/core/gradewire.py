@@ -12,6 +12,7 @@ import msgspec
 
 from app.core.errors import RemoteProtocolError
 from app.core.status import Reachability
+from app.core.wirejson import decode_json_message
 
 PROTOCOL_ID = "/peerup/reachability/1.0.0"
 MAX_MESSAGE = 4096
@@ -29,12 +30,7 @@ def decode_grade(data: bytes) -> Reachability:
     Raises:
         RemoteProtocolError: oversized, not JSON, or not a valid grade.
     """
-    if len(data) > MAX_MESSAGE:
-        raise RemoteProtocolError(f"reachability message too large ({len(data)} bytes)")
-    try:
-        value = msgspec.json.decode(data, type=Reachability)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise RemoteProtocolError(f"invalid reachability message: {exc}") from None
+    value = decode_json_message(data, Reachability, limit=MAX_MESSAGE, what="reachability message")
     if len(value.public_addresses) > _MAX_ADDRESSES or any(
         len(a) > 200 for a in value.public_addresses
     ):

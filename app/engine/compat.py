@@ -48,7 +48,7 @@ import functools
 import logging
 import os
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import trio
@@ -325,15 +325,20 @@ _original_mdns_addrs: Callable[[Any], list[str]] = (
 )
 
 
+def expand_wildcards(addrs: Iterable[Multiaddr]) -> list[Multiaddr]:
+    """Addresses with 0.0.0.0 and :: replaced by this machine's interface addresses."""
+    result: list[Multiaddr] = []
+    for addr in addrs:
+        if str(addr).startswith(("/ip4/0.0.0.0/", "/ip6/::/")):
+            result += expand_wildcard_address(addr)
+        else:
+            result.append(addr)
+    return result
+
+
 def _mdns_addrs(self: Any) -> list[str]:
     """The broadcaster's addresses with 0.0.0.0 / :: expanded (defect MDNS-WILDCARD)."""
-    result: list[str] = []
-    for text in _original_mdns_addrs(self):
-        if text.startswith(("/ip4/0.0.0.0/", "/ip6/::/")):
-            result += [str(a) for a in expand_wildcard_address(Multiaddr(text))]
-        else:
-            result.append(text)
-    return result
+    return [str(a) for a in expand_wildcards(Multiaddr(t) for t in _original_mdns_addrs(self))]
 
 
 def patch_mdns_wildcard() -> None:

@@ -24,7 +24,6 @@ from libp2p.abc import INetConn, INetStream, INetwork, INotifee
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.host.ping import ID as LIBP2P_PING_ID
-from libp2p.network.stream.exceptions import StreamEOF
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo as Libp2pPeerInfo
 from libp2p.peer.peerstore import PeerStoreError
@@ -80,6 +79,7 @@ from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protoc
 from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.services import ServiceRegistry
+from app.engine.splice import first_line, read_to_eof
 
 if TYPE_CHECKING:
     # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
@@ -635,16 +635,8 @@ class Node:
             if not self.is_authorized(pid):
                 await stream.reset()
                 return
-            data = b""
             with trio.fail_after(GRADE_TIMEOUT):
-                while len(data) <= GRADE_MAX_MESSAGE:
-                    try:
-                        chunk = await stream.read(GRADE_MAX_MESSAGE + 1)
-                    except StreamEOF:
-                        break
-                    if not chunk:
-                        break
-                    data += chunk
+                data = await read_to_eof(stream, GRADE_MAX_MESSAGE)
             value = decode_grade(data)
         except Exception as exc:  # a peer's message is untrusted: log and drop it
             log.info("ignored a reachability message from %s: %s", pid, exc)
@@ -723,7 +715,7 @@ class Node:
             try:
                 await dial()
             except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
-                errors.append(f"{kind}: {_first_line(exc)}")
+                errors.append(f"{kind}: {first_line(exc)}")
                 return
             won = True
             nursery.cancel_scope.cancel()
@@ -787,7 +779,7 @@ class Node:
                 f"opening {protocols[0]} to {target.peer_id} timed out"
             ) from None
         except Exception as exc:  # negotiation failures come as several unrelated exception types
-            text = _first_line(exc)
+            text = first_line(exc)
             network = host.get_network()  # type: ignore[attr-defined]
             if not network.get_connections(target.peer_id):
                 raise PeerUnreachableError(f"connection to {target.peer_id} lost: {text}") from exc
@@ -885,7 +877,7 @@ class Node:
                 yield PingResult(seq=seq, peer_id=pid, rtt_ms=None, path=None, error=text)
             except Exception as exc:  # a stream broken mid-ping raises libp2p-specific types
                 yield PingResult(
-                    seq=seq, peer_id=pid, rtt_ms=None, path=None, error=_first_line(exc)
+                    seq=seq, peer_id=pid, rtt_ms=None, path=None, error=first_line(exc)
                 )
 
     async def traceroute(self, peer: str) -> TracerouteResult:
@@ -933,7 +925,7 @@ class Node:
         except (PeerupError, ValueError, trio.TooSlowError) as exc:
             return None, str(exc) or "timed out"
         except Exception as exc:  # a stream broken mid-ping raises libp2p-specific types
-            return None, _first_line(exc)
+            return None, first_line(exc)
 
     def _path_of(self, peer_id: str) -> PathType | None:
         for path in self.paths():
@@ -944,11 +936,6 @@ class Node:
     def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
         """Subscribe to engine events."""
         return self.bus.subscribe()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
 
 
 @asynccontextmanager

@@ -38,16 +38,15 @@ from libp2p.abc import INetStream
 from libp2p.connection_types import ConnectionType
 from libp2p.custom_types import TProtocol
 from libp2p.network.connection.raw_connection import RawConnection
-from libp2p.network.stream.exceptions import StreamEOF
 from libp2p.peer.id import ID
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import HopMessage, Limit, Reservation, StopMessage
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import PeerId as PbPeer
 from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_msg
-from libp2p.utils.address_validation import expand_wildcard_address
 
 from app.core import dialback
 from app.core.errors import PeerUnreachableError
-from app.engine.splice import close_quietly, reset_quietly
+from app.engine import compat
+from app.engine.splice import close_quietly, first_line, read_to_eof, reset_quietly
 
 if TYPE_CHECKING:
     # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
@@ -146,7 +145,7 @@ class RelayHop:
         """Dial each address back on a fresh TCP connection (see app.core.dialback)."""
         try:
             with trio.fail_after(MESSAGE_TIMEOUT):
-                request = dialback.decode_request(await _read_all(stream, dialback.MAX_MESSAGE))
+                request = dialback.decode_request(await read_to_eof(stream, dialback.MAX_MESSAGE))
             observed = _remote_ip(stream)
             reachable: list[str] = []
             for addr in request.addrs:
@@ -357,19 +356,6 @@ async def _answers_multistream(ip: str, port: int) -> bool:
     return reply.startswith(dialback.MULTISTREAM_HEADER)
 
 
-async def _read_all(stream: INetStream, limit: int) -> bytes:
-    data = b""
-    while len(data) <= limit:
-        try:
-            chunk = await stream.read(limit + 1)
-        except StreamEOF:
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
 @dataclass(slots=True)
 class RelayState:
     """What the client knows about one configured relay."""
@@ -475,7 +461,7 @@ class RelayClient:
                 reply = await read_delimited_msg(stream, HopMessage)
                 await close_quietly(stream)
         except Exception as exc:  # unreachable relay, refused stream, garbage reply
-            relay.error = _first_line(exc)
+            relay.error = first_line(exc)
             relay.expires = 0.0
             log.info("reservation on %s failed: %s", relay.peer_id, relay.error)
         else:
@@ -516,7 +502,7 @@ class RelayClient:
                 )
                 await stream.write(dialback.encode_request(addrs))
                 await stream.close_write()
-                reply = dialback.decode_response(await _read_all(stream, dialback.MAX_MESSAGE))
+                reply = dialback.decode_response(await read_to_eof(stream, dialback.MAX_MESSAGE))
                 await close_quietly(stream)
                 confirmed = [a for a in reply.reachable if a in addrs]
         except Exception as exc:  # relays that are not peer-up do not offer the protocol
@@ -587,7 +573,7 @@ class RelayClient:
                 )
                 reply = await read_delimited_msg(stream, HopMessage)
         except Exception as exc:  # unreachable relay, protocol refused, garbage reply
-            raise PeerUnreachableError(f"relay {relay_id}: {_first_line(exc)}") from exc
+            raise PeerUnreachableError(f"relay {relay_id}: {first_line(exc)}") from exc
         if reply.type != HopMessage.STATUS or reply.status != OK:
             await close_quietly(stream)
             reason = {
@@ -609,19 +595,13 @@ class RelayClient:
                 await self._host.upgrade_outbound_connection(raw, target)
         except Exception as exc:  # Noise or muxer negotiation failed inside the circuit
             await reset_quietly(stream)
-            raise PeerUnreachableError(f"through relay {relay_id}: {_first_line(exc)}") from exc
+            raise PeerUnreachableError(f"through relay {relay_id}: {first_line(exc)}") from exc
         _tag_relayed(self._host, target, address)
 
 
 def listen_addresses_expanded(host: Any) -> list[multiaddr.Multiaddr]:
     """The host's transport addresses with wildcards (0.0.0.0, ::) expanded to interface IPs."""
-    result: list[multiaddr.Multiaddr] = []
-    for addr in host.get_transport_addrs():
-        if str(addr).startswith(("/ip4/0.0.0.0/", "/ip6/::/")):
-            result += expand_wildcard_address(addr)
-        else:
-            result.append(addr)
-    return result
+    return compat.expand_wildcards(host.get_transport_addrs())
 
 
 def _circuit_label(
@@ -663,8 +643,3 @@ async def _send_hop_status(stream: INetStream, status: int) -> None:
         await write_delimited_msg(stream, HopMessage(type=HopMessage.STATUS, status=status))  # type: ignore[arg-type]
     except Exception:  # the client may already be gone
         log.debug("could not send hop status", exc_info=True)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]

@@ -128,3 +128,26 @@ async def close_quietly(stream: INetStream) -> None:
             await stream.close()
     except Exception:  # closing an already-closed stream may raise; it is closed either way
         pass
+
+
+async def read_to_eof(stream: INetStream, limit: int) -> bytes:
+    """Read until the peer closes its side, stopping once more than ``limit`` bytes arrived.
+
+    The result may exceed ``limit`` (by less than one read); callers treat that as too large.
+    """
+    data = b""
+    while len(data) <= limit:
+        try:
+            chunk = await stream.read(limit + 1)
+        except StreamEOF:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception as one short line for users (py-libp2p messages span many lines)."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]

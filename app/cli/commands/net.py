@@ -248,9 +248,7 @@ async def _ping(
 ) -> int:
     async with open_any_client(endpoint, config_path, announce=_announce) as client:
         if not as_json:
-            entries = await client.auth_entries()
-            entry = next((e for e in entries if e.peer_id == peer_id), None)
-            click.echo(render.render_verification_line(target, entry))
+            await _echo_verification(client, target, peer_id)
             click.echo(render.render_ping_header(target, peer_id))
         results: list[PingResult] = []
         try:
@@ -315,14 +313,19 @@ def traceroute(peer: str, as_json: bool) -> int:
     )
 
 
+async def _echo_verification(client: LocalClient, target: str, peer_id: str) -> None:
+    """Print the peer's [VERIFIED]/[UNVERIFIED] line, as ping and traceroute start with."""
+    entries = await client.auth_entries()
+    entry = next((e for e in entries if e.peer_id == peer_id), None)
+    click.echo(render.render_verification_line(target, entry))
+
+
 async def _traceroute(
     endpoint: ApiEndpoint, config_path: Path, target: str, peer_id: str, as_json: bool
 ) -> int:
     async with open_any_client(endpoint, config_path, announce=_announce) as client:
         if not as_json:
-            entries = await client.auth_entries()
-            entry = next((e for e in entries if e.peer_id == peer_id), None)
-            click.echo(render.render_verification_line(target, entry))
+            await _echo_verification(client, target, peer_id)
         result = await client.traceroute(peer_id)
     if as_json:
         click.echo(render.dumps(result))
