@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core import authkeys, config, identity, names, netaddr, peerid, stun
+from app.core import authkeys, codetext, config, identity, names, netaddr, peerid, stun
 from app.core.errors import PeerupError
 
 _CONFIG_PATH = Path("/fuzz/config.yaml")
@@ -106,6 +106,11 @@ def _stun_response(data: bytes) -> None:
         stun.parse_binding_request(data)
 
 
+def _code_text(data: bytes) -> None:
+    kind, body = codetext.decode_text(_text(data))
+    assert codetext.decode_text(codetext.encode_text(body)) == (kind, body)
+
+
 PARSERS: tuple[Callable[[bytes], None], ...] = (
     _parse_config,
     _parse_authorized_keys,
@@ -116,6 +121,7 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _multiaddr,
     _names,
     _stun_response,
+    _code_text,
 )
 
 
@@ -155,6 +161,8 @@ def _seeds() -> list[tuple[int, bytes]]:
         (8, stun.encode_binding_success(_STUN_TID, "203.0.113.5", 40000, legacy_mapped=True)),
         (8, stun.encode_binding_success(_STUN_TID, "2001:db8::5", 1, software="fuzz")),
         (8, stun.encode_binding_request(_STUN_TID)),
+        (9, codetext.encode_text(b"\x03" + bytes(range(60))).encode()),
+        (9, codetext.to_link(codetext.encode_text(b"\x04" + bytes(30))).encode()),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
 

@@ -174,3 +174,34 @@ class StunError(RemoteProtocolError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(f"bad STUN message: {message}")
         self.reason = reason
+
+
+class InvalidCodeError(PeerupError):
+    """An invite or pairing code (or its link) that cannot be decoded."""
+
+    code = "invalid-code"
+
+
+class PairingError(PeerupError):
+    """An invite, join or relay pairing did not complete.
+
+    Attributes:
+        reason: Stable kebab-case cause, e.g. ``"wrong-code"``, ``"expired"``, ``"used"``,
+            ``"burned"``, ``"cancelled"``, ``"tampered"``; front ends and tests key on it.
+    """
+
+    code = "pairing-failed"
+
+    def __init__(self, reason: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+
+
+class VerificationError(PeerupError):
+    """A peer verification did not complete (mismatch, rejected, timed out, tampered)."""
+
+    code = "verification-failed"
+
+    def __init__(self, reason: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
