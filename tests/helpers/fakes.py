@@ -127,7 +127,7 @@ class FakeNode:
 
     def _entry(self, peer: str, comment: str) -> AuthEntry:
         name = next((n for n, p in self.names.items() if p == peer), None)
-        return AuthEntry(peer_id=peer, comment=comment, verified=None, attributes=(), name=name)
+        return AuthEntry(peer_id=peer, comment=comment, verified=False, attributes=(), name=name)
 
     def _peer_id(self, peer: str) -> str:
         if peer in self.names:
@@ -225,6 +225,7 @@ class FakeNode:
         allowed_peers: Sequence[str] = (),
         *,
         persist: bool = False,
+        verified_only: bool = False,
     ) -> ServiceInfo:
         self.calls.append(("expose_service", name, local_address, tuple(allowed_peers), persist))
         if name in self._services:
@@ -239,6 +240,7 @@ class FakeNode:
             local_address=local_address,
             enabled=True,
             allowed_peers=tuple(self._peer_id(p) for p in allowed_peers),
+            verified_only=verified_only,
         )
         self._services[name] = info
         self.emit(ServicesChanged(services=tuple(self._services.values())))

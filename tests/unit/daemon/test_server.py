@@ -287,6 +287,7 @@ async def test_every_plain_endpoint(endpoint: ApiEndpoint) -> None:
                 "ip_version": "ipv4",
                 "connected_at": server.node._started,
                 "rtt_ms": 1.5,
+                "verified": False,
             }
         ]
 
@@ -339,9 +340,11 @@ async def test_every_plain_endpoint(endpoint: ApiEndpoint) -> None:
         assert entry == {
             "peer_id": STRANGER,
             "comment": "hi",
-            "verified": None,
+            "verified": False,
             "attributes": [],
             "name": None,
+            "verified_value": None,
+            "warning": None,
         }
         error(await http.post("/v1/auth", json={"peer_id": STRANGER}), 409, "already-exists")
         assert data(await http.delete(f"/v1/auth/{STRANGER}")) is None
