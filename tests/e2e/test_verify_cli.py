@@ -86,7 +86,7 @@ def _finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def _digits(out: str) -> str:
-    match = re.search(r"^\s+(\d{3} \d{3})$", out, re.M)
+    match = re.search(r"^\s+(\d{3} \d{3})$", out, re.MULTILINE)
     assert match, out
     return match.group(1)
 
