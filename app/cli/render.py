@@ -364,7 +364,9 @@ def render_services(
                 s.name,
                 "→ " + s.local_address,
                 state,
-                "allowed: " + allowed_text(s.allowed_peers, names),
+                "allowed: "
+                + allowed_text(s.allowed_peers, names)
+                + (" (verified peers only)" if s.verified_only else ""),
             ]
         )
     return table(rows)

@@ -242,7 +242,10 @@ class VerifyManager:
             log.info("refused a verification from %s: %s", peer_id, exc)
             await close_quietly(stream)
             return
-        log.info("verification %s requested by %s", run.id, peer_id)
+        name = self._name_for(peer_id) or peer_id
+        log.warning(
+            "%s asks to verify: compare the emoji with them, run: peerup verify %s", name, name
+        )
         await self._pump(run)
 
     # ---- answers -------------------------------------------------------------------------------

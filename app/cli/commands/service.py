@@ -47,6 +47,7 @@ def service_info(svc: ServiceConfig) -> ServiceInfo:
         local_address=svc.local_address,
         enabled=svc.enabled,
         allowed_peers=tuple(str(p) for p in svc.allowed_peers),
+        verified_only=svc.verified_only,
     )
 
 
