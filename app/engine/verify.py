@@ -180,8 +180,32 @@ class VerifyManager:
             if run.finished_at is not None and now - run.finished_at > KEEP_FINISHED:
                 del self._runs[key]
 
+    def _check_crossed(self, peer_id: str, role: Role) -> None:
+        """Both people typed `peerup verify` at once: keep exactly one run, the same on both ends.
+
+        The run started by the lower peer ID survives, whatever order the two streams arrive in;
+        the other side's front end then answers it (it is listed as waiting for an answer).
+
+        Raises:
+            VerificationError: ``crossed``, when the run being admitted is the one to drop.
+        """
+        other_role = Role.RESPONDER if role is Role.INITIATOR else Role.INITIATOR
+        crossing = any(
+            r.peer_id == peer_id and not r.machine.finished and r.machine.role is other_role
+            for r in self._runs.values()
+        )
+        if not crossing:
+            return
+        we_are_lower = self._own.raw < PeerId.parse(peer_id).raw
+        ours_wins = we_are_lower if role is Role.INITIATOR else not we_are_lower
+        if not ours_wins:
+            raise VerificationError(
+                "crossed", "the peer started a verification at the same time; answer theirs"
+            )
+
     def _admit(self, peer_id: str, stream: INetStream, role: Role) -> _Run:
         self._prune()
+        self._check_crossed(peer_id, role)
         # One run per peer: a new one replaces a stale or crossed one (its stream is closed).
         for old in [r for r in self._runs.values() if r.peer_id == peer_id]:
             if not old.machine.finished:
@@ -219,6 +243,7 @@ class VerifyManager:
         """
         if self._nursery is None:
             raise PeerupError("the node is not running")
+        self._check_crossed(peer_id, Role.INITIATOR)
         stream = await self._open_stream(peer_id)
         try:
             run = self._admit(peer_id, stream, Role.INITIATOR)

@@ -149,3 +149,21 @@ def test_verify_confirm_reject_reset_restart_fallback(two: Two) -> None:
     assert re.search(r"\d{3}-\d{3}", fallback.stdout)
     assert "marked verified" in fallback.stdout
     assert _auth_verified(two.alice) == [True]
+
+
+def test_both_type_verify_at_once(two: Two) -> None:
+    """Neither waits: both start; one run survives and both terminals compare the same SAS."""
+    bob = _start_cli(two.bob, "verify", "alice", stdin="y\ny\n")
+    alice = _start_cli(two.alice, "verify", "bob", stdin="y\ny\n")
+    (code_a, out_a, err_a), (code_b, out_b, err_b) = _finish(alice), _finish(bob)
+    assert code_a == 0, out_a + err_a
+    assert code_b == 0, out_b + err_b
+    assert re.findall(r"^\s+(\d{3} \d{3})$", out_a, re.MULTILINE)[-1] == _digits_last(out_b)
+    assert _auth_verified(two.alice) == [True]
+    assert _auth_verified(two.bob) == [True]
+
+
+def _digits_last(out: str) -> str:
+    found = re.findall(r"^\s+(\d{3} \d{3})$", out, re.MULTILINE)
+    assert found, out
+    return str(found[-1])

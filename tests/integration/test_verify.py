@@ -307,3 +307,30 @@ async def test_verified_only_service(tmp_path: Path) -> None:
             with trio.fail_after(20):
                 assert await exchange(port, b"hello") == b"hello"
         nursery.cancel_scope.cancel()
+
+
+async def test_crossed_starts_keep_one_run(tmp_path: Path) -> None:
+    """Both people type `peerup verify` at once: the lower peer ID's run survives on both ends."""
+    alice, bob = _pair(tmp_path)
+    async with (
+        open_node(load_config(alice.config_path), alice.identity) as a,
+        open_node(load_config(bob.config_path), bob.identity) as b,
+    ):
+        await a.connect(bob.peer_id, [b.status().listen_addresses[0]])
+        low, high = sorted((a, b), key=lambda n: PeerId.parse(n.peer_id).raw)
+        outcome: dict[str, object] = {}
+
+        async def start(name: str, node: Node, other: Node) -> None:
+            try:
+                outcome[name] = await node.start_verify(other.peer_id)
+            except VerificationError as exc:
+                outcome[name] = exc
+
+        with trio.fail_after(20):
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(start, "low", low, high)
+                nursery.start_soon(start, "high", high, low)
+        assert isinstance(outcome["low"], VerifySessionInfo)
+        assert isinstance(outcome["high"], VerificationError)
+        waiting = await _wait_request(high)  # what the high side's CLI answers instead
+        assert waiting.sas == outcome["low"].sas

@@ -17,6 +17,7 @@ Go peer-up's static fingerprint, which only detects a mix-up of peer IDs, and sa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import click
@@ -46,6 +47,7 @@ from app.core.verify import SESSION_TTL
 
 _FALLBACK_CODES = ("verify-unsupported", "peer-unreachable")
 _POLL_INTERVAL = 0.5
+_CROSSED_WAIT = 5.0
 
 
 def _announce(message: str) -> None:
@@ -148,17 +150,40 @@ async def _verify(
             try:
                 info = await client.start_verify(peer_id)
             except ApiError as exc:
-                if exc.code not in _FALLBACK_CODES:
-                    raise
-                return await _fallback(client, label, own, peer_id, exc)
+                if exc.code in _FALLBACK_CODES:
+                    return await _fallback(client, label, own, peer_id, exc)
+                # Both typed at once: one run survives, and it may be the peer's.
+                info = await _crossed(client, peer_id, exc)
         else:
             click.echo(f"{label} asked to verify.", err=True)
-        for line in _sas_lines(info, label):
-            click.echo(line)
-        match = await asyncio.to_thread(
-            click.confirm, f"Does {label} show the same?", default=False
-        )
-        return await _answer(client, info, label, match)
+        for _attempt in range(3):
+            for line in _sas_lines(info, label):
+                click.echo(line)
+            match = await asyncio.to_thread(
+                click.confirm, f"Does {label} show the same?", default=False
+            )
+            try:
+                final = await _answer(client, info, label, match)
+            except ApiError as exc:
+                if exc.code != "verification-failed":
+                    raise
+                failure: Exception = exc
+            else:
+                if final.state is not VerifyState.FAILED or final.error_reason != "replaced":
+                    return _report(final, label)
+                failure = PeerupError(final.error or "replaced")
+            # The run was replaced by the peer's (both started at once): answer that one.
+            info = await _crossed(client, peer_id, failure)
+            click.echo(f"{label} started a verification at the same time; compare this one:")
+        raise PeerupError("the verification kept being replaced; try again")
+
+
+async def _crossed(client: LocalClient, peer_id: str, error: Exception) -> VerifySessionInfo:
+    """After a crossed start: the peer's request that replaced ours, or the original error."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(_CROSSED_WAIT):
+            return await _wait_request(client, peer_id)
+    raise error
 
 
 async def _find_request(client: LocalClient, peer_id: str) -> VerifySessionInfo | None:
@@ -179,12 +204,18 @@ async def _wait_request(client: LocalClient, peer_id: str) -> VerifySessionInfo:
             await asyncio.sleep(_POLL_INTERVAL)
 
 
-async def _answer(client: LocalClient, info: VerifySessionInfo, label: str, match: bool) -> int:
+async def _answer(
+    client: LocalClient, info: VerifySessionInfo, label: str, match: bool
+) -> VerifySessionInfo:
     final = info
     async for s in client.answer_verify(info.id, match):
         final = s
         if s.state is VerifyState.WAITING_PEER:
             click.echo(f"Waiting for {label} to answer…", err=True)
+    return final
+
+
+def _report(final: VerifySessionInfo, label: str) -> int:
     if final.state is VerifyState.VERIFIED:
         click.echo(f"[VERIFIED] {label}: both of you confirmed the same emoji.")
         return int(ExitCode.OK)
