@@ -25,7 +25,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core import authkeys, codetext, config, identity, names, netaddr, peerid, stun, verify
+from app.core import (
+    authkeys,
+    codetext,
+    config,
+    identity,
+    names,
+    netaddr,
+    peerid,
+    refusal,
+    stun,
+    verify,
+)
 from app.core.errors import PeerupError
 
 _CONFIG_PATH = Path("/fuzz/config.yaml")
@@ -124,6 +135,11 @@ def _verify_session(data: bytes) -> None:
     assert all(isinstance(e, verify.SendData | verify.Aborted | verify.SasReady) for e in events)
 
 
+def _refusal(data: bytes) -> None:
+    result = refusal.decode_refusal(data)
+    assert result is None or data.startswith(refusal.REFUSAL_MAGIC)
+
+
 def _verify_seed(role_byte: int) -> bytes:
     own, other = peerid.PeerId.parse(_PEER).raw, peerid.PeerId.parse(_PEER2).raw
     initiator = verify.VerifySession(verify.Role.INITIATOR, own_id=own, peer_id=other, now=0.0)
@@ -147,6 +163,7 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _stun_response,
     _code_text,
     _verify_session,
+    _refusal,
 )
 
 
@@ -190,6 +207,7 @@ def _seeds() -> list[tuple[int, bytes]]:
         (9, codetext.to_link(codetext.encode_text(b"\x04" + bytes(30))).encode()),
         (10, _verify_seed(0)),
         (10, _verify_seed(1)),
+        (11, refusal.encode_refusal("not-verified", "service 'ssh' admits verified peers only")),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
 
