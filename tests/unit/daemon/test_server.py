@@ -444,6 +444,29 @@ async def test_traceroute(endpoint: ApiEndpoint) -> None:
 
 
 @pytest.mark.trio
+async def test_verify_endpoints(endpoint: ApiEndpoint) -> None:
+    async with running(endpoint) as server, server.client() as http:
+        assert data(await http.get("/v1/verify")) == []
+        error(await http.post("/v1/verify", json={"peer": "home"}), 400, "verify-unsupported")
+        error(await http.post("/v1/verify", json={"peer": "ghost"}), 404, "unknown-peer")
+        err = error(await http.post("/v1/verify/v9/answer", json={}), 400, "bad-request")
+        assert "`match`" in str(err["message"])
+        error(
+            await http.post("/v1/verify/v9/answer", json={"match": True}),
+            400,
+            "verification-failed",
+        )
+        error(await http.delete("/v1/verify/v9"), 400, "verification-failed")
+        marked = data(await http.post(f"/v1/auth/{HOME}/verified", json={}))
+        assert isinstance(marked, dict)
+        assert marked["verified"] is True
+        unmarked = data(await http.delete("/v1/auth/home/verified"))
+        assert isinstance(unmarked, dict)
+        assert unmarked["verified"] is False
+        assert ("set_verified", "home", False) in server.node.calls
+
+
+@pytest.mark.trio
 async def test_peer_ids_with_percent_encoding_reach_the_handler(endpoint: ApiEndpoint) -> None:
     async with running(endpoint) as server, server.client() as http:
         error(await http.delete("/v1/auth/some%2Fthing"), 404, "unknown-peer")
