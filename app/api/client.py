@@ -248,6 +248,7 @@ class LocalClient:
         *,
         allowed_peers: Sequence[str] = (),
         persist: bool = False,
+        verified_only: bool = False,
     ) -> ServiceInfo:
         """Expose ``local_address`` ("host:port") to peers as service ``name``.
 
@@ -256,6 +257,7 @@ class LocalClient:
             local_address: Where the service listens locally.
             allowed_peers: Peers allowed to use it; empty means every authorized peer.
             persist: Also write it to the config file.
+            verified_only: Admit only peers a human verified.
 
         Returns:
             The new service.
@@ -265,6 +267,7 @@ class LocalClient:
             local_address=local_address,
             allowed_peers=tuple(allowed_peers),
             persist=persist,
+            verified_only=verified_only,
         )
         return await self._request("POST", models.SERVICES, ServiceInfo, body=body)
 

@@ -19,6 +19,7 @@ import pytest
 
 from tests.helpers.daemons import REPO, DaemonProcess, start_daemon
 from tests.helpers.nodes import NodeDir, make_node_dir
+from tests.helpers.services import start_service
 
 pytestmark = pytest.mark.e2e
 
@@ -167,3 +168,50 @@ def _digits_last(out: str) -> str:
     found = re.findall(r"^\s+(\d{3} \d{3})$", out, re.MULTILINE)
     assert found, out
     return str(found[-1])
+
+
+def _echo_once(port: int, payload: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(payload)
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        return data
+
+
+def test_verified_only_service_and_key_change_warning(two: Two) -> None:
+    echo, echo_port = start_service("echo")
+    try:
+        added = two.alice.cli("service", "add", "echo", f"127.0.0.1:{echo_port}", "--verified-only")
+        assert added.returncode == 0, added.stderr
+        assert "verified peers only" in added.stdout
+        opened = two.bob.cli("daemon", "connect", "--peer", "alice", "--service", "echo", "--json")
+        assert opened.returncode == 0, opened.stderr
+        forward = json.loads(opened.stdout)
+        port = int(forward["listen_address"].rsplit(":", 1)[1])
+        assert _echo_once(port, b"hello") == b""  # refused: bob is not verified by alice
+        listing = two.bob.cli("daemon", "forwards")
+        assert "[UNVERIFIED]" in listing.stdout
+        forwards = json.loads(two.bob.cli("daemon", "forwards", "--json").stdout)
+        assert "admits verified peers only" in (forwards[0]["last_error"] or "")
+
+        (code_a, out_a, err_a), (code_b, out_b, err_b) = _verify_both(two, "y\n", "y\n")
+        assert code_a == 0, out_a + err_a
+        assert code_b == 0, out_b + err_b
+        assert _echo_once(port, b"hello") == b"hello"  # admitted once verified
+        assert "[VERIFIED]" in two.bob.cli("daemon", "forwards").stdout
+    finally:
+        echo.kill()
+        echo.wait(5)
+
+    # A key change for a known name: loud warning in the command's output, unverified.
+    impostor = make_node_dir(two.bob_dir.path.parent, "impostor")
+    added = two.alice.cli("auth", "add", impostor.peer_id, "--comment", "bob")
+    assert added.returncode == 0, added.stderr
+    assert "WARNING: the key of 'bob' changed" in added.stderr
+    assert "which you had verified" in added.stderr
+    assert "[UNVERIFIED]" in added.stdout
+    status = two.alice.cli("status")
+    assert "WARNING: the key of 'bob' changed" in status.stderr
+    assert "the key of 'bob' changed" in two.alice.log_tail(200)
