@@ -215,3 +215,14 @@ def test_verified_only_service_and_key_change_warning(two: Two) -> None:
     status = two.alice.cli("status")
     assert "WARNING: the key of 'bob' changed" in status.stderr
     assert "the key of 'bob' changed" in two.alice.log_tail(200)
+
+
+def test_verify_without_a_daemon_uses_an_ephemeral_node(two: Two) -> None:
+    two.alice.stop()
+    (code_a, out_a, err_a), (code_b, out_b, err_b) = _verify_both(two, "y\n", "y\n")
+    assert code_a == 0, out_a + err_a
+    assert code_b == 0, out_b + err_b
+    assert "starting local node" in err_a
+    assert _digits(out_a) == _digits(out_b)
+    auth = json.loads(two.alice.cli("auth", "list", "--json").stdout)
+    assert [e["verified"] for e in auth] == [True]  # read from the file: no daemon needed
