@@ -25,7 +25,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core import authkeys, codetext, config, identity, names, netaddr, peerid, stun
+from app.core import (
+    authkeys,
+    codetext,
+    config,
+    identity,
+    names,
+    netaddr,
+    peerid,
+    refusal,
+    stun,
+    verify,
+)
 from app.core.errors import PeerupError
 
 _CONFIG_PATH = Path("/fuzz/config.yaml")
@@ -111,6 +122,35 @@ def _code_text(data: bytes) -> None:
     assert codetext.decode_text(codetext.encode_text(body)) == (kind, body)
 
 
+def _verify_session(data: bytes) -> None:
+    """The verify protocol's state machine as responder (first byte even) or initiator."""
+    if not data:
+        return
+    own, other = peerid.PeerId.parse(_PEER).raw, peerid.PeerId.parse(_PEER2).raw
+    role = verify.Role.RESPONDER if data[0] % 2 == 0 else verify.Role.INITIATOR
+    session = verify.VerifySession(role, own_id=own, peer_id=other, now=0.0)
+    if role is verify.Role.INITIATOR:
+        session.start()
+    events = session.receive_data(data[1:], now=1.0)
+    assert all(isinstance(e, verify.SendData | verify.Aborted | verify.SasReady) for e in events)
+
+
+def _refusal(data: bytes) -> None:
+    result = refusal.decode_refusal(data)
+    assert result is None or data.startswith(refusal.REFUSAL_MAGIC)
+
+
+def _verify_seed(role_byte: int) -> bytes:
+    own, other = peerid.PeerId.parse(_PEER).raw, peerid.PeerId.parse(_PEER2).raw
+    initiator = verify.VerifySession(verify.Role.INITIATOR, own_id=own, peer_id=other, now=0.0)
+    hello = b"".join(e.data for e in initiator.start() if isinstance(e, verify.SendData))
+    if role_byte == 0:
+        return b"\x00" + hello
+    responder = verify.VerifySession(verify.Role.RESPONDER, own_id=other, peer_id=own, now=0.0)
+    accept = responder.receive_data(hello, now=0.0)
+    return b"\x01" + b"".join(e.data for e in accept if isinstance(e, verify.SendData))
+
+
 PARSERS: tuple[Callable[[bytes], None], ...] = (
     _parse_config,
     _parse_authorized_keys,
@@ -122,6 +162,8 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _names,
     _stun_response,
     _code_text,
+    _verify_session,
+    _refusal,
 )
 
 
@@ -163,6 +205,9 @@ def _seeds() -> list[tuple[int, bytes]]:
         (8, stun.encode_binding_request(_STUN_TID)),
         (9, codetext.encode_text(b"\x03" + bytes(range(60))).encode()),
         (9, codetext.to_link(codetext.encode_text(b"\x04" + bytes(30))).encode()),
+        (10, _verify_seed(0)),
+        (10, _verify_seed(1)),
+        (11, refusal.encode_refusal("not-verified", "service 'ssh' admits verified peers only")),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
 

@@ -32,6 +32,7 @@ from app.core.status import (
     Resolved,
     ServiceInfo,
     TracerouteResult,
+    VerifySessionInfo,
 )
 
 T = TypeVar("T")
@@ -247,6 +248,7 @@ class LocalClient:
         *,
         allowed_peers: Sequence[str] = (),
         persist: bool = False,
+        verified_only: bool = False,
     ) -> ServiceInfo:
         """Expose ``local_address`` ("host:port") to peers as service ``name``.
 
@@ -255,6 +257,7 @@ class LocalClient:
             local_address: Where the service listens locally.
             allowed_peers: Peers allowed to use it; empty means every authorized peer.
             persist: Also write it to the config file.
+            verified_only: Admit only peers a human verified.
 
         Returns:
             The new service.
@@ -264,6 +267,7 @@ class LocalClient:
             local_address=local_address,
             allowed_peers=tuple(allowed_peers),
             persist=persist,
+            verified_only=verified_only,
         )
         return await self._request("POST", models.SERVICES, ServiceInfo, body=body)
 
@@ -384,6 +388,48 @@ class LocalClient:
                 if event is None or isinstance(event, models.Hello):
                     continue
                 yield event
+
+    # ---- verification (issue 4) -----------------------------------------------------------------
+
+    async def start_verify(self, peer: str) -> VerifySessionInfo:
+        """Start ``/peerup/verify/1.0.0`` with ``peer``; returns once the SAS is ready.
+
+        Raises:
+            ApiError: ``verify-unsupported`` (the peer does not speak it), ``peer-unreachable``,
+                ``verification-failed``.
+        """
+        body = models.VerifyRequest(peer=peer)
+        return await self._request("POST", models.VERIFY, VerifySessionInfo, body=body, slow=True)
+
+    async def verify_sessions(self) -> list[VerifySessionInfo]:
+        """Ongoing verifications (incoming ones wait for an answer) and recent results."""
+        return await self._request("GET", models.VERIFY, list[VerifySessionInfo])
+
+    async def answer_verify(self, session_id: str, match: bool) -> AsyncIterator[VerifySessionInfo]:
+        """Send this side's answer; yields the run after each change until it is over."""
+        path = _item(models.VERIFY, session_id) + "/answer"
+        body = models.VerifyAnswerRequest(match=match)
+        async with self._stream("POST", path, body) as lines:
+            async for raw in lines:
+                try:
+                    line = models.decode_verify_line(raw)
+                except msgspec.DecodeError as exc:
+                    raise _bad_reply(str(exc)) from None
+                if line.error is not None:
+                    raise ApiError(line.error.message, code=line.error.code, hint=line.error.hint)
+                if line.session is not None:
+                    yield line.session
+
+    async def cancel_verify(self, session_id: str) -> None:
+        """Cancel a verification (the peer is told)."""
+        await self._request("DELETE", _item(models.VERIFY, session_id), object)
+
+    async def set_verified(self, peer: str, verified: bool) -> AuthEntry:
+        """Mark ``peer`` verified (after comparing the static fingerprint) or unverified."""
+        path = _item(models.AUTH, peer) + "/verified"
+        if verified:
+            return await self._request("POST", path, AuthEntry, body={})
+        return await self._request("DELETE", path, AuthEntry)
 
 
 def _item(collection: str, key: str) -> str:

@@ -22,11 +22,16 @@ from app.core.status import (
     PathChanged,
     PeerConnected,
     PeerDisconnected,
+    PeerKeyChanged,
     PingResult,
     PingStats,
     ReachabilityChanged,
     RelaysChanged,
     ServicesChanged,
+    VerificationChanged,
+    VerifyRequested,
+    VerifySessionInfo,
+    VerifyUpdated,
 )
 
 API_VERSION: Final = 1
@@ -48,6 +53,10 @@ REACHABILITY_PROBE: Final = f"{PREFIX}/reachability/probe"
 TRACEROUTE: Final = f"{PREFIX}/traceroute"
 SHUTDOWN: Final = f"{PREFIX}/shutdown"
 EVENTS: Final = f"{PREFIX}/events"
+# Verification (issue 4): POST verify starts a run and returns once the SAS is ready; GET verify
+# lists runs (incoming ones wait there for an answer); POST verify/{id}/answer streams the outcome;
+# DELETE verify/{id} cancels; POST/DELETE auth/{peer}/verified marks/unmarks a peer by hand.
+VERIFY: Final = f"{PREFIX}/verify"
 
 MAX_BODY_BYTES: Final = 64 * 1024
 """Largest request body the daemon accepts."""
@@ -69,6 +78,7 @@ class ExposeServiceRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=Tr
     local_address: Address
     allowed_peers: Annotated[tuple[Name, ...], msgspec.Meta(max_length=1000)] = ()
     persist: bool = False
+    verified_only: bool = False
 
 
 class OpenForwardRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -117,6 +127,25 @@ class TracerouteRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True)
     """POST traceroute: show the path to a peer hop by hop (connecting first if needed)."""
 
     peer: Name
+
+
+class VerifyRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST verify: start /peerup/verify/1.0.0 with a peer."""
+
+    peer: Name
+
+
+class VerifyAnswerRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST verify/{id}/answer: what the local human said (true: the strings match)."""
+
+    match: bool
+
+
+class VerifyLine(msgspec.Struct, omit_defaults=True):
+    """One line of the verify answer stream: the session after each change, or an error."""
+
+    session: VerifySessionInfo | None = None
+    error: ErrorBody | None = None
 
 
 class EmptyRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -180,6 +209,10 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         ConnectionRefused,
         ReachabilityChanged,
         RelaysChanged,
+        VerifyRequested,
+        VerifyUpdated,
+        PeerKeyChanged,
+        VerificationChanged,
     )
 }
 """Every event class by its ``kind``."""
@@ -195,6 +228,7 @@ _encoder = msgspec.json.Encoder()
 _kind_decoder = msgspec.json.Decoder(_Kind)
 _error_decoder = msgspec.json.Decoder(ErrorEnvelope)
 _ping_line_decoder = msgspec.json.Decoder(PingLine)
+_verify_line_decoder = msgspec.json.Decoder(VerifyLine)
 
 
 def encode(obj: object) -> bytes:
@@ -252,6 +286,15 @@ def decode_ping_line(line: bytes) -> PingLine:
         msgspec.DecodeError: The line is not a ping line.
     """
     return _ping_line_decoder.decode(line)
+
+
+def decode_verify_line(line: bytes) -> VerifyLine:
+    """Decode one line of the verify answer stream.
+
+    Raises:
+        msgspec.DecodeError: The line is not a verify line.
+    """
+    return _verify_line_decoder.decode(line)
 
 
 def decode_event(line: bytes) -> Event | Hello | None:

@@ -40,6 +40,7 @@ from app.cli.commands.relay import relay
 from app.cli.commands.service import service
 from app.cli.commands.setup import init, version, version_text, whoami
 from app.cli.commands.status import status
+from app.cli.commands.verify import verify
 from app.cli.context import CliState, config_option
 from app.cli.exitcodes import ExitCode, exit_code_for
 from app.core.errors import PeerupError
@@ -90,6 +91,7 @@ for _command in (
     relay,
     daemon,
     config_group,
+    verify,
 ):
     cli.add_command(_command)
 

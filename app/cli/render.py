@@ -5,8 +5,8 @@ JSON-ready data, so the rendering is tested without a daemon. Commands print wha
 
 Two rules hold for every peer shown:
 
-* it carries a badge, ``[VERIFIED]`` when its authorized_keys entry has a ``verified=`` attribute
-  and ``[UNVERIFIED]`` otherwise (see :func:`badge`);
+* it carries a badge, ``[VERIFIED]`` when its authorized_keys entry has the ``verified=`` value
+  recomputed for this key (app.core.trust) and ``[UNVERIFIED]`` otherwise (see :func:`badge`);
 * peer IDs appear in full where a user may want to copy them (auth list, whoami, resolve) and as
   the reference's 16-character prefix plus ``...`` in tables.
 """
@@ -46,12 +46,12 @@ JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "Jso
 # ---- small helpers -------------------------------------------------------------------------------
 
 
-def badge(verified: object) -> str:
+def badge(verified: bool) -> str:
     """Return the verification badge for a peer.
 
     Args:
-        verified: The peer's ``verified`` value: a bool, or the ``verified=`` attribute text
-            (``"sha256:…"``) or None.
+        verified: The peer's ``verified`` flag (recomputed by app.core.trust; never the raw
+            attribute text, which a copied line could carry).
 
     Returns:
         ``"[VERIFIED]"`` when ``verified`` is truthy, else ``"[UNVERIFIED]"``.
@@ -364,7 +364,9 @@ def render_services(
                 s.name,
                 "→ " + s.local_address,
                 state,
-                "allowed: " + allowed_text(s.allowed_peers, names),
+                "allowed: "
+                + allowed_text(s.allowed_peers, names)
+                + (" (verified peers only)" if s.verified_only else ""),
             ]
         )
     return table(rows)
@@ -429,7 +431,7 @@ def render_auth_entries(entries: Sequence[AuthEntry]) -> list[str]:
         if e.comment:
             head += f"  # {e.comment}"
         lines.append(head)
-        details = [f"[verified={e.verified}]"] if e.verified else []
+        details = [f"[verified={e.verified_value}]"] if e.verified_value else []
         details += [f"[{k}={v}]" for k, v in e.attributes if k != "verified"]
         if details:
             lines.append("      " + " ".join(details))
@@ -485,7 +487,7 @@ def render_ping_stats(target: str, stats: PingStats) -> list[str]:
 def render_verification_line(target: str, entry: AuthEntry | None) -> str:
     """Return the badge line ping prints before pinging (reference §1.4)."""
     if entry is not None and entry.verified:
-        return f'{VERIFIED} Peer "{target}" verified ({entry.verified})'
+        return f'{VERIFIED} Peer "{target}" verified ({entry.verified_value})'
     if entry is None:
         return f'{UNVERIFIED} Peer "{target}" is not in authorized_keys'
     return f'{UNVERIFIED} Peer "{target}" not verified. Run: peerup verify {target}'

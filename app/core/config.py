@@ -81,6 +81,8 @@ class ServiceConfig:
         enabled: Registered when the daemon starts.
         allowed_peers: Peer IDs allowed to use it; empty means every authorized peer.
         protocol: Informational only (the reference ignores it at runtime too).
+        verified_only: Admit only peers whose key a human verified (``peerup verify``);
+            others get a clear "not verified" refusal.
     """
 
     name: str
@@ -88,6 +90,7 @@ class ServiceConfig:
     enabled: bool = True
     allowed_peers: tuple[str, ...] = ()
     protocol: str = ""
+    verified_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -650,7 +653,7 @@ class _Parser:
                 services,
                 name,
                 dotted,
-                ("enabled", "local_address", "allowed_peers", "protocol"),
+                ("enabled", "local_address", "allowed_peers", "protocol", "verified_only"),
                 required=True,
             )
             assert node is not None
@@ -680,6 +683,9 @@ class _Parser:
                     enabled=self.boolean(node, "enabled", f"{dotted}.enabled", default=True),
                     allowed_peers=allowed,
                     protocol=self.string(node, "protocol", f"{dotted}.protocol", default=""),
+                    verified_only=self.boolean(
+                        node, "verified_only", f"{dotted}.verified_only", default=False
+                    ),
                 )
             )
         return tuple(out)
@@ -1197,6 +1203,7 @@ class ConfigEditor:
         *,
         allowed_peers: Sequence[str] = (),
         enabled: bool = True,
+        verified_only: bool = False,
     ) -> None:
         """Add a service.
 
@@ -1219,6 +1226,8 @@ class ConfigEditor:
         entry["local_address"] = local_address.strip()
         if peers:
             entry["allowed_peers"] = _block_seq(peers)
+        if verified_only:
+            entry["verified_only"] = True
         services[name] = entry
         del host
 
@@ -1439,6 +1448,7 @@ def config_to_dict(config: Config) -> dict[str, object]:
                 "local_address": s.local_address,
                 "allowed_peers": list(s.allowed_peers),
                 "protocol": s.protocol,
+                "verified_only": s.verified_only,
             }
             for s in config.services
         },

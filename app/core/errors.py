@@ -205,3 +205,18 @@ class VerificationError(PeerupError):
     def __init__(self, reason: str, message: str, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.reason = reason
+
+
+class VerifyUnsupportedError(VerificationError):
+    """The peer does not speak ``/peerup/verify/1.0.0`` (e.g. the Go peer-up) or is offline."""
+
+    code = "verify-unsupported"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__("unsupported", message, hint=hint)
+
+
+class NotVerifiedError(PeerupError):
+    """A peer refused us (or we refused a peer) on a service that admits verified peers only."""
+
+    code = "not-verified"

@@ -58,6 +58,7 @@ class PathInfo:
     ip_version: str  # "ipv4", "ipv6", "unknown"
     connected_at: float  # unix time
     rtt_ms: float | None = None
+    verified: bool = False  # the peer's key was verified by a human (app.core.trust)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class ServiceInfo:
     local_address: str
     enabled: bool
     allowed_peers: tuple[str, ...] = ()  # empty: every authorized peer
+    verified_only: bool = False  # only peers a human verified may use it
     streams_total: int = 0
     streams_active: int = 0
     errors: int = 0
@@ -140,6 +142,7 @@ class NodeStatus:
     circuit_addresses: tuple[str, ...] = ()  # where peers can reach us through relays
     relay_service: bool = False  # whether this node relays for others
     reachability: Reachability | None = None  # None until the first probe finished
+    key_changes: tuple[KeyChangeInfo, ...] = ()  # known names now pointing to another key
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +191,11 @@ class AuthEntry:
 
     peer_id: str
     comment: str
-    verified: str | None  # e.g. "sha256:9724b150", None when unverified
+    verified: bool  # the verified= attribute matches this key (recomputed, app.core.trust)
     attributes: tuple[tuple[str, str], ...]
     name: str | None  # the ``names:`` entry pointing at this peer, if any
+    verified_value: str | None = None  # the raw verified= attribute, e.g. "sha256:9724b150"
+    warning: str | None = None  # e.g. a key change for a known name, caused by this call
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +242,69 @@ class TracerouteResult:
     peer_id: str
     path: PathType
     hops: tuple[TracerouteHop, ...]
+
+
+# ---- verification (app.core.verify, app.core.trust) ---------------------------------------------
+
+
+class VerifyState(enum.StrEnum):
+    """Where one ``peerup verify`` run stands."""
+
+    EXCHANGING = "exchanging"  # keys are being exchanged
+    ASKING = "waiting-for-answer"  # the SAS is known; this side's human has not answered
+    WAITING_PEER = "waiting-for-peer"  # this side answered; the other side has not
+    VERIFIED = "verified"  # both humans said the strings match: the peer is marked verified
+    REJECTED = "rejected"  # both answered, at least one said they differ: nothing marked
+    FAILED = "failed"  # aborted: tampered, expired, cancelled, connection lost
+
+
+@dataclass(frozen=True, slots=True)
+class SasInfo:
+    """A short authentication string as front ends show it."""
+
+    emoji: tuple[str, ...]
+    names: tuple[str, ...]  # Unicode names, what people read aloud
+    digits: str  # "123 456"
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintInfo:
+    """The Go peer-up's static fingerprint of a pair of peers (detects only a mix-up)."""
+
+    emoji: tuple[str, ...]
+    names: tuple[str, ...]
+    numeric: str  # "NNN-NNN"
+    prefix: str  # "sha256:<8 hex>", the verified= value
+
+
+@dataclass(frozen=True, slots=True)
+class VerifySessionInfo:
+    """One run of /peerup/verify/1.0.0, as the local API shows it."""
+
+    id: str
+    peer_id: str
+    peer_name: str | None
+    role: str  # "initiator" (we asked) or "responder" (the peer asked)
+    state: VerifyState
+    fingerprint: FingerprintInfo
+    expires_at: float  # unix time
+    sas: SasInfo | None = None
+    suite: str | None = None
+    local_match: bool | None = None
+    peer_match: bool | None = None
+    error_reason: str | None = None  # VerificationError.reason when FAILED
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyChangeInfo:
+    """A known name now points to a different key (the new key is unverified)."""
+
+    name: str
+    old_peer_id: str
+    new_peer_id: str
+    old_was_verified: bool
+    message: str
 
 
 # ---- events (past-tense facts) -------------------------------------------------------------------
@@ -318,6 +386,39 @@ class RelaysChanged:
     kind: str = field(default="relays-changed", init=False)
 
 
+@dataclass(frozen=True, slots=True)
+class VerifyRequested:
+    """A peer started a verification: its SAS is ready and waits for this side's answer."""
+
+    session: VerifySessionInfo
+    kind: str = field(default="verify-requested", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyUpdated:
+    """A verification changed state (answered, verified, rejected, failed)."""
+
+    session: VerifySessionInfo
+    kind: str = field(default="verify-updated", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PeerKeyChanged:
+    """A known name now points to a different key: it is unverified again (loud warning)."""
+
+    change: KeyChangeInfo
+    kind: str = field(default="peer-key-changed", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationChanged:
+    """A peer was marked verified or unverified."""
+
+    peer_id: str
+    verified: bool
+    kind: str = field(default="verification-changed", init=False)
+
+
 Event = (
     PeerConnected
     | PeerDisconnected
@@ -328,4 +429,8 @@ Event = (
     | ConnectionRefused
     | ReachabilityChanged
     | RelaysChanged
+    | VerifyRequested
+    | VerifyUpdated
+    | PeerKeyChanged
+    | VerificationChanged
 )

@@ -29,6 +29,8 @@ from app.core.status import (
     Resolved,
     ServiceInfo,
     TracerouteResult,
+    VerifySessionInfo,
+    VerifyState,
 )
 from app.engine.facade import NodeFacade
 
@@ -126,7 +128,13 @@ async def get_services(node: NodeFacade, call: Call) -> list[ServiceInfo]:
 async def expose_service(node: NodeFacade, call: Call) -> ServiceInfo:
     """POST services."""
     req = call.json(models.ExposeServiceRequest)
-    return node.expose_service(req.name, req.local_address, req.allowed_peers, persist=req.persist)
+    return node.expose_service(
+        req.name,
+        req.local_address,
+        req.allowed_peers,
+        persist=req.persist,
+        verified_only=req.verified_only,
+    )
 
 
 async def unexpose_service(node: NodeFacade, call: Call) -> None:
@@ -231,6 +239,52 @@ async def events(node: NodeFacade, call: Call) -> Streamed:
     return Streamed(run)
 
 
+# ---- verification (issue 4) ----------------------------------------------------------------------
+
+_FINAL_STATES = (VerifyState.VERIFIED, VerifyState.REJECTED, VerifyState.FAILED)
+
+
+async def start_verify(node: NodeFacade, call: Call) -> VerifySessionInfo:
+    """POST verify: start a run; the reply comes once the SAS is ready."""
+    return await node.start_verify(call.json(models.VerifyRequest).peer)
+
+
+async def get_verify(node: NodeFacade, call: Call) -> list[VerifySessionInfo]:
+    """GET verify: ongoing runs (incoming ones wait for an answer) and recent results."""
+    return node.verify_sessions()
+
+
+async def answer_verify(node: NodeFacade, call: Call) -> Streamed:
+    """POST verify/{id}/answer: one ``{"session": …}`` line per change until the run is over."""
+    req = call.json(models.VerifyAnswerRequest)
+    first = await node.answer_verify(call.params["id"], req.match)
+
+    async def run(emit: Emit) -> None:
+        info = first
+        await emit(models.VerifyLine(session=info))
+        while info.state not in _FINAL_STATES:
+            info = await node.wait_verify_change(info.id)
+            await emit(models.VerifyLine(session=info))
+
+    return Streamed(run)
+
+
+async def cancel_verify(node: NodeFacade, call: Call) -> None:
+    """DELETE verify/{id}."""
+    await node.cancel_verify(call.params["id"])
+
+
+async def mark_verified(node: NodeFacade, call: Call) -> AuthEntry:
+    """POST auth/{peer}/verified: the human compared the static fingerprint and said yes."""
+    call.json(models.EmptyRequest)
+    return node.set_verified(call.params["peer"], True)
+
+
+async def unmark_verified(node: NodeFacade, call: Call) -> AuthEntry:
+    """DELETE auth/{peer}/verified: ``peerup verify --reset``."""
+    return node.set_verified(call.params["peer"], False)
+
+
 # ---- routes --------------------------------------------------------------------------------------
 
 Handler = Callable[[NodeFacade, Call], Awaitable[object]]
@@ -274,5 +328,12 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("POST", "traceroute", traceroute),
     Route("POST", "shutdown", shutdown, shuts_down=True),
     Route("GET", "events", events),
+    # verification (issue 4)
+    Route("POST", "verify", start_verify),
+    Route("GET", "verify", get_verify),
+    Route("POST", "verify/{id}/answer", answer_verify),
+    Route("DELETE", "verify/{id}", cancel_verify),
+    Route("POST", "auth/{peer}/verified", mark_verified),
+    Route("DELETE", "auth/{peer}/verified", unmark_verified),
 )
 """Every endpoint of API version :data:`app.api.models.API_VERSION`."""

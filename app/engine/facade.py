@@ -23,6 +23,7 @@ from app.core.status import (
     Resolved,
     ServiceInfo,
     TracerouteResult,
+    VerifySessionInfo,
 )
 
 
@@ -47,6 +48,7 @@ class NodeFacade(Protocol):
         allowed_peers: Sequence[str] = (),
         *,
         persist: bool = False,
+        verified_only: bool = False,
     ) -> ServiceInfo: ...
 
     def unexpose_service(self, name: str, *, persist: bool = False) -> None: ...
@@ -92,3 +94,21 @@ class NodeFacade(Protocol):
     def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
         """Subscribe to the event bus; the iterator ends when the node stops."""
         ...
+
+    # ---- verification (issue 4) ----
+
+    def set_verified(self, peer: str, verified: bool) -> AuthEntry:
+        """Mark a peer verified (static fingerprint compared by hand) or unverified."""
+        ...
+
+    async def start_verify(self, peer: str) -> VerifySessionInfo:
+        """Start /peerup/verify/1.0.0; returns once the SAS is ready (VerifyUnsupportedError)."""
+        ...
+
+    def verify_sessions(self) -> list[VerifySessionInfo]: ...
+
+    async def answer_verify(self, session_id: str, match: bool) -> VerifySessionInfo: ...
+
+    async def wait_verify_change(self, session_id: str) -> VerifySessionInfo: ...
+
+    async def cancel_verify(self, session_id: str) -> None: ...

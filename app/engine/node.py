@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ from libp2p.peer.peerstore import PeerStoreError
 from libp2p.tools.anyio_service import background_trio_service
 
 from app import __version__
+from app.core import trust
 from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
 from app.core.config import Config, ConfigEditor
 from app.core.errors import (
@@ -40,6 +41,7 @@ from app.core.errors import (
     PeerupError,
     ServiceNotFoundError,
     UnknownPeerError,
+    VerifyUnsupportedError,
 )
 from app.core.gradewire import MAX_MESSAGE as GRADE_MAX_MESSAGE
 from app.core.gradewire import PROTOCOL_ID as GRADE_PROTOCOL
@@ -55,12 +57,14 @@ from app.core.status import (
     Event,
     ForwardInfo,
     Grade,
+    KeyChangeInfo,
     NodeStatus,
     PathInfo,
     PathType,
     PeerConnected,
     PeerDisconnected,
     PeerInfo,
+    PeerKeyChanged,
     PingResult,
     Reachability,
     ReachabilityChanged,
@@ -71,7 +75,10 @@ from app.core.status import (
     ServicesChanged,
     TracerouteHop,
     TracerouteResult,
+    VerificationChanged,
+    VerifySessionInfo,
 )
+from app.core.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.engine import compat
 from app.engine.bus import EventBus
 from app.engine.forwards import ForwardManager
@@ -80,6 +87,7 @@ from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.services import ServiceRegistry
 from app.engine.splice import first_line, read_to_eof
+from app.engine.verify import VerifyManager
 
 if TYPE_CHECKING:
     # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
@@ -207,7 +215,16 @@ class Node:
         self._dcutr: compat.InboundDrivenDCUtR | None = None
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
+        self._key_changes: list[KeyChangeInfo] = []
+        self._verify = VerifyManager(
+            identity.peer_id,
+            self.bus,
+            self._open_verify_stream,
+            self._name_for,
+            self._store_verified,
+        )
         self._reload_authorized_keys(publish=False)
+        self._check_names_at_start()
 
     # ---- life cycle -----------------------------------------------------------------------------
 
@@ -239,7 +256,10 @@ class Node:
             host.set_stream_handler(
                 TProtocol(self.config.ping_protocol), make_responder(self.is_authorized)
             )
-        self._services = ServiceRegistry(host, self.is_authorized, self._services_changed)
+        self._services = ServiceRegistry(
+            host, self.is_authorized, self._services_changed, is_verified=self.is_verified
+        )
+        host.set_stream_handler(TProtocol(VERIFY_PROTOCOL), self._verify.handle_stream)
         self._relay_client = RelayClient(
             host,
             self.config.relay_addresses,
@@ -260,11 +280,17 @@ class Node:
             self._start_relay_hop()
         for service in self.config.services:
             if service.enabled:
-                self._services.expose(service.name, service.local_address, service.allowed_peers)
+                self._services.expose(
+                    service.name,
+                    service.local_address,
+                    service.allowed_peers,
+                    verified_only=service.verified_only,
+                )
         try:
             async with host.run(listen), trio.open_nursery() as nursery:
                 self._nursery = nursery
                 await nursery.start(self._forwards.run)
+                await nursery.start(self._verify.run)
                 await nursery.start(self._relay_client.run)
                 await nursery.start(self._reach.run)
                 if self.config.hole_punching:
@@ -313,12 +339,15 @@ class Node:
         log.warning("refused connection from unauthorized peer %s at %s", peer_id, address)
         self.bus.publish(ConnectionRefused(peer_id=peer_id.to_base58(), address=address))
 
-    def _reload_authorized_keys(self, *, publish: bool = True) -> None:
+    def _reload_authorized_keys(self, *, publish: bool = True) -> list[KeyChangeInfo]:
         entries = self._authkeys_file.load()
         self._authkeys_signature = self._authkeys_file.signature()
+        old = list(self._authorized.values())
         self._authorized = {str(e.peer_id): e for e in entries}
+        changes = self._detect_key_changes(old, entries) if old else []
         if publish:
             self.bus.publish(AuthorizedKeysChanged(authorized_peers=len(self._authorized)))
+        return changes
 
     async def _watch_authorized_keys(self) -> None:
         """Hot reload: poll the file's signature (portable; inotify is not everywhere)."""
@@ -342,6 +371,117 @@ class Node:
                 log.info("closing connections of deauthorized peer %s", peer)
                 await network.close_peer(peer)
 
+    # ---- verified state and key changes (issue 4) -----------------------------------------------
+
+    def is_verified(self, peer_id: str) -> bool:
+        """Whether a human verified ``peer_id``'s key (its verified= value matches, recomputed)."""
+        entry = self._authorized.get(peer_id)
+        return entry is not None and trust.is_verified(entry, self.identity.peer_id)
+
+    def _report_key_change(self, change: trust.KeyChange) -> KeyChangeInfo:
+        info = KeyChangeInfo(
+            name=change.name,
+            old_peer_id=str(change.old),
+            new_peer_id=str(change.new),
+            old_was_verified=change.old_was_verified,
+            message=change.message(),
+        )
+        log.warning("%s", info.message)
+        kept = [c for c in self._key_changes if c.name != info.name][-15:]
+        self._key_changes = [*kept, info]
+        self.bus.publish(PeerKeyChanged(info))
+        return info
+
+    def _detect_key_changes(
+        self, old: list[AuthorizedKey], new: list[AuthorizedKey]
+    ) -> list[KeyChangeInfo]:
+        """A new line whose name (comment) belonged to another key is a key change."""
+        before = {e.peer_id for e in old}
+        found = []
+        for entry in new:
+            if entry.peer_id in before or not entry.comment:
+                continue
+            name = self._name_for(str(entry.peer_id)) or entry.comment
+            change = trust.bind_name(
+                name,
+                entry.peer_id,
+                names=self._names.items(),
+                entries=old,
+                own=self.identity.peer_id,
+            )
+            if change is not None:
+                found.append(self._report_key_change(change))
+        return found
+
+    def _check_names_at_start(self) -> None:
+        """A names: entry pointing to a key while an older key still carries that name."""
+        for name, pid in self._names.items():
+            try:
+                peer = PeerId.parse(pid)
+            except PeerupError:
+                continue
+            change = trust.bind_name(
+                name, peer, names=(), entries=self._authorized.values(), own=self.identity.peer_id
+            )
+            if change is not None and str(change.old) in self._authorized:
+                self._report_key_change(change)
+
+    def _store_verified(self, peer_id: str) -> None:
+        trust.mark_verified(self._authkeys_file, self.identity.peer_id, PeerId.parse(peer_id))
+        self._reload_authorized_keys()
+        self.bus.publish(VerificationChanged(peer_id=peer_id, verified=True))
+
+    def set_verified(self, peer: str, verified: bool) -> AuthEntry:
+        """Mark a peer verified (after comparing the static fingerprint) or unverified.
+
+        Raises:
+            NotFoundError: The peer is not authorized.
+        """
+        peer_id = PeerId.parse(self._resolve_peer_id(peer))
+        if verified:
+            trust.mark_verified(self._authkeys_file, self.identity.peer_id, peer_id)
+        else:
+            trust.clear_verified(self._authkeys_file, peer_id)
+        self._reload_authorized_keys()
+        self.bus.publish(VerificationChanged(peer_id=str(peer_id), verified=verified))
+        return self._auth_entry(self._authorized[str(peer_id)])
+
+    async def _open_verify_stream(self, peer_id: str) -> INetStream:
+        if self.config.enable_connection_gating and peer_id not in self._authorized:
+            raise NotAuthorizedError(
+                f"peer {peer_id} is not in authorized_keys",
+                hint=f"authorize it first: peerup auth add {peer_id}",
+            )
+        target = self._resolve_target(peer_id)
+        try:
+            return await self._open_stream(target, VERIFY_PROTOCOL)
+        except ServiceNotFoundError:
+            raise VerifyUnsupportedError(
+                f"peer {peer_id} does not support {VERIFY_PROTOCOL} (the Go peer-up, or an old "
+                "version)",
+                hint="compare the static fingerprint instead",
+            ) from None
+
+    async def start_verify(self, peer: str) -> VerifySessionInfo:
+        """Start /peerup/verify/1.0.0 with a peer; returns once the SAS is ready."""
+        return await self._verify.start(self._resolve_peer_id(peer))
+
+    def verify_sessions(self) -> list[VerifySessionInfo]:
+        """Verify runs: ongoing (incoming ones wait for an answer) and recently finished."""
+        return self._verify.sessions()
+
+    async def answer_verify(self, session_id: str, match: bool) -> VerifySessionInfo:
+        """Send this side's human answer."""
+        return await self._verify.answer(session_id, match)
+
+    async def wait_verify_change(self, session_id: str) -> VerifySessionInfo:
+        """Wait until a verify run changes state."""
+        return await self._verify.wait_change(session_id)
+
+    async def cancel_verify(self, session_id: str) -> None:
+        """Cancel a verify run (the peer is told)."""
+        await self._verify.cancel(session_id)
+
     def auth_entries(self) -> list[AuthEntry]:
         """authorized_keys as shown to users."""
         return [self._auth_entry(e) for e in self._authorized.values()]
@@ -351,17 +491,23 @@ class Node:
         return AuthEntry(
             peer_id=peer_id,
             comment=entry.comment,
-            verified=entry.verified,
+            verified=trust.is_verified(entry, self.identity.peer_id),
             attributes=entry.attributes,
             name=self._name_for(peer_id),
+            verified_value=entry.verified,
         )
 
     def authorize(self, peer: str, comment: str = "") -> AuthEntry:
-        """Add a peer to authorized_keys and reload at once."""
+        """Add a peer to authorized_keys and reload at once.
+
+        When ``comment`` (or the peer's name) belonged to another key, the returned entry's
+        ``warning`` says so (and a ``peer-key-changed`` event is published).
+        """
         peer_id = PeerId.parse(peer)
         entry = self._authkeys_file.add(peer_id, comment)
-        self._reload_authorized_keys()
-        return self._auth_entry(entry)
+        changes = self._reload_authorized_keys()
+        mine = [c.message for c in changes if c.new_peer_id == str(peer_id)]
+        return replace(self._auth_entry(entry), warning=mine[0] if mine else None)
 
     def deauthorize(self, peer: str) -> None:
         """Remove a peer from authorized_keys; its connections close within a second."""
@@ -380,8 +526,7 @@ class Node:
         return None
 
     def _describe_peer(self, peer_id: str) -> tuple[str | None, bool]:
-        entry = self._authorized.get(peer_id)
-        return self._name_for(peer_id), bool(entry and entry.verified)
+        return self._name_for(peer_id), self.is_verified(peer_id)
 
     def resolve(self, name: str) -> Resolved:
         """Resolve a ``names:`` entry or a peer ID."""
@@ -462,6 +607,7 @@ class Node:
             ),
             relay_service=self._relay_hop is not None,
             reachability=self._reach.current() if self._reach is not None else None,
+            key_changes=tuple(self._key_changes),
         )
 
     def _relay_infos(self) -> list[RelayInfo]:
@@ -496,7 +642,8 @@ class Node:
                 # New streams prefer a direct connection; show that one while a relayed one
                 # is still winding down after a hole punch.
                 best = next((c for c in conns if not compat.is_relayed(c)), conns[0])
-                result.append(classify_path(pid, best, self._connected_at.get(pid, time.time())))
+                path = classify_path(pid, best, self._connected_at.get(pid, time.time()))
+                result.append(replace(path, verified=self.is_verified(pid)))
         return result
 
     def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
@@ -514,7 +661,7 @@ class Node:
                     peer_id=pid,
                     name=self._name_for(pid),
                     authorized=entry is not None,
-                    verified=bool(entry and entry.verified),
+                    verified=self.is_verified(pid),
                     connected=path is not None,
                     comment=entry.comment if entry else "",
                     addresses=(path.address,) if path else (),
@@ -815,13 +962,18 @@ class Node:
         allowed_peers: Sequence[str] = (),
         *,
         persist: bool = False,
+        verified_only: bool = False,
     ) -> ServiceInfo:
         """Expose a local TCP service; with ``persist`` also write it to the config file."""
         allowed = [self._resolve_peer_id(p) for p in allowed_peers]
-        info = self._require_services().expose(name, local_address, allowed)
+        info = self._require_services().expose(
+            name, local_address, allowed, verified_only=verified_only
+        )
         if persist:
             editor = ConfigEditor.open(self.config.path)
-            editor.add_service(name, local_address, allowed_peers=allowed)
+            editor.add_service(
+                name, local_address, allowed_peers=allowed, verified_only=verified_only
+            )
             self.config = editor.save()
         return info
 
@@ -834,8 +986,8 @@ class Node:
             self.config = editor.save()
 
     def forwards(self) -> list[ForwardInfo]:
-        """Open forwards with live counters."""
-        return self._forwards.snapshot()
+        """Open forwards with live counters (and the peer's current verified state)."""
+        return [replace(f, verified=self.is_verified(f.peer_id)) for f in self._forwards.snapshot()]
 
     async def open_forward(self, peer: str, service: str, listen: str) -> ForwardInfo:
         """Open a forward; the peer is connected lazily, on the first local connection."""

@@ -20,7 +20,7 @@ from app.core.names import service_protocol_id, validate_service_name
 from app.core.netaddr import parse_host_port
 from app.core.peerid import PeerId
 from app.core.status import ServiceInfo
-from app.engine.splice import Counters, SpliceError, reset_quietly, splice
+from app.engine.splice import Counters, SpliceError, refuse, reset_quietly, splice
 
 log = logging.getLogger("peerup.engine.services")
 
@@ -32,6 +32,7 @@ class _Service:
     name: str
     local_address: str
     allowed_peers: frozenset[str]
+    verified_only: bool = False
     streams_total: int = 0
     streams_active: int = 0
     errors: int = 0
@@ -44,6 +45,7 @@ class _Service:
             local_address=self.local_address,
             enabled=True,
             allowed_peers=tuple(sorted(self.allowed_peers)),
+            verified_only=self.verified_only,
             streams_total=self.streams_total,
             streams_active=self.streams_active,
             errors=self.errors,
@@ -57,6 +59,7 @@ class ServiceRegistry:
         host: The libp2p host to register protocol handlers on.
         is_authorized: Whether a peer ID (base58) is in authorized_keys right now.
         on_change: Called after every expose/unexpose.
+        is_verified: Whether a peer ID's key was verified by a human (for ``verified_only``).
     """
 
     def __init__(
@@ -64,9 +67,12 @@ class ServiceRegistry:
         host: object,
         is_authorized: Callable[[str], bool],
         on_change: Callable[[], None],
+        *,
+        is_verified: Callable[[str], bool] = lambda _peer: False,
     ) -> None:
         self._host = host
         self._is_authorized = is_authorized
+        self._is_verified = is_verified
         self._on_change = on_change
         self._services: dict[str, _Service] = {}
 
@@ -75,7 +81,12 @@ class ServiceRegistry:
         return [s.info() for _, s in sorted(self._services.items())]
 
     def expose(
-        self, name: str, local_address: str, allowed_peers: Sequence[str] = ()
+        self,
+        name: str,
+        local_address: str,
+        allowed_peers: Sequence[str] = (),
+        *,
+        verified_only: bool = False,
     ) -> ServiceInfo:
         """Expose ``local_address`` ("host:port") as service ``name``.
 
@@ -93,7 +104,12 @@ class ServiceRegistry:
                 f"service {name!r} is already exposed",
                 hint=f"remove it first with: peerup service remove {name}",
             )
-        service = _Service(name=name, local_address=local_address, allowed_peers=allowed)
+        service = _Service(
+            name=name,
+            local_address=local_address,
+            allowed_peers=allowed,
+            verified_only=verified_only,
+        )
         self._services[name] = service
         self._host.set_stream_handler(  # type: ignore[attr-defined]
             TProtocol(service_protocol_id(name)), self._make_handler(service)
@@ -124,6 +140,17 @@ class ServiceRegistry:
             log.warning("refused %s stream from %s", service.name, remote)
             service.errors += 1
             await reset_quietly(stream)
+            return
+        if service.verified_only and not self._is_verified(remote):
+            # Tell the client why (it can fix it), instead of a bare reset.
+            log.warning("refused %s stream from unverified peer %s", service.name, remote)
+            service.errors += 1
+            await refuse(
+                stream,
+                "not-verified",
+                f"service {service.name!r} admits verified peers only, and this peer has not "
+                "verified your key. Run: peerup verify <peer> (on both devices)",
+            )
             return
         host, port = parse_host_port(service.local_address, default_host="localhost")
         try:

@@ -18,6 +18,8 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.network.stream.exceptions import StreamEOF
 
+from app.core.refusal import MAX_REFUSAL, decode_refusal, encode_refusal, may_be_refusal
+
 # Large chunks matter: py-libp2p's per-write overhead is high (64 KiB chunks move ~40 MB/s,
 # 1 MiB chunks ~80 MB/s on loopback).
 CHUNK = 1 << 20
@@ -70,6 +72,7 @@ async def _tcp_to_p2p(tcp: trio.SocketStream, stream: INetStream, counters: Coun
 
 
 async def _p2p_to_tcp(stream: INetStream, tcp: trio.SocketStream, counters: Counters) -> None:
+    first = True
     while True:
         try:
             data = await stream.read(CHUNK)
@@ -77,10 +80,49 @@ async def _p2p_to_tcp(stream: INetStream, tcp: trio.SocketStream, counters: Coun
             break
         if not data:
             break
+        if first:
+            first = False
+            if may_be_refusal(data):
+                data = await _read_refusal(stream, data)
         await tcp.send_all(data)
         counters.down += len(data)
     with contextlib.suppress(trio.ClosedResourceError):
         await tcp.send_eof()
+
+
+class RefusedError(Exception):
+    """The serving peer refused the stream and said why (app.core.refusal)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+async def _read_refusal(stream: INetStream, data: bytes) -> bytes:
+    """Read the rest of a possible refusal record; raise RefusedError if it is one."""
+    while may_be_refusal(data) and len(data) <= MAX_REFUSAL:
+        try:
+            with trio.move_on_after(5):
+                more = await stream.read(MAX_REFUSAL)
+        except StreamEOF:
+            more = b""
+        if not more:
+            break
+        data += more
+    refusal = decode_refusal(data)
+    if refusal is not None:
+        raise RefusedError(*refusal)
+    return data
+
+
+async def refuse(stream: INetStream, code: str, message: str) -> None:
+    """Refuse a service stream with a reason the client shows, then close it."""
+    try:
+        with trio.move_on_after(2):
+            await stream.write(encode_refusal(code, message))
+    except Exception:  # the client is gone; nothing to tell
+        pass
+    await close_quietly(stream)
 
 
 async def splice(tcp: trio.SocketStream, stream: INetStream, counters: Counters) -> None:
@@ -95,6 +137,9 @@ async def splice(tcp: trio.SocketStream, stream: INetStream, counters: Counters)
             async def run(direction: str, copy: Callable[[], Awaitable[None]]) -> None:
                 try:
                     await copy()
+                except RefusedError as exc:
+                    errors.append(f"refused by the peer: {exc}")
+                    nursery.cancel_scope.cancel()
                 except Exception as exc:  # libp2p raises many kinds of errors on broken streams
                     errors.append(f"{direction}: {str(exc) or type(exc).__name__}")
                     nursery.cancel_scope.cancel()

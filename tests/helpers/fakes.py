@@ -21,6 +21,8 @@ from app.core.errors import (
     PeerUnreachableError,
     ServiceNotFoundError,
     UnknownPeerError,
+    VerificationError,
+    VerifyUnsupportedError,
 )
 from app.core.status import (
     AuthEntry,
@@ -44,6 +46,7 @@ from app.core.status import (
     ServicesChanged,
     TracerouteHop,
     TracerouteResult,
+    VerifySessionInfo,
 )
 
 ME = "12D3KooWFakeSelf000000000000000000000000000000000000"
@@ -127,7 +130,7 @@ class FakeNode:
 
     def _entry(self, peer: str, comment: str) -> AuthEntry:
         name = next((n for n, p in self.names.items() if p == peer), None)
-        return AuthEntry(peer_id=peer, comment=comment, verified=None, attributes=(), name=name)
+        return AuthEntry(peer_id=peer, comment=comment, verified=False, attributes=(), name=name)
 
     def _peer_id(self, peer: str) -> str:
         if peer in self.names:
@@ -225,6 +228,7 @@ class FakeNode:
         allowed_peers: Sequence[str] = (),
         *,
         persist: bool = False,
+        verified_only: bool = False,
     ) -> ServiceInfo:
         self.calls.append(("expose_service", name, local_address, tuple(allowed_peers), persist))
         if name in self._services:
@@ -239,6 +243,7 @@ class FakeNode:
             local_address=local_address,
             enabled=True,
             allowed_peers=tuple(self._peer_id(p) for p in allowed_peers),
+            verified_only=verified_only,
         )
         self._services[name] = info
         self.emit(ServicesChanged(services=tuple(self._services.values())))
@@ -303,6 +308,37 @@ class FakeNode:
         if self._auth.pop(peer_id, None) is None:
             raise NotFoundError(f"{peer_id} is not authorized.")
         self.emit(AuthorizedKeysChanged(authorized_peers=len(self._auth)))
+
+    # ---- verification (the protocol itself runs only between real nodes) ------------------------
+
+    def set_verified(self, peer: str, verified: bool) -> AuthEntry:
+        self.calls.append(("set_verified", peer, verified))
+        peer_id = self._peer_id(peer)
+        if peer_id not in self._auth:
+            raise NotFoundError(f"{peer_id} is not authorized.")
+        entry = dataclasses.replace(
+            self._auth[peer_id],
+            verified=verified,
+            verified_value="sha256:00000000" if verified else None,
+        )
+        self._auth[peer_id] = entry
+        return entry
+
+    async def start_verify(self, peer: str) -> VerifySessionInfo:
+        self.calls.append(("start_verify", peer))
+        raise VerifyUnsupportedError(f"peer {self._peer_id(peer)} does not support verify")
+
+    def verify_sessions(self) -> list[VerifySessionInfo]:
+        return []
+
+    async def answer_verify(self, session_id: str, match: bool) -> VerifySessionInfo:
+        raise VerificationError("not-found", f"no verification with id {session_id!r}")
+
+    async def wait_verify_change(self, session_id: str) -> VerifySessionInfo:
+        raise VerificationError("not-found", f"no verification with id {session_id!r}")
+
+    async def cancel_verify(self, session_id: str) -> None:
+        raise VerificationError("not-found", f"no verification with id {session_id!r}")
 
     def resolve(self, name: str) -> Resolved:
         self.calls.append(("resolve", name))

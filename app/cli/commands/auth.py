@@ -32,10 +32,13 @@ from app.core.errors import (
     ConfigError,
     InvalidPeerIdError,
     NotFoundError,
+    PeerupError,
     UnknownPeerError,
 )
+from app.core.identity import load_identity
 from app.core.peerid import PeerId
 from app.core.status import AuthEntry, Resolved
+from app.core.trust import bind_name, is_verified
 
 _file_option = click.option(
     "--file",
@@ -81,16 +84,28 @@ def local_auth_entries(config: Config | None, path: Path) -> list[AuthEntry]:
         One entry per authorized peer, in file order.
     """
     names = render.names_by_peer(config.names) if config is not None else {}
+    own = own_peer_id(config)
     return [
         AuthEntry(
             peer_id=str(key.peer_id),
             comment=key.comment,
-            verified=key.verified,
+            verified=own is not None and is_verified(key, own),
             attributes=tuple(key.attributes),
             name=names.get(str(key.peer_id)),
+            verified_value=key.verified,
         )
         for key in AuthorizedKeysFile(path).load()
     ]
+
+
+def own_peer_id(config: Config | None) -> PeerId | None:
+    """This node's peer ID (verified= values are recomputed with it), None if unknown."""
+    if config is None:
+        return None
+    try:
+        return load_identity(config.key_file).peer_id
+    except PeerupError:
+        return None
 
 
 @auth.command("add")
@@ -107,11 +122,26 @@ def auth_add(peer: str, comment: str, file: Path | None) -> int:
     if file is None and daemon_running():
         entry = run_async(_add_via_daemon(resolved.peer_id, comment))
         click.echo(f"Authorized {entry.peer_id}  {render.badge(entry.verified)}")
+        if entry.warning:
+            click.echo(entry.warning, err=True)
         click.echo("The running daemon reloaded authorized_keys.")
         return 0
     path = _auth_file(config, file)
-    key = AuthorizedKeysFile(path).add(PeerId.parse(resolved.peer_id), comment)
-    click.echo(f"Authorized {key.peer_id}  {render.badge(key.verified)}")
+    keys = AuthorizedKeysFile(path)
+    peer_id = PeerId.parse(resolved.peer_id)
+    change = None
+    if comment:
+        change = bind_name(
+            comment,
+            peer_id,
+            names=config.names if config is not None else (),
+            entries=keys.load(),
+            own=own_peer_id(config),
+        )
+    key = keys.add(peer_id, comment)
+    click.echo(f"Authorized {key.peer_id}  {render.badge(False)}")
+    if change is not None:
+        click.echo(change.message(), err=True)
     click.echo(f"Added to {path}; a daemon started later will allow it.")
     return 0
 

@@ -47,6 +47,7 @@ def service_info(svc: ServiceConfig) -> ServiceInfo:
         local_address=svc.local_address,
         enabled=svc.enabled,
         allowed_peers=tuple(str(p) for p in svc.allowed_peers),
+        verified_only=svc.verified_only,
     )
 
 
@@ -76,6 +77,7 @@ async def _apply(client: LocalClient, action: str, name: str, svc: ServiceConfig
             svc.local_address,
             allowed_peers=tuple(str(p) for p in svc.allowed_peers),
             persist=False,
+            verified_only=svc.verified_only,
         )
     else:
         try:
@@ -117,18 +119,27 @@ def _apply_live(action: str, name: str, svc: ServiceConfig | None) -> int:
     metavar="PEER",
     help="Only this peer (name or ID) may use it; repeat for more. Default: every authorized peer.",
 )
+@click.option(
+    "--verified-only",
+    is_flag=True,
+    help="Admit only peers whose key you verified (peerup verify); others get a clear refusal.",
+)
 @config_option()
-def service_add(name: str, address: str, allow: Sequence[str]) -> int:
+def service_add(name: str, address: str, allow: Sequence[str], verified_only: bool) -> int:
     """Expose the local TCP service at ADDRESS (host:port) to peers as NAME."""
     validate_service_name(name)
     parse_host_port(address)
     config = load_cli_config()
     allowed = tuple(resolve_peer(config, p).peer_id for p in allow)
     editor = ConfigEditor.open(state().resolved_config_path)
-    editor.add_service(name, address, allowed_peers=allowed, enabled=True)
+    editor.add_service(
+        name, address, allowed_peers=allowed, enabled=True, verified_only=verified_only
+    )
     saved = editor.save()
     svc = _find(saved, name)
     who = render.allowed_text(svc.allowed_peers, render.names_by_peer(saved.names))
+    if svc.verified_only:
+        who += " (verified peers only)"
     click.echo(f"Added service {name} → {address} ({service_protocol_id(name)}), allowed: {who}.")
     return _apply_live("expose", name, svc)
 

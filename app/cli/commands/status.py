@@ -59,6 +59,8 @@ def _print_daemon_view(
 ) -> None:
     for line in render.render_node_status(status):
         click.echo(line)
+    for change in status.key_changes:
+        click.echo(change.message, err=True)
     click.echo()
     click.echo(f"Peers ({len(peers)}):")
     for line in render.render_peers(peers):

@@ -187,7 +187,7 @@ def test_services_forwards_auth_connect(daemon: ApiEndpoint) -> None:
 
         entry = await client.authorize(STRANGER, "new friend")
         assert entry == AuthEntry(
-            peer_id=STRANGER, comment="new friend", verified=None, attributes=(), name=None
+            peer_id=STRANGER, comment="new friend", verified=False, attributes=(), name=None
         )
         await client.deauthorize(STRANGER)
 

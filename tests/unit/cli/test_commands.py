@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core.config import ConfigEditor
+from app.core.config import ConfigEditor, load_config
+from app.core.identity import load_identity
+from app.core.peerid import PeerId
+from app.core.trust import verified_value
 from app.util.paths import runtime_dir
 from tests.unit.cli.conftest import Run
 
@@ -145,7 +148,15 @@ def test_auth_add_list_remove(initialized: Path, run: Run) -> None:
 
     as_json = json.loads(run("auth", "list", "--json").out)
     assert as_json == [
-        {"peer_id": PEER_A, "comment": "laptop", "verified": None, "attributes": [], "name": None}
+        {
+            "peer_id": PEER_A,
+            "comment": "laptop",
+            "verified": False,
+            "attributes": [],
+            "name": None,
+            "verified_value": None,
+            "warning": None,
+        }
     ]
 
     dup = run("auth", "add", PEER_A)
@@ -159,12 +170,16 @@ def test_auth_add_list_remove(initialized: Path, run: Run) -> None:
 
 def test_auth_shows_verified_badge(initialized: Path, run: Run) -> None:
     keys = initialized.parent / "authorized_keys"
-    keys.write_text(
-        keys.read_text() + f"{PEER_A}  verified=sha256:9724b150  # home\n", encoding="utf-8"
-    )
+    own = load_identity(load_config(initialized).key_file).peer_id
+    value = verified_value(own, PeerId.parse(PEER_A))
+    keys.write_text(keys.read_text() + f"{PEER_A}  verified={value}  # home\n", encoding="utf-8")
     out = run("auth", "list").out
     assert f"[VERIFIED] {PEER_A}  # home" in out
-    assert "[verified=sha256:9724b150]" in out
+    assert f"[verified={value}]" in out
+    # A value that does not match this pair of keys (a copied line) is not verified.
+    keys.write_text(keys.read_text().replace(value, "sha256:9724b150"), encoding="utf-8")
+    out = run("auth", "list").out
+    assert f"[UNVERIFIED] {PEER_A}  # home" in out
 
 
 def test_auth_add_bad_peer_id(initialized: Path, run: Run) -> None:

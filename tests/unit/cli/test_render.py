@@ -103,8 +103,8 @@ def test_ping_text_matches_reference() -> None:
 
 
 def test_verification_line() -> None:
-    verified = AuthEntry(PEER, "", "sha256:ab", (("verified", "sha256:ab"),), None)
-    unverified = AuthEntry(PEER, "", None, (), None)
+    verified = AuthEntry(PEER, "", True, (("verified", "sha256:ab"),), None, "sha256:ab")
+    unverified = AuthEntry(PEER, "", False, (), None)
     assert render.render_verification_line("home", verified).startswith("[VERIFIED]")
     assert render.render_verification_line("home", unverified) == (
         '[UNVERIFIED] Peer "home" not verified. Run: peerup verify home'

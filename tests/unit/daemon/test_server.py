@@ -287,6 +287,7 @@ async def test_every_plain_endpoint(endpoint: ApiEndpoint) -> None:
                 "ip_version": "ipv4",
                 "connected_at": server.node._started,
                 "rtt_ms": 1.5,
+                "verified": False,
             }
         ]
 
@@ -339,9 +340,11 @@ async def test_every_plain_endpoint(endpoint: ApiEndpoint) -> None:
         assert entry == {
             "peer_id": STRANGER,
             "comment": "hi",
-            "verified": None,
+            "verified": False,
             "attributes": [],
             "name": None,
+            "verified_value": None,
+            "warning": None,
         }
         error(await http.post("/v1/auth", json={"peer_id": STRANGER}), 409, "already-exists")
         assert data(await http.delete(f"/v1/auth/{STRANGER}")) is None
@@ -438,6 +441,29 @@ async def test_traceroute(endpoint: ApiEndpoint) -> None:
         error(await http.post("/v1/traceroute", json={"peer": "ghost"}), 404, "unknown-peer")
         err = error(await http.post("/v1/traceroute", json={}), 400, "bad-request")
         assert "`peer`" in str(err["message"])
+
+
+@pytest.mark.trio
+async def test_verify_endpoints(endpoint: ApiEndpoint) -> None:
+    async with running(endpoint) as server, server.client() as http:
+        assert data(await http.get("/v1/verify")) == []
+        error(await http.post("/v1/verify", json={"peer": "home"}), 400, "verify-unsupported")
+        error(await http.post("/v1/verify", json={"peer": "ghost"}), 404, "unknown-peer")
+        err = error(await http.post("/v1/verify/v9/answer", json={}), 400, "bad-request")
+        assert "`match`" in str(err["message"])
+        error(
+            await http.post("/v1/verify/v9/answer", json={"match": True}),
+            400,
+            "verification-failed",
+        )
+        error(await http.delete("/v1/verify/v9"), 400, "verification-failed")
+        marked = data(await http.post(f"/v1/auth/{HOME}/verified", json={}))
+        assert isinstance(marked, dict)
+        assert marked["verified"] is True
+        unmarked = data(await http.delete("/v1/auth/home/verified"))
+        assert isinstance(unmarked, dict)
+        assert unmarked["verified"] is False
+        assert ("set_verified", "home", False) in server.node.calls
 
 
 @pytest.mark.trio
