@@ -39,6 +39,12 @@ Defects covered:
   65519 bytes of plaintext, so every full frame is encrypted and written as two Noise messages.
   The same patched ``write`` sends frames that fit one Noise message (+60% forwarded throughput
   on loopback, see docs/performance.md).
+* **DHT-PREFIX-IGNORED**: ``KadDHT``'s ``protocol_prefix`` is stored but unused; every stream uses
+  ``/ipfs/kad/1.0.0``. :class:`DHTHostView` translates it per DHT (and keeps the DHT to connected
+  peers, with bounded peerstore writes).
+* **CIRCUIT-ADDRS-MANGLED**: ``BasicHost.get_addrs`` cuts every address at its first ``/p2p/``, so
+  circuit addresses are advertised as the relay's address with our ID.
+  :func:`advertise_addresses`.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.discovery.mdns import broadcaster as _mdns_broadcaster
+from libp2p.kad_dht import common as _kad_common
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
@@ -72,6 +79,7 @@ from libp2p.transport.exceptions import SecurityUpgradeFailure
 from libp2p.transport.quic import stream as _quic_stream
 from libp2p.utils.address_validation import expand_wildcard_address
 from multiaddr import Multiaddr
+from multiaddr.protocols import P_P2P as _P_P2P
 
 log = logging.getLogger("peerup.engine.compat")
 
@@ -368,3 +376,147 @@ def apply_all() -> None:
     patch_quic_tail()
     patch_mdns_wildcard()
     batch_window_updates()
+
+
+# ---- DHT and advertised addresses (defects DHT-PREFIX-IGNORED, CIRCUIT-ADDRS-MANGLED) ----------
+
+UPSTREAM_DHT_PROTOCOL: TProtocol = _kad_common.PROTOCOL_ID
+MAX_DHT_ADDRS_PER_PEER = 16
+MAX_DHT_ADDR_BYTES = 256
+
+
+class DHTPeerstoreView:
+    """The peerstore as our DHT sees it: writes bounded, protocol IDs translated.
+
+    Every address the DHT learns from the network (closer peers, signed peer records) goes
+    through here, so a peer cannot fill our peerstore: at most :data:`MAX_DHT_ADDRS_PER_PEER`
+    addresses of at most :data:`MAX_DHT_ADDR_BYTES` bytes each per peer and write.
+    """
+
+    def __init__(self, peerstore: Any, protocol_id: TProtocol) -> None:
+        self._peerstore = peerstore
+        self._protocol_id = protocol_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._peerstore, name)
+
+    def add_addrs(self, peer_id: ID, addrs: Iterable[Multiaddr], ttl: int = 0) -> None:
+        """Store at most the first few well-sized addresses."""
+        self._peerstore.add_addrs(peer_id, bounded_addrs(addrs), ttl)
+
+    def add_addr(self, peer_id: ID, addr: Multiaddr, ttl: int = 0) -> None:
+        """Store one address if it is not oversized."""
+        self.add_addrs(peer_id, [addr], ttl)
+
+    def consume_peer_record(self, envelope: Any, ttl: int) -> bool:
+        """Accept a signed peer record only if its address list is bounded."""
+        try:
+            addrs = list(envelope.record().addrs)
+        except Exception:  # an unreadable record is refused like a bad signature
+            return False
+        if addrs != bounded_addrs(addrs):
+            return False
+        return bool(self._peerstore.consume_peer_record(envelope, ttl))
+
+    def get_protocols(self, peer_id: ID) -> list[str]:
+        """The peer's protocols, with our DHT protocol shown as the upstream one it checks for."""
+        protocols = list(self._peerstore.get_protocols(peer_id))
+        return [UPSTREAM_DHT_PROTOCOL if p == self._protocol_id else p for p in protocols]
+
+
+def bounded_addrs(addrs: Iterable[Multiaddr]) -> list[Multiaddr]:
+    """At most :data:`MAX_DHT_ADDRS_PER_PEER` addresses, each at most :data:`MAX_DHT_ADDR_BYTES`."""
+    result: list[Multiaddr] = []
+    for addr in addrs:
+        if len(result) >= MAX_DHT_ADDRS_PER_PEER:
+            break
+        try:
+            if len(addr.to_bytes()) <= MAX_DHT_ADDR_BYTES:
+                result.append(addr)
+        except Exception:  # not a multiaddr after all: skip it
+            continue
+    return result
+
+
+class DHTHostView:
+    """The host as py-libp2p's KadDHT sees it (defect DHT-PREFIX-IGNORED).
+
+    ``KadDHT(protocol_prefix=…)`` stores the prefix but every stream it opens or accepts uses the
+    module constant ``/ipfs/kad/1.0.0``, so a private namespace would not apply on the wire (and
+    two namespaces would talk to each other). This view translates that constant to
+    ``protocol_id`` per DHT instance, in both directions.
+
+    It also keeps the DHT to the peers we are connected to: py-libp2p's lookups fall back to
+    every peer in the peerstore and would dial them (and its routing table pings stale peers);
+    here a stream to a peer without a connection fails at once, without a dial.
+
+    Args:
+        host: The libp2p host.
+        protocol_id: Our DHT protocol, e.g. ``/peerup/kad/1.0.0``.
+    """
+
+    def __init__(self, host: Any, protocol_id: TProtocol) -> None:
+        self._host = host
+        self.protocol_id = protocol_id
+        self._peerstore = DHTPeerstoreView(host.get_peerstore(), protocol_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._host, name)
+
+    def _translate(self, protocol: TProtocol) -> TProtocol:
+        return self.protocol_id if str(protocol) == UPSTREAM_DHT_PROTOCOL else protocol
+
+    def get_peerstore(self) -> DHTPeerstoreView:
+        """The bounded, translating peerstore view."""
+        return self._peerstore
+
+    def set_stream_handler(self, protocol_id: TProtocol, handler: Any) -> None:
+        """Register ``handler`` under our DHT protocol instead of the upstream one."""
+        self._host.set_stream_handler(self._translate(protocol_id), handler)
+
+    def remove_stream_handler(self, protocol_id: TProtocol) -> None:
+        """Remove the handler registered by :meth:`set_stream_handler`."""
+        self._host.remove_stream_handler(self._translate(protocol_id))
+
+    async def new_stream(self, peer_id: ID, protocol_ids: Iterable[TProtocol]) -> Any:
+        """Open a stream on an existing connection only, with the protocol translated.
+
+        Raises:
+            SwarmException: we are not connected to ``peer_id`` (the DHT never dials).
+        """
+        if not self._host.get_network().get_connections(peer_id):
+            raise SwarmException(f"not connected to {peer_id}; the DHT does not dial")
+        return await self._host.new_stream(peer_id, [self._translate(p) for p in protocol_ids])
+
+
+CircuitAddresses = Callable[[], Iterable[str]]
+
+
+def advertise_addresses(host: Any, circuit_addresses: CircuitAddresses) -> None:
+    """Make the host advertise its relay circuit addresses and real interface addresses.
+
+    Defect CIRCUIT-ADDRS-MANGLED: ``BasicHost.get_addrs`` strips every address at its first
+    ``/p2p/`` and appends our ID, so a circuit address ``/ip4/R/tcp/P/p2p/RELAY/p2p-circuit``
+    from an ``addrs_factory`` becomes ``/ip4/R/tcp/P/p2p/US``: the relay's address claimed as
+    ours. Identify, identify-push and signed peer records (which the DHT hands out) all use
+    ``get_addrs``, so it is replaced on this host: the upstream direct addresses, with 0.0.0.0 and
+    :: expanded to interface addresses (a wildcard is useless to a peer, see MDNS-WILDCARD),
+    followed by ``<circuit>/p2p/US`` for each address ``circuit_addresses`` returns.
+
+    Args:
+        host: The libp2p host; its ``get_addrs`` is replaced on the instance.
+        circuit_addresses: Our circuit addresses, ``…/p2p/<relay>/p2p-circuit``, read on each call.
+    """
+    original = host.get_addrs
+    me = host.get_id()
+
+    def get_addrs() -> list[Multiaddr]:
+        suffix = Multiaddr(f"/p2p/{me}")
+        direct = [a.decapsulate_code(_P_P2P) for a in original() if "/p2p-circuit" not in str(a)]
+        result = [a.encapsulate(suffix) for a in expand_wildcards(direct)]
+        for text in circuit_addresses():
+            with contextlib.suppress(Exception):  # a malformed entry must not break identify
+                result.append(Multiaddr(text).encapsulate(suffix))
+        return result
+
+    host.get_addrs = get_addrs
