@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import multiaddr
 import pytest
 import trio
 from libp2p.custom_types import TProtocol
@@ -168,3 +169,29 @@ async def test_circuit_address_reaches_peers_by_identify_push(tmp_path: Path) ->
 def _authorize_all(relay_dir: NodeDir, a_dir: NodeDir, b_dir: NodeDir) -> None:
     for x, y in ((a_dir, b_dir), (b_dir, a_dir), (relay_dir, a_dir), (relay_dir, b_dir)):
         x.authorize(y)
+
+
+async def test_learned_circuit_address_is_dialled(tmp_path: Path) -> None:
+    """A circuit address A learned (not a configured relay of A's) is a route in the dial race."""
+    relay_dir = _relay_dir(tmp_path, None)
+    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+        relay_addr = relay.status().listen_addresses[0]
+        b_dir = make_node_dir(tmp_path, "b", extra=_extra(relay_addr, None), hole_punching=False)
+        # No relay, no bootstrap peer: A's DHT knows nobody.
+        a_dir = make_node_dir(tmp_path, "a", names={"b": b_dir.peer_id}, hole_punching=False)
+        _authorize_all(relay_dir, a_dir, b_dir)
+        async with open_node(load_config(b_dir.config_path), b_dir.identity) as bnode:
+            await _wait_reserved(bnode)
+            async with open_node(load_config(a_dir.config_path), a_dir.identity) as anode:
+                host = anode._host
+                assert host is not None
+                circuit = multiaddr.Multiaddr(f"{relay_addr}/p2p-circuit")
+                host.get_peerstore().add_addrs(ID.from_base58(b_dir.peer_id), [circuit], 60)  # type: ignore[attr-defined]
+                path = await anode.connect("b")
+                assert path.path_type is PathType.RELAYED
+                assert relay.peer_id in path.address
+                await anode.disconnect("b")
+                assert relay._relay_hop is not None
+                with trio.fail_after(10):
+                    while relay._relay_hop.statistics()["circuits"]:  # noqa: ASYNC110
+                        await trio.sleep(0.05)
