@@ -486,7 +486,16 @@ class DHTHostView:
         """
         if not self._host.get_network().get_connections(peer_id):
             raise SwarmException(f"not connected to {peer_id}; the DHT does not dial")
-        return await self._host.new_stream(peer_id, [self._translate(p) for p in protocol_ids])
+        wanted = [self._translate(p) for p in protocol_ids]
+        try:
+            offered = list(self._host.get_peerstore().get_protocols(peer_id))
+        except Exception:  # unknown peer or protocols: identify has not run yet
+            offered = []
+        if offered and not any(p in offered for p in wanted):
+            # Identify says the peer does not serve this DHT: skip the doomed negotiation (which
+            # py-libp2p would log as an error).
+            raise SwarmException(f"{peer_id} does not serve {wanted[0]}")
+        return await self._host.new_stream(peer_id, wanted)
 
 
 CircuitAddresses = Callable[[], Iterable[str]]
