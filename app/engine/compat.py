@@ -81,6 +81,8 @@ from libp2p.utils.address_validation import expand_wildcard_address
 from multiaddr import Multiaddr
 from multiaddr.protocols import P_P2P as _P_P2P
 
+from app.core.reachability import is_global
+
 log = logging.getLogger("peerup.engine.compat")
 
 
@@ -390,7 +392,8 @@ class DHTPeerstoreView:
 
     Every address the DHT learns from the network (closer peers, signed peer records) goes
     through here, so a peer cannot fill our peerstore: at most :data:`MAX_DHT_ADDRS_PER_PEER`
-    addresses of at most :data:`MAX_DHT_ADDR_BYTES` bytes each per peer and write.
+    addresses of at most :data:`MAX_DHT_ADDR_BYTES` bytes each per peer and write, and no
+    wildcard addresses.
     """
 
     def __init__(self, peerstore: Any, protocol_id: TProtocol) -> None:
@@ -414,9 +417,16 @@ class DHTPeerstoreView:
             addrs = list(envelope.record().addrs)
         except Exception:  # an unreadable record is refused like a bad signature
             return False
-        if addrs != bounded_addrs(addrs):
+        if len(addrs) > MAX_DHT_ADDRS_PER_PEER + 1:  # our own records: 0.0.0.0, then the rest
             return False
-        return bool(self._peerstore.consume_peer_record(envelope, ttl))
+        if not self._peerstore.consume_peer_record(envelope, ttl):
+            return False
+        # The record replaced the peer's addresses; keep the usable ones.
+        peer_id = envelope.record().peer_id
+        kept = bounded_addrs(self._peerstore.addrs(peer_id))
+        self._peerstore.clear_addrs(peer_id)
+        self._peerstore.add_addrs(peer_id, kept, ttl)
+        return True
 
     def get_protocols(self, peer_id: ID) -> list[str]:
         """The peer's protocols, with our DHT protocol shown as the upstream one it checks for."""
@@ -425,13 +435,19 @@ class DHTPeerstoreView:
 
 
 def bounded_addrs(addrs: Iterable[Multiaddr]) -> list[Multiaddr]:
-    """At most :data:`MAX_DHT_ADDRS_PER_PEER` addresses, each at most :data:`MAX_DHT_ADDR_BYTES`."""
+    """At most :data:`MAX_DHT_ADDRS_PER_PEER` addresses, each at most :data:`MAX_DHT_ADDR_BYTES`.
+
+    Wildcards (0.0.0.0, ::) are dropped: dialled, they reach the dialler itself, and py-libp2p
+    dials a peer's addresses one after the other.
+    """
     result: list[Multiaddr] = []
     for addr in addrs:
         if len(result) >= MAX_DHT_ADDRS_PER_PEER:
             break
         try:
-            if len(addr.to_bytes()) <= MAX_DHT_ADDR_BYTES:
+            if len(addr.to_bytes()) <= MAX_DHT_ADDR_BYTES and not str(addr).startswith(
+                ("/ip4/0.0.0.0/", "/ip6/::/")
+            ):
                 result.append(addr)
         except Exception:  # not a multiaddr after all: skip it
             continue
@@ -508,9 +524,12 @@ def advertise_addresses(host: Any, circuit_addresses: CircuitAddresses) -> None:
     ``/p2p/`` and appends our ID, so a circuit address ``/ip4/R/tcp/P/p2p/RELAY/p2p-circuit``
     from an ``addrs_factory`` becomes ``/ip4/R/tcp/P/p2p/US``: the relay's address claimed as
     ours. Identify, identify-push and signed peer records (which the DHT hands out) all use
-    ``get_addrs``, so it is replaced on this host: the upstream direct addresses, with 0.0.0.0 and
-    :: expanded to interface addresses (a wildcard is useless to a peer, see MDNS-WILDCARD),
-    followed by ``<circuit>/p2p/US`` for each address ``circuit_addresses`` returns.
+    ``get_addrs``, so it is replaced on this host: the upstream direct addresses, then the
+    public interface addresses behind a 0.0.0.0 or :: among them (a wildcard is useless to a
+    peer, see MDNS-WILDCARD), then ``<circuit>/p2p/US`` for each address ``circuit_addresses``
+    returns. Private interface addresses are not added: a peer elsewhere cannot reach them, and
+    DCUtR dials every address it knows of the peer (in the NAT lab, unreachable private ones
+    delayed the hole punch from 1 s to 11 s); on one LAN, mDNS finds them.
 
     Args:
         host: The libp2p host; its ``get_addrs`` is replaced on the instance.
@@ -521,11 +540,29 @@ def advertise_addresses(host: Any, circuit_addresses: CircuitAddresses) -> None:
 
     def get_addrs() -> list[Multiaddr]:
         suffix = Multiaddr(f"/p2p/{me}")
-        direct = [a.decapsulate_code(_P_P2P) for a in original() if "/p2p-circuit" not in str(a)]
-        result = [a.encapsulate(suffix) for a in expand_wildcards(direct)]
+        upstream = [a for a in original() if "/p2p-circuit" not in str(a)]
+        # The upstream list stays first, wildcards included: DCUtR binds its hole-punch dials to
+        # the first address, and 0.0.0.0 routes from any interface (127.0.0.1 would not).
+        result = list(upstream)
+        seen = {str(a) for a in result}
+        for addr in expand_wildcards(a.decapsulate_code(_P_P2P) for a in upstream):
+            if not _is_global(addr):
+                continue
+            full = addr.encapsulate(suffix)
+            if str(full) not in seen:
+                seen.add(str(full))
+                result.append(full)
         for text in circuit_addresses():
             with contextlib.suppress(Exception):  # a malformed entry must not break identify
                 result.append(Multiaddr(text).encapsulate(suffix))
         return result
 
     host.get_addrs = get_addrs
+
+
+def _is_global(addr: Multiaddr) -> bool:
+    """Whether an /ip4 or /ip6 address is globally routable (see app.core.reachability)."""
+    for code in ("ip4", "ip6"):
+        with contextlib.suppress(Exception):  # the address has no such component
+            return is_global(str(addr.value_for_protocol(code)))
+    return False

@@ -202,7 +202,7 @@ class PeerDHT:
 
 
 def usable_addresses(peer: ID, addrs: Sequence[multiaddr.Multiaddr]) -> list[multiaddr.Multiaddr]:
-    """Addresses to try for ``peer``: no ``/p2p`` suffix, none of another peer's, bounded."""
+    """Addresses to try for ``peer``: no ``/p2p`` suffix, none of another peer's, no wildcards."""
     result: list[multiaddr.Multiaddr] = []
     for addr in compat.bounded_addrs(addrs):
         text = str(addr)

@@ -323,5 +323,16 @@ async def test_advertised_addresses_carry_circuits_and_no_wildcards() -> None:
         advertised = [str(a) for a in host.get_addrs()]
         expanded = compat.expand_wildcards(host.get_transport_addrs())
     me = host.get_id()
-    assert advertised == [f"{a}/p2p/{me}" for a in expanded] + [f"{CIRCUIT}/p2p/{me}"]
-    assert not any(a.startswith("/ip4/0.0.0.0/") for a in advertised)
+    # The wildcard stays first (DCUtR binds its dials to it), its public interface addresses follow.
+    assert advertised[0].startswith("/ip4/0.0.0.0/")
+    public = [a for a in expanded if compat._is_global(a)]
+    assert advertised[1:] == [f"{a}/p2p/{me}" for a in public] + [f"{CIRCUIT}/p2p/{me}"]
+
+
+def test_dht_peerstore_drops_wildcards() -> None:
+    host = new_host(key_pair=create_new_key_pair())
+    view = compat.DHTHostView(host, TProtocol("/peerup/kad/1.0.0"))
+    peer = ID.from_pubkey(create_new_key_pair().public_key)
+    addrs = ["/ip4/0.0.0.0/tcp/1", "/ip6/::/tcp/1", "/ip4/203.0.113.7/tcp/1"]
+    view.get_peerstore().add_addrs(peer, [multiaddr.Multiaddr(a) for a in addrs], 60)
+    assert [str(a) for a in host.get_peerstore().addrs(peer)] == ["/ip4/203.0.113.7/tcp/1"]

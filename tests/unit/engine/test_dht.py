@@ -44,6 +44,7 @@ def test_usable_addresses_strip_the_peer_and_drop_other_peers() -> None:
         multiaddr.Multiaddr(f"/ip4/10.0.0.5/tcp/5/p2p/{relay}/p2p-circuit"),
         multiaddr.Multiaddr(f"/ip4/10.0.0.6/tcp/6/p2p/{relay}/p2p-circuit/p2p/{other}"),
         multiaddr.Multiaddr("/ip4/10.0.0.7/tcp/7/p2p-circuit"),
+        multiaddr.Multiaddr(f"/ip4/0.0.0.0/tcp/8/p2p/{peer}"),
     ]
     assert [str(a) for a in usable_addresses(peer, given)] == [
         "/ip4/10.0.0.1/tcp/1",
