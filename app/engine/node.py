@@ -81,6 +81,7 @@ from app.core.status import (
 from app.core.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.engine import compat
 from app.engine.bus import EventBus
+from app.engine.dht import AddressPusher, DHTRole, PeerDHT
 from app.engine.forwards import ForwardManager
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
 from app.engine.reachability import ReachabilityMonitor
@@ -213,6 +214,8 @@ class Node:
         self._peer_reach: dict[str, Reachability] = {}
         self._nursery: trio.Nursery | None = None
         self._dcutr: compat.InboundDrivenDCUtR | None = None
+        self._dht: PeerDHT | None = None
+        self._address_pusher: AddressPusher | None = None
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
         self._key_changes: list[KeyChangeInfo] = []
@@ -267,6 +270,17 @@ class Node:
             on_inbound=self._accepted_relayed,
         )
         self._relay_client.install()
+        # ---- DHT and advertised addresses (app/engine/dht.py) ----
+        compat.advertise_addresses(host, self._relay_client.circuit_addresses)
+        self._address_pusher = AddressPusher(host)
+        self._dht = PeerDHT(
+            host,
+            self.config.network,
+            DHTRole.SERVER if self.config.relay_service.enabled else DHTRole.AUTO_SERVER,
+            self.config.bootstrap_peers or self.config.relay_addresses,
+            is_public=lambda: bool(self._relay_client and self._relay_client.confirmed_addresses),
+        )
+        # ---- end DHT ----
         self._reach = ReachabilityMonitor(
             has_relay_reservation=self._reachable_via_relay,
             confirmed_public=lambda: bool(
@@ -292,6 +306,8 @@ class Node:
                 await nursery.start(self._forwards.run)
                 await nursery.start(self._verify.run)
                 await nursery.start(self._relay_client.run)
+                await nursery.start(self._address_pusher.run)
+                await nursery.start(self._dht.run)
                 await nursery.start(self._reach.run)
                 if self.config.hole_punching:
                     self._dcutr = compat.InboundDrivenDCUtR(host)
@@ -721,6 +737,8 @@ class Node:
 
     def _relays_changed(self) -> None:
         self.bus.publish(RelaysChanged(relays=tuple(self._relay_infos())))
+        if self._address_pusher is not None:
+            self._address_pusher.changed()
         if self._reach is not None:
             self._reach.refresh()
 
@@ -843,6 +861,11 @@ class Node:
             ]
         except PeerStoreError:
             known = []
+        if not known and self._dht is not None:
+            # No direct address: ask the DHT (addresses to try; the dial authenticates the peer).
+            found = await self._dht.find_addresses(target.peer_id)
+            known = [a for a in found if "/p2p-circuit" not in str(a)]
+            target = _Target(target.peer_id, target.addresses + tuple(found))
         relays = self._relay_routes(target)
         if not known and not relays:
             raise PeerUnreachableError(
@@ -888,6 +911,9 @@ class Node:
         """Relays through which ``target`` may be reachable: its circuit addresses, then ours."""
         routes: list[tuple[multiaddr.Multiaddr, ID]] = []
         candidates = [str(a) for a in target.addresses if "/p2p-circuit" in str(a)]
+        with contextlib.suppress(PeerStoreError):  # circuits the peer advertised (identify, DHT)
+            learned = self._require_host().get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
+            candidates += [str(a) for a in learned if "/p2p-circuit" in str(a)]
         candidates += [f"{a}/p2p-circuit" for a in self.config.relay_addresses]
         for text in candidates:
             relay_part = text.split("/p2p-circuit")[0]

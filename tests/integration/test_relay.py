@@ -15,6 +15,9 @@ from tests.helpers.nodes import exchange, make_node_dir, serve_echo, sha256
 
 pytestmark = pytest.mark.trio
 
+# A DHT namespace other than the relay's and home's (see app/engine/dht.py).
+ELSEWHERE = "discovery: {network: elsewhere}\n"
+
 
 async def _wait_reserved(node) -> None:
     with trio.fail_after(20):
@@ -34,9 +37,12 @@ async def test_forward_through_relay_only(tmp_path: Path) -> None:
                 tmp_path, "home", services={"echo": f"127.0.0.1:{echo_port}"}, extra=extra,
                 hole_punching=False,
             )  # fmt: skip
+            # The laptop uses another DHT namespace, so the relay cannot tell it home's direct
+            # address (test_dht.py covers that): the relay is the only way.
             laptop = make_node_dir(
-                tmp_path, "laptop", names={"home": home.peer_id}, extra=extra, hole_punching=False
-            )
+                tmp_path, "laptop", names={"home": home.peer_id}, extra=extra + ELSEWHERE,
+                hole_punching=False,
+            )  # fmt: skip
             for a, b in ((home, laptop), (laptop, home), (relay_dir, home), (relay_dir, laptop)):
                 a.authorize(b)
             async with open_node(load_config(home.config_path), home.identity) as hnode:
@@ -84,7 +90,11 @@ async def test_traceroute_grades_and_relay_state(tmp_path: Path) -> None:
         extra = f"relay: {{addresses: ['{relay_addr}']}}\n"
         home = make_node_dir(tmp_path, "home", extra=extra, hole_punching=False)
         laptop = make_node_dir(
-            tmp_path, "laptop", names={"home": home.peer_id}, extra=extra, hole_punching=False
+            tmp_path,
+            "laptop",
+            names={"home": home.peer_id},
+            extra=extra + ELSEWHERE,  # no DHT shared with home: the path stays relayed
+            hole_punching=False,
         )
         for a, b in ((home, laptop), (laptop, home), (relay_dir, home), (relay_dir, laptop)):
             a.authorize(b)

@@ -11,6 +11,7 @@ import inspect
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import multiaddr
 import pytest
@@ -20,6 +21,8 @@ from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.connection_gate import ConnectionGate
+from libp2p.network.exceptions import SwarmException
+from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.security.insecure.transport import PLAINTEXT_PROTOCOL_ID, InsecureTransport
 from libp2p.stream_muxer.exceptions import MuxedStreamError
@@ -258,3 +261,78 @@ def test_mdns_addresses_are_expanded() -> None:
     addrs = compat._mdns_addrs(broadcaster)
     assert "/ip4/0.0.0.0/tcp/4001" not in addrs
     assert "/ip4/10.1.2.3/tcp/1" in addrs
+
+
+def test_defect_dht_ignores_its_protocol_prefix() -> None:
+    from libp2p.kad_dht.kad_dht import DHTMode, KadDHT
+
+    host = new_host(key_pair=create_new_key_pair())
+    KadDHT(host, DHTMode.SERVER, protocol_prefix=TProtocol("/peerup"))
+    protocols = [str(p) for p in host.get_mux().get_protocols()]
+    assert "/ipfs/kad/1.0.0" in protocols
+    assert "/peerup/kad/1.0.0" not in protocols
+
+
+def test_dht_host_view_uses_our_protocol() -> None:
+    from libp2p.kad_dht.kad_dht import DHTMode, KadDHT
+
+    host = new_host(key_pair=create_new_key_pair())
+    view: Any = compat.DHTHostView(host, TProtocol("/peerup/x/kad/1.0.0"))
+    KadDHT(view, DHTMode.SERVER, protocol_prefix=TProtocol("/peerup/x"))
+    protocols = [str(p) for p in host.get_mux().get_protocols()]
+    assert "/peerup/x/kad/1.0.0" in protocols
+    assert "/ipfs/kad/1.0.0" not in protocols
+
+
+@pytest.mark.trio
+async def test_dht_host_view_never_dials() -> None:
+    host = new_host(key_pair=create_new_key_pair())
+    view = compat.DHTHostView(host, TProtocol("/peerup/kad/1.0.0"))
+    stranger = ID.from_pubkey(create_new_key_pair().public_key)
+    view.get_peerstore().add_addrs(stranger, [multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/9")], 60)
+    with pytest.raises(SwarmException, match="does not dial"):
+        await view.new_stream(stranger, [TProtocol("/ipfs/kad/1.0.0")])
+
+
+def test_dht_peerstore_writes_are_bounded() -> None:
+    host = new_host(key_pair=create_new_key_pair())
+    view = compat.DHTHostView(host, TProtocol("/peerup/kad/1.0.0"))
+    peer = ID.from_pubkey(create_new_key_pair().public_key)
+    many = [multiaddr.Multiaddr(f"/ip4/10.0.0.{i}/tcp/1") for i in range(100)]
+    view.get_peerstore().add_addrs(peer, many, 60)
+    assert len(host.get_peerstore().addrs(peer)) == compat.MAX_DHT_ADDRS_PER_PEER
+
+
+CIRCUIT = "/ip4/1.2.3.4/tcp/1/p2p/12D3KooWRBhwfeP2Y4TCx1SM6s9rUoHhR5STiGwxBhgFRcw3UERE/p2p-circuit"
+
+
+def test_defect_get_addrs_mangles_circuit_addresses() -> None:
+    host = new_host(
+        key_pair=create_new_key_pair(),
+        addrs_factory=lambda addrs: [*addrs, multiaddr.Multiaddr(CIRCUIT)],
+    )
+    advertised = [str(a) for a in host.get_addrs()]
+    assert advertised == [f"/ip4/1.2.3.4/tcp/1/p2p/{host.get_id()}"]
+
+
+@pytest.mark.trio
+async def test_advertised_addresses_carry_circuits_and_no_wildcards() -> None:
+    host = new_host(key_pair=create_new_key_pair())
+    compat.advertise_addresses(host, lambda: [CIRCUIT])
+    async with host.run([multiaddr.Multiaddr("/ip4/0.0.0.0/tcp/0")]):
+        advertised = [str(a) for a in host.get_addrs()]
+        expanded = compat.expand_wildcards(host.get_transport_addrs())
+    me = host.get_id()
+    # The wildcard stays first (DCUtR binds its dials to it), its public interface addresses follow.
+    assert advertised[0].startswith("/ip4/0.0.0.0/")
+    public = [a for a in expanded if compat._is_global(a)]
+    assert advertised[1:] == [f"{a}/p2p/{me}" for a in public] + [f"{CIRCUIT}/p2p/{me}"]
+
+
+def test_dht_peerstore_drops_wildcards() -> None:
+    host = new_host(key_pair=create_new_key_pair())
+    view = compat.DHTHostView(host, TProtocol("/peerup/kad/1.0.0"))
+    peer = ID.from_pubkey(create_new_key_pair().public_key)
+    addrs = ["/ip4/0.0.0.0/tcp/1", "/ip6/::/tcp/1", "/ip4/203.0.113.7/tcp/1"]
+    view.get_peerstore().add_addrs(peer, [multiaddr.Multiaddr(a) for a in addrs], 60)
+    assert [str(a) for a in host.get_peerstore().addrs(peer)] == ["/ip4/203.0.113.7/tcp/1"]
