@@ -53,8 +53,11 @@ __all__ = [
     "Invitation",
     "InvitationState",
     "InviteOutcome",
+    "InviteProgress",
     "InviterHandshake",
+    "JoinResult",
     "JoinerHandshake",
+    "SasView",
     "frame",
 ]
 
@@ -672,3 +675,69 @@ class Invitation:
         """Cancel an open invite."""
         if self.state is InvitationState.OPEN:
             self.state = InvitationState.CANCELLED
+
+
+# ---- what front ends see -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SasView:
+    """A SAS as the API sends it: the emoji, their names and the 6-digit form."""
+
+    emoji: tuple[str, ...]
+    names: tuple[str, ...]
+    digits: str
+
+    @classmethod
+    def of(cls, sas: Sas) -> SasView:
+        """The view of a SAS."""
+        return cls(emoji=sas.emoji, names=sas.names, digits=sas.digits)
+
+    def text(self) -> str:
+        """One line for a terminal."""
+        return " · ".join(f"{e} {n}" for e, n in zip(self.emoji, self.names, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class InviteProgress:
+    """One line of the inviter's progress stream.
+
+    ``kind`` is one of ``code`` (the invite is open: ``code``, ``link``, ``expires_at``),
+    ``attempt`` (a peer started a handshake), ``attempt-failed`` (``failures``,
+    ``attempts_left``), ``burned`` (3 failures: the code is dead), ``joined`` (``peer_id``,
+    ``name``, ``sas``), ``expired`` and ``cancelled``. The last four end the stream.
+    """
+
+    kind: str
+    code: str | None = None
+    link: str | None = None
+    expires_at: int | None = None
+    peer_id: str | None = None
+    name: str | None = None
+    failures: int = 0
+    attempts_left: int = MAX_FAILURES
+    sas: SasView | None = None
+
+    @property
+    def final(self) -> bool:
+        """Whether this line ends the invite."""
+        return self.kind in ("burned", "joined", "expired", "cancelled")
+
+
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    """What `peerup join` reports.
+
+    Attributes:
+        peer_id: The inviter.
+        name: The name we stored for it (sanitized, de-duplicated; None if it sent none).
+        services: The services the inviter offers.
+        sas: What both screens show.
+        suite: The cipher suite used.
+    """
+
+    peer_id: str
+    name: str | None
+    services: tuple[str, ...]
+    sas: SasView
+    suite: str

@@ -1,0 +1,187 @@
+"""Invites between real nodes on loopback, directly and through a real relay node."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import trio
+
+from app.core.authkeys import AuthorizedKeysFile
+from app.core.config import load_config
+from app.core.errors import PairingError
+from app.core.invite import InviteProgress
+from app.core.invitecode import InviteCode, parse_invite_code
+from app.engine.node import Node, open_node
+from tests.helpers.nodes import make_node_dir
+
+pytestmark = pytest.mark.trio
+
+
+async def _next(invite, kinds: set[str]) -> InviteProgress:  # type: ignore[no-untyped-def]
+    with trio.fail_after(40):
+        async for progress in invite.receive:
+            if progress.kind in kinds:
+                return progress
+    raise AssertionError("the invite stream ended")
+
+
+def _auth(node_dir) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    entries = AuthorizedKeysFile(node_dir.path / "authorized_keys").load()
+    return {str(e.peer_id): e.comment for e in entries}
+
+
+async def _join_ok(jnode: Node, text: str, name: str):  # type: ignore[no-untyped-def]
+    with trio.fail_after(40):
+        return await jnode.join_invite(text, name=name)
+
+
+async def test_invite_and_join_directly(tmp_path: Path) -> None:
+    inviter = make_node_dir(tmp_path, "inviter", services={"ssh": "127.0.0.1:22"})
+    joiner = make_node_dir(tmp_path, "joiner")
+    async with (
+        open_node(load_config(inviter.config_path), inviter.identity) as inode,
+        open_node(load_config(joiner.config_path), joiner.identity) as jnode,
+        inode.open_invite(name="home", ttl=60) as invite,
+    ):
+        first = await _next(invite, {"code"})
+        assert first.code is not None
+        assert first.link == "peerup://join/" + first.code
+        code = parse_invite_code(first.code)
+        assert code.inviter.raw == inode.identity.peer_id.raw
+        result = await _join_ok(jnode, first.link, "laptop")
+        joined = await _next(invite, {"joined"})
+        # Same SAS on both screens; names and keys written on both sides.
+        assert joined.sas == result.sas
+        assert joined.peer_id == joiner.peer_id
+        assert joined.name == "laptop"
+        assert result.peer_id == inviter.peer_id
+        assert result.name == "home"
+        assert result.services == ("ssh",)
+        assert _auth(inviter)[joiner.peer_id] == "laptop"
+        assert _auth(joiner)[inviter.peer_id] == "home"
+        assert dict(load_config(inviter.config_path).names)["laptop"] == joiner.peer_id
+        assert dict(load_config(joiner.config_path).names)["home"] == inviter.peer_id
+        # Unverified until the humans confirm; the confirming side marks only its own file.
+        assert not any(e.verified for e in inode.auth_entries())
+        inode.confirm_invite_sas(joiner.peer_id)
+        assert [bool(e.verified) for e in inode.auth_entries()] == [True]
+        assert not any(e.verified for e in jnode.auth_entries())
+        # Now mutually authorized: the line ping works both ways.
+        pings = [r async for r in jnode.ping(inviter.peer_id, count=1, interval=0)]
+        assert pings[0].rtt_ms is not None
+        # Single use: the same code again fails (the inviter says nothing more).
+        with pytest.raises(PairingError) as err, trio.fail_after(40):
+            await jnode.join_invite(first.code, name="again")
+        assert err.value.reason in ("wrong-code", "unreachable")
+
+
+async def _open_pair(tmp_path: Path):  # type: ignore[no-untyped-def]
+    inviter = make_node_dir(tmp_path, "inviter")
+    joiner = make_node_dir(tmp_path, "joiner")
+    return inviter, joiner
+
+
+async def test_wrong_code_burns_after_three(tmp_path: Path) -> None:
+    inviter, joiner = await _open_pair(tmp_path)
+    async with (
+        open_node(load_config(inviter.config_path), inviter.identity) as inode,
+        open_node(load_config(joiner.config_path), joiner.identity) as jnode,
+        inode.open_invite(name="home", ttl=60) as invite,
+    ):
+        first = await _next(invite, {"code"})
+        code = parse_invite_code(first.code or "")
+        wrong = InviteCode(
+            invite_id=code.invite_id,
+            password=bytes(10),
+            expires_at=code.expires_at,
+            inviter=code.inviter,
+            namespace=code.namespace,
+            addresses=code.addresses,
+        )
+        messages = set()
+        for attempt in (1, 2, 3):
+            with pytest.raises(PairingError) as err, trio.fail_after(40):
+                await jnode.join_invite(wrong.text(), name="mallory")
+            assert err.value.reason == "wrong-code"
+            messages.add(str(err.value))
+            progress = await _next(invite, {"attempt-failed", "burned"})
+            assert progress.failures == attempt
+        assert progress.kind == "burned"
+        assert len(messages) == 1  # the same words for every failure
+        # Burned: even the right code fails now, and nothing was written.
+        with pytest.raises(PairingError), trio.fail_after(40):
+            await jnode.join_invite(first.code or "", name="late")
+        assert joiner.peer_id not in _auth(inviter)
+        assert inviter.peer_id not in _auth(joiner)
+
+
+async def test_expired_code(tmp_path: Path) -> None:
+    inviter, joiner = await _open_pair(tmp_path)
+    async with (
+        open_node(load_config(inviter.config_path), inviter.identity) as inode,
+        open_node(load_config(joiner.config_path), joiner.identity) as jnode,
+    ):
+        async with inode.open_invite(name="home", ttl=10) as invite:
+            first = await _next(invite, {"code"})
+            code = parse_invite_code(first.code or "")
+            # The joiner's clock says it is past the expiry: refused without dialling.
+            stale = InviteCode(
+                invite_id=code.invite_id,
+                password=code.password,
+                expires_at=1,
+                inviter=code.inviter,
+                namespace=code.namespace,
+                addresses=code.addresses,
+            )
+            with pytest.raises(PairingError) as err:
+                await jnode.join_invite(stale.text())
+            assert err.value.reason == "expired"
+            # The inviter expires it on its own clock too.
+            invite.invitation.expires_at = 0
+            with pytest.raises(PairingError) as err, trio.fail_after(40):
+                await jnode.join_invite(first.code or "")
+            assert err.value.reason == "wrong-code"
+        assert joiner.peer_id not in _auth(inviter)
+
+
+async def test_invite_through_relay(tmp_path: Path) -> None:
+    # A public relay: it relays for anyone (its gate is off), like a community relay.
+    relay_dir = make_node_dir(
+        tmp_path,
+        "relay",
+        extra="relay_service: {enabled: true}\n",
+    )
+    text = relay_dir.config_path.read_text().replace(
+        "enable_connection_gating: true", "enable_connection_gating: false"
+    )
+    relay_dir.config_path.write_text(text)
+    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+        relay_addr = f"{relay.status().listen_addresses[0]}"
+        extra = f"relay: {{addresses: ['{relay_addr}']}}\n"
+        inviter = make_node_dir(tmp_path, "inviter", extra=extra, hole_punching=False)
+        joiner = make_node_dir(tmp_path, "joiner", hole_punching=False)
+        async with (
+            open_node(load_config(inviter.config_path), inviter.identity) as inode,
+            open_node(load_config(joiner.config_path), joiner.identity) as jnode,
+            inode.open_invite(name="home", ttl=60) as invite,
+        ):
+            first = await _next(invite, {"code"})
+            code = parse_invite_code(first.code or "")
+            assert code.relay_addresses, code.addresses
+            assert relay.peer_id in code.relay_addresses[0]
+            # Keep only the relay in the code: the joiner must go through it.
+            relay_only = InviteCode(
+                invite_id=code.invite_id,
+                password=code.password,
+                expires_at=code.expires_at,
+                inviter=code.inviter,
+                namespace=code.namespace,
+                addresses=code.relay_addresses,
+            )
+            result = await _join_ok(jnode, relay_only.text(), "laptop")
+            joined = await _next(invite, {"joined"})
+            assert joined.sas == result.sas
+            paths = {p.peer_id: p for p in jnode.paths()}
+            assert "/p2p-circuit" in paths[inviter.peer_id].address
+            assert _auth(inviter)[joiner.peer_id] == "laptop"
