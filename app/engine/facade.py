@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from app.core.invite import JoinResult
 from app.core.status import (
     AuthEntry,
     Event,
@@ -24,6 +25,9 @@ from app.core.status import (
     ServiceInfo,
     TracerouteResult,
 )
+
+if TYPE_CHECKING:
+    from app.engine.invite import OpenInvite
 
 
 class NodeFacade(Protocol):
@@ -91,4 +95,18 @@ class NodeFacade(Protocol):
 
     def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
         """Subscribe to the event bus; the iterator ends when the node stops."""
+        ...
+
+    def open_invite(
+        self, *, name: str = "", ttl: float = 600.0
+    ) -> AbstractAsyncContextManager[OpenInvite]:
+        """Open an invite for the block; its ``receive`` channel streams the progress."""
+        ...
+
+    async def join_invite(self, code: str, *, name: str = "") -> JoinResult:
+        """Join with an invite code or link."""
+        ...
+
+    def confirm_invite_sas(self, peer: str) -> None:
+        """Mark a peer paired by an invite here verified (the SAS matched)."""
         ...
