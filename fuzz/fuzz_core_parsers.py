@@ -25,7 +25,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core import authkeys, codetext, config, identity, names, netaddr, peerid, stun
+from app.core import (
+    authkeys,
+    codetext,
+    config,
+    identity,
+    invitecode,
+    maddrbin,
+    names,
+    netaddr,
+    peerid,
+    stun,
+)
+from app.core import invite as invite_hs
 from app.core.errors import PeerupError
 
 _CONFIG_PATH = Path("/fuzz/config.yaml")
@@ -111,6 +123,46 @@ def _code_text(data: bytes) -> None:
     assert codetext.decode_text(codetext.encode_text(body)) == (kind, body)
 
 
+def _invite_body(data: bytes) -> None:
+    code = invitecode.decode_invite_body(b"\x03" + data)
+    assert invitecode.decode_invite_body(code.to_body()) == code
+    assert invitecode.parse_invite_code(code.link()) == code
+
+
+def _binary_multiaddr(data: bytes) -> None:
+    text = maddrbin.decode_multiaddr(data)
+    assert maddrbin.decode_multiaddr(maddrbin.encode_multiaddr(text)) == text
+
+
+_INVITE_ID = bytes(range(8))
+
+
+def _invite_handshake(data: bytes) -> None:
+    # Every handshake message is untrusted: the inviter's view of M1 (and then M3), the joiner's
+    # view of M2 (and then M4). Only PairingError may come out; nothing may be accepted.
+    own, other = peerid.PeerId.parse(_PEER), peerid.PeerId.parse(_PEER2)
+    frames = invite_hs.FrameBuffer()
+    with contextlib.suppress(PeerupError):
+        frames.feed(data)
+    inviter = invite_hs.InviterHandshake(
+        password=b"p" * 10, invite_id=_INVITE_ID, own=own, joiner=other, name="home",
+        services=["ssh"], now=0.0,
+    )  # fmt: skip
+    with contextlib.suppress(PeerupError):
+        inviter.receive(data, 0.0)
+        inviter.receive(data, 0.0)
+    assert inviter.outcome is None
+    joiner = invite_hs.JoinerHandshake(
+        password=b"p" * 10, invite_id=_INVITE_ID, own=other, inviter=own, name="laptop", now=0.0,
+        suites=(invite_hs.SUITE_CLASSIC,),
+    )  # fmt: skip
+    joiner.start()
+    with contextlib.suppress(PeerupError):
+        joiner.receive(data, 0.0)
+        joiner.receive(data, 0.0)
+    assert joiner.outcome is None
+
+
 PARSERS: tuple[Callable[[bytes], None], ...] = (
     _parse_config,
     _parse_authorized_keys,
@@ -122,6 +174,9 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _names,
     _stun_response,
     _code_text,
+    _invite_body,
+    _binary_multiaddr,
+    _invite_handshake,
 )
 
 
@@ -132,6 +187,26 @@ def harness(data: bytes) -> None:
     target = PARSERS[data[0] % len(PARSERS)]
     with contextlib.suppress(PeerupError):
         target(data[1:])
+
+
+def _seed_invite_code() -> invitecode.InviteCode:
+    return invitecode.InviteCode(
+        invite_id=_INVITE_ID,
+        password=bytes(10),
+        expires_at=1_800_000_000,
+        inviter=peerid.PeerId.parse(_PEER),
+        namespace="crew",
+        addresses=(f"/ip4/203.0.113.5/tcp/7777/p2p/{_PEER2}", "/ip4/192.168.1.5/tcp/4001"),
+    )
+
+
+def _seed_hello() -> bytes:
+    joiner = invite_hs.JoinerHandshake(
+        password=b"p" * 10, invite_id=_INVITE_ID, own=peerid.PeerId.parse(_PEER2),
+        inviter=peerid.PeerId.parse(_PEER), name="laptop", now=0.0,
+        suites=(invite_hs.SUITE_CLASSIC,),
+    )  # fmt: skip
+    return joiner.start()
 
 
 def _seeds() -> list[tuple[int, bytes]]:
@@ -163,6 +238,10 @@ def _seeds() -> list[tuple[int, bytes]]:
         (8, stun.encode_binding_request(_STUN_TID)),
         (9, codetext.encode_text(b"\x03" + bytes(range(60))).encode()),
         (9, codetext.to_link(codetext.encode_text(b"\x04" + bytes(30))).encode()),
+        (10, _seed_invite_code().to_body()[1:]),
+        (11, maddrbin.encode_multiaddr(f"/dns4/relay.example.com/tcp/443/p2p/{_PEER}")),
+        (11, maddrbin.encode_multiaddr("/ip6/2001:db8::1/udp/4001/quic-v1")),
+        (12, _seed_hello()[2:]),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
 

@@ -242,6 +242,14 @@ def _mac(key: bytes, label: bytes, transcript: bytes) -> bytes:
     return hmac.new(key, label + b"\x00" + transcript, hashlib.sha256).digest()
 
 
+def _pake_finish(pake: SPAKE2_A | SPAKE2_B, message: bytes) -> bytes:
+    """The SPAKE2 key; a malformed message (off the curve, wrong side, …) is a protocol error."""
+    try:
+        return bytes(pake.finish(message))
+    except Exception:  # spake2 raises several unrelated types for bad points
+        raise _Malformed from None
+
+
 def _encode_suites(suites: Sequence[str]) -> bytes:
     if not 0 < len(suites) <= MAX_SUITES:
         raise ValueError("offer 1 to 8 suites")
@@ -356,7 +364,7 @@ class JoinerHandshake:
                 raise _Malformed
             else:
                 kem_secret = b""
-            pake_key = self._pake.finish(pake_msg)
+            pake_key = _pake_finish(self._pake, pake_msg)
         except (_Malformed, ValueError, UnicodeDecodeError):
             raise PairingError("wrong-code", WRONG_CODE) from None
         t2 = hashlib.sha256(
@@ -522,7 +530,7 @@ class InviterHandshake:
         else:
             kem_secret, kem_ct = b"", b""
         own_msg = self._pake.start()
-        pake_key = self._pake.finish(pake_msg)
+        pake_key = _pake_finish(self._pake, pake_msg)
         core = bytes([REPLY]) + _lp8(suite.encode("ascii")) + _lp16(own_msg)
         core += _lp16(kem_ct)
         self._t2 = hashlib.sha256(
