@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import pytest
@@ -286,7 +287,7 @@ def test_frame_buffer_reassembles_any_split(bodies: list[bytes], cuts: list[int]
     points = sorted({c % (len(wire) + 1) for c in cuts} | {0, len(wire)})
     buffer = FrameBuffer()
     out: list[bytes] = []
-    for start, end in zip(points, points[1:], strict=False):
+    for start, end in itertools.pairwise(points):
         out += buffer.feed(wire[start:end])
     assert out == bodies
     assert buffer.pending == 0

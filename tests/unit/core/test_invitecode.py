@@ -1,4 +1,4 @@
-"""Invite codes (kind 3) and the binary multiaddrs inside them: round trips and precise rejection."""
+"""Invite codes (kind 3) and their binary multiaddrs: round trips and precise rejection."""
 
 from __future__ import annotations
 
@@ -122,7 +122,8 @@ def test_random_text_round_trip_or_precise_error(data: bytes) -> None:
         assert kind is CodeKind.INVITE
         decode_invite_body(body)
     except InvalidCodeError as exc:
-        assert exc.message
+        message = exc.message
+        assert message
 
 
 ip4 = st.ip_addresses(v=4).map(str)
