@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,105 @@ async def test_invite_through_relay(tmp_path: Path) -> None:
             paths = {p.peer_id: p for p in jnode.paths()}
             assert "/p2p-circuit" in paths[inviter.peer_id].address
             assert _auth(inviter)[joiner.peer_id] == "laptop"
+
+
+def _ungated(node_dir) -> None:  # type: ignore[no-untyped-def]
+    text = node_dir.config_path.read_text().replace(
+        "enable_connection_gating: true", "enable_connection_gating: false"
+    )
+    node_dir.config_path.write_text(text)
+
+
+@pytest.mark.parametrize("alter", [None, "reply", "hello"])
+async def test_man_in_the_middle_node_fails_the_handshake(tmp_path: Path, alter: str | None) -> None:
+    """Mallory copied the code and sits between the two: a real node relaying the streams."""
+    from libp2p.custom_types import TProtocol
+    from libp2p.peer.id import ID
+
+    from app.core.invite import PROTOCOL_ID
+
+    inviter, joiner = await _open_pair(tmp_path)
+    mallory = make_node_dir(tmp_path, "mallory")
+    _ungated(mallory)
+    async with (
+        open_node(load_config(inviter.config_path), inviter.identity) as inode,
+        open_node(load_config(joiner.config_path), joiner.identity) as jnode,
+        open_node(load_config(mallory.config_path), mallory.identity) as mnode,
+        inode.open_invite(name="home", ttl=60) as invite,
+        trio.open_nursery() as nursery,
+    ):
+        first = await _next(invite, {"code"})
+        code = parse_invite_code(first.code or "")
+        await mnode.connect(inviter.peer_id, list(code.direct_addresses))
+        forwarded: list[bytes] = []
+
+        async def relay(stream) -> None:  # type: ignore[no-untyped-def]
+            host = mnode._require_host()
+            upstream = await host.new_stream(ID.from_base58(inviter.peer_id), [TProtocol(PROTOCOL_ID)])  # type: ignore[attr-defined]
+
+            async def pump(src, dst, direction: str) -> None:  # type: ignore[no-untyped-def]
+                first_chunk = True
+                while data := await src.read(8192):
+                    if first_chunk and alter == direction:
+                        data = data[:20] + bytes([data[20] ^ 0x40]) + data[21:]
+                    first_chunk = False
+                    forwarded.append(bytes(data))
+                    await dst.write(data)
+
+            try:
+                async with trio.open_nursery() as pumps:
+                    pumps.start_soon(pump, stream, upstream, "hello")
+                    pumps.start_soon(pump, upstream, stream, "reply")
+            except Exception:  # either side resets: the attack is over
+                pass
+            finally:
+                for s in (stream, upstream):
+                    with contextlib.suppress(Exception):
+                        await s.reset()
+
+        mnode._require_host().set_stream_handler(TProtocol(PROTOCOL_ID), relay)  # type: ignore[attr-defined]
+        forged = InviteCode(
+            invite_id=code.invite_id,
+            password=code.password,
+            expires_at=code.expires_at,
+            inviter=mallory.identity.peer_id,
+            namespace=code.namespace,
+            addresses=tuple(mnode.status().listen_addresses[:1]),
+        )
+        with pytest.raises(PairingError) as err, trio.fail_after(40):
+            await jnode.join_invite(forged.text(), name="laptop")
+        assert err.value.reason in ("wrong-code", "tampered")
+        assert forwarded  # Mallory did relay the handshake
+        failed = await _next(invite, {"attempt-failed", "joined"})
+        assert failed.kind == "attempt-failed"
+        # Nobody was added anywhere.
+        assert joiner.peer_id not in _auth(inviter)
+        assert mallory.peer_id not in _auth(inviter)
+        assert not _auth(joiner)
+        nursery.cancel_scope.cancel()
+
+
+async def test_code_naming_the_inviter_cannot_be_redirected(tmp_path: Path) -> None:
+    """Addresses in a code can be swapped, but Noise checks the inviter's ID: no connection."""
+    inviter, joiner = await _open_pair(tmp_path)
+    other = make_node_dir(tmp_path, "other")
+    _ungated(other)
+    async with (
+        open_node(load_config(inviter.config_path), inviter.identity) as inode,
+        open_node(load_config(joiner.config_path), joiner.identity) as jnode,
+        open_node(load_config(other.config_path), other.identity) as onode,
+        inode.open_invite(name="home", ttl=60) as invite,
+    ):
+        first = await _next(invite, {"code"})
+        code = parse_invite_code(first.code or "")
+        redirected = InviteCode(
+            invite_id=code.invite_id,
+            password=code.password,
+            expires_at=code.expires_at,
+            inviter=code.inviter,
+            namespace=code.namespace,
+            addresses=tuple(onode.status().listen_addresses[:1]),
+        )
+        with pytest.raises(PairingError) as err, trio.fail_after(40):
+            await jnode.join_invite(redirected.text())
+        assert err.value.reason == "unreachable"
