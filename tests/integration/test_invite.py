@@ -196,7 +196,9 @@ def _ungated(node_dir) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("alter", [None, "reply", "hello"])
-async def test_man_in_the_middle_node_fails_the_handshake(tmp_path: Path, alter: str | None) -> None:
+async def test_man_in_the_middle_node_fails_the_handshake(
+    tmp_path: Path, alter: str | None
+) -> None:
     """Mallory copied the code and sits between the two: a real node relaying the streams."""
     from libp2p.custom_types import TProtocol
     from libp2p.peer.id import ID
@@ -220,7 +222,8 @@ async def test_man_in_the_middle_node_fails_the_handshake(tmp_path: Path, alter:
 
         async def relay(stream) -> None:  # type: ignore[no-untyped-def]
             host = mnode._require_host()
-            upstream = await host.new_stream(ID.from_base58(inviter.peer_id), [TProtocol(PROTOCOL_ID)])  # type: ignore[attr-defined]
+            target = ID.from_base58(inviter.peer_id)
+            upstream = await host.new_stream(target, [TProtocol(PROTOCOL_ID)])  # type: ignore[attr-defined]
 
             async def pump(src, dst, direction: str) -> None:  # type: ignore[no-untyped-def]
                 first_chunk = True
