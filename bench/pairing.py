@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: invite → join → SAS confirm with real daemons, and randomized attacks on the handshake.
+"""Benchmark: invite → join → SAS confirm with real daemons, and randomized attacks on it.
 
 1. Two real ``peerup daemon`` processes on loopback: one opens an invite (POST invite, streamed),
    the other joins with the code (POST join), the inviter confirms the SAS (POST invite/confirm).
