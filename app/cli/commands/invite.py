@@ -11,6 +11,7 @@ and namespace.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -75,8 +76,18 @@ def invite(name: str, ttl: str, non_interactive: bool) -> int:
 
 
 async def _invite(config_path: Path, *, name: str, ttl: float, interactive: bool) -> int:
+    live = interactive and sys.stdout.isatty()
+
     def progress(text: str) -> None:
+        if live:
+            click.echo("\r\033[K", nl=False)
         click.echo(text, err=not interactive)
+
+    async def countdown(expires_at: int) -> None:
+        # A live "expires in M:SS" line while waiting (terminals only; logs get no \r noise).
+        while live:
+            click.echo(f"\r\033[K  waiting… expires in {_countdown(expires_at)}", nl=False)
+            await asyncio.sleep(1.0)
 
     async with open_any_client(
         daemon_endpoint(), config_path, announce=lambda m: click.echo(m, err=True)
@@ -84,11 +95,13 @@ async def _invite(config_path: Path, *, name: str, ttl: float, interactive: bool
         joined: InviteProgress | None = None
         expires_at = 0
         stream = client.invite(name=name, ttl=ttl)
+        ticker: asyncio.Task[None] | None = None
         try:
             async for line in stream:
                 if line.kind == "code" and line.code is not None:
                     expires_at = line.expires_at or 0
                     _show_code(line, interactive=interactive)
+                    ticker = asyncio.create_task(countdown(expires_at))
                 elif line.kind == "attempt":
                     progress(f"Someone is joining ({line.peer_id})…")
                 elif line.kind == "attempt-failed":
@@ -115,7 +128,13 @@ async def _invite(config_path: Path, *, name: str, ttl: float, interactive: bool
             progress("Invite cancelled.")
             return int(ExitCode.FAILED)
         finally:
+            if ticker is not None:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
             await stream.aclose()
+        if live:
+            click.echo("\r\033[K", nl=False)
         if joined is None:
             progress(f"The invite ended (time left was {_countdown(expires_at)}).")
             return int(ExitCode.FAILED)
