@@ -31,6 +31,7 @@ from app.core import (
     config,
     identity,
     invitecode,
+    lancode,
     maddrbin,
     names,
     netaddr,
@@ -163,6 +164,11 @@ def _invite_handshake(data: bytes) -> None:
     assert joiner.outcome is None
 
 
+def _lan_code(data: bytes) -> None:
+    code = lancode.parse_lan_code(_text(data))
+    assert lancode.parse_lan_code(code.text()) == code
+
+
 PARSERS: tuple[Callable[[bytes], None], ...] = (
     _parse_config,
     _parse_authorized_keys,
@@ -177,6 +183,7 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _invite_body,
     _binary_multiaddr,
     _invite_handshake,
+    _lan_code,
 )
 
 
@@ -242,6 +249,7 @@ def _seeds() -> list[tuple[int, bytes]]:
         (11, maddrbin.encode_multiaddr(f"/dns4/relay.example.com/tcp/443/p2p/{_PEER}")),
         (11, maddrbin.encode_multiaddr("/ip6/2001:db8::1/udp/4001/quic-v1")),
         (12, _seed_hello()[2:]),
+        (13, b"7-guitarist-revenge-aardvark"),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
 

@@ -387,13 +387,13 @@ class LocalClient:
                 yield event
 
     async def invite(
-        self, *, name: str = "", ttl: float = 600.0
+        self, *, name: str = "", ttl: float = 600.0, lan: bool = False
     ) -> AsyncGenerator[InviteProgress, None]:
         """Open an invite on the daemon and yield its progress (the code first) until it ends.
 
         Leaving the ``async for`` (or closing the generator) cancels the invite.
         """
-        body = models.InviteRequest(name=name, ttl_s=ttl)
+        body = models.InviteRequest(name=name, ttl_s=ttl, lan=lan)
         async with self._stream("POST", models.INVITE, body) as lines:
             async for raw in lines:
                 try:

@@ -135,6 +135,7 @@ class InviteRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     name: Annotated[str, msgspec.Meta(max_length=64)] = ""
     ttl_s: Annotated[float, msgspec.Meta(ge=10, le=86400)] = 600.0
+    lan: bool = False
 
 
 class JoinRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

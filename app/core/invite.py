@@ -634,6 +634,7 @@ class Invitation:
         self._name = name
         self._services = tuple(services)
         self._suites = tuple(suites)
+        self._alternates: dict[bytes, bytes] = {}
 
     def refresh(self, now: float) -> InvitationState:
         """Move an open invite past its deadline to EXPIRED; return the state."""
@@ -641,19 +642,36 @@ class Invitation:
             self.state = InvitationState.EXPIRED
         return self.state
 
-    def begin(self, joiner: PeerId, now: float) -> InviterHandshake:
-        """Start an attempt by ``joiner``.
+    def add_code(self, invite_id: bytes, password: bytes) -> None:
+        """Accept a second code for the same invite (the short LAN code): same state, same
+        single use, same burn counter."""
+        self._alternates[invite_id] = password
+
+    @property
+    def invite_ids(self) -> tuple[bytes, ...]:
+        """Every invite ID this invite answers to."""
+        return (self.invite_id, *self._alternates)
+
+    def begin(self, joiner: PeerId, now: float, invite_id: bytes | None = None) -> InviterHandshake:
+        """Start an attempt by ``joiner`` for the code named by ``invite_id`` (default: main).
 
         Raises:
-            PairingError: the invite is not open (reason = its state); the joiner only ever
-                sees the stream close, i.e. "wrong code or expired".
+            PairingError: the invite is not open (reason = its state), or the ID is unknown;
+                the joiner only ever sees the stream close, i.e. "wrong code or expired".
         """
         state = self.refresh(now)
         if state is not InvitationState.OPEN:
             raise PairingError(state.value, f"the invite is {state.value}")
+        invite_id = self.invite_id if invite_id is None else invite_id
+        if invite_id == self.invite_id:
+            password = self._password
+        elif invite_id in self._alternates:
+            password = self._alternates[invite_id]
+        else:
+            raise PairingError("unknown", "no such invite")
         return InviterHandshake(
-            password=self._password,
-            invite_id=self.invite_id,
+            password=password,
+            invite_id=invite_id,
             own=self._own,
             joiner=joiner,
             name=self._name,
@@ -719,6 +737,7 @@ class InviteProgress:
     kind: str
     code: str | None = None
     link: str | None = None
+    short_code: str | None = None
     expires_at: int | None = None
     peer_id: str | None = None
     name: str | None = None

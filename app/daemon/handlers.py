@@ -242,7 +242,7 @@ async def invite(node: NodeFacade, call: Call) -> Streamed:
     req = call.json(models.InviteRequest)
 
     async def run(emit: Emit) -> None:
-        async with node.open_invite(name=req.name, ttl=req.ttl_s) as opened:
+        async with node.open_invite(name=req.name, ttl=req.ttl_s, lan=req.lan) as opened:
             async for progress in opened.receive:
                 await emit(models.InviteLine(progress=progress))
                 if progress.final:

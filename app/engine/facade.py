@@ -98,7 +98,7 @@ class NodeFacade(Protocol):
         ...
 
     def open_invite(
-        self, *, name: str = "", ttl: float = 600.0
+        self, *, name: str = "", ttl: float = 600.0, lan: bool = False
     ) -> AbstractAsyncContextManager[OpenInvite]:
         """Open an invite for the block; its ``receive`` channel streams the progress."""
         ...

@@ -41,9 +41,11 @@ from app.core.invite import (
     peek_invite_id,
 )
 from app.core.invitecode import InviteCode
+from app.core.lancode import LanCode
 from app.core.names import sanitize_peer_name, validate_peer_name
 from app.core.peerid import PeerId
 from app.core.sas import reference_fingerprint
+from app.engine.lanfind import find_inviter, only_loopback, open_advertisement
 
 if TYPE_CHECKING:
     from app.engine.node import Node
@@ -100,7 +102,7 @@ class InviteService:
 
     @asynccontextmanager
     async def open_invite(
-        self, *, name: str = "", ttl: float = DEFAULT_TTL
+        self, *, name: str = "", ttl: float = DEFAULT_TTL, lan: bool = False
     ) -> AsyncIterator[OpenInvite]:
         """Open an invite for the block's duration; iterate ``invite.receive`` for progress.
 
@@ -128,16 +130,30 @@ class InviteService:
         )
         send, receive = trio.open_memory_channel[InviteProgress](_PROGRESS_BUFFER)
         invite = OpenInvite(code, invitation, send, receive)
-        self._open[code.invite_id] = invite
+        short = LanCode.create() if lan else None
+        if short is not None:
+            invitation.add_code(short.invite_id, short.password)
+        for invite_id in invitation.invite_ids:
+            self._open[invite_id] = invite
         try:
             async with (
                 self._node.open_probation(protocols={PROTOCOL_ID}, limit=PROBATION_LIMIT),
+                contextlib.AsyncExitStack() as stack,
                 trio.open_nursery() as nursery,
             ):
+                advertised = False
+                if short is not None:
+                    advertised = await stack.enter_async_context(
+                        open_advertisement(short.nameplate, self._node.peer_id, addresses)
+                    )
                 nursery.start_soon(self._expire, invite)
                 invite._emit(
                     InviteProgress(
-                        kind="code", code=code.text(), link=code.link(), expires_at=code.expires_at
+                        kind="code",
+                        code=code.text(),
+                        link=code.link(),
+                        short_code=short.text() if short is not None and advertised else None,
+                        expires_at=code.expires_at,
                     )
                 )
                 try:
@@ -146,7 +162,8 @@ class InviteService:
                     invite.cancel()
                     nursery.cancel_scope.cancel()
         finally:
-            del self._open[code.invite_id]
+            for invite_id in invitation.invite_ids:
+                self._open.pop(invite_id, None)
             send.close()
 
     async def _expire(self, invite: OpenInvite) -> None:
@@ -195,7 +212,7 @@ class InviteService:
             invite = self._open.get(invite_id) if invite_id is not None else None
             if invite is None:
                 raise PairingError("unknown", "no such invite")
-            attempt = invite.invitation.begin(peer, time.time())
+            attempt = invite.invitation.begin(peer, time.time(), invite_id)
         except Exception as exc:  # no invite to charge: refuse quietly, like a closed port
             log.info("refused an invite handshake from %s: %s", peer, exc)
             await _reset(stream)
@@ -239,6 +256,31 @@ class InviteService:
             )
 
     # ---- joiner ---------------------------------------------------------------------------------
+
+    async def join_short(self, short: LanCode, *, name: str = "") -> JoinResult:
+        """Join with a short LAN code: find the inviter by mDNS, then the same handshake.
+
+        Raises:
+            PairingError: ``not-found`` when no device on this network invites with that
+                number, else as :meth:`join`.
+        """
+        own_addresses = self._node.status().listen_addresses
+        found = await find_inviter(short.nameplate, loopback=only_loopback(own_addresses))
+        if found is None or not found.addresses:
+            raise PairingError(
+                "not-found",
+                f"no device on this network is inviting with number {short.nameplate}",
+                hint="both devices must be on the same network; or use the long code",
+            )
+        code = InviteCode(
+            invite_id=short.invite_id,
+            password=short.password,
+            expires_at=int(time.time() + DEFAULT_TTL),
+            inviter=found.peer_id,
+            namespace="",
+            addresses=found.addresses,
+        )
+        return await self.join(code, name=name)
 
     async def join(self, code: InviteCode, *, name: str = "") -> JoinResult:
         """Join with an invite code: reach the inviter, run the handshake, store the inviter.

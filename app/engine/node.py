@@ -47,6 +47,7 @@ from app.core.gradewire import decode_grade, encode_grade
 from app.core.identity import Identity
 from app.core.invite import JoinResult
 from app.core.invitecode import parse_invite_code
+from app.core.lancode import is_lan_code, parse_lan_code
 from app.core.names import service_protocol_id, validate_service_name
 from app.core.peerid import PeerId
 from app.core.reachability import expected_path
@@ -974,13 +975,18 @@ class Node:
     # ---- invites ---------------------------------------------------------------------------------
 
     def open_invite(
-        self, *, name: str = "", ttl: float = 600.0
+        self, *, name: str = "", ttl: float = 600.0, lan: bool = False
     ) -> AbstractAsyncContextManager[OpenInvite]:
-        """Open an invite (``/peerup/invite/2.0.0``) for the block; see :mod:`app.engine.invite`."""
-        return self._invites.open_invite(name=name, ttl=ttl)
+        """Open an invite (``/peerup/invite/2.0.0``) for the block; see :mod:`app.engine.invite`.
+
+        With ``lan``, also a short ``7-word-word-word`` code, advertised by mDNS.
+        """
+        return self._invites.open_invite(name=name, ttl=ttl, lan=lan)
 
     async def join_invite(self, code: str, *, name: str = "") -> JoinResult:
-        """Join with an invite code or link; stores the inviter (unverified) and its name."""
+        """Join with an invite code, link or short LAN code; stores the inviter (unverified)."""
+        if is_lan_code(code):
+            return await self._invites.join_short(parse_lan_code(code), name=name)
         return await self._invites.join(parse_invite_code(code), name=name)
 
     def confirm_invite_sas(self, peer: str) -> None:

@@ -291,3 +291,34 @@ async def test_code_naming_the_inviter_cannot_be_redirected(tmp_path: Path) -> N
         with pytest.raises(PairingError) as err, trio.fail_after(40):
             await jnode.join_invite(redirected.text())
         assert err.value.reason == "unreachable"
+
+
+async def test_short_lan_code_found_by_mdns(tmp_path: Path) -> None:
+    """The inviter advertises the short code's number by mDNS; the joiner types 7-word-word-word."""
+    inviter, joiner = await _open_pair(tmp_path)
+    async with (
+        open_node(load_config(inviter.config_path), inviter.identity) as inode,
+        open_node(load_config(joiner.config_path), joiner.identity) as jnode,
+        inode.open_invite(name="home", ttl=60, lan=True) as invite,
+    ):
+        first = await _next(invite, {"code"})
+        assert first.short_code is not None
+        number, *words = first.short_code.split("-")
+        assert 1 <= int(number) <= 999
+        assert len(words) == 3
+        # A wrong word costs an attempt like a wrong long code.
+        wrong = (
+            f"{number}-{words[0]}-{words[1]}-{'aardvark' if words[2] != 'aardvark' else 'absurd'}"
+        )
+        with pytest.raises(PairingError) as err, trio.fail_after(40):
+            await jnode.join_invite(wrong, name="laptop")
+        assert err.value.reason == "wrong-code"
+        assert (await _next(invite, {"attempt-failed"})).failures == 1
+        result = await _join_ok(jnode, first.short_code.upper().replace("-", " "), "laptop")
+        joined = await _next(invite, {"joined"})
+        assert joined.sas == result.sas
+        assert _auth(inviter)[joiner.peer_id] == "laptop"
+        # A number nobody advertises.
+        with pytest.raises(PairingError) as err, trio.fail_after(40):
+            await jnode.join_invite(f"{int(number) % 999 + 1}-{'-'.join(words)}")
+        assert err.value.reason == "not-found"

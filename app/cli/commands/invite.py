@@ -28,6 +28,7 @@ from app.core.config import ConfigEditor, init_config_dir, load_config
 from app.core.errors import InvalidCodeError, PairingError, PeerupError
 from app.core.invite import InviteProgress, JoinResult, SasView
 from app.core.invitecode import decode_invite_body
+from app.core.lancode import is_lan_code, parse_lan_code
 
 _MAX_CODE_STDIN = 4096
 
@@ -64,18 +65,24 @@ def _countdown(expires_at: int) -> str:
     is_flag=True,
     help="Print only the code on stdout (progress on stderr); do not ask anything.",
 )
+@click.option(
+    "--lan",
+    is_flag=True,
+    help="Also a short code (7-word-word-word) for a device on this network, found by mDNS.",
+)
 @config_option()
-def invite(name: str, ttl: str, non_interactive: bool) -> int:
+def invite(name: str, ttl: str, non_interactive: bool, lan: bool) -> int:
     """Invite another device: print a one-time code (and QR) and wait for it to join."""
     seconds = _parse_ttl(ttl)
     if not 10 <= seconds <= 86400:
         raise click.BadParameter("must be between 10s and 24h", param_hint="--ttl")
     config_path = state().resolved_config_path
     load_config(config_path)  # a clear error if there is no config yet
-    return run_async(_invite(config_path, name=name, ttl=seconds, interactive=not non_interactive))
+    interactive = not non_interactive
+    return run_async(_invite(config_path, name=name, ttl=seconds, interactive=interactive, lan=lan))
 
 
-async def _invite(config_path: Path, *, name: str, ttl: float, interactive: bool) -> int:
+async def _invite(config_path: Path, *, name: str, ttl: float, interactive: bool, lan: bool) -> int:
     live = interactive and sys.stdout.isatty()
 
     def progress(text: str) -> None:
@@ -94,7 +101,7 @@ async def _invite(config_path: Path, *, name: str, ttl: float, interactive: bool
     ) as client:
         joined: InviteProgress | None = None
         expires_at = 0
-        stream = client.invite(name=name, ttl=ttl)
+        stream = client.invite(name=name, ttl=ttl, lan=lan)
         ticker: asyncio.Task[None] | None = None
         try:
             async for line in stream:
@@ -152,6 +159,8 @@ def _show_code(line: InviteProgress, *, interactive: bool) -> None:
     code = line.code or ""
     if not interactive:
         click.echo(code)
+        if line.short_code:
+            click.echo(f"Short code (same network): {line.short_code}", err=True)
         click.echo(f"Waiting for the other device (expires in {_countdown(line.expires_at or 0)})",
                    err=True)  # fmt: skip
         return
@@ -164,6 +173,8 @@ def _show_code(line: InviteProgress, *, interactive: bool) -> None:
     click.echo("On the other device, run:")
     click.echo(f"  peerup join {code}")
     click.echo(f"or open: {line.link}")
+    if line.short_code:
+        click.echo(f"On the same network, the short code is enough: peerup join {line.short_code}")
     click.echo()
     click.echo("Waiting for the other device… (Ctrl+C cancels)")
 
@@ -212,6 +223,12 @@ def join(code: tuple[str, ...], name: str, non_interactive: bool) -> int:
         text = sys.stdin.readline(_MAX_CODE_STDIN).strip()
     if not text:
         raise click.UsageError("give the invite code (or link) as an argument")
+    config_path = state().resolved_config_path
+    if is_lan_code(text):
+        parse_lan_code(text)  # a clear error for a typo before anything starts
+        if not config_path.exists():
+            _create_config(config_path, "", ())
+        return run_async(_join(config_path, text, name=name, interactive=not non_interactive))
     kind, body = decode_text(text)
     if kind in (CodeKind.PAIRING, CodeKind.REFERENCE_PAIRING):
         raise PairingError(
@@ -226,7 +243,6 @@ def join(code: tuple[str, ...], name: str, non_interactive: bool) -> int:
             hint="run `peerup invite` on a device with this peer-up",
         )
     invite_code = decode_invite_body(body)
-    config_path = state().resolved_config_path
     if not config_path.exists():
         _create_config(config_path, invite_code.namespace, invite_code.relay_addresses)
     return run_async(_join(config_path, text, name=name, interactive=not non_interactive))
