@@ -35,6 +35,7 @@ import click
 from app.cli.commands.auth import auth
 from app.cli.commands.config import config_group
 from app.cli.commands.daemon import daemon
+from app.cli.commands.invite import invite, join
 from app.cli.commands.net import ping, proxy, resolve, traceroute
 from app.cli.commands.relay import relay
 from app.cli.commands.service import service
@@ -92,6 +93,8 @@ for _command in (
     daemon,
     config_group,
     verify,
+    invite,
+    join,
 ):
     cli.add_command(_command)
 

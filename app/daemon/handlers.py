@@ -284,6 +284,36 @@ async def unmark_verified(node: NodeFacade, call: Call) -> AuthEntry:
     """DELETE auth/{peer}/verified: ``peerup verify --reset``."""
     return node.set_verified(call.params["peer"], False)
 
+# ---- invites ------------------------------------------------------------------------------------
+
+
+async def invite(node: NodeFacade, call: Call) -> Streamed:
+    """POST invite: ``{"progress": …}`` lines (the code first) until the invite ends.
+
+    The invite lives as long as the request: a client that goes away cancels it.
+    """
+    req = call.json(models.InviteRequest)
+
+    async def run(emit: Emit) -> None:
+        async with node.open_invite(name=req.name, ttl=req.ttl_s, lan=req.lan) as opened:
+            async for progress in opened.receive:
+                await emit(models.InviteLine(progress=progress))
+                if progress.final:
+                    return
+
+    return Streamed(run)
+
+
+async def join(node: NodeFacade, call: Call) -> models.JoinReply:
+    """POST join: run the invite handshake with the code's inviter (takes seconds)."""
+    req = call.json(models.JoinRequest)
+    return await node.join_invite(req.code, name=req.name)
+
+
+async def confirm_invite(node: NodeFacade, call: Call) -> None:
+    """POST invite/confirm: the humans compared the SAS and it matched."""
+    node.confirm_invite_sas(call.json(models.ConfirmSasRequest).peer)
+
 
 # ---- routes --------------------------------------------------------------------------------------
 
@@ -335,5 +365,8 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("DELETE", "verify/{id}", cancel_verify),
     Route("POST", "auth/{peer}/verified", mark_verified),
     Route("DELETE", "auth/{peer}/verified", unmark_verified),
+    Route("POST", "invite", invite),
+    Route("POST", "invite/confirm", confirm_invite),
+    Route("POST", "join", join),
 )
 """Every endpoint of API version :data:`app.api.models.API_VERSION`."""

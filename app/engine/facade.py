@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from app.core.invite import JoinResult
 from app.core.status import (
     AuthEntry,
     Event,
@@ -25,6 +26,9 @@ from app.core.status import (
     TracerouteResult,
     VerifySessionInfo,
 )
+
+if TYPE_CHECKING:
+    from app.engine.invite import OpenInvite
 
 
 class NodeFacade(Protocol):
@@ -112,3 +116,16 @@ class NodeFacade(Protocol):
     async def wait_verify_change(self, session_id: str) -> VerifySessionInfo: ...
 
     async def cancel_verify(self, session_id: str) -> None: ...
+    def open_invite(
+        self, *, name: str = "", ttl: float = 600.0, lan: bool = False
+    ) -> AbstractAsyncContextManager[OpenInvite]:
+        """Open an invite for the block; its ``receive`` channel streams the progress."""
+        ...
+
+    async def join_invite(self, code: str, *, name: str = "") -> JoinResult:
+        """Join with an invite code or link."""
+        ...
+
+    def confirm_invite_sas(self, peer: str) -> None:
+        """Mark a peer paired by an invite here verified (the SAS matched)."""
+        ...
