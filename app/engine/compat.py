@@ -19,6 +19,10 @@ Defects covered:
   inbound TCP connection from a refused peer is closed right after the Noise handshake, before any
   muxer or stream exists; and it wraps the swarm's ``add_conn``, which QUIC connections (secured
   by their own TLS, never passing the upgrader) go through before any stream is accepted.
+  Nor can a host offer some protocols to some peers only (a peer admitted on probation during an
+  invite may open the invite protocol and nothing else): :func:`install_stream_gate` negotiates
+  the streams of restricted peers against a table holding only the protocols they may use, so any
+  other protocol is answered "na", as if we did not speak it.
 * **YAMUX-WINDOW-TIMEOUT**: ``YamuxStream.write`` gives up with ``MuxedStreamError("Timed out
   waiting for window update after 5 seconds.")`` when the reader has not consumed data for 5 s.
   For a port forward that means any client that stops reading for 5 s (a paused download, an
@@ -61,6 +65,8 @@ from libp2p.discovery.mdns import broadcaster as _mdns_broadcaster
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
+from libp2p.protocol_muxer.multiselect import Multiselect
+from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicator
 from libp2p.relay.circuit_v2.dcutr import MAX_HOLE_PUNCH_ATTEMPTS, DCUtRProtocol
 from libp2p.security.exceptions import HandshakeFailure
 from libp2p.security.noise.io import MAX_PLAINTEXT_LENGTH as NOISE_MAX_PLAINTEXT
@@ -101,6 +107,51 @@ def disable_auto_dial(host: Any) -> None:
 
 PeerAllowed = Callable[[ID], bool]
 PeerRefused = Callable[[ID, str], None]
+StreamRestriction = Callable[[ID], "frozenset[str] | None"]
+STREAM_NEGOTIATE_TIMEOUT = 10
+
+
+def install_stream_gate(host: Any, restricted: StreamRestriction) -> None:
+    """Let restricted peers open only some protocols (defect NO-PEER-GATE, for streams).
+
+    Args:
+        host: The libp2p host; its swarm's stream handler is wrapped in place.
+        restricted: Called with the peer of every inbound stream; ``None`` means no restriction,
+            a set means only those protocol IDs may be negotiated (empty: none at all).
+    """
+    swarm = host.get_network()
+    original = swarm.common_stream_handler
+
+    @functools.wraps(original)
+    async def handle(net_stream: Any) -> None:
+        peer = net_stream.muxed_conn.peer_id
+        allowed = restricted(peer)
+        if allowed is None:
+            await original(net_stream)
+            return
+        table: dict[TProtocol | None, Any] = {
+            p: h
+            for p, h in host.multiselect.handlers.items()
+            if p is not None and str(p) in allowed
+        }
+        try:
+            with trio.fail_after(STREAM_NEGOTIATE_TIMEOUT):
+                protocol, handler = await Multiselect(table).negotiate(
+                    MultiselectCommunicator(net_stream), STREAM_NEGOTIATE_TIMEOUT
+                )
+        except Exception as exc:  # a refused or broken negotiation: one line, then reset
+            log.info("refused a stream from restricted peer %s: %s", peer, exc)
+            with contextlib.suppress(Exception):
+                await net_stream.reset()
+            return
+        if protocol is None or handler is None:
+            with contextlib.suppress(Exception):
+                await net_stream.reset()
+            return
+        net_stream.set_protocol(protocol)
+        await handler(net_stream)
+
+    swarm.set_stream_handler(handle)
 
 
 def install_peer_gate(host: Any, allowed: PeerAllowed, on_refused: PeerRefused) -> None:

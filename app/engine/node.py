@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -93,12 +93,33 @@ GRADE_TIMEOUT = 10.0
 STREAM_OPEN_TIMEOUT = 15.0
 AUTHKEYS_POLL_INTERVAL = 1.0
 USER_AGENT = f"peerup-py/{__version__}"
+PROBATION_CONNECT_GRACE = 15.0
+PROBATION_DISMISS_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True, slots=True)
 class _Target:
     peer_id: ID
     addresses: tuple[multiaddr.Multiaddr, ...]
+
+
+@dataclass
+class Probation:
+    """An open admission window for unknown peers (see :meth:`Node.open_probation`).
+
+    Attributes:
+        protocols: The only protocol IDs a peer on probation may open.
+        limit: How many peers may be on probation at once.
+        peers: Peers admitted now (peer ID → when they were admitted, monotonic seconds).
+        admitted_total: How many admissions there were since it opened.
+        refused_total: How many unknown peers were refused because it was full.
+    """
+
+    protocols: frozenset[str]
+    limit: int
+    peers: dict[str, float] = field(default_factory=dict)
+    admitted_total: int = 0
+    refused_total: int = 0
 
 
 def listen_addresses(configured: Sequence[str], *, quic: bool) -> list[str]:
@@ -207,6 +228,8 @@ class Node:
         self._dcutr: compat.InboundDrivenDCUtR | None = None
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
+        self._probations: list[Probation] = []
+        self._restricted: set[str] = set()
         self._reload_authorized_keys(publish=False)
 
     # ---- life cycle -----------------------------------------------------------------------------
@@ -234,6 +257,7 @@ class Node:
         self._host = host
         compat.disable_auto_dial(host)
         compat.install_peer_gate(host, self._gate_allows, self._on_refused)
+        compat.install_stream_gate(host, self._probation_protocols)
         host.get_network().register_notifee(_ConnectionWatcher(self))
         if self.config.ping_enabled:
             host.set_stream_handler(
@@ -307,7 +331,87 @@ class Node:
         return not self.config.enable_connection_gating or peer_id in self._authorized
 
     def _gate_allows(self, peer_id: ID) -> bool:
-        return self.is_authorized(peer_id.to_base58())
+        pid = peer_id.to_base58()
+        return self.is_authorized(pid) or self._admit_on_probation(pid)
+
+    # ---- probation ------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def open_probation(
+        self, *, protocols: Collection[str], limit: int
+    ) -> AsyncIterator[Probation]:
+        """Admit unknown peers on probation while the block runs.
+
+        While open, a peer not in authorized_keys may connect (at most ``limit`` such peers at
+        once) but may open only ``protocols``; every other stream from it is refused (services,
+        ping, relay hop, identify, everything). When the block ends, peers admitted by it that
+        did not become authorized meanwhile are disconnected. Used by invites and relay pairing.
+        """
+        if limit < 1:
+            raise ValueError("a probation admits at least one peer")
+        probation = Probation(frozenset(protocols), limit)
+        self._probations.append(probation)
+        try:
+            yield probation
+        finally:
+            self._probations.remove(probation)
+            with trio.CancelScope(shield=True), trio.move_on_after(PROBATION_DISMISS_TIMEOUT):
+                await self._dismiss(probation)
+
+    def _admit_on_probation(self, pid: str) -> bool:
+        if not self._probations:
+            return False
+        if any(pid in p.peers for p in self._probations):
+            return True
+        now = time.monotonic()
+        for probation in self._probations:
+            self._forget_stalled(probation, now)
+            if len(probation.peers) < probation.limit:
+                probation.peers[pid] = now
+                probation.admitted_total += 1
+                self._restricted.add(pid)
+                log.info("admitted %s on probation (may open %s)", pid, sorted(probation.protocols))
+                return True
+        for probation in self._probations:
+            probation.refused_total += 1
+        return False
+
+    def _forget_stalled(self, probation: Probation, now: float) -> None:
+        """Free the slots of admitted peers whose connection never came up."""
+        if self._host is None:
+            return
+        network = self._host.get_network()  # type: ignore[attr-defined]
+        for pid, since in list(probation.peers.items()):
+            if now - since > PROBATION_CONNECT_GRACE and not network.get_connections(
+                ID.from_base58(pid)
+            ):
+                del probation.peers[pid]
+
+    def _probation_protocols(self, peer_id: ID) -> frozenset[str] | None:
+        """The protocols a peer admitted on probation may open; None for everyone else."""
+        pid = peer_id.to_base58()
+        if pid not in self._restricted or self.is_authorized(pid):
+            return None
+        allowed: frozenset[str] = frozenset()
+        for probation in self._probations:
+            if pid in probation.peers:
+                allowed |= probation.protocols
+        return allowed
+
+    def _on_probation(self, pid: str) -> bool:
+        return any(pid in p.peers for p in self._probations)
+
+    async def _dismiss(self, probation: Probation) -> None:
+        host = self._host
+        if host is None:
+            return
+        network = host.get_network()  # type: ignore[attr-defined]
+        for pid in list(probation.peers):
+            if self.is_authorized(pid) or self._on_probation(pid):
+                continue
+            log.info("probation over: disconnecting %s", pid)
+            with contextlib.suppress(Exception):  # a connection may be closing already
+                await network.close_peer(ID.from_base58(pid))
 
     def _on_refused(self, peer_id: ID, address: str) -> None:
         log.warning("refused connection from unauthorized peer %s at %s", peer_id, address)
@@ -338,7 +442,8 @@ class Node:
             return
         network = self._host.get_network()  # type: ignore[attr-defined]
         for peer in list(network.get_connections_map()):
-            if not self.is_authorized(peer.to_base58()):
+            pid = peer.to_base58()
+            if not self.is_authorized(pid) and not self._on_probation(pid):
                 log.info("closing connections of deauthorized peer %s", peer)
                 await network.close_peer(peer)
 
@@ -660,6 +765,10 @@ class Node:
         host = self._host
         if host is not None and host.get_network().get_connections(peer):  # type: ignore[attr-defined]
             return
+        pid = peer.to_base58()
+        self._restricted.discard(pid)
+        for probation in self._probations:
+            probation.peers.pop(pid, None)
         if self._connected_at.pop(peer.to_base58(), None) is not None:
             self.bus.publish(PeerDisconnected(peer_id=peer.to_base58()))
 

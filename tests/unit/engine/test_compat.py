@@ -107,6 +107,14 @@ def test_defect_gate_knows_only_addresses() -> None:
     assert params == ["self", "remote_addr"]
 
 
+def test_defect_stream_handlers_are_the_same_for_every_peer() -> None:
+    # No per-peer protocol table: what one peer may open, every connected peer may open.
+    from libp2p.host.basic_host import BasicHost
+
+    params = list(inspect.signature(BasicHost.set_stream_handler).parameters)
+    assert params == ["self", "protocol_id", "stream_handler"]
+
+
 @pytest.mark.trio
 async def test_peer_gate_refuses_before_any_stream() -> None:
     server, client = _noise_host(), _noise_host()
