@@ -48,6 +48,8 @@ REACHABILITY_PROBE: Final = f"{PREFIX}/reachability/probe"
 TRACEROUTE: Final = f"{PREFIX}/traceroute"
 SHUTDOWN: Final = f"{PREFIX}/shutdown"
 EVENTS: Final = f"{PREFIX}/events"
+RELAY_PAIR: Final = f"{PREFIX}/relay/pair"  # GET, POST; DELETE relay/pair/{id} (relay admin)
+PAIRING_JOIN: Final = f"{PREFIX}/pairing/join"
 
 MAX_BODY_BYTES: Final = 64 * 1024
 """Largest request body the daemon accepts."""
@@ -117,6 +119,75 @@ class TracerouteRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True)
     """POST traceroute: show the path to a peer hop by hop (connecting first if needed)."""
 
     peer: Name
+
+
+# ---- relay pairing (relay admin and join) --------------------------------------------------------
+
+
+class RelayPairRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST relay/pair: open a group of pairing codes."""
+
+    count: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=30 * 86400)] = 3600
+    namespace: Annotated[str, msgspec.Meta(max_length=63)] | None = None
+    expires_seconds: Annotated[int, msgspec.Meta(ge=0, le=3650 * 86400)] = 0
+
+
+class RelayPairCreated(msgspec.Struct, frozen=True):
+    """The new group: its codes exist only in this reply."""
+
+    group_id: str
+    codes: tuple[str, ...]
+    reference_codes: tuple[str, ...]
+    expires_at: float
+    namespace: str | None
+
+
+class PairMember(msgspec.Struct, frozen=True):
+    """A group member."""
+
+    peer_id: str
+    name: str
+
+
+class RelayPairGroup(msgspec.Struct, frozen=True):
+    """GET relay/pair: one group as the admin sees it."""
+
+    id: str
+    namespace: str | None
+    created_at: float
+    expires_at: float
+    total: int
+    used: int
+    failed_attempts: int
+    state: str
+    members: tuple[PairMember, ...]
+
+
+class PairingJoinRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST pairing/join: redeem a relay pairing code."""
+
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    name: Annotated[str, msgspec.Meta(max_length=64)] = ""
+
+
+class JoinedPeer(msgspec.Struct, frozen=True):
+    """A member the join authorized, with the local name it got."""
+
+    peer_id: str
+    name: str
+    renamed_from: str | None = None
+
+
+class PairingJoinReply(msgspec.Struct, frozen=True):
+    """The outcome of a join."""
+
+    group_id: str
+    relay: str
+    group_size: int
+    members: tuple[JoinedPeer, ...]
+    proofs_verified: bool
+    relay_added: bool
 
 
 class EmptyRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.core.status import (
     AuthEntry,
@@ -25,12 +25,18 @@ from app.core.status import (
     TracerouteResult,
 )
 
+if TYPE_CHECKING:
+    from app.engine.relaypair import PairingService
+
 
 class NodeFacade(Protocol):
     """The operations the local API exposes; implemented by :class:`app.engine.node.Node`."""
 
     @property
     def peer_id(self) -> str: ...
+
+    pairing: PairingService | None
+    """Relay pairing (groups on a relay; joins and introductions on every node)."""
 
     def status(self) -> NodeStatus: ...
 

@@ -78,6 +78,7 @@ from app.engine.forwards import ForwardManager
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
 from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
+from app.engine.relaypair import PairingService
 from app.engine.services import ServiceRegistry
 from app.engine.splice import first_line, read_to_eof
 
@@ -229,6 +230,7 @@ class Node:
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
         self._probations: list[Probation] = []
+        self.pairing: PairingService | None = None
         self._restricted: set[str] = set()
         self._reload_authorized_keys(publish=False)
 
@@ -280,6 +282,9 @@ class Node:
             on_change=self._reachability_changed,
         )
         host.set_stream_handler(TProtocol(GRADE_PROTOCOL), self._receive_grade)
+        # Relay pairing: introductions on every node, redemption on a relay (app/engine/relaypair).
+        self.pairing = PairingService(self)
+        self.pairing.install(host)
         if self.config.relay_service.enabled:
             self._start_relay_hop()
         for service in self.config.services:
@@ -291,6 +296,7 @@ class Node:
                 await nursery.start(self._forwards.run)
                 await nursery.start(self._relay_client.run)
                 await nursery.start(self._reach.run)
+                await nursery.start(self.pairing.run)
                 if self.config.hole_punching:
                     self._dcutr = compat.InboundDrivenDCUtR(host)
                     nursery.start_soon(self._run_dcutr, self._dcutr)
@@ -653,6 +659,8 @@ class Node:
         if pid in self._connected_at:
             return
         self._connected_at[pid] = time.time()
+        if self.pairing is not None:
+            self.pairing.peer_connected(pid)
         self.bus.publish(
             PeerConnected(peer_id=pid, path=classify_path(pid, conn, self._connected_at[pid]))
         )

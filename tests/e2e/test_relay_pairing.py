@@ -1,0 +1,128 @@
+"""Relay pairing with real daemons on loopback: a relay with the relay service and N members.
+
+Every member joins with ``peerup relay join <code>`` (the entry point ``peerup join`` calls for
+pairing codes); the relay introduces members to each other; at the end each member pings each
+other member through the relay.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.core.authkeys import AuthorizedKeysFile
+from app.core.config import load_config
+from tests.helpers.daemons import DaemonProcess, start_daemon
+from tests.helpers.nodes import make_node_dir
+
+pytestmark = pytest.mark.e2e
+
+
+def _start_relay(tmp_path: Path) -> DaemonProcess:
+    node = make_node_dir(
+        tmp_path, "relay", extra="relay_service: {enabled: true}\n", hole_punching=False
+    )
+    return start_daemon(node)
+
+
+def _member(tmp_path: Path, name: str) -> DaemonProcess:
+    return start_daemon(make_node_dir(tmp_path, name, hole_punching=False))
+
+
+def _codes(relay: DaemonProcess, count: int, *extra: str) -> tuple[str, list[str]]:
+    out = relay.cli("relay", "pair", "--count", str(count), "--json", *extra)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    return data["group_id"], data["codes"]
+
+
+def _join(member: DaemonProcess, code: str, name: str) -> str:
+    out = member.cli("relay", "join", code, "--name", name, timeout=90)
+    assert out.returncode == 0, out.stdout + out.stderr + member.log_tail()
+    return out.stdout
+
+
+def _groups(relay: DaemonProcess) -> list[dict]:
+    out = relay.cli("relay", "pair", "--list", "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def _authorized(member: DaemonProcess) -> dict[str, dict[str, str]]:
+    keys = AuthorizedKeysFile(member.node.path / "authorized_keys").load()
+    return {str(k.peer_id): dict(k.attributes) for k in keys}
+
+
+def _wait_mutual(members: list[DaemonProcess], gid: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = [
+            (m.node.path.name, o.node.path.name)
+            for m in members
+            for o in members
+            if m is not o and _authorized(m).get(o.node.peer_id, {}).get("group") != gid
+        ]
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not introduced: {missing}")
+        time.sleep(0.3)
+
+
+def _ping(member: DaemonProcess, target: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        out = member.cli("ping", target, "-c", "1", timeout=60)
+        if out.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(out.stdout + out.stderr + member.log_tail())
+        time.sleep(1)
+
+
+@pytest.fixture
+def relay(tmp_path: Path) -> Iterator[DaemonProcess]:
+    daemon = _start_relay(tmp_path)
+    yield daemon
+    daemon.stop()
+
+
+@pytest.mark.parametrize("size", [2, 3, 5])
+def test_group_ends_mutually_authorized(relay: DaemonProcess, tmp_path: Path, size: int) -> None:
+    gid, codes = _codes(relay, size)
+    members: list[DaemonProcess] = []
+    try:
+        for i, code in enumerate(codes):
+            member = _member(tmp_path, f"m{i}")
+            members.append(member)
+            out = _join(member, code, f"member{i}")
+            assert "[UNVERIFIED]" in out or i == 0
+            assert "peerup verify" in out or i == 0
+        _wait_mutual(members, gid)
+        for i, member in enumerate(members):
+            attrs = _authorized(member)
+            relay_line = attrs[relay.node.peer_id]
+            assert relay_line["group"] == gid
+            assert len(relay_line["hmac_proof"]) == 64
+            config = load_config(member.node.config_path)
+            for j, other in enumerate(members):
+                if other is member:
+                    continue
+                line = attrs[other.node.peer_id]
+                assert "verified" not in line
+                assert len(line["hmac_proof"]) == 64
+                assert config.peer_id_for(f"member{j}") == other.node.peer_id
+        groups = [g for g in _groups(relay) if g["id"] == gid]
+        assert groups[0]["used"] == size
+        assert groups[0]["state"] == "full"
+        for member in members:
+            for j, other in enumerate(members):
+                if other is not member:
+                    _ping(member, f"member{j}")
+    finally:
+        for member in members:
+            member.stop()
