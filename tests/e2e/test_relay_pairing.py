@@ -103,7 +103,7 @@ def test_group_ends_mutually_authorized(relay: DaemonProcess, tmp_path: Path, si
             assert "[UNVERIFIED]" in out or i == 0
             assert "peerup verify" in out or i == 0
         _wait_mutual(members, gid)
-        for i, member in enumerate(members):
+        for member in members:
             attrs = _authorized(member)
             relay_line = attrs[relay.node.peer_id]
             assert relay_line["group"] == gid
