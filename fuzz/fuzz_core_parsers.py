@@ -25,7 +25,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core import authkeys, codetext, config, identity, names, netaddr, peerid, stun
+from app.core import (
+    authkeys,
+    codetext,
+    config,
+    identity,
+    names,
+    netaddr,
+    paircode,
+    peerid,
+    relaypair,
+    stun,
+)
 from app.core.errors import PeerupError
 
 _CONFIG_PATH = Path("/fuzz/config.yaml")
@@ -111,6 +122,36 @@ def _code_text(data: bytes) -> None:
     assert codetext.decode_text(codetext.encode_text(body)) == (kind, body)
 
 
+def _pairing_code(data: bytes) -> None:
+    # Binary bodies of both pairing kinds (the text layer is covered by _code_text).
+    for kind in (codetext.CodeKind.PAIRING, codetext.CodeKind.REFERENCE_PAIRING):
+        with contextlib.suppress(PeerupError):
+            code = paircode.decode_pairing_body(kind, bytes([kind]) + data)
+            assert len(code.token) == paircode.TOKEN_SIZE
+            assert all(a.endswith(f"/p2p/{code.relay_peer_id}") for a in code.relay_addresses)
+            if kind is codetext.CodeKind.PAIRING:
+                again = paircode.parse_pairing_code(
+                    paircode.encode_pairing(
+                        code.token, code.relay_addresses, code.namespace, code.expires_at or 0
+                    )
+                )
+                assert again == code, (again, code)
+
+
+def _relay_pair_wire(data: bytes) -> None:
+    # Everything a relay or a member reads from the network on the pairing protocols.
+    for parse in (relaypair.decode_pair_request, relaypair.decode_pair_reply):
+        with contextlib.suppress(PeerupError):
+            parse(data)
+    with contextlib.suppress(PeerupError):
+        intro = relaypair.decode_notify(data)
+        assert relaypair.decode_notify(relaypair.encode_notify(intro)) == intro
+    with contextlib.suppress(PeerupError):
+        relaypair.TokenStore.from_json(data)
+    with contextlib.suppress(PeerupError):
+        relaypair.MembershipBook.from_json(data)
+
+
 PARSERS: tuple[Callable[[bytes], None], ...] = (
     _parse_config,
     _parse_authorized_keys,
@@ -122,6 +163,8 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _names,
     _stun_response,
     _code_text,
+    _pairing_code,
+    _relay_pair_wire,
 )
 
 
@@ -163,8 +206,26 @@ def _seeds() -> list[tuple[int, bytes]]:
         (8, stun.encode_binding_request(_STUN_TID)),
         (9, codetext.encode_text(b"\x03" + bytes(range(60))).encode()),
         (9, codetext.to_link(codetext.encode_text(b"\x04" + bytes(30))).encode()),
+        (10, _pairing_seed()[1:]),
+        (11, _notify_seed()),
+        (11, relaypair.encode_pair_request(bytes(16), "laptop")),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
+
+
+def _pairing_seed() -> bytes:
+    text = paircode.encode_pairing(
+        bytes(range(16)),
+        [f"/ip4/203.0.113.5/tcp/7777/p2p/{_PEER}", f"/dns4/r.example/udp/1/quic-v1/p2p/{_PEER}"],
+        "crew",
+        1900000000,
+    )
+    return codetext.decode_text(text)[1]
+
+
+def _notify_seed() -> bytes:
+    member = relaypair.Member(peerid.PeerId.parse(_PEER2), "bob")
+    return relaypair.encode_notify(relaypair.Introduction("0a0b0c0d", 3, ((member, bytes(32)),)))
 
 
 # Bytes that are structurally meaningful to YAML, authorized_keys and addresses.

@@ -35,11 +35,12 @@ from app.core.config import ConfigEditor
 from app.core.errors import (
     AlreadyExistsError,
     InvalidCodeError,
+    InvalidNameError,
     PairingError,
     PeerupError,
     RemoteProtocolError,
 )
-from app.core.names import sanitize_peer_name
+from app.core.names import sanitize_peer_name, validate_peer_name
 from app.core.paircode import encode_pairing, encode_reference_pairing, parse_pairing_code
 from app.core.peerid import PeerId
 from app.core.relaypair import (
@@ -419,7 +420,7 @@ class PairingService:
         names_changed = False
         for member, proof in members:
             pid = str(member.peer_id)
-            wanted = sanitize_peer_name(member.name) or f"peer-{pid[-8:]}"
+            wanted = _usable_name(member.name, pid)
             current = next((n for n, p in taken.items() if p == pid), None)
             name = current or _free_name(wanted, taken)
             if current is None:
@@ -518,6 +519,18 @@ class PairingService:
         if client is not None:
             client.add_relay(new[0])
         return True
+
+
+def _usable_name(sent: str, pid: str) -> str:
+    """The member's self-chosen name made safe, or ``peer-<last 8 of its ID>``.
+
+    (The reference's fallback, ``peer-`` + the first 8 characters, is always ``peer-12D3KooW``.)
+    """
+    name = sanitize_peer_name(sent)
+    try:
+        return validate_peer_name(name[:58])
+    except InvalidNameError:
+        return f"peer-{pid[-8:]}"
 
 
 def _free_name(wanted: str, taken: dict[str, str]) -> str:
