@@ -76,7 +76,7 @@ def test_members_so_far_with_proofs_the_joiner_can_check() -> None:
 
 
 def test_three_failures_burn_the_group() -> None:
-    store, gid, tokens = _store()
+    store, _gid, tokens = _store()
     wrong = tokens[0][:4] + bytes(12)
     reasons = []
     for _ in range(MAX_FAILED_ATTEMPTS):
@@ -159,7 +159,7 @@ def test_offline_member_gets_everything_it_missed_in_one_message() -> None:
 
 def test_reference_size_check_bug_is_fixed() -> None:
     """Spec §4.4: known 1 + 2 listed >= size 3 was refused; now the union is what counts."""
-    store, gid, tokens = _store(count=3)
+    _unused, gid, tokens = _store(count=3)
     book = MembershipBook([Membership(gid, str(RELAY), member_key(tokens[0]).hex(), 0)])
     intro = Introduction(
         gid,
