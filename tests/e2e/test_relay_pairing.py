@@ -7,7 +7,12 @@ other member through the relay.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +21,7 @@ import pytest
 
 from app.core.authkeys import AuthorizedKeysFile
 from app.core.config import load_config
-from tests.helpers.daemons import DaemonProcess, start_daemon
+from tests.helpers.daemons import REPO, DaemonProcess, daemon_env, start_daemon
 from tests.helpers.nodes import make_node_dir
 
 pytestmark = pytest.mark.e2e
@@ -126,3 +131,49 @@ def test_group_ends_mutually_authorized(relay: DaemonProcess, tmp_path: Path, si
     finally:
         for member in members:
             member.stop()
+
+
+def test_fresh_device_join_creates_config_and_starts_a_daemon(
+    relay: DaemonProcess, tmp_path: Path
+) -> None:
+    """A device with no config: join creates it (relay, network) and leaves a daemon running."""
+    _, codes = _codes(relay, 2, "--namespace", "crew")
+    first = _member(tmp_path, "first")
+    fresh = tmp_path / "fresh"
+    runtime = tmp_path / "fresh-run"
+    runtime.mkdir(mode=0o700)
+    env = daemon_env(runtime)
+    pid = None
+    try:
+        _join(first, codes[0], "first")
+        out = subprocess.run(
+            [*DaemonProcess.base_command(), "--config", str(fresh / "config.yaml"), "relay",
+             "join", codes[1], "--name", "fresh"],
+            env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stdout + out.stderr
+        match = re.search(r"pid (\d+)", out.stdout)
+        assert match, out.stdout
+        pid = int(match.group(1))
+        assert "Created a new config" in out.stdout
+        assert "first" in out.stdout
+        assert "[UNVERIFIED]" in out.stdout
+        assert "peerup verify first" in out.stdout
+        config = load_config(fresh / "config.yaml")
+        assert config.network == "crew"
+        assert config.relay_addresses
+        assert relay.node.peer_id in config.relay_addresses[0]
+        assert config.peer_id_for("first") == first.node.peer_id
+        # The daemon it started receives nothing new here, but it serves the API and the
+        # first member learns about the fresh one through the relay.
+        deadline = time.monotonic() + 30
+        while "fresh" not in json.dumps(_authorized(first)) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        keys = AuthorizedKeysFile(fresh / "authorized_keys").load()
+        assert {str(k.peer_id) for k in keys} >= {relay.node.peer_id, first.node.peer_id}
+        assert load_config(first.node.config_path).peer_id_for("fresh") is not None
+    finally:
+        first.stop()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)

@@ -27,6 +27,7 @@ from app.cli.context import (
     daemon_endpoint,
     daemon_running,
     json_option,
+    load_cli_config,
     open_daemon_client,
     run_async,
     state,
@@ -228,6 +229,11 @@ def join_with_pairing_code(
         raise
     if created:
         click.echo(f"Created a new config at {path} (relay and network from the code).")
+    elif code.namespace and load_cli_config(path).network != code.namespace:
+        click.echo(
+            f"Note: the group uses the private network {code.namespace!r}, this device's config "
+            "another one; peers are still reached through the relay."
+        )
     endpoint = daemon_endpoint(path)
     if not daemon_running(path):
         if not start_daemon:
