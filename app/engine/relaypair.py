@@ -83,6 +83,7 @@ PAIR_TIMEOUT = 30.0
 NOTIFY_TIMEOUT = 10.0
 MAX_STATE_FILE = 8 * 1024 * 1024
 MAX_CODE_ADDRESSES = 4
+EXPIRY_CHECK_INTERVAL = 5.0
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ class PairingService:
             task_status.started()
             if not self._relaying:
                 await trio.sleep_forever()
+            nursery.start_soon(self._expire_members)
             while True:
                 now = time.time()
                 if self.store.prune(now):
@@ -202,6 +204,31 @@ class PairingService:
                         ):
                             await self._changed.wait()
                 log.info("no pairing group open: probation closed")
+
+    async def _expire_members(self) -> None:
+        """Members paired with ``--expires`` lose their authorization on the relay when it ends.
+
+        (The reference kept that expiry in memory only, so a relay restart made it permanent.)
+        """
+        keys = AuthorizedKeysFile(self._node.config.authorized_keys_file)
+        while True:
+            await trio.sleep(EXPIRY_CHECK_INTERVAL)
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            try:
+                expired = [
+                    e.peer_id
+                    for e in keys.load()
+                    if e.attr("group") and (e.attr("expires") or "9") <= now
+                ]
+                for pid in expired:
+                    log.info("pairing: authorization of %s expired", pid)
+                    keys.remove(pid)
+            except PeerupError as exc:
+                log.error("cannot expire paired members: %s", exc)
+                continue
+            if expired:
+                self._node._reload_authorized_keys()
+                await self._node._drop_unauthorized()
 
     # ---- relay: admin ---------------------------------------------------------------------------
 

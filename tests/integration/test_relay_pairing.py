@@ -206,3 +206,17 @@ async def test_malformed_codes_are_refused_before_any_dial(tmp_path: Path) -> No
         with pytest.raises(InvalidCodeError):
             await _pairing(node).join("AQAA-AAAA", "m")
         assert time.monotonic() - started < 1
+
+
+async def test_expires_removes_the_member_from_the_relay(tmp_path: Path) -> None:
+    relay_dir = _relay_dir(tmp_path)
+    m = _member_dir(tmp_path, "m")
+    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+        group = _pairing(relay).create_group(count=1, ttl=600, namespace=None, peer_ttl=1)
+        async with open_node(load_config(m.config_path), m.identity) as node:
+            await _pairing(node).join(group.codes[0], "m")
+            assert "expires" in _keys(relay_dir)[m.peer_id]
+            with trio.fail_after(15):
+                while m.peer_id in _keys(relay_dir):  # noqa: ASYNC110 - polls a file
+                    await trio.sleep(0.2)
+            assert not relay.is_authorized(m.peer_id)
