@@ -163,7 +163,9 @@ def _ensure_config(config_path: Path, code: PairingCode) -> bool:
     """Create the config for a fresh device with the code's relay and network; True if created."""
     if config_path.exists():
         return False
-    init_config_dir(config_path.parent, network=code.namespace)
+    created = init_config_dir(config_path.parent, network=code.namespace)
+    if created != config_path:  # --config names another file than config.yaml
+        created.rename(config_path)
     editor = ConfigEditor.open(config_path)
     with contextlib.suppress(AlreadyExistsError):
         editor.add_relay(code.relay_addresses[0])
