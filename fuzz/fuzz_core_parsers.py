@@ -30,6 +30,9 @@ from app.core import (
     codetext,
     config,
     identity,
+    invitecode,
+    lancode,
+    maddrbin,
     names,
     netaddr,
     paircode,
@@ -37,6 +40,7 @@ from app.core import (
     relaypair,
     stun,
 )
+from app.core import invite as invite_hs
 from app.core.errors import PeerupError
 
 _CONFIG_PATH = Path("/fuzz/config.yaml")
@@ -152,6 +156,51 @@ def _relay_pair_wire(data: bytes) -> None:
         relaypair.MembershipBook.from_json(data)
 
 
+def _invite_body(data: bytes) -> None:
+    code = invitecode.decode_invite_body(b"\x03" + data)
+    assert invitecode.decode_invite_body(code.to_body()) == code
+    assert invitecode.parse_invite_code(code.link()) == code
+
+
+def _binary_multiaddr(data: bytes) -> None:
+    text = maddrbin.decode_multiaddr(data)
+    assert maddrbin.decode_multiaddr(maddrbin.encode_multiaddr(text)) == text
+
+
+_INVITE_ID = bytes(range(8))
+
+
+def _invite_handshake(data: bytes) -> None:
+    # Every handshake message is untrusted: the inviter's view of M1 (and then M3), the joiner's
+    # view of M2 (and then M4). Only PairingError may come out; nothing may be accepted.
+    own, other = peerid.PeerId.parse(_PEER), peerid.PeerId.parse(_PEER2)
+    frames = invite_hs.FrameBuffer()
+    with contextlib.suppress(PeerupError):
+        frames.feed(data)
+    inviter = invite_hs.InviterHandshake(
+        password=b"p" * 10, invite_id=_INVITE_ID, own=own, joiner=other, name="home",
+        services=["ssh"], now=0.0,
+    )  # fmt: skip
+    with contextlib.suppress(PeerupError):
+        inviter.receive(data, 0.0)
+        inviter.receive(data, 0.0)
+    assert inviter.outcome is None
+    joiner = invite_hs.JoinerHandshake(
+        password=b"p" * 10, invite_id=_INVITE_ID, own=other, inviter=own, name="laptop", now=0.0,
+        suites=(invite_hs.SUITE_CLASSIC,),
+    )  # fmt: skip
+    joiner.start()
+    with contextlib.suppress(PeerupError):
+        joiner.receive(data, 0.0)
+        joiner.receive(data, 0.0)
+    assert joiner.outcome is None
+
+
+def _lan_code(data: bytes) -> None:
+    code = lancode.parse_lan_code(_text(data))
+    assert lancode.parse_lan_code(code.text()) == code
+
+
 PARSERS: tuple[Callable[[bytes], None], ...] = (
     _parse_config,
     _parse_authorized_keys,
@@ -165,6 +214,10 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _code_text,
     _pairing_code,
     _relay_pair_wire,
+    _invite_body,
+    _binary_multiaddr,
+    _invite_handshake,
+    _lan_code,
 )
 
 
@@ -175,6 +228,26 @@ def harness(data: bytes) -> None:
     target = PARSERS[data[0] % len(PARSERS)]
     with contextlib.suppress(PeerupError):
         target(data[1:])
+
+
+def _seed_invite_code() -> invitecode.InviteCode:
+    return invitecode.InviteCode(
+        invite_id=_INVITE_ID,
+        password=bytes(10),
+        expires_at=1_800_000_000,
+        inviter=peerid.PeerId.parse(_PEER),
+        namespace="crew",
+        addresses=(f"/ip4/203.0.113.5/tcp/7777/p2p/{_PEER2}", "/ip4/192.168.1.5/tcp/4001"),
+    )
+
+
+def _seed_hello() -> bytes:
+    joiner = invite_hs.JoinerHandshake(
+        password=b"p" * 10, invite_id=_INVITE_ID, own=peerid.PeerId.parse(_PEER2),
+        inviter=peerid.PeerId.parse(_PEER), name="laptop", now=0.0,
+        suites=(invite_hs.SUITE_CLASSIC,),
+    )  # fmt: skip
+    return joiner.start()
 
 
 def _seeds() -> list[tuple[int, bytes]]:
@@ -209,6 +282,11 @@ def _seeds() -> list[tuple[int, bytes]]:
         (10, _pairing_seed()[1:]),
         (11, _notify_seed()),
         (11, relaypair.encode_pair_request(bytes(16), "laptop")),
+        (12, _seed_invite_code().to_body()[1:]),
+        (13, maddrbin.encode_multiaddr(f"/dns4/relay.example.com/tcp/443/p2p/{_PEER}")),
+        (13, maddrbin.encode_multiaddr("/ip6/2001:db8::1/udp/4001/quic-v1")),
+        (14, _seed_hello()[2:]),
+        (15, b"7-guitarist-revenge-aardvark"),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
 

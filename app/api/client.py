@@ -19,6 +19,7 @@ import msgspec
 from app.api import models
 from app.api.errors import AccessDeniedError, ApiError, DaemonNotRunningError
 from app.api.transport import ApiEndpoint, read_cookie
+from app.core.invite import InviteProgress, JoinResult
 from app.core.status import (
     AuthEntry,
     Event,
@@ -405,6 +406,35 @@ class LocalClient:
                 if event is None or isinstance(event, models.Hello):
                     continue
                 yield event
+
+    async def invite(
+        self, *, name: str = "", ttl: float = 600.0, lan: bool = False
+    ) -> AsyncGenerator[InviteProgress, None]:
+        """Open an invite on the daemon and yield its progress (the code first) until it ends.
+
+        Leaving the ``async for`` (or closing the generator) cancels the invite.
+        """
+        body = models.InviteRequest(name=name, ttl_s=ttl, lan=lan)
+        async with self._stream("POST", models.INVITE, body) as lines:
+            async for raw in lines:
+                try:
+                    line = models.decode_invite_line(raw)
+                except msgspec.DecodeError as exc:
+                    raise _bad_reply(str(exc)) from None
+                if line.error is not None:
+                    raise ApiError(line.error.message, code=line.error.code, hint=line.error.hint)
+                if line.progress is not None:
+                    yield line.progress
+
+    async def join(self, code: str, *, name: str = "") -> JoinResult:
+        """Join with an invite code or link (dials the inviter; up to a minute)."""
+        body = models.JoinRequest(code=code, name=name)
+        return await self._request("POST", models.JOIN, JoinResult, body=body, slow=True)
+
+    async def confirm_invite(self, peer: str) -> None:
+        """Tell the daemon the SAS matched for ``peer`` (marks it verified)."""
+        body = models.ConfirmSasRequest(peer=peer)
+        await self._request("POST", models.INVITE_CONFIRM, object, body=body)
 
 
 def _item(collection: str, key: str) -> str:

@@ -14,6 +14,7 @@ from typing import Annotated, Final, Generic, TypeVar
 
 import msgspec
 
+from app.core.invite import InviteProgress, JoinResult
 from app.core.status import (
     AuthorizedKeysChanged,
     ConnectionRefused,
@@ -50,6 +51,9 @@ SHUTDOWN: Final = f"{PREFIX}/shutdown"
 EVENTS: Final = f"{PREFIX}/events"
 RELAY_PAIR: Final = f"{PREFIX}/relay/pair"  # GET, POST; DELETE relay/pair/{id} (relay admin)
 PAIRING_JOIN: Final = f"{PREFIX}/pairing/join"
+INVITE: Final = f"{PREFIX}/invite"  # POST: open an invite; the reply streams its progress
+INVITE_CONFIRM: Final = f"{PREFIX}/invite/confirm"  # POST: the SAS matched, mark verified
+JOIN: Final = f"{PREFIX}/join"  # POST: join with an invite code
 
 MAX_BODY_BYTES: Final = 64 * 1024
 """Largest request body the daemon accepts."""
@@ -192,6 +196,49 @@ class PairingJoinReply(msgspec.Struct, frozen=True):
 
 class EmptyRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """A body that must be empty or ``{}``."""
+
+
+# Invites (/peerup/invite/2.0.0).
+
+
+class InviteRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST invite: open an invite for ``ttl_s`` seconds; progress streams until it ends."""
+
+    name: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    ttl_s: Annotated[float, msgspec.Meta(ge=10, le=86400)] = 600.0
+    lan: bool = False
+
+
+class JoinRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST join: redeem an invite code or ``peerup://join/`` link."""
+
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    name: Annotated[str, msgspec.Meta(max_length=64)] = ""
+
+
+class ConfirmSasRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST invite/confirm: both humans saw the same SAS for this peer."""
+
+    peer: Name
+
+
+class InviteLine(msgspec.Struct, omit_defaults=True):
+    """One line of the invite stream: ``progress`` or ``error``."""
+
+    progress: InviteProgress | None = None
+    error: ErrorBody | None = None
+
+
+def decode_invite_line(line: bytes) -> InviteLine:
+    """Decode one line of the invite stream.
+
+    Raises:
+        msgspec.DecodeError: The line is not an invite line.
+    """
+    return msgspec.json.decode(line, type=InviteLine)
+
+
+JoinReply = JoinResult
 
 
 # ---- envelopes -----------------------------------------------------------------------------------

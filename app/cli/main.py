@@ -35,8 +35,9 @@ import click
 from app.cli.commands.auth import auth
 from app.cli.commands.config import config_group
 from app.cli.commands.daemon import daemon
+from app.cli.commands.invite import invite, join
 from app.cli.commands.net import ping, proxy, resolve, traceroute
-from app.cli.commands.pairing import pair, relay_join
+from app.cli.commands.pairing import pair
 from app.cli.commands.relay import relay
 from app.cli.commands.service import service
 from app.cli.commands.setup import init, version, version_text, whoami
@@ -91,10 +92,11 @@ for _command in (
     relay,
     daemon,
     config_group,
+    invite,
+    join,
 ):
     cli.add_command(_command)
 relay.add_command(pair)
-relay.add_command(relay_join)  # temporary: until `peerup join` handles pairing codes
 
 
 def _report_error(exc: PeerupError) -> None:

@@ -29,8 +29,14 @@ import ipaddress
 import struct
 from dataclasses import dataclass, field
 
+from app.core import maddrbin
 from app.core.codetext import CodeKind, decode_text, encode_text
-from app.core.errors import InvalidCodeError, InvalidNameError, InvalidPeerIdError
+from app.core.errors import (
+    InvalidAddressError,
+    InvalidCodeError,
+    InvalidNameError,
+    InvalidPeerIdError,
+)
 from app.core.names import validate_namespace
 from app.core.peerid import PeerId
 
@@ -91,128 +97,45 @@ class PairingCode:
     expires_at: int | None
 
 
-# ---- binary multiaddrs ---------------------------------------------------------------------------
+# ---- binary multiaddrs (the shared codec of app.core.maddrbin, restricted to relay transports) --
+
+_HOSTS = ("ip4", "ip6", "dns", "dns4", "dns6")
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _read_varint(data: bytes, pos: int, what: str) -> tuple[int, int]:
-    value = 0
-    for shift in range(0, 28, 7):
-        if pos >= len(data):
-            raise InvalidCodeError(f"the code is cut off inside {what}")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            if byte == 0 and shift:
-                raise InvalidCodeError(f"the code has a malformed number in {what}")
-            return value, pos
-    raise InvalidCodeError(f"the code has an oversized number in {what}")
+def _check_relay_transport(text: str) -> None:
+    parts = text.rstrip("/").split("/")
+    if len(parts) < 2 or parts[0] != "" or parts[1] not in _HOSTS:
+        raise InvalidCodeError(
+            f"relay address {text!r} must start with /ip4, /ip6 or /dns* for a pairing code"
+        )
+    if "p2p" in parts or "p2p-circuit" in parts or "ipfs" in parts:
+        raise InvalidCodeError(f"relay address {text!r} cannot go into a pairing code as is")
 
 
 def encode_multiaddr(text: str) -> bytes:
     """The binary form of a relay transport address such as ``/ip4/1.2.3.4/tcp/7777``.
 
-    Only the protocols a relay can be reached by are allowed; ``/p2p/…`` must be removed first.
-
     Raises:
-        InvalidCodeError: An unknown or misplaced protocol, or a bad value.
+        InvalidCodeError: Not starting with a host, a /p2p part, or a bad or unknown part.
     """
-    parts = text.strip().rstrip("/").split("/")
-    if len(parts) < 2 or parts[0] != "" or parts[1] not in _HOSTS:
-        raise InvalidCodeError(
-            f"relay address {text!r} must start with /ip4, /ip6 or /dns* for a pairing code"
-        )
-    out = bytearray()
-    i = 1
-    while i < len(parts):
-        name = parts[i]
-        if name not in _PROTOCOLS:
-            raise InvalidCodeError(f"relay address {text!r}: /{name} cannot go into a pairing code")
-        code, size = _PROTOCOLS[name]
-        out += _varint(code)
-        i += 1
-        if size == 0:
-            continue
-        if i >= len(parts):
-            raise InvalidCodeError(f"relay address {text!r}: /{name} needs a value")
-        value = parts[i]
-        i += 1
-        try:
-            if name == "ip4":
-                out += ipaddress.IPv4Address(value).packed
-            elif name == "ip6":
-                out += ipaddress.IPv6Address(value).packed
-            elif size == 2:
-                if not value.isascii() or not value.isdigit() or int(value) > 65535:
-                    raise ValueError(value)
-                out += struct.pack(">H", int(value))
-            else:
-                raw = value.encode("ascii")
-                if not raw or len(raw) > 253:
-                    raise ValueError(value)
-                out += _varint(len(raw)) + raw
-        except (ValueError, UnicodeEncodeError):
-            raise InvalidCodeError(f"relay address {text!r}: bad /{name} value {value!r}") from None
-    if len(out) > MAX_ADDRESS_BYTES:
-        raise InvalidCodeError(f"relay address {text!r} is too long for a pairing code")
-    return bytes(out)
+    _check_relay_transport(text.strip())
+    try:
+        return maddrbin.encode_multiaddr(text)
+    except InvalidAddressError as exc:
+        raise InvalidCodeError(f"not a usable relay address: {exc.message}") from None
+    except ValueError:
+        raise InvalidCodeError(f"relay address {text!r} has a bad value") from None
 
 
 def decode_multiaddr(data: bytes) -> str:
     """The text form of :func:`encode_multiaddr`'s output.
 
     Raises:
-        InvalidCodeError: Unknown protocol code, truncated value, or not starting with a host.
+        InvalidCodeError: Malformed, or not a relay transport address.
     """
-    parts: list[str] = []
-    pos = 0
-    while pos < len(data):
-        code, pos = _read_varint(data, pos, "a relay address")
-        if code not in _BY_CODE:
-            raise InvalidCodeError(f"the code has a relay address with unknown protocol {code}")
-        name, size = _BY_CODE[code]
-        if not parts and name not in _HOSTS:
-            raise InvalidCodeError("the code has a relay address that does not start with a host")
-        parts.append(name)
-        if size == 0:
-            continue
-        if size == -1:
-            size, pos = _read_varint(data, pos, "a relay address")
-            if size == 0 or size > 253:
-                raise InvalidCodeError("the code has a relay address with a bad DNS name length")
-        if pos + size > len(data):
-            raise InvalidCodeError("the code is cut off inside a relay address")
-        value = data[pos : pos + size]
-        pos += size
-        if name == "ip4":
-            parts.append(str(ipaddress.IPv4Address(value)))
-        elif name == "ip6":
-            parts.append(str(ipaddress.IPv6Address(value)))
-        elif name in ("tcp", "udp"):
-            parts.append(str(struct.unpack(">H", value)[0]))
-        else:
-            try:
-                host = value.decode("ascii")
-            except UnicodeDecodeError:
-                raise InvalidCodeError("the code has a relay address with a bad DNS name") from None
-            if not all(c.isalnum() or c in ".-_" for c in host):
-                raise InvalidCodeError("the code has a relay address with a bad DNS name")
-            parts.append(host)
-    if not parts:
-        raise InvalidCodeError("the code has an empty relay address")
-    return "/" + "/".join(parts)
+    text = maddrbin.decode_multiaddr(data)
+    _check_relay_transport(text)
+    return text
 
 
 # ---- encoding ------------------------------------------------------------------------------------

@@ -232,6 +232,37 @@ async def events(node: NodeFacade, call: Call) -> Streamed:
     return Streamed(run)
 
 
+# ---- invites ------------------------------------------------------------------------------------
+
+
+async def invite(node: NodeFacade, call: Call) -> Streamed:
+    """POST invite: ``{"progress": …}`` lines (the code first) until the invite ends.
+
+    The invite lives as long as the request: a client that goes away cancels it.
+    """
+    req = call.json(models.InviteRequest)
+
+    async def run(emit: Emit) -> None:
+        async with node.open_invite(name=req.name, ttl=req.ttl_s, lan=req.lan) as opened:
+            async for progress in opened.receive:
+                await emit(models.InviteLine(progress=progress))
+                if progress.final:
+                    return
+
+    return Streamed(run)
+
+
+async def join(node: NodeFacade, call: Call) -> models.JoinReply:
+    """POST join: run the invite handshake with the code's inviter (takes seconds)."""
+    req = call.json(models.JoinRequest)
+    return await node.join_invite(req.code, name=req.name)
+
+
+async def confirm_invite(node: NodeFacade, call: Call) -> None:
+    """POST invite/confirm: the humans compared the SAS and it matched."""
+    node.confirm_invite_sas(call.json(models.ConfirmSasRequest).peer)
+
+
 # ---- routes --------------------------------------------------------------------------------------
 
 Handler = Callable[[NodeFacade, Call], Awaitable[object]]
@@ -343,5 +374,8 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "relay/pair", relay_pair_groups),
     Route("DELETE", "relay/pair/{id}", relay_pair_revoke),
     Route("POST", "pairing/join", pairing_join),
+    Route("POST", "invite", invite),
+    Route("POST", "invite/confirm", confirm_invite),
+    Route("POST", "join", join),
 )
 """Every endpoint of API version :data:`app.api.models.API_VERSION`."""

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Protocol
 
+from app.core.invite import JoinResult
 from app.core.status import (
     AuthEntry,
     Event,
@@ -26,6 +27,7 @@ from app.core.status import (
 )
 
 if TYPE_CHECKING:
+    from app.engine.invite import OpenInvite
     from app.engine.relaypair import PairingService
 
 
@@ -97,4 +99,18 @@ class NodeFacade(Protocol):
 
     def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
         """Subscribe to the event bus; the iterator ends when the node stops."""
+        ...
+
+    def open_invite(
+        self, *, name: str = "", ttl: float = 600.0, lan: bool = False
+    ) -> AbstractAsyncContextManager[OpenInvite]:
+        """Open an invite for the block; its ``receive`` channel streams the progress."""
+        ...
+
+    async def join_invite(self, code: str, *, name: str = "") -> JoinResult:
+        """Join with an invite code or link."""
+        ...
+
+    def confirm_invite_sas(self, peer: str) -> None:
+        """Mark a peer paired by an invite here verified (the SAS matched)."""
         ...

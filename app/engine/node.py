@@ -45,6 +45,9 @@ from app.core.gradewire import MAX_MESSAGE as GRADE_MAX_MESSAGE
 from app.core.gradewire import PROTOCOL_ID as GRADE_PROTOCOL
 from app.core.gradewire import decode_grade, encode_grade
 from app.core.identity import Identity
+from app.core.invite import JoinResult
+from app.core.invitecode import parse_invite_code
+from app.core.lancode import is_lan_code, parse_lan_code
 from app.core.names import service_protocol_id, validate_service_name
 from app.core.peerid import PeerId
 from app.core.reachability import expected_path
@@ -75,6 +78,7 @@ from app.core.status import (
 from app.engine import compat
 from app.engine.bus import EventBus
 from app.engine.forwards import ForwardManager
+from app.engine.invite import InviteService, OpenInvite
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
 from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
@@ -232,6 +236,7 @@ class Node:
         self._probations: list[Probation] = []
         self.pairing: PairingService | None = None
         self._restricted: set[str] = set()
+        self._invites = InviteService(self)
         self._reload_authorized_keys(publish=False)
 
     # ---- life cycle -----------------------------------------------------------------------------
@@ -285,6 +290,7 @@ class Node:
         # Relay pairing: introductions on every node, redemption on a relay (app/engine/relaypair).
         self.pairing = PairingService(self)
         self.pairing.install(host)
+        self._invites.install(host)
         if self.config.relay_service.enabled:
             self._start_relay_hop()
         for service in self.config.services:
@@ -973,6 +979,27 @@ class Node:
     async def close_forward(self, forward_id: str) -> None:
         """Close a forward and its connections."""
         await self._forwards.close_forward(forward_id)
+
+    # ---- invites ---------------------------------------------------------------------------------
+
+    def open_invite(
+        self, *, name: str = "", ttl: float = 600.0, lan: bool = False
+    ) -> AbstractAsyncContextManager[OpenInvite]:
+        """Open an invite (``/peerup/invite/2.0.0``) for the block; see :mod:`app.engine.invite`.
+
+        With ``lan``, also a short ``7-word-word-word`` code, advertised by mDNS.
+        """
+        return self._invites.open_invite(name=name, ttl=ttl, lan=lan)
+
+    async def join_invite(self, code: str, *, name: str = "") -> JoinResult:
+        """Join with an invite code, link or short LAN code; stores the inviter (unverified)."""
+        if is_lan_code(code):
+            return await self._invites.join_short(parse_lan_code(code), name=name)
+        return await self._invites.join(parse_invite_code(code), name=name)
+
+    def confirm_invite_sas(self, peer: str) -> None:
+        """Mark a peer paired by an invite here verified (both humans saw the same SAS)."""
+        self._invites.confirm_sas(peer)
 
     # ---- ping and events ------------------------------------------------------------------------
 

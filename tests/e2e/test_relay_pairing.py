@@ -1,8 +1,8 @@
 """Relay pairing with real daemons on loopback: a relay with the relay service and N members.
 
-Every member joins with ``peerup relay join <code>`` (the entry point ``peerup join`` calls for
-pairing codes); the relay introduces members to each other; at the end each member pings each
-other member through the relay.
+Every member joins with ``peerup join <code>`` (which calls ``join_with_pairing_code`` of
+app/cli/commands/pairing.py for pairing codes); the relay introduces members to each other; at
+the end each member pings each other member through the relay.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _codes(relay: DaemonProcess, count: int, *extra: str) -> tuple[str, list[str
 
 
 def _join(member: DaemonProcess, code: str, name: str) -> str:
-    out = member.cli("relay", "join", code, "--name", name, timeout=90)
+    out = member.cli("join", code, "--name", name, timeout=90)
     assert out.returncode == 0, out.stdout + out.stderr + member.log_tail()
     return out.stdout
 
@@ -147,8 +147,8 @@ def test_fresh_device_join_creates_config_and_starts_a_daemon(
     try:
         _join(first, codes[0], "first")
         out = subprocess.run(
-            [*DaemonProcess.base_command(), "--config", str(fresh / "config.yaml"), "relay",
-             "join", codes[1], "--name", "fresh"],
+            [*DaemonProcess.base_command(), "--config", str(fresh / "config.yaml"), "join",
+             codes[1], "--name", "fresh"],
             env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
         assert out.returncode == 0, out.stdout + out.stderr

@@ -38,7 +38,7 @@ from app.core.errors import AlreadyExistsError, ConfigError, PeerupError
 from app.core.names import sanitize_peer_name
 from app.core.paircode import PairingCode, parse_pairing_code
 
-__all__ = ["join_with_pairing_code", "pair", "relay_join"]
+__all__ = ["join_with_pairing_code", "pair"]
 
 _SOURCE_ROOT = Path(__file__).resolve().parents[3]
 DAEMON_START_TIMEOUT = 30.0
@@ -269,12 +269,3 @@ def join_with_pairing_code(
             "can check (they are accepted from that relay only)."
         )
     return 0
-
-
-@click.command("join", hidden=True)
-@click.argument("code", nargs=-1, required=True)
-@click.option("--name", default="", help="The name the other members see for this device.")
-@config_option()
-def relay_join(code: tuple[str, ...], name: str) -> int:
-    """Join a relay pairing group (temporary entry point until `peerup join` handles codes)."""
-    return join_with_pairing_code(" ".join(code), name=name)

@@ -28,7 +28,7 @@ VECTOR = (
 
 _ip4 = st.ip_addresses(v=4).map(lambda a: f"/ip4/{a}")
 _ip6 = st.ip_addresses(v=6).map(lambda a: f"/ip6/{a}")
-_dns = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z]{2,6}){1,2}", fullmatch=True).flatmap(
+_dns = st.from_regex(r"[a-z]([a-z0-9-]{0,18}[a-z0-9])?(\.[a-z]{2,6}){1,2}", fullmatch=True).flatmap(
     lambda h: st.sampled_from([f"/dns/{h}", f"/dns4/{h}", f"/dns6/{h}"])
 )
 _port = st.integers(1, 65535)
@@ -130,9 +130,9 @@ def test_reference_code_errors() -> None:
         (["/ip4/1.2.3.4/tcp/1"], "no /p2p/"),
         ([f"/ip4/1.2.3.4/tcp/1/p2p/{RELAY}", f"/ip4/1.2.3.5/tcp/1/p2p/{OTHER}"], "same relay"),
         ([f"/tcp/1/p2p/{RELAY}"], "must start with"),
-        ([f"/ip4/1.2.3.4/sctp/1/p2p/{RELAY}"], "cannot go into"),
-        ([f"/ip4/1.2.3.400/tcp/1/p2p/{RELAY}"], "bad /ip4 value"),
-        ([f"/ip4/1.2.3.4/tcp/99999/p2p/{RELAY}"], "bad /tcp value"),
+        ([f"/ip4/1.2.3.4/sctp/1/p2p/{RELAY}"], "unknown protocol"),
+        ([f"/ip4/1.2.3.400/tcp/1/p2p/{RELAY}"], "is not an IPv4 address"),
+        ([f"/ip4/1.2.3.4/tcp/99999/p2p/{RELAY}"], "is not 0-65535"),
     ],
 )
 def test_encode_errors(addresses: list[str], message: str) -> None:

@@ -1,0 +1,439 @@
+"""Invites on a running node: the inviter's open invites and stream handler, and the joiner's dial.
+
+The handshake itself is :mod:`app.core.invite` (sans-IO); this module moves its frames over a
+libp2p stream with a bound on every read and every wait, admits unknown joiners on probation
+while an invite is open (only ``/peerup/invite/2.0.0``, at most 3 at once), and writes what a
+successful handshake established: authorized_keys and names on both sides.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import platform
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import multiaddr
+import trio
+from libp2p.abc import INetStream
+from libp2p.custom_types import TProtocol
+from libp2p.peer.id import ID
+
+from app.core.config import ConfigEditor
+from app.core.errors import InvalidNameError, PairingError, PeerupError
+from app.core.invite import (
+    MAX_FAILURES,
+    MAX_FRAME,
+    PROTOCOL_ID,
+    WRONG_CODE,
+    FrameBuffer,
+    Invitation,
+    InvitationState,
+    InviteOutcome,
+    InviteProgress,
+    JoinerHandshake,
+    JoinResult,
+    SasView,
+    peek_invite_id,
+)
+from app.core.invitecode import InviteCode
+from app.core.lancode import LanCode
+from app.core.names import sanitize_peer_name, validate_peer_name
+from app.core.peerid import PeerId
+from app.core.sas import reference_fingerprint
+from app.engine.lanfind import find_inviter, only_loopback, open_advertisement
+
+if TYPE_CHECKING:
+    from app.engine.node import Node
+
+log = logging.getLogger("peerup.engine.invite")
+
+DEFAULT_TTL = 600.0
+MAX_TTL = 24 * 3600.0
+MIN_TTL = 10.0
+STEP_TIMEOUT = 15.0
+JOIN_TIMEOUT = 30.0
+RESERVATION_WAIT = 5.0
+PROBATION_LIMIT = MAX_FAILURES
+MAX_RELAYS_IN_CODE = 3
+MAX_DIRECT_IN_CODE = 3
+_PROGRESS_BUFFER = 32
+
+
+@dataclass
+class OpenInvite:
+    """An invite while it is open: its code and its progress stream."""
+
+    code: InviteCode
+    invitation: Invitation
+    send: trio.MemorySendChannel[InviteProgress]
+    receive: trio.MemoryReceiveChannel[InviteProgress]
+
+    def cancel(self) -> None:
+        """Cancel the invite (the stream then ends with ``cancelled``)."""
+        if self.invitation.state is InvitationState.OPEN:
+            self.invitation.cancel()
+            self._emit(InviteProgress(kind="cancelled"))
+
+    def _emit(self, progress: InviteProgress) -> None:
+        with contextlib.suppress(
+            trio.WouldBlock, trio.ClosedResourceError, trio.BrokenResourceError
+        ):
+            self.send.send_nowait(progress)
+
+
+class InviteService:
+    """The invite side of a node (one per node)."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+        self._open: dict[bytes, OpenInvite] = {}
+        self._paired: dict[str, SasView] = {}
+
+    def install(self, host: object) -> None:
+        """Register the inviter's stream handler on the host."""
+        host.set_stream_handler(TProtocol(PROTOCOL_ID), self._handle)  # type: ignore[attr-defined]
+
+    # ---- inviter --------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def open_invite(
+        self, *, name: str = "", ttl: float = DEFAULT_TTL, lan: bool = False
+    ) -> AsyncIterator[OpenInvite]:
+        """Open an invite for the block's duration; iterate ``invite.receive`` for progress.
+
+        Raises:
+            PeerupError: no address a joiner could reach us on (no relay reservation, no
+                listen address), or a bad TTL.
+        """
+        if not MIN_TTL <= ttl <= MAX_TTL:
+            raise PeerupError(f"invite TTL must be between {MIN_TTL:.0f} s and 24 h")
+        addresses = await self._code_addresses()
+        own = PeerId.parse(self._node.peer_id)
+        code = InviteCode.create(
+            own,
+            addresses=addresses,
+            expires_at=int(time.time() + ttl),
+            namespace=self._node.config.network or "",
+        )
+        invitation = Invitation(
+            password=code.password,
+            invite_id=code.invite_id,
+            own=own,
+            expires_at=float(code.expires_at),
+            name=sanitize_peer_name(name or self._own_name()),
+            services=[s.name for s in self._node.services()],
+        )
+        send, receive = trio.open_memory_channel[InviteProgress](_PROGRESS_BUFFER)
+        invite = OpenInvite(code, invitation, send, receive)
+        short = LanCode.create() if lan else None
+        if short is not None:
+            invitation.add_code(short.invite_id, short.password)
+        for invite_id in invitation.invite_ids:
+            self._open[invite_id] = invite
+        try:
+            async with (
+                self._node.open_probation(protocols={PROTOCOL_ID}, limit=PROBATION_LIMIT),
+                contextlib.AsyncExitStack() as stack,
+                trio.open_nursery() as nursery,
+            ):
+                advertised = False
+                if short is not None:
+                    advertised = await stack.enter_async_context(
+                        open_advertisement(short.nameplate, self._node.peer_id, addresses)
+                    )
+                nursery.start_soon(self._expire, invite)
+                invite._emit(
+                    InviteProgress(
+                        kind="code",
+                        code=code.text(),
+                        link=code.link(),
+                        short_code=short.text() if short is not None and advertised else None,
+                        expires_at=code.expires_at,
+                    )
+                )
+                try:
+                    yield invite
+                finally:
+                    invite.cancel()
+                    nursery.cancel_scope.cancel()
+        finally:
+            for invite_id in invitation.invite_ids:
+                self._open.pop(invite_id, None)
+            send.close()
+
+    async def _expire(self, invite: OpenInvite) -> None:
+        await trio.sleep(max(0.0, invite.invitation.expires_at - time.time()))
+        if invite.invitation.refresh(time.time()) is InvitationState.EXPIRED:
+            invite._emit(InviteProgress(kind="expired"))
+
+    def _own_name(self) -> str:
+        return platform.node().split(".")[0]
+
+    async def _code_addresses(self) -> list[str]:
+        """Relays we hold a reservation on (waiting a little for one), then direct addresses."""
+        relay_client = self._node._relay_client
+        if relay_client is not None and self._node.config.relay_addresses:
+            with trio.move_on_after(RESERVATION_WAIT):
+                while not relay_client.has_reservation():
+                    relay_client.refresh_soon()
+                    await trio.sleep(0.1)
+        relays: list[str] = []
+        if relay_client is not None:
+            for circuit in relay_client.circuit_addresses():
+                relay = circuit.split("/p2p-circuit")[0]
+                if relay not in relays:
+                    relays.append(relay)
+        direct = [a for a in self._node.status().listen_addresses if "/p2p-circuit" not in a]
+        # Loopback only helps on the same machine: last, and only when nothing else exists.
+        direct.sort(key=lambda a: a.startswith(("/ip4/127.", "/ip6/::1/")))
+        if any(not a.startswith(("/ip4/127.", "/ip6/::1/")) for a in direct):
+            direct = [a for a in direct if not a.startswith(("/ip4/127.", "/ip6/::1/"))]
+        addresses = relays[:MAX_RELAYS_IN_CODE] + direct[:MAX_DIRECT_IN_CODE]
+        if not addresses:
+            raise PeerupError(
+                "no address a joiner could reach this device on",
+                hint="add a relay (peerup relay add …) and start the daemon so it can reserve",
+            )
+        return addresses
+
+    async def _handle(self, stream: INetStream) -> None:
+        peer = PeerId.parse(stream.muxed_conn.peer_id.to_base58())
+        frames = FrameBuffer()
+        invite: OpenInvite | None = None
+        try:
+            with trio.fail_after(STEP_TIMEOUT):
+                body = await _read_frame(stream, frames)
+            invite_id = peek_invite_id(body)
+            invite = self._open.get(invite_id) if invite_id is not None else None
+            if invite is None:
+                raise PairingError("unknown", "no such invite")
+            attempt = invite.invitation.begin(peer, time.time(), invite_id)
+        except Exception as exc:  # no invite to charge: refuse quietly, like a closed port
+            log.info("refused an invite handshake from %s: %s", peer, exc)
+            await _reset(stream)
+            return
+        invite._emit(InviteProgress(kind="attempt", peer_id=str(peer)))
+        try:
+            while True:
+                reply = attempt.receive(body, time.time())
+                if reply is None:
+                    break
+                with trio.fail_after(STEP_TIMEOUT):
+                    await stream.write(reply)
+                    body = await _read_frame(stream, frames)
+            outcome = attempt.outcome
+            assert outcome is not None
+            if not invite.invitation.claim(time.time()):
+                raise PairingError("used", "the invite closed during the handshake")
+        except Exception as exc:  # every failure of an attempt counts against the invite
+            log.info("invite attempt by %s failed: %s", peer, exc)
+            await _reset(stream)
+            self._count_failure(invite)
+            return
+        name = self._store_peer(outcome, comment_fallback="joined")
+        self._paired[str(peer)] = SasView.of(outcome.sas)
+        with contextlib.suppress(Exception):
+            await stream.close()
+        invite._emit(
+            InviteProgress(kind="joined", peer_id=str(peer), name=name, sas=SasView.of(outcome.sas))
+        )
+
+    def _count_failure(self, invite: OpenInvite) -> None:
+        burned = invite.invitation.fail()
+        failures = invite.invitation.failures
+        left = max(0, MAX_FAILURES - failures)
+        if burned:
+            log.warning("invite burned after %d failed attempts", failures)
+            invite._emit(InviteProgress(kind="burned", failures=failures, attempts_left=0))
+        elif invite.invitation.state is InvitationState.OPEN:
+            invite._emit(
+                InviteProgress(kind="attempt-failed", failures=failures, attempts_left=left)
+            )
+
+    # ---- joiner ---------------------------------------------------------------------------------
+
+    async def join_short(self, short: LanCode, *, name: str = "") -> JoinResult:
+        """Join with a short LAN code: find the inviter by mDNS, then the same handshake.
+
+        Raises:
+            PairingError: ``not-found`` when no device on this network invites with that
+                number, else as :meth:`join`.
+        """
+        own_addresses = self._node.status().listen_addresses
+        found = await find_inviter(short.nameplate, loopback=only_loopback(own_addresses))
+        if found is None or not found.addresses:
+            raise PairingError(
+                "not-found",
+                f"no device on this network is inviting with number {short.nameplate}",
+                hint="both devices must be on the same network; or use the long code",
+            )
+        code = InviteCode(
+            invite_id=short.invite_id,
+            password=short.password,
+            expires_at=int(time.time() + DEFAULT_TTL),
+            inviter=found.peer_id,
+            namespace="",
+            addresses=found.addresses,
+        )
+        return await self.join(code, name=name)
+
+    async def join(self, code: InviteCode, *, name: str = "") -> JoinResult:
+        """Join with an invite code: reach the inviter, run the handshake, store the inviter.
+
+        Raises:
+            PairingError: ``expired`` (the code says so), ``wrong-code`` (wrong code, expired,
+                used or burned: the inviter does not say which), ``tampered``,
+                ``unreachable``, ``own-code``.
+        """
+        own = PeerId.parse(self._node.peer_id)
+        if code.inviter == own:
+            raise PairingError("own-code", "this is this device's own invite code")
+        if code.expires_at <= time.time():
+            raise PairingError("expired", "this invite code has expired", hint="ask for a new one")
+        from app.engine.node import _Target
+
+        target = _Target(
+            ID.from_base58(str(code.inviter)),
+            tuple(multiaddr.Multiaddr(a) for a in code.dial_addresses()),
+        )
+        try:
+            with trio.fail_after(JOIN_TIMEOUT):
+                await self._node._ensure_connected(target)
+        except (PeerupError, trio.TooSlowError) as exc:
+            raise PairingError(
+                "unreachable",
+                f"could not reach the inviter: {exc}",
+                hint="is the invite still open on the other device?",
+            ) from None
+        host = self._node._require_host()
+        handshake = JoinerHandshake(
+            password=code.password,
+            invite_id=code.invite_id,
+            own=own,
+            inviter=code.inviter,
+            name=sanitize_peer_name(name or self._own_name()),
+            now=time.time(),
+        )
+        frames = FrameBuffer()
+        stream: INetStream | None = None
+        try:
+            with trio.fail_after(JOIN_TIMEOUT):
+                try:
+                    stream = await host.new_stream(target.peer_id, [TProtocol(PROTOCOL_ID)])  # type: ignore[attr-defined]
+                except Exception:  # the inviter refuses the protocol: no open invite
+                    raise PairingError("wrong-code", WRONG_CODE) from None
+                assert stream is not None
+                await stream.write(handshake.start())
+                while handshake.outcome is None:
+                    body = await _read_frame(stream, frames)
+                    await stream.write(handshake.receive(body, time.time()))
+        except PairingError:
+            if stream is not None:
+                await _reset(stream)
+            raise
+        except trio.TooSlowError:
+            if stream is not None:
+                await _reset(stream)
+            raise PairingError("wrong-code", WRONG_CODE) from None
+        except Exception:  # reset or closed by the inviter: it refused (never says why)
+            if stream is not None:
+                await _reset(stream)
+            raise PairingError("wrong-code", WRONG_CODE) from None
+        outcome = handshake.outcome
+        with contextlib.suppress(Exception):
+            await stream.close()
+        stored = self._store_peer(outcome, comment_fallback="invited")
+        self._paired[str(outcome.peer)] = SasView.of(outcome.sas)
+        return JoinResult(
+            peer_id=str(outcome.peer),
+            name=stored,
+            services=outcome.services,
+            sas=SasView.of(outcome.sas),
+            suite=outcome.suite,
+        )
+
+    # ---- both -----------------------------------------------------------------------------------
+
+    def _store_peer(self, outcome: InviteOutcome, *, comment_fallback: str) -> str | None:
+        """authorized_keys (unverified) and a name; returns the name stored, if any."""
+        peer = str(outcome.peer)
+        wanted = sanitize_peer_name(outcome.name)
+        comment = wanted or f"{comment_fallback}-{time.strftime('%Y-%m-%d')}"
+        if peer not in {e.peer_id for e in self._node.auth_entries()}:
+            self._node.authorize(peer, comment)
+        if not wanted:
+            return None
+        try:
+            return self._remember_name(wanted, peer)
+        except (PeerupError, OSError) as exc:
+            log.error("could not save the name %r for %s: %s", wanted, peer, exc)
+            return None
+
+    def _remember_name(self, wanted: str, peer: str) -> str:
+        node = self._node
+        names = dict(node.config.names)
+        name = unique_name(wanted, peer, names)
+        if names.get(name) != peer:
+            editor = ConfigEditor.open(node.config.path)
+            editor.set_name(name, peer)
+            node.config = editor.save()
+            node._names = dict(node.config.names)
+        return name
+
+    def confirm_sas(self, peer: str) -> None:
+        """The human confirmed the SAS of a peer paired by an invite here: mark it verified.
+
+        Raises:
+            PairingError: ``not-paired`` if no invite of this node paired with ``peer``.
+        """
+        peer_id = self._node._resolve_peer_id(peer)
+        if peer_id not in self._paired:
+            raise PairingError(
+                "not-paired",
+                f"{peer} was not paired by an invite on this node",
+                hint=f"use peerup verify {peer}",
+            )
+        own = PeerId.parse(self._node.peer_id)
+        other = PeerId.parse(peer_id)
+        self._node._authkeys_file.set_attr(
+            other, "verified", reference_fingerprint(own.raw, other.raw).prefix
+        )
+        self._node._reload_authorized_keys()
+        del self._paired[peer_id]
+
+
+def unique_name(wanted: str, peer_id: str, names: dict[str, str]) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``… if it already names another peer."""
+    try:
+        validate_peer_name(wanted)
+    except InvalidNameError:
+        wanted = "peer"
+    candidate = wanted
+    for n in range(2, 100):
+        if names.get(candidate) in (None, peer_id):
+            return candidate
+        candidate = f"{wanted[:60]}-{n}"
+    raise PeerupError(f"too many peers named {wanted!r}")
+
+
+async def _read_frame(stream: INetStream, frames: FrameBuffer) -> bytes:
+    """The next frame body; reads at most one frame's worth at a time."""
+    pending: list[bytes] = []
+    while not pending:
+        data = await stream.read(MAX_FRAME + 2)
+        if not data:
+            raise PairingError("closed", "the stream closed")
+        pending = frames.feed(bytes(data))
+        if len(pending) > 1 or frames.pending:
+            raise PairingError("protocol", "more than one message at a time")
+    return pending[0]
+
+
+async def _reset(stream: INetStream) -> None:
+    with contextlib.suppress(Exception), trio.CancelScope(shield=True), trio.move_on_after(2):
+        await stream.reset()
