@@ -35,8 +35,10 @@ from app.core import (
     maddrbin,
     names,
     netaddr,
+    paircode,
     peerid,
     refusal,
+    relaypair,
     stun,
     verify,
 )
@@ -153,6 +155,36 @@ def _verify_seed(role_byte: int) -> bytes:
     responder = verify.VerifySession(verify.Role.RESPONDER, own_id=other, peer_id=own, now=0.0)
     accept = responder.receive_data(hello, now=0.0)
     return b"\x01" + b"".join(e.data for e in accept if isinstance(e, verify.SendData))
+def _pairing_code(data: bytes) -> None:
+    # Binary bodies of both pairing kinds (the text layer is covered by _code_text).
+    for kind in (codetext.CodeKind.PAIRING, codetext.CodeKind.REFERENCE_PAIRING):
+        with contextlib.suppress(PeerupError):
+            code = paircode.decode_pairing_body(kind, bytes([kind]) + data)
+            assert len(code.token) == paircode.TOKEN_SIZE
+            assert all(a.endswith(f"/p2p/{code.relay_peer_id}") for a in code.relay_addresses)
+            if kind is codetext.CodeKind.PAIRING:
+                again = paircode.parse_pairing_code(
+                    paircode.encode_pairing(
+                        code.token, code.relay_addresses, code.namespace, code.expires_at or 0
+                    )
+                )
+                assert again == code, (again, code)
+
+
+def _relay_pair_wire(data: bytes) -> None:
+    # Everything a relay or a member reads from the network on the pairing protocols.
+    for parse in (relaypair.decode_pair_request, relaypair.decode_pair_reply):
+        with contextlib.suppress(PeerupError):
+            parse(data)
+    with contextlib.suppress(PeerupError):
+        intro = relaypair.decode_notify(data)
+        assert relaypair.decode_notify(relaypair.encode_notify(intro)) == intro
+    with contextlib.suppress(PeerupError):
+        relaypair.TokenStore.from_json(data)
+    with contextlib.suppress(PeerupError):
+        relaypair.MembershipBook.from_json(data)
+
+
 def _invite_body(data: bytes) -> None:
     code = invitecode.decode_invite_body(b"\x03" + data)
     assert invitecode.decode_invite_body(code.to_body()) == code
@@ -215,6 +247,8 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _binary_multiaddr,
     _invite_handshake,
     _lan_code,
+    _pairing_code,
+    _relay_pair_wire,
 )
 
 
@@ -284,8 +318,26 @@ def _seeds() -> list[tuple[int, bytes]]:
         (13, maddrbin.encode_multiaddr("/ip6/2001:db8::1/udp/4001/quic-v1")),
         (14, _seed_hello()[2:]),
         (15, b"7-guitarist-revenge-aardvark"),
+        (16, _pairing_seed()[1:]),
+        (17, _notify_seed()),
+        (17, relaypair.encode_pair_request(bytes(16), "laptop")),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
+
+
+def _pairing_seed() -> bytes:
+    text = paircode.encode_pairing(
+        bytes(range(16)),
+        [f"/ip4/203.0.113.5/tcp/7777/p2p/{_PEER}", f"/dns4/r.example/udp/1/quic-v1/p2p/{_PEER}"],
+        "crew",
+        1900000000,
+    )
+    return codetext.decode_text(text)[1]
+
+
+def _notify_seed() -> bytes:
+    member = relaypair.Member(peerid.PeerId.parse(_PEER2), "bob")
+    return relaypair.encode_notify(relaypair.Introduction("0a0b0c0d", 3, ((member, bytes(32)),)))
 
 
 # Bytes that are structurally meaningful to YAML, authorized_keys and addresses.

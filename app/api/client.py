@@ -367,6 +367,27 @@ class LocalClient:
             "POST", models.TRACEROUTE, TracerouteResult, body=body, slow=True
         )
 
+    # ---- relay pairing ----
+
+    async def relay_pair(self, request: models.RelayPairRequest) -> models.RelayPairCreated:
+        """Open a pairing group on this relay."""
+        return await self._request("POST", models.RELAY_PAIR, models.RelayPairCreated, body=request)
+
+    async def relay_pair_groups(self) -> list[models.RelayPairGroup]:
+        """The relay's pairing groups."""
+        return await self._request("GET", models.RELAY_PAIR, list[models.RelayPairGroup])
+
+    async def relay_pair_revoke(self, group_id: str) -> None:
+        """Close a pairing group."""
+        await self._request("DELETE", _item(models.RELAY_PAIR, group_id), object)
+
+    async def pairing_join(self, code: str, name: str = "") -> models.PairingJoinReply:
+        """Redeem a relay pairing code (waits for the relay: slow)."""
+        body = models.PairingJoinRequest(code=code, name=name)
+        return await self._request(
+            "POST", models.PAIRING_JOIN, models.PairingJoinReply, body=body, slow=True
+        )
+
     async def shutdown(self) -> None:
         """Ask the daemon to stop; returns once it has acknowledged."""
         await self._request("POST", models.SHUTDOWN, models.ShutdownReply)

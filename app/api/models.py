@@ -58,6 +58,8 @@ EVENTS: Final = f"{PREFIX}/events"
 # lists runs (incoming ones wait there for an answer); POST verify/{id}/answer streams the outcome;
 # DELETE verify/{id} cancels; POST/DELETE auth/{peer}/verified marks/unmarks a peer by hand.
 VERIFY: Final = f"{PREFIX}/verify"
+RELAY_PAIR: Final = f"{PREFIX}/relay/pair"  # GET, POST; DELETE relay/pair/{id} (relay admin)
+PAIRING_JOIN: Final = f"{PREFIX}/pairing/join"
 INVITE: Final = f"{PREFIX}/invite"  # POST: open an invite; the reply streams its progress
 INVITE_CONFIRM: Final = f"{PREFIX}/invite/confirm"  # POST: the SAS matched, mark verified
 JOIN: Final = f"{PREFIX}/join"  # POST: join with an invite code
@@ -150,6 +152,74 @@ class VerifyLine(msgspec.Struct, omit_defaults=True):
 
     session: VerifySessionInfo | None = None
     error: ErrorBody | None = None
+# ---- relay pairing (relay admin and join) --------------------------------------------------------
+
+
+class RelayPairRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST relay/pair: open a group of pairing codes."""
+
+    count: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=30 * 86400)] = 3600
+    namespace: Annotated[str, msgspec.Meta(max_length=63)] | None = None
+    expires_seconds: Annotated[int, msgspec.Meta(ge=0, le=3650 * 86400)] = 0
+
+
+class RelayPairCreated(msgspec.Struct, frozen=True):
+    """The new group: its codes exist only in this reply."""
+
+    group_id: str
+    codes: tuple[str, ...]
+    reference_codes: tuple[str, ...]
+    expires_at: float
+    namespace: str | None
+
+
+class PairMember(msgspec.Struct, frozen=True):
+    """A group member."""
+
+    peer_id: str
+    name: str
+
+
+class RelayPairGroup(msgspec.Struct, frozen=True):
+    """GET relay/pair: one group as the admin sees it."""
+
+    id: str
+    namespace: str | None
+    created_at: float
+    expires_at: float
+    total: int
+    used: int
+    failed_attempts: int
+    state: str
+    members: tuple[PairMember, ...]
+
+
+class PairingJoinRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST pairing/join: redeem a relay pairing code."""
+
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    name: Annotated[str, msgspec.Meta(max_length=64)] = ""
+
+
+class JoinedPeer(msgspec.Struct, frozen=True):
+    """A member the join authorized, with the local name it got."""
+
+    peer_id: str
+    name: str
+    renamed_from: str | None = None
+    warning: str | None = None
+
+
+class PairingJoinReply(msgspec.Struct, frozen=True):
+    """The outcome of a join."""
+
+    group_id: str
+    relay: str
+    group_size: int
+    members: tuple[JoinedPeer, ...]
+    proofs_verified: bool
+    relay_added: bool
 
 
 class EmptyRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

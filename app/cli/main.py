@@ -37,6 +37,7 @@ from app.cli.commands.config import config_group
 from app.cli.commands.daemon import daemon
 from app.cli.commands.invite import invite, join
 from app.cli.commands.net import ping, proxy, resolve, traceroute
+from app.cli.commands.pairing import pair
 from app.cli.commands.relay import relay
 from app.cli.commands.service import service
 from app.cli.commands.setup import init, version, version_text, whoami
@@ -97,6 +98,7 @@ for _command in (
     join,
 ):
     cli.add_command(_command)
+relay.add_command(pair)
 
 
 def _report_error(exc: PeerupError) -> None:

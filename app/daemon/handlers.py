@@ -33,6 +33,7 @@ from app.core.status import (
     VerifyState,
 )
 from app.engine.facade import NodeFacade
+from app.engine.relaypair import PairingService
 
 T = TypeVar("T")
 
@@ -337,6 +338,72 @@ class Route:
     shuts_down: bool = False
 
 
+# ---- relay pairing -------------------------------------------------------------------------------
+
+
+def _pairing(node: NodeFacade) -> PairingService:
+    if node.pairing is None:
+        raise ApiError("The node is not running.", code="not-running", status=503)
+    return node.pairing
+
+
+async def relay_pair(node: NodeFacade, call: Call) -> models.RelayPairCreated:
+    """POST relay/pair: open a group of pairing codes (relay admin)."""
+    req = call.json(models.RelayPairRequest)
+    group = _pairing(node).create_group(
+        count=req.count,
+        ttl=float(req.ttl_seconds),
+        namespace=req.namespace,
+        peer_ttl=float(req.expires_seconds),
+    )
+    return models.RelayPairCreated(
+        group_id=group.group_id,
+        codes=group.codes,
+        reference_codes=group.reference_codes,
+        expires_at=group.expires_at,
+        namespace=group.namespace,
+    )
+
+
+async def relay_pair_groups(node: NodeFacade, call: Call) -> list[models.RelayPairGroup]:
+    """GET relay/pair."""
+    return [
+        models.RelayPairGroup(
+            id=g.id,
+            namespace=g.namespace,
+            created_at=g.created_at,
+            expires_at=g.expires_at,
+            total=g.total,
+            used=g.used,
+            failed_attempts=g.failed_attempts,
+            state=g.state,
+            members=tuple(models.PairMember(str(m.peer_id), m.name) for m in g.members),
+        )
+        for g in _pairing(node).groups()
+    ]
+
+
+async def relay_pair_revoke(node: NodeFacade, call: Call) -> None:
+    """DELETE relay/pair/{id}."""
+    _pairing(node).revoke(call.params["id"])
+
+
+async def pairing_join(node: NodeFacade, call: Call) -> models.PairingJoinReply:
+    """POST pairing/join: redeem a relay pairing code."""
+    req = call.json(models.PairingJoinRequest)
+    result = await _pairing(node).join(req.code, req.name)
+    return models.PairingJoinReply(
+        group_id=result.group_id,
+        relay=result.relay,
+        group_size=result.group_size,
+        members=tuple(
+            models.JoinedPeer(m.peer_id, m.name, m.renamed_from, m.warning) for m in result.members
+        ),
+        proofs_verified=result.proofs_verified,
+        relay_added=result.relay_added,
+    )
+
+
 ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "status", get_status),
     Route("GET", "peers", get_peers),
@@ -365,6 +432,10 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("DELETE", "verify/{id}", cancel_verify),
     Route("POST", "auth/{peer}/verified", mark_verified),
     Route("DELETE", "auth/{peer}/verified", unmark_verified),
+    Route("POST", "relay/pair", relay_pair),
+    Route("GET", "relay/pair", relay_pair_groups),
+    Route("DELETE", "relay/pair/{id}", relay_pair_revoke),
+    Route("POST", "pairing/join", pairing_join),
     Route("POST", "invite", invite),
     Route("POST", "invite/confirm", confirm_invite),
     Route("POST", "join", join),

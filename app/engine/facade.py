@@ -29,6 +29,7 @@ from app.core.status import (
 
 if TYPE_CHECKING:
     from app.engine.invite import OpenInvite
+    from app.engine.relaypair import PairingService
 
 
 class NodeFacade(Protocol):
@@ -36,6 +37,9 @@ class NodeFacade(Protocol):
 
     @property
     def peer_id(self) -> str: ...
+
+    pairing: PairingService | None
+    """Relay pairing (groups on a relay; joins and introductions on every node)."""
 
     def status(self) -> NodeStatus: ...
 

@@ -90,6 +90,7 @@ from app.engine.invite import InviteService, OpenInvite
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
 from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
+from app.engine.relaypair import PairingService
 from app.engine.services import ServiceRegistry
 from app.engine.splice import first_line, read_to_eof
 from app.engine.verify import VerifyManager
@@ -252,6 +253,7 @@ class Node:
             self._store_verified,
         )
         self._probations: list[Probation] = []
+        self.pairing: PairingService | None = None
         self._restricted: set[str] = set()
         self._invites = InviteService(self)
         self._reload_authorized_keys(publish=False)
@@ -319,6 +321,9 @@ class Node:
             on_change=self._reachability_changed,
         )
         host.set_stream_handler(TProtocol(GRADE_PROTOCOL), self._receive_grade)
+        # Relay pairing: introductions on every node, redemption on a relay (app/engine/relaypair).
+        self.pairing = PairingService(self)
+        self.pairing.install(host)
         self._invites.install(host)
         if self.config.relay_service.enabled:
             self._start_relay_hop()
@@ -339,6 +344,7 @@ class Node:
                 await nursery.start(self._address_pusher.run)
                 await nursery.start(self._dht.run)
                 await nursery.start(self._reach.run)
+                await nursery.start(self.pairing.run)
                 if self.config.hole_punching:
                     self._dcutr = compat.InboundDrivenDCUtR(host)
                     nursery.start_soon(self._run_dcutr, self._dcutr)
@@ -822,6 +828,8 @@ class Node:
         if pid in self._connected_at:
             return
         self._connected_at[pid] = time.time()
+        if self.pairing is not None:
+            self.pairing.peer_connected(pid)
         self.bus.publish(
             PeerConnected(peer_id=pid, path=classify_path(pid, conn, self._connected_at[pid]))
         )

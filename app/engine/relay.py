@@ -416,6 +416,16 @@ class RelayClient:
         now = self._clock()
         return [str(r.circuit_address()) for r in self.relays if r.expires > now]
 
+    def add_relay(self, text: str) -> bool:
+        """Start using one more relay (a pairing code brought it); False if known already."""
+        addr = multiaddr.Multiaddr(text)
+        peer = ID.from_base58(addr.value_for_protocol("p2p"))
+        if any(r.peer_id == peer and r.address == addr for r in self.relays):
+            return False
+        self.relays.append(RelayState(addr, peer))
+        self.refresh_soon()
+        return True
+
     def refresh_soon(self) -> None:
         """Re-reserve now (after a network change or a relay restart)."""
         self._refresh_now.set()
@@ -424,7 +434,7 @@ class RelayClient:
         """Keep a reservation on every relay until cancelled."""
         task_status.started()
         if not self.relays:
-            await trio.sleep_forever()
+            await self._refresh_now.wait()  # add_relay() wakes us
         backoff = 1.0
         while True:
             next_check = math.inf

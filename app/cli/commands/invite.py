@@ -19,13 +19,14 @@ from pathlib import Path
 import click
 
 from app.api.client import LocalClient
+from app.cli.commands.pairing import join_with_pairing_code
 from app.cli.context import config_option, daemon_endpoint, run_async, state
 from app.cli.exitcodes import ExitCode
 from app.cli.qr import render_qr
 from app.cli.standalone import open_any_client
 from app.core.codetext import CodeKind, decode_text
 from app.core.config import ConfigEditor, init_config_dir, load_config
-from app.core.errors import InvalidCodeError, PairingError, PeerupError
+from app.core.errors import InvalidCodeError, PeerupError
 from app.core.invite import InviteProgress, JoinResult, SasView
 from app.core.invitecode import decode_invite_body
 from app.core.lancode import is_lan_code, parse_lan_code
@@ -235,11 +236,7 @@ def join(code: tuple[str, ...], name: str, non_interactive: bool) -> int:
         return run_async(_join(config_path, text, name=name, interactive=not non_interactive))
     kind, body = decode_text(text)
     if kind in (CodeKind.PAIRING, CodeKind.REFERENCE_PAIRING):
-        raise PairingError(
-            "unsupported",
-            "relay pairing codes are not supported by this build yet",
-            hint="ask for an invite code (peerup invite) instead",
-        )
+        return join_with_pairing_code(text, name=name)
     if kind is CodeKind.REFERENCE_INVITE:
         raise InvalidCodeError(
             "this is an invite code of the Go peer-up (/peerup/invite/1.0.0), which has no key "
