@@ -39,6 +39,10 @@ Defects covered:
   65519 bytes of plaintext, so every full frame is encrypted and written as two Noise messages.
   The same patched ``write`` sends frames that fit one Noise message (+60% forwarded throughput
   on loopback, see docs/performance.md).
+* **TCP-SMALL-READS**: every read of a TCP connection is one ``receive_some`` of exactly what the
+  caller asked for, and Noise asks twice per message (the 2-byte length, then the body), yamux
+  twice per frame: two socket reads and trio round trips per 64 KiB. :func:`patch_tcp_reads`
+  reads up to 256 KiB at once and serves the small reads from that buffer.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.discovery.mdns import broadcaster as _mdns_broadcaster
+from libp2p.io import trio as _trio_io
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
@@ -362,9 +367,51 @@ def batch_window_updates() -> None:
     os.environ.setdefault("PY_YAMUX_RELEASE_ON_READ", "0")
 
 
+_TCP_READ_SIZE = 256 * 1024
+
+_original_tcp_read: Callable[[Any, int | None], Awaitable[bytes]] = _trio_io.TrioTCPStream.read
+
+
+async def _tcp_read(self: Any, n: int | None = None) -> bytes:
+    """``TrioTCPStream.read`` served from a buffer of one large socket read (TCP-SMALL-READS).
+
+    Same contract as upstream: up to ``n`` bytes (any amount if ``n`` is None), ``b""`` at EOF or
+    after a local close, ``ConnectionClosedError`` when the peer resets.
+    """
+    if n == 0:
+        return b""
+    buffer: bytes = getattr(self, "_peerup_buffer", b"")
+    offset: int = getattr(self, "_peerup_offset", 0)
+    if offset >= len(buffer):
+        buffer = await _original_tcp_read(self, _TCP_READ_SIZE)
+        offset = 0
+        if not buffer:
+            return buffer
+    if n is None or n < 0 or offset + n >= len(buffer):
+        data = buffer[offset:] if offset else buffer
+        self._peerup_buffer = b""
+        self._peerup_offset = 0
+        return data
+    self._peerup_buffer = buffer
+    self._peerup_offset = offset + n
+    return buffer[offset : offset + n]
+
+
+def patch_tcp_reads() -> None:
+    """Install :func:`_tcp_read` on ``TrioTCPStream`` (idempotent)."""
+    if _trio_io.TrioTCPStream.read is not _tcp_read:
+        _trio_io.TrioTCPStream.read = _tcp_read  # type: ignore[method-assign]
+
+
+def original_tcp_read() -> Callable[[Any, int | None], Awaitable[bytes]]:
+    """The upstream ``TrioTCPStream.read``, for the test that proves the defect."""
+    return _original_tcp_read
+
+
 def apply_all() -> None:
     """Apply every process-wide patch. Called once by the engine before creating a host."""
     patch_yamux_window_wait()
+    patch_tcp_reads()
     patch_quic_tail()
     patch_mdns_wildcard()
     batch_window_updates()
