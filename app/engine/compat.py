@@ -239,7 +239,7 @@ async def _yamux_write(self: Any, data: bytes) -> None:
                     header = struct.pack(
                         _yamux.YAMUX_HEADER_FORMAT, 0, _yamux.TYPE_DATA, 0, self.stream_id, size
                     )
-                    frame = header + bytes(view[sent : sent + size])
+                    frame = b"".join((header, view[sent : sent + size]))  # one copy, not two
         if frame is None:
             await _wait_for_send_window(self)
             continue
