@@ -49,6 +49,15 @@ Defects covered:
 * **CIRCUIT-ADDRS-MANGLED**: ``BasicHost.get_addrs`` cuts every address at its first ``/p2p/``, so
   circuit addresses are advertised as the relay's address with our ID.
   :func:`advertise_addresses`.
+* **TCP-SMALL-READS**: every read of a TCP connection is one ``receive_some`` of exactly what the
+  caller asked for, and Noise asks twice per message (the 2-byte length, then the body), yamux
+  twice per frame: two socket reads and trio round trips per 64 KiB. :func:`patch_tcp_reads`
+  reads up to 256 KiB at once and serves the small reads from that buffer.
+* **READ-PATH-COPIES**: on its way in, every frame body is copied about five times on top of
+  decryption: ``read_exactly`` collects even a complete read in a ``bytearray`` and copies it
+  out again, and ``SecureSession`` copies the rest of a Noise message into a ``BytesIO`` and out
+  again. :func:`patch_read_copies` returns complete reads as they are and keeps the rest of a
+  message as it is, with an offset.
 """
 
 from __future__ import annotations
@@ -69,12 +78,17 @@ from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.discovery.mdns import broadcaster as _mdns_broadcaster
 from libp2p.kad_dht import common as _kad_common
+from libp2p.io import msgio as _msgio
+from libp2p.io import trio as _trio_io
+from libp2p.io import utils as _io_utils
+from libp2p.io.exceptions import ConnectionClosedError, IncompleteReadError
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
 from libp2p.protocol_muxer.multiselect import Multiselect
 from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicator
 from libp2p.relay.circuit_v2.dcutr import MAX_HOLE_PUNCH_ATTEMPTS, DCUtRProtocol
+from libp2p.security import secure_session as _secure_session
 from libp2p.security.exceptions import HandshakeFailure
 from libp2p.security.noise.io import MAX_PLAINTEXT_LENGTH as NOISE_MAX_PLAINTEXT
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
@@ -286,7 +300,7 @@ async def _yamux_write(self: Any, data: bytes) -> None:
                     header = struct.pack(
                         _yamux.YAMUX_HEADER_FORMAT, 0, _yamux.TYPE_DATA, 0, self.stream_id, size
                     )
-                    frame = header + bytes(view[sent : sent + size])
+                    frame = b"".join((header, view[sent : sent + size]))  # one copy, not two
         if frame is None:
             await _wait_for_send_window(self)
             continue
@@ -423,9 +437,143 @@ def batch_window_updates() -> None:
     os.environ.setdefault("PY_YAMUX_RELEASE_ON_READ", "0")
 
 
+_TCP_READ_SIZE = 256 * 1024
+
+_original_tcp_read: Callable[[Any, int | None], Awaitable[bytes]] = _trio_io.TrioTCPStream.read
+
+
+async def _tcp_read(self: Any, n: int | None = None) -> bytes:
+    """``TrioTCPStream.read`` served from a buffer of one large socket read (TCP-SMALL-READS).
+
+    Same contract as upstream: up to ``n`` bytes (any amount if ``n`` is None), ``b""`` at EOF or
+    after a local close, ``ConnectionClosedError`` when the peer resets.
+    """
+    if n == 0:
+        return b""
+    buffer: bytes = getattr(self, "_peerup_buffer", b"")
+    offset: int = getattr(self, "_peerup_offset", 0)
+    if offset >= len(buffer):
+        buffer = await _original_tcp_read(self, _TCP_READ_SIZE)
+        offset = 0
+        if not buffer:
+            return buffer
+    if n is None or n < 0 or offset + n >= len(buffer):
+        data = buffer[offset:] if offset else buffer
+        self._peerup_buffer = b""
+        self._peerup_offset = 0
+        return data
+    self._peerup_buffer = buffer
+    self._peerup_offset = offset + n
+    return buffer[offset : offset + n]
+
+
+def patch_tcp_reads() -> None:
+    """Install :func:`_tcp_read` on ``TrioTCPStream`` (idempotent)."""
+    if _trio_io.TrioTCPStream.read is not _tcp_read:
+        _trio_io.TrioTCPStream.read = _tcp_read  # type: ignore[method-assign]
+
+
+def original_tcp_read() -> Callable[[Any, int | None], Awaitable[bytes]]:
+    """The upstream ``TrioTCPStream.read``, for the test that proves the defect."""
+    return _original_tcp_read
+
+
+_original_read_exactly: Callable[..., Awaitable[bytes]] = _io_utils.read_exactly
+_original_secure_read: Callable[[Any, int | None], Awaitable[bytes]] = (
+    _secure_session.SecureSession.read
+)
+
+
+async def _read_exactly(
+    reader: Any, n: int, retry_count: int = _io_utils.DEFAULT_RETRY_READ_COUNT
+) -> bytes:
+    """``read_exactly`` that returns a complete first read as it is (defect READ-PATH-COPIES)."""
+    data: bytes = await reader.read(n)
+    if len(data) == n:
+        return data
+    buffer = bytearray(data)
+    for _ in range(retry_count):
+        if len(buffer) >= n:
+            return bytes(buffer)
+        buffer.extend(await reader.read(n - len(buffer)))
+    if len(buffer) >= n:
+        return bytes(buffer)
+    raise IncompleteReadError(
+        f"Connection closed during read operation: expected {n} bytes but "
+        f"received {len(buffer)} bytes",
+        expected_bytes=n,
+        received_bytes=len(buffer),
+    )
+
+
+async def _secure_read(self: Any, n: int | None = None) -> bytes:
+    """``SecureSession.read`` keeping the unread rest of a message as it is, with an offset.
+
+    Same contract as upstream: ``n`` None returns what is left of the current message or the
+    next whole message; otherwise exactly ``n`` bytes across messages, or fewer when the
+    connection closes after some data (``ConnectionClosedError`` when it closes before any).
+    """
+    if n == 0:
+        return b""
+    pending: bytes = getattr(self, "_peerup_pending", b"")
+    offset: int = getattr(self, "_peerup_offset", 0)
+    parts: list[bytes] = []
+    have = 0
+    if offset < len(pending):
+        if n is not None and offset + n < len(pending):
+            self._peerup_offset = offset + n
+            return pending[offset : offset + n]
+        rest = pending[offset:] if offset else pending
+        self._peerup_pending = b""
+        self._peerup_offset = 0
+        if n is None or len(rest) == n:
+            return rest
+        parts.append(rest)
+        have = len(rest)
+    elif n is None:
+        msg: bytes = await self.conn.read_msg()
+        if msg == b"":
+            raise ConnectionClosedError("Connection closed")
+        return msg
+    assert n is not None
+    while have < n:
+        msg = await self.conn.read_msg()
+        if msg == b"":
+            if parts:
+                return b"".join(parts)
+            raise ConnectionClosedError("Connection closed")
+        need = n - have
+        if len(msg) > need:
+            self._peerup_pending = msg
+            self._peerup_offset = need
+            msg = msg[:need]
+        parts.append(msg)
+        have += len(msg)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def patch_read_copies() -> None:
+    """Install :func:`_read_exactly` (in yamux and msgio) and :func:`_secure_read` (idempotent)."""
+    _yamux.read_exactly = _read_exactly  # type: ignore[attr-defined]
+    _msgio.read_exactly = _read_exactly  # type: ignore[attr-defined]
+    _secure_session.SecureSession.read = _secure_read  # type: ignore[method-assign]
+
+
+def original_read_exactly() -> Callable[..., Awaitable[bytes]]:
+    """The upstream ``read_exactly``, for the test that proves the defect."""
+    return _original_read_exactly
+
+
+def original_secure_read() -> Callable[[Any, int | None], Awaitable[bytes]]:
+    """The upstream ``SecureSession.read``, for the test that proves the defect."""
+    return _original_secure_read
+
+
 def apply_all() -> None:
     """Apply every process-wide patch. Called once by the engine before creating a host."""
     patch_yamux_window_wait()
+    patch_tcp_reads()
+    patch_read_copies()
     patch_quic_tail()
     patch_mdns_wildcard()
     batch_window_updates()

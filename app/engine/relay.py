@@ -37,6 +37,7 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.connection_types import ConnectionType
 from libp2p.custom_types import TProtocol
+from libp2p.io.abc import ReadWriteCloser
 from libp2p.network.connection.raw_connection import RawConnection
 from libp2p.peer.id import ID
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import HopMessage, Limit, Reservation, StopMessage
@@ -46,7 +47,7 @@ from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_ms
 from app.core import dialback
 from app.core.errors import PeerUnreachableError
 from app.engine import compat
-from app.engine.splice import close_quietly, first_line, read_to_eof, reset_quietly
+from app.engine.splice import READ_ALL, close_quietly, first_line, read_to_eof, reset_quietly
 
 if TYPE_CHECKING:
     # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
@@ -68,7 +69,6 @@ MALFORMED_MESSAGE = 400
 UNEXPECTED_MESSAGE = 401
 
 MESSAGE_TIMEOUT = 10.0
-SPLICE_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +304,7 @@ class RelayHop:
         async def copy(src: INetStream, dst: INetStream) -> None:
             while True:
                 try:
-                    data = await src.read(SPLICE_CHUNK)
+                    data = await src.read(READ_ALL)
                 except Exception:  # EOF or reset both end this direction
                     break
                 if not data:
@@ -333,6 +333,47 @@ class RelayHop:
 
 class _LimitExceeded(Exception):
     pass
+
+
+class CircuitStream(ReadWriteCloser):
+    """A relayed stream as the byte stream under a relayed connection's Noise session.
+
+    Noise reads each message as two exact reads (2-byte length, then the body), and yamux reads
+    each frame as two more (header, then body); on a relayed connection every one of them would
+    be a read of the relayed yamux stream, with its locks, window accounting and log formatting.
+    This reads everything the stream has buffered at once and serves the small reads from it.
+    """
+
+    def __init__(self, stream: INetStream) -> None:
+        self.stream = stream
+        self._buffer = b""
+        self._offset = 0
+
+    async def read(self, n: int | None = None) -> bytes:
+        """Up to ``n`` bytes (all buffered if ``n`` is None or -1); EOF and resets propagate."""
+        if self._offset >= len(self._buffer):
+            self._buffer = await self.stream.read(READ_ALL)
+            self._offset = 0
+        start = self._offset
+        if n is None or n < 0 or start + n >= len(self._buffer):
+            data = self._buffer[start:] if start else self._buffer
+            self._buffer = b""
+            self._offset = 0
+            return data
+        self._offset = start + n
+        return self._buffer[start : start + n]
+
+    async def write(self, data: bytes) -> None:
+        """Write to the relayed stream."""
+        await self.stream.write(data)
+
+    async def close(self) -> None:
+        """Close the relayed stream."""
+        await self.stream.close()
+
+    def get_remote_address(self) -> tuple[str, int] | None:
+        """The relayed stream's remote address (that of the relay)."""
+        return self.stream.get_remote_address()
 
 
 DIALBACK_TIMEOUT = 3.0
@@ -543,7 +584,7 @@ class RelayClient:
             return
         address = _circuit_label(self._relay_address(relay_id), relay_id, source)
         raw = RawConnection(
-            stream=stream,
+            stream=CircuitStream(stream),
             initiator=False,
             connection_type=ConnectionType.RELAYED,
             addresses=[address],
@@ -595,7 +636,7 @@ class RelayClient:
             raise PeerUnreachableError(f"relay {relay_id}: {reason}")
         address = _circuit_label(relay_addr, relay_id, target)
         raw = RawConnection(
-            stream=stream,
+            stream=CircuitStream(stream),
             initiator=True,
             connection_type=ConnectionType.RELAYED,
             addresses=[address],

@@ -24,6 +24,13 @@ from app.core.refusal import MAX_REFUSAL, decode_refusal, encode_refusal, may_be
 # 1 MiB chunks ~80 MB/s on loopback).
 CHUNK = 1 << 20
 
+# A libp2p stream read of this size takes everything the stream has buffered (more than any yamux
+# receive window). py-libp2p keeps each yamux stream's received data in one bytearray: a read that
+# takes only part of it leaves the rest behind an offset, and the next frame appended then copies
+# all of it to a new allocation (~1 ms per 64 KiB frame with a few MB buffered, the largest single
+# cost of a relay in the profile). A read that takes everything empties the bytearray instead.
+READ_ALL = 1 << 30
+
 
 @dataclass(slots=True)
 class Counters:
@@ -75,7 +82,7 @@ async def _p2p_to_tcp(stream: INetStream, tcp: trio.SocketStream, counters: Coun
     first = True
     while True:
         try:
-            data = await stream.read(CHUNK)
+            data = await stream.read(READ_ALL)
         except StreamEOF:
             break
         if not data:

@@ -344,3 +344,117 @@ def test_dht_peerstore_drops_wildcards() -> None:
     addrs = ["/ip4/0.0.0.0/tcp/1", "/ip6/::/tcp/1", "/ip4/203.0.113.7/tcp/1"]
     view.get_peerstore().add_addrs(peer, [multiaddr.Multiaddr(a) for a in addrs], 60)
     assert [str(a) for a in host.get_peerstore().addrs(peer)] == ["/ip4/203.0.113.7/tcp/1"]
+async def _tcp_pair() -> tuple[trio.SocketStream, trio.SocketStream]:
+    listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+    port = listeners[0].socket.getsockname()[1]
+    client = await trio.open_tcp_stream("127.0.0.1", port)
+    server = await listeners[0].accept()
+    await listeners[0].aclose()
+    return client, server
+
+
+@pytest.mark.trio
+async def test_defect_tcp_reads_are_one_socket_read_each() -> None:
+    from libp2p.io.trio import TrioTCPStream
+
+    client, server = await _tcp_pair()
+    async with client, server:
+        await client.send_all(b"ab" + b"x" * 98)
+        await trio.sleep(0.05)
+        reader = TrioTCPStream(server)
+        assert await compat.original_tcp_read()(reader, 2) == b"ab"
+        # The other 98 bytes are still in the socket: every small read is a socket read.
+        assert len(os.read(server.socket.fileno(), 1000)) == 98
+
+
+@pytest.mark.trio
+async def test_patched_tcp_reads_serve_small_reads_from_one_socket_read() -> None:
+    from libp2p.io.trio import TrioTCPStream
+
+    client, server = await _tcp_pair()
+    reader = TrioTCPStream(server)
+    async with client, server:
+        await client.send_all(b"ab" + b"x" * 98)
+        await trio.sleep(0.05)
+        assert await compat._tcp_read(reader, 2) == b"ab"
+        with pytest.raises(BlockingIOError):
+            os.read(server.socket.fileno(), 1000)  # everything was read at once
+        assert await compat._tcp_read(reader, 50) == b"x" * 50
+        assert await compat._tcp_read(reader, 0) == b""
+        assert await compat._tcp_read(reader, 1000) == b"x" * 48
+        await client.send_all(b"tail")
+        await client.send_eof()
+        assert await compat._tcp_read(reader, None) == b"tail"
+        assert await compat._tcp_read(reader, 10) == b""
+
+
+def test_defect_read_path_copies_every_frame() -> None:
+    from libp2p.security.secure_session import SecureSession
+
+    assert "bytearray()" in inspect.getsource(compat.original_read_exactly())
+    assert "BytesIO" in inspect.getsource(SecureSession)
+    assert "_drain" in inspect.getsource(compat.original_secure_read())
+
+
+class _Messages:
+    """A Noise reader that hands out the given messages, then b"" (closed)."""
+
+    def __init__(self, *messages: bytes) -> None:
+        self.messages = list(messages)
+
+    async def read_msg(self) -> bytes:
+        return self.messages.pop(0) if self.messages else b""
+
+
+def _session(*messages: bytes):
+    from libp2p.security.secure_session import SecureSession
+
+    session = SecureSession.__new__(SecureSession)
+    session.conn = _Messages(*messages)
+    session._reset_internal_buffer()
+    return session
+
+
+@pytest.mark.trio
+@pytest.mark.parametrize("read", [compat.original_secure_read(), compat._secure_read])
+async def test_secure_read_contract(read) -> None:
+    from libp2p.io.exceptions import ConnectionClosedError
+
+    session = _session(b"header" + b"body", b"abc", b"defgh", b"last")
+    assert await read(session, 6) == b"header"
+    assert await read(session, None) == b"body"
+    assert await read(session, 0) == b""
+    assert await read(session, 5) == b"abcde"  # across messages
+    assert await read(session, 2) == b"fg"
+    assert await read(session, 4) == b"hlas"
+    assert await read(session, 10) == b"t"  # the connection closed after some data
+    with pytest.raises(ConnectionClosedError):
+        await read(session, 1)
+    with pytest.raises(ConnectionClosedError):
+        await read(_session(), None)
+
+
+@pytest.mark.trio
+@pytest.mark.parametrize("read_exactly", [compat.original_read_exactly(), compat._read_exactly])
+async def test_read_exactly_contract(read_exactly) -> None:
+    from libp2p.io.exceptions import IncompleteReadError
+
+    class Chunks:
+        def __init__(self, *chunks: bytes) -> None:
+            self.chunks = list(chunks)
+
+        async def read(self, n: int) -> bytes:
+            chunk = self.chunks.pop(0) if self.chunks else b""
+            if len(chunk) > n:
+                self.chunks.insert(0, chunk[n:])
+            return chunk[:n]
+
+    assert await read_exactly(Chunks(b"abcdef"), 6) == b"abcdef"
+    assert await read_exactly(Chunks(b"ab", b"cd", b"efgh"), 6) == b"abcdef"
+    with pytest.raises(IncompleteReadError) as partial:
+        await read_exactly(Chunks(b"ab"), 6)
+    assert partial.value.received_bytes == 2
+    assert not partial.value.is_clean_close
+    with pytest.raises(IncompleteReadError) as clean:
+        await read_exactly(Chunks(), 6)
+    assert clean.value.is_clean_close
