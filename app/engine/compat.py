@@ -77,11 +77,11 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.discovery.mdns import broadcaster as _mdns_broadcaster
-from libp2p.kad_dht import common as _kad_common
 from libp2p.io import msgio as _msgio
 from libp2p.io import trio as _trio_io
 from libp2p.io import utils as _io_utils
 from libp2p.io.exceptions import ConnectionClosedError, IncompleteReadError
+from libp2p.kad_dht import common as _kad_common
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
