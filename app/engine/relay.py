@@ -301,7 +301,12 @@ class RelayHop:
         budget = [self.limits.session_data_limit or math.inf]
         duration = self.limits.session_duration or math.inf
 
+        broken = [False]
+
         async def copy(src: INetStream, dst: INetStream) -> None:
+            # Stream errors end the circuit here rather than escaping the nursery: when the
+            # relay shuts down they arrive together with trio's Cancelled, and a group of both
+            # would not be caught by ``except Exception`` below (a crash on shutdown).
             while True:
                 try:
                     data = await src.read(READ_ALL)
@@ -311,28 +316,34 @@ class RelayHop:
                     break
                 budget[0] -= len(data)
                 if budget[0] < 0:
-                    raise _LimitExceeded("data limit")
-                await dst.write(data)
+                    log.info("circuit ended: data limit")
+                    broken[0] = True
+                    nursery.cancel_scope.cancel()
+                    return
+                try:
+                    await dst.write(data)
+                except Exception:
+                    broken[0] = True
+                    return
                 self.bytes_relayed += len(data)
-            await dst.close_write()  # type: ignore[attr-defined]
+            try:
+                await dst.close_write()  # type: ignore[attr-defined]
+            except Exception:
+                broken[0] = True
 
-        try:
-            with trio.fail_after(duration):
-                async with trio.open_nursery() as nursery:
-                    nursery.start_soon(copy, a, b)
-                    nursery.start_soon(copy, b, a)
-        except (trio.TooSlowError, _LimitExceeded, Exception) as exc:
-            if not isinstance(exc, BaseExceptionGroup) and str(exc):
-                log.info("circuit ended: %s", exc)
+        with trio.move_on_after(duration) as deadline:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(copy, a, b)
+                nursery.start_soon(copy, b, a)
+        if deadline.cancelled_caught:
+            log.info("circuit ended: duration limit")
+            broken[0] = True
+        if broken[0]:
             await reset_quietly(a)
             await reset_quietly(b)
             return
         await close_quietly(a)
         await close_quietly(b)
-
-
-class _LimitExceeded(Exception):
-    pass
 
 
 class CircuitStream(ReadWriteCloser):

@@ -139,3 +139,52 @@ async def test_dialback_confirms_a_public_node(tmp_path: Path) -> None:
             assert reach.reason_code
             # Every peer is a relay: a publicly dialable node relays for its authorized peers.
             assert node.status().relay_service
+
+
+
+async def test_circuit_limits_and_relay_shutdown_mid_circuit(tmp_path: Path) -> None:
+    """A circuit past its data limit is cut (the client sees a short echo, not a hang); a relay
+    that stops while a circuit carries data stops cleanly (no error escapes its nursery)."""
+    relay_dir = make_node_dir(
+        tmp_path, "relay", extra="relay_service: {enabled: true, session_data_limit: 2MB}\n"
+    )
+    stop_relay = trio.Event()
+
+    async def run_relay(task_status=trio.TASK_STATUS_IGNORED) -> None:
+        async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+            task_status.started(relay.status().listen_addresses[0])
+            await stop_relay.wait()
+
+    async with trio.open_nursery() as nursery:
+        echo_port = await nursery.start(serve_echo)
+        relay_addr = await nursery.start(run_relay)
+        extra = f"relay: {{addresses: ['{relay_addr}']}}\n"
+        home = make_node_dir(
+            tmp_path, "home", services={"echo": f"127.0.0.1:{echo_port}"}, extra=extra,
+            hole_punching=False,
+        )  # fmt: skip
+        laptop = make_node_dir(
+            tmp_path, "laptop", names={"home": home.peer_id}, extra=extra + ELSEWHERE,
+            hole_punching=False,
+        )  # fmt: skip
+        for a, b in ((home, laptop), (laptop, home), (relay_dir, home), (relay_dir, laptop)):
+            a.authorize(b)
+        async with open_node(load_config(home.config_path), home.identity) as hnode:
+            await _wait_reserved(hnode)
+            async with open_node(load_config(laptop.config_path), laptop.identity) as lnode:
+                assert (await lnode.connect("home")).path_type is PathType.RELAYED
+                fwd = await lnode.open_forward("home", "echo", "127.0.0.1:0")
+                port = int(fwd.listen_address.rsplit(":", 1)[1])
+                # 4 MB each way through a circuit allowed 2 MB in all: cut, well short.
+                payload = os.urandom(4 << 20)
+                with trio.fail_after(60):
+                    echoed = await exchange(port, payload)
+                assert len(echoed) < len(payload)
+                # Stop the relay while bytes flow through a circuit: the exchange ends (short)
+                # and the relay's own nursery exits without an error.
+                with trio.fail_after(60):
+                    async with trio.open_nursery() as flows:
+                        flows.start_soon(exchange, port, os.urandom(16 << 20))
+                        await trio.sleep(0.3)
+                        stop_relay.set()
+        nursery.cancel_scope.cancel()
