@@ -280,6 +280,9 @@ def _frame_payload(muxed_conn: Any) -> int:
     size = _RELAYED_FRAME_PAYLOAD if relayed else _FRAME_PAYLOAD
     with contextlib.suppress(AttributeError):  # slotted classes cannot cache; it is cheap anyway
         muxed_conn._peerup_frame_payload = size
+    if isinstance(noise_io, _noise_io.NoiseTransportReadWriter):
+        # A batch of frames is cut into Noise messages where frames end: one frame per message.
+        noise_io._peerup_message_size = size + _yamux.HEADER_SIZE  # type: ignore[attr-defined]
     return size
 
 
@@ -387,14 +390,16 @@ async def _noise_write_msg(self: Any, msg: bytes, prefix_encoded: bool = False) 
         await _original_noise_write_msg(self, msg, prefix_encoded)
         return
     aead = cipher.cipher
+    # Cut where yamux frames end (set by _frame_payload), so that each message holds one frame.
+    step: int = min(getattr(self, "_peerup_message_size", NOISE_MAX_PLAINTEXT), NOISE_MAX_PLAINTEXT)
     view = memoryview(msg)
     total = len(msg)
-    count = max(1, -(-total // NOISE_MAX_PLAINTEXT))
+    count = max(1, -(-total // step))
     out = bytearray(total + count * _NOISE_OVERHEAD)
     target = memoryview(out)
     pos = 0
-    for start in range(0, max(total, 1), NOISE_MAX_PLAINTEXT):
-        chunk = view[start : start + NOISE_MAX_PLAINTEXT]
+    for start in range(0, max(total, 1), step):
+        chunk = view[start : start + step]
         size = len(chunk) + 16
         nonce = state.n
         if nonce >= _NOISE_MAX_NONCE:

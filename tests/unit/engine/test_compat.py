@@ -692,3 +692,17 @@ async def test_batched_writes_carry_a_stream_intact_in_few_socket_writes(
                 len(data_writes) < frames / 2
             )  # four frames per socket write when the window allows
     assert bytes(received) == payload
+
+
+@pytest.mark.trio
+async def test_noise_batch_write_cuts_messages_where_frames_end() -> None:
+    from libp2p.security.noise.io import NoiseTransportReadWriter
+
+    sender, receiver = _noise_pair()
+    raw = _Recorder()
+    writer = NoiseTransportReadWriter(raw, sender)  # type: ignore[arg-type]
+    writer._peerup_message_size = 1000  # type: ignore[attr-defined]  # what _frame_payload sets
+    payload = os.urandom(2500)
+    await compat._noise_write_msg(writer, payload)
+    messages = _noise_messages(raw.writes[0])
+    assert [len(receiver.decrypt(m)) for m in messages] == [1000, 1000, 500]
