@@ -39,6 +39,12 @@ Defects covered:
   65519 bytes of plaintext, so every full frame is encrypted and written as two Noise messages.
   The same patched ``write`` sends frames that fit one Noise message (+60% forwarded throughput
   on loopback, see docs/performance.md).
+* **YAMUX-SHUTDOWN-EOF**: when a yamux session ends (closed by us, GO_AWAY, or the transport
+  broke), a stream's pending or next ``read`` reports a clean end of stream, even for streams
+  the peer never finished (and after buffered data was thrown away). A forwarded connection cut
+  off by a dead path would look complete to the client. :func:`patch_yamux_shutdown_reset`
+  makes such reads raise a reset; streams that got the peer's FIN and were read to the end keep
+  their clean EOF.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ import functools
 import logging
 import os
 import struct
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -66,7 +73,7 @@ from libp2p.security.exceptions import HandshakeFailure
 from libp2p.security.noise.io import MAX_PLAINTEXT_LENGTH as NOISE_MAX_PLAINTEXT
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
-from libp2p.stream_muxer.exceptions import MuxedStreamError
+from libp2p.stream_muxer.exceptions import MuxedStreamEOF, MuxedStreamError, MuxedStreamReset
 from libp2p.stream_muxer.yamux import yamux as _yamux
 from libp2p.transport.exceptions import SecurityUpgradeFailure
 from libp2p.transport.quic import stream as _quic_stream
@@ -353,6 +360,52 @@ def original_mdns_addrs() -> Callable[[Any], list[str]]:
     return _original_mdns_addrs
 
 
+_original_yamux_close: Callable[..., Awaitable[None]] = _yamux.Yamux.close
+_original_yamux_cleanup: Callable[[Any], Awaitable[None]] = _yamux.Yamux._cleanup_on_error
+_original_yamux_read: Callable[[Any, int | None], Awaitable[bytes]] = _yamux.YamuxStream.read
+_cut_streams: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _mark_cut_streams(session: Any) -> None:
+    """Remember the streams a session is about to end before the peer finished them."""
+    for stream in list(session.streams.values()):
+        if not stream.recv_closed or session.stream_buffers.get(stream.stream_id):
+            _cut_streams.add(stream)
+
+
+async def _yamux_close(self: Any, *args: Any, **kwargs: Any) -> None:
+    _mark_cut_streams(self)
+    await _original_yamux_close(self, *args, **kwargs)
+
+
+async def _yamux_cleanup_on_error(self: Any) -> None:
+    _mark_cut_streams(self)
+    await _original_yamux_cleanup(self)
+
+
+async def _yamux_read(self: Any, n: int | None = None) -> bytes:
+    """``YamuxStream.read`` that reports a stream cut off by its session's end as a reset."""
+    try:
+        return await _original_yamux_read(self, n)
+    except MuxedStreamEOF:
+        if self in _cut_streams:
+            raise MuxedStreamReset("the connection carrying this stream was lost") from None
+        raise
+
+
+def patch_yamux_shutdown_reset() -> None:
+    """Install the YAMUX-SHUTDOWN-EOF workaround (idempotent)."""
+    if _yamux.YamuxStream.read is not _yamux_read:
+        _yamux.Yamux.close = _yamux_close  # type: ignore[method-assign]
+        _yamux.Yamux._cleanup_on_error = _yamux_cleanup_on_error  # type: ignore[method-assign]
+        _yamux.YamuxStream.read = _yamux_read  # type: ignore[method-assign]
+
+
+def original_yamux_read() -> Callable[[Any, int | None], Awaitable[bytes]]:
+    """The upstream ``YamuxStream.read``, for the test that proves the defect."""
+    return _original_yamux_read
+
+
 def batch_window_updates() -> None:
     """Give yamux window credit in batches, not on every read (defect YAMUX-CREDIT-PER-READ).
 
@@ -367,4 +420,5 @@ def apply_all() -> None:
     patch_yamux_window_wait()
     patch_quic_tail()
     patch_mdns_wildcard()
+    patch_yamux_shutdown_reset()
     batch_window_updates()

@@ -56,6 +56,7 @@ from app.core.status import (
     ForwardInfo,
     Grade,
     NodeStatus,
+    PathChanged,
     PathInfo,
     PathType,
     PeerConnected,
@@ -75,6 +76,7 @@ from app.core.status import (
 from app.engine import compat
 from app.engine.bus import EventBus
 from app.engine.forwards import ForwardManager
+from app.engine.pathwatch import DirectPathWatch
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
 from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("peerup.engine.node")
 
 DIAL_TIMEOUT = 10.0
+REDIAL_GRACE = 3.0
 RELAY_HEAD_START = 0.25
 GRADE_TIMEOUT = 10.0
 STREAM_OPEN_TIMEOUT = 15.0
@@ -205,6 +208,8 @@ class Node:
         self._peer_reach: dict[str, Reachability] = {}
         self._nursery: trio.Nursery | None = None
         self._dcutr: compat.InboundDrivenDCUtR | None = None
+        self._pathwatch: DirectPathWatch | None = None
+        self._last_path: dict[str, tuple[PathType, str]] = {}
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
         self._reload_authorized_keys(publish=False)
@@ -270,6 +275,8 @@ class Node:
                 if self.config.hole_punching:
                     self._dcutr = compat.InboundDrivenDCUtR(host)
                     nursery.start_soon(self._run_dcutr, self._dcutr)
+                self._pathwatch = DirectPathWatch(host, self._direct_path_died)
+                await nursery.start(self._pathwatch.run)
                 nursery.start_soon(self._watch_authorized_keys)
                 for spec in self.config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
@@ -546,14 +553,65 @@ class Node:
     def _on_connected(self, conn: INetConn) -> None:
         pid = conn.muxed_conn.peer_id.to_base58()
         if pid in self._connected_at:
+            self._publish_path_change(pid)
             return
         self._connected_at[pid] = time.time()
-        self.bus.publish(
-            PeerConnected(peer_id=pid, path=classify_path(pid, conn, self._connected_at[pid]))
-        )
+        path = classify_path(pid, conn, self._connected_at[pid])
+        self._last_path[pid] = (path.path_type, path.address)
+        self.bus.publish(PeerConnected(peer_id=pid, path=path))
         ours = self._reach.current() if self._reach is not None else None
         if ours is not None and pid in self._authorized and self._nursery is not None:
             self._nursery.start_soon(self._send_grade, pid, ours)
+
+    # ---- path changes and fallback to the relay (see engine/pathwatch.py) -----------------------
+
+    def _publish_path_change(self, peer_id: str, closing: INetConn | None = None) -> None:
+        """Publish PathChanged when the best connection to a peer is now of another kind."""
+        host = self._host
+        if host is None:
+            return
+        conns = [
+            c
+            for c in host.get_network().get_connections(ID.from_base58(peer_id))  # type: ignore[attr-defined]
+            if c is not closing
+        ]
+        if not conns:
+            return
+        best = next((c for c in conns if not compat.is_relayed(c)), conns[0])
+        path = classify_path(peer_id, best, self._connected_at.get(peer_id, time.time()))
+        if self._last_path.get(peer_id) == (path.path_type, path.address):
+            return
+        self._last_path[peer_id] = (path.path_type, path.address)
+        self.bus.publish(PathChanged(peer_id=peer_id, path=path))
+
+    async def _direct_path_died(self, peer: ID, conn: INetConn) -> None:
+        """A direct connection stopped answering: move the peer to a relayed path, then close it.
+
+        Only one side dials the relay (the one with the smaller peer ID, at once; the other after
+        :data:`REDIAL_GRACE` if no circuit arrived by then): two circuits would give both sides
+        an accepted relayed connection, and both would start DCUtR (compat DCUTR-BOTH-DRIVE).
+        """
+        network = self._require_host().get_network()  # type: ignore[attr-defined]
+
+        def has_circuit() -> bool:
+            return any(compat.is_relayed(c) for c in network.get_connections(peer))
+
+        if self._peer_id > peer.to_base58():
+            # Polled: the swarm has no per-peer "connected" event to wait on.
+            with trio.move_on_after(REDIAL_GRACE):
+                while not has_circuit():  # noqa: ASYNC110
+                    await trio.sleep(0.1)
+        if not has_circuit():
+            with trio.move_on_after(DIAL_TIMEOUT):
+                for relay_addr, relay_id in self._relay_routes(_Target(peer, ())):
+                    try:
+                        await self._require_relay_client().dial(relay_addr, relay_id, peer)
+                        break
+                    except PeerupError as exc:
+                        log.info("fallback to relay %s for %s failed: %s", relay_id, peer, exc)
+        # Closing resets the streams still open on it: their forwards fail instead of hanging.
+        with trio.move_on_after(2):
+            await conn.close()
 
     # ---- reachability ---------------------------------------------------------------------------
 
@@ -659,7 +717,9 @@ class Node:
         peer = conn.muxed_conn.peer_id
         host = self._host
         if host is not None and host.get_network().get_connections(peer):  # type: ignore[attr-defined]
+            self._publish_path_change(peer.to_base58(), closing=conn)
             return
+        self._last_path.pop(peer.to_base58(), None)
         if self._connected_at.pop(peer.to_base58(), None) is not None:
             self.bus.publish(PeerDisconnected(peer_id=peer.to_base58()))
 
