@@ -78,6 +78,7 @@ from app.engine.bus import EventBus
 from app.engine.forwards import ForwardManager
 from app.engine.pathwatch import DirectPathWatch
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
+from app.engine.portmap import PortMapper
 from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.services import ServiceRegistry
@@ -209,6 +210,7 @@ class Node:
         self._nursery: trio.Nursery | None = None
         self._dcutr: compat.InboundDrivenDCUtR | None = None
         self._pathwatch: DirectPathWatch | None = None
+        self._portmap: PortMapper | None = None
         self._last_path: dict[str, tuple[PathType, str]] = {}
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
@@ -250,6 +252,7 @@ class Node:
             self.config.relay_addresses,
             on_change=self._relays_changed,
             on_inbound=self._accepted_relayed,
+            extra_addresses=self._mapped_addresses,
         )
         self._relay_client.install()
         self._reach = ReachabilityMonitor(
@@ -257,6 +260,7 @@ class Node:
             confirmed_public=lambda: bool(
                 self._relay_client and self._relay_client.confirmed_addresses
             ),
+            port_mapping=lambda: self._portmap is not None and self._portmap.current() is not None,
             stun_servers=self.config.stun_servers,
             on_change=self._reachability_changed,
         )
@@ -277,6 +281,9 @@ class Node:
                     nursery.start_soon(self._run_dcutr, self._dcutr)
                 self._pathwatch = DirectPathWatch(host, self._direct_path_died)
                 await nursery.start(self._pathwatch.run)
+                if self.config.port_mapping:
+                    self._portmap = PortMapper(self._tcp_listen_port, self._port_mapping_changed)
+                    await nursery.start(self._portmap.run)
                 nursery.start_soon(self._watch_authorized_keys)
                 for spec in self.config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
@@ -469,6 +476,7 @@ class Node:
             ),
             relay_service=self._relay_hop is not None,
             reachability=self._reach.current() if self._reach is not None else None,
+            port_mapping=self._portmap.current() if self._portmap is not None else None,
         )
 
     def _relay_infos(self) -> list[RelayInfo]:
@@ -612,6 +620,34 @@ class Node:
         # Closing resets the streams still open on it: their forwards fail instead of hanging.
         with trio.move_on_after(2):
             await conn.close()
+
+    # ---- UPnP port mapping (see engine/portmap.py) ----------------------------------------------
+
+    def _tcp_listen_port(self) -> int | None:
+        host = self._host
+        if host is None:
+            return None
+        for addr in host.get_transport_addrs():  # type: ignore[attr-defined]
+            parts = str(addr).split("/")
+            if len(parts) > 4 and parts[1] == "ip4" and parts[3] == "tcp":
+                return int(parts[4])
+        return None
+
+    def _mapped_addresses(self) -> list[str]:
+        return self._portmap.external_addresses() if self._portmap is not None else []
+
+    def _port_mapping_changed(self) -> None:
+        """A mapping appeared or went: have a relay dial it back, then re-grade."""
+        if self._relay_client is not None and self._nursery is not None:
+            self._nursery.start_soon(self._confirm_mapping)
+        elif self._reach is not None:
+            self._reach.refresh()
+
+    async def _confirm_mapping(self) -> None:
+        if self._relay_client is not None:
+            await self._relay_client.confirm_public_now()
+        if self._reach is not None:
+            self._reach.refresh()
 
     # ---- reachability ---------------------------------------------------------------------------
 

@@ -108,8 +108,7 @@ def pair(tmp_path: Path) -> Iterator[tuple[Lab, list[Home], list[NodeDir], list[
         start_in_ns(lab, lab.relay.ns, relay)
         homes = [lab.add_home(name, nat="eim") for name in ("a1", "a2")]
         nodes = [
-            make_node_dir(tmp_path, h.name, listen=f"/ip4/0.0.0.0/tcp/{LISTEN_PORT}")
-            for h in homes
+            make_node_dir(tmp_path, h.name, listen=f"/ip4/0.0.0.0/tcp/{LISTEN_PORT}") for h in homes
         ]
         nodes[0].authorize(nodes[1])
         nodes[1].authorize(nodes[0])
@@ -171,7 +170,8 @@ class _EventLog:
 
         task = asyncio.ensure_future(collect())
         deadline = time.monotonic() + limit
-        while not self._stop.is_set() and time.monotonic() < deadline and not task.done():
+        # Polled: the stop signal comes from another thread.
+        while not self._stop.is_set() and time.monotonic() < deadline and not task.done():  # noqa: ASYNC110
             await asyncio.sleep(0.1)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -205,8 +205,10 @@ def test_dead_direct_path_falls_back_to_relay(
     holds = {
         mode: subprocess.Popen(
             lab.wrap(homes[0].host_ns, [sys.executable, "-c", HOLD, port, mode]),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for mode in ("idle", "busy")
     }
     try:
