@@ -282,6 +282,15 @@ class InboundDrivenDCUtR(DCUtRProtocol):
             except Exception as exc:  # one failed attempt must not stop the loop
                 log.debug("hole-punch loop: %s", exc)
 
+    def allow_new_attempts(self, peer_id: ID) -> None:
+        """Give ``peer_id`` a fresh hole-punch budget.
+
+        Upstream resets the budget (MAX_HOLE_PUNCH_ATTEMPTS) only when a connection to the peer
+        closes; a pair that fell back to the relay after its direct path died keeps its relayed
+        connection, so without this it would never try again once the path works.
+        """
+        self._hole_punch_attempts.pop(peer_id, None)
+
 
 def is_relayed(conn: Any) -> bool:
     """Whether a swarm connection runs through a relay (its address has /p2p-circuit)."""

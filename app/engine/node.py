@@ -92,6 +92,9 @@ log = logging.getLogger("peerup.engine.node")
 
 DIAL_TIMEOUT = 10.0
 REDIAL_GRACE = 3.0
+UPGRADE_RETRY_TICK = 5.0
+UPGRADE_RETRY_FIRST = 60.0
+UPGRADE_RETRY_MAX = 600.0
 RELAY_HEAD_START = 0.25
 GRADE_TIMEOUT = 10.0
 STREAM_OPEN_TIMEOUT = 15.0
@@ -212,6 +215,7 @@ class Node:
         self._pathwatch: DirectPathWatch | None = None
         self._portmap: PortMapper | None = None
         self._last_path: dict[str, tuple[PathType, str]] = {}
+        self._upgrade_retry: dict[ID, tuple[float, float]] = {}  # peer → (next try, interval)
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
         self._reload_authorized_keys(publish=False)
@@ -281,6 +285,8 @@ class Node:
                     nursery.start_soon(self._run_dcutr, self._dcutr)
                 self._pathwatch = DirectPathWatch(host, self._direct_path_died)
                 await nursery.start(self._pathwatch.run)
+                if self._dcutr is not None:
+                    nursery.start_soon(self._retry_upgrades, self._dcutr)
                 if self.config.port_mapping:
                     self._portmap = PortMapper(self._tcp_listen_port, self._port_mapping_changed)
                     await nursery.start(self._portmap.run)
@@ -620,6 +626,23 @@ class Node:
         # Closing resets the streams still open on it: their forwards fail instead of hanging.
         with trio.move_on_after(2):
             await conn.close()
+        self._upgrade_retry[peer] = (time.monotonic() + UPGRADE_RETRY_FIRST, UPGRADE_RETRY_FIRST)
+
+    async def _retry_upgrades(self, dcutr: compat.InboundDrivenDCUtR) -> None:
+        """Let DCUtR try again, with back-off, for pairs whose direct path died: the path may
+        work again later (the NAT came back), and upstream's attempt budget would be spent."""
+        network = self._require_host().get_network()  # type: ignore[attr-defined]
+        while True:
+            await trio.sleep(UPGRADE_RETRY_TICK)
+            now = time.monotonic()
+            for peer, (due, interval) in list(self._upgrade_retry.items()):
+                conns = network.get_connections(peer)
+                if not conns or any(not compat.is_relayed(c) for c in conns):
+                    del self._upgrade_retry[peer]  # gone, or direct again
+                elif now >= due:
+                    dcutr.allow_new_attempts(peer)
+                    interval = min(interval * 2, UPGRADE_RETRY_MAX)
+                    self._upgrade_retry[peer] = (now + interval, interval)
 
     # ---- UPnP port mapping (see engine/portmap.py) ----------------------------------------------
 
