@@ -45,6 +45,11 @@ Defects covered:
   off by a dead path would look complete to the client. :func:`patch_yamux_shutdown_reset`
   makes such reads raise a reset; streams that got the peer's FIN and were read to the end keep
   their clean EOF.
+* **YAMUX-CLOSE-BLOCKS**: ``Yamux.close`` first writes a GO_AWAY frame, with no deadline, and only
+  then wakes the streams; on a dead path whose TCP send buffer is full (a transfer was running)
+  the write never completes, so the connection is never closed and its streams hang.
+  :func:`abort_transport` shuts the TCP socket down first: pending writes fail at once and the
+  muxer's reader sees the end, which ends every stream.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ import contextlib
 import functools
 import logging
 import os
+import socket
 import struct
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
@@ -373,6 +379,7 @@ _original_yamux_close: Callable[..., Awaitable[None]] = _yamux.Yamux.close
 _original_yamux_cleanup: Callable[[Any], Awaitable[None]] = _yamux.Yamux._cleanup_on_error
 _original_yamux_read: Callable[[Any, int | None], Awaitable[bytes]] = _yamux.YamuxStream.read
 _cut_streams: weakref.WeakSet[Any] = weakref.WeakSet()
+_CUT_WAIT = 1.0
 
 
 def _mark_cut_streams(session: Any) -> None:
@@ -397,9 +404,36 @@ async def _yamux_read(self: Any, n: int | None = None) -> bytes:
     try:
         return await _original_yamux_read(self, n)
     except MuxedStreamEOF:
+        session = self.conn
+        if session.event_shutting_down.is_set() and self not in _cut_streams:
+            # The session flags its shutdown before it sorts out its streams; a reader that woke
+            # in between waits (briefly) for that, so it can tell a cut stream from a finished one.
+            with trio.move_on_after(_CUT_WAIT):
+                while self.stream_id in session.streams:  # noqa: ASYNC110
+                    await trio.sleep(0.01)
         if self in _cut_streams:
             raise MuxedStreamReset("the connection carrying this stream was lost") from None
         raise
+
+
+_TRANSPORT_ATTRS = ("muxed_conn", "secured_conn", "conn", "read_writer", "stream")
+
+
+def abort_transport(conn: Any) -> bool:
+    """Shut down the TCP socket under a swarm connection (defect YAMUX-CLOSE-BLOCKS).
+
+    Returns:
+        Whether a socket was found (not for QUIC or relayed connections, which have none).
+    """
+    obj, seen = conn, 0
+    while obj is not None and seen < 10:
+        if isinstance(obj, trio.SocketStream):
+            with contextlib.suppress(OSError):
+                obj.socket.shutdown(socket.SHUT_RDWR)
+            return True
+        obj = next((getattr(obj, a) for a in _TRANSPORT_ATTRS if hasattr(obj, a)), None)
+        seen += 1
+    return False
 
 
 def patch_yamux_shutdown_reset() -> None:
@@ -408,6 +442,11 @@ def patch_yamux_shutdown_reset() -> None:
         _yamux.Yamux.close = _yamux_close  # type: ignore[method-assign]
         _yamux.Yamux._cleanup_on_error = _yamux_cleanup_on_error  # type: ignore[method-assign]
         _yamux.YamuxStream.read = _yamux_read  # type: ignore[method-assign]
+
+
+def original_yamux_close() -> Callable[..., Awaitable[None]]:
+    """The upstream ``Yamux.close``, for the test that proves YAMUX-CLOSE-BLOCKS."""
+    return _original_yamux_close
 
 
 def original_yamux_read() -> Callable[[Any, int | None], Awaitable[bytes]]:

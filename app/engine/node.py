@@ -624,6 +624,9 @@ class Node:
                     except PeerupError as exc:
                         log.info("fallback to relay %s for %s failed: %s", relay_id, peer, exc)
         # Closing resets the streams still open on it: their forwards fail instead of hanging.
+        # The socket goes first: a plain close can block forever on a dead path (compat
+        # YAMUX-CLOSE-BLOCKS).
+        compat.abort_transport(conn)
         with trio.move_on_after(2):
             await conn.close()
         self._upgrade_retry[peer] = (time.monotonic() + UPGRADE_RETRY_FIRST, UPGRADE_RETRY_FIRST)

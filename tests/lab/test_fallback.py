@@ -43,14 +43,16 @@ import socket, sys, threading, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
 s.sendall(b"hello")
 assert s.recv(5) == b"hello"
+send_errors = []
 def send():
     try:
         while True:
             s.sendall(b"x" * 65536)
-    except OSError:
-        pass
+    except OSError as exc:
+        send_errors.append(type(exc).__name__)
+sender = threading.Thread(target=send, daemon=True)
 if sys.argv[2] == "busy":
-    threading.Thread(target=send, daemon=True).start()
+    sender.start()
 print("open", flush=True)
 sys.stdin.readline()
 start = time.monotonic()
@@ -60,7 +62,12 @@ try:
         pass
 except OSError as exc:
     how = type(exc).__name__
-print(how, round(time.monotonic() - start, 2), flush=True)
+elapsed = round(time.monotonic() - start, 2)
+if sender.is_alive() or send_errors:
+    # The kernel reports a reset once: to the sending thread if it got there first.
+    sender.join(5)
+    how = send_errors[0] if how == "eof" and send_errors else how
+print(how, elapsed, flush=True)
 """
 
 ECHO_ONCE = """
@@ -234,7 +241,7 @@ def test_dead_direct_path_falls_back_to_relay(
         # The connections that were open on the dead path ended (reset) instead of hanging.
         ended = {mode: hold.communicate(timeout=20)[0].split() for mode, hold in holds.items()}
         for how, _after in ended.values():
-            assert how == "ConnectionResetError", ended
+            assert how in {"ConnectionResetError", "BrokenPipeError"}, ended
         seen = [e for e in events.stop() if isinstance(e, PathChanged) and e.peer_id == a2_id]
         assert any(e.path.path_type is PathType.RELAYED for e in seen), seen
         forwards = api_call(a1, "forwards")

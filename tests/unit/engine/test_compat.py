@@ -331,3 +331,33 @@ async def test_patched_yamux_read_keeps_a_finished_stream_clean() -> None:
             assert await stream.read(100) == b"done"
             with pytest.raises(StreamEOF):
                 await stream.read(100)
+
+
+def test_defect_yamux_close_writes_go_away_without_a_deadline() -> None:
+    source = inspect.getsource(compat.original_yamux_close())
+    before_wakeup = source.split("event_shutting_down.set()", 1)[0]
+    assert "_write_frame(header)" in before_wakeup
+    assert "move_on_after" not in before_wakeup
+    assert "fail_after" not in before_wakeup
+
+
+@pytest.mark.trio
+async def test_abort_transport_ends_the_connection_and_its_streams() -> None:
+    from libp2p.network.stream.exceptions import StreamReset
+
+    compat.patch_yamux_shutdown_reset()
+    server, client = _noise_host(), _noise_host()
+    hold = trio.Event()
+
+    async def handler(stream) -> None:
+        await hold.wait()
+
+    server.set_stream_handler(SINK, handler)
+    async with _running(server, client):
+        await client.connect(PeerInfo(server.get_id(), server.get_addrs()))
+        stream = await client.new_stream(server.get_id(), [SINK])
+        conn = client.get_network().get_connections(server.get_id())[0]
+        assert compat.abort_transport(conn)
+        with trio.fail_after(5), pytest.raises(StreamReset):
+            await stream.read(100)
+        hold.set()
