@@ -48,8 +48,8 @@ Defects covered:
 * **YAMUX-CLOSE-BLOCKS**: ``Yamux.close`` first writes a GO_AWAY frame, with no deadline, and only
   then wakes the streams; on a dead path whose TCP send buffer is full (a transfer was running)
   the write never completes, so the connection is never closed and its streams hang.
-  :func:`abort_transport` shuts the TCP socket down first: pending writes fail at once and the
-  muxer's reader sees the end, which ends every stream.
+  :func:`abort_transport` shuts the TCP socket down first (and makes its close a reset): pending
+  writes fail at once and the muxer's reader sees the end, which ends every stream.
 """
 
 from __future__ import annotations
@@ -429,6 +429,10 @@ def abort_transport(conn: Any) -> bool:
     while obj is not None and seen < 10:
         if isinstance(obj, trio.SocketStream):
             with contextlib.suppress(OSError):
+                # Closing then sends a RST and frees the address pair at once: a graceful close
+                # would keep the old connection retransmitting (for minutes on a dead path), and
+                # a new hole punch between the same two ports could not bind until it gives up.
+                obj.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 obj.socket.shutdown(socket.SHUT_RDWR)
             return True
         obj = next((getattr(obj, a) for a in _TRANSPORT_ATTRS if hasattr(obj, a)), None)

@@ -731,6 +731,8 @@ class Node:
                 self._relay_hop = None
         if self._relay_client is not None:
             self._relay_client.refresh_soon()  # a new network may need a new reservation
+        if self._portmap is not None and value.reason_code != "port-mapping-confirmed":
+            self._portmap.refresh_soon()  # and maybe another router to ask for a mapping
         if self._nursery is None:
             return
         for pid in self._connected_at:
