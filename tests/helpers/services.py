@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import contextlib
 import socket
 import subprocess
 import sys
@@ -19,7 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _echo(conn: socket.socket) -> None:
-    with conn:
+    # A forward whose peer connection was lost resets its connections: not an error here.
+    with conn, contextlib.suppress(ConnectionResetError, BrokenPipeError):
         while data := conn.recv(1 << 20):
             conn.sendall(data)
         conn.shutdown(socket.SHUT_WR)

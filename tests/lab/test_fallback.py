@@ -197,8 +197,11 @@ def _drop_between(lab: Lab, homes: list[Home], action: str) -> None:
             lab.exec(home.router_ns, ["iptables", action, "FORWARD", *rule, "-j", "DROP"])
 
 
+# A short outage, and one long enough for DCUtR to spend its attempt budget and for the dead
+# connection's retransmissions to back off to minutes.
+@pytest.mark.parametrize("outage", [0, pytest.param(100, marks=pytest.mark.slow)])
 def test_dead_direct_path_falls_back_to_relay(
-    pair: tuple[Lab, list[Home], list[NodeDir], list[ApiEndpoint]],
+    pair: tuple[Lab, list[Home], list[NodeDir], list[ApiEndpoint]], outage: float
 ) -> None:
     lab, homes, nodes, (a1, a2) = pair
     _wait_reserved(a1)
@@ -248,9 +251,11 @@ def test_dead_direct_path_falls_back_to_relay(
         errors = next(f.errors for f in forwards if f.id == forward.id)  # type: ignore[attr-defined]
         assert errors >= 2
 
+        time.sleep(outage)
         _drop_between(lab, homes, "-D")
         direct_again_s = _wait_path(a1, a2_id, PathType.DIRECT, 90)
         print(json.dumps({
+            "outage_s": outage,
             "fallback_s": round(fallback_s, 2), "held_connections_ended": ended,
             "forward_errors": errors, "direct_again_after_s": round(direct_again_s, 2),
         }))  # fmt: skip
