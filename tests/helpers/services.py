@@ -7,9 +7,9 @@ port on the first line of stdout. :func:`start_service` starts one and returns (
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
-import contextlib
 import socket
 import subprocess
 import sys
