@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 # System packages: venv support for Debian's python; iproute2/iptables/procps for the NAT lab;
-# stun-server (Debian's stund) as an independent STUN server in tests.
-APT_PACKAGES := python3-venv python3-dev iproute2 iptables procps stun-server
+# stun-server (Debian's stund) as an independent STUN server in tests; miniupnpd as a real UPnP
+# gateway on a lab router (tests/lab/test_port_mapping.py), with nftables for its rules.
+APT_PACKAGES := python3-venv python3-dev iproute2 iptables procps stun-server miniupnpd nftables
 # Node.js runs the js-libp2p relay of the interop tests; Debian's only if none is installed.
 NODE_PACKAGES := nodejs npm
 

@@ -201,6 +201,13 @@ def render_node_status(status: NodeStatus) -> list[str]:
         "Relaying:  "
         + ("on (this node relays for its authorized peers)" if status.relay_service else "off")
     )
+    mapping = status.port_mapping
+    if mapping is not None:
+        lease = f", until {format_clock(mapping.expires_at)}" if mapping.expires_at else ""
+        lines.append(
+            f"Port map:  {mapping.external_address} → {mapping.internal_address} "
+            f"({mapping.protocol}, UPnP{lease})"
+        )
     return lines
 
 

@@ -138,6 +138,9 @@ class Config:
     enable_quic: bool = False
     stun_servers: tuple[str, ...] = ()  # "host:port"; none by default (no third party is asked)
     hole_punching: bool = True  # upgrade relayed connections with DCUtR
+    # Ask the router (UPnP IGD) to forward our TCP port. Off by default: it opens a port on the
+    # user's router and multicasts SSDP on the LAN, neither of which should happen unasked.
+    port_mapping: bool = False
     relay_addresses: tuple[str, ...] = ()
     reservation_interval: float = DEFAULT_RESERVATION_INTERVAL
     network: str | None = None
@@ -385,7 +388,13 @@ class _Parser:
         assert identity is not None
         key_file = self.path_value(identity, "key_file", "identity.key_file", "")
 
-        network_keys = ("listen_addresses", "enable_quic", "stun_servers", "hole_punching")
+        network_keys = (
+            "listen_addresses",
+            "enable_quic",
+            "stun_servers",
+            "hole_punching",
+            "port_mapping",
+        )
         network = self.mapping(root, "network", "network", network_keys, required=True)
         assert network is not None
         listen, _ = self.string_list(
@@ -407,6 +416,7 @@ class _Parser:
         hole_punching = self.boolean(
             network, "hole_punching", "network.hole_punching", default=True
         )
+        port_mapping = self.boolean(network, "port_mapping", "network.port_mapping", default=False)
         stun_servers, _ = self.string_list(
             network, "stun_servers", "network.stun_servers", _check_stun_server
         )
@@ -496,6 +506,7 @@ class _Parser:
             listen_addresses=listen,
             enable_quic=enable_quic,
             hole_punching=hole_punching,
+            port_mapping=port_mapping,
             stun_servers=stun_servers,
             relay_addresses=relay_addresses,
             reservation_interval=reservation,
@@ -1425,6 +1436,7 @@ def config_to_dict(config: Config) -> dict[str, object]:
             "enable_quic": config.enable_quic,
             "stun_servers": list(config.stun_servers),
             "hole_punching": config.hole_punching,
+            "port_mapping": config.port_mapping,
         },
         "relay": {
             "addresses": list(config.relay_addresses),

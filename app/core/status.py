@@ -124,6 +124,17 @@ class RelayInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class PortMappingInfo:
+    """A port our router forwards to us, made over UPnP IGD (``network.port_mapping``)."""
+
+    protocol: str  # "TCP"
+    external_address: str  # "ip:port" on the router's public side
+    internal_address: str  # "ip:port" of this machine's listener
+    gateway: str  # the router's control URL
+    expires_at: float | None  # unix time the lease ends; None for a permanent mapping
+
+
+@dataclass(frozen=True, slots=True)
 class NodeStatus:
     """A snapshot of the whole node."""
 
@@ -143,6 +154,7 @@ class NodeStatus:
     relay_service: bool = False  # whether this node relays for others
     reachability: Reachability | None = None  # None until the first probe finished
     key_changes: tuple[KeyChangeInfo, ...] = ()  # known names now pointing to another key
+    port_mapping: PortMappingInfo | None = None  # None when off or no gateway made one
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,17 @@ Defects covered:
   out again, and ``SecureSession`` copies the rest of a Noise message into a ``BytesIO`` and out
   again. :func:`patch_read_copies` returns complete reads as they are and keeps the rest of a
   message as it is, with an offset.
+* **YAMUX-SHUTDOWN-EOF**: when a yamux session ends (closed by us, GO_AWAY, or the transport
+  broke), a stream's pending or next ``read`` reports a clean end of stream, even for streams
+  the peer never finished (and after buffered data was thrown away). A forwarded connection cut
+  off by a dead path would look complete to the client. :func:`patch_yamux_shutdown_reset`
+  makes such reads raise a reset; streams that got the peer's FIN and were read to the end keep
+  their clean EOF.
+* **YAMUX-CLOSE-BLOCKS**: ``Yamux.close`` first writes a GO_AWAY frame, with no deadline, and only
+  then wakes the streams; on a dead path whose TCP send buffer is full (a transfer was running)
+  the write never completes, so the connection is never closed and its streams hang.
+  :func:`abort_transport` shuts the TCP socket down first (and makes its close a reset): pending
+  writes fail at once and the muxer's reader sees the end, which ends every stream.
 * **YAMUX-WRITE-PER-FRAME**: a yamux write goes out frame by frame, each frame through the
   connection's write lock, a Noise encryption and a socket write of its own, and
   ``Yamux._write_frame`` unpacks each frame's header to format a debug line whether debug logging
@@ -85,7 +96,9 @@ import contextlib
 import functools
 import logging
 import os
+import socket
 import struct
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -113,7 +126,7 @@ from libp2p.security.noise import io as _noise_io
 from libp2p.security.noise.io import MAX_PLAINTEXT_LENGTH as NOISE_MAX_PLAINTEXT
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
-from libp2p.stream_muxer.exceptions import MuxedStreamError
+from libp2p.stream_muxer.exceptions import MuxedStreamEOF, MuxedStreamError, MuxedStreamReset
 from libp2p.stream_muxer.yamux import yamux as _yamux
 from libp2p.transport.exceptions import SecurityUpgradeFailure
 from libp2p.transport.quic import stream as _quic_stream
@@ -585,6 +598,15 @@ class InboundDrivenDCUtR(DCUtRProtocol):
             except Exception as exc:  # one failed attempt must not stop the loop
                 log.debug("hole-punch loop: %s", exc)
 
+    def allow_new_attempts(self, peer_id: ID) -> None:
+        """Give ``peer_id`` a fresh hole-punch budget.
+
+        Upstream resets the budget (MAX_HOLE_PUNCH_ATTEMPTS) only when a connection to the peer
+        closes; a pair that fell back to the relay after its direct path died keeps its relayed
+        connection, so without this it would never try again once the path works.
+        """
+        self._hole_punch_attempts.pop(peer_id, None)
+
 
 def is_relayed(conn: Any) -> bool:
     """Whether a swarm connection runs through a relay (its address has /p2p-circuit)."""
@@ -661,6 +683,89 @@ def patch_mdns_wildcard() -> None:
 def original_mdns_addrs() -> Callable[[Any], list[str]]:
     """The upstream address resolution, for the test that proves the defect."""
     return _original_mdns_addrs
+
+
+_original_yamux_close: Callable[..., Awaitable[None]] = _yamux.Yamux.close
+_original_yamux_cleanup: Callable[[Any], Awaitable[None]] = _yamux.Yamux._cleanup_on_error
+_original_yamux_read: Callable[[Any, int | None], Awaitable[bytes]] = _yamux.YamuxStream.read
+_cut_streams: weakref.WeakSet[Any] = weakref.WeakSet()
+_CUT_WAIT = 1.0
+
+
+def _mark_cut_streams(session: Any) -> None:
+    """Remember the streams a session is about to end before the peer finished them."""
+    for stream in list(session.streams.values()):
+        if not stream.recv_closed or session.stream_buffers.get(stream.stream_id):
+            _cut_streams.add(stream)
+
+
+async def _yamux_close(self: Any, *args: Any, **kwargs: Any) -> None:
+    _mark_cut_streams(self)
+    await _original_yamux_close(self, *args, **kwargs)
+
+
+async def _yamux_cleanup_on_error(self: Any) -> None:
+    _mark_cut_streams(self)
+    await _original_yamux_cleanup(self)
+
+
+async def _yamux_read(self: Any, n: int | None = None) -> bytes:
+    """``YamuxStream.read`` that reports a stream cut off by its session's end as a reset."""
+    try:
+        return await _original_yamux_read(self, n)
+    except MuxedStreamEOF:
+        session = self.conn
+        if session.event_shutting_down.is_set() and self not in _cut_streams:
+            # The session flags its shutdown before it sorts out its streams; a reader that woke
+            # in between waits (briefly) for that, so it can tell a cut stream from a finished one.
+            with trio.move_on_after(_CUT_WAIT):
+                while self.stream_id in session.streams:  # noqa: ASYNC110
+                    await trio.sleep(0.01)
+        if self in _cut_streams:
+            raise MuxedStreamReset("the connection carrying this stream was lost") from None
+        raise
+
+
+_TRANSPORT_ATTRS = ("muxed_conn", "secured_conn", "conn", "read_writer", "stream")
+
+
+def abort_transport(conn: Any) -> bool:
+    """Shut down the TCP socket under a swarm connection (defect YAMUX-CLOSE-BLOCKS).
+
+    Returns:
+        Whether a socket was found (not for QUIC or relayed connections, which have none).
+    """
+    obj, seen = conn, 0
+    while obj is not None and seen < 10:
+        if isinstance(obj, trio.SocketStream):
+            with contextlib.suppress(OSError):
+                # Closing then sends a RST and frees the address pair at once: a graceful close
+                # would keep the old connection retransmitting (for minutes on a dead path), and
+                # a new hole punch between the same two ports could not bind until it gives up.
+                obj.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                obj.socket.shutdown(socket.SHUT_RDWR)
+            return True
+        obj = next((getattr(obj, a) for a in _TRANSPORT_ATTRS if hasattr(obj, a)), None)
+        seen += 1
+    return False
+
+
+def patch_yamux_shutdown_reset() -> None:
+    """Install the YAMUX-SHUTDOWN-EOF workaround (idempotent)."""
+    if _yamux.YamuxStream.read is not _yamux_read:
+        _yamux.Yamux.close = _yamux_close  # type: ignore[method-assign]
+        _yamux.Yamux._cleanup_on_error = _yamux_cleanup_on_error  # type: ignore[method-assign]
+        _yamux.YamuxStream.read = _yamux_read  # type: ignore[method-assign]
+
+
+def original_yamux_close() -> Callable[..., Awaitable[None]]:
+    """The upstream ``Yamux.close``, for the test that proves YAMUX-CLOSE-BLOCKS."""
+    return _original_yamux_close
+
+
+def original_yamux_read() -> Callable[[Any, int | None], Awaitable[bytes]]:
+    """The upstream ``YamuxStream.read``, for the test that proves the defect."""
+    return _original_yamux_read
 
 
 def batch_window_updates() -> None:
@@ -812,6 +917,7 @@ def apply_all() -> None:
     patch_read_copies()
     patch_quic_tail()
     patch_mdns_wildcard()
+    patch_yamux_shutdown_reset()
     batch_window_updates()
 
 

@@ -62,6 +62,7 @@ from app.core.status import (
     Grade,
     KeyChangeInfo,
     NodeStatus,
+    PathChanged,
     PathInfo,
     PathType,
     PeerConnected,
@@ -87,7 +88,9 @@ from app.engine.bus import EventBus
 from app.engine.dht import AddressPusher, DHTRole, PeerDHT
 from app.engine.forwards import ForwardManager
 from app.engine.invite import InviteService, OpenInvite
+from app.engine.pathwatch import DirectPathWatch
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
+from app.engine.portmap import PortMapper
 from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.relaypair import PairingService
@@ -102,6 +105,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("peerup.engine.node")
 
 DIAL_TIMEOUT = 10.0
+REDIAL_GRACE = 3.0
+UPGRADE_RETRY_TICK = 5.0
+UPGRADE_RETRY_FIRST = 60.0
+UPGRADE_RETRY_MAX = 600.0
 RELAY_HEAD_START = 0.25
 GRADE_TIMEOUT = 10.0
 STREAM_OPEN_TIMEOUT = 15.0
@@ -242,6 +249,10 @@ class Node:
         self._dcutr: compat.InboundDrivenDCUtR | None = None
         self._dht: PeerDHT | None = None
         self._address_pusher: AddressPusher | None = None
+        self._pathwatch: DirectPathWatch | None = None
+        self._portmap: PortMapper | None = None
+        self._last_path: dict[str, tuple[PathType, str]] = {}
+        self._upgrade_retry: dict[ID, tuple[float, float]] = {}  # peer → (next try, interval)
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
         self._names: dict[str, str] = dict(config.names)
         self._key_changes: list[KeyChangeInfo] = []
@@ -299,6 +310,7 @@ class Node:
             self.config.relay_addresses,
             on_change=self._relays_changed,
             on_inbound=self._accepted_relayed,
+            extra_addresses=self._mapped_addresses,
         )
         self._relay_client.install()
         # ---- DHT and advertised addresses (app/engine/dht.py) ----
@@ -317,6 +329,7 @@ class Node:
             confirmed_public=lambda: bool(
                 self._relay_client and self._relay_client.confirmed_addresses
             ),
+            port_mapping=lambda: self._portmap is not None and self._portmap.current() is not None,
             stun_servers=self.config.stun_servers,
             on_change=self._reachability_changed,
         )
@@ -348,6 +361,13 @@ class Node:
                 if self.config.hole_punching:
                     self._dcutr = compat.InboundDrivenDCUtR(host)
                     nursery.start_soon(self._run_dcutr, self._dcutr)
+                self._pathwatch = DirectPathWatch(host, self._direct_path_died)
+                await nursery.start(self._pathwatch.run)
+                if self._dcutr is not None:
+                    nursery.start_soon(self._retry_upgrades, self._dcutr)
+                if self.config.port_mapping:
+                    self._portmap = PortMapper(self._tcp_listen_port, self._port_mapping_changed)
+                    await nursery.start(self._portmap.run)
                 nursery.start_soon(self._watch_authorized_keys)
                 for spec in self.config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
@@ -741,6 +761,7 @@ class Node:
             relay_service=self._relay_hop is not None,
             reachability=self._reach.current() if self._reach is not None else None,
             key_changes=tuple(self._key_changes),
+            port_mapping=self._portmap.current() if self._portmap is not None else None,
         )
 
     def _relay_infos(self) -> list[RelayInfo]:
@@ -826,16 +847,115 @@ class Node:
     def _on_connected(self, conn: INetConn) -> None:
         pid = conn.muxed_conn.peer_id.to_base58()
         if pid in self._connected_at:
+            self._publish_path_change(pid)
             return
         self._connected_at[pid] = time.time()
         if self.pairing is not None:
             self.pairing.peer_connected(pid)
-        self.bus.publish(
-            PeerConnected(peer_id=pid, path=classify_path(pid, conn, self._connected_at[pid]))
-        )
+        path = classify_path(pid, conn, self._connected_at[pid])
+        self._last_path[pid] = (path.path_type, path.address)
+        self.bus.publish(PeerConnected(peer_id=pid, path=path))
         ours = self._reach.current() if self._reach is not None else None
         if ours is not None and pid in self._authorized and self._nursery is not None:
             self._nursery.start_soon(self._send_grade, pid, ours)
+
+    # ---- path changes and fallback to the relay (see engine/pathwatch.py) -----------------------
+
+    def _publish_path_change(self, peer_id: str, closing: INetConn | None = None) -> None:
+        """Publish PathChanged when the best connection to a peer is now of another kind."""
+        host = self._host
+        if host is None:
+            return
+        conns = [
+            c
+            for c in host.get_network().get_connections(ID.from_base58(peer_id))  # type: ignore[attr-defined]
+            if c is not closing
+        ]
+        if not conns:
+            return
+        best = next((c for c in conns if not compat.is_relayed(c)), conns[0])
+        path = classify_path(peer_id, best, self._connected_at.get(peer_id, time.time()))
+        if self._last_path.get(peer_id) == (path.path_type, path.address):
+            return
+        self._last_path[peer_id] = (path.path_type, path.address)
+        self.bus.publish(PathChanged(peer_id=peer_id, path=path))
+
+    async def _direct_path_died(self, peer: ID, conn: INetConn) -> None:
+        """A direct connection stopped answering: move the peer to a relayed path, then close it.
+
+        Only one side dials the relay (the one with the smaller peer ID, at once; the other after
+        :data:`REDIAL_GRACE` if no circuit arrived by then): two circuits would give both sides
+        an accepted relayed connection, and both would start DCUtR (compat DCUTR-BOTH-DRIVE).
+        """
+        network = self._require_host().get_network()  # type: ignore[attr-defined]
+
+        def has_circuit() -> bool:
+            return any(compat.is_relayed(c) for c in network.get_connections(peer))
+
+        if self._peer_id > peer.to_base58():
+            # Polled: the swarm has no per-peer "connected" event to wait on.
+            with trio.move_on_after(REDIAL_GRACE):
+                while not has_circuit():  # noqa: ASYNC110
+                    await trio.sleep(0.1)
+        if not has_circuit():
+            with trio.move_on_after(DIAL_TIMEOUT):
+                for relay_addr, relay_id in self._relay_routes(_Target(peer, ())):
+                    try:
+                        await self._require_relay_client().dial(relay_addr, relay_id, peer)
+                        break
+                    except PeerupError as exc:
+                        log.info("fallback to relay %s for %s failed: %s", relay_id, peer, exc)
+        # Closing resets the streams still open on it: their forwards fail instead of hanging.
+        # The socket goes first: a plain close can block forever on a dead path (compat
+        # YAMUX-CLOSE-BLOCKS).
+        compat.abort_transport(conn)
+        with trio.move_on_after(2):
+            await conn.close()
+        self._upgrade_retry[peer] = (time.monotonic() + UPGRADE_RETRY_FIRST, UPGRADE_RETRY_FIRST)
+
+    async def _retry_upgrades(self, dcutr: compat.InboundDrivenDCUtR) -> None:
+        """Let DCUtR try again, with back-off, for pairs whose direct path died: the path may
+        work again later (the NAT came back), and upstream's attempt budget would be spent."""
+        network = self._require_host().get_network()  # type: ignore[attr-defined]
+        while True:
+            await trio.sleep(UPGRADE_RETRY_TICK)
+            now = time.monotonic()
+            for peer, (due, interval) in list(self._upgrade_retry.items()):
+                conns = network.get_connections(peer)
+                if not conns or any(not compat.is_relayed(c) for c in conns):
+                    del self._upgrade_retry[peer]  # gone, or direct again
+                elif now >= due:
+                    dcutr.allow_new_attempts(peer)
+                    interval = min(interval * 2, UPGRADE_RETRY_MAX)
+                    self._upgrade_retry[peer] = (now + interval, interval)
+
+    # ---- UPnP port mapping (see engine/portmap.py) ----------------------------------------------
+
+    def _tcp_listen_port(self) -> int | None:
+        host = self._host
+        if host is None:
+            return None
+        for addr in host.get_transport_addrs():  # type: ignore[attr-defined]
+            parts = str(addr).split("/")
+            if len(parts) > 4 and parts[1] == "ip4" and parts[3] == "tcp":
+                return int(parts[4])
+        return None
+
+    def _mapped_addresses(self) -> list[str]:
+        return self._portmap.external_addresses() if self._portmap is not None else []
+
+    def _port_mapping_changed(self) -> None:
+        """A mapping appeared or went: have a relay dial it back, then re-grade."""
+        if self._relay_client is not None and self._nursery is not None:
+            self._nursery.start_soon(self._confirm_mapping)
+        elif self._reach is not None:
+            self._reach.refresh()
+
+    async def _confirm_mapping(self) -> None:
+        if self._relay_client is not None:
+            await self._relay_client.confirm_public_now()
+        if self._reach is not None:
+            self._reach.refresh()
 
     # ---- reachability ---------------------------------------------------------------------------
 
@@ -895,6 +1015,8 @@ class Node:
                 self._relay_hop = None
         if self._relay_client is not None:
             self._relay_client.refresh_soon()  # a new network may need a new reservation
+        if self._portmap is not None and value.reason_code != "port-mapping-confirmed":
+            self._portmap.refresh_soon()  # and maybe another router to ask for a mapping
         if self._nursery is None:
             return
         for pid in self._connected_at:
@@ -943,11 +1065,13 @@ class Node:
         peer = conn.muxed_conn.peer_id
         host = self._host
         if host is not None and host.get_network().get_connections(peer):  # type: ignore[attr-defined]
+            self._publish_path_change(peer.to_base58(), closing=conn)
             return
         pid = peer.to_base58()
         self._restricted.discard(pid)
         for probation in self._probations:
             probation.peers.pop(pid, None)
+        self._last_path.pop(pid, None)
         if self._connected_at.pop(peer.to_base58(), None) is not None:
             self.bus.publish(PeerDisconnected(peer_id=peer.to_base58()))
 

@@ -264,6 +264,7 @@ class ReachabilityMonitor:
             which case the NAT mapping is unknown and the grade says so.
         has_relay_reservation: True while we hold a relay reservation.
         confirmed_public: True once a dial-back from outside reached us.
+        port_mapping: True while a UPnP port mapping for our listen port exists.
         on_change: Called (synchronously, so it must not block) with each new value.
         discover: Interface discovery (tests substitute a fixed summary).
         clock: Wall clock for ``probed_at``.
@@ -284,6 +285,7 @@ class ReachabilityMonitor:
         *,
         has_relay_reservation: Callable[[], bool],
         confirmed_public: Callable[[], bool],
+        port_mapping: Callable[[], bool] = lambda: False,
         stun_servers: Sequence[str] = (),
         on_change: Callable[[Reachability], None] | None = None,
         discover: Callable[[], InterfaceSummary] = discover_interfaces,
@@ -298,6 +300,7 @@ class ReachabilityMonitor:
         self._servers = [parse_stun_server(s) for s in stun_servers]
         self._has_relay_reservation = has_relay_reservation
         self._confirmed_public = confirmed_public
+        self._port_mapping = port_mapping
         self._on_change = on_change
         self._discover = discover
         self._clock = clock
@@ -380,6 +383,7 @@ class ReachabilityMonitor:
             confirmed_public=self._confirmed_public(),
             has_relay_reservation=self._has_relay_reservation(),
             probed_at=self._probed_at,
+            port_mapping=self._port_mapping(),
         )
         previous = self._current
         self._current = value

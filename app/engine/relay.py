@@ -432,6 +432,7 @@ class RelayClient:
         on_change: Called when a reservation is made or lost.
         on_inbound: Called with the peer of every relayed connection we accepted.
         clock: Wall clock.
+        extra_addresses: More TCP addresses of ours for the dial-back to try (a port mapping).
     """
 
     def __init__(
@@ -442,8 +443,10 @@ class RelayClient:
         on_change: Callable[[], None] = lambda: None,
         on_inbound: Callable[[ID], None] = lambda _peer: None,
         clock: Callable[[], float] = time.time,
+        extra_addresses: Callable[[], Sequence[str]] = list,
     ) -> None:
         self._host = host
+        self._extra_addresses = extra_addresses
         self._on_change = on_change
         self._on_inbound = on_inbound
         self._clock = clock
@@ -549,6 +552,14 @@ class RelayClient:
         if had != (relay.expires > self._clock()):
             self._on_change()
 
+    async def confirm_public_now(self) -> None:
+        """Ask a relay that holds our reservation for a dial-back now (e.g. a port was mapped)."""
+        now = self._clock()
+        for relay in self.relays:
+            if relay.expires > now:
+                await self._confirm_public(relay)
+                return
+
     async def _confirm_public(self, relay: RelayState) -> None:
         """Ask the relay to dial our TCP listen addresses back (only peer-up relays can)."""
         addrs = [
@@ -556,6 +567,7 @@ class RelayClient:
             for a in listen_addresses_expanded(self._host)
             if dialback.tcp_target(str(a)) is not None
         ]
+        addrs = list(dict.fromkeys([*self._extra_addresses(), *addrs]))
         confirmed: list[str] = []
         try:
             with trio.fail_after(MESSAGE_TIMEOUT + DIALBACK_TIMEOUT * dialback.MAX_ADDRESSES):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -157,11 +159,19 @@ async def splice(tcp: trio.SocketStream, stream: INetStream, counters: Counters)
         with trio.CancelScope(shield=True):
             if errors:
                 await reset_quietly(stream)
+                _reset_on_close(tcp)
             else:
                 await close_quietly(stream)
             await tcp.aclose()
     if errors:
         raise SpliceError(errors[0])
+
+
+def _reset_on_close(tcp: trio.SocketStream) -> None:
+    """Make closing ``tcp`` send a RST: the local client must see a broken connection, not an
+    end of data that looks complete."""
+    with contextlib.suppress(OSError):
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 async def reset_quietly(stream: INetStream) -> None:

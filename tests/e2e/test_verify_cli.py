@@ -171,12 +171,16 @@ def _digits_last(out: str) -> str:
 
 
 def _echo_once(port: int, payload: bytes) -> bytes:
+    """The echo of ``payload``; a refusal (close or reset, depending on timing) gives b""."""
     with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
-        s.sendall(payload)
-        s.shutdown(socket.SHUT_WR)
         data = b""
-        while chunk := s.recv(65536):
-            data += chunk
+        try:
+            s.sendall(payload)
+            s.shutdown(socket.SHUT_WR)
+            while chunk := s.recv(65536):
+                data += chunk
+        except ConnectionResetError:
+            return b""
         return data
 
 

@@ -7,6 +7,7 @@ port on the first line of stdout. :func:`start_service` starts one and returns (
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import socket
@@ -19,7 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _echo(conn: socket.socket) -> None:
-    with conn:
+    # A forward whose peer connection was lost resets its connections: not an error here.
+    with conn, contextlib.suppress(ConnectionResetError, BrokenPipeError):
         while data := conn.recv(1 << 20):
             conn.sendall(data)
         conn.shutdown(socket.SHUT_WR)

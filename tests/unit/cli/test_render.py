@@ -30,6 +30,7 @@ from app.core.status import (
     PeerInfo,
     PingResult,
     PingStats,
+    PortMappingInfo,
     RelayInfo,
     TracerouteHop,
     TracerouteResult,
@@ -260,10 +261,17 @@ def test_node_status_shows_grade_relays_circuits_and_relaying() -> None:
     assert "Relaying:  on (this node relays for its authorized peers)" in lines
 
     plain = render.render_node_status(_status())
+    assert not any(line.startswith("Port map:") for line in plain)
     assert "Relays:    (none configured; add one with: peerup relay add)" in plain
     assert "Circuit:   (none)" in plain
     assert "Relaying:  off" in plain
     assert not any("hint:" in line for line in plain)
+
+
+def test_node_status_shows_the_port_mapping() -> None:
+    mapping = PortMappingInfo("TCP", "203.0.113.101:4001", "192.168.1.2:4001", "http://gw", None)
+    lines = render.render_node_status(_status(port_mapping=mapping))
+    assert "Port map:  203.0.113.101:4001 → 192.168.1.2:4001 (TCP, UPnP)" in lines
 
 
 def test_peer_lines_carry_grade_and_path_or_expected_path() -> None:

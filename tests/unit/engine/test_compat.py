@@ -706,3 +706,106 @@ async def test_noise_batch_write_cuts_messages_where_frames_end() -> None:
     await compat._noise_write_msg(writer, payload)
     messages = _noise_messages(raw.writes[0])
     assert [len(receiver.decrypt(m)) for m in messages] == [1000, 1000, 500]
+
+
+async def _read_after_session_close(read_fn) -> BaseException | bytes:
+    """Open a stream, let the server hold it open, close the client's yamux session, read."""
+    server, client = _noise_host(), _noise_host()
+    hold = trio.Event()
+
+    async def handler(stream) -> None:
+        await hold.wait()
+
+    server.set_stream_handler(SINK, handler)
+    previous = yamux.YamuxStream.read
+    yamux.YamuxStream.read = read_fn
+    try:
+        async with _running(server, client):
+            await client.connect(PeerInfo(server.get_id(), server.get_addrs()))
+            stream = await client.new_stream(server.get_id(), [SINK])
+            result: BaseException | bytes
+            async with trio.open_nursery() as nursery:
+
+                async def close_soon() -> None:
+                    await trio.sleep(0.2)
+                    await stream.muxed_conn.close()
+
+                nursery.start_soon(close_soon)
+                with trio.fail_after(5):
+                    try:
+                        result = await stream.read(100)
+                    except Exception as exc:
+                        result = exc
+            hold.set()
+    finally:
+        yamux.YamuxStream.read = previous
+    return result
+
+
+@pytest.mark.trio
+async def test_defect_yamux_session_close_reads_as_a_clean_eof() -> None:
+    from libp2p.network.stream.exceptions import StreamEOF
+
+    compat.patch_yamux_shutdown_reset()  # close() marks cut streams; upstream read ignores it
+    result = await _read_after_session_close(compat.original_yamux_read())
+    assert isinstance(result, StreamEOF)  # the peer never finished the stream
+
+
+@pytest.mark.trio
+async def test_patched_yamux_read_reports_a_cut_stream_as_reset() -> None:
+    from libp2p.network.stream.exceptions import StreamReset
+
+    compat.patch_yamux_shutdown_reset()
+    result = await _read_after_session_close(compat._yamux_read)
+    assert isinstance(result, StreamReset)
+
+
+@pytest.mark.trio
+async def test_patched_yamux_read_keeps_a_finished_stream_clean() -> None:
+    from libp2p.network.stream.exceptions import StreamEOF
+
+    compat.patch_yamux_shutdown_reset()
+    server, client = _noise_host(), _noise_host()
+
+    async def handler(stream) -> None:
+        await stream.write(b"done")
+        await stream.close()
+
+    server.set_stream_handler(SINK, handler)
+    async with _running(server, client):
+        await client.connect(PeerInfo(server.get_id(), server.get_addrs()))
+        stream = await client.new_stream(server.get_id(), [SINK])
+        with trio.fail_after(5):
+            assert await stream.read(100) == b"done"
+            with pytest.raises(StreamEOF):
+                await stream.read(100)
+
+
+def test_defect_yamux_close_writes_go_away_without_a_deadline() -> None:
+    source = inspect.getsource(compat.original_yamux_close())
+    before_wakeup = source.split("event_shutting_down.set()", 1)[0]
+    assert "_write_frame(header)" in before_wakeup
+    assert "move_on_after" not in before_wakeup
+    assert "fail_after" not in before_wakeup
+
+
+@pytest.mark.trio
+async def test_abort_transport_ends_the_connection_and_its_streams() -> None:
+    from libp2p.network.stream.exceptions import StreamReset
+
+    compat.patch_yamux_shutdown_reset()
+    server, client = _noise_host(), _noise_host()
+    hold = trio.Event()
+
+    async def handler(stream) -> None:
+        await hold.wait()
+
+    server.set_stream_handler(SINK, handler)
+    async with _running(server, client):
+        await client.connect(PeerInfo(server.get_id(), server.get_addrs()))
+        stream = await client.new_stream(server.get_id(), [SINK])
+        conn = client.get_network().get_connections(server.get_id())[0]
+        assert compat.abort_transport(conn)
+        with trio.fail_after(5), pytest.raises(StreamReset):
+            await stream.read(100)
+        hold.set()
