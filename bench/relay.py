@@ -11,7 +11,11 @@ first, then hole-punched by DCUtR), median of 10 trials (3 with --quick), each w
 started daemons. Without root that figure is null. The last line is one JSON object with
 direct_mb_s, relayed_mb_s, relayed_ratio, time_to_direct_p50_s.
 
-Usage: python bench/relay.py [--quick]
+With --cpu it also prints each daemon's CPU seconds (user + system) per 100 MB of each transfer,
+which does not depend on how busy the machine is; --no-lab skips the NAT lab; --profile-wait N
+sleeps N seconds before the timed transfers (to attach a profiler to the daemons' PIDs).
+
+Usage: python bench/relay.py [--quick] [--cpu] [--no-lab] [--size MB]
 """
 
 from __future__ import annotations
@@ -54,8 +58,13 @@ async def open_forward(client: DaemonProcess, peer: str, addresses: list[str]) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller transfers (< 50 s)")
+    parser.add_argument("--cpu", action="store_true", help="CPU seconds per 100 MB per daemon")
+    parser.add_argument("--no-lab", action="store_true", help="skip the NAT lab trials")
+    parser.add_argument("--size", type=int, default=0, help="payload in MB (overrides --quick)")
+    parser.add_argument("--profile-wait", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    size = (20 if args.quick else 100) * 1024 * 1024
+    size = (args.size or (20 if args.quick else 100)) * 1024 * 1024
+    cpu: dict[str, dict[str, float]] = {}
 
     stop = threading.Event()
     sink_port = serve(sink, stop)
@@ -72,7 +81,12 @@ def main() -> None:
                 hole_punching=False,
             )  # fmt: skip
             direct = make_node_dir(root, "direct", extra=extra)
-            relayed = make_node_dir(root, "relayed", extra=extra, hole_punching=False)
+            # Nor may its DHT (bootstrapped from the relay) find the home's direct address: a DHT
+            # namespace of its own leaves it nobody to ask.
+            relayed = make_node_dir(
+                root, "relayed", extra=extra + "discovery: {network: bench-relayed-only}\n",
+                hole_punching=False,
+            )  # fmt: skip
             for a, b in ((home, direct), (direct, home), (home, relayed), (relayed, home)):
                 a.authorize(b)
             for peer in (home, direct, relayed):
@@ -88,8 +102,24 @@ def main() -> None:
             relayed_port, relayed_path = asyncio.run(open_forward(relayed_d, home.peer_id, []))
             upload_mb_s(direct_port, 4 << 20)  # warm-up
             upload_mb_s(relayed_port, 4 << 20)
+            if args.profile_wait:
+                pids = {n: d.proc.pid for n, d in zip(_NAMES, daemons, strict=True)}
+                print(f"daemon pids: {pids}", flush=True)
+                time.sleep(args.profile_wait)
+                print("direct transfer starts", flush=True)
+            before = _cpu_seconds(daemons)
             direct_mb_s = upload_mb_s(direct_port, size)
+            middle = _cpu_seconds(daemons)
+            if args.profile_wait:
+                print("relayed transfer starts", flush=True)
+                time.sleep(args.profile_wait)
             relayed_mb_s = upload_mb_s(relayed_port, size)
+            after = _cpu_seconds(daemons)
+            scale = 100 / (size >> 20)
+            cpu = {
+                "direct": {n: round((middle[n] - before[n]) * scale, 3) for n in _NAMES},
+                "relayed": {n: round((after[n] - middle[n]) * scale, 3) for n in _NAMES},
+            }
         finally:
             for d in reversed(daemons):
                 d.stop()
@@ -99,8 +129,12 @@ def main() -> None:
     print(f"direct  ({direct_path}):  {direct_mb_s:8.1f} MB/s")
     ratio = relayed_mb_s / direct_mb_s
     print(f"relayed ({relayed_path}): {relayed_mb_s:8.1f} MB/s   ratio {ratio:.3f}")
+    if args.cpu:
+        for path, per in cpu.items():
+            parts = ", ".join(f"{n} {v:.2f}" for n, v in per.items())
+            print(f"CPU s per 100 MB, {path}: {parts}; total {sum(per.values()):.2f}")
     trials = 3 if args.quick else 10
-    times = time_to_direct(trials)
+    times = [] if args.no_lab else time_to_direct(trials)
     median = statistics.median(times) if times else None
     if median is None:
         print("time to DIRECT: not measured (the NAT lab needs root)")
@@ -113,6 +147,7 @@ def main() -> None:
                 "relayed_mb_s": round(relayed_mb_s, 1),
                 "relayed_ratio": round(ratio, 4),
                 "time_to_direct_p50_s": None if median is None else round(median, 3),
+                **({"cpu_s_per_100mb": cpu} if args.cpu else {}),
             }
         )
     )
@@ -165,6 +200,20 @@ def time_to_direct(trials: int) -> list[float]:
                 api_call(end, "shutdown")
             time.sleep(1.0)  # let both daemons release port 4001
     return results
+
+
+_NAMES = ("relay", "home", "direct", "relayed")
+
+
+def _cpu_seconds(daemons: list[DaemonProcess]) -> dict[str, float]:
+    """User + system CPU seconds of each daemon so far, by role."""
+    import psutil
+
+    result = {}
+    for name, daemon in zip(_NAMES, daemons, strict=True):
+        times = psutil.Process(daemon.proc.pid).cpu_times()
+        result[name] = times.user + times.system
+    return result
 
 
 async def _first_address(daemon: DaemonProcess) -> str:

@@ -69,10 +69,29 @@ Defects covered:
   the write never completes, so the connection is never closed and its streams hang.
   :func:`abort_transport` shuts the TCP socket down first (and makes its close a reset): pending
   writes fail at once and the muxer's reader sees the end, which ends every stream.
+* **YAMUX-WRITE-PER-FRAME**: a yamux write goes out frame by frame, each frame through the
+  connection's write lock, a Noise encryption and a socket write of its own, and
+  ``Yamux._write_frame`` unpacks each frame's header to format a debug line whether debug logging
+  is on or not. :func:`_yamux_write` builds up to four frames at a time and writes them at once;
+  :func:`_write_frame` skips the formatting when debug logging is off.
+* **NOISE-WRITE-PER-MESSAGE**: a Noise write longer than one message is encrypted chunk by chunk
+  into new objects, each copied again behind its length prefix and written to the connection on
+  its own. :func:`_noise_write_msg` encrypts every chunk in place into one buffer and writes it
+  once (same bytes on the wire).
+* **YAMUX-TIMER-PER-FRAME**: every DATA frame body is read inside ``trio.fail_after`` (a cancel
+  scope with a deadline), even when the body is already decrypted in memory.
+  :func:`_read_data_body` reads such a body directly.
+* **YAMUX-BUFFER-COPIES**: each yamux stream keeps its received data in one ``bytearray``: every
+  frame is copied in (with reallocations as it grows) and every read copies it out again.
+  :class:`ReceiveBuffer` keeps the frames' own bytes; a read of whole frames copies nothing.
+
+Together these are :func:`patch_write_batches`; bench/relay.py measured them in
+docs/performance.md.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import logging
@@ -103,6 +122,7 @@ from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicat
 from libp2p.relay.circuit_v2.dcutr import MAX_HOLE_PUNCH_ATTEMPTS, DCUtRProtocol
 from libp2p.security import secure_session as _secure_session
 from libp2p.security.exceptions import HandshakeFailure
+from libp2p.security.noise import io as _noise_io
 from libp2p.security.noise.io import MAX_PLAINTEXT_LENGTH as NOISE_MAX_PLAINTEXT
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
@@ -113,6 +133,10 @@ from libp2p.transport.quic import stream as _quic_stream
 from libp2p.utils.address_validation import expand_wildcard_address
 from multiaddr import Multiaddr
 from multiaddr.protocols import P_P2P as _P_P2P
+from noise.backends.default.ciphers import (  # type: ignore[import-untyped]
+    ChaCha20Cipher as _ChaCha20Cipher,
+)
+from noise.exceptions import NoiseMaxNonceError  # type: ignore[import-untyped]
 
 from app.core.reachability import is_global
 
@@ -269,6 +293,9 @@ def _frame_payload(muxed_conn: Any) -> int:
     size = _RELAYED_FRAME_PAYLOAD if relayed else _FRAME_PAYLOAD
     with contextlib.suppress(AttributeError):  # slotted classes cannot cache; it is cheap anyway
         muxed_conn._peerup_frame_payload = size
+    if isinstance(noise_io, _noise_io.NoiseTransportReadWriter):
+        # A batch of frames is cut into Noise messages where frames end: one frame per message.
+        noise_io._peerup_message_size = size + _yamux.HEADER_SIZE  # type: ignore[attr-defined]
     return size
 
 
@@ -287,11 +314,18 @@ async def _wait_for_send_window(stream: Any) -> None:
         delay = min(delay * 2, _WINDOW_WAIT_MAX)
 
 
+# One write of up to this many bytes goes out as one batch: its frames are encrypted into one
+# buffer and handed to the socket in one call (see NOISE-WRITE-PER-MESSAGE).
+_WRITE_BATCH = 4 * _FRAME_PAYLOAD
+
+
 async def _yamux_write(self: Any, data: bytes) -> None:
     """``YamuxStream.write`` without the 5 s window deadline (defect YAMUX-WINDOW-TIMEOUT).
 
     The framing is the same as upstream: frames of at most ``MAX_MESSAGE_SIZE`` minus the header,
-    never more than the peer's send window.
+    never more than the peer's send window. Up to :data:`_WRITE_BATCH` bytes of frames are built
+    at a time and written in one ``_write_frame`` (defect YAMUX-WRITE-PER-FRAME): one lock round,
+    one encryption pass and one socket write per batch instead of per frame.
     """
     if self.send_closed:
         raise MuxedStreamError("Stream is closed for sending")
@@ -299,26 +333,114 @@ async def _yamux_write(self: Any, data: bytes) -> None:
     total = len(data)
     sent = 0
     max_payload = _frame_payload(self.conn)
+    pack = struct.pack
+    header_format = _yamux.YAMUX_HEADER_FORMAT
+    stream_id = self.stream_id
     while sent < total:
-        frame: bytes | None = None
+        parts: list[bytes | memoryview] = []
+        end = sent
         async with self.rw_lock.write_lock():
             if self.send_closed:
                 raise MuxedStreamError("Stream is closed for sending")
             async with self.window_lock:
                 if self.closed or self.reset_received:
                     raise MuxedStreamError("Stream is closed")
-                if self.send_window > 0:
-                    size = min(self.send_window, max_payload, total - sent)
+                batch_end = min(total, sent + _WRITE_BATCH)
+                while end < batch_end and self.send_window > 0:
+                    size = min(self.send_window, max_payload, batch_end - end)
                     self.send_window -= size
-                    header = struct.pack(
-                        _yamux.YAMUX_HEADER_FORMAT, 0, _yamux.TYPE_DATA, 0, self.stream_id, size
-                    )
-                    frame = b"".join((header, view[sent : sent + size]))  # one copy, not two
-        if frame is None:
+                    parts.append(pack(header_format, 0, _yamux.TYPE_DATA, 0, stream_id, size))
+                    parts.append(view[end : end + size])
+                    end += size
+        if not parts:
             await _wait_for_send_window(self)
             continue
-        await self.conn._write_frame(frame)
-        sent += len(frame) - _yamux.HEADER_SIZE
+        await self.conn._write_frame(b"".join(parts))  # one copy of the payload, not two
+        sent = end
+
+
+_original_write_frame: Callable[[Any, bytes], Awaitable[None]] = _yamux.Yamux._write_frame
+
+
+async def _write_frame(self: Any, data: bytes) -> None:
+    """``Yamux._write_frame`` without formatting a debug line per frame (YAMUX-WRITE-PER-FRAME).
+
+    Upstream unpacks every frame's header and formats a log line from it whether debug logging
+    is on or not; with debug logging on, upstream's version runs.
+    """
+    if _yamux.logger.isEnabledFor(logging.DEBUG):
+        await _original_write_frame(self, data)
+        return
+    async with self._write_lock:
+        await self.secured_conn.write(data)
+    await trio.lowlevel.checkpoint()
+
+
+_original_noise_write_msg: Callable[..., Awaitable[None]] = (
+    _noise_io.NoiseTransportReadWriter.write_msg
+)
+_NOISE_MAX_NONCE = 2**64 - 1
+
+
+async def _noise_write_msg(self: Any, msg: bytes, prefix_encoded: bool = False) -> None:
+    """Encrypt a write's Noise messages into one buffer and write it once (NOISE-WRITE-PER-MESSAGE).
+
+    Upstream encrypts a write longer than one Noise message chunk by chunk, each into a new
+    object, prefixes each with its length (another copy) and writes each to the socket on its
+    own. Here every chunk is encrypted in place into one buffer that already holds the length
+    prefixes, and the buffer goes to the connection in one write. The wire format is unchanged:
+    the same messages with the same nonces. Anything but ChaCha20-Poly1305 (the only cipher
+    py-libp2p negotiates) or the handshake's prefixed messages takes upstream's path.
+    """
+    protocol = getattr(self.noise_state, "noise_protocol", None)
+    state: Any = getattr(protocol, "cipher_state_encrypt", None)
+    cipher = getattr(state, "cipher", None)
+    if (
+        prefix_encoded
+        or not isinstance(cipher, _ChaCha20Cipher)
+        or not self.noise_state.handshake_finished
+    ):
+        await _original_noise_write_msg(self, msg, prefix_encoded)
+        return
+    aead = cipher.cipher
+    # Cut where yamux frames end (set by _frame_payload), so that each message holds one frame.
+    step: int = min(getattr(self, "_peerup_message_size", NOISE_MAX_PLAINTEXT), NOISE_MAX_PLAINTEXT)
+    view = memoryview(msg)
+    total = len(msg)
+    count = max(1, -(-total // step))
+    out = bytearray(total + count * _NOISE_OVERHEAD)
+    target = memoryview(out)
+    pos = 0
+    for start in range(0, max(total, 1), step):
+        chunk = view[start : start + step]
+        size = len(chunk) + 16
+        nonce = state.n
+        if nonce >= _NOISE_MAX_NONCE:
+            raise NoiseMaxNonceError("Nonce has depleted!")
+        target[pos : pos + 2] = size.to_bytes(2, "big")
+        aead.encrypt_into(b"\x00\x00\x00\x00" + nonce.to_bytes(8, "little"), chunk, None,
+                          target[pos + 2 : pos + 2 + size])  # fmt: skip
+        state.n = nonce + 1
+        pos += 2 + size
+    target.release()
+    await self.read_writer.read_write_closer.write(out)
+
+
+_original_read_data_body: Callable[[Any, int], Awaitable[bytes]] = _yamux.Yamux._read_data_body
+
+
+async def _read_data_body(self: Any, length: int) -> bytes:
+    """A DATA frame's body, without a timer when it is already decrypted (YAMUX-TIMER-PER-FRAME).
+
+    Upstream bounds every body read with ``trio.fail_after`` (a cancel scope with a deadline per
+    frame). With the frame's Noise message in hand (:func:`_secure_read` keeps it) the read cannot
+    wait, so the bound is only set up when the body is still on the way.
+    """
+    secured = self.secured_conn
+    pending: bytes = getattr(secured, "_peerup_pending", b"")
+    if len(pending) - getattr(secured, "_peerup_offset", 0) >= length:
+        return await _read_exactly(secured, length)
+    return await _original_read_data_body(self, length)
 
 
 _original_yamux_write: Callable[[Any, bytes], Awaitable[None]] = _yamux.YamuxStream.write
@@ -328,6 +450,119 @@ def patch_yamux_window_wait() -> None:
     """Install :func:`_yamux_write` on ``YamuxStream`` (idempotent)."""
     if _yamux.YamuxStream.write is not _yamux_write:
         _yamux.YamuxStream.write = _yamux_write  # type: ignore[method-assign]
+
+
+class ReceiveBuffer:
+    """A yamux stream's received data, kept as the frames' own ``bytes`` (YAMUX-BUFFER-COPIES).
+
+    py-libp2p keeps each stream's received data in one ``bytearray``: every frame is copied into
+    it (and the array reallocated as it grows) and every read copies out of it again. This holds
+    the frames as they came and supports what py-libp2p does with the buffer (``len``, truth,
+    ``extend``, ``bytes()``, ``[:n]``, ``del [:n]``, ``clear``); a read of whole frames copies
+    nothing, a read of one whole frame returns that frame's object.
+    """
+
+    __slots__ = ("_chunks", "_size")
+
+    def __init__(self, data: bytes | bytearray = b"") -> None:
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._size = 0
+        self.extend(data)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def extend(self, data: bytes | bytearray | memoryview) -> None:
+        """Append received data (``bytes`` is kept as it is, anything else copied once)."""
+        if len(data):
+            self._chunks.append(data if type(data) is bytes else bytes(data))
+            self._size += len(data)
+
+    def clear(self) -> None:
+        """Drop everything."""
+        self._chunks.clear()
+        self._size = 0
+
+    def __bytes__(self) -> bytes:
+        return self._peek(self._size)
+
+    def __getitem__(self, key: slice) -> bytes:
+        if isinstance(key, slice) and key.step is None and not key.start:
+            stop = self._size if key.stop is None else key.stop
+            if stop >= 0:
+                return self._peek(min(stop, self._size))
+        return bytes(self)[key]
+
+    def __delitem__(self, key: slice) -> None:
+        if isinstance(key, slice) and key.step is None and not key.start:
+            stop = self._size if key.stop is None else key.stop
+            if stop >= 0:
+                self._drop(min(stop, self._size))
+                return
+        rest = bytearray(bytes(self))
+        del rest[key]
+        self.clear()
+        self.extend(bytes(rest))
+
+    def _peek(self, n: int) -> bytes:
+        chunks = self._chunks
+        if not chunks or n <= 0:
+            return b""
+        first = chunks[0]
+        if n == len(first):
+            return first
+        if n < len(first):
+            return first[:n]
+        parts: list[bytes] = []
+        have = 0
+        for chunk in chunks:
+            parts.append(chunk)
+            have += len(chunk)
+            if have >= n:
+                break
+        joined = b"".join(parts)
+        if len(parts) == len(chunks):  # everything: keep the joined copy for the next peek
+            chunks.clear()
+            chunks.append(joined)
+        return joined if have == n else joined[:n]
+
+    def _drop(self, n: int) -> None:
+        chunks = self._chunks
+        self._size -= n
+        while n:
+            first = chunks[0]
+            if n >= len(first):
+                chunks.popleft()
+                n -= len(first)
+            else:
+                chunks[0] = first[n:]
+                n = 0
+
+
+class _ReceiveBuffers(dict[int, Any]):
+    """``Yamux.stream_buffers``: every buffer py-libp2p stores becomes a :class:`ReceiveBuffer`."""
+
+    def __setitem__(self, key: int, value: Any) -> None:
+        if isinstance(value, (bytes, bytearray)):
+            value = ReceiveBuffer(value)
+        super().__setitem__(key, value)
+
+
+_original_yamux_init: Callable[..., None] = _yamux.Yamux.__init__
+
+
+def _yamux_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    """``Yamux.__init__``, then buffers that keep frames as they are (YAMUX-BUFFER-COPIES)."""
+    _original_yamux_init(self, *args, **kwargs)
+    self.stream_buffers = _ReceiveBuffers(self.stream_buffers)
+
+
+def patch_write_batches() -> None:
+    """Install :func:`_write_frame`, :func:`_noise_write_msg` and :func:`_read_data_body`."""
+    _yamux.Yamux._write_frame = _write_frame  # type: ignore[method-assign]
+    _yamux.Yamux.__init__ = _yamux_init  # type: ignore[method-assign]
+    _yamux.Yamux._read_data_body = _read_data_body  # type: ignore[method-assign]
+    _noise_io.NoiseTransportReadWriter.write_msg = _noise_write_msg  # type: ignore[method-assign]
 
 
 def original_yamux_write() -> Callable[[Any, bytes], Awaitable[None]]:
@@ -677,6 +912,7 @@ def original_secure_read() -> Callable[[Any, int | None], Awaitable[bytes]]:
 def apply_all() -> None:
     """Apply every process-wide patch. Called once by the engine before creating a host."""
     patch_yamux_window_wait()
+    patch_write_batches()
     patch_tcp_reads()
     patch_read_copies()
     patch_quic_tail()

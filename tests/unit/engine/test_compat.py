@@ -16,6 +16,8 @@ from typing import Any
 import multiaddr
 import pytest
 import trio
+from hypothesis import given
+from hypothesis import strategies as st
 from libp2p import new_host
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
@@ -344,6 +346,8 @@ def test_dht_peerstore_drops_wildcards() -> None:
     addrs = ["/ip4/0.0.0.0/tcp/1", "/ip6/::/tcp/1", "/ip4/203.0.113.7/tcp/1"]
     view.get_peerstore().add_addrs(peer, [multiaddr.Multiaddr(a) for a in addrs], 60)
     assert [str(a) for a in host.get_peerstore().addrs(peer)] == ["/ip4/203.0.113.7/tcp/1"]
+
+
 async def _tcp_pair() -> tuple[trio.SocketStream, trio.SocketStream]:
     listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
     port = listeners[0].socket.getsockname()[1]
@@ -458,6 +462,252 @@ async def test_read_exactly_contract(read_exactly) -> None:
     with pytest.raises(IncompleteReadError) as clean:
         await read_exactly(Chunks(), 6)
     assert clean.value.is_clean_close
+
+
+# ---- write batches, one Noise buffer per write, no timer per frame, frame-keeping buffers -------
+
+
+def test_defect_yamux_writes_frame_by_frame() -> None:
+    write = inspect.getsource(compat.original_yamux_write())
+    assert "await self.conn._write_frame(" in write  # one frame per call ...
+    assert "while sent < total" in write  # ... in a loop over the frames of one write
+    # Every frame's header is unpacked and a debug line formatted, logging on or not.
+    frame = inspect.getsource(compat._original_write_frame)
+    assert "type_names" in frame
+    assert "logger.debug(" in frame
+    assert "isEnabledFor" not in frame
+
+
+def test_defect_noise_writes_each_message_on_its_own() -> None:
+    source = inspect.getsource(compat._original_noise_write_msg)
+    assert "while written < total" in source
+    assert "await self.read_writer.write_msg(data_encrypted)" in source
+
+
+def test_defect_yamux_reads_every_body_under_a_timer() -> None:
+    assert "fail_after" in inspect.getsource(compat._original_read_data_body)
+
+
+def test_defect_yamux_buffers_copy_every_frame() -> None:
+    source = inspect.getsource(yamux.Yamux)
+    assert "self.stream_buffers[stream_id] = bytearray()" in source
+    assert ".extend(data)" in source
+    assert "data = bytes(buffer)" in source
+
+
+def _noise_pair() -> tuple[Any, Any]:
+    """Two Noise states after a real XX handshake (initiator, responder)."""
+    from noise.connection import Keypair, NoiseConnection
+
+    ends = []
+    for initiator in (True, False):
+        conn = NoiseConnection.from_name(b"Noise_XX_25519_ChaChaPoly_SHA256")
+        conn.set_keypair_from_private_bytes(Keypair.STATIC, os.urandom(32))
+        if initiator:
+            conn.set_as_initiator()
+        else:
+            conn.set_as_responder()
+        conn.start_handshake()
+        ends.append(conn)
+    a, b = ends
+    b.read_message(a.write_message())
+    a.read_message(b.write_message())
+    b.read_message(a.write_message())
+    assert a.handshake_finished
+    assert b.handshake_finished
+    return a, b
+
+
+class _Recorder:
+    """A raw connection that records what is written to it."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    async def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    async def close(self) -> None:
+        return None
+
+
+def _noise_messages(data: bytes) -> list[bytes]:
+    messages = []
+    while data:
+        size = int.from_bytes(data[:2], "big")
+        messages.append(data[2 : 2 + size])
+        data = data[2 + size :]
+    return messages
+
+
+@pytest.mark.trio
+@pytest.mark.parametrize("size", [0, 1, 65519, 65520, 4 * 65519 + 7])
+async def test_noise_batch_write_sends_the_same_bytes_in_one_write(size: int) -> None:
+    from libp2p.security.noise.io import NoiseTransportReadWriter
+
+    sender, receiver = _noise_pair()
+    payload = os.urandom(size)
+    upstream_raw, patched_raw = _Recorder(), _Recorder()
+    upstream = NoiseTransportReadWriter(upstream_raw, sender)  # type: ignore[arg-type]
+    patched = NoiseTransportReadWriter(patched_raw, sender)  # type: ignore[arg-type]
+    state = sender.noise_protocol.cipher_state_encrypt
+    start = state.n
+    await compat._original_noise_write_msg(upstream, payload)
+    assert state.n == start + max(1, -(-size // 65519))
+    state.n = start  # the same nonces again: the output must be byte for byte the same
+    await compat._noise_write_msg(patched, payload)
+    assert len(patched_raw.writes) == 1
+    assert patched_raw.writes[0] == b"".join(upstream_raw.writes)
+    plain = b"".join(receiver.decrypt(m) for m in _noise_messages(patched_raw.writes[0]))
+    assert plain == payload
+
+
+def test_receive_buffer_returns_whole_frames_without_copying() -> None:
+    frame, other = os.urandom(1000), os.urandom(500)
+    buffer = compat.ReceiveBuffer()
+    buffer.extend(frame)
+    assert bytes(buffer) is frame
+    assert buffer[:1000] is frame
+    buffer.extend(other)
+    assert len(buffer) == 1500
+    assert buffer
+    del buffer[:1000]
+    assert bytes(buffer) is other  # still the frame's own object
+    buffer.extend(frame)
+    assert buffer[:700] == other + frame[:200]
+    buffer.clear()
+    assert not buffer
+    assert bytes(buffer) == b""
+
+
+_buffer_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("extend"), st.binary(max_size=40)),
+        st.tuples(st.just("take"), st.integers(min_value=0, max_value=60)),
+        st.tuples(st.just("slice"), st.integers(-5, 5), st.integers(-5, 60)),
+        st.tuples(st.just("delete"), st.integers(-5, 5), st.integers(-5, 60)),
+        st.tuples(st.just("all")),
+        st.tuples(st.just("clear")),
+    ),
+    max_size=40,
+)
+
+
+@given(_buffer_ops)
+def test_receive_buffer_behaves_like_the_bytearray_it_replaces(ops: list[tuple[Any, ...]]) -> None:
+    reference = bytearray()
+    buffer = compat.ReceiveBuffer()
+    for op in ops:
+        if op[0] == "extend":
+            reference.extend(op[1])
+            buffer.extend(op[1])
+        elif op[0] == "take":  # what py-libp2p's reads do: bytes(buffer[:n]); del buffer[:n]
+            assert bytes(buffer[: op[1]]) == bytes(reference[: op[1]])
+            del reference[: op[1]]
+            del buffer[: op[1]]
+        elif op[0] == "slice":
+            assert buffer[op[1] : op[2]] == bytes(reference[op[1] : op[2]])
+        elif op[0] == "delete":
+            del reference[op[1] : op[2]]
+            del buffer[op[1] : op[2]]
+        elif op[0] == "all":
+            assert bytes(buffer) == bytes(reference)
+        else:
+            reference.clear()
+            buffer.clear()
+        assert len(buffer) == len(reference)
+        assert bool(buffer) == bool(reference)
+
+
+@pytest.mark.trio
+async def test_data_body_in_hand_is_read_without_a_timer(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Secured:
+        _peerup_pending = b"header" + b"body"
+        _peerup_offset = 6
+
+        async def read(self, n: int | None = None) -> bytes:
+            return await compat._secure_read(self, n)
+
+    class Conn:
+        secured_conn = Secured()
+
+    def no_timer(seconds: float) -> Any:
+        raise AssertionError("a timer was set")
+
+    monkeypatch.setattr(trio, "fail_after", no_timer)
+    assert await compat._read_data_body(Conn(), 4) == b"body"
+    Conn.secured_conn = Secured()
+    with pytest.raises(AssertionError, match="a timer was set"):
+        await compat._read_data_body(Conn(), 5)  # not all in hand: upstream's bounded read
+
+
+@pytest.mark.trio
+async def test_batched_writes_carry_a_stream_intact_in_few_socket_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from libp2p.io.trio import TrioTCPStream
+
+    monkeypatch.setattr(yamux.YamuxStream, "write", compat._yamux_write)
+    monkeypatch.setattr(yamux.Yamux, "__init__", compat._yamux_init)
+    monkeypatch.setattr(yamux.Yamux, "_write_frame", compat._write_frame)
+    from libp2p.security.noise.io import NoiseTransportReadWriter
+
+    monkeypatch.setattr(NoiseTransportReadWriter, "write_msg", compat._noise_write_msg)
+    writes: list[int] = []
+    original_write = TrioTCPStream.write
+
+    async def counting_write(self: Any, data: bytes) -> None:
+        writes.append(len(data))
+        await original_write(self, data)
+
+    monkeypatch.setattr(TrioTCPStream, "write", counting_write)
+    server, client = _noise_host(), _noise_host()
+    payload = os.urandom(4 << 20)
+    received = bytearray()
+    done = trio.Event()
+
+    async def handler(stream: Any) -> None:
+        while True:
+            try:
+                data = await stream.read(1 << 20)
+            except Exception:
+                break
+            if not data:
+                break
+            received.extend(data)
+        done.set()
+
+    server.set_stream_handler(SINK, handler)
+    with trio.fail_after(30):
+        async with _running(server, client):
+            await client.connect(PeerInfo(server.get_id(), server.get_addrs()))
+            stream = await client.new_stream(server.get_id(), [SINK])
+            before = len(writes)
+            await stream.write(payload)
+            await stream.close()
+            await done.wait()
+            frames = -(-len(payload) // compat._FRAME_PAYLOAD)
+            data_writes = [n for n in writes[before:] if n > 1000]
+            assert (
+                len(data_writes) < frames / 2
+            )  # four frames per socket write when the window allows
+    assert bytes(received) == payload
+
+
+@pytest.mark.trio
+async def test_noise_batch_write_cuts_messages_where_frames_end() -> None:
+    from libp2p.security.noise.io import NoiseTransportReadWriter
+
+    sender, receiver = _noise_pair()
+    raw = _Recorder()
+    writer = NoiseTransportReadWriter(raw, sender)  # type: ignore[arg-type]
+    writer._peerup_message_size = 1000  # type: ignore[attr-defined]  # what _frame_payload sets
+    payload = os.urandom(2500)
+    await compat._noise_write_msg(writer, payload)
+    messages = _noise_messages(raw.writes[0])
+    assert [len(receiver.decrypt(m)) for m in messages] == [1000, 1000, 500]
+
+
 async def _read_after_session_close(read_fn) -> BaseException | bytes:
     """Open a stream, let the server hold it open, close the client's yamux session, read."""
     server, client = _noise_host(), _noise_host()
