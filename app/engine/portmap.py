@@ -47,6 +47,7 @@ CALL_TIMEOUT = 10.0
 LEASE = 3600
 RETRY_INTERVAL = 300.0
 DESCRIPTION = "peer-up"
+NATPMP_PORT = natpmp.PORT  # the gateway's port (tests point it at a gateway of their own)
 UPNP = "upnp"
 NAT_PMP = "nat-pmp"
 _METHOD_NAMES = {UPNP: "UPnP", NAT_PMP: "NAT-PMP"}
@@ -77,8 +78,8 @@ class PortMapper:
         lease: Lease to ask for, seconds (0: permanent, for UPnP gateways that only do that;
             NAT-PMP then asks for :data:`LEASE`).
         clock: Wall clock (for ``expires_at``).
-        gateway: Finds the default gateway for NAT-PMP (None: not known).
-        natpmp_port: The gateway's NAT-PMP port (5351; tests use another).
+        gateway: Finds the default gateway for NAT-PMP (default: :func:`default_gateway`).
+        natpmp_port: The gateway's NAT-PMP port (default: :data:`NATPMP_PORT`).
     """
 
     def __init__(
@@ -89,16 +90,16 @@ class PortMapper:
         discovery_timeout: float = DISCOVERY_TIMEOUT,
         lease: int = LEASE,
         clock: Callable[[], float] = time.time,
-        gateway: Callable[[], Awaitable[str | None]] = default_gateway,
-        natpmp_port: int = natpmp.PORT,
+        gateway: Callable[[], Awaitable[str | None]] | None = None,
+        natpmp_port: int | None = None,
     ) -> None:
         self._listen_port = listen_port
         self._on_change = on_change
         self._discovery_timeout = discovery_timeout
         self._lease = lease
         self._clock = clock
-        self._find_gateway = gateway
-        self._natpmp_port = natpmp_port
+        self._find_gateway = gateway or default_gateway
+        self._natpmp_port = natpmp_port or NATPMP_PORT
         self._igd: Any = None  # miniupnpc.UPnP of a UPnP mapping (one thread at a time)
         self._natpmp: NatPmpClient | None = None  # the client of a NAT-PMP mapping
         self._mapping: _Mapping | None = None

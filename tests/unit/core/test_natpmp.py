@@ -93,7 +93,8 @@ def test_result_codes_become_plain_errors(result: int, reason: str) -> None:
 def test_not_authorized_has_a_hint() -> None:
     with pytest.raises(NatPmpError) as err:
         natpmp.decode_external_address_response(natpmp.encode_error_response(0, 2, 5))
-    assert err.value.hint is not None and "router" in err.value.hint
+    assert err.value.hint is not None
+    assert "router" in err.value.hint
 
 
 @pytest.mark.parametrize("op", [0, 128])
@@ -150,7 +151,8 @@ def test_any_bytes_give_a_value_or_a_nat_pmp_error(data: bytes, port: int, delet
     try:
         got = natpmp.decode_mapping_response(data, internal_port=port, delete=delete)
     except NatPmpError as exc:
-        assert exc.reason
+        reason = exc.reason
+        assert reason
     else:
         assert got.internal_port == port
         assert (got.lifetime == 0) == delete
@@ -205,7 +207,10 @@ def test_proc_net_route_without_default() -> None:
 
 
 def test_route_get_default_macos() -> None:
-    text = "   route to: default\ndestination: default\n       mask: default\n    gateway: 192.168.1.254\n  interface: en0\n"
+    text = (
+        "   route to: default\ndestination: default\n       mask: default\n"
+        "    gateway: 192.168.1.254\n  interface: en0\n"
+    )
     assert natpmp.parse_route_get_default(text) == "192.168.1.254"
     assert natpmp.parse_route_get_default("route: writing to routing socket: not in table") is None
     assert natpmp.parse_route_get_default("    gateway: fe80::1%en0\n") is None
