@@ -73,4 +73,6 @@ class FakeNatPmpGateway:
             external = internal + self.port_offset
             self.mappings[internal] = (external, lifetime)
             return natpmp.encode_mapping_response(self.epoch, internal, external, lifetime)
-        return natpmp.encode_error_response(opcode, natpmp.ResultCode.UNSUPPORTED_OPCODE, self.epoch)
+        return natpmp.encode_error_response(
+            opcode, natpmp.ResultCode.UNSUPPORTED_OPCODE, self.epoch
+        )
