@@ -34,6 +34,7 @@ from app.core import (
     lancode,
     maddrbin,
     names,
+    natpmp,
     netaddr,
     paircode,
     peerid,
@@ -225,6 +226,32 @@ def _invite_handshake(data: bytes) -> None:
     assert joiner.outcome is None
 
 
+def _nat_pmp(data: bytes) -> None:
+    # Every datagram from the gateway, and the OS's route tables, are untrusted.
+    port = int.from_bytes(data[8:10], "big") or 1 if len(data) >= 10 else 4001
+    for delete in (False, True):
+        with contextlib.suppress(PeerupError):
+            got = natpmp.decode_mapping_response(data, internal_port=port, delete=delete)
+            assert got.internal_port == port
+            assert (got.lifetime == 0) == delete, got
+            again = natpmp.encode_mapping_response(
+                got.epoch, got.internal_port, got.external_port, got.lifetime
+            )
+            assert natpmp.decode_mapping_response(again, internal_port=port, delete=delete) == got
+    with contextlib.suppress(PeerupError):
+        addr = natpmp.decode_external_address_response(data)
+        again = natpmp.encode_external_address_response(addr.epoch, addr.ip)
+        assert natpmp.decode_external_address_response(again) == addr
+    text = _text(data)
+    for parse in (
+        natpmp.parse_proc_net_route,
+        natpmp.parse_route_get_default,
+        natpmp.parse_route_print,
+    ):
+        gateway = parse(text)
+        assert gateway is None or gateway.count(".") == 3, gateway
+
+
 def _lan_code(data: bytes) -> None:
     code = lancode.parse_lan_code(_text(data))
     assert lancode.parse_lan_code(code.text()) == code
@@ -249,6 +276,7 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _lan_code,
     _pairing_code,
     _relay_pair_wire,
+    _nat_pmp,
 )
 
 
@@ -321,6 +349,15 @@ def _seeds() -> list[tuple[int, bytes]]:
         (16, _pairing_seed()[1:]),
         (17, _notify_seed()),
         (17, relaypair.encode_pair_request(bytes(16), "laptop")),
+        (18, natpmp.encode_mapping_response(7, 4001, 4001, 3600)),
+        (18, natpmp.encode_mapping_response(7, 4001, 0, 0)),
+        (18, natpmp.encode_external_address_response(7, "203.0.113.5")),
+        (18, natpmp.encode_error_response(natpmp.OP_MAP_TCP, 2, 7)),
+        (
+            18,
+            b"Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n"
+            b"eth0\t00000000\t0101A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n",
+        ),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
 

@@ -206,9 +206,12 @@ def render_node_status(status: NodeStatus) -> list[str]:
         lease = f", until {format_clock(mapping.expires_at)}" if mapping.expires_at else ""
         lines.append(
             f"Port map:  {mapping.external_address} → {mapping.internal_address} "
-            f"({mapping.protocol}, UPnP{lease})"
+            f"({mapping.protocol}, {_MAPPING_METHODS.get(mapping.method, mapping.method)}{lease})"
         )
     return lines
+
+
+_MAPPING_METHODS = {"upnp": "UPnP", "nat-pmp": "NAT-PMP"}
 
 
 def _labelled(label: str, values: Sequence[str], empty: str) -> list[str]:

@@ -138,8 +138,8 @@ class Config:
     enable_quic: bool = False
     stun_servers: tuple[str, ...] = ()  # "host:port"; none by default (no third party is asked)
     hole_punching: bool = True  # upgrade relayed connections with DCUtR
-    # Ask the router (UPnP IGD) to forward our TCP port. Off by default: it opens a port on the
-    # user's router and multicasts SSDP on the LAN, neither of which should happen unasked.
+    # Ask the router (UPnP IGD or NAT-PMP) to forward our TCP port. Off by default: it opens a
+    # port on the user's router and multicasts SSDP on the LAN, neither should happen unasked.
     port_mapping: bool = False
     relay_addresses: tuple[str, ...] = ()
     reservation_interval: float = DEFAULT_RESERVATION_INTERVAL

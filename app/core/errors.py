@@ -176,6 +176,22 @@ class StunError(RemoteProtocolError):
         self.reason = reason
 
 
+class NatPmpError(RemoteProtocolError):
+    """A NAT-PMP gateway refused a request, or sent a datagram that is not the expected answer.
+
+    Attributes:
+        reason: Stable kebab-case cause, e.g. ``"not-authorized"``, ``"short-response"``,
+            ``"wrong-opcode"``; the driver keys on it (a stray datagram is skipped, a refusal
+            ends the attempt).
+    """
+
+    code = "nat-pmp-error"
+
+    def __init__(self, reason: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+
+
 class InvalidCodeError(PeerupError):
     """An invite or pairing code (or its link) that cannot be decoded."""
 

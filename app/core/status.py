@@ -125,13 +125,14 @@ class RelayInfo:
 
 @dataclass(frozen=True, slots=True)
 class PortMappingInfo:
-    """A port our router forwards to us, made over UPnP IGD (``network.port_mapping``)."""
+    """A port our router forwards to us, over UPnP IGD or NAT-PMP (``network.port_mapping``)."""
 
     protocol: str  # "TCP"
     external_address: str  # "ip:port" on the router's public side
     internal_address: str  # "ip:port" of this machine's listener
-    gateway: str  # the router's control URL
+    gateway: str  # UPnP: the router's control URL; NAT-PMP: its IP address
     expires_at: float | None  # unix time the lease ends; None for a permanent mapping
+    method: str = "upnp"  # how it was made: "upnp" or "nat-pmp"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1058,8 +1058,12 @@ class DHTHostView:
 CircuitAddresses = Callable[[], Iterable[str]]
 
 
-def advertise_addresses(host: Any, circuit_addresses: CircuitAddresses) -> None:
-    """Make the host advertise its relay circuit addresses and real interface addresses.
+def advertise_addresses(
+    host: Any,
+    circuit_addresses: CircuitAddresses,
+    mapped_addresses: Callable[[], Iterable[str]] = tuple,
+) -> None:
+    """Make the host advertise its relay circuit, port-mapped and real interface addresses.
 
     Defect CIRCUIT-ADDRS-MANGLED: ``BasicHost.get_addrs`` strips every address at its first
     ``/p2p/`` and appends our ID, so a circuit address ``/ip4/R/tcp/P/p2p/RELAY/p2p-circuit``
@@ -1070,11 +1074,14 @@ def advertise_addresses(host: Any, circuit_addresses: CircuitAddresses) -> None:
     peer, see MDNS-WILDCARD), then ``<circuit>/p2p/US`` for each address ``circuit_addresses``
     returns. Private interface addresses are not added: a peer elsewhere cannot reach them, and
     DCUtR dials every address it knows of the peer (in the NAT lab, unreachable private ones
-    delayed the hole punch from 1 s to 11 s); on one LAN, mDNS finds them.
+    delayed the hole punch from 1 s to 11 s); on one LAN, mDNS finds them. The public
+    addresses our router forwards to us (UPnP/NAT-PMP, ``/ip4/<external>/tcp/<port>``) come
+    after the interface addresses, global ones only, for the same reason.
 
     Args:
         host: The libp2p host; its ``get_addrs`` is replaced on the instance.
         circuit_addresses: Our circuit addresses, ``…/p2p/<relay>/p2p-circuit``, read on each call.
+        mapped_addresses: Our port-mapped public addresses, read on each call.
     """
     original = host.get_addrs
     me = host.get_id()
@@ -1093,6 +1100,12 @@ def advertise_addresses(host: Any, circuit_addresses: CircuitAddresses) -> None:
             if str(full) not in seen:
                 seen.add(str(full))
                 result.append(full)
+        for text in mapped_addresses():
+            with contextlib.suppress(Exception):  # a malformed entry must not break identify
+                full = Multiaddr(text).encapsulate(suffix)
+                if _is_global(full) and str(full) not in seen:
+                    seen.add(str(full))
+                    result.append(full)
         for text in circuit_addresses():
             with contextlib.suppress(Exception):  # a malformed entry must not break identify
                 result.append(Multiaddr(text).encapsulate(suffix))

@@ -224,10 +224,11 @@ def usable_addresses(peer: ID, addrs: Sequence[multiaddr.Multiaddr]) -> list[mul
 
 
 class AddressPusher:
-    """Tells connected peers our new addresses (identify-push) when a relay reservation changes.
+    """Tells connected peers our new addresses (identify-push) when they change.
 
     py-libp2p pushes identify only when a listener starts; a reservation made or lost changes
-    our circuit addresses too, and a peer that knows them can reach us through the relay.
+    our circuit addresses too, and a peer that knows them can reach us through the relay; a
+    port mapping made or lost (UPnP/NAT-PMP) changes our public address.
     """
 
     def __init__(self, host: Any) -> None:

@@ -314,7 +314,9 @@ class Node:
         )
         self._relay_client.install()
         # ---- DHT and advertised addresses (app/engine/dht.py) ----
-        compat.advertise_addresses(host, self._relay_client.circuit_addresses)
+        compat.advertise_addresses(
+            host, self._relay_client.circuit_addresses, self._mapped_addresses
+        )
         self._address_pusher = AddressPusher(host)
         self._dht = PeerDHT(
             host,
@@ -929,7 +931,7 @@ class Node:
                     interval = min(interval * 2, UPGRADE_RETRY_MAX)
                     self._upgrade_retry[peer] = (now + interval, interval)
 
-    # ---- UPnP port mapping (see engine/portmap.py) ----------------------------------------------
+    # ---- UPnP / NAT-PMP port mapping (see engine/portmap.py) ------------------------------------
 
     def _tcp_listen_port(self) -> int | None:
         host = self._host
@@ -945,7 +947,9 @@ class Node:
         return self._portmap.external_addresses() if self._portmap is not None else []
 
     def _port_mapping_changed(self) -> None:
-        """A mapping appeared or went: have a relay dial it back, then re-grade."""
+        """A mapping appeared or went: tell peers, have a relay dial it back, then re-grade."""
+        if self._address_pusher is not None:
+            self._address_pusher.changed()
         if self._relay_client is not None and self._nursery is not None:
             self._nursery.start_soon(self._confirm_mapping)
         elif self._reach is not None:

@@ -40,7 +40,9 @@ def miniupnpd_unavailable() -> str | None:
     return None
 
 
-def start_miniupnpd(lab: Lab, home: Home, workdir: Path, stun: str) -> Path:
+def start_miniupnpd(
+    lab: Lab, home: Home, workdir: Path, stun: str, *, upnp: bool = True, natpmp: bool = False
+) -> Path:
     """Run miniupnpd on ``home``'s router; return its log file once it serves (bounded: 20 s).
 
     Args:
@@ -48,6 +50,8 @@ def start_miniupnpd(lab: Lab, home: Home, workdir: Path, stun: str) -> Path:
         home: A home behind NAT (it has a router).
         workdir: Where the config, lease file and log go.
         stun: ``ip:port`` of a STUN server on the public segment.
+        upnp: Serve UPnP IGD (SSDP and HTTP).
+        natpmp: Serve NAT-PMP (and PCP) on the LAN, UDP port 5351.
     """
     assert home.router_ns is not None
     assert home.lan_net is not None
@@ -62,7 +66,8 @@ def start_miniupnpd(lab: Lab, home: Home, workdir: Path, stun: str) -> Path:
     config.write_text(
         "ext_ifname=wan\nlistening_ip=lan\n"
         f"ext_perform_stun=yes\next_stun_host={stun_ip}\next_stun_port={stun_port}\n"
-        "enable_upnp=yes\nenable_natpmp=no\nsecure_mode=yes\n"
+        f"enable_upnp={'yes' if upnp else 'no'}\nenable_natpmp={'yes' if natpmp else 'no'}\n"
+        "secure_mode=yes\n"
         f"lease_file={workdir / 'leases'}\n"
         "upnp_table_name=peerup_upnp\nupnp_nat_table_name=peerup_upnp\n"
         "upnp_forward_chain=miniupnpd\nupnp_nat_chain=prerouting_miniupnpd\n"
@@ -74,10 +79,12 @@ def start_miniupnpd(lab: Lab, home: Home, workdir: Path, stun: str) -> Path:
     with log.open("wb") as out:
         lab.popen(home.router_ns, ["miniupnpd", "-d", "-f", str(config)],
                   stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    ready = [m for m, on in (("HTTP listening on port", upnp),
+                             ("Listening for NAT-PMP/PCP traffic", natpmp)) if on]  # fmt: skip
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         text = log.read_text(errors="replace")
-        if "HTTP listening on port" in text:
+        if all(marker in text for marker in ready):
             return log
         time.sleep(0.2)
     raise AssertionError(f"miniupnpd did not start:\n{log.read_text(errors='replace')}")

@@ -272,6 +272,11 @@ def test_node_status_shows_the_port_mapping() -> None:
     mapping = PortMappingInfo("TCP", "203.0.113.101:4001", "192.168.1.2:4001", "http://gw", None)
     lines = render.render_node_status(_status(port_mapping=mapping))
     assert "Port map:  203.0.113.101:4001 → 192.168.1.2:4001 (TCP, UPnP)" in lines
+    natpmp = PortMappingInfo(
+        "TCP", "203.0.113.101:4001", "192.168.1.2:4001", "192.168.1.1", None, method="nat-pmp"
+    )
+    lines = render.render_node_status(_status(port_mapping=natpmp))
+    assert "Port map:  203.0.113.101:4001 → 192.168.1.2:4001 (TCP, NAT-PMP)" in lines
 
 
 def test_peer_lines_carry_grade_and_path_or_expected_path() -> None:

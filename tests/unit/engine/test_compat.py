@@ -339,6 +339,18 @@ async def test_advertised_addresses_carry_circuits_and_no_wildcards() -> None:
     assert advertised[1:] == [f"{a}/p2p/{me}" for a in public] + [f"{CIRCUIT}/p2p/{me}"]
 
 
+@pytest.mark.trio
+async def test_advertised_addresses_carry_global_mapped_addresses() -> None:
+    host = new_host(key_pair=create_new_key_pair())
+    mapped = ["/ip4/203.0.113.77/tcp/4001", "/ip4/10.0.0.1/tcp/4001", "not an address"]
+    compat.advertise_addresses(host, lambda: [CIRCUIT], lambda: mapped)
+    async with host.run([multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/0")]):
+        advertised = [str(a) for a in host.get_addrs()]
+    me = host.get_id()
+    # A private mapped address (double NAT) is as useless to a peer as a private interface one.
+    assert advertised[1:] == [f"/ip4/203.0.113.77/tcp/4001/p2p/{me}", f"{CIRCUIT}/p2p/{me}"]
+
+
 def test_dht_peerstore_drops_wildcards() -> None:
     host = new_host(key_pair=create_new_key_pair())
     view = compat.DHTHostView(host, TProtocol("/peerup/kad/1.0.0"))
