@@ -457,11 +457,12 @@ class _Parser:
 
         authorized_keys = (self.base / "authorized_keys").absolute()
         gating = True
+        verified_only = False
         security = self.mapping(
             root,
             "security",
             "security",
-            ("authorized_keys_file", "enable_connection_gating"),
+            ("authorized_keys_file", "enable_connection_gating", "verified_only"),
             required=False,
         )
         if security is not None:
@@ -473,6 +474,9 @@ class _Parser:
                 "enable_connection_gating",
                 "security.enable_connection_gating",
                 default=True,
+            )
+            verified_only = self.boolean(
+                security, "verified_only", "security.verified_only", default=False
             )
 
         ping_enabled = True
@@ -517,7 +521,7 @@ class _Parser:
             enable_connection_gating=gating,
             ping_enabled=ping_enabled,
             ping_protocol=ping_protocol,
-            services=self.services(root),
+            services=self.services(root, verified_only_default=verified_only),
             names=names,
             peer_addresses=self.peer_addresses(root, known_names),
             forwards=self.forwards(root, known_names),
@@ -639,7 +643,9 @@ class _Parser:
             self.fail(f"{value!r} must be more than 0 and at most a week", dotted, line)
         return seconds
 
-    def services(self, root: CommentedMap) -> tuple[ServiceConfig, ...]:
+    def services(
+        self, root: CommentedMap, *, verified_only_default: bool = False
+    ) -> tuple[ServiceConfig, ...]:
         if root.get("services") is None:
             return ()
         services = root["services"]
@@ -695,7 +701,10 @@ class _Parser:
                     allowed_peers=allowed,
                     protocol=self.string(node, "protocol", f"{dotted}.protocol", default=""),
                     verified_only=self.boolean(
-                        node, "verified_only", f"{dotted}.verified_only", default=False
+                        node,
+                        "verified_only",
+                        f"{dotted}.verified_only",
+                        default=verified_only_default,
                     ),
                 )
             )
@@ -987,6 +996,9 @@ security:
   # Peers allowed to connect (managed with `peerup auth` and `peerup invite`/`join`).
   authorized_keys_file: authorized_keys
   enable_connection_gating: true
+  # true: every service admits only peers you verified (peerup verify); a service's own
+  # verified_only overrides this.
+  verified_only: false
 
 protocols:
   ping_pong:
