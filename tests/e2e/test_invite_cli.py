@@ -95,3 +95,49 @@ def test_join_on_a_fresh_device(tmp_path: Path) -> None:
 
 def _auth_comments(node: NodeDir) -> str:
     return (node.path / "authorized_keys").read_text()
+
+
+def test_interactive_invite_shows_qr_and_asks_the_inviter(tmp_path: Path) -> None:
+    """Without --non-interactive the inviter sees the code, a QR code and the link, then the SAS
+    and the question; answering yes marks the joiner verified on the inviter's side only."""
+    home = make_node_dir(tmp_path, "home")
+    laptop = make_node_dir(tmp_path, "laptop")
+    a = start_daemon(home)
+    b = start_daemon(laptop)
+    proc = subprocess.Popen(
+        [*DaemonProcess.base_command(), "--config", str(home.config_path), "invite",
+         "--name", "home", "--ttl", "60"],
+        env=a.env, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        shown: list[str] = []
+        for _ in range(200):  # the banner, the code, the QR rows, the instructions
+            line = proc.stdout.readline()
+            assert line, "".join(shown)
+            shown.append(line)
+            if line.startswith("Waiting for the other device"):
+                break
+        text = "".join(shown)
+        code = re.search(r"peerup join ([A-Z2-7-]+)", text)
+        assert code is not None, text
+        assert "=== Invite code (expires in" in text
+        assert any(c in text for c in "▀▄█")  # the terminal QR code
+        assert f"peerup://join/{code.group(1)}" in text
+        # The joiner says no; the inviter's human says yes.
+        joined = b.cli("join", code.group(1), "--name", "laptop", stdin="n\n")
+        assert joined.returncode == 0, joined.stderr + joined.stdout
+        out, err = proc.communicate("y\n", timeout=30)
+        assert proc.returncode == 0, err + out
+        assert "Do the emoji match? [y/N]" in out
+        assert 'Peer "laptop" is verified.' in out
+        assert _auth(home)[laptop.peer_id]  # verified on the inviter's side
+        assert _auth(laptop)[home.peer_id] is None  # the joiner said no: unverified there
+        assert "stays [UNVERIFIED]" in joined.stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        a.stop()
+        b.stop()
