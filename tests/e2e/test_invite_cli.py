@@ -111,7 +111,8 @@ def test_interactive_invite_shows_qr_and_asks_the_inviter(tmp_path: Path) -> Non
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        assert proc.stdout is not None and proc.stdin is not None
+        assert proc.stdout is not None
+        assert proc.stdin is not None
         shown: list[str] = []
         for _ in range(200):  # the banner, the code, the QR rows, the instructions
             line = proc.stdout.readline()
