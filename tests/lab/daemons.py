@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -45,3 +46,29 @@ def start_in_ns(lab: Lab, ns: str, node: NodeDir, *extra: str) -> ApiEndpoint:
             return endpoint
         time.sleep(0.1)
     raise AssertionError(f"daemon in {ns} did not start:\n{(node.path / 'daemon.log').read_text()}")
+
+
+STUN_PORT = 3478
+LISTEN_PORT = 4001
+RELAY_PORT = 7777
+
+
+def start_public_services(lab: Lab, root: Path) -> str:
+    """Start the public segment's services: our STUN server on stun1 and stun2, and an open
+    (ungated) relay daemon on the relay host. Returns the relay's multiaddr."""
+    from tests.helpers.nodes import make_node_dir
+
+    for stun in (lab.stun1, lab.stun2):
+        argv = [sys.executable, "-m", "tests.helpers.stun_server", "--host", stun.ip]
+        lab.popen(stun.ns, [*argv, "--port", str(STUN_PORT)], cwd=REPO, stdout=subprocess.DEVNULL)
+    relay = make_node_dir(
+        root, "relay", listen=f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}",
+        extra="relay_service: {enabled: true}\n",
+    )  # fmt: skip
+    relay.config_path.write_text(
+        relay.config_path.read_text().replace(
+            "enable_connection_gating: true", "enable_connection_gating: false"
+        )
+    )
+    start_in_ns(lab, lab.relay.ns, relay)
+    return f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}/p2p/{relay.peer_id}"

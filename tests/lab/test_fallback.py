@@ -25,13 +25,10 @@ from app.api.client import open_local_client
 from app.api.transport import ApiEndpoint
 from app.core.status import Event, PathChanged, PathType
 from tests.helpers.nodes import NodeDir, make_node_dir
-from tests.lab.daemons import api_call, start_in_ns
+from tests.lab.daemons import LISTEN_PORT, STUN_PORT, api_call, start_in_ns, start_public_services
 from tests.lab.netlab import Home, Lab, unavailable_reason
 
 REPO = Path(__file__).resolve().parents[2]
-STUN_PORT = 3478
-LISTEN_PORT = 4001
-RELAY_PORT = 7777
 FALLBACK_BOUND = 10.0
 
 pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
@@ -97,22 +94,7 @@ def _config(node: NodeDir, relay_addr: str, lab: Lab, echo_port: int) -> None:
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[Lab, list[Home], list[NodeDir], list[ApiEndpoint]]]:
     with Lab(prefix="pf") as lab:
-        for stun in (lab.stun1, lab.stun2):
-            argv = [sys.executable, "-m", "tests.helpers.stun_server", "--host", stun.ip]
-            lab.popen(
-                stun.ns, [*argv, "--port", str(STUN_PORT)], cwd=REPO, stdout=subprocess.DEVNULL
-            )
-        relay = make_node_dir(
-            tmp_path, "relay", listen=f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}",
-            extra="relay_service: {enabled: true}\n",
-        )  # fmt: skip
-        relay.config_path.write_text(
-            relay.config_path.read_text().replace(
-                "enable_connection_gating: true", "enable_connection_gating: false"
-            )
-        )
-        relay_addr = f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}/p2p/{relay.peer_id}"
-        start_in_ns(lab, lab.relay.ns, relay)
+        relay_addr = start_public_services(lab, tmp_path)
         homes = [lab.add_home(name, nat="eim") for name in ("a1", "a2")]
         nodes = [
             make_node_dir(tmp_path, h.name, listen=f"/ip4/0.0.0.0/tcp/{LISTEN_PORT}") for h in homes

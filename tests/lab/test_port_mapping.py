@@ -12,8 +12,6 @@ can only come from that address. The mapping is removed when the daemon stops.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,14 +19,11 @@ import pytest
 
 from app.core.status import Grade, PathType
 from tests.helpers.nodes import make_node_dir
-from tests.lab.daemons import api_call, start_in_ns
+from tests.lab.daemons import LISTEN_PORT, STUN_PORT, api_call, start_in_ns, start_public_services
 from tests.lab.netlab import Lab, unavailable_reason
 from tests.lab.upnp_tools import mapped_ports, miniupnpd_unavailable, start_miniupnpd
 
 REPO = Path(__file__).resolve().parents[2]
-STUN_PORT = 3478
-LISTEN_PORT = 4001
-RELAY_PORT = 7777
 
 _why = unavailable_reason() or miniupnpd_unavailable()
 pytestmark = pytest.mark.skipif(_why is not None, reason=str(_why))
@@ -36,22 +31,7 @@ pytestmark = pytest.mark.skipif(_why is not None, reason=str(_why))
 
 def _run_mapping_scenario(tmp_path: Path, *, prefix: str, method: str) -> dict[str, float]:
     with Lab(prefix=prefix) as lab:
-        for stun in (lab.stun1, lab.stun2):
-            argv = [sys.executable, "-m", "tests.helpers.stun_server", "--host", stun.ip]
-            lab.popen(
-                stun.ns, [*argv, "--port", str(STUN_PORT)], cwd=REPO, stdout=subprocess.DEVNULL
-            )
-        relay = make_node_dir(
-            tmp_path, "relay", listen=f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}",
-            extra="relay_service: {enabled: true}\n",
-        )  # fmt: skip
-        relay.config_path.write_text(
-            relay.config_path.read_text().replace(
-                "enable_connection_gating: true", "enable_connection_gating: false"
-            )
-        )
-        start_in_ns(lab, lab.relay.ns, relay)
-        relay_addr = f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}/p2p/{relay.peer_id}"
+        relay_addr = start_public_services(lab, tmp_path)
 
         home = lab.add_home("u1", nat="eim")
         start_miniupnpd(

@@ -14,7 +14,6 @@ first dial to DIRECT is printed.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -26,13 +25,10 @@ import pytest
 from app.api.transport import ApiEndpoint
 from app.core.status import Grade, PathType
 from tests.helpers.nodes import NodeDir, make_node_dir
-from tests.lab.daemons import api_call, start_in_ns
+from tests.lab.daemons import LISTEN_PORT, STUN_PORT, api_call, start_in_ns, start_public_services
 from tests.lab.netlab import Lab, unavailable_reason
 
 REPO = Path(__file__).resolve().parents[2]
-STUN_PORT = 3478
-LISTEN_PORT = 4001
-RELAY_PORT = 7777
 
 pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
 
@@ -82,22 +78,8 @@ class Daemon:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[str, Daemon]]]:
     root = tmp_path_factory.mktemp("lab")
     with Lab(prefix="ps") as lab:
-        for stun in (lab.stun1, lab.stun2):
-            argv = [sys.executable, "-m", "tests.helpers.stun_server", "--host", stun.ip]
-            lab.popen(
-                stun.ns, [*argv, "--port", str(STUN_PORT)], cwd=REPO, stdout=subprocess.DEVNULL
-            )
+        relay_addr = start_public_services(lab, root)
         homes = {name: lab.add_home(name, nat=kind) for name, kind in HOMES.items()}
-        relay_dir = make_node_dir(
-            root, "relay", listen=f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}",
-            extra="relay_service: {enabled: true}\n",
-        )  # fmt: skip
-        text = relay_dir.config_path.read_text().replace(
-            "enable_connection_gating: true", "enable_connection_gating: false"
-        )
-        relay_dir.config_path.write_text(text)
-        relay_addr = f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}/p2p/{relay_dir.peer_id}"
-        start_in_ns(lab, lab.relay.ns, relay_dir)
 
         dirs: dict[str, NodeDir] = {}
         for name in HOMES:
