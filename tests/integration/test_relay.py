@@ -19,7 +19,9 @@ pytestmark = pytest.mark.trio
 ELSEWHERE = "discovery: {network: elsewhere}\n"
 
 
-def _relayed_pair(tmp_path: Path, relay_dir: NodeDir, relay_addr: str, echo_port: int):
+def _relayed_pair(
+    tmp_path: Path, relay_dir: NodeDir, relay_addr: str, echo_port: int
+) -> tuple[NodeDir, NodeDir]:
     """home (serving ``echo``) and laptop, both reserving on the relay, hole punching off, laptop in
     another DHT namespace: the relay is their only way to each other. Everyone authorized."""
     extra = f"relay: {{addresses: ['{relay_addr}']}}\n"
