@@ -9,10 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trio
+from libp2p.peer.id import ID
+from libp2p.peer.peerstore import PeerStoreError
 
 from app.core.authkeys import AuthorizedKeysFile
 from app.core.identity import Identity, create_identity_file
 from app.core.peerid import PeerId
+from app.engine.dht import usable_addresses
+from app.engine.node import Node
 
 
 @dataclass
@@ -120,3 +124,15 @@ async def exchange(port: int, payload: bytes) -> bytes:
                 while data := await stream.receive_some(1 << 20):
                     received += data
     return bytes(received)
+
+
+def peerstore_addresses(node: Node, peer: str) -> list[str]:
+    """What ``node``'s peerstore knows of ``peer``'s addresses, without ``/p2p/<peer>``."""
+    host = node._host
+    assert host is not None
+    pid = ID.from_base58(peer)
+    try:
+        known = host.get_peerstore().addrs(pid)  # type: ignore[attr-defined]
+    except PeerStoreError:
+        return []
+    return [str(a) for a in usable_addresses(pid, known)]

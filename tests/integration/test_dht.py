@@ -9,13 +9,12 @@ import pytest
 import trio
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
-from libp2p.peer.peerstore import PeerStoreError
 
 from app.core.config import load_config
 from app.core.status import PathType
-from app.engine.dht import protocol_id, usable_addresses
+from app.engine.dht import protocol_id
 from app.engine.node import Node, open_node
-from tests.helpers.nodes import NodeDir, make_node_dir
+from tests.helpers.nodes import NodeDir, make_node_dir, peerstore_addresses
 
 pytestmark = pytest.mark.trio
 
@@ -32,17 +31,6 @@ def _extra(relay_addr: str, network: str | None) -> str:
         text += f"discovery: {{network: {network}}}\n"
     return text
 
-
-def _peerstore_addrs(node: Node, peer: str) -> list[str]:
-    """What ``node`` knows of ``peer``'s addresses, without the ``/p2p/<peer>`` suffix."""
-    host = node._host
-    assert host is not None
-    pid = ID.from_base58(peer)
-    try:
-        known = host.get_peerstore().addrs(pid)  # type: ignore[attr-defined]
-    except PeerStoreError:
-        return []
-    return [str(a) for a in usable_addresses(pid, known)]
 
 
 async def _negotiated(node: Node, peer: str, protocol: str) -> str | None:
@@ -91,7 +79,7 @@ async def test_peer_found_through_dht_ends_direct(tmp_path: Path) -> None:
                 wanted = str(protocol_id(None))
                 assert await _negotiated(anode, relay.peer_id, wanted) == wanted
                 assert await _negotiated(anode, relay.peer_id, "/ipfs/kad/1.0.0") is None
-                assert _peerstore_addrs(anode, b_dir.peer_id) == []
+                assert peerstore_addresses(anode, b_dir.peer_id) == []
                 b_id = ID.from_base58(b_dir.peer_id)
                 found = [str(a) for a in await anode._dht.find_addresses(b_id)]
                 assert bnode.status().listen_addresses[0].rsplit("/p2p/", 1)[0] in found
@@ -154,15 +142,15 @@ async def test_circuit_address_reaches_peers_by_identify_push(tmp_path: Path) ->
                 path = await anode.connect("b", [b_addr])
                 assert path.path_type is PathType.DIRECT
                 circuit = f"{relay_addr}/p2p-circuit"
-                assert circuit not in _peerstore_addrs(anode, b_dir.peer_id)
+                assert circuit not in peerstore_addresses(anode, b_dir.peer_id)
                 relay_dir.authorize(b_dir)
                 await _wait_reserved(bnode)
                 with trio.fail_after(20):
-                    while circuit not in _peerstore_addrs(anode, b_dir.peer_id):  # noqa: ASYNC110
+                    while circuit not in peerstore_addresses(anode, b_dir.peer_id):  # noqa: ASYNC110
                         await trio.sleep(0.1)
                 # The mangled form upstream advertised (the relay's address with B's ID) is gone.
                 mangled = f"{relay_addr.rsplit('/p2p/', 1)[0]}"
-                assert mangled not in _peerstore_addrs(anode, b_dir.peer_id)
+                assert mangled not in peerstore_addresses(anode, b_dir.peer_id)
                 assert relay.peer_id  # the relay stays up for the whole exchange
 
 

@@ -11,30 +11,17 @@ from pathlib import Path
 
 import pytest
 import trio
-from libp2p.peer.id import ID
-from libp2p.peer.peerstore import PeerStoreError
 
 from app.core import natpmp
 from app.core.config import load_config
 from app.core.status import PathType
 from app.engine import portmap
-from app.engine.dht import usable_addresses
-from app.engine.node import Node, open_node
+from app.engine.node import open_node
 from tests.helpers.natpmp_gateway import FakeNatPmpGateway
-from tests.helpers.nodes import make_node_dir
+from tests.helpers.nodes import make_node_dir, peerstore_addresses
 
 pytestmark = pytest.mark.trio
 
-
-def _peerstore_addrs(node: Node, peer: str) -> list[str]:
-    host = node._host
-    assert host is not None
-    pid = ID.from_base58(peer)
-    try:
-        known = host.get_peerstore().addrs(pid)  # type: ignore[attr-defined]
-    except PeerStoreError:
-        return []
-    return [str(a) for a in usable_addresses(pid, known)]
 
 
 async def test_mapped_address_is_pushed_to_connected_peers(
@@ -69,12 +56,12 @@ async def test_mapped_address_is_pushed_to_connected_peers(
                 with trio.fail_after(15):
                     while bnode._portmap.error is None:  # noqa: ASYNC110 - the refusal
                         await trio.sleep(0.05)
-                assert mapped not in _peerstore_addrs(anode, b_dir.peer_id)
+                assert mapped not in peerstore_addresses(anode, b_dir.peer_id)
 
                 gateway.result = 0
                 bnode._portmap.refresh_soon()
                 with trio.fail_after(15):
-                    while mapped not in _peerstore_addrs(anode, b_dir.peer_id):  # noqa: ASYNC110
+                    while mapped not in peerstore_addresses(anode, b_dir.peer_id):  # noqa: ASYNC110
                         await trio.sleep(0.05)
                 info = bnode.status().port_mapping
                 assert info is not None
