@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from app.core.authkeys import AuthorizedKeysFile
 from app.core.config import load_config
 from app.core.errors import PairingError
 from app.core.invite import InviteProgress
-from app.core.invitecode import InviteCode, parse_invite_code
+from app.core.invitecode import parse_invite_code
 from app.engine.node import Node, open_node
 from tests.helpers.nodes import make_node_dir
 
@@ -92,14 +93,7 @@ async def test_wrong_code_burns_after_three(tmp_path: Path) -> None:
     ):
         first = await _next(invite, {"code"})
         code = parse_invite_code(first.code or "")
-        wrong = InviteCode(
-            invite_id=code.invite_id,
-            password=bytes(10),
-            expires_at=code.expires_at,
-            inviter=code.inviter,
-            namespace=code.namespace,
-            addresses=code.addresses,
-        )
+        wrong = replace(code, password=bytes(10))
         messages = set()
         for attempt in (1, 2, 3):
             with pytest.raises(PairingError) as err, trio.fail_after(40):
@@ -127,14 +121,7 @@ async def test_expired_code(tmp_path: Path) -> None:
             first = await _next(invite, {"code"})
             code = parse_invite_code(first.code or "")
             # The joiner's clock says it is past the expiry: refused without dialling.
-            stale = InviteCode(
-                invite_id=code.invite_id,
-                password=code.password,
-                expires_at=1,
-                inviter=code.inviter,
-                namespace=code.namespace,
-                addresses=code.addresses,
-            )
+            stale = replace(code, expires_at=1)
             with pytest.raises(PairingError) as err:
                 await jnode.join_invite(stale.text())
             assert err.value.reason == "expired"
@@ -172,14 +159,7 @@ async def test_invite_through_relay(tmp_path: Path) -> None:
             assert code.relay_addresses, code.addresses
             assert relay.peer_id in code.relay_addresses[0]
             # Keep only the relay in the code: the joiner must go through it.
-            relay_only = InviteCode(
-                invite_id=code.invite_id,
-                password=code.password,
-                expires_at=code.expires_at,
-                inviter=code.inviter,
-                namespace=code.namespace,
-                addresses=code.relay_addresses,
-            )
+            relay_only = replace(code, addresses=code.relay_addresses)
             result = await _join_ok(jnode, relay_only.text(), "laptop")
             joined = await _next(invite, {"joined"})
             assert joined.sas == result.sas
@@ -246,12 +226,9 @@ async def test_man_in_the_middle_node_fails_the_handshake(
                         await s.reset()
 
         mnode._require_host().set_stream_handler(TProtocol(PROTOCOL_ID), relay)  # type: ignore[attr-defined]
-        forged = InviteCode(
-            invite_id=code.invite_id,
-            password=code.password,
-            expires_at=code.expires_at,
+        forged = replace(
+            code,
             inviter=mallory.identity.peer_id,
-            namespace=code.namespace,
             addresses=tuple(mnode.status().listen_addresses[:1]),
         )
         with pytest.raises(PairingError) as err, trio.fail_after(40):
@@ -280,14 +257,7 @@ async def test_code_naming_the_inviter_cannot_be_redirected(tmp_path: Path) -> N
     ):
         first = await _next(invite, {"code"})
         code = parse_invite_code(first.code or "")
-        redirected = InviteCode(
-            invite_id=code.invite_id,
-            password=code.password,
-            expires_at=code.expires_at,
-            inviter=code.inviter,
-            namespace=code.namespace,
-            addresses=tuple(onode.status().listen_addresses[:1]),
-        )
+        redirected = replace(code, addresses=tuple(onode.status().listen_addresses[:1]))
         with pytest.raises(PairingError) as err, trio.fail_after(40):
             await jnode.join_invite(redirected.text())
         assert err.value.reason == "unreachable"
