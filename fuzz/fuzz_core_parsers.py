@@ -31,6 +31,7 @@ from app.core import (
     config,
     identity,
     invitecode,
+    lan,
     lancode,
     maddrbin,
     names,
@@ -156,6 +157,8 @@ def _verify_seed(role_byte: int) -> bytes:
     responder = verify.VerifySession(verify.Role.RESPONDER, own_id=other, peer_id=own, now=0.0)
     accept = responder.receive_data(hello, now=0.0)
     return b"\x01" + b"".join(e.data for e in accept if isinstance(e, verify.SendData))
+
+
 def _pairing_code(data: bytes) -> None:
     # Binary bodies of both pairing kinds (the text layer is covered by _code_text).
     for kind in (codetext.CodeKind.PAIRING, codetext.CodeKind.REFERENCE_PAIRING):
@@ -257,6 +260,12 @@ def _lan_code(data: bytes) -> None:
     assert lancode.parse_lan_code(code.text()) == code
 
 
+def _lan_address(data: bytes) -> None:
+    # A peer's LAN addresses arrive in its reachability message: untrusted.
+    ip, port = lan.parse_lan_address(_text(data))
+    assert lan.parse_lan_address(lan.lan_address(str(ip), port)) == (ip, port)
+
+
 PARSERS: tuple[Callable[[bytes], None], ...] = (
     _parse_config,
     _parse_authorized_keys,
@@ -277,6 +286,7 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _pairing_code,
     _relay_pair_wire,
     _nat_pmp,
+    _lan_address,
 )
 
 
@@ -358,6 +368,8 @@ def _seeds() -> list[tuple[int, bytes]]:
             b"Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n"
             b"eth0\t00000000\t0101A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n",
         ),
+        (19, b"/ip4/192.168.1.5/tcp/4001"),
+        (19, b"/ip6/fd00::1/tcp/4001"),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
 

@@ -1,8 +1,9 @@
 """``/peerup/reachability/1.0.0``: how a node tells its peers its reachability grade.
 
 One message per stream: the sender writes a JSON object (the fields of
-:class:`app.core.status.Reachability`) and closes. The reader takes at most
-:data:`MAX_MESSAGE` bytes and validates every field; anything else is a
+:class:`app.core.status.Reachability`, with the private LAN addresses that only authorized peers
+are told, see :mod:`app.core.lan`; older peers leave those out) and closes. The reader takes at
+most :data:`MAX_MESSAGE` bytes and validates every field; anything else is a
 :class:`~app.core.errors.RemoteProtocolError`, so a peer cannot make us store nonsense.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import msgspec
 
 from app.core.errors import RemoteProtocolError
+from app.core.lan import MAX_LAN_ADDRESSES, parse_lan_address
 from app.core.status import Reachability
 from app.core.wirejson import decode_json_message
 
@@ -37,4 +39,8 @@ def decode_grade(data: bytes) -> Reachability:
         raise RemoteProtocolError("reachability message lists too many or too long addresses")
     if max(len(value.reason), len(value.hint), len(value.reason_code)) > 500:
         raise RemoteProtocolError("reachability message has oversized text")
+    if len(value.lan_addresses) > MAX_LAN_ADDRESSES:
+        raise RemoteProtocolError("reachability message lists too many LAN addresses")
+    for address in value.lan_addresses:
+        parse_lan_address(address)
     return value

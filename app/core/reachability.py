@@ -28,6 +28,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from app.core.errors import InvalidAddressError
+from app.core.lan import lan_addresses
 from app.core.netaddr import format_host_port, parse_host_port
 from app.core.status import Grade, NatMapping, PathType, Reachability
 
@@ -174,11 +175,13 @@ class InterfaceAddress:
         name: Interface name, e.g. ``"eth0"``.
         ip: The address, IPv6 without zone.
         is_loopback: The interface or the address is loopback.
+        prefix_len: The length of its subnet's prefix (24 for a /24), when known.
     """
 
     name: str
     ip: str
     is_loopback: bool
+    prefix_len: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,6 +548,7 @@ def assess(
     probed_at: float,
     port_mapping: bool = False,
     tcp_mapping: NatMapping = NatMapping.UNKNOWN,
+    tcp_listeners: Iterable[tuple[str, int]] = (),
 ) -> Reachability:
     """Grade and package the evidence as the :class:`~app.core.status.Reachability` status.
 
@@ -556,6 +560,8 @@ def assess(
         probed_at: Unix time of the probe.
         port_mapping: As for :func:`grade`.
         tcp_mapping: As for :func:`grade`.
+        tcp_listeners: ``(bind address, port)`` of our TCP listeners, for the LAN addresses
+            we tell our peers (:func:`app.core.lan.lan_addresses`).
 
     Returns:
         The status value front ends show.
@@ -583,6 +589,7 @@ def assess(
         cgnat=detect_cgnat(interfaces, stun),
         public_addresses=tuple(dict.fromkeys(public)),
         probed_at=probed_at,
+        lan_addresses=lan_addresses(interfaces, tcp_listeners),
     )
 
 

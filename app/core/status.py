@@ -233,6 +233,8 @@ class Reachability:
     cgnat: bool
     public_addresses: tuple[str, ...]  # global interface IPs and global STUN-mapped "ip:port"
     probed_at: float  # unix time of the probe this is based on
+    # Private-network TCP multiaddrs, told only to authorized peers (see app.core.lan).
+    lan_addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from app.core.gradewire import decode_grade, encode_grade
 from app.core.identity import Identity
 from app.core.invite import JoinResult
 from app.core.invitecode import parse_invite_code
+from app.core.lan import lan_dial_candidates
 from app.core.lancode import is_lan_code, parse_lan_code
 from app.core.names import service_protocol_id, validate_service_name
 from app.core.peerid import PeerId
@@ -111,6 +112,9 @@ UPGRADE_RETRY_FIRST = 60.0
 UPGRADE_RETRY_MAX = 600.0
 RELAY_HEAD_START = 0.25
 GRADE_TIMEOUT = 10.0
+# A peer on our subnet answers a TCP dial within milliseconds; a stale LAN address (the peer
+# moved) must not keep the attempt alive for long.
+LAN_DIAL_TIMEOUT = 3.0
 STREAM_OPEN_TIMEOUT = 15.0
 AUTHKEYS_POLL_INTERVAL = 1.0
 USER_AGENT = f"peerup-py/{__version__}"
@@ -245,6 +249,7 @@ class Node:
         self._relay_hop: RelayHop | None = None
         self._reach: ReachabilityMonitor | None = None
         self._peer_reach: dict[str, Reachability] = {}
+        self._lan_dials: set[str] = set()  # peers whose LAN addresses are being dialled
         self._nursery: trio.Nursery | None = None
         self._dcutr: compat.InboundDrivenDCUtR | None = None
         self._dht: PeerDHT | None = None
@@ -332,6 +337,7 @@ class Node:
                 self._relay_client and self._relay_client.confirmed_addresses
             ),
             port_mapping=lambda: self._portmap is not None and self._portmap.current() is not None,
+            tcp_listeners=self._tcp_listeners,
             stun_servers=self.config.stun_servers,
             on_change=self._reachability_changed,
         )
@@ -1026,6 +1032,7 @@ class Node:
         for pid in self._connected_at:
             if pid in self._authorized:
                 self._nursery.start_soon(self._send_grade, pid, value)
+                self._dial_lan_soon(pid)  # our interfaces may now share a subnet with theirs
 
     async def _send_grade(self, peer_id: str, value: Reachability) -> None:
         """Tell one peer our grade; failures only cost that peer an outdated grade."""
@@ -1058,6 +1065,79 @@ class Node:
         if self._peer_reach.get(pid) != value:
             self._peer_reach[pid] = value
             self.bus.publish(ReachabilityChanged(peer_id=pid, reachability=value))
+        self._dial_lan_soon(pid)
+
+    # ---- direct paths on a shared LAN (app/core/lan.py) -----------------------------------------
+
+    def _tcp_listeners(self) -> list[tuple[str, int]]:
+        """``(bind address, port)`` of each TCP listener, wildcards as they are."""
+        host = self._host
+        if host is None:
+            return []
+        result = []
+        for addr in host.get_transport_addrs():  # type: ignore[attr-defined]
+            parts = str(addr).split("/")
+            if len(parts) == 5 and parts[1] in ("ip4", "ip6") and parts[3] == "tcp":
+                result.append((parts[2], int(parts[4])))
+        return result
+
+    def _dial_lan_soon(self, peer_id: str) -> None:
+        """Dial a relayed peer's LAN addresses if one of our interfaces is on their subnet.
+
+        Two devices behind one home router stay relayed otherwise: hole punching goes through
+        the router's public address, which most routers do not loop back to their own LAN.
+        """
+        theirs = self._peer_reach.get(peer_id)
+        host = self._host
+        if (
+            theirs is None
+            or not theirs.lan_addresses
+            or host is None
+            or self._reach is None
+            or self._nursery is None
+            or peer_id in self._lan_dials
+        ):
+            return
+        conns = host.get_network().get_connections(ID.from_base58(peer_id))  # type: ignore[attr-defined]
+        if not conns or any(not compat.is_relayed(c) for c in conns):
+            return  # not connected (a dial finds these addresses itself), or direct already
+        candidates = lan_dial_candidates(theirs.lan_addresses, self._reach.interfaces())
+        if candidates:
+            self._lan_dials.add(peer_id)
+            self._nursery.start_soon(self._dial_lan, peer_id, candidates)
+
+    async def _dial_lan(self, peer_id: str, candidates: list[str]) -> None:
+        """Dial every candidate at once; the first connection wins, the relay stays otherwise."""
+        peer = ID.from_base58(peer_id)
+        network = self._require_host().get_network()  # type: ignore[attr-defined]
+        peerstore = self._require_host().get_peerstore()  # type: ignore[attr-defined]
+        try:
+            known = list(peerstore.addrs(peer))
+        except PeerStoreError:
+            known = []
+        won: list[str] = []
+
+        async def attempt(address: str) -> None:
+            try:
+                await network.dial_addr(multiaddr.Multiaddr(address), peer)
+            except Exception as exc:  # wrong host on a look-alike subnet, gone, firewalled
+                log.debug("LAN dial of %s at %s failed: %s", peer_id, address, first_line(exc))
+                return
+            won.append(address)
+            nursery.cancel_scope.cancel()
+
+        try:
+            with trio.move_on_after(LAN_DIAL_TIMEOUT):
+                async with trio.open_nursery() as nursery:
+                    for address in candidates:
+                        nursery.start_soon(attempt, address)
+        finally:
+            self._lan_dials.discard(peer_id)
+        if won:
+            log.info("direct LAN path to %s at %s", peer_id, won[0])
+        elif known:
+            # py-libp2p forgets every address of a peer after one dial reached someone else.
+            peerstore.add_addrs(peer, known, 3600)
 
     async def probe_reachability(self) -> Reachability:
         """Re-probe now (``peerup status --probe``)."""

@@ -89,8 +89,27 @@ def discover_interfaces() -> InterfaceSummary:
                 parsed = ipaddress.ip_address(ip)
             except ValueError:
                 continue
-            found.append(InterfaceAddress(name, str(parsed), loopback_if or parsed.is_loopback))
+            found.append(
+                InterfaceAddress(
+                    name, str(parsed), loopback_if or parsed.is_loopback, _prefix_len(addr.netmask)
+                )
+            )
     return InterfaceSummary.of(found)
+
+
+def _prefix_len(netmask: str | None) -> int | None:
+    """``255.255.255.0`` → 24, ``ffff:ffff:ffff:ffff::`` → 64; None when absent or odd."""
+    if not netmask:
+        return None
+    try:
+        mask = ipaddress.ip_address(netmask)
+    except ValueError:
+        return None
+    bits = int(mask)
+    width = mask.max_prefixlen
+    length = bits.bit_count()
+    contiguous = bits == ((1 << width) - 1) ^ ((1 << (width - length)) - 1)
+    return length if contiguous else None
 
 
 @dataclass(eq=False)
@@ -265,6 +284,7 @@ class ReachabilityMonitor:
         has_relay_reservation: True while we hold a relay reservation.
         confirmed_public: True once a dial-back from outside reached us.
         port_mapping: True while a UPnP port mapping for our listen port exists.
+        tcp_listeners: ``(bind address, port)`` of our TCP listeners (for our LAN addresses).
         on_change: Called (synchronously, so it must not block) with each new value.
         discover: Interface discovery (tests substitute a fixed summary).
         clock: Wall clock for ``probed_at``.
@@ -286,6 +306,7 @@ class ReachabilityMonitor:
         has_relay_reservation: Callable[[], bool],
         confirmed_public: Callable[[], bool],
         port_mapping: Callable[[], bool] = lambda: False,
+        tcp_listeners: Callable[[], Sequence[tuple[str, int]]] = lambda: (),
         stun_servers: Sequence[str] = (),
         on_change: Callable[[Reachability], None] | None = None,
         discover: Callable[[], InterfaceSummary] = discover_interfaces,
@@ -301,6 +322,7 @@ class ReachabilityMonitor:
         self._has_relay_reservation = has_relay_reservation
         self._confirmed_public = confirmed_public
         self._port_mapping = port_mapping
+        self._tcp_listeners = tcp_listeners
         self._on_change = on_change
         self._discover = discover
         self._clock = clock
@@ -321,6 +343,10 @@ class ReachabilityMonitor:
     def current(self) -> Reachability | None:
         """The latest grade; None until the first probe has finished."""
         return self._current
+
+    def interfaces(self) -> InterfaceSummary:
+        """Our interface addresses as of the latest probe (discovered now before the first)."""
+        return self._interfaces if self._interfaces is not None else self._discover()
 
     def last_stun_result(self) -> StunResult | None:
         """The latest STUN round (None before it, or with no STUN servers configured)."""
@@ -376,7 +402,7 @@ class ReachabilityMonitor:
         Returns:
             The current value; before the first probe, one based on interfaces alone.
         """
-        interfaces = self._interfaces if self._interfaces is not None else self._discover()
+        interfaces = self.interfaces()
         value = assess(
             interfaces,
             self._stun,
@@ -384,6 +410,7 @@ class ReachabilityMonitor:
             has_relay_reservation=self._has_relay_reservation(),
             probed_at=self._probed_at,
             port_mapping=self._port_mapping(),
+            tcp_listeners=self._tcp_listeners(),
         )
         previous = self._current
         self._current = value

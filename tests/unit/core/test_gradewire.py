@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -27,6 +29,27 @@ SAMPLE = Reachability(
 
 def test_round_trip() -> None:
     assert decode_grade(encode_grade(SAMPLE)) == SAMPLE
+    lan = dataclasses.replace(SAMPLE, lan_addresses=("/ip4/192.168.1.5/tcp/4001",))
+    assert decode_grade(encode_grade(lan)) == lan
+
+
+def test_message_of_an_older_peer_has_no_lan_addresses() -> None:
+    data = msgspec.json.decode(encode_grade(SAMPLE))
+    del data["lan_addresses"]
+    assert decode_grade(msgspec.json.encode(data)).lan_addresses == ()
+
+
+@pytest.mark.parametrize(
+    "lan",
+    [
+        ("/ip4/203.0.113.5/tcp/4001",),  # a public address is no LAN address
+        ("/ip4/192.168.1.5/udp/4001",),
+        tuple(f"/ip4/10.0.0.{i}/tcp/4001" for i in range(1, 18)),
+    ],
+)
+def test_rejects_bad_lan_addresses(lan: tuple[str, ...]) -> None:
+    with pytest.raises(RemoteProtocolError):
+        decode_grade(encode_grade(dataclasses.replace(SAMPLE, lan_addresses=lan)))
 
 
 @pytest.mark.parametrize(

@@ -466,6 +466,15 @@ def test_assess_packages_the_evidence() -> None:
     assert blocked.nat_mapping is NatMapping.UNKNOWN
     none = assess(LAN, None, confirmed_public=False, has_relay_reservation=True, probed_at=0)
     assert none.public_addresses == ()
+    assert none.lan_addresses == ()  # no listener given
+
+
+def test_assess_lists_lan_addresses_of_the_listeners() -> None:
+    value = assess(
+        LAN_V6, EIM, confirmed_public=False, has_relay_reservation=True, probed_at=7.0,
+        tcp_listeners=[("0.0.0.0", 4001), ("::", 4001)],
+    )  # fmt: skip
+    assert value.lan_addresses == ("/ip4/192.168.1.10/tcp/4001",)  # 2001:db8:: is global
 
 
 def test_interface_summary_facts() -> None:

@@ -411,6 +411,7 @@ async def test_reachability_probe(endpoint: ApiEndpoint) -> None:
             "cgnat",
             "public_addresses",
             "probed_at",
+            "lan_addresses",
         }
         assert ("probe_reachability",) in server.node.calls
         status = data(await http.get("/v1/status"))

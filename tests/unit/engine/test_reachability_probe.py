@@ -31,7 +31,12 @@ from app.core.reachability import (
     ProbeError,
 )
 from app.core.status import Reachability
-from app.engine.reachability import ReachabilityMonitor, discover_interfaces, probe_stun
+from app.engine.reachability import (
+    ReachabilityMonitor,
+    _prefix_len,
+    discover_interfaces,
+    probe_stun,
+)
 from tests.helpers.stun_server import open_stun_server
 
 REPO = Path(__file__).resolve().parents[3]
@@ -44,6 +49,24 @@ def test_discover_interfaces_sees_loopback() -> None:
     assert any(a.ip == "127.0.0.1" for a in loopback)
     assert all("%" not in a.ip for a in summary.addresses)
     assert list(summary.addresses) == sorted(summary.addresses, key=lambda a: (a.name, a.ip))
+    assert next(a for a in loopback if a.ip == "127.0.0.1").prefix_len == 8
+
+
+@pytest.mark.parametrize(
+    ("netmask", "prefix"),
+    [
+        ("255.255.255.0", 24),
+        ("255.255.254.0", 23),
+        ("255.255.255.255", 32),
+        ("ffff:ffff:ffff:ffff::", 64),
+        ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 128),
+        ("255.0.255.0", None),  # not contiguous
+        ("nonsense", None),
+        (None, None),
+    ],
+)
+def test_prefix_length_from_netmask(netmask: str | None, prefix: int | None) -> None:
+    assert _prefix_len(netmask) == prefix
 
 
 @pytest.mark.trio
