@@ -152,6 +152,8 @@ class VerifyLine(msgspec.Struct, omit_defaults=True):
 
     session: VerifySessionInfo | None = None
     error: ErrorBody | None = None
+
+
 # ---- relay pairing (relay admin and join) --------------------------------------------------------
 
 

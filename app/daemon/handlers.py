@@ -285,6 +285,7 @@ async def unmark_verified(node: NodeFacade, call: Call) -> AuthEntry:
     """DELETE auth/{peer}/verified: ``peerup verify --reset``."""
     return node.set_verified(call.params["peer"], False)
 
+
 # ---- invites ------------------------------------------------------------------------------------
 
 
