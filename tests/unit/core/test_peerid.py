@@ -107,6 +107,7 @@ _OVERLONG = "peer ID has an overlong varint in its multihash header"
         (b"\x92\x00\x20" + b"\x00" * 32, _NON_MINIMAL),
         (b"\x12\xa0\x00" + b"\x00" * 32, _NON_MINIMAL),
         (b"\x80" * 10 + b"\x01", _OVERLONG),
+        (b"\x80" * 9 + b"\x01", _OVERLONG),  # the spec's limit is 9 bytes (63 bits)
     ],
 )
 def test_malformed_varint_messages(raw: bytes, message: str) -> None:
