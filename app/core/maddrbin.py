@@ -14,6 +14,7 @@ import ipaddress
 from app.core.errors import InvalidAddressError, InvalidCodeError, InvalidPeerIdError
 from app.core.netaddr import check_multiaddr_syntax
 from app.core.peerid import PeerId
+from app.core.varint import UvarintProblem, encode_uvarint, read_uvarint
 
 __all__ = ["MAX_BINARY_MULTIADDR", "decode_multiaddr", "encode_multiaddr"]
 
@@ -40,31 +41,14 @@ _BY_NAME: dict[str, tuple[int, str]] = {
 _BY_CODE = {code: (name, kind) for name, (code, kind) in _BY_NAME.items()}
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+# Protocol codes and lengths in codes are small; four bytes (28 bits) is plenty.
+_MAX_NUMBER_BYTES = 4
 
 
-def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = 0
-    for shift in range(0, 28, 7):
-        if pos >= len(data):
-            raise InvalidCodeError("an address in the code is cut off")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            if byte == 0 and shift:
-                raise InvalidCodeError("an address in the code has a malformed number")
-            return value, pos
-    raise InvalidCodeError("an address in the code has a malformed number")
+def _number_error(problem: UvarintProblem) -> InvalidCodeError:
+    if problem is UvarintProblem.TRUNCATED:
+        return InvalidCodeError("an address in the code is cut off")
+    return InvalidCodeError("an address in the code has a malformed number")
 
 
 def encode_multiaddr(text: str) -> bytes:
@@ -82,7 +66,7 @@ def encode_multiaddr(text: str) -> bytes:
         if name not in _BY_NAME:
             raise InvalidAddressError(f"multiaddr {text!r}: /{parts[i]} cannot be put in a code")
         code, kind = _BY_NAME[name]
-        out += _varint(code)
+        out += encode_uvarint(code)
         i += 1
         if not kind:
             continue
@@ -96,10 +80,10 @@ def encode_multiaddr(text: str) -> bytes:
             out += int(value).to_bytes(2, "big")
         elif kind == "dns":
             raw = value.encode("ascii")
-            out += _varint(len(raw)) + raw
+            out += encode_uvarint(len(raw)) + raw
         else:
             raw = PeerId.parse(value).raw
-            out += _varint(len(raw)) + raw
+            out += encode_uvarint(len(raw)) + raw
     if len(out) > MAX_BINARY_MULTIADDR:
         raise InvalidAddressError(f"multiaddr {text!r} is too long to put in a code")
     return bytes(out)
@@ -120,7 +104,7 @@ def decode_multiaddr(data: bytes) -> str:
     while pos < len(data):
         if len(parts) >= _MAX_COMPONENTS:
             raise InvalidCodeError("an address in the code has too many parts")
-        code, pos = _read_varint(data, pos)
+        code, pos = read_uvarint(data, pos, max_bytes=_MAX_NUMBER_BYTES, error=_number_error)
         if code not in _BY_CODE:
             raise InvalidCodeError(f"an address in the code uses unknown protocol 0x{code:x}")
         name, kind = _BY_CODE[code]
@@ -140,7 +124,7 @@ def decode_multiaddr(data: bytes) -> str:
             else:
                 parts.append(str(int.from_bytes(value, "big")))
             continue
-        length, pos = _read_varint(data, pos)
+        length, pos = read_uvarint(data, pos, max_bytes=_MAX_NUMBER_BYTES, error=_number_error)
         value = data[pos : pos + length]
         if len(value) != length:
             raise InvalidCodeError(f"an address in the code has a cut-off /{name}")

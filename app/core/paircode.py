@@ -57,23 +57,6 @@ MAX_ADDRESSES = 4
 MAX_ADDRESS_BYTES = 255
 MAX_NAMESPACE = 63
 
-# name → (code, value size: -1 = varint length prefix, 0 = none, n = fixed)
-_PROTOCOLS: dict[str, tuple[int, int]] = {
-    "ip4": (4, 4),
-    "tcp": (6, 2),
-    "udp": (273, 2),
-    "ip6": (41, 16),
-    "dns": (53, -1),
-    "dns4": (54, -1),
-    "dns6": (55, -1),
-    "quic": (460, 0),
-    "quic-v1": (461, 0),
-    "ws": (477, 0),
-    "wss": (478, 0),
-}
-_BY_CODE = {code: (name, size) for name, (code, size) in _PROTOCOLS.items()}
-_HOSTS = ("ip4", "ip6", "dns", "dns4", "dns6")
-
 
 @dataclass(frozen=True)
 class PairingCode:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import base58
 
 from app.core.errors import InvalidPeerIdError
+from app.core.varint import UvarintProblem, read_uvarint
 
 __all__ = ["PeerId", "is_peer_id"]
 
@@ -25,29 +26,22 @@ _MAX_TEXT = 128  # generous: the longest ID we accept is 38 bytes → 52 base58 
 _ED25519_DIGEST_LEN = len(_ED25519_PUBKEY_PREFIX) + 32
 
 
-def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = 0
-    shift = 0
-    while True:
-        if pos >= len(data):
-            raise InvalidPeerIdError("peer ID is truncated (incomplete multihash header)")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            if byte == 0 and shift:
-                raise InvalidPeerIdError("peer ID has a non-minimal varint in its multihash header")
-            return value, pos
-        shift += 7
-        if shift > 63:
-            raise InvalidPeerIdError("peer ID has an overlong varint in its multihash header")
+_HEADER_ERRORS = {
+    UvarintProblem.TRUNCATED: "peer ID is truncated (incomplete multihash header)",
+    UvarintProblem.NON_MINIMAL: "peer ID has a non-minimal varint in its multihash header",
+    UvarintProblem.OVERLONG: "peer ID has an overlong varint in its multihash header",
+}
+
+
+def _header_error(problem: UvarintProblem) -> InvalidPeerIdError:
+    return InvalidPeerIdError(_HEADER_ERRORS[problem])
 
 
 def _validate(raw: bytes) -> None:
     if not raw:
         raise InvalidPeerIdError("peer ID is empty")
-    code, pos = _read_varint(raw, 0)
-    length, pos = _read_varint(raw, pos)
+    code, pos = read_uvarint(raw, 0, error=_header_error)
+    length, pos = read_uvarint(raw, pos, error=_header_error)
     if code == _IDENTITY:
         # Only Ed25519 keys are inlined by the peers we talk to; accepting any inlined blob would
         # make typos such as "12D3KooWnope" valid IDs.

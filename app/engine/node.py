@@ -996,18 +996,8 @@ class Node:
         return self._relay_hop.statistics() if self._relay_hop is not None else {}
 
     def _start_relay_hop(self) -> None:
-        hop = self.config.relay_service
         self._relay_hop = RelayHop(
-            self._require_host(),
-            RelayLimits(
-                max_reservations=hop.max_reservations,
-                max_reservations_per_ip=hop.max_reservations_per_ip,
-                max_circuits=hop.max_circuits,
-                max_circuits_per_peer=hop.max_circuits_per_peer,
-                reservation_ttl=hop.reservation_ttl,
-                session_duration=hop.session_duration,
-                session_data_limit=hop.session_data_limit,
-            ),
+            self._require_host(), RelayLimits.from_config(self.config.relay_service)
         )
         self._relay_hop.install()
 

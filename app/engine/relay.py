@@ -29,7 +29,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import multiaddr
@@ -45,6 +45,7 @@ from libp2p.relay.circuit_v2.pb.circuit_pb2 import PeerId as PbPeer
 from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_msg
 
 from app.core import dialback
+from app.core.config import RelayServiceConfig
 from app.core.errors import PeerUnreachableError
 from app.engine import compat
 from app.engine.splice import READ_ALL, close_quietly, first_line, read_to_eof, reset_quietly
@@ -87,6 +88,16 @@ class RelayLimits:
     reservation_ttl: float = 3600.0
     session_duration: float = 3600.0  # seconds per circuit; 0 = unlimited
     session_data_limit: int = 1 << 30  # bytes per circuit (both directions); 0 = unlimited
+
+    @classmethod
+    def from_config(cls, section: RelayServiceConfig) -> RelayLimits:
+        """The limits set in the config's ``relay_service:`` section.
+
+        Each field here has a namesake of the same type there (``enabled`` and ``health_port``
+        are the config's alone), so they map by name; tests/unit/engine/test_relay_limits.py
+        holds the two classes to that, defaults included.
+        """
+        return cls(**{f.name: getattr(section, f.name) for f in fields(cls)})
 
 
 @dataclass(slots=True)

@@ -154,6 +154,24 @@ def test_binary_multiaddr_round_trip(addr: str) -> None:
     assert decode_multiaddr(encode_multiaddr(addr)) == addr
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x80", "an address in the code is cut off"),
+        (b"\x04\x01\x02\x03\x04\x86", "an address in the code is cut off"),
+        (b"\x35\x81", "an address in the code is cut off"),
+        (b"\x86\x00", "an address in the code has a malformed number"),
+        (b"\x35\x85\x00abcde", "an address in the code has a malformed number"),
+        (b"\x80\x80\x80\x80\x01", "an address in the code has a malformed number"),
+        (b"\x80\x80\x80\x01", "an address in the code uses unknown protocol 0x200000"),
+    ],
+)
+def test_binary_multiaddr_bad_numbers(data: bytes, message: str) -> None:
+    with pytest.raises(InvalidCodeError) as info:
+        decode_multiaddr(data)
+    assert info.value.message == message
+
+
 @given(st.binary(max_size=120))
 def test_binary_multiaddr_random_bytes(data: bytes) -> None:
     try:

@@ -93,6 +93,29 @@ def test_malformed_bytes(raw: bytes) -> None:
         PeerId.from_bytes(raw)
 
 
+_TRUNCATED = "peer ID is truncated (incomplete multihash header)"
+_NON_MINIMAL = "peer ID has a non-minimal varint in its multihash header"
+_OVERLONG = "peer ID has an overlong varint in its multihash header"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"\x80", _TRUNCATED),
+        (b"\x12", _TRUNCATED),
+        (b"\x12\xa0", _TRUNCATED),
+        (b"\x92\x00\x20" + b"\x00" * 32, _NON_MINIMAL),
+        (b"\x12\xa0\x00" + b"\x00" * 32, _NON_MINIMAL),
+        (b"\x80" * 10 + b"\x01", _OVERLONG),
+        (b"\x80" * 9 + b"\x01", _OVERLONG),  # the spec's limit is 9 bytes (63 bits)
+    ],
+)
+def test_malformed_varint_messages(raw: bytes, message: str) -> None:
+    with pytest.raises(InvalidPeerIdError) as info:
+        PeerId.from_bytes(raw)
+    assert info.value.message == message
+
+
 @pytest.mark.parametrize("size", [0, 31, 33, 64])
 def test_from_ed25519_public_key_wrong_size(size: int) -> None:
     with pytest.raises(InvalidPeerIdError):
