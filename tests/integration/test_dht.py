@@ -32,7 +32,6 @@ def _extra(relay_addr: str, network: str | None) -> str:
     return text
 
 
-
 async def _negotiated(node: Node, peer: str, protocol: str) -> str | None:
     """The protocol a stream to ``peer`` negotiates when we offer only ``protocol`` (or None)."""
     host = node._host

@@ -23,7 +23,6 @@ from tests.helpers.nodes import make_node_dir, peerstore_addresses
 pytestmark = pytest.mark.trio
 
 
-
 async def test_mapped_address_is_pushed_to_connected_peers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -150,7 +150,6 @@ async def test_dialback_confirms_a_public_node(tmp_path: Path) -> None:
             assert node.status().relay_service
 
 
-
 async def test_circuit_limits_and_relay_shutdown_mid_circuit(tmp_path: Path) -> None:
     """A circuit past its data limit is cut (the client sees a short echo, not a hang); a relay
     that stops while a circuit carries data stops cleanly (no error escapes its nursery)."""
