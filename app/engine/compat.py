@@ -607,6 +607,13 @@ class InboundDrivenDCUtR(DCUtRProtocol):
         """
         self._hole_punch_attempts.pop(peer_id, None)
 
+    def close_relayed_after_grace(self, peer_id: ID) -> None:
+        """Close the relayed connections to ``peer_id`` after the spec's grace period.
+
+        As after a hole punch, for a direct connection made another way (on the LAN).
+        """
+        self._schedule_relay_close(peer_id)
+
 
 def is_relayed(conn: Any) -> bool:
     """Whether a swarm connection runs through a relay (its address has /p2p-circuit)."""

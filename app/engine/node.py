@@ -1125,6 +1125,8 @@ class Node:
             self._lan_dials.discard(peer_id)
         if won:
             log.info("direct LAN path to %s at %s", peer_id, won[0])
+            if self._dcutr is not None:
+                self._dcutr.close_relayed_after_grace(peer)  # streams on it finish first
         elif known:
             # py-libp2p forgets every address of a peer after one dial reached someone else.
             peerstore.add_addrs(peer, known, 3600)
