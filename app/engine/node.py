@@ -128,6 +128,134 @@ class _Target:
     addresses: tuple[multiaddr.Multiaddr, ...]
 
 
+_Route = tuple[multiaddr.Multiaddr, ID]  # a relay's address and peer ID
+
+
+def _is_circuit(addr: multiaddr.Multiaddr) -> bool:
+    return "/p2p-circuit" in str(addr)
+
+
+def _no_address_known(peer: ID) -> PeerUnreachableError:
+    return PeerUnreachableError(
+        f"no address known for peer {peer}",
+        hint="add a relay (peerup relay add …) or the peer's address under peer_addresses:",
+    )
+
+
+class _DialRace:
+    """Direct dials, relay circuits and a DHT lookup racing to connect to one peer.
+
+    The first connection wins and cancels the rest, the lookup too. Relay attempts wait
+    :data:`RELAY_HEAD_START` while a direct dial or the lookup may still win (a direct path is
+    better, and on a LAN it wins anyway), and no longer: a dial to a private address behind
+    someone's NAT only times out, and a DHT peer may answer late or never. What the lookup finds
+    joins the race when it arrives: direct addresses as a direct dial at once (with a head start
+    of its own if the relay attempts have not started yet), circuits not tried yet as relay
+    attempts.
+
+    Args:
+        peer: The peer to connect to.
+        connect: Dials direct addresses (the host's ``connect``).
+        relay_dial: Dials through a relay: ``relay_dial(relay_addr, relay_id, peer)``.
+        relay_routes: The relay routes for a list of the peer's addresses (see
+            :meth:`Node._relay_routes`); routes already tried are skipped.
+
+    Attributes:
+        won: A dial connected.
+        dials: How many dials were started (0: no address was known, not even from the DHT).
+        errors: Why each attempt that failed failed, and what the lookup did not find.
+    """
+
+    def __init__(
+        self,
+        peer: ID,
+        *,
+        connect: Callable[[Libp2pPeerInfo], Awaitable[None]],
+        relay_dial: Callable[[multiaddr.Multiaddr, ID, ID], Awaitable[None]],
+        relay_routes: Callable[[Sequence[multiaddr.Multiaddr]], list[_Route]],
+    ) -> None:
+        self._peer = peer
+        self._connect = connect
+        self._relay_dial = relay_dial
+        self._relay_routes = relay_routes
+        self._relays_tried: list[_Route] = []
+        self._relays_from = 0.0
+        self.won = False
+        self.dials = 0
+        self.errors: list[str] = []
+
+    async def run(
+        self,
+        direct: Sequence[multiaddr.Multiaddr],
+        relays: Sequence[_Route],
+        look_up: Callable[[], Awaitable[list[multiaddr.Multiaddr]]] | None,
+    ) -> None:
+        """Race until a dial connects, every contender is done, or :data:`DIAL_TIMEOUT` passes."""
+        head_start = RELAY_HEAD_START if direct or look_up is not None else 0.0
+        self._relays_from = trio.current_time() + head_start
+        with trio.move_on_after(DIAL_TIMEOUT) as timeout:
+            async with trio.open_nursery() as nursery:
+                if direct:
+                    self._start_direct(nursery, direct)
+                for route in relays:
+                    self._start_relay(nursery, route)
+                if look_up is not None:
+                    nursery.start_soon(self._look_up, nursery, look_up)
+        if timeout.cancelled_caught:
+            self.errors.append(f"no path within {DIAL_TIMEOUT:.0f} s")
+
+    def _start_direct(self, nursery: trio.Nursery, addrs: Sequence[multiaddr.Multiaddr]) -> None:
+        dial = partial(self._connect, Libp2pPeerInfo(self._peer, list(addrs)))
+        self.dials += 1
+        nursery.start_soon(self._attempt, nursery, "direct", dial)
+
+    def _start_relay(self, nursery: trio.Nursery, route: _Route) -> None:
+        relay_addr, relay_id = route
+        self._relays_tried.append(route)
+        dial = partial(self._relay_dial, relay_addr, relay_id, self._peer)
+        self.dials += 1
+        nursery.start_soon(partial(self._attempt, nursery, f"relay {relay_id}", dial, relayed=True))
+
+    async def _attempt(
+        self,
+        nursery: trio.Nursery,
+        kind: str,
+        dial: Callable[[], Awaitable[None]],
+        *,
+        relayed: bool = False,
+    ) -> None:
+        # Not one sleep: the head start grows when the lookup finds a direct address in it.
+        while relayed and trio.current_time() < self._relays_from:  # noqa: ASYNC110 - not polling
+            await trio.sleep_until(self._relays_from)
+        try:
+            await dial()
+        except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
+            self.errors.append(f"{kind}: {first_line(exc)}")
+            return
+        self.won = True
+        nursery.cancel_scope.cancel()
+
+    async def _look_up(
+        self, nursery: trio.Nursery, look_up: Callable[[], Awaitable[list[multiaddr.Multiaddr]]]
+    ) -> None:
+        try:
+            found = await look_up()
+        except Exception as exc:  # a failed lookup is one contender out, not the race's end
+            self.errors.append(f"DHT: {first_line(exc)}")
+            return
+        direct = [a for a in found if not _is_circuit(a)]
+        routes = [r for r in self._relay_routes(found) if r not in self._relays_tried]
+        if direct:
+            now = trio.current_time()
+            if now < self._relays_from:  # no relay attempt started: the head start is the dial's
+                self._relays_from = now + RELAY_HEAD_START
+            self._start_direct(nursery, direct)
+        for route in routes:
+            self._start_relay(nursery, route)
+        if not direct and not routes:
+            self.errors.append("DHT: no new address found")
+
+
 @dataclass
 class Probation:
     """An open admission window for unknown peers (see :meth:`Node.open_probation`).
@@ -1163,80 +1291,56 @@ class Node:
         raise PeerUnreachableError(f"connection to {peer} closed right after opening")
 
     async def _ensure_connected(self, target: _Target) -> None:
-        """Connect to a peer: direct addresses raced against relay circuits, first one wins.
+        """Connect to a peer unless connected: direct dials, relay circuits and, when no direct
+        address is known, a DHT lookup race; the first connection wins (see :class:`_DialRace`).
 
-        Direct dials get a short head start (a direct path is better, and on a LAN it wins
-        anyway); a dial to a private address behind someone's NAT only times out, so the relay
-        must not wait for it.
+        Raises:
+            PeerUnreachableError: no address of the peer is known (given, learned, configured or
+                found in the DHT), or every way to it failed.
         """
         host = self._require_host()
         network = host.get_network()  # type: ignore[attr-defined]
         if network.get_connections(target.peer_id):
             return
-        direct = [a for a in target.addresses if "/p2p-circuit" not in str(a)]
+        direct = [a for a in target.addresses if not _is_circuit(a)]
         if direct:
             host.get_peerstore().add_addrs(target.peer_id, direct, 3600)  # type: ignore[attr-defined]
         try:
-            known = [
-                a
-                for a in host.get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
-                if "/p2p-circuit" not in str(a)
-            ]
+            peerstore = host.get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
+            known = [a for a in peerstore if not _is_circuit(a)]
         except PeerStoreError:
             known = []
+        look_up = None
         if not known and self._dht is not None:
-            # No direct address: ask the DHT (addresses to try; the dial authenticates the peer).
-            found = await self._dht.find_addresses(target.peer_id)
-            known = [a for a in found if "/p2p-circuit" not in str(a)]
-            target = _Target(target.peer_id, target.addresses + tuple(found))
+            # Addresses to try, nothing more: the dial authenticates the peer.
+            look_up = partial(self._dht.find_addresses, target.peer_id)
         relays = self._relay_routes(target)
-        if not known and not relays:
-            raise PeerUnreachableError(
-                f"no address known for peer {target.peer_id}",
-                hint="add a relay (peerup relay add …) or the peer's address under peer_addresses:",
-            )
+        if not known and not relays and look_up is None:
+            raise _no_address_known(target.peer_id)
         # Every dial of ours is asked for by a user (or a client behind a forward), so py-libp2p's
         # 60 s negative cache of failed peers must not turn "authorize me, then retry" into a
         # minute of instant failures.
         network.unblock_peer(target.peer_id)
-        errors: list[str] = []
-        won = False
-
-        async def attempt(kind: str, delay: float, dial: Callable[[], Awaitable[None]]) -> None:
-            nonlocal won
-            await trio.sleep(delay)
-            try:
-                await dial()
-            except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
-                errors.append(f"{kind}: {first_line(exc)}")
-                return
-            won = True
-            nursery.cancel_scope.cancel()
-
-        with trio.move_on_after(DIAL_TIMEOUT) as timeout:
-            async with trio.open_nursery() as nursery:
-                if known:
-                    peer_info = Libp2pPeerInfo(target.peer_id, known)
-                    nursery.start_soon(attempt, "direct", 0.0, partial(host.connect, peer_info))  # type: ignore[attr-defined]
-                head_start = RELAY_HEAD_START if known else 0.0
-                for relay_addr, relay_id in relays:
-                    dial = partial(
-                        self._require_relay_client().dial, relay_addr, relay_id, target.peer_id
-                    )
-                    nursery.start_soon(attempt, f"relay {relay_id}", head_start, dial)
-        if won or network.get_connections(target.peer_id):
+        race = _DialRace(
+            target.peer_id,
+            connect=host.connect,  # type: ignore[attr-defined]
+            relay_dial=self._require_relay_client().dial,
+            relay_routes=lambda found: self._relay_routes(_Target(target.peer_id, tuple(found))),
+        )
+        await race.run(known, relays, look_up)
+        if race.won or network.get_connections(target.peer_id):
             return
-        if timeout.cancelled_caught:
-            errors.append(f"no path within {DIAL_TIMEOUT:.0f} s")
-        raise PeerUnreachableError(f"could not reach {target.peer_id}: " + "; ".join(errors))
+        if not race.dials:
+            raise _no_address_known(target.peer_id)
+        raise PeerUnreachableError(f"could not reach {target.peer_id}: " + "; ".join(race.errors))
 
-    def _relay_routes(self, target: _Target) -> list[tuple[multiaddr.Multiaddr, ID]]:
+    def _relay_routes(self, target: _Target) -> list[_Route]:
         """Relays through which ``target`` may be reachable: its circuit addresses, then ours."""
-        routes: list[tuple[multiaddr.Multiaddr, ID]] = []
-        candidates = [str(a) for a in target.addresses if "/p2p-circuit" in str(a)]
+        routes: list[_Route] = []
+        candidates = [str(a) for a in target.addresses if _is_circuit(a)]
         with contextlib.suppress(PeerStoreError):  # circuits the peer advertised (identify, DHT)
             learned = self._require_host().get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
-            candidates += [str(a) for a in learned if "/p2p-circuit" in str(a)]
+            candidates += [str(a) for a in learned if _is_circuit(a)]
         candidates += [f"{a}/p2p-circuit" for a in self.config.relay_addresses]
         for text in candidates:
             relay_part = text.split("/p2p-circuit")[0]

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import multiaddr
 import pytest
 import trio
+from libp2p import new_host
+from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
+from libp2p.kad_dht.pb.kademlia_pb2 import Message
 from libp2p.peer.id import ID
+from libp2p.utils.varint import read_varint_prefixed_bytes_limited
 
 from app.core.config import load_config
+from app.core.errors import PeerUnreachableError
 from app.core.status import PathType
-from app.engine.dht import protocol_id
+from app.engine import compat
+from app.engine.dht import LOOKUP_TIMEOUT, protocol_id
 from app.engine.node import Node, open_node
 from tests.helpers.nodes import NodeDir, make_node_dir, peerstore_addresses
 
@@ -182,3 +192,148 @@ async def test_learned_circuit_address_is_dialled(tmp_path: Path) -> None:
                 with trio.fail_after(10):
                     while relay._relay_hop.statistics()["circuits"]:  # noqa: ASYNC110
                         await trio.sleep(0.05)
+
+
+@dataclass
+class StalledDHT:
+    """A real libp2p host whose DHT reads each request and never answers."""
+
+    address: str
+    asked: list[bytes] = field(default_factory=list)  # the key of each request, in order
+    got_request: trio.Event = field(default_factory=trio.Event)
+    release: trio.Event = field(default_factory=trio.Event)
+
+
+@asynccontextmanager
+async def _open_stalled_dht(network: str) -> AsyncIterator[StalledDHT]:
+    """A bootstrap peer that accepts DHT streams in ``network``, reads the request and stalls."""
+    key_pair = create_new_key_pair()
+    loopback = [multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/0")]
+    host: Any = new_host(
+        key_pair=key_pair,
+        sec_opt=compat.noise_only_security(key_pair),
+        listen_addrs=loopback,
+        connection_config=compat.connection_config(),
+    )
+    compat.disable_auto_dial(host)
+    stalled: StalledDHT | None = None
+
+    async def handle(stream: Any) -> None:
+        assert stalled is not None
+        with trio.move_on_after(60):  # bounded; released when the test ends
+            request = Message()
+            request.ParseFromString(await read_varint_prefixed_bytes_limited(stream, 4096))
+            stalled.asked.append(request.key)
+            stalled.got_request.set()
+            await stalled.release.wait()
+        await stream.reset()
+
+    host.set_stream_handler(protocol_id(network), handle)
+    async with host.run(loopback):
+        stalled = StalledDHT(f"{host.get_addrs()[0]}")
+        try:
+            yield stalled
+        finally:
+            stalled.release.set()
+
+
+async def test_stalled_dht_does_not_delay_the_relay(tmp_path: Path) -> None:
+    """A's only DHT peer never answers: A still reaches B over its relay at once, not after the
+    lookup's time limit."""
+    network = "stalled"
+    relay_dir = _relay_dir(tmp_path, None)
+    async with (
+        _open_stalled_dht(network) as stalled,
+        open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay,
+    ):
+        relay_addr = relay.status().listen_addresses[0]
+        b_dir = make_node_dir(tmp_path, "b", extra=_extra(relay_addr, None), hole_punching=False)
+        a_extra = (
+            f"relay: {{addresses: ['{relay_addr}']}}\n"
+            f"discovery: {{network: {network}, bootstrap_peers: ['{stalled.address}']}}\n"
+        )
+        a_dir = make_node_dir(
+            tmp_path, "a", names={"b": b_dir.peer_id}, extra=a_extra, hole_punching=False
+        )
+        _authorize_all(relay_dir, a_dir, b_dir)
+        async with open_node(load_config(b_dir.config_path), b_dir.identity) as bnode:
+            await _wait_reserved(bnode)
+            async with open_node(load_config(a_dir.config_path), a_dir.identity) as anode:
+                # A's DHT reached the stalled peer (its self-lookup on bootstrap hangs there).
+                with trio.fail_after(20):
+                    await stalled.got_request.wait()
+                assert peerstore_addresses(anode, b_dir.peer_id) == []
+                started = trio.current_time()
+                with trio.fail_after(LOOKUP_TIMEOUT + 10):
+                    path = await anode.connect("b")
+                elapsed = trio.current_time() - started
+                print(f"connected over the relay in {elapsed:.3f} s with a stalled DHT")
+                assert path.path_type is PathType.RELAYED
+                assert relay.peer_id in path.address
+                # The lookup of B did go to the stalled peer: it is what the relay raced.
+                assert ID.from_base58(b_dir.peer_id).to_bytes() in stalled.asked
+                assert elapsed < 2.0
+                await anode.disconnect("b")
+                assert relay._relay_hop is not None
+                with trio.fail_after(10):
+                    while relay._relay_hop.statistics()["circuits"]:  # noqa: ASYNC110
+                        await trio.sleep(0.05)
+
+
+async def test_direct_address_from_the_dht_wins_the_race(tmp_path: Path) -> None:
+    """A knows only B's peer ID and the relay; the lookup inside connect finds B's direct
+    address in time to beat the relay attempt: the path is direct."""
+    relay_dir = _relay_dir(tmp_path, None)
+    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+        relay_addr = relay.status().listen_addresses[0]
+        b_dir = make_node_dir(tmp_path, "b", extra=_extra(relay_addr, None), hole_punching=False)
+        a_dir = make_node_dir(
+            tmp_path, "a", names={"b": b_dir.peer_id}, extra=_extra(relay_addr, None),
+            hole_punching=False,
+        )  # fmt: skip
+        _authorize_all(relay_dir, a_dir, b_dir)
+        async with open_node(load_config(b_dir.config_path), b_dir.identity) as bnode:
+            await _wait_reserved(bnode)
+            async with open_node(load_config(a_dir.config_path), a_dir.identity) as anode:
+                await _wait_reserved(anode)
+                assert peerstore_addresses(anode, b_dir.peer_id) == []
+                started = trio.current_time()
+                path = await anode.connect("b")
+                print(f"connected in {trio.current_time() - started:.3f} s via the DHT")
+                assert path.path_type is PathType.DIRECT
+                assert relay.peer_id not in path.address
+
+
+async def test_nothing_found_and_no_relay_is_no_address_known(tmp_path: Path) -> None:
+    """No relay, no address, and the DHT (which knows nobody) finds nothing: the plain error."""
+    b_dir = make_node_dir(tmp_path, "b")
+    a_dir = make_node_dir(tmp_path, "a", names={"b": b_dir.peer_id})
+    async with open_node(load_config(a_dir.config_path), a_dir.identity) as anode:
+        assert anode._dht is not None
+        with pytest.raises(PeerUnreachableError) as caught, trio.fail_after(LOOKUP_TIMEOUT + 5):
+            await anode.connect("b")
+        assert caught.value.code == "peer-unreachable"
+        assert caught.value.message == f"no address known for peer {b_dir.peer_id}"
+        assert caught.value.hint is not None
+        assert "peerup relay add" in caught.value.hint
+
+
+async def test_failed_relay_and_empty_lookup_are_both_reported(tmp_path: Path) -> None:
+    """B is not running: the relay has no reservation for it and the DHT does not know it; the
+    error names both."""
+    relay_dir = _relay_dir(tmp_path, None)
+    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+        relay_addr = relay.status().listen_addresses[0]
+        b_dir = make_node_dir(tmp_path, "b")
+        a_dir = make_node_dir(
+            tmp_path, "a", names={"b": b_dir.peer_id}, extra=_extra(relay_addr, None)
+        )
+        _authorize_all(relay_dir, a_dir, b_dir)
+        async with open_node(load_config(a_dir.config_path), a_dir.identity) as anode:
+            await _wait_reserved(anode)
+            with pytest.raises(PeerUnreachableError) as caught, trio.fail_after(30):
+                await anode.connect("b")
+            message = str(caught.value)
+            assert message.startswith(f"could not reach {b_dir.peer_id}: ")
+            assert f"relay {relay.peer_id}: " in message
+            assert "DHT: no new address found" in message

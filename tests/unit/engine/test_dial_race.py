@@ -1,0 +1,184 @@
+"""The dial race's order and timing, on trio's mock clock.
+
+The dials here are stand-ins that only take time and succeed or fail: what is tested is who
+starts when and who wins. The same race over real nodes is in tests/integration/test_dht.py
+(a stalled DHT, a direct address found by the DHT) and tests/integration/test_relay.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+import multiaddr
+import pytest
+import trio
+from libp2p.crypto.ed25519 import create_new_key_pair
+from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import PeerInfo
+from trio.testing import MockClock
+
+from app.core.errors import PeerUnreachableError
+from app.engine.node import DIAL_TIMEOUT, RELAY_HEAD_START, _DialRace, _Route
+
+pytestmark = pytest.mark.trio
+
+PEER = ID.from_pubkey(create_new_key_pair().public_key)
+RELAY = ID.from_pubkey(create_new_key_pair().public_key)
+OTHER_RELAY = ID.from_pubkey(create_new_key_pair().public_key)
+DIRECT = multiaddr.Multiaddr("/ip4/192.0.2.7/tcp/4001")
+RELAY_ADDR = multiaddr.Multiaddr("/ip4/192.0.2.1/tcp/4001")
+OTHER_RELAY_ADDR = multiaddr.Multiaddr("/ip4/192.0.2.2/tcp/4001")
+CONFIGURED: _Route = (RELAY_ADDR, RELAY)
+
+
+class Dialer:
+    """Dials that take ``seconds`` and then connect (or fail with ``error``), logging their start.
+
+    Attributes:
+        started: ``(what, trio time)`` for each dial, in order.
+    """
+
+    def __init__(self, direct: float, relay: float, *, error: str | None = None) -> None:
+        self._direct = direct
+        self._relay = relay
+        self._error = error
+        self.started: list[tuple[str, float]] = []
+
+    async def connect(self, info: PeerInfo) -> None:
+        self.started.append(("direct " + " ".join(str(a) for a in info.addrs), trio.current_time()))
+        await self._finish(self._direct)
+
+    async def relay_dial(self, relay_addr: multiaddr.Multiaddr, relay_id: ID, peer: ID) -> None:
+        assert peer == PEER
+        self.started.append((f"relay {relay_id}", trio.current_time()))
+        await self._finish(self._relay)
+
+    async def _finish(self, seconds: float) -> None:
+        await trio.sleep(seconds)
+        if self._error is not None:
+            raise PeerUnreachableError(self._error)
+
+
+def _race(dialer: Dialer, configured: Sequence[_Route]) -> _DialRace:
+    """A race whose relay routes are, like Node._relay_routes, the relays of the circuits found
+    and then the ``configured`` relays."""
+
+    def relay_routes(found: Sequence[multiaddr.Multiaddr]) -> list[_Route]:
+        routes: list[_Route] = []
+        for addr in found:
+            head, circuit, _ = str(addr).partition("/p2p-circuit")
+            if circuit:
+                base, _, relay = head.rpartition("/p2p/")
+                routes.append((multiaddr.Multiaddr(base), ID.from_base58(relay)))
+        return [*routes, *configured]
+
+    return _DialRace(
+        PEER, connect=dialer.connect, relay_dial=dialer.relay_dial, relay_routes=relay_routes
+    )
+
+
+def _looking_up(
+    after: float, found: list[multiaddr.Multiaddr] | None
+) -> Callable[[], Awaitable[list[multiaddr.Multiaddr]]]:
+    """A lookup that answers ``found`` after ``after`` s, or never (``None``)."""
+
+    async def look_up() -> list[multiaddr.Multiaddr]:
+        await trio.sleep(after)
+        if found is None:
+            await trio.sleep_forever()
+        return list(found or [])
+
+    return look_up
+
+
+async def test_a_stalled_lookup_delays_the_relay_only_by_its_head_start(
+    autojump_clock: MockClock,
+) -> None:
+    dialer = Dialer(direct=0.1, relay=0.1)
+    race = _race(dialer, [CONFIGURED])
+    t0 = trio.current_time()
+    await race.run([], [CONFIGURED], _looking_up(0, None))
+    assert race.won
+    assert [(what, t - t0) for what, t in dialer.started] == [(f"relay {RELAY}", RELAY_HEAD_START)]
+    assert trio.current_time() - t0 == pytest.approx(RELAY_HEAD_START + 0.1)
+
+
+async def test_with_nothing_else_to_wait_for_the_relay_starts_at_once(
+    autojump_clock: MockClock,
+) -> None:
+    dialer = Dialer(direct=0.1, relay=0.1)
+    race = _race(dialer, [CONFIGURED])
+    t0 = trio.current_time()
+    await race.run([], [CONFIGURED], None)
+    assert race.won
+    assert [t - t0 for _, t in dialer.started] == [0.0]
+
+
+async def test_a_direct_address_found_early_gets_a_head_start_of_its_own(
+    autojump_clock: MockClock,
+) -> None:
+    dialer = Dialer(direct=0.2, relay=0.01)
+    race = _race(dialer, [CONFIGURED])
+    t0 = trio.current_time()
+    await race.run([], [CONFIGURED], _looking_up(0.1, [DIRECT]))
+    assert race.won
+    # The direct dial started at 0.1 s and connected at 0.3 s, before the relay's moved start
+    # (0.1 + RELAY_HEAD_START): the relay was never dialled.
+    assert [(what, t - t0) for what, t in dialer.started] == [(f"direct {DIRECT}", 0.1)]
+
+
+async def test_a_direct_address_found_late_races_the_running_relay(
+    autojump_clock: MockClock,
+) -> None:
+    dialer = Dialer(direct=0.05, relay=1.0)
+    race = _race(dialer, [CONFIGURED])
+    t0 = trio.current_time()
+    await race.run([], [CONFIGURED], _looking_up(1.0, [DIRECT]))
+    assert race.won
+    starts = [(what, t - t0) for what, t in dialer.started]
+    assert starts == [(f"relay {RELAY}", RELAY_HEAD_START), (f"direct {DIRECT}", 1.0)]
+    # The direct dial won at 1.05 s; the relay dial (due at 1.25 s) was cancelled.
+    assert trio.current_time() - t0 == pytest.approx(1.05)
+
+
+async def test_circuits_found_become_relay_attempts_once(autojump_clock: MockClock) -> None:
+    dialer = Dialer(direct=0.1, relay=0.1, error="refused")
+    race = _race(dialer, [CONFIGURED])
+    found = [
+        multiaddr.Multiaddr(f"{OTHER_RELAY_ADDR}/p2p/{OTHER_RELAY}/p2p-circuit"),
+        multiaddr.Multiaddr(f"{RELAY_ADDR}/p2p/{RELAY}/p2p-circuit"),  # already being tried
+    ]
+    await race.run([], [CONFIGURED], _looking_up(0.5, found))
+    assert not race.won
+    assert [what for what, _ in dialer.started] == [f"relay {RELAY}", f"relay {OTHER_RELAY}"]
+    assert race.dials == 2
+    assert race.errors == [f"relay {RELAY}: refused", f"relay {OTHER_RELAY}: refused"]
+
+
+async def test_an_empty_lookup_with_no_route_dials_nothing(autojump_clock: MockClock) -> None:
+    dialer = Dialer(direct=0.1, relay=0.1)
+    race = _race(dialer, [])
+    t0 = trio.current_time()
+    await race.run([], [], _looking_up(0.2, []))
+    assert not race.won
+    assert race.dials == 0
+    assert race.errors == ["DHT: no new address found"]
+    assert trio.current_time() - t0 == pytest.approx(0.2)
+
+
+async def test_failures_are_all_reported(autojump_clock: MockClock) -> None:
+    dialer = Dialer(direct=0.1, relay=0.1, error="refused")
+    race = _race(dialer, [CONFIGURED])
+    await race.run([DIRECT], [CONFIGURED], None)
+    assert not race.won
+    assert race.errors == ["direct: refused", f"relay {RELAY}: refused"]
+
+
+async def test_the_race_ends_at_the_dial_timeout(autojump_clock: MockClock) -> None:
+    dialer = Dialer(direct=DIAL_TIMEOUT * 2, relay=DIAL_TIMEOUT * 2)
+    race = _race(dialer, [CONFIGURED])
+    t0 = trio.current_time()
+    await race.run([DIRECT], [CONFIGURED], None)
+    assert not race.won
+    assert race.errors == [f"no path within {DIAL_TIMEOUT:.0f} s"]
+    assert trio.current_time() - t0 == pytest.approx(DIAL_TIMEOUT)
