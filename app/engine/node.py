@@ -115,6 +115,9 @@ GRADE_TIMEOUT = 10.0
 # A peer on our subnet answers a TCP dial within milliseconds; a stale LAN address (the peer
 # moved) must not keep the attempt alive for long.
 LAN_DIAL_TIMEOUT = 3.0
+# Both peers learn each other's LAN addresses at the same moment; one dials, the other gives it
+# this long before dialling itself (both at once would make two connections).
+LAN_DIAL_DEFER = 1.0
 STREAM_OPEN_TIMEOUT = 15.0
 AUTHKEYS_POLL_INTERVAL = 1.0
 USER_AGENT = f"peerup-py/{__version__}"
@@ -1225,9 +1228,25 @@ class Node:
             self._nursery.start_soon(self._dial_lan, peer_id, candidates)
 
     async def _dial_lan(self, peer_id: str, candidates: list[str]) -> None:
-        """Dial every candidate at once; the first connection wins, the relay stays otherwise."""
-        peer = ID.from_base58(peer_id)
+        """Dial a peer's LAN addresses (see :meth:`_dial_lan_soon`); one dial task per peer."""
+        try:
+            if self._peer_id > peer_id:
+                await trio.sleep(LAN_DIAL_DEFER)
+            won = await self._dial_first(ID.from_base58(peer_id), candidates)
+        finally:
+            self._lan_dials.discard(peer_id)
+        if won is not None:
+            log.info("direct LAN path to %s at %s", peer_id, won)
+
+    async def _dial_first(self, peer: ID, candidates: list[str]) -> str | None:
+        """Dial every candidate at once unless a direct connection exists; the first one wins.
+
+        Returns:
+            The address that connected, or None (the relayed connection stays).
+        """
         network = self._require_host().get_network()  # type: ignore[attr-defined]
+        if any(not compat.is_relayed(c) for c in network.get_connections(peer)):
+            return None  # the other side's dial got through first
         peerstore = self._require_host().get_peerstore()  # type: ignore[attr-defined]
         try:
             known = list(peerstore.addrs(peer))
@@ -1239,25 +1258,22 @@ class Node:
             try:
                 await network.dial_addr(multiaddr.Multiaddr(address), peer)
             except Exception as exc:  # wrong host on a look-alike subnet, gone, firewalled
-                log.debug("LAN dial of %s at %s failed: %s", peer_id, address, first_line(exc))
+                log.debug("LAN dial of %s at %s failed: %s", peer, address, first_line(exc))
                 return
             won.append(address)
             nursery.cancel_scope.cancel()
 
-        try:
-            with trio.move_on_after(LAN_DIAL_TIMEOUT):
-                async with trio.open_nursery() as nursery:
-                    for address in candidates:
-                        nursery.start_soon(attempt, address)
-        finally:
-            self._lan_dials.discard(peer_id)
-        if won:
-            log.info("direct LAN path to %s at %s", peer_id, won[0])
-            if self._dcutr is not None:
-                self._dcutr.close_relayed_after_grace(peer)  # streams on it finish first
-        elif known:
-            # py-libp2p forgets every address of a peer after one dial reached someone else.
-            peerstore.add_addrs(peer, known, 3600)
+        with trio.move_on_after(LAN_DIAL_TIMEOUT):
+            async with trio.open_nursery() as nursery:
+                for address in candidates:
+                    nursery.start_soon(attempt, address)
+        if not won:
+            if known:  # py-libp2p forgets every address of a peer after one dial reached another
+                peerstore.add_addrs(peer, known, 3600)
+            return None
+        if self._dcutr is not None:
+            self._dcutr.close_relayed_after_grace(peer)  # streams already on it finish first
+        return won[0]
 
     async def probe_reachability(self) -> Reachability:
         """Re-probe now (``peerup status --probe``)."""

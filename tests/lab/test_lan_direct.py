@@ -67,3 +67,8 @@ def test_lan_peers_without_mdns_end_direct(
     print(f"time to DIRECT on the LAN: {time.monotonic() - started:.2f} s via {path.address}")
     assert path.path_type is PathType.DIRECT, f"still {path.path_type} via {path.address}"
     assert path.address.startswith("/ip4/192.168.")
+    back = next(p for p in api_call(b, "paths") if p.peer_id == nodes[0].peer_id)  # type: ignore[attr-defined]
+    assert back.path_type is PathType.DIRECT
+    # One of the two dials (the other side defers to it), not two connections.
+    dialled = [n for n in nodes if "direct LAN path" in (n.path / "daemon.log").read_text()]
+    assert len(dialled) == 1, dialled
