@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -118,6 +119,9 @@ LAN_DIAL_TIMEOUT = 3.0
 # Both peers learn each other's LAN addresses at the same moment; one dials, the other gives it
 # this long before dialling itself (both at once would make two connections).
 LAN_DIAL_DEFER = 1.0
+# The same LAN addresses of a peer are dialled at most this often while neither side's network
+# changes: a failing address is not retried on every message from the peer.
+LAN_RETRY_INTERVAL = 60.0
 STREAM_OPEN_TIMEOUT = 15.0
 AUTHKEYS_POLL_INTERVAL = 1.0
 USER_AGENT = f"peerup-py/{__version__}"
@@ -381,6 +385,7 @@ class Node:
         self._reach: ReachabilityMonitor | None = None
         self._peer_reach: dict[str, Reachability] = {}
         self._lan_dials: set[str] = set()  # peers whose LAN addresses are being dialled
+        self._lan_tried: dict[str, tuple[tuple[str, ...], float]] = {}  # peer → (addresses, when)
         self._nursery: trio.Nursery | None = None
         self._dcutr: compat.InboundDrivenDCUtR | None = None
         self._dht: PeerDHT | None = None
@@ -502,8 +507,7 @@ class Node:
                     nursery.start_soon(self._run_dcutr, self._dcutr)
                 self._pathwatch = DirectPathWatch(host, self._direct_path_died)
                 await nursery.start(self._pathwatch.run)
-                if self._dcutr is not None:
-                    nursery.start_soon(self._retry_upgrades, self._dcutr)
+                nursery.start_soon(self._retry_upgrades, self._dcutr)
                 if self.config.port_mapping:
                     self._portmap = PortMapper(self._tcp_listen_port, self._port_mapping_changed)
                     await nursery.start(self._portmap.run)
@@ -1052,9 +1056,12 @@ class Node:
             await conn.close()
         self._upgrade_retry[peer] = (time.monotonic() + UPGRADE_RETRY_FIRST, UPGRADE_RETRY_FIRST)
 
-    async def _retry_upgrades(self, dcutr: compat.InboundDrivenDCUtR) -> None:
-        """Let DCUtR try again, with back-off, for pairs whose direct path died: the path may
-        work again later (the NAT came back), and upstream's attempt budget would be spent."""
+    async def _retry_upgrades(self, dcutr: compat.InboundDrivenDCUtR | None) -> None:
+        """Try direct paths again, with back-off, for pairs whose direct path died.
+
+        The path may work again later (the NAT came back, the laptop is home again): DCUtR gets
+        a new attempt budget (upstream's would be spent) and the peer's LAN addresses a new dial.
+        """
         network = self._require_host().get_network()  # type: ignore[attr-defined]
         while True:
             await trio.sleep(UPGRADE_RETRY_TICK)
@@ -1064,7 +1071,10 @@ class Node:
                 if not conns or any(not compat.is_relayed(c) for c in conns):
                     del self._upgrade_retry[peer]  # gone, or direct again
                 elif now >= due:
-                    dcutr.allow_new_attempts(peer)
+                    if dcutr is not None:
+                        dcutr.allow_new_attempts(peer)
+                    self._lan_tried.pop(peer.to_base58(), None)
+                    self._dial_lan_soon(peer.to_base58())
                     interval = min(interval * 2, UPGRADE_RETRY_MAX)
                     self._upgrade_retry[peer] = (now + interval, interval)
 
@@ -1150,10 +1160,11 @@ class Node:
             self._portmap.refresh_soon()  # and maybe another router to ask for a mapping
         if self._nursery is None:
             return
+        self._lan_tried.clear()  # our interfaces may now share a subnet with theirs
         for pid in self._connected_at:
             if pid in self._authorized:
                 self._nursery.start_soon(self._send_grade, pid, value)
-                self._dial_lan_soon(pid)  # our interfaces may now share a subnet with theirs
+                self._dial_lan_soon(pid)
 
     async def _send_grade(self, peer_id: str, value: Reachability) -> None:
         """Tell one peer our grade; failures only cost that peer an outdated grade."""
@@ -1185,6 +1196,7 @@ class Node:
             await stream.close()
         if self._peer_reach.get(pid) != value:
             self._peer_reach[pid] = value
+            self._lan_tried.pop(pid, None)  # its network changed: its LAN is worth a new try
             self.bus.publish(ReachabilityChanged(peer_id=pid, reachability=value))
         self._dial_lan_soon(pid)
 
@@ -1222,10 +1234,13 @@ class Node:
         conns = host.get_network().get_connections(ID.from_base58(peer_id))  # type: ignore[attr-defined]
         if not conns or any(not compat.is_relayed(c) for c in conns):
             return  # not connected (a dial finds these addresses itself), or direct already
-        candidates = lan_dial_candidates(theirs.lan_addresses, self._reach.interfaces())
-        if candidates:
+        candidates = tuple(lan_dial_candidates(theirs.lan_addresses, self._reach.interfaces()))
+        now = trio.current_time()
+        tried, when = self._lan_tried.get(peer_id, ((), -math.inf))
+        if candidates and (candidates != tried or now - when >= LAN_RETRY_INTERVAL):
+            self._lan_tried[peer_id] = (candidates, now)
             self._lan_dials.add(peer_id)
-            self._nursery.start_soon(self._dial_lan, peer_id, candidates)
+            self._nursery.start_soon(self._dial_lan, peer_id, list(candidates))
 
     async def _dial_lan(self, peer_id: str, candidates: list[str]) -> None:
         """Dial a peer's LAN addresses (see :meth:`_dial_lan_soon`); one dial task per peer."""
