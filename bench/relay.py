@@ -154,8 +154,11 @@ def main() -> None:
                 "relayed_mb_s": round(relayed_mb_s, 1),
                 "relayed_ratio": round(ratio, 4),
                 "time_to_direct_p50_s": None if median is None else round(median, 3),
-                **({"cpu_s_per_100mb": cpu, "ratio_bound_core_per_process": round(bound, 3)}
-                   if bound is not None else {}),  # fmt: skip
+                **(
+                    {"cpu_s_per_100mb": cpu, "ratio_bound_core_per_process": round(bound, 3)}
+                    if bound is not None
+                    else {}
+                ),
             }
         )
     )
