@@ -66,4 +66,3 @@ def test_relay_health_port_in_use_is_a_plain_error(tmp_path: Path) -> None:
     assert f"Error: The health check cannot listen on 127.0.0.1:{port}" in out.stderr
     assert "Hint: Another program uses that port" in out.stderr
     assert not list(runtime.glob("*.sock"))  # the API socket is gone again
-
