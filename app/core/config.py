@@ -846,6 +846,8 @@ def _type_name(value: object) -> str:
 def _describe(value: object) -> str:
     if isinstance(value, str):
         return repr(value[:40])
+    if isinstance(value, int | float) and not isinstance(value, bool | ScalarBoolean):
+        return str(value)[:40]  # "-1 given" says what is wrong; "a number given" does not
     return _type_name(value)
 
 
