@@ -846,6 +846,8 @@ def _type_name(value: object) -> str:
 def _describe(value: object) -> str:
     if isinstance(value, str):
         return repr(value[:40])
+    if isinstance(value, int | float) and not isinstance(value, bool | ScalarBoolean):
+        return str(value)[:40]  # "-1 given" says what is wrong; "a number given" does not
     return _type_name(value)
 
 
@@ -1358,7 +1360,11 @@ class ConfigEditor:
             if text == wanted or text.endswith(f"/p2p/{wanted}"):
                 _delete_keeping_comments(addresses, i)
                 return
-        raise NotFoundError(f"no relay {wanted} in relay.addresses")
+        raise NotFoundError(
+            f"no relay {wanted} in relay.addresses",
+            hint="`peerup relay list` shows the configured relays; remove one by its full "
+            "address or its peer ID",
+        )
 
     def set_relay_service_enabled(self, enabled: bool) -> None:
         """Turn this node's circuit relay service on or off (``relay_service.enabled``)."""

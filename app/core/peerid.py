@@ -24,6 +24,9 @@ _SHA256 = 0x12
 _ED25519_PUBKEY_PREFIX = b"\x08\x01\x12\x20"
 _MAX_TEXT = 128  # generous: the longest ID we accept is 38 bytes → 52 base58 chars
 _ED25519_DIGEST_LEN = len(_ED25519_PUBKEY_PREFIX) + 32
+# Every Ed25519 peer ID (identity multihash of a 36-byte key) reads "12D3KooW" + 44 characters.
+_ED25519_TEXT_PREFIX = "12D3KooW"
+_ED25519_TEXT_LEN = 52
 
 
 _HEADER_ERRORS = {
@@ -109,6 +112,15 @@ class PeerId:
                 f"peer ID is not base58 (character {bad!r} is not allowed)",
                 hint="peer IDs look like 12D3KooW… and never contain 0, O, I or l",
             ) from None
+        if text.startswith(_ED25519_TEXT_PREFIX) and len(text) != _ED25519_TEXT_LEN:
+            # Decoded, such a text gives a nonsense multihash header ("inlined key of 1055
+            # bytes"); what went wrong is the copying.
+            raise InvalidPeerIdError(
+                f"peer ID has the wrong length: {len(text)} characters, where a "
+                f"{_ED25519_TEXT_PREFIX}… peer ID has {_ED25519_TEXT_LEN} (cut short, or a "
+                "character too many?)",
+                hint="copy the whole peer ID again (`peerup whoami` on that device prints it)",
+            )
         return cls.from_bytes(raw)
 
     @classmethod

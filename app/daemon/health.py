@@ -20,6 +20,7 @@ from hypercorn.trio.run import worker_serve
 from hypercorn.typing import ASGIFramework
 from hypercorn.utils import wrap_app
 
+from app.core.errors import AddressInUseError
 from app.daemon.server import _hypercorn_config
 from app.engine.node import Node
 
@@ -79,7 +80,14 @@ async def serve_health(
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind(("127.0.0.1", port))
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise AddressInUseError(
+                f"The health check cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}.",
+                hint="Another program uses that port: pick another relay_service.health_port "
+                "(0 turns the health check off).",
+            ) from None
         sock.listen(64)
         sock.setblocking(False)
         app = wrap_app(cast("ASGIFramework", build_health_app(node)), 0, "asgi")

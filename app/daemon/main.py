@@ -24,7 +24,7 @@ from app.core.config import init_config_dir, load_config
 from app.core.errors import PeerupError
 from app.core.identity import load_identity
 from app.daemon.health import serve_health
-from app.daemon.server import serve_api
+from app.daemon.server import refuse_if_running, serve_api
 from app.engine.node import open_node
 from app.util.log import setup_logging
 from app.util.paths import api_cookie_path, default_config_path
@@ -87,6 +87,7 @@ async def run_daemon(
             config, relay_service=dataclasses.replace(config.relay_service, enabled=True)
         )
     identity = load_identity(config.key_file)
+    await refuse_if_running(endpoint.socket_path)
     shutdown = trio.Event()
     async with open_node(config, identity) as node, trio.open_nursery() as nursery:
         nursery.start_soon(_watch_signals, shutdown)
@@ -107,6 +108,21 @@ async def run_daemon(
         await shutdown.wait()
         nursery.cancel_scope.cancel()
     log.info("stopped")
+
+
+def _sole_peerup_error(group: BaseExceptionGroup[BaseException]) -> PeerupError | None:
+    """The PeerupError inside nested one-member groups, or None when the group holds more."""
+    exc: BaseException = group
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc if isinstance(exc, PeerupError) else None
+
+
+def _report(exc: PeerupError) -> int:
+    print(f"Error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"Hint: {exc.hint}", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str]) -> int:
@@ -131,10 +147,13 @@ def main(argv: list[str]) -> int:
             )
         )
     except PeerupError as exc:
-        print(f"Error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"Hint: {exc.hint}", file=sys.stderr)
-        return 1
+        return _report(exc)
+    except BaseExceptionGroup as group:
+        # An error raised inside the node's or the daemon's nursery arrives wrapped in groups.
+        error = _sole_peerup_error(group)
+        if error is None:
+            raise
+        return _report(error)
     except KeyboardInterrupt:
         return 130
     return 0

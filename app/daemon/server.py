@@ -358,6 +358,20 @@ async def _clear_stale_socket(path: Path) -> None:
     raise _already_running(path)
 
 
+async def refuse_if_running(path: Path) -> None:
+    """Fail early, before the node listens, when a live daemon answers on ``path``.
+
+    A socket left by a dead daemon is removed. Without this check a second daemon on the same
+    config would first open its libp2p listeners (sharing the port with the first one, whose
+    listeners use SO_REUSEPORT) and only then fail on the API socket.
+
+    Raises:
+        DaemonAlreadyRunningError: Another daemon answers on the socket.
+        ApiSocketError: ``path`` exists and is not a socket.
+    """
+    await _clear_stale_socket(path)
+
+
 def _already_running(path: Path) -> DaemonAlreadyRunningError:
     return DaemonAlreadyRunningError(
         f"A peer-up daemon is already running (its socket {path} is in use).",

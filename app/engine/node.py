@@ -1547,15 +1547,16 @@ class Node:
             raise PeerUnreachableError(f"connection to {peer} closed right after opening")
         hops: list[TracerouteHop] = []
         if path.path_type is PathType.RELAYED:
-            relay_text = path.address.split("/p2p-circuit")[0].rsplit("/p2p/", 1)[-1]
-            relay_addr = path.address.split("/p2p-circuit")[0]
+            # The hop's peer ID has its own column: its address goes without /p2p/<relay>.
+            relay_addr, _, relay_text = path.address.split("/p2p-circuit")[0].rpartition("/p2p/")
             relay = _Target(ID.from_base58(relay_text), ())
             rtt, error = await self._measure(relay, str(LIBP2P_PING_ID))
             hops.append(
                 TracerouteHop(
                     hop=1,
                     peer_id=relay_text,
-                    name=self._agent_version(relay_text),
+                    # py-libp2p 0.8.1 keeps no agent version from identify: say what it is.
+                    name=self._name_for(relay_text) or self._agent_version(relay_text) or "relay",
                     address=relay_addr,
                     rtt_ms=rtt,
                     error=error,

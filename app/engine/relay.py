@@ -48,7 +48,14 @@ from app.core import dialback
 from app.core.config import RelayServiceConfig
 from app.core.errors import PeerUnreachableError
 from app.engine import compat
-from app.engine.splice import READ_ALL, close_quietly, first_line, read_to_eof, reset_quietly
+from app.engine.splice import (
+    READ_ALL,
+    close_quietly,
+    dial_failure_text,
+    first_line,
+    read_to_eof,
+    reset_quietly,
+)
 
 if TYPE_CHECKING:
     # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
@@ -537,7 +544,7 @@ class RelayClient:
                 reply = await read_delimited_msg(stream, HopMessage)
                 await close_quietly(stream)
         except Exception as exc:  # unreachable relay, refused stream, garbage reply
-            relay.error = first_line(exc)
+            relay.error = dial_failure_text(exc)
             relay.expires = 0.0
             log.info("reservation on %s failed: %s", relay.peer_id, relay.error)
         else:
@@ -658,7 +665,7 @@ class RelayClient:
                 )
                 reply = await read_delimited_msg(stream, HopMessage)
         except Exception as exc:  # unreachable relay, protocol refused, garbage reply
-            raise PeerUnreachableError(f"relay {relay_id}: {first_line(exc)}") from exc
+            raise PeerUnreachableError(f"relay {relay_id}: {dial_failure_text(exc)}") from exc
         if reply.type != HopMessage.STATUS or reply.status != OK:
             await close_quietly(stream)
             reason = {

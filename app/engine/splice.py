@@ -19,6 +19,8 @@ from functools import partial
 import trio
 from libp2p.abc import INetStream
 from libp2p.network.stream.exceptions import StreamEOF
+from libp2p.security.noise.exceptions import PeerIDMismatchesPubkey
+from libp2p.transport.exceptions import MuxerUpgradeFailure
 
 from app.core.refusal import MAX_REFUSAL, decode_refusal, encode_refusal, may_be_refusal
 
@@ -213,3 +215,49 @@ def first_line(exc: BaseException) -> str:
     """An exception as one short line for users (py-libp2p messages span many lines)."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:300]
+
+
+_MAX_CAUSES = 64  # a cause chain is ours, but py-libp2p nests deep; stay bounded anyway
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and everything it wraps: causes, contexts, MultiError's and groups' members."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < _MAX_CAUSES:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo.extend(getattr(current, "errors", None) or ())  # libp2p.exceptions.MultiError
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+        if current.__cause__ is not None:
+            todo.append(current.__cause__)
+        elif current.__context__ is not None and not current.__suppress_context__:
+            todo.append(current.__context__)
+    return [c for c in seen if isinstance(c, BaseException)]
+
+
+def dial_failure_text(exc: BaseException) -> str:
+    """A failed dial as one line a user can act on, from the cause py-libp2p wraps.
+
+    py-libp2p's outer message (``unable to connect to <id>, no addresses established a successful
+    connection (with exceptions)``) hides the reason; its cause chain holds it.
+    """
+    causes = _causes(exc)
+    if any(isinstance(c, PeerIDMismatchesPubkey) for c in causes):
+        return "another peer answers at this address (is the /p2p/ peer ID in it right?)"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "connection refused (nothing listens on that port)"
+    if any(isinstance(c, TimeoutError | trio.TooSlowError) for c in causes):
+        return "timed out"
+    if any(isinstance(c, MuxerUpgradeFailure) for c in causes):
+        return (
+            "the peer hung up right after the secure handshake "
+            "(does its authorized_keys list this node?)"
+        )
+    for cause in causes:
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[0].lower() + cause.strerror[1:]
+    return first_line(exc)

@@ -110,6 +110,7 @@ def test_relay_add_list_remove_keep_comments(initialized: Path, run: Run) -> Non
     missing = run("relay", "remove", RELAY_ID)
     assert missing.code == 1
     assert f"no relay {RELAY_ID}" in missing.err
+    assert "Hint: `peerup relay list` shows the configured relays" in missing.err
     _no_traceback(missing.err)
 
 

@@ -56,6 +56,22 @@ def test_relay_service_errors_name_key_and_line(extra: str, key: str) -> None:
     assert err.value.line > 1
 
 
+@pytest.mark.parametrize(
+    ("extra", "given"),
+    [
+        ("relay_service:\n  max_circuits: -1\n", "(-1 given)"),
+        ("relay_service:\n  max_circuits: 0\n", "(0 given)"),
+        ("relay_service:\n  max_reservations_per_ip: 2.5\n", "(2.5 given)"),
+        ("relay_service:\n  health_port: 70000\n", "(70000 given)"),
+        ("relay_service:\n  max_circuits: true\n", "(true/false given)"),
+    ],
+)
+def test_relay_service_errors_show_the_number_given(extra: str, given: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(_with(extra), path=PATH)
+    assert err.value.message.endswith(given), err.value.message
+
+
 def test_stun_servers_and_hole_punching() -> None:
     added = "\n  stun_servers: [203.0.113.20, '[2001:db8::1]:3478']\n  hole_punching: false"
     text = default_config_text().replace("  enable_quic: false", "  enable_quic: false" + added)

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from app.core.errors import InvalidPeerIdError
 from app.core.peerid import PeerId, is_peer_id
 
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
 VECTORS = {
     "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL": (
         "9a4610072b0ae1c7bfc0a37dcf00bffccf251a2b0fb26b98e68d02c27a39bd57"
@@ -96,6 +98,29 @@ def test_malformed_bytes(raw: bytes) -> None:
 _TRUNCATED = "peer ID is truncated (incomplete multihash header)"
 _NON_MINIMAL = "peer ID has a non-minimal varint in its multihash header"
 _OVERLONG = "peer ID has an overlong varint in its multihash header"
+
+
+@pytest.mark.parametrize("cut", [1, 2, 10])
+def test_a_cut_or_padded_ed25519_id_says_so(cut: int) -> None:
+    good = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"
+    for text in (good[:-cut], good + good[1 : cut + 1]):
+        with pytest.raises(InvalidPeerIdError) as err:
+            PeerId.parse(text)
+        assert err.value.message.startswith(
+            f"peer ID has the wrong length: {len(text)} characters, where a 12D3KooW… peer ID "
+            "has 52"
+        )
+        assert "bytes" not in err.value.message  # no multihash internals
+        assert "peerup whoami" in (err.value.hint or "")
+
+
+@given(st.text(alphabet=_B58, min_size=0, max_size=60))
+def test_any_12d3koow_text_of_another_length_is_named_a_length_error(tail: str) -> None:
+    text = "12D3KooW" + tail
+    if len(text) == 52:
+        return
+    with pytest.raises(InvalidPeerIdError, match="wrong length"):
+        PeerId.parse(text)
 
 
 @pytest.mark.parametrize(
