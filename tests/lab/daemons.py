@@ -48,6 +48,25 @@ def start_in_ns(lab: Lab, ns: str, node: NodeDir, *extra: str) -> ApiEndpoint:
     raise AssertionError(f"daemon in {ns} did not start:\n{(node.path / 'daemon.log').read_text()}")
 
 
+# Sends ``size`` random bytes through a forward's local port (argv: port, size) while reading the
+# echo; prints the SHA-256 of what was sent and of what came back, and the length received.
+EXCHANGE = """
+import hashlib, os, socket, sys, threading
+port, size = int(sys.argv[1]), int(sys.argv[2])
+payload = os.urandom(size)
+s = socket.create_connection(("127.0.0.1", port), timeout=120)
+def send():
+    for i in range(0, size, 1 << 20):
+        s.sendall(payload[i:i + (1 << 20)])
+    s.shutdown(socket.SHUT_WR)
+t = threading.Thread(target=send); t.start()
+got = bytearray()
+while data := s.recv(1 << 20):
+    got += data
+t.join()
+print(hashlib.sha256(payload).hexdigest(), hashlib.sha256(got).hexdigest(), len(got))
+"""
+
 STUN_PORT = 3478
 LISTEN_PORT = 4001
 RELAY_PORT = 7777
@@ -55,20 +74,21 @@ RELAY_PORT = 7777
 
 def start_public_services(lab: Lab, root: Path) -> str:
     """Start the public segment's services: our STUN server on stun1 and stun2, and an open
-    (ungated) relay daemon on the relay host. Returns the relay's multiaddr."""
+    (ungated) relay daemon on the relay host (on IPv4, and IPv6 in a ``Lab(ipv6=True)``).
+    Returns the relay's IPv4 multiaddr."""
     from tests.helpers.nodes import make_node_dir
 
     for stun in (lab.stun1, lab.stun2):
         argv = [sys.executable, "-m", "tests.helpers.stun_server", "--host", stun.ip]
         lab.popen(stun.ns, [*argv, "--port", str(STUN_PORT)], cwd=REPO, stdout=subprocess.DEVNULL)
-    relay = make_node_dir(
-        root, "relay", listen=f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}",
-        extra="relay_service: {enabled: true}\n",
-    )  # fmt: skip
-    relay.config_path.write_text(
-        relay.config_path.read_text().replace(
-            "enable_connection_gating: true", "enable_connection_gating: false"
+    listen = f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}"
+    relay = make_node_dir(root, "relay", listen=listen, extra="relay_service: {enabled: true}\n")
+    config = relay.config_path.read_text()
+    config = config.replace("enable_connection_gating: true", "enable_connection_gating: false")
+    if lab.relay.ip6 is not None:  # Lab(ipv6=True): the relay listens on IPv6 too
+        config = config.replace(
+            f"['{listen}']", f"['{listen}', '/ip6/{lab.relay.ip6}/tcp/{RELAY_PORT}']"
         )
-    )
+    relay.config_path.write_text(config)
     start_in_ns(lab, lab.relay.ns, relay)
     return f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}/p2p/{relay.peer_id}"

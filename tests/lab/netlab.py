@@ -1,10 +1,11 @@
 """A NAT lab of Linux network namespaces: a public segment, home routers with real NAT, hosts.
 
-Stdlib only; it drives ``ip`` (iproute2) and ``iptables`` (run inside the lab's namespaces, never
-in the host's own namespace) and needs root. Nothing in the host's default namespace is changed:
-veth pairs are created directly inside lab namespaces, sysctls and iptables rules are set only
-inside them, and no lab namespace has a route out of the lab (the public segment's "gateway"
-203.0.113.1 forwards nothing), so no packet can leave.
+Stdlib only; it drives ``ip`` (iproute2) and ``iptables`` (and ``ip6tables`` for IPv6; run
+inside the lab's namespaces, never in the host's own namespace) and needs root. Nothing in the
+host's default namespace is changed: veth pairs are created directly inside lab namespaces,
+sysctls and iptables rules are set only inside them, and no lab namespace has a route out of the
+lab (the public segment's "gateway" 203.0.113.1 forwards nothing; over IPv6 it routes only
+between the lab's own /64s), so no packet can leave.
 
 Topology (see ``tests/lab/README.md`` for the diagram)::
 
@@ -17,6 +18,16 @@ Topology (see ``tests/lab/README.md`` for the diagram)::
 
 A CGNAT-like home (a host whose own address is in 100.64.0.0/10, as on mobile data) is
 ``add_home(name, nat="eim" | "symmetric", lan_net="100.64.1.0/24")``.
+
+IPv6 (optional, off by default): ``Lab(ipv6=True)`` gives the public segment 2001:db8:0:1::/64
+(gateway ::1 in ``<tag>-pub``, relay ::10, stun1 ::20, stun2 ::21: :func:`public_ip6`), and
+``add_home(name, nat=..., ipv6=True)`` gives a home global IPv6 next to its IPv4 (which keeps its
+NAT kind): the router's WAN gets the IPv6 twin of its IPv4 address, its LAN 2001:db8:1:<k>::/64
+(host ::2) routed to it by ``<tag>-pub``; no IPv6 NAT, and a stateful ip6tables firewall that
+lets in only what the LAN started (:meth:`Lab.firewall6_rules`). ``<tag>-pub`` routes IPv6
+between those /64s only (it has no default route), so no IPv6 packet leaves the lab either.
+Duplicate address detection is off in every namespace of an IPv6 lab (``nodad``, and
+``accept_dad=0`` before any interface exists), so addresses work at once.
 
 NAT kinds (``Home.nat``):
 
@@ -74,6 +85,12 @@ PUBLIC_GATEWAY = "203.0.113.1"  # the public segment's own address: a dead end, 
 RELAY_IP = "203.0.113.10"
 STUN1_IP = "203.0.113.20"
 STUN2_IP = "203.0.113.21"
+# IPv6 (optional: ``Lab(ipv6=True)``): the public segment is a /64 of the documentation prefix
+# 2001:db8::/32; each IPv6 home gets its own /64 routed to its router. A public host's IPv6
+# address repeats the last octet of its IPv4 one (203.0.113.10 -> 2001:db8:0:1::10).
+PUBLIC_NET6 = ipaddress.IPv6Network("2001:db8:0:1::/64")
+PUBLIC_GATEWAY6 = "2001:db8:0:1::1"  # the lab's "internet core": routes between the lab's /64s only
+HOME_NETS6 = ipaddress.IPv6Network("2001:db8:1::/48")  # home k gets 2001:db8:1:<k>::/64
 STATE_DIR = Path("/run/peerup-netlab")
 DEFAULT_PREFIX = "pl"
 CMD_TIMEOUT = 10.0  # seconds for any single ip/iptables/sysctl command
@@ -125,6 +142,46 @@ def unavailable_reason() -> str | None:
     except (LabError, OSError) as exc:
         return f"network namespaces or iptables unusable here: {exc}"
     return None
+
+
+_ipv6_reason: list[str | None] = []  # cached result of ipv6_unavailable_reason()
+
+
+def ipv6_unavailable_reason() -> str | None:
+    """Why ``Lab(ipv6=True)`` cannot run here (for ``pytest.skip``), or None when it can.
+
+    Checks :func:`unavailable_reason`, then ``ip6tables`` with conntrack inside a namespace.
+    """
+    reason = unavailable_reason()
+    if reason:
+        return reason
+    if _ipv6_reason:
+        return _ipv6_reason[0]
+    if shutil.which("ip6tables") is None:
+        reason = "the IPv6 lab needs `ip6tables` (Debian: iptables)"
+    else:
+        probe = f"{DEFAULT_PREFIX}probe6{os.getpid()}"
+        try:
+            _ip("netns", "add", probe)
+            try:
+                _run(["ip", "netns", "exec", probe, "ip6tables", "-A", "FORWARD", "-m",
+                      "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"])  # fmt: skip
+            finally:
+                _ip("netns", "del", probe, check=False)
+        except (LabError, OSError) as exc:
+            reason = f"ip6tables (conntrack) unusable in a network namespace: {exc}"
+    _ipv6_reason.append(reason)
+    return reason
+
+
+def public_ip6(ipv4: str) -> str:
+    """The IPv6 address on the public segment that goes with public IPv4 address ``ipv4``.
+
+    The interface ID repeats the IPv4 address's last octet as text: 203.0.113.10 gives
+    2001:db8:0:1::10 (so the pairs are easy to read in logs).
+    """
+    last = ipaddress.IPv4Address(ipv4).packed[3]
+    return str(ipaddress.IPv6Address(f"{PUBLIC_NET6.network_address}{last}"))
 
 
 def list_namespaces() -> list[str]:
@@ -206,16 +263,26 @@ def cleanup_stale(prefix: str = DEFAULT_PREFIX, *, force: bool = False) -> list[
 
 @dataclass
 class PublicHost:
-    """A namespace on the public segment (``eth0`` holds ``ip``/24, default route via .1)."""
+    """A namespace on the public segment (``eth0`` holds ``ip``/24, default route via .1).
+
+    In a ``Lab(ipv6=True)`` it also holds ``ip6``/64 (see :func:`public_ip6`), default route via
+    :data:`PUBLIC_GATEWAY6`.
+    """
 
     name: str
     ns: str
     ip: str
+    ip6: str | None = None
 
 
 @dataclass
 class Home:
-    """A home segment: a NAT router namespace and host namespace(s) behind it, or a public host."""
+    """A home segment: a NAT router namespace and host namespace(s) behind it, or a public host.
+
+    With ``ipv6`` the home also has IPv6 without NAT: ``public_ip6`` is the router's WAN address
+    (or the ``none`` host's own), ``lan_net6`` the /64 the router routes to its LAN, ``lan_ip6``
+    the host's address in it (also its public IPv6 address: there is no IPv6 NAT).
+    """
 
     lab: Lab
     name: str
@@ -227,6 +294,12 @@ class Home:
     router_lan_ip: str | None = None
     lan_net: ipaddress.IPv4Network | None = None
     extra_hosts: dict[str, str] = field(default_factory=dict)  # ns -> LAN ip
+    ipv6: bool = False
+    public_ip6: str | None = None
+    lan_ip6: str | None = None
+    router_lan_ip6: str | None = None
+    lan_net6: ipaddress.IPv6Network | None = None
+    extra_hosts6: dict[str, str] = field(default_factory=dict)  # ns -> LAN IPv6 address
     _next_host: int = 3
 
     def set_nat(self, kind: str) -> None:
@@ -256,6 +329,7 @@ class Lab:
         *,
         standard_hosts: bool = True,
         cmd_timeout: float = CMD_TIMEOUT,
+        ipv6: bool = False,
     ) -> None:
         global _lab_counter
         if not re.fullmatch(r"[a-z]{1,6}", prefix):
@@ -264,6 +338,7 @@ class Lab:
         self.tag = f"{prefix}{os.getpid()}-{_lab_counter}"
         _lab_counter += 1
         self.standard_hosts = standard_hosts
+        self.ipv6 = ipv6
         self.cmd_timeout = cmd_timeout
         self.pub_ns = f"{self.tag}-pub"
         self.namespaces: list[str] = []
@@ -297,7 +372,7 @@ class Lab:
         if self._started:
             return
         self._started = True
-        reason = unavailable_reason()
+        reason = ipv6_unavailable_reason() if self.ipv6 else unavailable_reason()
         if reason:
             raise LabError(reason)
         cleanup_stale(self.prefix)
@@ -309,6 +384,12 @@ class Lab:
         self._add_ns(self.pub_ns)
         _ip("-n", self.pub_ns, "link", "add", "br0", "type", "bridge")
         _ip("-n", self.pub_ns, "addr", "add", f"{PUBLIC_GATEWAY}/24", "dev", "br0")
+        if self.ipv6:
+            # The public namespace routes IPv6 between the lab's /64s (it has routes to those
+            # only, no default route): the "internet" between the homes' routers.
+            self._sysctl(self.pub_ns, "net.ipv6.conf.all.forwarding", "1")
+            _ip("-n", self.pub_ns, "link", "set", "br0", "type", "bridge", "mcast_snooping", "0")
+            _ip("-n", self.pub_ns, "addr", "add", f"{PUBLIC_GATEWAY6}/64", "dev", "br0", "nodad")
         _ip("-n", self.pub_ns, "link", "set", "br0", "up")
         if self.standard_hosts:
             self.public_host("relay", RELAY_IP)
@@ -345,10 +426,21 @@ class Lab:
     def _add_ns(self, ns: str) -> None:
         _ip("netns", "add", ns)
         self.namespaces.append(ns)
+        if self.ipv6:
+            # Before any interface exists, so every new one inherits "default": IPv6 on, and no
+            # duplicate address detection (addresses would stay "tentative", unusable, for ~2 s;
+            # the lab's addresses are unique by construction). ``nodad`` on each address covers
+            # the global ones; this covers the link-local ones NDP speaks from.
+            self._sysctl(ns, "net.ipv6.conf.all.disable_ipv6", "0",
+                         "net.ipv6.conf.default.disable_ipv6", "0",
+                         "net.ipv6.conf.all.accept_dad", "0",
+                         "net.ipv6.conf.default.accept_dad", "0")  # fmt: skip
         _ip("-n", ns, "link", "set", "lo", "up")
 
-    def _sysctl(self, ns: str, key: str, value: str) -> None:
-        _run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", f"{key}={value}"])
+    def _sysctl(self, ns: str, key: str, value: str, *more: str) -> None:
+        pairs = [key, value, *more]
+        settings = [f"{k}={v}" for k, v in zip(pairs[::2], pairs[1::2], strict=True)]
+        _run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", *settings])
 
     def _alloc_public(self, start: int) -> str:
         for last in range(start, 255):
@@ -364,8 +456,8 @@ class Lab:
         self._used_public.add(str(addr))
         return str(addr)
 
-    def _attach_public(self, ns: str, ifname: str, ip: str) -> None:
-        """A veth from the public bridge into ``ns`` as ``ifname`` with ``ip``/24."""
+    def _attach_public(self, ns: str, ifname: str, ip: str, ip6: str | None = None) -> None:
+        """A veth from the public bridge into ``ns`` as ``ifname``: ``ip``/24 (and ``ip6``/64)."""
         self._port += 1
         port = f"p{self._port}"
         _ip("-n", self.pub_ns, "link", "add", port, "type", "veth", "peer", "name", ifname,
@@ -373,19 +465,27 @@ class Lab:
         _ip("-n", self.pub_ns, "link", "set", port, "master", "br0")
         _ip("-n", self.pub_ns, "link", "set", port, "up")
         _ip("-n", ns, "addr", "add", f"{ip}/24", "dev", ifname)
+        if ip6 is not None:
+            _ip("-n", ns, "addr", "add", f"{ip6}/{PUBLIC_NET6.prefixlen}", "dev", ifname, "nodad")
         _ip("-n", ns, "link", "set", ifname, "up")
         _ip("-n", ns, "route", "add", "default", "via", PUBLIC_GATEWAY, "dev", ifname)
+        if ip6 is not None:
+            _ip("-n", ns, "-6", "route", "add", "default", "via", PUBLIC_GATEWAY6, "dev", ifname)
 
     def public_host(self, name: str, ip: str | None = None) -> PublicHost:
-        """A host namespace on the public segment (``ip`` defaults to the next free .30+)."""
+        """A host namespace on the public segment (``ip`` defaults to the next free .30+).
+
+        In a ``Lab(ipv6=True)`` it gets the matching IPv6 address too (:func:`public_ip6`).
+        """
         if name in self.hosts or name in self.homes:
             raise LabError(f"name {name!r} already used")
         self._check_name(name)
         ip = self._claim_public(ip or self._alloc_public(30))
+        ip6 = public_ip6(ip) if self.ipv6 else None
         ns = f"{self.tag}-{name}"
         self._add_ns(ns)
-        self._attach_public(ns, "eth0", ip)
-        host = PublicHost(name, ns, ip)
+        self._attach_public(ns, "eth0", ip, ip6)
+        host = PublicHost(name, ns, ip, ip6)
         self.hosts[name] = host
         return host
 
@@ -413,37 +513,60 @@ class Lab:
         *,
         public_ip: str | None = None,
         lan_net: str | None = None,
+        ipv6: bool = False,
     ) -> Home:
         """A home segment behind NAT kind ``nat`` (one of :data:`NAT_KINDS`).
 
         Routers get WAN addresses from 203.0.113.101 up, ``none`` hosts from 203.0.113.201 up (or
         ``public_ip``). The LAN defaults to 192.168.<k>.0/24 with k = 1, 2, …; the router is .1 and
         the host .2. Namespaces: ``<tag>-<name>-r`` (router) and ``<tag>-<name>`` (host).
+
+        With ``ipv6`` (needs ``Lab(ipv6=True)``) the home also has global IPv6, as most homes
+        behind CGNAT do: the router's WAN gets :func:`public_ip6` of its IPv4 address, the LAN
+        gets 2001:db8:1:<k>::/64 (router ::1, host ::2, more hosts ::3, …), routed to the
+        router by the public namespace, with no NAT and a stateful firewall
+        (:meth:`firewall6_rules`). A ``none`` host gets its public IPv6 address on ``eth0``,
+        no firewall. The IPv4 side is the same as without ``ipv6``.
         """
         if nat not in NAT_KINDS:
             raise ValueError(f"nat must be one of {NAT_KINDS}")
         if name in self.homes or name in self.hosts:
             raise LabError(f"name {name!r} already used")
+        if ipv6 and not self.ipv6:
+            raise LabError("add_home(ipv6=True) needs Lab(ipv6=True)")
         self._check_name(name)
         host_ns = f"{self.tag}-{name}"
         if nat == "none":
             ip = self._claim_public(public_ip or self._alloc_public(201))
+            ip6 = public_ip6(ip) if ipv6 else None
             self._add_ns(host_ns)
-            self._attach_public(host_ns, "eth0", ip)
-            home = Home(self, name, nat, host_ns, public_ip=ip, lan_ip=ip)
+            self._attach_public(host_ns, "eth0", ip, ip6)
+            home = Home(self, name, nat, host_ns, public_ip=ip, lan_ip=ip, ipv6=ipv6,
+                        public_ip6=ip6, lan_ip6=ip6)  # fmt: skip
             self.homes[name] = home
             return home
 
         wan_ip = self._claim_public(public_ip or self._alloc_public(101))
-        net = ipaddress.IPv4Network(lan_net or f"192.168.{len(self.homes) + 1}.0/24")
+        index = len(self.homes) + 1
+        net = ipaddress.IPv4Network(lan_net or f"192.168.{index}.0/24")
         router_lan = str(net.network_address + 1)
         host_lan = str(net.network_address + 2)
         router_ns = f"{self.tag}-{name}-r"
+        wan_ip6 = public_ip6(wan_ip) if ipv6 else None
         self._add_ns(router_ns)
-        self._attach_public(router_ns, "wan", wan_ip)
+        self._attach_public(router_ns, "wan", wan_ip, wan_ip6)
         self._sysctl(router_ns, "net.ipv4.ip_forward", "1")
         _ip("-n", router_ns, "link", "add", "lan", "type", "bridge")
         _ip("-n", router_ns, "addr", "add", f"{router_lan}/{net.prefixlen}", "dev", "lan")
+        net6 = None
+        if ipv6:
+            net6 = ipaddress.IPv6Network((int(HOME_NETS6.network_address) + (index << 64), 64))
+            self._sysctl(router_ns, "net.ipv6.conf.all.forwarding", "1")
+            _ip("-n", router_ns, "link", "set", "lan", "type", "bridge", "mcast_snooping", "0")
+            _ip("-n", router_ns, "addr", "add", f"{net6.network_address + 1}/64", "dev", "lan",
+                "nodad")  # fmt: skip
+            _ip("-n", self.pub_ns, "-6", "route", "add", str(net6), "via", str(wan_ip6),
+                "dev", "br0")  # fmt: skip
         _ip("-n", router_ns, "link", "set", "lan", "up")
         home = Home(
             self,
@@ -455,9 +578,14 @@ class Lab:
             router_ns=router_ns,
             router_lan_ip=router_lan,
             lan_net=net,
+            ipv6=ipv6,
+            public_ip6=wan_ip6,
+            lan_ip6=None if net6 is None else str(net6.network_address + 2),
+            router_lan_ip6=None if net6 is None else str(net6.network_address + 1),
+            lan_net6=net6,
         )
-        self._attach_lan(home, host_ns, host_lan, "h2")
-        self._apply_nat(router_ns, nat)
+        self._attach_lan(home, host_ns, host_lan, "h2", home.lan_ip6)
+        self._apply_nat(router_ns, nat, ipv6=ipv6)
         self.homes[name] = home
         return home
 
@@ -468,12 +596,16 @@ class Lab:
         self._check_name(name)
         ns = f"{self.tag}-{home.name}-{name}"
         ip = str(home.lan_net.network_address + home._next_host)
-        self._attach_lan(home, ns, ip, f"h{home._next_host}")
+        ip6 = None
+        if home.lan_net6 is not None:
+            ip6 = str(home.lan_net6.network_address + home._next_host)
+            home.extra_hosts6[ns] = ip6
+        self._attach_lan(home, ns, ip, f"h{home._next_host}", ip6)
         home._next_host += 1
         home.extra_hosts[ns] = ip
         return ns
 
-    def _attach_lan(self, home: Home, ns: str, ip: str, port: str) -> None:
+    def _attach_lan(self, home: Home, ns: str, ip: str, port: str, ip6: str | None = None) -> None:
         assert home.router_ns is not None
         assert home.lan_net is not None
         self._add_ns(ns)
@@ -482,8 +614,13 @@ class Lab:
         _ip("-n", home.router_ns, "link", "set", port, "master", "lan")
         _ip("-n", home.router_ns, "link", "set", port, "up")
         _ip("-n", ns, "addr", "add", f"{ip}/{home.lan_net.prefixlen}", "dev", "eth0")
+        if ip6 is not None:
+            _ip("-n", ns, "addr", "add", f"{ip6}/64", "dev", "eth0", "nodad")
         _ip("-n", ns, "link", "set", "eth0", "up")
         _ip("-n", ns, "route", "add", "default", "via", str(home.router_lan_ip), "dev", "eth0")
+        if ip6 is not None:
+            _ip("-n", ns, "-6", "route", "add", "default", "via", str(home.router_lan_ip6),
+                "dev", "eth0")  # fmt: skip
 
     @staticmethod
     def nat_rules(kind: str) -> list[list[str]]:
@@ -505,11 +642,42 @@ class Lab:
             return [["-A", "FORWARD", "-p", "udp", "-j", "DROP"], *rules, masq]
         raise ValueError(f"no router rules for nat={kind!r}")
 
-    def _apply_nat(self, router_ns: str, kind: str) -> None:
+    @staticmethod
+    def firewall6_rules(kind: str) -> list[list[str]]:
+        """The ip6tables argv tails of an IPv6 home's router (no NAT: a stateful firewall).
+
+        Outbound is allowed; inbound from ``wan`` passes only as part of a connection the LAN
+        started (ESTABLISHED,RELATED), as RFC 6092 home routers do. That is exactly what TCP
+        simultaneous open needs: each side's SYN leaves first, so the other's arrives as part
+        of a known connection. The router itself answers neighbour discovery on ``wan`` (without
+        it nothing could reach the router's address). ``udp-blocked`` drops UDP for IPv6 too.
+        """
+        if kind not in NAT_KINDS or kind == "none":
+            raise ValueError(f"no router rules for nat={kind!r}")
+        established = ["-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"]
+        rules = [
+            ["-A", "INPUT", "-i", "wan", *established],
+            ["-A", "INPUT", "-i", "wan", "-p", "ipv6-icmp", "--icmpv6-type",
+             "neighbour-solicitation", "-j", "ACCEPT"],
+            ["-A", "INPUT", "-i", "wan", "-p", "ipv6-icmp", "--icmpv6-type",
+             "neighbour-advertisement", "-j", "ACCEPT"],
+            ["-A", "INPUT", "-i", "wan", "-j", "DROP"],
+            ["-A", "FORWARD", "-i", "wan", "-o", "lan", *established],
+            ["-A", "FORWARD", "-i", "wan", "-o", "lan", "-j", "DROP"],
+        ]  # fmt: skip
+        if kind == "udp-blocked":
+            return [["-A", "FORWARD", "-p", "udp", "-j", "DROP"], *rules]
+        return rules
+
+    def _apply_nat(self, router_ns: str, kind: str, *, ipv6: bool = False) -> None:
         for table in ("filter", "nat"):
             _run(["ip", "netns", "exec", router_ns, "iptables", "-t", table, "-F"])
         for rule in self.nat_rules(kind):
             _run(["ip", "netns", "exec", router_ns, "iptables", "-w", "5", *rule])
+        if ipv6:
+            _run(["ip", "netns", "exec", router_ns, "ip6tables", "-F"])
+            for rule in self.firewall6_rules(kind):
+                _run(["ip", "netns", "exec", router_ns, "ip6tables", "-w", "5", *rule])
 
     def set_nat(self, home: Home, kind: str) -> None:
         """Switch a router to another NAT kind (not to/from ``none``), as a network change would.
@@ -521,7 +689,7 @@ class Lab:
             raise LabError("set_nat switches between router kinds only")
         if kind not in NAT_KINDS:
             raise ValueError(f"nat must be one of {NAT_KINDS}")
-        self._apply_nat(home.router_ns, kind)
+        self._apply_nat(home.router_ns, kind, ipv6=home.ipv6)
         home.nat = kind
         self._readd_address(home.router_ns, home.public_ip)
 
@@ -641,10 +809,15 @@ class Lab:
     # ----------------------------------------------------------------- inspection
     def describe(self) -> str:
         """A few lines for test failure messages."""
-        lines = [f"lab {self.tag}: public {PUBLIC_NET} via {self.pub_ns}"]
-        lines += [f"  {h.name:8} {h.ip:15} ns={h.ns}" for h in self.hosts.values()]
+        public = f"{PUBLIC_NET}" + (f" and {PUBLIC_NET6}" if self.ipv6 else "")
+        lines = [f"lab {self.tag}: public {public} via {self.pub_ns}"]
+        lines += [
+            f"  {h.name:8} {h.ip:15} ns={h.ns}" + (f" ip6={h.ip6}" if h.ip6 else "")
+            for h in self.hosts.values()
+        ]
         lines += [
             f"  {h.name:8} {h.public_ip:15} nat={h.nat} host={h.host_ns} lan={h.lan_ip}"
+            + (f" ip6={h.lan_ip6} (router {h.public_ip6})" if h.ipv6 else "")
             for h in self.homes.values()
         ]
         return "\n".join(lines)

@@ -25,7 +25,14 @@ import pytest
 from app.api.transport import ApiEndpoint
 from app.core.status import Grade, PathType
 from tests.helpers.nodes import NodeDir, make_node_dir
-from tests.lab.daemons import LISTEN_PORT, STUN_PORT, api_call, start_in_ns, start_public_services
+from tests.lab.daemons import (
+    EXCHANGE,
+    LISTEN_PORT,
+    STUN_PORT,
+    api_call,
+    start_in_ns,
+    start_public_services,
+)
 from tests.lab.netlab import Lab, unavailable_reason
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,23 +52,6 @@ EXPECTED_PATH = {
     ("symmetric", "symmetric"): PathType.RELAYED,
     ("udp-blocked", "none"): PathType.DIRECT,
 }
-
-EXCHANGE = """
-import hashlib, os, socket, sys, threading
-port, size = int(sys.argv[1]), int(sys.argv[2])
-payload = os.urandom(size)
-s = socket.create_connection(("127.0.0.1", port), timeout=120)
-def send():
-    for i in range(0, size, 1 << 20):
-        s.sendall(payload[i:i + (1 << 20)])
-    s.shutdown(socket.SHUT_WR)
-t = threading.Thread(target=send); t.start()
-got = bytearray()
-while data := s.recv(1 << 20):
-    got += data
-t.join()
-print(hashlib.sha256(payload).hexdigest(), hashlib.sha256(got).hexdigest(), len(got))
-"""
 
 
 @dataclass

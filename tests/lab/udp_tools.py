@@ -14,7 +14,7 @@
     "local_port": int}`` (``local_port`` optional; bound with SO_REUSEADDR/SO_REUSEPORT);
     ``{"op": "tcp-punch", "local_port": p, "peer": [ip, port], "timeout": s}`` → connects from
     ``p`` to ``peer`` again and again (TCP simultaneous open) until one connection exchanges a
-    line → ``{"ok": bool, "errors": [...]}``.
+    line → ``{"ok": bool, "errors": [...]}``; ``peer`` may be an IPv6 address.
 """
 
 from __future__ import annotations
@@ -95,11 +95,11 @@ def punch(sock: socket.socket, peer: tuple[str, int], timeout: float) -> dict[st
     return {"ok": got is not None, "got": got and got[0], "from": got and got[1]}
 
 
-def _tcp_socket(local_port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def _tcp_socket(local_port: int, *, ipv6: bool = False) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ipv6 else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind(("0.0.0.0", local_port))
+    sock.bind(("::" if ipv6 else "0.0.0.0", local_port))
     return sock
 
 
@@ -119,11 +119,14 @@ def tcp_whoami(server: tuple[str, int], local_port: int = 0) -> dict[str, object
 
 
 def tcp_punch(local_port: int, peer: tuple[str, int], timeout: float) -> dict[str, object]:
-    """TCP simultaneous open: connect from ``local_port`` to ``peer`` until it works."""
+    """TCP simultaneous open: connect from ``local_port`` to ``peer`` until it works.
+
+    ``peer`` may be IPv6 (then the socket is IPv6 too).
+    """
     deadline = time.monotonic() + timeout
     errors: list[str] = []
     while time.monotonic() < deadline:
-        sock = _tcp_socket(local_port)
+        sock = _tcp_socket(local_port, ipv6=":" in peer[0])
         sock.settimeout(max(0.05, deadline - time.monotonic()))
         try:
             sock.connect(peer)

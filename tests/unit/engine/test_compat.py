@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -821,3 +822,170 @@ async def test_abort_transport_ends_the_connection_and_its_streams() -> None:
         with trio.fail_after(5), pytest.raises(StreamReset):
             await stream.read(100)
         hold.set()
+
+
+# ---- IPv6 and hole punching (DCUTR-SOURCE-FAMILY, TCP-IPV6-ADDRESS, DCUTR-UNILATERAL-WAIT) ----
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+needs_ipv6 = pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback (::1) here")
+DUAL_STACK = [multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/0"), multiaddr.Multiaddr("/ip6/::1/tcp/0")]
+
+
+def _tcp_port(host, family: str) -> int:
+    for addr in host.get_transport_addrs():
+        if str(addr).startswith(f"/{family}/"):
+            return int(addr.value_for_protocol("tcp"))
+    raise AssertionError(f"no {family} listener in {host.get_transport_addrs()}")
+
+
+@needs_ipv6
+@pytest.mark.trio
+async def test_defect_dcutr_binds_every_dial_to_the_first_listen_address() -> None:
+    from libp2p.relay.circuit_v2.dcutr import DCUtRProtocol
+
+    class Recording(DCUtRProtocol):
+        """Upstream's hole punch, with the dials recorded instead of made."""
+
+        dials: list[tuple[str, tuple[str, int] | None]]
+
+        async def _dial_peer(self, peer_id, addr, source=None, as_responder=False) -> None:
+            self.dials.append((str(addr), source))
+
+        async def _verify_direct_connection(self, peer_id) -> bool:
+            return bool(self.dials)
+
+        def _schedule_relay_close(self, peer_id) -> None:
+            return None
+
+    host = _noise_host()
+    async with host.run(DUAL_STACK):
+        dcutr = Recording(host)
+        dcutr.dials = []
+        peer = ID.from_pubkey(create_new_key_pair().public_key)
+        targets = [
+            multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/9"),
+            multiaddr.Multiaddr("/ip6/::1/tcp/9"),
+        ]
+        with trio.fail_after(5):
+            assert await dcutr._perform_hole_punch(peer, targets)
+    assert len(dcutr.dials) == 2
+    assert dcutr.dials[0][1] == dcutr.dials[1][1]  # one source for both families
+    mismatched = [a for a, src in dcutr.dials if src and (":" in src[0]) != a.startswith("/ip6/")]
+    assert len(mismatched) == 1  # so one family's dial always fails
+
+
+def test_hole_punch_source_matches_the_dialled_family() -> None:
+    listen = [
+        multiaddr.Multiaddr(a)
+        for a in ("/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4002", "/ip6/::1/tcp/4003")
+    ]
+    source = compat.hole_punch_source
+    assert source(listen, multiaddr.Multiaddr("/ip6/2001:db8::1/tcp/1")) == ("::", 4002)
+    assert source(listen, multiaddr.Multiaddr("/ip4/203.0.113.1/tcp/1/p2p/" + str(_peer()))) == (
+        "0.0.0.0",
+        4001,
+    )
+    assert source(listen[:1], multiaddr.Multiaddr("/ip6/2001:db8::1/tcp/1")) is None  # ephemeral
+    assert source(listen, multiaddr.Multiaddr("/dns4/example.net/tcp/1")) is None
+    assert (
+        source(
+            [multiaddr.Multiaddr("/ip6/::/udp/1/quic-v1")], multiaddr.Multiaddr("/ip6/::1/tcp/1")
+        )
+        is None
+    )
+
+
+def _peer() -> ID:
+    return ID.from_pubkey(create_new_key_pair().public_key)
+
+
+@needs_ipv6
+@pytest.mark.trio
+async def test_inbound_driven_dcutr_dials_ipv6_from_the_ipv6_listen_port() -> None:
+    """Given upstream's wrong source (the IPv4 listen address), the dial to an IPv6 address
+    still leaves from our IPv6 listen port, as TCP simultaneous open needs."""
+    compat.patch_tcp_ipv6_address()
+    dialer, target = _noise_host(), _noise_host()
+    async with dialer.run(DUAL_STACK), target.run([DUAL_STACK[1]]):
+        dcutr = compat.InboundDrivenDCUtR(dialer)
+        target_addr = multiaddr.Multiaddr(f"/ip6/::1/tcp/{_tcp_port(target, 'ip6')}")
+        wrong = ("127.0.0.1", _tcp_port(dialer, "ip4"))
+        with trio.fail_after(10):
+            await dcutr._dial_peer(target.get_id(), target_addr, wrong)
+        conns = target.get_network().get_connections(dialer.get_id())
+        assert conns, "the dial failed"
+        seen = [str(a) for a in conns[0].get_transport_addresses()]
+        assert seen == [f"/ip6/::1/tcp/{_tcp_port(dialer, 'ip6')}"]
+
+
+@needs_ipv6
+@pytest.mark.trio
+async def test_defect_tcp_remote_address_is_none_for_ipv6() -> None:
+    from libp2p.io.trio import TrioTCPStream
+
+    listeners = await trio.open_tcp_listeners(0, host="::1")
+    port = listeners[0].socket.getsockname()[1]
+    stream = await trio.open_tcp_stream("::1", port)  # the backlog completes the handshake
+    try:
+        assert compat.original_tcp_remote_address()(TrioTCPStream(stream)) is None
+        assert compat._tcp_remote_address(TrioTCPStream(stream)) == ("::1", port)
+    finally:
+        await stream.aclose()
+        for listener in listeners:
+            await listener.aclose()
+
+
+@pytest.mark.trio
+async def test_tcp_remote_address_keeps_ipv4() -> None:
+    from libp2p.io.trio import TrioTCPStream
+
+    listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+    port = listeners[0].socket.getsockname()[1]
+    stream = await trio.open_tcp_stream("127.0.0.1", port)
+    try:
+        expected = compat.original_tcp_remote_address()(TrioTCPStream(stream))
+        assert expected == ("127.0.0.1", port)
+        assert compat._tcp_remote_address(TrioTCPStream(stream)) == expected
+    finally:
+        await stream.aclose()
+        for listener in listeners:
+            await listener.aclose()
+
+
+def test_defect_dcutr_unilateral_dial_waits_the_whole_dial_timeout() -> None:
+    from libp2p.relay.circuit_v2.dcutr import DCUtRProtocol
+
+    source = inspect.getsource(DCUtRProtocol._try_unilateral_upgrade)
+    assert "move_on_after(self.dial_timeout)" in source
+    assert inspect.signature(DCUtRProtocol.__init__).parameters["dial_timeout"].default >= 10
+
+
+@pytest.mark.trio
+async def test_unilateral_dial_gives_up_after_its_bound() -> None:
+    """A peer address that takes the TCP connection and never answers (as a dropped SYN never
+    does): DCUtR moves on to the hole punch after UNILATERAL_DIAL_TIMEOUT, not 10 s."""
+    silent = await trio.open_tcp_listeners(0, host="127.0.0.1")  # never accepts, never speaks
+    port = silent[0].socket.getsockname()[1]
+    host = _noise_host()
+    try:
+        async with _running(host):
+            dcutr = compat.InboundDrivenDCUtR(host)
+            peer = _peer()
+            addr = multiaddr.Multiaddr(f"/ip4/127.0.0.1/tcp/{port}")
+            host.get_peerstore().add_addrs(peer, [addr], 60)
+            started = trio.current_time()
+            with trio.fail_after(compat.UNILATERAL_DIAL_TIMEOUT + 2):
+                assert not await dcutr._try_unilateral_upgrade(peer)
+            assert trio.current_time() - started >= compat.UNILATERAL_DIAL_TIMEOUT - 0.1
+    finally:
+        for listener in silent:
+            await listener.aclose()
