@@ -121,7 +121,7 @@ LAN_DIAL_TIMEOUT = 3.0
 LAN_DIAL_DEFER = 1.0
 # The same LAN addresses of a peer are dialled at most this often while neither side's network
 # changes: a failing address is not retried on every message from the peer.
-LAN_RETRY_INTERVAL = 60.0
+LAN_RETRY_INTERVAL = 30.0
 STREAM_OPEN_TIMEOUT = 15.0
 AUTHKEYS_POLL_INTERVAL = 1.0
 USER_AGENT = f"peerup-py/{__version__}"
@@ -1057,14 +1057,18 @@ class Node:
         self._upgrade_retry[peer] = (time.monotonic() + UPGRADE_RETRY_FIRST, UPGRADE_RETRY_FIRST)
 
     async def _retry_upgrades(self, dcutr: compat.InboundDrivenDCUtR | None) -> None:
-        """Try direct paths again, with back-off, for pairs whose direct path died.
+        """Try direct paths again for relayed peers.
 
-        The path may work again later (the NAT came back, the laptop is home again): DCUtR gets
-        a new attempt budget (upstream's would be spent) and the peer's LAN addresses a new dial.
+        A path may work again later (the NAT came back, the laptop is home again). Pairs whose
+        direct path died get a new DCUtR attempt budget with back-off (upstream's would be spent);
+        every relayed peer's LAN addresses on our subnets get a new dial every
+        :data:`LAN_RETRY_INTERVAL` (a dial that lost a race with a dying connection, say).
         """
         network = self._require_host().get_network()  # type: ignore[attr-defined]
         while True:
             await trio.sleep(UPGRADE_RETRY_TICK)
+            for pid in list(self._connected_at):
+                self._dial_lan_soon(pid)
             now = time.monotonic()
             for peer, (due, interval) in list(self._upgrade_retry.items()):
                 conns = network.get_connections(peer)
@@ -1073,8 +1077,6 @@ class Node:
                 elif now >= due:
                     if dcutr is not None:
                         dcutr.allow_new_attempts(peer)
-                    self._lan_tried.pop(peer.to_base58(), None)
-                    self._dial_lan_soon(peer.to_base58())
                     interval = min(interval * 2, UPGRADE_RETRY_MAX)
                     self._upgrade_retry[peer] = (now + interval, interval)
 

@@ -102,6 +102,8 @@ def test_lan_path_comes_back_after_a_network_change(
         lab.exec(b_ns, ["iptables", "-I", *rule])
     _, took = _wait_path(a, nodes[1].peer_id, PathType.RELAYED, FALLBACK_BOUND)
     print(f"LAN path dead: RELAYED after {took:.2f} s")
+    # Both sides have noticed, as when a laptop leaves (its own network changes at once).
+    _wait_path(b, nodes[0].peer_id, PathType.RELAYED, FALLBACK_BOUND)
     for rule in drop:
         lab.exec(b_ns, ["iptables", "-D", *rule])
     lab.exec(b_ns, ["ip", "addr", "add", "192.168.1.77/24", "dev", "eth0"])
