@@ -9,8 +9,11 @@ closing every forward cleanly, when the block ends.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import math
+import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -35,6 +38,7 @@ from app.core import trust
 from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
 from app.core.config import Config, ConfigEditor
 from app.core.errors import (
+    AddressInUseError,
     InvalidAddressError,
     NotAuthorizedError,
     NotFoundError,
@@ -306,6 +310,47 @@ def listen_addresses(configured: Sequence[str], *, quic: bool) -> list[str]:
     return tcp + quic_addrs
 
 
+def check_listen_ports_free(listen: Sequence[multiaddr.Multiaddr]) -> None:
+    """Refuse to start when a fixed TCP listen port is taken, even by a SO_REUSEPORT socket.
+
+    py-libp2p listens with SO_REUSEPORT (hole punching dials from the listen port), so a second
+    daemon on the same port would start too and the kernel would split incoming connections
+    between the two. A plain bind without SO_REUSEPORT fails while any socket listens there.
+    Each address is bound the way py-libp2p binds it (one family per address; ``::`` is
+    dual-stack unless the system says otherwise) and released at once. Port 0 is not checked.
+
+    Raises:
+        AddressInUseError: a socket already listens on one of the ports.
+    """
+    for addr in listen:
+        parts = str(addr).split("/")
+        if len(parts) < 5 or parts[1] not in ("ip4", "ip6") or parts[3] != "tcp":
+            continue
+        if "/quic" in str(addr) or parts[4] in ("", "0"):
+            continue
+        family = socket.AF_INET6 if parts[1] == "ip6" else socket.AF_INET
+        try:
+            port = int(parts[4])
+            probe = socket.socket(family, socket.SOCK_STREAM)
+        except (ValueError, OSError):
+            continue  # no such family here: the listener reports it in its own words
+        with probe:
+            if sys.platform != "win32":
+                # Like py-libp2p, so a connection of an earlier run in TIME_WAIT is no conflict
+                # (on Windows SO_REUSEADDR would let this bind succeed over a listener).
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((parts[2], port))
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    continue  # e.g. an address not on this host: the listener reports it
+                raise AddressInUseError(
+                    f"Cannot listen on {addr}: TCP port {port} is already in use.",
+                    hint="Another peerup daemon or program uses it: stop it, or set another "
+                    "port in network.listen_addresses (port 0 picks a free one).",
+                ) from None
+
+
 def classify_path(peer_id: str, conn: INetConn, connected_at: float) -> PathInfo:
     """Describe the path of one libp2p connection (relayed if its address has /p2p-circuit)."""
     addrs = _conn_addresses(conn)
@@ -425,6 +470,7 @@ class Node:
             self._parse_multiaddr(a, "network.listen_addresses")
             for a in listen_addresses(self.config.listen_addresses, quic=self.config.enable_quic)
         ]
+        check_listen_ports_free(listen)
         host = new_host(
             key_pair=key_pair,
             sec_opt=compat.noise_only_security(key_pair),
