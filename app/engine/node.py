@@ -128,7 +128,9 @@ LAN_DIAL_DEFER = 1.0
 LAN_RETRY_INTERVAL = 60.0
 STREAM_OPEN_TIMEOUT = 15.0
 AUTHKEYS_POLL_INTERVAL = 1.0
-USER_AGENT = f"peerup-py/{__version__}"
+# The Go peer-up's agent version format: its `/v1/peers` lists only peers whose agent starts
+# with `peerup/` (or `relay-server/`).
+USER_AGENT = f"peerup/{__version__}"
 PROBATION_CONNECT_GRACE = 15.0
 PROBATION_DISMISS_TIMEOUT = 5.0
 
@@ -465,6 +467,7 @@ class Node:
             PeerupError: the host could not listen on its configured addresses.
         """
         compat.apply_all()
+        compat.patch_identify_agent_version(USER_AGENT)
         key_pair = create_new_key_pair(self.identity.seed)
         listen = [
             self._parse_multiaddr(a, "network.listen_addresses")
@@ -1028,7 +1031,8 @@ class Node:
         if host is None:
             return None
         try:
-            value = host.get_peerstore().get(ID.from_base58(peer_id), "AgentVersion")  # type: ignore[attr-defined]
+            peerstore = host.get_peerstore()  # type: ignore[attr-defined]
+            value = peerstore.get(ID.from_base58(peer_id), compat.AGENT_VERSION_KEY)
         except Exception:  # the peerstore raises when the key is unknown
             return None
         return str(value) if value else None
@@ -1601,8 +1605,9 @@ class Node:
                 TracerouteHop(
                     hop=1,
                     peer_id=relay_text,
-                    # py-libp2p 0.8.1 keeps no agent version from identify: say what it is.
-                    name=self._name_for(relay_text) or self._agent_version(relay_text) or "relay",
+                    # Not the agent version (as the Go peer-up shows): ours reads `peerup/<v>`,
+                    # which does not say that this hop is the relay.
+                    name=self._name_for(relay_text) or "relay",
                     address=relay_addr,
                     rtt_ms=rtt,
                     error=error,

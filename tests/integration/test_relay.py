@@ -118,7 +118,7 @@ async def test_traceroute_grades_and_relay_state(tmp_path: Path) -> None:
                 assert [h.peer_id for h in result.hops] == [relay.peer_id, home.peer_id]
                 assert all(h.rtt_ms is not None and h.error is None for h in result.hops)
                 relay_hop, home_hop = result.hops
-                assert relay_hop.name == "relay"  # not in names:, and no agent version known
+                assert relay_hop.name == "relay"  # not in names: (its agent version is no hop name)
                 assert "/p2p/" not in relay_hop.address  # the ID is shown in its own column
                 assert home_hop.address.startswith(
                     f"{relay_hop.address}/p2p/{relay.peer_id}/p2p-circuit"
