@@ -53,7 +53,7 @@ def build_health_app(node: Node) -> Callable[[Scope, Receive, Send], Awaitable[N
             body = {
                 "status": "ok",
                 "uptime_seconds": round(status.uptime_seconds, 1),
-                "connected_peers": status.connected_peers,
+                "connected_peers": status.connected_peers + status.connected_others,
                 "reservations": stats.get("reservations", 0),
                 "circuits": stats.get("circuits", 0),
             }

@@ -933,12 +933,16 @@ class Node:
         """A snapshot of the node."""
         host = self._host
         addrs = tuple(self._dialable_addresses()) if host is not None else ()
+        # Counted like peers() lists them: an authorized peer is connected when it has a path.
+        connected = {p.peer_id for p in self.paths()}
+        authorized_connected = len(connected & self._authorized.keys())
         return NodeStatus(
             peer_id=self._peer_id,
             version=__version__,
             uptime_seconds=time.time() - self._started_at,
             listen_addresses=addrs,
-            connected_peers=len(self._connected_at),
+            connected_peers=authorized_connected,
+            connected_others=len(connected) - authorized_connected,
             authorized_peers=len(self._authorized),
             services=len(self.services()),
             forwards=len(self._forwards.snapshot()),

@@ -132,6 +132,10 @@ async def test_traceroute_grades_and_relay_state(tmp_path: Path) -> None:
                         await trio.sleep(0.1)
                 assert peer.reachability == hnode.status().reachability
                 assert peer.expected_path is not None
+                # The count agrees with the peer list; the relay is counted on its own.
+                status = lnode.status()
+                assert [p.peer_id for p in lnode.peers() if p.connected] == [home.peer_id]
+                assert (status.connected_peers, status.connected_others) == (1, 1)
 
 
 async def test_dialback_confirms_a_public_node(tmp_path: Path) -> None:
