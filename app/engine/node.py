@@ -993,7 +993,8 @@ class Node:
                 # is still winding down after a hole punch.
                 best = next((c for c in conns if not compat.is_relayed(c)), conns[0])
                 path = classify_path(pid, best, self._connected_at.get(pid, time.time()))
-                result.append(replace(path, verified=self.is_verified(pid)))
+                rtt = self._pathwatch.last_rtt_ms(best) if self._pathwatch is not None else None
+                result.append(replace(path, verified=self.is_verified(pid), rtt_ms=rtt))
         return result
 
     def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
@@ -1582,6 +1583,7 @@ class Node:
                 path = self._path_of(pid)
                 with trio.fail_after(PING_TIMEOUT):
                     rtt = await ping_once(stream)
+                self._record_rtt(stream, rtt)
                 yield PingResult(seq=seq, peer_id=pid, rtt_ms=rtt, path=path)
             except (PeerupError, ValueError, trio.TooSlowError) as exc:
                 text = str(exc) or "timed out"
@@ -1634,11 +1636,18 @@ class Node:
         try:
             stream = await self._open_stream(target, *protocols)
             with trio.fail_after(PING_TIMEOUT):
-                return await ping_once(stream), None
+                rtt = await ping_once(stream)
+            self._record_rtt(stream, rtt)
+            return rtt, None
         except (PeerupError, ValueError, trio.TooSlowError) as exc:
             return None, str(exc) or "timed out"
         except Exception as exc:  # a stream broken mid-ping raises libp2p-specific types
             return None, first_line(exc)
+
+    def _record_rtt(self, stream: INetStream, rtt_ms: float) -> None:
+        """Keep a ping's RTT as its connection's last (a relayed path gets one only this way)."""
+        if self._pathwatch is not None:
+            self._pathwatch.record_rtt(stream.muxed_conn, rtt_ms)
 
     def _path_of(self, peer_id: str) -> PathType | None:
         for path in self.paths():

@@ -123,6 +123,10 @@ async def test_traceroute_grades_and_relay_state(tmp_path: Path) -> None:
                 assert home_hop.address.startswith(
                     f"{relay_hop.address}/p2p/{relay.peer_id}/p2p-circuit"
                 )
+                # No liveness pings on a relayed path: its RTT is what traceroute measured.
+                (home_path,) = [p for p in lnode.paths() if p.peer_id == home.peer_id]
+                assert home_path.path_type is PathType.RELAYED
+                assert home_path.rtt_ms == home_hop.rtt_ms
                 # Each side learns the other's grade over /peerup/reachability/1.0.0.
                 with trio.fail_after(20):
                     while True:
