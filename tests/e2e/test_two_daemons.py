@@ -224,6 +224,20 @@ def test_ping_through_daemon(pair: Pair) -> None:
     assert re.search(r" \d+\.\dms ", text), text
 
 
+def test_traceroute_json_names_the_target_as_the_text_does(pair: Pair) -> None:
+    server_id = pair.server.node.peer_id
+    text = pair.client.cli("traceroute", "home")
+    assert text.returncode == 0, text.stderr
+    assert f"traceroute to home ({server_id[:16]}...)" in text.stdout
+    for typed in ("home", server_id):  # a peer ID in names: is shown by its name too
+        out = pair.client.cli("traceroute", typed, "--json")
+        assert out.returncode == 0, out.stderr
+        result = json.loads(out.stdout)
+        assert (result["target"], result["peer_id"]) == ("home", server_id)
+        assert result["path"] == "DIRECT"
+        assert [h["peer_id"] for h in result["hops"]] == [server_id]
+
+
 def test_unauthorized_peer_is_refused_at_connect(pair: Pair, tmp_path: Path) -> None:
     stranger_dir = make_node_dir(
         tmp_path,
