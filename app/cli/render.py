@@ -189,7 +189,8 @@ def render_node_status(status: NodeStatus) -> list[str]:
         f"Config:    {status.config_path}",
         f"Network:   {network_label(status.network)}",
         *render_reachability(status.reachability),
-        f"Peers:     {status.connected_peers} connected, {status.authorized_peers} authorized",
+        f"Peers:     {status.connected_peers} connected, {status.authorized_peers} authorized"
+        + _other_connections(status.connected_others),
         f"Services:  {status.services} exposed",
         f"Forwards:  {status.forwards} open",
         f"QUIC:      {'on' if status.quic_enabled else 'off'}",
@@ -212,6 +213,15 @@ def render_node_status(status: NodeStatus) -> list[str]:
 
 
 _MAPPING_METHODS = {"upnp": "UPnP", "nat-pmp": "NAT-PMP"}
+
+
+def _other_connections(count: int) -> str:
+    """`` (also connected: 1 relay or unauthorized peer)``: peers the peer list leaves out."""
+    if not count:
+        return ""
+    if count == 1:
+        return " (also connected: 1 relay or unauthorized peer)"
+    return f" (also connected: {count} relays or unauthorized peers)"
 
 
 def _labelled(label: str, values: Sequence[str], empty: str) -> list[str]:

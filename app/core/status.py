@@ -156,6 +156,9 @@ class NodeStatus:
     reachability: Reachability | None = None  # None until the first probe finished
     key_changes: tuple[KeyChangeInfo, ...] = ()  # known names now pointing to another key
     port_mapping: PortMappingInfo | None = None  # None when off or no gateway made one
+    # Connected peers that are not in authorized_keys: relays, DHT bootstrap peers, peers on
+    # probation (connected_peers counts only authorized ones, as the peer list shows them).
+    connected_others: int = 0
 
 
 @dataclass(frozen=True, slots=True)

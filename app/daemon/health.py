@@ -1,6 +1,6 @@
 """``/healthz`` on loopback for relays (``relay_service.health_port``), for monitors like systemd.
 
-Answers ``GET /healthz`` with ``{"status": "ok", "uptime_seconds", "connected_peers",
+Answers ``GET /healthz`` with ``{"status": "ok", "uptime_seconds", "connected_peers" (all of them),
 "reservations", "circuits"}``; anything else is 404. It is bound to 127.0.0.1 only and needs no
 cookie: it says nothing a local user could not see with ``peerup status``.
 """
@@ -53,7 +53,7 @@ def build_health_app(node: Node) -> Callable[[Scope, Receive, Send], Awaitable[N
             body = {
                 "status": "ok",
                 "uptime_seconds": round(status.uptime_seconds, 1),
-                "connected_peers": status.connected_peers,
+                "connected_peers": status.connected_peers + status.connected_others,
                 "reservations": stats.get("reservations", 0),
                 "circuits": stats.get("circuits", 0),
             }

@@ -105,6 +105,12 @@ docs/performance.md.
   global address behind a stateful firewall (most home IPv6) drops the SYN, so every hole punch
   with such a peer started 10 s late (NAT lab: DIRECT after 10.7 s instead of 0.9 s).
   :class:`InboundDrivenDCUtR` gives the direct dial :data:`UNILATERAL_DIAL_TIMEOUT`.
+* **IDENTIFY-AGENT-VERSION**: identify announces a fixed ``py-libp2p/<version>`` (a module
+  constant; neither ``new_host`` nor the host takes an agent version), and the agent version a
+  peer announces is dropped: ``update_peerstore_from_identify`` stores its key, addresses,
+  protocols and record, not its ``agent_version``. :func:`patch_identify_agent_version` announces
+  ours and stores theirs, bounded (:func:`bounded_agent_version`), under the peerstore key
+  ``AgentVersion`` as go-libp2p does.
 """
 
 from __future__ import annotations
@@ -112,6 +118,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import itertools
 import logging
 import os
 import socket
@@ -127,6 +134,10 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.discovery.mdns import broadcaster as _mdns_broadcaster
+from libp2p.host import basic_host as _basic_host
+from libp2p.identity import update as _identify_update
+from libp2p.identity.identify import identify as _identify
+from libp2p.identity.identify_push import identify_push as _identify_push
 from libp2p.io import msgio as _msgio
 from libp2p.io import trio as _trio_io
 from libp2p.io import utils as _io_utils
@@ -1048,6 +1059,48 @@ def original_read_exactly() -> Callable[..., Awaitable[bytes]]:
 def original_secure_read() -> Callable[[Any, int | None], Awaitable[bytes]]:
     """The upstream ``SecureSession.read``, for the test that proves the defect."""
     return _original_secure_read
+
+
+# ---- identify agent version (defect IDENTIFY-AGENT-VERSION) -----------------------------------
+
+AGENT_VERSION_KEY = "AgentVersion"
+MAX_AGENT_VERSION = 128
+
+_original_update_from_identify: Callable[[Any, ID, Any], Awaitable[None]] = (
+    _identify_update.update_peerstore_from_identify
+)
+
+
+def bounded_agent_version(text: str) -> str:
+    """A peer's agent version fit to show: printable characters only, at most 128 of them.
+
+    It comes from the network, so it may be long or hold control characters (terminal escapes).
+    """
+    return "".join(itertools.islice((ch for ch in text if ch.isprintable()), MAX_AGENT_VERSION))
+
+
+async def _update_from_identify(peerstore: Any, peer_id: ID, identify_msg: Any) -> None:
+    """py-libp2p's peerstore update, plus the peer's agent version (IDENTIFY-AGENT-VERSION)."""
+    await _original_update_from_identify(peerstore, peer_id, identify_msg)
+    if identify_msg.HasField("agent_version"):
+        agent = bounded_agent_version(identify_msg.agent_version)
+        with contextlib.suppress(Exception):  # a peerstore refusing must not break identify
+            peerstore.put(peer_id, AGENT_VERSION_KEY, agent)
+
+
+def patch_identify_agent_version(agent_version: str) -> None:
+    """Announce ``agent_version`` in identify and store what peers announce (idempotent).
+
+    Process-wide, like every patch here: all hosts of the process announce the same version.
+    """
+    _identify.AGENT_VERSION = agent_version
+    _basic_host.update_peerstore_from_identify = _update_from_identify  # type: ignore[attr-defined]
+    _identify_push.update_peerstore_from_identify = _update_from_identify  # type: ignore[attr-defined]
+
+
+def original_update_from_identify() -> Callable[[Any, ID, Any], Awaitable[None]]:
+    """The upstream ``update_peerstore_from_identify``, for the test that proves the defect."""
+    return _original_update_from_identify
 
 
 def apply_all() -> None:

@@ -9,8 +9,11 @@ closing every forward cleanly, when the block ends.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import math
+import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -35,6 +38,7 @@ from app.core import trust
 from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
 from app.core.config import Config, ConfigEditor
 from app.core.errors import (
+    AddressInUseError,
     InvalidAddressError,
     NotAuthorizedError,
     NotFoundError,
@@ -124,7 +128,9 @@ LAN_DIAL_DEFER = 1.0
 LAN_RETRY_INTERVAL = 30.0
 STREAM_OPEN_TIMEOUT = 15.0
 AUTHKEYS_POLL_INTERVAL = 1.0
-USER_AGENT = f"peerup-py/{__version__}"
+# The Go peer-up's agent version format: its `/v1/peers` lists only peers whose agent starts
+# with `peerup/` (or `relay-server/`).
+USER_AGENT = f"peerup/{__version__}"
 PROBATION_CONNECT_GRACE = 15.0
 PROBATION_DISMISS_TIMEOUT = 5.0
 
@@ -306,6 +312,47 @@ def listen_addresses(configured: Sequence[str], *, quic: bool) -> list[str]:
     return tcp + quic_addrs
 
 
+def check_listen_ports_free(listen: Sequence[multiaddr.Multiaddr]) -> None:
+    """Refuse to start when a fixed TCP listen port is taken, even by a SO_REUSEPORT socket.
+
+    py-libp2p listens with SO_REUSEPORT (hole punching dials from the listen port), so a second
+    daemon on the same port would start too and the kernel would split incoming connections
+    between the two. A plain bind without SO_REUSEPORT fails while any socket listens there.
+    Each address is bound the way py-libp2p binds it (one family per address; ``::`` is
+    dual-stack unless the system says otherwise) and released at once. Port 0 is not checked.
+
+    Raises:
+        AddressInUseError: a socket already listens on one of the ports.
+    """
+    for addr in listen:
+        parts = str(addr).split("/")
+        if len(parts) < 5 or parts[1] not in ("ip4", "ip6") or parts[3] != "tcp":
+            continue
+        if "/quic" in str(addr) or parts[4] in ("", "0"):
+            continue
+        family = socket.AF_INET6 if parts[1] == "ip6" else socket.AF_INET
+        try:
+            port = int(parts[4])
+            probe = socket.socket(family, socket.SOCK_STREAM)
+        except (ValueError, OSError):
+            continue  # no such family here: the listener reports it in its own words
+        with probe:
+            if sys.platform != "win32":
+                # Like py-libp2p, so a connection of an earlier run in TIME_WAIT is no conflict
+                # (on Windows SO_REUSEADDR would let this bind succeed over a listener).
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((parts[2], port))
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    continue  # e.g. an address not on this host: the listener reports it
+                raise AddressInUseError(
+                    f"Cannot listen on {addr}: TCP port {port} is already in use.",
+                    hint="Another peerup daemon or program uses it: stop it, or set another "
+                    "port in network.listen_addresses (port 0 picks a free one).",
+                ) from None
+
+
 def classify_path(peer_id: str, conn: INetConn, connected_at: float) -> PathInfo:
     """Describe the path of one libp2p connection (relayed if its address has /p2p-circuit)."""
     addrs = _conn_addresses(conn)
@@ -420,11 +467,13 @@ class Node:
             PeerupError: the host could not listen on its configured addresses.
         """
         compat.apply_all()
+        compat.patch_identify_agent_version(USER_AGENT)
         key_pair = create_new_key_pair(self.identity.seed)
         listen = [
             self._parse_multiaddr(a, "network.listen_addresses")
             for a in listen_addresses(self.config.listen_addresses, quic=self.config.enable_quic)
         ]
+        check_listen_ports_free(listen)
         host = new_host(
             key_pair=key_pair,
             sec_opt=compat.noise_only_security(key_pair),
@@ -884,12 +933,16 @@ class Node:
         """A snapshot of the node."""
         host = self._host
         addrs = tuple(self._dialable_addresses()) if host is not None else ()
+        # Counted like peers() lists them: an authorized peer is connected when it has a path.
+        connected = {p.peer_id for p in self.paths()}
+        authorized_connected = len(connected & self._authorized.keys())
         return NodeStatus(
             peer_id=self._peer_id,
             version=__version__,
             uptime_seconds=time.time() - self._started_at,
             listen_addresses=addrs,
-            connected_peers=len(self._connected_at),
+            connected_peers=authorized_connected,
+            connected_others=len(connected) - authorized_connected,
             authorized_peers=len(self._authorized),
             services=len(self.services()),
             forwards=len(self._forwards.snapshot()),
@@ -940,7 +993,8 @@ class Node:
                 # is still winding down after a hole punch.
                 best = next((c for c in conns if not compat.is_relayed(c)), conns[0])
                 path = classify_path(pid, best, self._connected_at.get(pid, time.time()))
-                result.append(replace(path, verified=self.is_verified(pid)))
+                rtt = self._pathwatch.last_rtt_ms(best) if self._pathwatch is not None else None
+                result.append(replace(path, verified=self.is_verified(pid), rtt_ms=rtt))
         return result
 
     def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
@@ -982,7 +1036,8 @@ class Node:
         if host is None:
             return None
         try:
-            value = host.get_peerstore().get(ID.from_base58(peer_id), "AgentVersion")  # type: ignore[attr-defined]
+            peerstore = host.get_peerstore()  # type: ignore[attr-defined]
+            value = peerstore.get(ID.from_base58(peer_id), compat.AGENT_VERSION_KEY)
         except Exception:  # the peerstore raises when the key is unknown
             return None
         return str(value) if value else None
@@ -1530,6 +1585,7 @@ class Node:
                 path = self._path_of(pid)
                 with trio.fail_after(PING_TIMEOUT):
                     rtt = await ping_once(stream)
+                self._record_rtt(stream, rtt)
                 yield PingResult(seq=seq, peer_id=pid, rtt_ms=rtt, path=path)
             except (PeerupError, ValueError, trio.TooSlowError) as exc:
                 text = str(exc) or "timed out"
@@ -1557,8 +1613,9 @@ class Node:
                 TracerouteHop(
                     hop=1,
                     peer_id=relay_text,
-                    # py-libp2p 0.8.1 keeps no agent version from identify: say what it is.
-                    name=self._name_for(relay_text) or self._agent_version(relay_text) or "relay",
+                    # Not the agent version (as the Go peer-up shows): ours reads `peerup/<v>`,
+                    # which does not say that this hop is the relay.
+                    name=self._name_for(relay_text) or "relay",
                     address=relay_addr,
                     rtt_ms=rtt,
                     error=error,
@@ -1581,11 +1638,18 @@ class Node:
         try:
             stream = await self._open_stream(target, *protocols)
             with trio.fail_after(PING_TIMEOUT):
-                return await ping_once(stream), None
+                rtt = await ping_once(stream)
+            self._record_rtt(stream, rtt)
+            return rtt, None
         except (PeerupError, ValueError, trio.TooSlowError) as exc:
             return None, str(exc) or "timed out"
         except Exception as exc:  # a stream broken mid-ping raises libp2p-specific types
             return None, first_line(exc)
+
+    def _record_rtt(self, stream: INetStream, rtt_ms: float) -> None:
+        """Keep a ping's RTT as its connection's last (a relayed path gets one only this way)."""
+        if self._pathwatch is not None:
+            self._pathwatch.record_rtt(stream.muxed_conn, rtt_ms)
 
     def _path_of(self, peer_id: str) -> PathType | None:
         for path in self.paths():

@@ -11,12 +11,17 @@ resets the streams still open on it (a forwarded TCP connection fails instead of
 
 Only a *timeout* counts. A peer that answers anything (even "protocol not supported") is alive,
 and a connection already closing is the swarm's business.
+
+Each answered probe's round trip (the ping exchange, not the stream's negotiation) is kept per
+connection as its last RTT; :meth:`DirectPathWatch.record_rtt` adds what other pings measured
+(a user's ``ping`` or ``traceroute``), which is how a relayed connection gets one.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -66,10 +71,20 @@ class DirectPathWatch:
         self._timeout = timeout
         self._probes = 0
         self._dead = 0
+        # Keyed by the connection's muxer, which a stream also knows (stream.muxed_conn).
+        self._rtt_ms: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
     def statistics(self) -> dict[str, int]:
         """Counters: probes sent and direct connections found dead."""
         return {"probes": self._probes, "dead_direct_connections": self._dead}
+
+    def record_rtt(self, muxed_conn: Any, rtt_ms: float) -> None:
+        """Keep ``rtt_ms`` as the last round trip measured on the connection of ``muxed_conn``."""
+        self._rtt_ms[muxed_conn] = rtt_ms
+
+    def last_rtt_ms(self, conn: INetConn) -> float | None:
+        """The last round trip measured on ``conn`` in milliseconds, None before the first."""
+        return self._rtt_ms.get(conn.muxed_conn)
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Probe until cancelled (one round every ``interval`` seconds)."""
@@ -86,7 +101,7 @@ class DirectPathWatch:
         self._probes += 1
         with trio.move_on_after(self._timeout) as scope:
             try:
-                await probe(self._host, conn)
+                self.record_rtt(conn.muxed_conn, await probe(self._host, conn))
             except Exception as exc:  # an answer of any kind, or a closing connection: not dead
                 log.debug("liveness probe to %s ended: %s", peer, exc)
         if not scope.cancelled_caught or _is_closed(conn):
@@ -100,8 +115,11 @@ class DirectPathWatch:
         await self._on_dead(peer, conn)
 
 
-async def probe(host: Any, conn: INetConn) -> None:
+async def probe(host: Any, conn: INetConn) -> float:
     """One ``/ipfs/ping/1.0.0`` exchange on ``conn`` itself (not on whichever the swarm picks).
+
+    Returns:
+        The exchange's round trip in milliseconds.
 
     Raises:
         Exception: the stream could not be opened or negotiated, or the echo was wrong; all mean
@@ -113,10 +131,13 @@ async def probe(host: Any, conn: INetConn) -> None:
             [LIBP2P_PING_ID], MultiselectCommunicator(stream)
         )
         payload = secrets.token_bytes(PING_LENGTH)
+        start = trio.current_time()
         await stream.write(payload)
         echo = await read_exactly(stream, PING_LENGTH)
+        rtt_ms = (trio.current_time() - start) * 1000.0
         if echo != payload:
             raise ValueError("ping echo mismatch")
+        return rtt_ms
     finally:
         with trio.CancelScope(shield=True), trio.move_on_after(1):
             try:

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -213,6 +214,28 @@ def test_ping_through_daemon(pair: Pair) -> None:
     pings = [obj for obj in lines if "seq" in obj]
     assert len(pings) == 3
     assert all(not p.get("error") for p in pings)
+    # The path carries the last RTT measured on it (these pings, or the liveness probe's).
+    out = pair.client.cli("daemon", "paths", "--json")
+    assert out.returncode == 0, out.stderr
+    (path,) = json.loads(out.stdout)
+    assert path["rtt_ms"] is not None
+    assert 0 < path["rtt_ms"] < 1000
+    text = pair.client.cli("daemon", "paths").stdout
+    assert re.search(r" \d+\.\dms ", text), text
+
+
+def test_traceroute_json_names_the_target_as_the_text_does(pair: Pair) -> None:
+    server_id = pair.server.node.peer_id
+    text = pair.client.cli("traceroute", "home")
+    assert text.returncode == 0, text.stderr
+    assert f"traceroute to home ({server_id[:16]}...)" in text.stdout
+    for typed in ("home", server_id):  # a peer ID in names: is shown by its name too
+        out = pair.client.cli("traceroute", typed, "--json")
+        assert out.returncode == 0, out.stderr
+        result = json.loads(out.stdout)
+        assert (result["target"], result["peer_id"]) == ("home", server_id)
+        assert result["path"] == "DIRECT"
+        assert [h["peer_id"] for h in result["hops"]] == [server_id]
 
 
 def test_unauthorized_peer_is_refused_at_connect(pair: Pair, tmp_path: Path) -> None:

@@ -118,11 +118,15 @@ async def test_traceroute_grades_and_relay_state(tmp_path: Path) -> None:
                 assert [h.peer_id for h in result.hops] == [relay.peer_id, home.peer_id]
                 assert all(h.rtt_ms is not None and h.error is None for h in result.hops)
                 relay_hop, home_hop = result.hops
-                assert relay_hop.name == "relay"  # not in names:, and no agent version known
+                assert relay_hop.name == "relay"  # not in names: (its agent version is no hop name)
                 assert "/p2p/" not in relay_hop.address  # the ID is shown in its own column
                 assert home_hop.address.startswith(
                     f"{relay_hop.address}/p2p/{relay.peer_id}/p2p-circuit"
                 )
+                # No liveness pings on a relayed path: its RTT is what traceroute measured.
+                (home_path,) = [p for p in lnode.paths() if p.peer_id == home.peer_id]
+                assert home_path.path_type is PathType.RELAYED
+                assert home_path.rtt_ms == home_hop.rtt_ms
                 # Each side learns the other's grade over /peerup/reachability/1.0.0.
                 with trio.fail_after(20):
                     while True:
@@ -132,6 +136,10 @@ async def test_traceroute_grades_and_relay_state(tmp_path: Path) -> None:
                         await trio.sleep(0.1)
                 assert peer.reachability == hnode.status().reachability
                 assert peer.expected_path is not None
+                # The count agrees with the peer list; the relay is counted on its own.
+                status = lnode.status()
+                assert [p.peer_id for p in lnode.peers() if p.connected] == [home.peer_id]
+                assert (status.connected_peers, status.connected_others) == (1, 1)
 
 
 async def test_dialback_confirms_a_public_node(tmp_path: Path) -> None:

@@ -327,6 +327,8 @@ async def _traceroute(
         if not as_json:
             await _echo_verification(client, target, peer_id)
         result = await client.traceroute(peer_id)
+    # The daemon was asked by peer ID; say the target as the text does (the name, if any).
+    result = dataclasses.replace(result, target=target)
     if as_json:
         click.echo(render.dumps(result))
     else:

@@ -284,6 +284,7 @@ def test_traceroute_through_the_daemon(fake_daemon: Path, run: Run) -> None:
 
     data = json.loads(run("traceroute", LAPTOP, "--json").out)
     assert data["path"] == "RELAYED"
+    assert (data["target"], data["peer_id"]) == (LAPTOP, LAPTOP)  # no name: the ID as typed
     assert [h["hop"] for h in data["hops"]] == [1, 2]
 
     down = run("traceroute", DOWN)

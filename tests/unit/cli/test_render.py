@@ -223,6 +223,15 @@ def _status(**changes: object) -> NodeStatus:
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
+def test_node_status_counts_peers_as_listed_and_others_apart() -> None:
+    head = "Peers:     1 connected, 2 authorized"
+    assert head in render.render_node_status(_status())
+    one = render.render_node_status(_status(connected_others=1))
+    assert f"{head} (also connected: 1 relay or unauthorized peer)" in one
+    two = render.render_node_status(_status(connected_others=2))
+    assert f"{head} (also connected: 2 relays or unauthorized peers)" in two
+
+
 def test_reachability_lines() -> None:
     graded = reachability(Grade.D)
     assert render.render_reachability(graded) == [

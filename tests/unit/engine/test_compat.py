@@ -27,6 +27,7 @@ from libp2p.network.connection_gate import ConnectionGate
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
+from libp2p.peer.peerstore import PeerStore, PeerStoreError
 from libp2p.security.insecure.transport import PLAINTEXT_PROTOCOL_ID, InsecureTransport
 from libp2p.stream_muxer.exceptions import MuxedStreamError
 from libp2p.stream_muxer.yamux import yamux
@@ -272,6 +273,58 @@ def test_mdns_addresses_are_expanded() -> None:
     addrs = compat._mdns_addrs(broadcaster)
     assert "/ip4/0.0.0.0/tcp/4001" not in addrs
     assert "/ip4/10.1.2.3/tcp/1" in addrs
+
+
+def _identify_message(agent_version: str) -> Any:
+    from libp2p.identity.identify.pb.identify_pb2 import Identify
+
+    return Identify(agent_version=agent_version, protocols=["/test/x/1.0.0"])
+
+
+def test_defect_identify_announces_a_fixed_agent_version() -> None:
+    from libp2p.identity.identify import identify
+
+    assert "agent_version" not in inspect.signature(new_host).parameters
+    assert "agent_version=AGENT_VERSION" in inspect.getsource(identify._mk_identify_protobuf)
+
+
+@pytest.mark.trio
+async def test_defect_identify_drops_the_peers_agent_version() -> None:
+    peerstore = PeerStore()
+    peer = ID.from_pubkey(create_new_key_pair().public_key)
+    await compat.original_update_from_identify()(peerstore, peer, _identify_message("go/1.0"))
+    assert peerstore.get_protocols(peer) == ["/test/x/1.0.0"]  # the message was taken
+    with pytest.raises(PeerStoreError):
+        peerstore.get(peer, compat.AGENT_VERSION_KEY)
+
+
+@pytest.mark.trio
+async def test_identify_agent_version_is_announced_and_stored_bounded() -> None:
+    from libp2p.host import basic_host
+    from libp2p.identity.identify import identify
+
+    before = identify.AGENT_VERSION
+    compat.patch_identify_agent_version("peerup/test")
+    try:
+        host = _noise_host()
+        assert identify._mk_identify_protobuf(host, None).agent_version == "peerup/test"
+    finally:
+        identify.AGENT_VERSION = before
+    peerstore = PeerStore()
+    peer = ID.from_pubkey(create_new_key_pair().public_key)
+    update = basic_host.update_peerstore_from_identify
+    await update(peerstore, peer, _identify_message("relay-server/0.1.0"))
+    assert peerstore.get(peer, compat.AGENT_VERSION_KEY) == "relay-server/0.1.0"
+    await update(peerstore, peer, _identify_message("evil\x1b[2J/" + "x" * 1000))
+    assert peerstore.get(peer, compat.AGENT_VERSION_KEY) == ("evil[2J/" + "x" * 1000)[:128]
+
+
+@given(st.text())
+def test_bounded_agent_version_is_short_and_printable(text: str) -> None:
+    agent = compat.bounded_agent_version(text)
+    assert len(agent) <= compat.MAX_AGENT_VERSION
+    assert agent.isprintable()
+    assert agent == "".join(ch for ch in text if ch.isprintable())[: compat.MAX_AGENT_VERSION]
 
 
 def test_defect_dht_ignores_its_protocol_prefix() -> None:
