@@ -161,10 +161,11 @@ class _DialRace:
     The first connection wins and cancels the rest, the lookup too. Relay attempts wait
     :data:`RELAY_HEAD_START` while a direct dial or the lookup may still win (a direct path is
     better, and on a LAN it wins anyway), and no longer: a dial to a private address behind
-    someone's NAT only times out, and a DHT peer may answer late or never. What the lookup finds
-    joins the race when it arrives: direct addresses as a direct dial at once (with a head start
-    of its own if the relay attempts have not started yet), circuits not tried yet as relay
-    attempts.
+    someone's NAT only times out, and a DHT peer may answer late or never. They start at once
+    when nothing is left that could win first (the direct dials failed, the lookup found no
+    direct address). What the lookup finds joins the race when it arrives: direct addresses as a
+    direct dial at once (with a head start of its own if the relay attempts have not started
+    yet), circuits not tried yet as relay attempts.
 
     Args:
         peer: The peer to connect to.
@@ -193,6 +194,9 @@ class _DialRace:
         self._relay_routes = relay_routes
         self._relays_tried: list[_Route] = []
         self._relays_from = 0.0
+        self._relays_released = trio.Event()  # nothing else can win: relays need not wait
+        self._direct_pending = 0
+        self._lookup_pending = False
         self.won = False
         self.dials = 0
         self.errors: list[str] = []
@@ -213,6 +217,7 @@ class _DialRace:
                 for route in relays:
                     self._start_relay(nursery, route)
                 if look_up is not None:
+                    self._lookup_pending = True
                     nursery.start_soon(self._look_up, nursery, look_up)
         if timeout.cancelled_caught:
             self.errors.append(f"no path within {DIAL_TIMEOUT:.0f} s")
@@ -220,6 +225,7 @@ class _DialRace:
     def _start_direct(self, nursery: trio.Nursery, addrs: Sequence[multiaddr.Multiaddr]) -> None:
         dial = partial(self._connect, Libp2pPeerInfo(self._peer, list(addrs)))
         self.dials += 1
+        self._direct_pending += 1
         nursery.start_soon(self._attempt, nursery, "direct", dial)
 
     def _start_relay(self, nursery: trio.Nursery, route: _Route) -> None:
@@ -238,15 +244,25 @@ class _DialRace:
         relayed: bool = False,
     ) -> None:
         # Not one sleep: the head start grows when the lookup finds a direct address in it.
-        while relayed and trio.current_time() < self._relays_from:  # noqa: ASYNC110 - not polling
-            await trio.sleep_until(self._relays_from)
+        while relayed and trio.current_time() < self._relays_from:
+            with trio.move_on_at(self._relays_from):
+                await self._relays_released.wait()
+            if self._relays_released.is_set():
+                break
         try:
             await dial()
         except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
             self.errors.append(f"{kind}: {first_line(exc)}")
+            if not relayed:
+                self._direct_pending -= 1
+                self._release_relays_if_idle()
             return
         self.won = True
         nursery.cancel_scope.cancel()
+
+    def _release_relays_if_idle(self) -> None:
+        if not self._direct_pending and not self._lookup_pending:
+            self._relays_released.set()
 
     async def _look_up(
         self, nursery: trio.Nursery, look_up: Callable[[], Awaitable[list[multiaddr.Multiaddr]]]
@@ -255,6 +271,11 @@ class _DialRace:
             found = await look_up()
         except Exception as exc:  # a failed lookup is one contender out, not the race's end
             self.errors.append(f"DHT: {first_line(exc)}")
+            found = None
+        finally:
+            self._lookup_pending = False
+        if found is None:
+            self._release_relays_if_idle()
             return
         direct = [a for a in found if not _is_circuit(a)]
         routes = [r for r in self._relay_routes(found) if r not in self._relays_tried]
@@ -265,8 +286,10 @@ class _DialRace:
             self._start_direct(nursery, direct)
         for route in routes:
             self._start_relay(nursery, route)
-        if not direct and not routes:
-            self.errors.append("DHT: no new address found")
+        if not direct:
+            self._release_relays_if_idle()
+            if not routes:
+                self.errors.append("DHT: no new address found")
 
 
 @dataclass

@@ -38,25 +38,33 @@ class Dialer:
         started: ``(what, trio time)`` for each dial, in order.
     """
 
-    def __init__(self, direct: float, relay: float, *, error: str | None = None) -> None:
+    def __init__(
+        self,
+        direct: float,
+        relay: float,
+        *,
+        error: str | None = None,
+        direct_error: str | None = None,
+    ) -> None:
         self._direct = direct
         self._relay = relay
         self._error = error
+        self._direct_error = direct_error or error
         self.started: list[tuple[str, float]] = []
 
     async def connect(self, info: PeerInfo) -> None:
         self.started.append(("direct " + " ".join(str(a) for a in info.addrs), trio.current_time()))
-        await self._finish(self._direct)
+        await self._finish(self._direct, self._direct_error)
 
     async def relay_dial(self, relay_addr: multiaddr.Multiaddr, relay_id: ID, peer: ID) -> None:
         assert peer == PEER
         self.started.append((f"relay {relay_id}", trio.current_time()))
-        await self._finish(self._relay)
+        await self._finish(self._relay, self._error)
 
-    async def _finish(self, seconds: float) -> None:
+    async def _finish(self, seconds: float, error: str | None) -> None:
         await trio.sleep(seconds)
-        if self._error is not None:
-            raise PeerUnreachableError(self._error)
+        if error is not None:
+            raise PeerUnreachableError(error)
 
 
 def _race(dialer: Dialer, configured: Sequence[_Route]) -> _DialRace:
@@ -182,3 +190,38 @@ async def test_the_race_ends_at_the_dial_timeout(autojump_clock: MockClock) -> N
     assert not race.won
     assert race.errors == [f"no path within {DIAL_TIMEOUT:.0f} s"]
     assert trio.current_time() - t0 == pytest.approx(DIAL_TIMEOUT)
+
+
+async def test_a_lookup_that_finds_nothing_starts_the_relay_at_once(
+    autojump_clock: MockClock,
+) -> None:
+    dialer = Dialer(direct=0.1, relay=0.1)
+    race = _race(dialer, [CONFIGURED])
+    t0 = trio.current_time()
+    await race.run([], [CONFIGURED], _looking_up(0.05, []))
+    assert race.won
+    assert [(what, t - t0) for what, t in dialer.started] == [(f"relay {RELAY}", 0.05)]
+
+
+async def test_a_direct_dial_that_fails_fast_starts_the_relay_at_once(
+    autojump_clock: MockClock,
+) -> None:
+    dialer = Dialer(direct=0.02, relay=0.1, direct_error="refused")
+    race = _race(dialer, [CONFIGURED])
+    t0 = trio.current_time()
+    await race.run([DIRECT], [CONFIGURED], None)
+    assert race.won
+    starts = [(what, t - t0) for what, t in dialer.started]
+    assert starts == [(f"direct {DIRECT}", 0.0), (f"relay {RELAY}", 0.02)]
+    assert race.errors == ["direct: refused"]
+
+
+async def test_a_failed_direct_dial_does_not_start_the_relay_while_the_lookup_runs(
+    autojump_clock: MockClock,
+) -> None:
+    dialer = Dialer(direct=0.02, relay=0.1, direct_error="refused")
+    race = _race(dialer, [CONFIGURED])
+    t0 = trio.current_time()
+    await race.run([DIRECT], [CONFIGURED], _looking_up(1.0, None))
+    assert race.won
+    assert [t - t0 for _, t in dialer.started] == [0.0, RELAY_HEAD_START]
