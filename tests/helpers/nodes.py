@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +14,12 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerstore import PeerStoreError
 
 from app.core.authkeys import AuthorizedKeysFile
+from app.core.config import load_config
 from app.core.identity import Identity, create_identity_file
 from app.core.peerid import PeerId
+from app.core.status import PathInfo
 from app.engine.dht import usable_addresses
-from app.engine.node import Node
+from app.engine.node import Node, open_node
 
 
 @dataclass
@@ -136,3 +139,16 @@ def peerstore_addresses(node: Node, peer: str) -> list[str]:
     except PeerStoreError:
         return []
     return [str(a) for a in usable_addresses(pid, known)]
+
+
+@contextlib.asynccontextmanager
+async def open_connected_pair(tmp_path: Path) -> AsyncIterator[tuple[Node, Node, PathInfo]]:
+    """Two mutually authorized nodes on loopback, ``b`` connected to ``a``: (a, b, b's path)."""
+    a = make_node_dir(tmp_path, "a")
+    b = make_node_dir(tmp_path, "b")
+    a.authorize(b)
+    b.authorize(a)
+    async with open_node(load_config(a.config_path), a.identity) as anode:
+        addr = anode.status().listen_addresses[0]
+        async with open_node(load_config(b.config_path), b.identity) as bnode:
+            yield anode, bnode, await bnode.connect(a.peer_id, [addr])

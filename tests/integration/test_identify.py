@@ -8,9 +8,8 @@ import pytest
 import trio
 
 from app import __version__
-from app.core.config import load_config
-from app.engine.node import Node, open_node
-from tests.helpers.nodes import make_node_dir
+from app.engine.node import Node
+from tests.helpers.nodes import open_connected_pair
 
 pytestmark = pytest.mark.trio
 
@@ -25,14 +24,8 @@ async def _wait_agent_version(node: Node, peer: str) -> str:
 
 
 async def test_connected_nodes_see_each_others_agent_version(tmp_path: Path) -> None:
-    a = make_node_dir(tmp_path, "a")
-    b = make_node_dir(tmp_path, "b")
-    a.authorize(b)
-    b.authorize(a)
-    async with open_node(load_config(a.config_path), a.identity) as anode:
-        addr = anode.status().listen_addresses[0]
-        async with open_node(load_config(b.config_path), b.identity) as bnode:
-            await bnode.connect(a.peer_id, [addr])
-            # The Go peer-up's format: its peer list keeps only agents starting `peerup/`.
-            assert await _wait_agent_version(bnode, a.peer_id) == f"peerup/{__version__}"
-            assert await _wait_agent_version(anode, b.peer_id) == f"peerup/{__version__}"
+    async with open_connected_pair(tmp_path) as (anode, bnode, _):
+        # The Go peer-up's format: its peer list keeps only agents starting `peerup/`.
+        expected = f"peerup/{__version__}"
+        assert await _wait_agent_version(bnode, anode.status().peer_id) == expected
+        assert await _wait_agent_version(anode, bnode.status().peer_id) == expected

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 import trio
 
-from app.core.config import load_config
 from app.core.status import PathType
-from app.engine.node import Node, open_node
+from app.engine.node import Node
 from app.engine.pathwatch import PROBE_INTERVAL
-from tests.helpers.nodes import make_node_dir
+from tests.helpers.nodes import open_connected_pair
 
 pytestmark = pytest.mark.trio
 
@@ -26,19 +25,13 @@ async def _wait_rtt(node: Node, peer: str) -> float:
 
 
 async def test_direct_path_gets_the_liveness_pings_rtt(tmp_path: Path) -> None:
-    a = make_node_dir(tmp_path, "a")
-    b = make_node_dir(tmp_path, "b")
-    a.authorize(b)
-    b.authorize(a)
-    async with open_node(load_config(a.config_path), a.identity) as anode:
-        addr = anode.status().listen_addresses[0]
-        async with open_node(load_config(b.config_path), b.identity) as bnode:
-            path = await bnode.connect(a.peer_id, [addr])
-            assert path.path_type is PathType.DIRECT
-            assert path.rtt_ms is None  # nothing measured yet
-            # No ping asked for: the liveness probe (every PROBE_INTERVAL s) measures it.
-            assert 0 < await _wait_rtt(bnode, a.peer_id) < 1000
-            assert 0 < await _wait_rtt(anode, b.peer_id) < 1000
-            peer = next(p for p in bnode.peers() if p.peer_id == a.peer_id)
-            assert peer.path is not None
-            assert peer.path.rtt_ms is not None
+    async with open_connected_pair(tmp_path) as (anode, bnode, path):
+        assert path.path_type is PathType.DIRECT
+        assert path.rtt_ms is None  # nothing measured yet
+        # No ping asked for: the liveness probe (every PROBE_INTERVAL s) measures it.
+        a_id, b_id = anode.status().peer_id, bnode.status().peer_id
+        assert 0 < await _wait_rtt(bnode, a_id) < 1000
+        assert 0 < await _wait_rtt(anode, b_id) < 1000
+        peer = next(p for p in bnode.peers() if p.peer_id == a_id)
+        assert peer.path is not None
+        assert peer.path.rtt_ms is not None
