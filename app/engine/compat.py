@@ -111,6 +111,10 @@ docs/performance.md.
   protocols and record, not its ``agent_version``. :func:`patch_identify_agent_version` announces
   ours and stores theirs, bounded (:func:`bounded_agent_version`), under the peerstore key
   ``AgentVersion`` as go-libp2p does.
+* **LISTENER-LEAK**: leaving ``host.run`` stops the swarm without closing its TCP listeners: the
+  listening sockets stay open in the process with nobody accepting. An engine started again in
+  the same process (the tray, tests) listens beside the dead socket (SO_REUSEPORT), and the
+  kernel hands it part of the new connections, which then hang. :func:`close_listeners`.
 """
 
 from __future__ import annotations
@@ -1102,6 +1106,13 @@ def patch_identify_agent_version(agent_version: str) -> None:
 def original_update_from_identify() -> Callable[[Any, ID, Any], Awaitable[None]]:
     """The upstream ``update_peerstore_from_identify``, for the test that proves the defect."""
     return _original_update_from_identify
+
+
+async def close_listeners(host: Any) -> None:
+    """Close the host's transport listeners (defect LISTENER-LEAK); errors are ignored."""
+    for listener in list(getattr(host.get_network(), "listeners", {}).values()):
+        with contextlib.suppress(Exception):
+            await listener.close()
 
 
 def apply_all() -> None:

@@ -9,11 +9,7 @@ closing every forward cleanly, when the block ends.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
-import math
-import socket
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -123,9 +119,11 @@ LAN_DIAL_TIMEOUT = 3.0
 # Both peers learn each other's LAN addresses at the same moment; one dials, the other gives it
 # this long before dialling itself (both at once would make two connections).
 LAN_DIAL_DEFER = 1.0
-# The same LAN addresses of a peer are dialled at most this often while neither side's network
-# changes: a failing address is not retried on every message from the peer.
-LAN_RETRY_INTERVAL = 30.0
+# The same LAN addresses of a peer are dialled again after 30 s, then 60, 120 … 600 s while
+# neither side's network changes: a look-alike subnet in another home (192.168.1.0/24 is in
+# most) costs a failed dial now and then, not one per message or tick.
+LAN_RETRY_FIRST = 30.0
+LAN_RETRY_MAX = 600.0
 STREAM_OPEN_TIMEOUT = 15.0
 AUTHKEYS_POLL_INTERVAL = 1.0
 # The Go peer-up's agent version format: its `/v1/peers` lists only peers whose agent starts
@@ -335,45 +333,40 @@ def listen_addresses(configured: Sequence[str], *, quic: bool) -> list[str]:
     return tcp + quic_addrs
 
 
-def check_listen_ports_free(listen: Sequence[multiaddr.Multiaddr]) -> None:
-    """Refuse to start when a fixed TCP listen port is taken, even by a SO_REUSEPORT socket.
+LISTENER_PROBE_TIMEOUT = 0.5
+_LOOPBACK_FOR = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
+async def check_listen_ports_free(listen: Sequence[multiaddr.Multiaddr]) -> None:
+    """Refuse to start when something already listens on a fixed TCP listen port.
 
     py-libp2p listens with SO_REUSEPORT (hole punching dials from the listen port), so a second
     daemon on the same port would start too and the kernel would split incoming connections
-    between the two. A plain bind without SO_REUSEPORT fails while any socket listens there.
-    Each address is bound the way py-libp2p binds it (one family per address; ``::`` is
-    dual-stack unless the system says otherwise) and released at once. Port 0 is not checked.
+    between the two. A test bind cannot tell a listener from the sockets an earlier run left
+    closing on that port (a restart would be refused), so this connects to the port instead
+    (wildcards through loopback): only a listener accepts. Port 0 is not checked.
 
     Raises:
         AddressInUseError: a socket already listens on one of the ports.
     """
     for addr in listen:
         parts = str(addr).split("/")
-        if len(parts) < 5 or parts[1] not in ("ip4", "ip6") or parts[3] != "tcp":
+        if len(parts) != 5 or parts[1] not in ("ip4", "ip6") or parts[3] != "tcp":
             continue
-        if "/quic" in str(addr) or parts[4] in ("", "0"):
+        if not parts[4].isdigit() or int(parts[4]) == 0:
             continue
-        family = socket.AF_INET6 if parts[1] == "ip6" else socket.AF_INET
-        try:
-            port = int(parts[4])
-            probe = socket.socket(family, socket.SOCK_STREAM)
-        except (ValueError, OSError):
-            continue  # no such family here: the listener reports it in its own words
-        with probe:
-            if sys.platform != "win32":
-                # Like py-libp2p, so a connection of an earlier run in TIME_WAIT is no conflict
-                # (on Windows SO_REUSEADDR would let this bind succeed over a listener).
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        port = int(parts[4])
+        with trio.move_on_after(LISTENER_PROBE_TIMEOUT):
             try:
-                probe.bind((parts[2], port))
-            except OSError as exc:
-                if exc.errno != errno.EADDRINUSE:
-                    continue  # e.g. an address not on this host: the listener reports it
-                raise AddressInUseError(
-                    f"Cannot listen on {addr}: TCP port {port} is already in use.",
-                    hint="Another peerup daemon or program uses it: stop it, or set another "
-                    "port in network.listen_addresses (port 0 picks a free one).",
-                ) from None
+                stream = await trio.open_tcp_stream(_LOOPBACK_FOR.get(parts[2], parts[2]), port)
+            except OSError:
+                continue  # refused (nobody listens), or an address the listener will report
+            await stream.aclose()
+            raise AddressInUseError(
+                f"Cannot listen on {addr}: TCP port {port} is already in use.",
+                hint="Another peerup daemon or program uses it: stop it, or set another "
+                "port in network.listen_addresses (port 0 picks a free one).",
+            )
 
 
 def classify_path(peer_id: str, conn: INetConn, connected_at: float) -> PathInfo:
@@ -455,7 +448,8 @@ class Node:
         self._reach: ReachabilityMonitor | None = None
         self._peer_reach: dict[str, Reachability] = {}
         self._lan_dials: set[str] = set()  # peers whose LAN addresses are being dialled
-        self._lan_tried: dict[str, tuple[tuple[str, ...], float]] = {}  # peer → (addresses, when)
+        # peer → (LAN addresses last dialled, when they may be dialled again, back-off interval)
+        self._lan_tried: dict[str, tuple[tuple[str, ...], float, float]] = {}
         self._nursery: trio.Nursery | None = None
         self._dcutr: compat.InboundDrivenDCUtR | None = None
         self._dht: PeerDHT | None = None
@@ -496,7 +490,7 @@ class Node:
             self._parse_multiaddr(a, "network.listen_addresses")
             for a in listen_addresses(self.config.listen_addresses, quic=self.config.enable_quic)
         ]
-        check_listen_ports_free(listen)
+        await check_listen_ports_free(listen)
         host = new_host(
             key_pair=key_pair,
             sec_opt=compat.noise_only_security(key_pair),
@@ -593,6 +587,7 @@ class Node:
                     await trio.sleep_forever()
                 finally:
                     with trio.CancelScope(shield=True), trio.move_on_after(5):
+                        await compat.close_listeners(host)  # no new connections from here on
                         await self._forwards.close_all()
                     nursery.cancel_scope.cancel()
         except OSError as exc:
@@ -1139,8 +1134,9 @@ class Node:
 
         A path may work again later (the NAT came back, the laptop is home again). Pairs whose
         direct path died get a new DCUtR attempt budget with back-off (upstream's would be spent);
-        every relayed peer's LAN addresses on our subnets get a new dial every
-        :data:`LAN_RETRY_INTERVAL` (a dial that lost a race with a dying connection, say).
+        every relayed peer's LAN addresses on our subnets get a new dial after
+        :data:`LAN_RETRY_FIRST`, doubling up to :data:`LAN_RETRY_MAX` (a dial may have lost a
+        race with a dying connection, say).
         """
         network = self._require_host().get_network()  # type: ignore[attr-defined]
         while True:
@@ -1316,11 +1312,13 @@ class Node:
             return  # not connected (a dial finds these addresses itself), or direct already
         candidates = tuple(lan_dial_candidates(theirs.lan_addresses, self._reach.interfaces()))
         now = trio.current_time()
-        tried, when = self._lan_tried.get(peer_id, ((), -math.inf))
-        if candidates and (candidates != tried or now - when >= LAN_RETRY_INTERVAL):
-            self._lan_tried[peer_id] = (candidates, now)
-            self._lan_dials.add(peer_id)
-            self._nursery.start_soon(self._dial_lan, peer_id, list(candidates))
+        tried, due, interval = self._lan_tried.get(peer_id, ((), now, LAN_RETRY_FIRST))
+        if not candidates or (candidates == tried and now < due):
+            return
+        interval = min(interval * 2, LAN_RETRY_MAX) if candidates == tried else LAN_RETRY_FIRST
+        self._lan_tried[peer_id] = (candidates, now + interval, interval)
+        self._lan_dials.add(peer_id)
+        self._nursery.start_soon(self._dial_lan, peer_id, list(candidates))
 
     async def _dial_lan(self, peer_id: str, candidates: list[str]) -> None:
         """Dial a peer's LAN addresses (see :meth:`_dial_lan_soon`); one dial task per peer."""

@@ -1042,3 +1042,28 @@ async def test_unilateral_dial_gives_up_after_its_bound() -> None:
     finally:
         for listener in silent:
             await listener.aclose()
+
+
+# ---- listeners (LISTENER-LEAK) ------------------------------------------------------------------
+
+
+async def _accepts(port: int) -> bool:
+    try:
+        with trio.fail_after(2):
+            stream = await trio.open_tcp_stream("127.0.0.1", port)
+    except OSError:
+        return False
+    await stream.aclose()
+    return True
+
+
+@pytest.mark.trio
+async def test_defect_host_run_leaves_its_listener_open() -> None:
+    host = new_host(key_pair=create_new_key_pair(), listen_addrs=LOOPBACK)
+    async with host.run(LOOPBACK):
+        port = int(host.get_addrs()[0].value_for_protocol("tcp"))
+    try:
+        assert await _accepts(port)  # nobody serves it, yet the socket still listens
+    finally:
+        await compat.close_listeners(host)
+    assert not await _accepts(port)
