@@ -1157,14 +1157,8 @@ class Node:
     # ---- UPnP / NAT-PMP port mapping (see engine/portmap.py) ------------------------------------
 
     def _tcp_listen_port(self) -> int | None:
-        host = self._host
-        if host is None:
-            return None
-        for addr in host.get_transport_addrs():  # type: ignore[attr-defined]
-            parts = str(addr).split("/")
-            if len(parts) > 4 and parts[1] == "ip4" and parts[3] == "tcp":
-                return int(parts[4])
-        return None
+        """The port of our first IPv4 TCP listener (the one a router maps)."""
+        return next((port for ip, port in self._tcp_listeners() if ":" not in ip), None)
 
     def _mapped_addresses(self) -> list[str]:
         return self._portmap.external_addresses() if self._portmap is not None else []

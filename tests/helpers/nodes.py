@@ -152,3 +152,14 @@ async def open_connected_pair(tmp_path: Path) -> AsyncIterator[tuple[Node, Node,
         addr = anode.status().listen_addresses[0]
         async with open_node(load_config(b.config_path), b.identity) as bnode:
             yield anode, bnode, await bnode.connect(a.peer_id, [addr])
+
+
+async def accepts_tcp(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts a TCP connection on ``host:port`` (within 2 s)."""
+    try:
+        with trio.fail_after(2):
+            stream = await trio.open_tcp_stream(host, port)
+    except (OSError, trio.TooSlowError):
+        return False
+    await stream.aclose()
+    return True

@@ -33,6 +33,7 @@ from libp2p.stream_muxer.exceptions import MuxedStreamError
 from libp2p.stream_muxer.yamux import yamux
 
 from app.engine import compat
+from tests.helpers.nodes import accepts_tcp
 
 LOOPBACK = [multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/0")]
 SINK = TProtocol("/test/sink/1.0.0")
@@ -1047,23 +1048,13 @@ async def test_unilateral_dial_gives_up_after_its_bound() -> None:
 # ---- listeners (LISTENER-LEAK) ------------------------------------------------------------------
 
 
-async def _accepts(port: int) -> bool:
-    try:
-        with trio.fail_after(2):
-            stream = await trio.open_tcp_stream("127.0.0.1", port)
-    except OSError:
-        return False
-    await stream.aclose()
-    return True
-
-
 @pytest.mark.trio
 async def test_defect_host_run_leaves_its_listener_open() -> None:
     host = new_host(key_pair=create_new_key_pair(), listen_addrs=LOOPBACK)
     async with host.run(LOOPBACK):
         port = int(host.get_addrs()[0].value_for_protocol("tcp"))
     try:
-        assert await _accepts(port)  # nobody serves it, yet the socket still listens
+        assert await accepts_tcp(port)  # nobody serves it, yet the socket still listens
     finally:
         await compat.close_listeners(host)
-    assert not await _accepts(port)
+    assert not await accepts_tcp(port)
