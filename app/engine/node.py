@@ -97,7 +97,7 @@ from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.relaypair import PairingService
 from app.engine.services import ServiceRegistry
-from app.engine.splice import first_line, read_to_eof
+from app.engine.splice import dial_failure_text, first_line, read_to_eof
 from app.engine.verify import VerifyManager
 
 if TYPE_CHECKING:
@@ -250,7 +250,9 @@ class _DialRace:
         try:
             await dial()
         except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
-            self.errors.append(f"{kind}: {first_line(exc)}")
+            # A relay dial's error already says why (RelayClient.dial); a direct one's is
+            # py-libp2p's "no addresses established a successful connection" over its cause.
+            self.errors.append(f"{kind}: {first_line(exc) if relayed else dial_failure_text(exc)}")
             if not relayed:
                 self._direct_pending -= 1
                 self._release_relays_if_idle()
