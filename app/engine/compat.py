@@ -115,6 +115,11 @@ docs/performance.md.
   listening sockets stay open in the process with nobody accepting. An engine started again in
   the same process (the tray, tests) listens beside the dead socket (SO_REUSEPORT), and the
   kernel hands it part of the new connections, which then hang. :func:`close_listeners`.
+* **DCUTR-WILDCARD-DIAL**: DCUtR dials every address the peerstore holds for the peer, and a peer
+  listening on 0.0.0.0 or :: announces that wildcard in identify. Dialled, a wildcard reaches
+  the dialler itself: one wasted connection per hole punch that fails its Noise handshake on
+  the peer ID ("failed to upgrade security" in the log). :class:`InboundDrivenDCUtR` skips
+  unspecified targets.
 """
 
 from __future__ import annotations
@@ -674,6 +679,9 @@ class InboundDrivenDCUtR(DCUtRProtocol):
         has none) gets the listen address of its own family instead, or an ephemeral port when
         we listen on no address of that family.
         """
+        if is_unspecified(addr):  # DCUTR-WILDCARD-DIAL: it would reach ourselves
+            log.debug("hole punch: not dialling %s's wildcard address %s", peer_id, addr)
+            return
         if source is not None:
             source = hole_punch_source(self.host.get_transport_addrs(), addr)
         await super()._dial_peer(peer_id, addr, source, as_responder)
@@ -721,6 +729,11 @@ def hole_punch_source(
         with contextlib.suppress(Exception):  # no TCP part: not a TCP listen address
             return str(addr.value_for_protocol(family)), int(addr.value_for_protocol("tcp"))
     return None
+
+
+def is_unspecified(addr: Multiaddr) -> bool:
+    """Whether ``addr`` starts with the wildcard 0.0.0.0 or :: (it names no host to dial)."""
+    return str(addr).startswith(("/ip4/0.0.0.0/", "/ip6/::/"))
 
 
 def _ip_family(addr: Multiaddr) -> str | None:
@@ -782,7 +795,7 @@ def expand_wildcards(addrs: Iterable[Multiaddr]) -> list[Multiaddr]:
     """Addresses with 0.0.0.0 and :: replaced by this machine's interface addresses."""
     result: list[Multiaddr] = []
     for addr in addrs:
-        if str(addr).startswith(("/ip4/0.0.0.0/", "/ip6/::/")):
+        if is_unspecified(addr):
             result += expand_wildcard_address(addr)
         else:
             result.append(addr)
@@ -1193,9 +1206,7 @@ def bounded_addrs(addrs: Iterable[Multiaddr]) -> list[Multiaddr]:
         if len(result) >= MAX_DHT_ADDRS_PER_PEER:
             break
         try:
-            if len(addr.to_bytes()) <= MAX_DHT_ADDR_BYTES and not str(addr).startswith(
-                ("/ip4/0.0.0.0/", "/ip6/::/")
-            ):
+            if len(addr.to_bytes()) <= MAX_DHT_ADDR_BYTES and not is_unspecified(addr):
                 result.append(addr)
         except Exception:  # not a multiaddr after all: skip it
             continue

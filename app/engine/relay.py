@@ -253,10 +253,9 @@ class RelayHop:
         me = self._host.get_id()
         result = []
         for addr in self._host.get_transport_addrs():
-            text = str(addr)
-            if text.startswith(("/ip4/0.0.0.0/", "/ip6/::/")):
+            if compat.is_unspecified(addr):
                 continue
-            result.append(multiaddr.Multiaddr(f"{text}/p2p/{me}"))
+            result.append(multiaddr.Multiaddr(f"{addr}/p2p/{me}"))
         return result
 
     async def _connect(self, stream: INetStream, msg: HopMessage) -> None:

@@ -7,6 +7,7 @@ workaround works.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import socket
@@ -1058,3 +1059,61 @@ async def test_defect_host_run_leaves_its_listener_open() -> None:
     finally:
         await compat.close_listeners(host)
     assert not await accepts_tcp(port)
+
+
+# ---- DCUtR wildcard targets (DCUTR-WILDCARD-DIAL) -----------------------------------------------
+
+
+@pytest.mark.trio
+async def test_defect_dcutr_dials_wildcard_addresses() -> None:
+    from libp2p.relay.circuit_v2.dcutr import DCUtRProtocol
+
+    class Recording(DCUtRProtocol):
+        """Upstream's direct dial before the hole punch, with the dials recorded."""
+
+        dials: list[str]
+
+        async def _dial_peer(self, peer_id, addr, source=None, as_responder=False) -> None:
+            self.dials.append(str(addr))
+
+        async def _verify_direct_connection(self, peer_id) -> bool:
+            return False
+
+    host = _noise_host()
+    async with _running(host):
+        dcutr = Recording(host)
+        dcutr.dials = []
+        peer = _peer()
+        host.get_peerstore().add_addrs(peer, [multiaddr.Multiaddr("/ip4/0.0.0.0/tcp/9")], 60)
+        with trio.fail_after(5):
+            await dcutr._try_unilateral_upgrade(peer)
+    assert dcutr.dials == ["/ip4/0.0.0.0/tcp/9"]
+
+
+@pytest.mark.trio
+async def test_hole_punch_dials_skip_wildcards() -> None:
+    """A peer's announced 0.0.0.0 is not dialled (it would reach ourselves); its real address is."""
+    accepted: list[int] = []
+
+    async def count(stream: trio.SocketStream) -> None:
+        accepted.append(1)
+        await trio.sleep_forever()  # like a SYN that is never answered: the dial has to give up
+
+    host = _noise_host()
+    async with trio.open_nursery() as nursery:
+        listeners = await nursery.start(functools.partial(trio.serve_tcp, count, 0, host="0.0.0.0"))
+        port = listeners[0].socket.getsockname()[1]
+        async with _running(host):
+            dcutr = compat.InboundDrivenDCUtR(host)
+            wildcard_only, real = _peer(), _peer()
+            store = host.get_peerstore()
+            store.add_addrs(wildcard_only, [multiaddr.Multiaddr(f"/ip4/0.0.0.0/tcp/{port}")], 60)
+            store.add_addrs(real, [multiaddr.Multiaddr(f"/ip4/127.0.0.1/tcp/{port}")], 60)
+            with trio.fail_after(compat.UNILATERAL_DIAL_TIMEOUT + 5):
+                assert not await dcutr._try_unilateral_upgrade(wildcard_only)
+                assert accepted == []
+                assert not await dcutr._try_unilateral_upgrade(real)
+                assert accepted == [1]
+        nursery.cancel_scope.cancel()
+    assert compat.is_unspecified(multiaddr.Multiaddr("/ip6/::/tcp/1"))
+    assert not compat.is_unspecified(multiaddr.Multiaddr("/ip6/::1/tcp/1"))
