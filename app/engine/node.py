@@ -90,7 +90,7 @@ from app.engine.bus import EventBus
 from app.engine.dht import AddressPusher, DHTRole, PeerDHT
 from app.engine.forwards import ForwardManager
 from app.engine.invite import InviteService, OpenInvite
-from app.engine.pathwatch import DirectPathWatch
+from app.engine.pathwatch import PathWatch
 from app.engine.ping import PING_TIMEOUT, make_responder, ping_once, ping_protocols
 from app.engine.portmap import PortMapper
 from app.engine.reachability import ReachabilityMonitor
@@ -456,7 +456,7 @@ class Node:
         self._dcutr: compat.InboundDrivenDCUtR | None = None
         self._dht: PeerDHT | None = None
         self._address_pusher: AddressPusher | None = None
-        self._pathwatch: DirectPathWatch | None = None
+        self._pathwatch: PathWatch | None = None
         self._portmap: PortMapper | None = None
         self._last_path: dict[str, tuple[PathType, str]] = {}
         self._upgrade_retry: dict[ID, tuple[float, float]] = {}  # peer → (next try, interval)
@@ -573,7 +573,7 @@ class Node:
                 if self.config.hole_punching:
                     self._dcutr = compat.InboundDrivenDCUtR(host)
                     nursery.start_soon(self._run_dcutr, self._dcutr)
-                self._pathwatch = DirectPathWatch(host, self._direct_path_died)
+                self._pathwatch = PathWatch(host, self._direct_path_died)
                 await nursery.start(self._pathwatch.run)
                 nursery.start_soon(self._retry_upgrades, self._dcutr)
                 if self.config.port_mapping:
@@ -1664,7 +1664,7 @@ class Node:
             return None, first_line(exc)
 
     def _record_rtt(self, stream: INetStream, rtt_ms: float) -> None:
-        """Keep a ping's RTT as its connection's last (a relayed path gets one only this way)."""
+        """Keep a ping's RTT as its connection's last (until the next liveness probe's)."""
         if self._pathwatch is not None:
             self._pathwatch.record_rtt(stream.muxed_conn, rtt_ms)
 

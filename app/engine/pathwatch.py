@@ -1,4 +1,5 @@
-"""Liveness of direct connections: a dead direct path falls back to the relay within seconds.
+"""Liveness and round trip of the paths in use: a dead direct path falls back to the relay within
+seconds, and every path shows a current RTT without the user pinging first.
 
 A hole-punched (or plain) direct TCP connection can die silently: the NAT forgets its mapping or a
 middlebox starts dropping packets, and no FIN or RST ever arrives. TCP itself notices only after
@@ -12,15 +13,33 @@ resets the streams still open on it (a forwarded TCP connection fails instead of
 Only a *timeout* counts. A peer that answers anything (even "protocol not supported") is alive,
 and a connection already closing is the swarm's business.
 
+A relayed connection gets the same ping, :data:`RELAYED_FIRST_PROBE` seconds after it appears (so
+a fresh relayed path shows its RTT at once) and then only every :data:`RELAYED_PROBE_INTERVAL`
+seconds, and only while the peer has no direct connection (new streams would not use it). It is
+there for the RTT, not for liveness, and the relay carries its bytes: 740 per probe with
+negotiation and framing, both ways (measured through our relay), so ~180 KB an hour against a
+circuit data limit of 1 GiB on our relays, or ~6 KB of the 128 KiB a go-libp2p default relay
+allows per 2-minute circuit.
+
+A relayed ping that times out (:data:`RELAYED_PROBE_TIMEOUT`, longer: a relay far away or busy
+with a transfer answers slowly) forgets the connection's RTT, so no figure is shown that the path
+does not deliver now, and closes nothing: the relayed path is the fallback itself, and without it
+the peer would have none until a new dial.
+
+A probe uses only the connection it watches (a stream on it, never a dial), one stream at a time
+per connection, each bounded in time.
+
 Each answered probe's round trip (the ping exchange, not the stream's negotiation) is kept per
-connection as its last RTT; :meth:`DirectPathWatch.record_rtt` adds what other pings measured
-(a user's ``ping`` or ``traceroute``), which is how a relayed connection gets one.
+connection as its last RTT; :meth:`PathWatch.record_rtt` adds what other pings measured (a user's
+``ping`` or ``traceroute``). An RTT older than :data:`STALE_AFTER_PROBES` probe intervals of its
+connection (probes answered with errors, say) is no longer shown.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -41,20 +60,38 @@ if TYPE_CHECKING:
 log = logging.getLogger("peerup.engine.pathwatch")
 
 PROBE_INTERVAL = 2.0
+"""Seconds between two probes of a direct connection (how soon a dead one is noticed)."""
 PROBE_TIMEOUT = 4.0
+"""Seconds a direct connection's probe may take before the connection counts as dead."""
+RELAYED_FIRST_PROBE = 1.0
+"""Seconds from seeing a relayed connection to its first probe: its RTT shows within ~2 s, and a
+connection that a hole punch replaces at once (about 0.3 s on a good NAT) is not pinged."""
+RELAYED_PROBE_INTERVAL = 15.0
+"""Seconds between two probes of a relayed connection: enough for a current RTT, little for the
+relay to carry."""
+RELAYED_PROBE_TIMEOUT = 10.0
+"""Seconds a relayed connection's probe may take before its RTT is forgotten (never closed)."""
+STALE_AFTER_PROBES = 3
+"""An RTT older than this many probe intervals of its connection is not shown as current."""
+SCAN_INTERVAL = 0.5
+"""Seconds between two looks at the swarm's connections for new ones to watch."""
 
 DeadPath = Callable[[ID, INetConn], Awaitable[None]]
 
 
-class DirectPathWatch:
-    """Pings every direct connection periodically; reports the ones that stop answering.
+class PathWatch:
+    """Pings every connection in use periodically: reports dead direct ones, keeps RTTs.
 
     Args:
         host: The py-libp2p host whose connections are watched.
-        on_dead: Awaited with the peer and the connection that stopped answering. It must bound
-            its own time (it runs in the watch loop's round).
-        interval: Seconds between two probes of one connection.
-        timeout: Seconds a probe may take before the connection counts as dead.
+        on_dead: Awaited with the peer and the direct connection that stopped answering. It must
+            bound its own time (the connection is not probed meanwhile). Never called for a
+            relayed connection.
+        interval: Seconds between two probes of a direct connection.
+        timeout: Seconds a direct connection's probe may take before it counts as dead.
+        relayed_first: Seconds from seeing a relayed connection to its first probe.
+        relayed_interval: Seconds between two probes of a relayed connection.
+        relayed_timeout: Seconds a relayed connection's probe may take before its RTT is forgotten.
     """
 
     def __init__(
@@ -64,47 +101,94 @@ class DirectPathWatch:
         *,
         interval: float = PROBE_INTERVAL,
         timeout: float = PROBE_TIMEOUT,
+        relayed_first: float = RELAYED_FIRST_PROBE,
+        relayed_interval: float = RELAYED_PROBE_INTERVAL,
+        relayed_timeout: float = RELAYED_PROBE_TIMEOUT,
     ) -> None:
         self._host = host
         self._on_dead = on_dead
         self._interval = interval
         self._timeout = timeout
+        self._relayed_first = relayed_first
+        self._relayed_interval = relayed_interval
+        self._relayed_timeout = relayed_timeout
         self._probes = 0
+        self._relayed_probes = 0
+        self._relayed_timeouts = 0
         self._dead = 0
         # Keyed by the connection's muxer, which a stream also knows (stream.muxed_conn).
-        self._rtt_ms: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+        self._watched: weakref.WeakSet[Any] = weakref.WeakSet()
+        # muxed connection → (last RTT in ms, time.monotonic() when it was measured)
+        self._rtt: weakref.WeakKeyDictionary[Any, tuple[float, float]] = weakref.WeakKeyDictionary()
 
     def statistics(self) -> dict[str, int]:
-        """Counters: probes sent and direct connections found dead."""
-        return {"probes": self._probes, "dead_direct_connections": self._dead}
+        """Counters: probes sent (of them relayed), relayed probes unanswered, dead direct paths."""
+        return {
+            "probes": self._probes,
+            "relayed_probes": self._relayed_probes,
+            "relayed_probe_timeouts": self._relayed_timeouts,
+            "dead_direct_connections": self._dead,
+        }
 
     def record_rtt(self, muxed_conn: Any, rtt_ms: float) -> None:
         """Keep ``rtt_ms`` as the last round trip measured on the connection of ``muxed_conn``."""
-        self._rtt_ms[muxed_conn] = rtt_ms
+        self._rtt[muxed_conn] = (rtt_ms, time.monotonic())
 
     def last_rtt_ms(self, conn: INetConn) -> float | None:
-        """The last round trip measured on ``conn`` in milliseconds, None before the first."""
-        return self._rtt_ms.get(conn.muxed_conn)
+        """The last round trip measured on ``conn`` in milliseconds.
+
+        None before the first, after a relayed probe went unanswered, and once it is older than
+        :data:`STALE_AFTER_PROBES` of the connection's probe intervals.
+        """
+        entry = self._rtt.get(conn.muxed_conn)
+        if entry is None:
+            return None
+        rtt_ms, measured = entry
+        interval = self._relayed_interval if compat.is_relayed(conn) else self._interval
+        if time.monotonic() - measured > STALE_AFTER_PROBES * interval:
+            return None
+        return rtt_ms
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Probe until cancelled (one round every ``interval`` seconds)."""
-        task_status.started()
-        while True:
-            await trio.sleep(self._interval)
-            async with trio.open_nursery() as nursery:
-                for peer, conns in list(self._host.get_network().get_connections_map().items()):
+        """Watch every connection the swarm has, each in its own task, until cancelled."""
+        network = self._host.get_network()
+        async with trio.open_nursery() as nursery:
+            task_status.started()
+            while True:
+                for peer, conns in list(network.get_connections_map().items()):
                     for conn in conns:
-                        if not compat.is_relayed(conn):
-                            nursery.start_soon(self._check, peer, conn)
+                        if conn.muxed_conn not in self._watched and not _is_closed(conn):
+                            self._watched.add(conn.muxed_conn)
+                            nursery.start_soon(self._watch, peer, conn)
+                await trio.sleep(SCAN_INTERVAL)
 
-    async def _check(self, peer: ID, conn: INetConn) -> None:
+    async def _watch(self, peer: ID, conn: INetConn) -> None:
+        """Probe ``conn`` on its own schedule while the swarm has it (one probe at a time)."""
+        network = self._host.get_network()
+        relayed = compat.is_relayed(conn)
+        await trio.sleep(self._relayed_first if relayed else self._interval)
+        while not _is_closed(conn) and conn in network.get_connections(peer):
+            if not relayed:
+                await self._check_direct(peer, conn)
+            elif not any(not compat.is_relayed(c) for c in network.get_connections(peer)):
+                # Beside a direct connection this one carries no new streams (and is closed
+                # soon after a hole punch): its RTT would be no path's.
+                await self._check_relayed(peer, conn)
+            await trio.sleep(self._relayed_interval if relayed else self._interval)
+
+    async def _probe_answered(self, peer: ID, conn: INetConn, *, relayed: bool) -> bool:
+        """One probe; False if it got no answer in time (an error is an answer)."""
         self._probes += 1
-        with trio.move_on_after(self._timeout) as scope:
+        self._relayed_probes += relayed
+        with trio.move_on_after(self._relayed_timeout if relayed else self._timeout) as scope:
             try:
                 self.record_rtt(conn.muxed_conn, await probe(self._host, conn))
             except Exception as exc:  # an answer of any kind, or a closing connection: not dead
-                log.debug("liveness probe to %s ended: %s", peer, exc)
-        if not scope.cancelled_caught or _is_closed(conn):
+                log.debug("probe to %s ended: %s", peer, exc)
+        return not scope.cancelled_caught or _is_closed(conn)
+
+    async def _check_direct(self, peer: ID, conn: INetConn) -> None:
+        if await self._probe_answered(peer, conn, relayed=False):
             return
         self._dead += 1
         log.warning(
@@ -113,6 +197,17 @@ class DirectPathWatch:
             self._timeout,
         )
         await self._on_dead(peer, conn)
+
+    async def _check_relayed(self, peer: ID, conn: INetConn) -> None:
+        if await self._probe_answered(peer, conn, relayed=True):
+            return
+        self._relayed_timeouts += 1
+        self._rtt.pop(conn.muxed_conn, None)
+        log.info(
+            "relayed connection to %s did not answer a ping within %.0f s: RTT unknown until one",
+            peer,
+            self._relayed_timeout,
+        )
 
 
 async def probe(host: Any, conn: INetConn) -> float:

@@ -123,7 +123,7 @@ async def test_traceroute_grades_and_relay_state(tmp_path: Path) -> None:
                 assert home_hop.address.startswith(
                     f"{relay_hop.address}/p2p/{relay.peer_id}/p2p-circuit"
                 )
-                # No liveness pings on a relayed path: its RTT is what traceroute measured.
+                # A path's RTT is the last measured on its connection: here traceroute's.
                 (home_path,) = [p for p in lnode.paths() if p.peer_id == home.peer_id]
                 assert home_path.path_type is PathType.RELAYED
                 assert home_path.rtt_ms == home_hop.rtt_ms
