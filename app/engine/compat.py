@@ -120,6 +120,13 @@ docs/performance.md.
   the dialler itself: one wasted connection per hole punch that fails its Noise handshake on
   the peer ID ("failed to upgrade security" in the log). :class:`InboundDrivenDCUtR` skips
   unspecified targets.
+* **NEGOTIATION-UNTYPED**: when the peer answers "na" to every protocol we offer,
+  ``MultiselectClient.select_one_of`` raises a plain ``MultiselectClientError`` (the
+  ``ProtocolNotSupportedError`` it caught per protocol is neither raised nor chained), as it does
+  for a reset, an early end of stream, a garbled answer or its own negotiation timeout (no
+  ``TimeoutError`` either); ``BasicHost.new_stream`` then wraps each in the same ``StreamFailure``.
+  Only the message tells "the peer does not offer this protocol" from a broken or slow
+  negotiation. :func:`is_protocol_refusal` and :func:`is_negotiation_timeout`.
 """
 
 from __future__ import annotations
@@ -155,6 +162,7 @@ from libp2p.kad_dht import common as _kad_common
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
+from libp2p.protocol_muxer.exceptions import MultiselectClientError, ProtocolNotSupportedError
 from libp2p.protocol_muxer.multiselect import Multiselect
 from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicator
 from libp2p.relay.circuit_v2.dcutr import MAX_HOLE_PUNCH_ATTEMPTS, DCUtRProtocol
@@ -1337,4 +1345,71 @@ def _is_global(addr: Multiaddr) -> bool:
     for code in ("ip4", "ip6"):
         with contextlib.suppress(Exception):  # the address has no such component
             return is_global(str(addr.value_for_protocol(code)))
+    return False
+
+
+# ---- negotiation failures (NEGOTIATION-UNTYPED) -------------------------------------------------
+
+# The start of ``select_one_of``'s messages for "every protocol was answered na" and for its own
+# timeout (libp2p/protocol_muxer/multiselect_client.py).
+_ALL_REFUSED_PREFIX = "protocols not supported:"
+_TIMED_OUT_PREFIX = "response timed out after"
+_MAX_CHAIN = 32  # py-libp2p nests a few levels; stay bounded anyway
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (``__cause__``, else an unsuppressed ``__context__``)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < _MAX_CHAIN and current not in chain:
+        chain.append(current)
+        if current.__cause__ is not None:
+            current = current.__cause__
+        elif not current.__suppress_context__:
+            current = current.__context__
+        else:
+            current = None
+    return chain
+
+
+def is_protocol_refusal(exc: BaseException) -> bool:
+    """Whether a failed ``new_stream`` means the peer answered "na" to every protocol we offered.
+
+    Defect NEGOTIATION-UNTYPED: only the message of the ``MultiselectClientError`` that
+    ``new_stream`` wraps says so; a reset, an early end of stream, a garbled answer or a timeout
+    during the negotiation come as the same types. A ``ProtocolNotSupportedError`` anywhere in
+    the chain counts too (what a fixed py-libp2p would raise or chain).
+
+    Args:
+        exc: What ``BasicHost.new_stream`` raised.
+
+    Returns:
+        True for a refusal by the peer; False for any other failure.
+    """
+    for cause in _chain(exc):
+        if isinstance(cause, ProtocolNotSupportedError):
+            return True
+        if isinstance(cause, MultiselectClientError) and str(cause).startswith(_ALL_REFUSED_PREFIX):
+            return True
+    return False
+
+
+def is_negotiation_timeout(exc: BaseException) -> bool:
+    """Whether a failed ``new_stream`` means the peer did not answer the negotiation in time.
+
+    Defect NEGOTIATION-UNTYPED: ``select_one_of`` gives up after its ``negotiate_timeout`` (10 s
+    by default, less than our own bound on opening a stream) with a ``MultiselectClientError``
+    whose message is the only sign of it.
+
+    Args:
+        exc: What ``BasicHost.new_stream`` raised.
+
+    Returns:
+        True when the negotiation timed out.
+    """
+    for cause in _chain(exc):
+        if isinstance(cause, TimeoutError | trio.TooSlowError):
+            return True
+        if isinstance(cause, MultiselectClientError) and str(cause).startswith(_TIMED_OUT_PREFIX):
+            return True
     return False

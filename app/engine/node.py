@@ -97,7 +97,13 @@ from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.relaypair import PairingService
 from app.engine.services import ServiceRegistry
-from app.engine.splice import dial_failure_text, first_line, read_to_eof
+from app.engine.splice import (
+    connection_broke,
+    dial_failure_text,
+    first_line,
+    negotiation_failure_text,
+    read_to_eof,
+)
 from app.engine.verify import VerifyManager
 
 if TYPE_CHECKING:
@@ -125,6 +131,7 @@ LAN_DIAL_DEFER = 1.0
 LAN_RETRY_FIRST = 30.0
 LAN_RETRY_MAX = 600.0
 STREAM_OPEN_TIMEOUT = 15.0
+DROP_CONNECTION_TIMEOUT = 2.0
 AUTHKEYS_POLL_INTERVAL = 1.0
 # The Go peer-up's agent version format: its `/v1/peers` lists only peers whose agent starts
 # with `peerup/` (or `relay-server/`).
@@ -144,6 +151,31 @@ _Route = tuple[multiaddr.Multiaddr, ID]  # a relay's address and peer ID
 
 def _is_circuit(addr: multiaddr.Multiaddr) -> bool:
     return "/p2p-circuit" in str(addr)
+
+
+class _ConnectionBroke(Exception):
+    """A stream could not open because its connection is gone or broken (internal to _open_stream).
+
+    Attributes:
+        text: Why, in one line for users.
+        unmarked: The broken connection may still look alive (a failed write found out first).
+    """
+
+    def __init__(self, text: str, *, unmarked: bool) -> None:
+        super().__init__(text)
+        self.text = text
+        self.unmarked = unmarked
+
+
+def _is_closing(conn: INetConn) -> bool:
+    """Whether a connection the swarm still lists is closed or on its way out."""
+    muxed = getattr(conn, "muxed_conn", None)
+    shutting_down = getattr(muxed, "event_shutting_down", None)
+    return bool(
+        getattr(conn, "is_closed", False)
+        or getattr(muxed, "is_closed", False)
+        or (shutting_down is not None and shutting_down.is_set())
+    )
 
 
 def _no_address_known(peer: ID) -> PeerUnreachableError:
@@ -1474,25 +1506,88 @@ class Node:
         await network.close_peer(target.peer_id)
 
     async def _open_stream(self, target: _Target, *protocols: str) -> INetStream:
+        """A stream to ``target`` speaking the first of ``protocols`` it accepts (connects first).
+
+        A connection that turns out to be gone or broken while the stream opens (the peer closed
+        or lost it, and the swarm still listed it) is replaced once, transparently: the stream
+        opens over a new connection, or the dial's error says why it cannot.
+
+        Raises:
+            ServiceNotFoundError: The peer answered that it does not speak any of ``protocols``
+                (to us: it may offer some protocols to some peers only).
+            PeerUnreachableError: No connection could be made, the connection broke again, or
+                the negotiation broke or timed out on a live connection (the message says which).
+        """
+        try:
+            return await self._open_stream_once(target, protocols)
+        except _ConnectionBroke as broke:
+            log.info(
+                "connection to %s broke while opening %s (%s): trying a new connection",
+                target.peer_id,
+                protocols[0],
+                broke.text,
+            )
+            await self._drop_connections(target.peer_id, only_closing=not broke.unmarked)
+        try:
+            return await self._open_stream_once(target, protocols)
+        except _ConnectionBroke as broke:
+            raise PeerUnreachableError(
+                f"connection to {target.peer_id} lost: {broke.text}"
+            ) from broke.__cause__
+
+    async def _open_stream_once(self, target: _Target, protocols: tuple[str, ...]) -> INetStream:
         await self._ensure_connected(target)
         host = self._require_host()
+        timed_out = f"opening {protocols[0]} to {target.peer_id} timed out"
         try:
             with trio.fail_after(STREAM_OPEN_TIMEOUT):
                 return await host.new_stream(target.peer_id, [TProtocol(p) for p in protocols])  # type: ignore[attr-defined, no-any-return]
         except trio.TooSlowError:
-            raise PeerUnreachableError(
-                f"opening {protocols[0]} to {target.peer_id} timed out"
-            ) from None
+            raise PeerUnreachableError(timed_out) from None
         except Exception as exc:  # negotiation failures come as several unrelated exception types
-            text = first_line(exc)
             network = host.get_network()  # type: ignore[attr-defined]
-            if not network.get_connections(target.peer_id):
-                raise PeerUnreachableError(f"connection to {target.peer_id} lost: {text}") from exc
-            raise ServiceNotFoundError(
-                f"peer {target.peer_id} does not offer {protocols[0]} to us",
-                hint="check the service name, that it is exposed on the peer, and that the peer "
-                "authorized us (and lists us in allowed_peers if it uses that)",
+            live = [c for c in network.get_connections(target.peer_id) if not _is_closing(c)]
+            broke = connection_broke(exc)
+            if not live or broke:
+                # Nothing over there serves this stream any more: its connection is gone.
+                raise _ConnectionBroke(negotiation_failure_text(exc), unmarked=broke) from exc
+            if compat.is_protocol_refusal(exc):
+                raise ServiceNotFoundError(
+                    f"peer {target.peer_id} does not offer {protocols[0]} to us",
+                    hint="check the service name, that it is exposed on the peer, and that the "
+                    "peer authorized us (and lists us in allowed_peers if it uses that)",
+                ) from exc
+            if compat.is_negotiation_timeout(exc):
+                raise PeerUnreachableError(timed_out) from exc
+            # Not retried: the peer may have accepted the protocol and then reset the stream in its
+            # handler (a service refusing us by allowed_peers does), and py-libp2p drops the
+            # accepting answer with the reset, so a retry could run the peer's handler twice.
+            raise PeerUnreachableError(
+                f"opening {protocols[0]} to {target.peer_id} failed: "
+                f"{negotiation_failure_text(exc)}",
+                hint="try again; if it keeps failing, the peer may refuse this to us (see "
+                "allowed_peers in its config) or its log says why",
             ) from exc
+
+    async def _drop_connections(self, peer: ID, *, only_closing: bool) -> None:
+        """Close ``peer``'s broken connections now and wait (briefly) until the swarm forgets them.
+
+        Args:
+            peer: The peer.
+            only_closing: Only the connections already closing; otherwise all of them (a write
+                failed on one that still looks alive, and the swarm tried each of them).
+        """
+        network = self._require_host().get_network()  # type: ignore[attr-defined]
+        with trio.move_on_after(DROP_CONNECTION_TIMEOUT):
+            doomed = [
+                c for c in network.get_connections(peer) if not only_closing or _is_closing(c)
+            ]
+            for conn in doomed:
+                compat.abort_transport(conn)  # a plain close can block (YAMUX-CLOSE-BLOCKS)
+                with contextlib.suppress(Exception):  # it is broken: closing may fail too
+                    await conn.close()
+            while any(c in doomed for c in network.get_connections(peer)):  # noqa: ASYNC110
+                await trio.sleep(0.01)  # the swarm has no per-connection "forgotten" event
 
     async def _open_service_stream(self, peer_id: str, service: str) -> INetStream:
         validate_service_name(service)

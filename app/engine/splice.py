@@ -18,8 +18,11 @@ from functools import partial
 
 import trio
 from libp2p.abc import INetStream
-from libp2p.network.stream.exceptions import StreamEOF
+from libp2p.io.exceptions import ConnectionClosedError, IncompleteReadError
+from libp2p.network.connection.exceptions import RawConnError
+from libp2p.network.stream.exceptions import StreamEOF, StreamReset
 from libp2p.security.noise.exceptions import PeerIDMismatchesPubkey
+from libp2p.stream_muxer.exceptions import MuxedConnUnavailable, MuxedStreamReset
 from libp2p.transport.exceptions import MuxerUpgradeFailure
 
 from app.core.refusal import MAX_REFUSAL, decode_refusal, encode_refusal, may_be_refusal
@@ -261,3 +264,39 @@ def dial_failure_text(exc: BaseException) -> str:
         if isinstance(cause, OSError) and cause.strerror:
             return cause.strerror[0].lower() + cause.strerror[1:]
     return first_line(exc)
+
+
+def connection_broke(exc: BaseException) -> bool:
+    """Whether a failed stream open shows that the connection under it broke.
+
+    The swarm lists a connection until its reader notices the end; a write (the new stream's
+    SYN) can find out first: ``Failed to send SYN: … Broken pipe``.
+    """
+    broken = (
+        ConnectionClosedError,
+        RawConnError,
+        MuxedConnUnavailable,
+        trio.BrokenResourceError,
+        ConnectionError,
+    )
+    return any(isinstance(c, broken) for c in _causes(exc))
+
+
+def negotiation_failure_text(exc: BaseException) -> str:
+    """A stream open that broke (not a refusal) as one line, from the cause py-libp2p wraps.
+
+    ``BasicHost.new_stream`` reports every failure as ``failed to open a stream to peer <id>``;
+    its cause chain holds the reason.
+    """
+    causes = _causes(exc)
+    for cause in causes:
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[0].lower() + cause.strerror[1:]
+    if any(isinstance(c, StreamReset | MuxedStreamReset) for c in causes):
+        return "the stream was reset during protocol negotiation"
+    if any(isinstance(c, EOFError | IncompleteReadError) for c in causes):
+        # py-libp2p's yamux forgets a stream as soon as the peer resets it: a reset reads as an
+        # end of stream too.
+        return "the peer closed or reset the stream during protocol negotiation"
+    texts = [first_line(c) for c in causes if str(c).strip()]
+    return texts[-1] if texts else first_line(exc)

@@ -11,24 +11,30 @@ import functools
 import inspect
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import multiaddr
 import pytest
 import trio
+import trio.testing
 from hypothesis import given
 from hypothesis import strategies as st
 from libp2p import new_host
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
+from libp2p.host.exceptions import StreamFailure
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.connection_gate import ConnectionGate
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.peer.peerstore import PeerStore, PeerStoreError
+from libp2p.protocol_muxer.exceptions import MultiselectClientError, ProtocolNotSupportedError
+from libp2p.protocol_muxer.multiselect import Multiselect
+from libp2p.protocol_muxer.multiselect_client import MULTISELECT_PROTOCOL_ID, MultiselectClient
+from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicator
 from libp2p.security.insecure.transport import PLAINTEXT_PROTOCOL_ID, InsecureTransport
 from libp2p.stream_muxer.exceptions import MuxedStreamError
 from libp2p.stream_muxer.yamux import yamux
@@ -1117,3 +1123,145 @@ async def test_hole_punch_dials_skip_wildcards() -> None:
         nursery.cancel_scope.cancel()
     assert compat.is_unspecified(multiaddr.Multiaddr("/ip6/::/tcp/1"))
     assert not compat.is_unspecified(multiaddr.Multiaddr("/ip6/::1/tcp/1"))
+
+
+# ---- negotiation failures (NEGOTIATION-UNTYPED) --------------------------------------------------
+
+OFFERED = TProtocol("/test/offered/1.0.0")
+WANTED = TProtocol("/test/wanted/1.0.0")
+
+
+def _raised_from(outer: BaseException, cause: BaseException) -> BaseException:
+    """``outer`` as py-libp2p raises its wrappers: ``raise outer from cause``."""
+    with pytest.raises(type(outer)) as raised:
+        raise outer from cause
+    return raised.value
+
+
+class _Pipe:
+    """One end of an in-memory byte pipe, as the ReadWriteCloser py-libp2p's communicator reads."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    async def read(self, n: int | None = None) -> bytes:
+        return bytes(await self._stream.receive_some(n))
+
+    async def write(self, data: bytes) -> None:
+        await self._stream.send_all(data)
+
+    async def close(self) -> None:
+        await self._stream.aclose()
+
+    def get_remote_address(self) -> None:
+        return None
+
+
+Responder = Callable[[MultiselectCommunicator, Any], Awaitable[None]]
+
+
+async def _serve_offered(comm: MultiselectCommunicator, _end: Any) -> None:
+    """py-libp2p's own multistream-select responder, offering only OFFERED."""
+
+    async def handler(_stream: Any) -> None:
+        pass
+
+    await Multiselect({OFFERED: handler}).negotiate(comm)
+
+
+async def _close_after_proposal(comm: MultiselectCommunicator, end: Any) -> None:
+    await comm.write(MULTISELECT_PROTOCOL_ID)
+    await comm.read()
+    await comm.read()
+    await end.aclose()
+
+
+async def _garble(comm: MultiselectCommunicator, _end: Any) -> None:
+    await comm.write(MULTISELECT_PROTOCOL_ID)
+    await comm.read()
+    await comm.read()
+    await comm.write("what")
+    await trio.sleep_forever()
+
+
+async def _silent(_comm: MultiselectCommunicator, _end: Any) -> None:
+    await trio.sleep_forever()
+
+
+async def _failed_new_stream(respond: Responder) -> BaseException:
+    """Run py-libp2p's ``select_one_of`` for WANTED against ``respond``; return what it raised,
+    wrapped as ``BasicHost.new_stream`` wraps it."""
+    ours, theirs = trio.testing.memory_stream_pair()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(respond, MultiselectCommunicator(_Pipe(theirs)), theirs)
+        with pytest.raises(MultiselectClientError) as raised:
+            await MultiselectClient().select_one_of(
+                [WANTED], MultiselectCommunicator(_Pipe(ours)), negotiate_timeout=10
+            )
+        nursery.cancel_scope.cancel()
+    return _raised_from(StreamFailure("failed to open a stream to peer X"), raised.value)
+
+
+@pytest.mark.trio
+async def test_defect_refusal_is_told_only_by_its_message(autojump_clock: Any) -> None:
+    failure = await _failed_new_stream(_serve_offered)
+    cause = failure.__cause__
+    assert type(cause) is MultiselectClientError  # not ProtocolNotSupportedError
+    assert cause.__cause__ is None
+    assert cause.__context__ is None
+    assert str(cause).startswith("protocols not supported:")
+    for other in (_close_after_proposal, _garble, _silent):  # the same type for everything else
+        assert type((await _failed_new_stream(other)).__cause__) is MultiselectClientError
+
+
+@pytest.mark.trio
+async def test_defect_negotiation_timeout_is_untyped(autojump_clock: Any) -> None:
+    cause = (await _failed_new_stream(_silent)).__cause__
+    assert not isinstance(cause, TimeoutError | trio.TooSlowError)
+    assert cause is not None
+    assert cause.__cause__ is None
+    assert str(cause).startswith("response timed out after 10s")
+
+
+@pytest.mark.trio
+async def test_refusal_is_recognized(autojump_clock: Any) -> None:
+    failure = await _failed_new_stream(_serve_offered)
+    assert compat.is_protocol_refusal(failure)
+    assert not compat.is_negotiation_timeout(failure)
+
+
+@pytest.mark.trio
+async def test_per_protocol_refusal_is_recognized(autojump_clock: Any) -> None:
+    """What a fixed py-libp2p would raise (or chain): its ``ProtocolNotSupportedError``."""
+    ours, theirs = trio.testing.memory_stream_pair()
+    client = MultiselectClient()
+    comm = MultiselectCommunicator(_Pipe(ours))
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_serve_offered, MultiselectCommunicator(_Pipe(theirs)), theirs)
+        await client.handshake(comm)
+        with pytest.raises(ProtocolNotSupportedError) as raised:
+            await client.try_select(comm, WANTED)
+        nursery.cancel_scope.cancel()
+    assert compat.is_protocol_refusal(raised.value)
+    wrapped = _raised_from(StreamFailure("failed to open a stream to peer X"), raised.value)
+    assert compat.is_protocol_refusal(wrapped)
+
+
+@pytest.mark.trio
+@pytest.mark.parametrize("respond", [_close_after_proposal, _garble, _silent])
+async def test_broken_negotiations_are_not_refusals(
+    autojump_clock: Any, respond: Responder
+) -> None:
+    failure = await _failed_new_stream(respond)
+    assert not compat.is_protocol_refusal(failure)
+    assert compat.is_negotiation_timeout(failure) is (respond is _silent)
+
+
+def test_other_stream_failures_are_not_refusals() -> None:
+    """Failures before the negotiation (the swarm or the muxer) are not refusals either."""
+    failure = _raised_from(
+        SwarmException("Failed to create stream to peer X"),
+        MuxedStreamError("Connection is shutting down"),
+    )
+    assert not compat.is_protocol_refusal(failure)
+    assert not compat.is_negotiation_timeout(failure)
