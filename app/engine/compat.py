@@ -126,7 +126,8 @@ docs/performance.md.
   for a reset, an early end of stream, a garbled answer or its own negotiation timeout (no
   ``TimeoutError`` either); ``BasicHost.new_stream`` then wraps each in the same ``StreamFailure``.
   Only the message tells "the peer does not offer this protocol" from a broken or slow
-  negotiation. :func:`is_protocol_refusal` and :func:`is_negotiation_timeout`.
+  negotiation, or a stream broken before the peer saw our proposal from one broken after.
+  :func:`is_protocol_refusal`, :func:`is_negotiation_timeout` and :func:`is_handshake_failure`.
 """
 
 from __future__ import annotations
@@ -1354,6 +1355,7 @@ def _is_global(addr: Multiaddr) -> bool:
 # timeout (libp2p/protocol_muxer/multiselect_client.py).
 _ALL_REFUSED_PREFIX = "protocols not supported:"
 _TIMED_OUT_PREFIX = "response timed out after"
+_HANDSHAKE_PREFIXES = ("handshake read failed", "handshake write failed", "multiselect protocol ID")
 _MAX_CHAIN = 32  # py-libp2p nests a few levels; stay bounded anyway
 
 
@@ -1413,3 +1415,22 @@ def is_negotiation_timeout(exc: BaseException) -> bool:
         if isinstance(cause, MultiselectClientError) and str(cause).startswith(_TIMED_OUT_PREFIX):
             return True
     return False
+
+
+def is_handshake_failure(exc: BaseException) -> bool:
+    """Whether a failed ``new_stream`` broke before the peer could see which protocol we want.
+
+    ``select_one_of`` proposes a protocol only after reading the peer's multistream-select header,
+    so a failure while exchanging headers means no handler of the peer ever got the stream
+    (defect NEGOTIATION-UNTYPED: only the message says at which step it failed).
+
+    Args:
+        exc: What ``BasicHost.new_stream`` raised.
+
+    Returns:
+        True when the failure came before our proposal was sent.
+    """
+    return any(
+        isinstance(cause, MultiselectClientError) and str(cause).startswith(_HANDSHAKE_PREFIXES)
+        for cause in _chain(exc)
+    )

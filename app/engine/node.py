@@ -103,6 +103,7 @@ from app.engine.splice import (
     first_line,
     negotiation_failure_text,
     read_to_eof,
+    stream_ended,
 )
 from app.engine.verify import VerifyManager
 
@@ -153,18 +154,20 @@ def _is_circuit(addr: multiaddr.Multiaddr) -> bool:
     return "/p2p-circuit" in str(addr)
 
 
-class _ConnectionBroke(Exception):
-    """A stream could not open because its connection is gone or broken (internal to _open_stream).
+class _TryOnceMore(Exception):
+    """A stream open that failed in a way that cannot have reached a handler of the peer
+    (internal to :meth:`Node._open_stream`), so trying once more is safe.
 
     Attributes:
-        text: Why, in one line for users.
-        unmarked: The broken connection may still look alive (a failed write found out first).
+        error: What to raise if the next try fails too.
+        drop: Which connections to the peer to close first: ``"closing"`` (those on their way
+            out), ``"all"`` (a write failed on one that still looks alive) or ``None``.
     """
 
-    def __init__(self, text: str, *, unmarked: bool) -> None:
-        super().__init__(text)
-        self.text = text
-        self.unmarked = unmarked
+    def __init__(self, error: PeerupError, *, drop: str | None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.drop = drop
 
 
 def _is_closing(conn: INetConn) -> bool:
@@ -1508,66 +1511,71 @@ class Node:
     async def _open_stream(self, target: _Target, *protocols: str) -> INetStream:
         """A stream to ``target`` speaking the first of ``protocols`` it accepts (connects first).
 
-        A connection that turns out to be gone or broken while the stream opens (the peer closed
-        or lost it, and the swarm still listed it) is replaced once, transparently: the stream
-        opens over a new connection, or the dial's error says why it cannot.
+        Tried once more, transparently, when the first try cannot have reached a handler of the
+        peer: its connection turned out to be gone or broken (the swarm still listed it), or the
+        peer broke the stream before it saw our proposal.
 
         Raises:
             ServiceNotFoundError: The peer answered that it does not speak any of ``protocols``
                 (to us: it may offer some protocols to some peers only).
+            NotAuthorizedError: The peer ended the stream once it saw which protocol we want (as
+                a service refusing us by authorized_keys or allowed_peers does).
             PeerUnreachableError: No connection could be made, the connection broke again, or
                 the negotiation broke or timed out on a live connection (the message says which).
         """
         try:
             return await self._open_stream_once(target, protocols)
-        except _ConnectionBroke as broke:
-            log.info(
-                "connection to %s broke while opening %s (%s): trying a new connection",
-                target.peer_id,
-                protocols[0],
-                broke.text,
-            )
-            await self._drop_connections(target.peer_id, only_closing=not broke.unmarked)
+        except _TryOnceMore as failure:
+            log.info("%s; trying once more", failure.error.message)
+            if failure.drop is not None:
+                await self._drop_connections(target.peer_id, only_closing=failure.drop != "all")
         try:
             return await self._open_stream_once(target, protocols)
-        except _ConnectionBroke as broke:
-            raise PeerUnreachableError(
-                f"connection to {target.peer_id} lost: {broke.text}"
-            ) from broke.__cause__
+        except _TryOnceMore as failure:
+            raise failure.error from failure.__cause__
 
     async def _open_stream_once(self, target: _Target, protocols: tuple[str, ...]) -> INetStream:
         await self._ensure_connected(target)
         host = self._require_host()
-        timed_out = f"opening {protocols[0]} to {target.peer_id} timed out"
+        peer, protocol = target.peer_id, protocols[0]
         try:
             with trio.fail_after(STREAM_OPEN_TIMEOUT):
-                return await host.new_stream(target.peer_id, [TProtocol(p) for p in protocols])  # type: ignore[attr-defined, no-any-return]
+                return await host.new_stream(peer, [TProtocol(p) for p in protocols])  # type: ignore[attr-defined, no-any-return]
         except trio.TooSlowError:
-            raise PeerUnreachableError(timed_out) from None
+            raise PeerUnreachableError(f"opening {protocol} to {peer} timed out") from None
         except Exception as exc:  # negotiation failures come as several unrelated exception types
+            text = negotiation_failure_text(exc)
             network = host.get_network()  # type: ignore[attr-defined]
-            live = [c for c in network.get_connections(target.peer_id) if not _is_closing(c)]
+            live = [c for c in network.get_connections(peer) if not _is_closing(c)]
             broke = connection_broke(exc)
             if not live or broke:
-                # Nothing over there serves this stream any more: its connection is gone.
-                raise _ConnectionBroke(negotiation_failure_text(exc), unmarked=broke) from exc
+                # Whatever the peer did with the stream ended with its connection.
+                lost = PeerUnreachableError(f"connection to {peer} lost: {text}")
+                raise _TryOnceMore(lost, drop="all" if broke else "closing") from exc
             if compat.is_protocol_refusal(exc):
                 raise ServiceNotFoundError(
-                    f"peer {target.peer_id} does not offer {protocols[0]} to us",
+                    f"peer {peer} does not offer {protocol} to us",
                     hint="check the service name, that it is exposed on the peer, and that the "
                     "peer authorized us (and lists us in allowed_peers if it uses that)",
                 ) from exc
             if compat.is_negotiation_timeout(exc):
-                raise PeerUnreachableError(timed_out) from exc
-            # Not retried: the peer may have accepted the protocol and then reset the stream in its
-            # handler (a service refusing us by allowed_peers does), and py-libp2p drops the
-            # accepting answer with the reset, so a retry could run the peer's handler twice.
-            raise PeerUnreachableError(
-                f"opening {protocols[0]} to {target.peer_id} failed: "
-                f"{negotiation_failure_text(exc)}",
-                hint="try again; if it keeps failing, the peer may refuse this to us (see "
-                "allowed_peers in its config) or its log says why",
-            ) from exc
+                raise PeerUnreachableError(f"opening {protocol} to {peer} timed out") from exc
+            failed = PeerUnreachableError(
+                f"opening {protocol} to {peer} failed: {text}",
+                hint="try again; if it keeps failing, the peer's log says why",
+            )
+            if compat.is_handshake_failure(exc):
+                raise _TryOnceMore(failed, drop=None) from exc
+            if stream_ended(exc):
+                # The peer saw the protocol we asked for, then ended the stream: a handler
+                # refusing us resets the stream right after accepting it, and py-libp2p drops
+                # the acceptance with the reset. Not tried again: it would run that handler twice.
+                raise NotAuthorizedError(
+                    f"peer {peer} ended the stream when asked for {protocol}",
+                    hint="it may not let us use it: check that it authorized us (and lists us in "
+                    "allowed_peers if it uses that); if it does, try again (its log says why)",
+                ) from exc
+            raise failed from exc
 
     async def _drop_connections(self, peer: ID, *, only_closing: bool) -> None:
         """Close ``peer``'s broken connections now and wait (briefly) until the swarm forgets them.

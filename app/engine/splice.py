@@ -282,6 +282,16 @@ def connection_broke(exc: BaseException) -> bool:
     return any(isinstance(c, broken) for c in _causes(exc))
 
 
+def stream_ended(exc: BaseException) -> bool:
+    """Whether a failed stream open shows the stream ending (closed or reset by the peer).
+
+    py-libp2p's yamux forgets a stream as soon as the peer resets it, so a reset mostly reads as
+    an end of stream: the two cannot be told apart.
+    """
+    ended = (EOFError, IncompleteReadError, StreamReset, MuxedStreamReset)
+    return any(isinstance(c, ended) for c in _causes(exc))
+
+
 def negotiation_failure_text(exc: BaseException) -> str:
     """A stream open that broke (not a refusal) as one line, from the cause py-libp2p wraps.
 
@@ -292,11 +302,7 @@ def negotiation_failure_text(exc: BaseException) -> str:
     for cause in causes:
         if isinstance(cause, OSError) and cause.strerror:
             return cause.strerror[0].lower() + cause.strerror[1:]
-    if any(isinstance(c, StreamReset | MuxedStreamReset) for c in causes):
-        return "the stream was reset during protocol negotiation"
-    if any(isinstance(c, EOFError | IncompleteReadError) for c in causes):
-        # py-libp2p's yamux forgets a stream as soon as the peer resets it: a reset reads as an
-        # end of stream too.
-        return "the peer closed or reset the stream during protocol negotiation"
+    if stream_ended(exc):
+        return "the peer closed or reset the stream"
     texts = [first_line(c) for c in causes if str(c).strip()]
     return texts[-1] if texts else first_line(exc)

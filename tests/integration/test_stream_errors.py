@@ -27,7 +27,7 @@ from libp2p.peer.id import ID
 from libp2p.protocol_muxer.multiselect_client import MULTISELECT_PROTOCOL_ID
 from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicator
 
-from app.core.errors import PeerUnreachableError, ServiceNotFoundError
+from app.core.errors import NotAuthorizedError, PeerUnreachableError, ServiceNotFoundError
 from app.core.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.engine import compat
 from app.engine.compat import _TRANSPORT_ATTRS
@@ -114,6 +114,12 @@ async def _still_connected(client: Node, server: Node) -> None:
     assert results[0].error is None
 
 
+async def _verify_stream_opens(client: Node, server: Node) -> None:
+    with trio.fail_after(20):
+        stream = await client._open_stream(client._resolve_target(server.peer_id), VERIFY_PROTOCOL)
+    await stream.reset()
+
+
 async def test_protocol_not_offered_is_service_not_found(tmp_path: Path) -> None:
     async with open_connected_pair(tmp_path) as (a, b, _path):
         with pytest.raises(ServiceNotFoundError, match="does not offer") as caught:
@@ -133,52 +139,98 @@ async def test_protocol_refused_by_the_responder_is_service_not_found(tmp_path: 
             await _still_connected(b, a)
 
 
-@pytest.mark.parametrize(
-    ("act", "cause"),
-    [
-        (_reset, "the peer closed or reset the stream during protocol negotiation"),
-        (_close, "the peer closed or reset the stream during protocol negotiation"),
-        (_garble, "unrecognized response: 'what'"),
-    ],
-    ids=["reset", "close", "garbage"],
-)
-async def test_broken_negotiation_is_not_unsupported(
-    tmp_path: Path, act: Sabotage, cause: str
+@pytest.mark.parametrize("act", [_reset, _close], ids=["reset", "close"])
+async def test_stream_ended_after_the_proposal_is_not_unsupported(
+    tmp_path: Path, act: Sabotage
 ) -> None:
+    """The peer saw which protocol we want and ended the stream: likely a refusal of us (as our
+    services refuse a peer not in allowed_peers), not "does not support"; not tried again."""
     async with open_connected_pair(tmp_path) as (a, b, _path):
         with _sabotage(a, VERIFY_PROTOCOL, act):
-            with pytest.raises(PeerUnreachableError) as caught:
-                with trio.fail_after(20):
-                    await b.start_verify(a.peer_id)
+            with pytest.raises(NotAuthorizedError) as caught, trio.fail_after(20):
+                await b.start_verify(a.peer_id)
             await _still_connected(b, a)
         message = str(caught.value)
-        assert f"opening {VERIFY_PROTOCOL} to {a.peer_id} failed: {cause}" in message
-        assert "does not offer" not in message
+        assert f"peer {a.peer_id} ended the stream when asked for {VERIFY_PROTOCOL}" in message
+        assert "does not support" not in message
+        assert "allowed_peers" in (caught.value.hint or "")
+        # Once the peer behaves again, the same protocol opens.
+        await _verify_stream_opens(b, a)
+
+
+async def test_garbled_answer_is_not_unsupported(tmp_path: Path) -> None:
+    async with open_connected_pair(tmp_path) as (a, b, _path):
+        with _sabotage(a, VERIFY_PROTOCOL, _garble):
+            with pytest.raises(PeerUnreachableError) as caught, trio.fail_after(20):
+                await b.start_verify(a.peer_id)
+            await _still_connected(b, a)
+        message = str(caught.value)
+        assert (
+            f"opening {VERIFY_PROTOCOL} to {a.peer_id} failed: unrecognized response: 'what'"
+            in message
+        )
         assert "does not support" not in message
         assert "try again" in (caught.value.hint or "")
-        # Once the peer behaves again, the same protocol opens.
-        with trio.fail_after(20):
-            stream = await b._open_stream(b._resolve_target(a.peer_id), VERIFY_PROTOCOL)
-        await stream.reset()
+        await _verify_stream_opens(b, a)
 
 
-async def test_reset_as_soon_as_opened_is_not_unsupported(tmp_path: Path) -> None:
-    """A peer that resets every new stream at the muxer level, before multistream-select."""
-    async with open_connected_pair(tmp_path) as (a, b, _path):
-        assert a._host is not None
-        swarm = a._host.get_network()  # type: ignore[attr-defined]
-        original = swarm.common_stream_handler
+@contextlib.contextmanager
+def _reset_new_streams(node: Node, resetting: list[bool]) -> Iterator[None]:
+    """While ``resetting[0]``, ``node`` resets every new stream before multistream-select."""
+    assert node._host is not None
+    swarm = node._host.get_network()  # type: ignore[attr-defined]
+    original = swarm.common_stream_handler
 
-        async def reset_at_once(stream: INetStream) -> None:
+    async def reset_at_once(stream: INetStream) -> None:
+        if resetting[0]:
             await stream.reset()
+        else:
+            await original(stream)
 
-        swarm.set_stream_handler(reset_at_once)
-        try:
-            with pytest.raises(PeerUnreachableError, match="closed or reset the stream"):
-                with trio.fail_after(20):
-                    await b.start_verify(a.peer_id)
-        finally:
-            swarm.set_stream_handler(original)
+    swarm.set_stream_handler(reset_at_once)
+    try:
+        yield
+    finally:
+        swarm.set_stream_handler(original)
+
+
+async def test_reset_before_the_proposal_is_tried_once_more(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The peer reset the stream before it could see our proposal: no handler of it ran, so the
+    open is tried once more, transparently."""
+    caplog.set_level(logging.INFO, logger="peerup.engine.node")
+    async with open_connected_pair(tmp_path) as (a, b, _path):
+        resetting = [True]
+        tries: list[str] = []
+        try_once = b._open_stream_once
+
+        async def first_try_meets_resets(target: object, protocols: tuple[str, ...]) -> object:
+            tries.append(protocols[0])
+            try:
+                return await try_once(target, protocols)  # type: ignore[arg-type]
+            finally:
+                resetting[0] = False  # background streams (pings) must not use up the resets
+
+        monkeypatch.setattr(b, "_open_stream_once", first_try_meets_resets)
+        with _reset_new_streams(a, resetting), trio.fail_after(20):
+            started = await b.start_verify(a.peer_id)
+        assert started.sas is not None
+        assert tries == [VERIFY_PROTOCOL, VERIFY_PROTOCOL]
+        assert "the peer closed or reset the stream; trying once more" in caplog.text
+
+
+async def test_reset_before_the_proposal_twice_is_not_unsupported(tmp_path: Path) -> None:
+    async with open_connected_pair(tmp_path) as (a, b, _path):
+        with (
+            _reset_new_streams(a, [True]),
+            pytest.raises(PeerUnreachableError) as caught,
+            trio.fail_after(20),
+        ):
+            await b.start_verify(a.peer_id)
+        assert str(caught.value).startswith(
+            f"opening {VERIFY_PROTOCOL} to {a.peer_id} failed: the peer closed or reset the stream"
+        )
         await _still_connected(b, a)
 
 
@@ -213,7 +265,8 @@ async def test_connection_lost_during_negotiation_is_replaced_once(
             with trio.fail_after(20):
                 started = await b.start_verify(a.peer_id)
         assert started.sas is not None
-        assert "trying a new connection" in caplog.text
+        assert "lost" in caplog.text
+    assert "trying once more" in caplog.text
 
 
 async def test_connection_lost_twice_is_reported_as_lost(tmp_path: Path) -> None:
@@ -242,7 +295,8 @@ async def test_stale_broken_connection_is_replaced(
         with trio.fail_after(20):
             started = await b.start_verify(a.peer_id)
         assert started.sas is not None
-        assert "trying a new connection" in caplog.text
+        assert "lost" in caplog.text
+    assert "trying once more" in caplog.text
 
 
 def _socket_of(conn: object) -> socket.socket:

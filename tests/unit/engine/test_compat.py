@@ -1169,6 +1169,10 @@ async def _serve_offered(comm: MultiselectCommunicator, _end: Any) -> None:
     await Multiselect({OFFERED: handler}).negotiate(comm)
 
 
+async def _close_at_once(_comm: MultiselectCommunicator, end: Any) -> None:
+    await end.send_eof()  # before our header: the client reads the end while it waits for it
+
+
 async def _close_after_proposal(comm: MultiselectCommunicator, end: Any) -> None:
     await comm.write(MULTISELECT_PROTOCOL_ID)
     await comm.read()
@@ -1210,7 +1214,7 @@ async def test_defect_refusal_is_told_only_by_its_message(autojump_clock: Any) -
     assert cause.__cause__ is None
     assert cause.__context__ is None
     assert str(cause).startswith("protocols not supported:")
-    for other in (_close_after_proposal, _garble, _silent):  # the same type for everything else
+    for other in (_close_at_once, _close_after_proposal, _garble, _silent):  # all the same type
         assert type((await _failed_new_stream(other)).__cause__) is MultiselectClientError
 
 
@@ -1228,6 +1232,7 @@ async def test_refusal_is_recognized(autojump_clock: Any) -> None:
     failure = await _failed_new_stream(_serve_offered)
     assert compat.is_protocol_refusal(failure)
     assert not compat.is_negotiation_timeout(failure)
+    assert not compat.is_handshake_failure(failure)
 
 
 @pytest.mark.trio
@@ -1248,13 +1253,15 @@ async def test_per_protocol_refusal_is_recognized(autojump_clock: Any) -> None:
 
 
 @pytest.mark.trio
-@pytest.mark.parametrize("respond", [_close_after_proposal, _garble, _silent])
+@pytest.mark.parametrize("respond", [_close_at_once, _close_after_proposal, _garble, _silent])
 async def test_broken_negotiations_are_not_refusals(
     autojump_clock: Any, respond: Responder
 ) -> None:
     failure = await _failed_new_stream(respond)
     assert not compat.is_protocol_refusal(failure)
     assert compat.is_negotiation_timeout(failure) is (respond is _silent)
+    # Only a stream ended before the peer's header came cannot have reached a handler.
+    assert compat.is_handshake_failure(failure) is (respond is _close_at_once)
 
 
 def test_other_stream_failures_are_not_refusals() -> None:
@@ -1265,3 +1272,4 @@ def test_other_stream_failures_are_not_refusals() -> None:
     )
     assert not compat.is_protocol_refusal(failure)
     assert not compat.is_negotiation_timeout(failure)
+    assert not compat.is_handshake_failure(failure)
