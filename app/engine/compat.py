@@ -120,6 +120,12 @@ docs/performance.md.
   the dialler itself: one wasted connection per hole punch that fails its Noise handshake on
   the peer ID ("failed to upgrade security" in the log). :class:`InboundDrivenDCUtR` skips
   unspecified targets.
+* **NOISE-CANCELLED-WRITE**: ``NoiseTransportReadWriter.write_msg`` encrypts (spending a nonce)
+  and then awaits the socket write, where a cancellation lands: the message never goes out, the
+  next one carries the following nonce, and the peer fails to authenticate it ("Failed
+  authentication of message") and drops the connection. A forward whose one direction ends
+  cancels the other mid-write (a refused forward did), killing every stream of that connection.
+  :func:`_noise_write_msg` shields the write of what it encrypted.
 * **NEGOTIATION-UNTYPED**: when the peer answers "na" to every protocol we offer,
   ``MultiselectClient.select_one_of`` raises a plain ``MultiselectClientError`` (the
   ``ProtocolNotSupportedError`` it caught per protocol is neither raised nor chained), as it does
@@ -470,7 +476,11 @@ async def _noise_write_msg(self: Any, msg: bytes, prefix_encoded: bool = False) 
         state.n = nonce + 1
         pos += 2 + size
     target.release()
-    await self.read_writer.read_write_closer.write(out)
+    # compat NOISE-CANCELLED-WRITE: the nonces are spent, so the messages must go out whole even
+    # if the writer is cancelled now; the cancellation lands at its next checkpoint. A write that
+    # cannot finish fails instead (a dead path's socket is shut down: see abort_transport).
+    with trio.CancelScope(shield=True):
+        await self.read_writer.read_write_closer.write(out)
 
 
 _original_read_data_body: Callable[[Any, int], Awaitable[bytes]] = _yamux.Yamux._read_data_body

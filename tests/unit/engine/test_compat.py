@@ -636,6 +636,49 @@ async def test_noise_batch_write_sends_the_same_bytes_in_one_write(size: int) ->
     assert plain == payload
 
 
+class _SocketLike(_Recorder):
+    """A raw connection whose write passes a checkpoint (where a cancellation lands) first."""
+
+    async def write(self, data: bytes) -> None:
+        await trio.lowlevel.checkpoint()
+        self.writes.append(bytes(data))
+
+
+@pytest.mark.trio
+async def test_defect_cancelled_noise_write_spends_its_nonce() -> None:
+    from libp2p.security.noise.io import NoiseTransportReadWriter
+    from noise.exceptions import NoiseInvalidMessage
+
+    sender, receiver = _noise_pair()
+    raw = _SocketLike()
+    upstream = NoiseTransportReadWriter(raw, sender)  # type: ignore[arg-type]
+    with trio.CancelScope() as scope:
+        scope.cancel()
+        await compat._original_noise_write_msg(upstream, b"lost")
+    assert scope.cancelled_caught
+    assert raw.writes == []  # nothing went out, but its nonce is spent:
+    await compat._original_noise_write_msg(upstream, b"next")
+    with pytest.raises(NoiseInvalidMessage, match="Failed authentication"):
+        receiver.decrypt(_noise_messages(raw.writes[0])[0])
+
+
+@pytest.mark.trio
+async def test_cancelled_noise_write_still_sends_what_it_encrypted() -> None:
+    from libp2p.security.noise.io import NoiseTransportReadWriter
+
+    sender, receiver = _noise_pair()
+    raw = _SocketLike()
+    patched = NoiseTransportReadWriter(raw, sender)  # type: ignore[arg-type]
+    with trio.CancelScope() as scope:
+        scope.cancel()
+        await compat._noise_write_msg(patched, b"sent anyway")
+        await trio.lowlevel.checkpoint()  # the cancellation lands after the write
+    assert scope.cancelled_caught
+    await compat._noise_write_msg(patched, b"next")
+    received = [receiver.decrypt(m) for w in raw.writes for m in _noise_messages(w)]
+    assert received == [b"sent anyway", b"next"]
+
+
 def test_receive_buffer_returns_whole_frames_without_copying() -> None:
     frame, other = os.urandom(1000), os.urandom(500)
     buffer = compat.ReceiveBuffer()
