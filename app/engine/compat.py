@@ -125,7 +125,9 @@ docs/performance.md.
   next one carries the following nonce, and the peer fails to authenticate it ("Failed
   authentication of message") and drops the connection. A forward whose one direction ends
   cancels the other mid-write (a refused forward did), killing every stream of that connection.
-  :func:`_noise_write_msg` shields the write of what it encrypted.
+  :func:`_noise_write_msg` shields the write of what it encrypted, for at most
+  :data:`SPENT_WRITE_LIMIT` (then it closes the connection: a stalled path must not hold a
+  cancelled task for good).
 * **NEGOTIATION-UNTYPED**: when the peer answers "na" to every protocol we offer,
   ``MultiselectClient.select_one_of`` raises a plain ``MultiselectClientError`` (the
   ``ProtocolNotSupportedError`` it caught per protocol is neither raised nor chained), as it does
@@ -167,6 +169,7 @@ from libp2p.io import utils as _io_utils
 from libp2p.io.exceptions import ConnectionClosedError, IncompleteReadError
 from libp2p.kad_dht import common as _kad_common
 from libp2p.network.config import ConnectionConfig
+from libp2p.network.connection.exceptions import RawConnError
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
 from libp2p.protocol_muxer.exceptions import MultiselectClientError, ProtocolNotSupportedError
@@ -476,11 +479,33 @@ async def _noise_write_msg(self: Any, msg: bytes, prefix_encoded: bool = False) 
         state.n = nonce + 1
         pos += 2 + size
     target.release()
-    # compat NOISE-CANCELLED-WRITE: the nonces are spent, so the messages must go out whole even
-    # if the writer is cancelled now; the cancellation lands at its next checkpoint. A write that
-    # cannot finish fails instead (a dead path's socket is shut down: see abort_transport).
-    with trio.CancelScope(shield=True):
-        await self.read_writer.read_write_closer.write(out)
+    await _write_spent(self.read_writer.read_write_closer, out)
+
+
+SPENT_WRITE_LIMIT = 30.0
+"""Seconds the write of Noise messages already encrypted may take, cancelled or not
+(NOISE-CANCELLED-WRITE); past it the connection is closed. A path that stalls longer is dead
+(the liveness probes close a dead direct path after ~5 s), and even a 256 KiB batch needs no more
+than this at 9 KB/s."""
+
+
+async def _write_spent(conn: Any, data: bytes | bytearray) -> None:
+    """Write Noise messages whose nonces are spent: whole, even if the writer is cancelled now.
+
+    compat NOISE-CANCELLED-WRITE: a message left out (or cut) would make the peer fail every
+    message after it, so a cancellation lands at the writer's next checkpoint instead. The shield
+    is bounded (:data:`SPENT_WRITE_LIMIT`) so that a stalled path cannot hold a cancelled task
+    (a daemon shutting down) for good: then the connection is closed and the write fails.
+    """
+    with trio.CancelScope(shield=True) as scope:
+        scope.deadline = trio.current_time() + SPENT_WRITE_LIMIT
+        await conn.write(data)
+    if scope.cancelled_caught:
+        with trio.CancelScope(shield=True), trio.move_on_after(1):
+            await conn.close()
+        raise RawConnError(
+            f"a write did not finish in {SPENT_WRITE_LIMIT:.0f} s: connection closed"
+        )
 
 
 _original_read_data_body: Callable[[Any, int], Awaitable[bytes]] = _yamux.Yamux._read_data_body

@@ -679,6 +679,38 @@ async def test_cancelled_noise_write_still_sends_what_it_encrypted() -> None:
     assert received == [b"sent anyway", b"next"]
 
 
+class _Stalled(_Recorder):
+    """A raw connection whose writes never complete (a path that stalled), closed on request."""
+
+    closed = False
+
+    async def write(self, data: bytes) -> None:
+        await trio.sleep_forever()
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.trio
+async def test_cancelled_noise_write_on_a_stalled_path_gives_up_and_closes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from libp2p.network.connection.exceptions import RawConnError
+    from libp2p.security.noise.io import NoiseTransportReadWriter
+
+    monkeypatch.setattr(compat, "SPENT_WRITE_LIMIT", 0.3)
+    sender, _receiver = _noise_pair()
+    raw = _Stalled()
+    patched = NoiseTransportReadWriter(raw, sender)  # type: ignore[arg-type]
+    started = trio.current_time()
+    with trio.fail_after(5), trio.CancelScope() as scope:
+        scope.cancel()  # the shield holds the cancellation off only until the limit
+        with pytest.raises(RawConnError, match="connection closed"):
+            await compat._noise_write_msg(patched, b"stuck")
+    assert 0.25 <= trio.current_time() - started < 2
+    assert raw.closed
+
+
 def test_receive_buffer_returns_whole_frames_without_copying() -> None:
     frame, other = os.urandom(1000), os.urandom(500)
     buffer = compat.ReceiveBuffer()
