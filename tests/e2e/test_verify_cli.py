@@ -147,6 +147,7 @@ def test_verify_confirm_reject_reset_restart_fallback(two: Two) -> None:
     fallback = two.alice.cli("verify", "bob", stdin="y\n", timeout=90)
     assert fallback.returncode == 0, fallback.stdout + fallback.stderr
     assert "only detects a mix-up" in fallback.stderr
+    assert "bob cannot be reached (" in fallback.stderr  # and says why
     assert re.search(r"\d{3}-\d{3}", fallback.stdout)
     assert "marked verified" in fallback.stdout
     assert _auth_verified(two.alice) == [True]

@@ -239,7 +239,7 @@ def _report(final: VerifySessionInfo, label: str) -> int:
 async def _fallback(client: LocalClient, label: str, own: str, peer_id: str, why: ApiError) -> int:
     fp = reference_fingerprint(PeerId.parse(own).raw, PeerId.parse(peer_id).raw)
     reason = (
-        f"{label} is offline"
+        f"{label} cannot be reached ({why.message})"
         if why.code == "peer-unreachable"
         else f"{label} does not support the interactive check (the Go peer-up?)"
     )
