@@ -141,6 +141,30 @@ def peerstore_addresses(node: Node, peer: str) -> list[str]:
     return [str(a) for a in usable_addresses(pid, known)]
 
 
+# A DHT namespace other than the relay's (see app/engine/dht.py).
+ELSEWHERE = "discovery: {network: elsewhere}\n"
+
+
+def relayed_pair_dirs(
+    tmp_path: Path, relay_dir: NodeDir, relay_addr: str, services: dict[str, str] | None = None
+) -> tuple[NodeDir, NodeDir]:
+    """home (serving ``services``) and laptop, both reserving on the relay, hole punching off,
+    laptop in another DHT namespace: the relay is their only way to each other. Everyone
+    authorized."""
+    extra = f"relay: {{addresses: ['{relay_addr}']}}\n"
+    # On loopback a hole punch succeeds at once; these pairs are for the relayed path.
+    home = make_node_dir(tmp_path, "home", services=services, extra=extra, hole_punching=False)
+    # The laptop uses another DHT namespace, so the relay cannot tell it home's direct address
+    # (test_dht.py covers that).
+    laptop = make_node_dir(
+        tmp_path, "laptop", names={"home": home.peer_id}, extra=extra + ELSEWHERE,
+        hole_punching=False,
+    )  # fmt: skip
+    for a, b in ((home, laptop), (laptop, home), (relay_dir, home), (relay_dir, laptop)):
+        a.authorize(b)
+    return home, laptop
+
+
 @contextlib.asynccontextmanager
 async def open_connected_pair(tmp_path: Path) -> AsyncIterator[tuple[Node, Node, PathInfo]]:
     """Two mutually authorized nodes on loopback, ``b`` connected to ``a``: (a, b, b's path)."""

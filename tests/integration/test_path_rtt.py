@@ -26,13 +26,9 @@ from app.engine.pathwatch import (
     PathWatch,
     probe,
 )
-from tests.helpers.nodes import make_node_dir, open_connected_pair
+from tests.helpers.nodes import make_node_dir, open_connected_pair, relayed_pair_dirs
 
 pytestmark = pytest.mark.trio
-
-# A DHT namespace other than the relay's and home's: the relay cannot tell the laptop home's
-# direct address, so the relay stays the only way (see tests/integration/test_relay.py).
-ELSEWHERE = "discovery: {network: elsewhere}\n"
 
 
 async def _wait_rtt(node: Node, peer: str, within: float = PROBE_INTERVAL + 8) -> float:
@@ -60,14 +56,8 @@ async def _open_relayed_pair(tmp_path: Path) -> AsyncIterator[tuple[Node, Node, 
     (relay, home, laptop), not connected to each other yet."""
     relay_dir = make_node_dir(tmp_path, "relay", extra="relay_service: {enabled: true}\n")
     async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
-        extra = f"relay: {{addresses: ['{relay.status().listen_addresses[0]}']}}\n"
-        home = make_node_dir(tmp_path, "home", extra=extra, hole_punching=False)
-        laptop = make_node_dir(
-            tmp_path, "laptop", names={"home": home.peer_id}, extra=extra + ELSEWHERE,
-            hole_punching=False,
-        )  # fmt: skip
-        for a, b in ((home, laptop), (laptop, home), (relay_dir, home), (relay_dir, laptop)):
-            a.authorize(b)
+        relay_addr = relay.status().listen_addresses[0]
+        home, laptop = relayed_pair_dirs(tmp_path, relay_dir, relay_addr)
         async with open_node(load_config(home.config_path), home.identity) as hnode:
             with trio.fail_after(20):
                 while not hnode.status().circuit_addresses:  # noqa: ASYNC110 - polls the status

@@ -11,34 +11,20 @@ import trio
 from app.core.config import load_config
 from app.core.status import PathType
 from app.engine.node import open_node
-from tests.helpers.nodes import NodeDir, exchange, make_node_dir, serve_echo, sha256
+from tests.helpers.nodes import (
+    ELSEWHERE,
+    exchange,
+    make_node_dir,
+    relayed_pair_dirs,
+    serve_echo,
+    sha256,
+)
 
 pytestmark = pytest.mark.trio
 
-# A DHT namespace other than the relay's and home's (see app/engine/dht.py).
-ELSEWHERE = "discovery: {network: elsewhere}\n"
 
-
-def _relayed_pair(
-    tmp_path: Path, relay_dir: NodeDir, relay_addr: str, echo_port: int
-) -> tuple[NodeDir, NodeDir]:
-    """home (serving ``echo``) and laptop, both reserving on the relay, hole punching off, laptop in
-    another DHT namespace: the relay is their only way to each other. Everyone authorized."""
-    extra = f"relay: {{addresses: ['{relay_addr}']}}\n"
-    # On loopback a hole punch succeeds at once; these tests are about the relayed path.
-    home = make_node_dir(
-        tmp_path, "home", services={"echo": f"127.0.0.1:{echo_port}"}, extra=extra,
-        hole_punching=False,
-    )  # fmt: skip
-    # The laptop uses another DHT namespace, so the relay cannot tell it home's direct address
-    # (test_dht.py covers that).
-    laptop = make_node_dir(
-        tmp_path, "laptop", names={"home": home.peer_id}, extra=extra + ELSEWHERE,
-        hole_punching=False,
-    )  # fmt: skip
-    for a, b in ((home, laptop), (laptop, home), (relay_dir, home), (relay_dir, laptop)):
-        a.authorize(b)
-    return home, laptop
+def _echo(port: int) -> dict[str, str]:
+    return {"echo": f"127.0.0.1:{port}"}
 
 
 async def _wait_reserved(node) -> None:
@@ -53,7 +39,7 @@ async def test_forward_through_relay_only(tmp_path: Path) -> None:
         echo_port = await nursery.start(serve_echo)
         async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
             relay_addr = relay.status().listen_addresses[0]
-            home, laptop = _relayed_pair(tmp_path, relay_dir, relay_addr, echo_port)
+            home, laptop = relayed_pair_dirs(tmp_path, relay_dir, relay_addr, _echo(echo_port))
             async with open_node(load_config(home.config_path), home.identity) as hnode:
                 await _wait_reserved(hnode)
                 assert hnode.status().relays[0].reserved
@@ -180,7 +166,7 @@ async def test_circuit_limits_and_relay_shutdown_mid_circuit(tmp_path: Path) -> 
     async with trio.open_nursery() as nursery:
         echo_port = await nursery.start(serve_echo)
         relay_addr = await nursery.start(run_relay)
-        home, laptop = _relayed_pair(tmp_path, relay_dir, relay_addr, echo_port)
+        home, laptop = relayed_pair_dirs(tmp_path, relay_dir, relay_addr, _echo(echo_port))
         async with open_node(load_config(home.config_path), home.identity) as hnode:
             await _wait_reserved(hnode)
             async with open_node(load_config(laptop.config_path), laptop.identity) as lnode:
