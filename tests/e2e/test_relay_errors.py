@@ -9,26 +9,19 @@ instead of py-libp2p's "no addresses established a successful connection (with e
 from __future__ import annotations
 
 import json
-import socket
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.daemons import start_daemon
-from tests.helpers.nodes import make_node_dir
+from tests.helpers.nodes import free_port, make_node_dir
 
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_relay_list_says_why_each_reservation_failed(tmp_path: Path) -> None:
-    relay_port = _free_port()
+    relay_port = free_port()
     relay_dir = make_node_dir(
         tmp_path,
         "relay",
@@ -38,7 +31,7 @@ def test_relay_list_says_why_each_reservation_failed(tmp_path: Path) -> None:
     # Never started: only their peer IDs are used. Two, because py-libp2p dials one TCP address
     # per peer, so a second address of the same peer would never be tried.
     ghost, other = make_node_dir(tmp_path, "ghost"), make_node_dir(tmp_path, "other")
-    closed = f"/ip4/127.0.0.1/tcp/{_free_port()}/p2p/{ghost.peer_id}"
+    closed = f"/ip4/127.0.0.1/tcp/{free_port()}/p2p/{ghost.peer_id}"
     wrong_id = f"/ip4/127.0.0.1/tcp/{relay_port}/p2p/{other.peer_id}"
     unauthorized = f"/ip4/127.0.0.1/tcp/{relay_port}/p2p/{relay_dir.peer_id}"
     node_dir = make_node_dir(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -17,15 +16,9 @@ from typing import Any
 import pytest
 
 from tests.helpers.daemons import DaemonProcess, start_daemon
-from tests.helpers.nodes import make_node_dir
+from tests.helpers.nodes import free_port, make_node_dir
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _json(daemon: DaemonProcess, *args: str) -> Any:
@@ -35,7 +28,7 @@ def _json(daemon: DaemonProcess, *args: str) -> Any:
 
 
 def test_relayed_path_shows_an_rtt_without_a_ping(tmp_path: Path) -> None:
-    relay_port = _free_port()
+    relay_port = free_port()
     relay_dir = make_node_dir(
         tmp_path,
         "relay",

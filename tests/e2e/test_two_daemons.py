@@ -25,16 +25,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.daemons import DaemonProcess, start_daemon
-from tests.helpers.nodes import NodeDir, make_node_dir
+from tests.helpers.nodes import NodeDir, free_port, make_node_dir
 from tests.helpers.services import start_service
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

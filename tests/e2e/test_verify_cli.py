@@ -18,16 +18,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.daemons import REPO, DaemonProcess, start_daemon
-from tests.helpers.nodes import NodeDir, make_node_dir
+from tests.helpers.nodes import NodeDir, free_port, make_node_dir
 from tests.helpers.services import start_service
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -39,7 +33,7 @@ class Two:
 
 @pytest.fixture
 def two(tmp_path: Path) -> Iterator[Two]:
-    pa, pb = _free_port(), _free_port()
+    pa, pb = free_port(), free_port()
     alice_dir = make_node_dir(tmp_path, "alice", listen=f"/ip4/127.0.0.1/tcp/{pa}")
     bob_dir = make_node_dir(tmp_path, "bob", listen=f"/ip4/127.0.0.1/tcp/{pb}")
     for me, other, port, name in (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,3 +188,10 @@ async def accepts_tcp(port: int, host: str = "127.0.0.1") -> bool:
         return False
     await stream.aclose()
     return True
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (for configs that need one up front)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

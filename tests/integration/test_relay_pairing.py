@@ -5,7 +5,6 @@ The happy paths with real daemons and the CLI are in tests/e2e/test_relay_pairin
 
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 
@@ -29,15 +28,9 @@ from app.core.relaypair import (
 )
 from app.engine.node import Node, open_node
 from app.engine.splice import read_to_eof
-from tests.helpers.nodes import NodeDir, make_node_dir
+from tests.helpers.nodes import NodeDir, free_port, make_node_dir
 
 pytestmark = pytest.mark.trio
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _relay_dir(tmp_path: Path) -> NodeDir:
@@ -47,7 +40,7 @@ def _relay_dir(tmp_path: Path) -> NodeDir:
         "relay",
         extra="relay_service: {enabled: true}\n",
         hole_punching=False,
-        listen=f"/ip4/127.0.0.1/tcp/{_free_port()}",
+        listen=f"/ip4/127.0.0.1/tcp/{free_port()}",
     )
 
 
