@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.daemons import DaemonProcess, start_daemon
-from tests.helpers.nodes import free_port, make_node_dir
+from tests.helpers.nodes import free_port, make_node_dir, relayed_pair_dirs
 
 pytestmark = pytest.mark.e2e
 
@@ -35,24 +35,10 @@ def test_relayed_path_shows_an_rtt_without_a_ping(tmp_path: Path) -> None:
         listen=f"/ip4/127.0.0.1/tcp/{relay_port}",
         extra="relay_service: {enabled: true}\n",
     )
-    extra = f"relay: {{addresses: ['/ip4/127.0.0.1/tcp/{relay_port}/p2p/{relay_dir.peer_id}']}}\n"
-    home_dir = make_node_dir(
-        tmp_path, "home", services={"echo": "127.0.0.1:9"}, extra=extra, hole_punching=False
+    relay_addr = f"/ip4/127.0.0.1/tcp/{relay_port}/p2p/{relay_dir.peer_id}"
+    home_dir, laptop_dir = relayed_pair_dirs(
+        tmp_path, relay_dir, relay_addr, {"echo": "127.0.0.1:9"}
     )
-    laptop_dir = make_node_dir(
-        tmp_path,
-        "laptop",
-        names={"home": home_dir.peer_id},
-        extra=extra + "discovery: {network: elsewhere}\n",
-        hole_punching=False,
-    )
-    for a, b in (
-        (home_dir, laptop_dir),
-        (laptop_dir, home_dir),
-        (relay_dir, home_dir),
-        (relay_dir, laptop_dir),
-    ):
-        a.authorize(b)
     daemons: list[DaemonProcess] = []
     try:
         daemons.append(start_daemon(relay_dir))
