@@ -128,6 +128,10 @@ docs/performance.md.
   :func:`_noise_write_msg` shields the write of what it encrypted, for at most
   :data:`SPENT_WRITE_LIMIT` (then it closes the connection: a stalled path must not hold a
   cancelled task for good).
+* **SWARM-ONE-ADDR-PER-CLASS**: ``Swarm.dial_peer`` (behind ``host.connect``) dials at most one
+  address per transport class: of a peer's TCP addresses only the first is ever tried. An invite
+  code's or a DHT record's second address (the public one after a LAN one, IPv6 after IPv4) and a
+  relay's second configured address were never dialled. :func:`connect_each` dials them all.
 * **NEGOTIATION-UNTYPED**: when the peer answers "na" to every protocol we offer,
   ``MultiselectClient.select_one_of`` raises a plain ``MultiselectClientError`` (the
   ``ProtocolNotSupportedError`` it caught per protocol is neither raised nor chained), as it does
@@ -159,6 +163,7 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.discovery.mdns import broadcaster as _mdns_broadcaster
+from libp2p.exceptions import MultiError
 from libp2p.host import basic_host as _basic_host
 from libp2p.identity import update as _identify_update
 from libp2p.identity.identify import identify as _identify
@@ -170,8 +175,10 @@ from libp2p.io.exceptions import ConnectionClosedError, IncompleteReadError
 from libp2p.kad_dht import common as _kad_common
 from libp2p.network.config import ConnectionConfig
 from libp2p.network.connection.exceptions import RawConnError
-from libp2p.network.exceptions import SwarmException
+from libp2p.network.exceptions import SwarmDialAllFailedError, SwarmException
 from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import PeerInfo
+from libp2p.peer.peerstore import PeerStoreError
 from libp2p.protocol_muxer.exceptions import MultiselectClientError, ProtocolNotSupportedError
 from libp2p.protocol_muxer.multiselect import Multiselect
 from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicator
@@ -1469,3 +1476,88 @@ def is_handshake_failure(exc: BaseException) -> bool:
         isinstance(cause, MultiselectClientError) and str(cause).startswith(_HANDSHAKE_PREFIXES)
         for cause in _chain(exc)
     )
+
+
+# ---- dialling every address (SWARM-ONE-ADDR-PER-CLASS) ------------------------------------------
+
+CONNECT_STAGGER = 0.25
+"""Seconds between starting the dials of two addresses (py-libp2p's own Happy Eyeballs delay); a
+dial that fails starts the next one at once."""
+
+
+MAX_CONNECT_ADDRS = 16
+"""At most this many addresses of one peer are dialled by one :func:`connect_each`."""
+
+
+def dialable_addrs(addrs: Iterable[Multiaddr]) -> list[Multiaddr]:
+    """The direct addresses worth a dial, in order, once each, at most :data:`MAX_CONNECT_ADDRS`.
+
+    No relay circuits (the relay client dials those) and no wildcards (DCUTR-WILDCARD-DIAL: they
+    reach ourselves, and py-libp2p then forgets every address of the peer, its answer to a peer ID
+    mismatch). Loopback ones only when there is nothing else, as upstream: a peer that announces
+    127.0.0.1 elsewhere would lead us to ourselves as well.
+    """
+    result = [
+        a for a in dict.fromkeys(addrs) if "/p2p-circuit" not in str(a) and not is_unspecified(a)
+    ]
+    outside = [a for a in result if not str(a).startswith(("/ip4/127.", "/ip6/::1/"))]
+    return (outside or result)[:MAX_CONNECT_ADDRS]
+
+
+async def connect_each(host: Any, peer_info: PeerInfo) -> None:
+    """``host.connect`` that dials every address of ``peer_info``, not one per transport class.
+
+    Defect SWARM-ONE-ADDR-PER-CLASS: upstream picks one TCP address of the peer and gives up when
+    it fails. Here the addresses are dialled in their order, each :data:`CONNECT_STAGGER` seconds
+    after the previous one started (or as soon as it failed); the first connection wins and the
+    other dials are cancelled. As upstream, the addresses go into the peerstore first, and an
+    existing connection is used as it is; without addresses, the peerstore's are dialled.
+
+    Which addresses are dialled is :func:`dialable_addrs`.
+
+    Raises:
+        SwarmDialAllFailedError: No address connected; every dial's error is in its cause.
+    """
+    peer = peer_info.peer_id
+    network = host.get_network()
+    peerstore = host.get_peerstore()
+    peerstore.add_addrs(peer, list(peer_info.addrs), 120)
+    if network.get_connections(peer):
+        await host.connect(peer_info)  # upstream's path: waits for the connection to be ready
+        return
+    known = peer_info.addrs
+    if not known:  # as upstream: then the addresses the peerstore has
+        with contextlib.suppress(PeerStoreError):
+            known = peerstore.addrs(peer)
+    addrs = dialable_addrs(known)
+    if not addrs:
+        raise SwarmException(f"no dialable address known for peer {peer}")
+    errors: list[Exception] = []
+    won = False
+
+    async def attempt(addr: Multiaddr, failed: trio.Event) -> None:
+        nonlocal won
+        try:
+            conn = await network.dial_addr(addr, peer)
+            started = getattr(conn, "event_started", None)
+            if started is not None:
+                await started.wait()
+        except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
+            errors.append(exc)
+            failed.set()
+            return
+        won = True
+        nursery.cancel_scope.cancel()
+
+    async with trio.open_nursery() as nursery:
+        for addr in addrs:
+            failed = trio.Event()
+            nursery.start_soon(attempt, addr, failed)
+            with trio.move_on_after(CONNECT_STAGGER):
+                await failed.wait()
+    if not won:
+        raise SwarmDialAllFailedError(
+            f"unable to connect to {peer}, no addresses established a successful connection",
+            peer_id=peer,
+            num_addrs_tried=len(errors),
+        ) from MultiError(errors)

@@ -158,7 +158,7 @@ class PeerDHT:
                 last_dial[peer] = now
                 with trio.move_on_after(BOOTSTRAP_DIAL_TIMEOUT):
                     try:
-                        await self._host.connect(PeerInfo(peer, [addr]))
+                        await compat.connect_each(self._host, PeerInfo(peer, [addr]))
                     except Exception as exc:  # an offline bootstrap peer is retried later
                         log.info("DHT bootstrap peer %s unreachable: %s", peer, first_line(exc))
             await trio.sleep(BOOTSTRAP_POLL_INTERVAL)

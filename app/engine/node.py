@@ -1463,7 +1463,7 @@ class Node:
         network.unblock_peer(target.peer_id)
         race = _DialRace(
             target.peer_id,
-            connect=host.connect,  # type: ignore[attr-defined]
+            connect=partial(compat.connect_each, host),
             relay_dial=self._require_relay_client().dial,
             relay_routes=lambda found: self._relay_routes(_Target(target.peer_id, tuple(found))),
         )

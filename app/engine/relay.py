@@ -537,7 +537,7 @@ class RelayClient:
                 base = relay.address.decapsulate(multiaddr.Multiaddr(f"/p2p/{relay.peer_id}"))
                 # Retries are ours to pace; py-libp2p's 60 s negative cache must not add to them.
                 self._host.get_network().unblock_peer(relay.peer_id)
-                await self._host.connect(_peer_info(relay.peer_id, base))
+                await compat.connect_each(self._host, _peer_info(relay.peer_id, base))
                 stream = await self._host.new_stream(relay.peer_id, [HOP_PROTOCOL])
                 await write_delimited_msg(stream, HopMessage(type=HopMessage.RESERVE))
                 reply = await read_delimited_msg(stream, HopMessage)
@@ -657,7 +657,7 @@ class RelayClient:
         try:
             with trio.fail_after(MESSAGE_TIMEOUT):
                 self._host.get_network().unblock_peer(relay_id)
-                await self._host.connect(_peer_info(relay_id, relay_addr))
+                await compat.connect_each(self._host, _peer_info(relay_id, relay_addr))
                 stream = await self._host.new_stream(relay_id, [HOP_PROTOCOL])
                 await write_delimited_msg(
                     stream, HopMessage(type=HopMessage.CONNECT, peer=PbPeer(id=target.to_bytes()))

@@ -28,8 +28,7 @@ def test_relay_list_says_why_each_reservation_failed(tmp_path: Path) -> None:
         listen=f"/ip4/127.0.0.1/tcp/{relay_port}",
         extra="relay_service: {enabled: true}\n",
     )
-    # Never started: only their peer IDs are used. Two, because py-libp2p dials one TCP address
-    # per peer, so a second address of the same peer would never be tried.
+    # Never started: only their peer IDs are used.
     ghost, other = make_node_dir(tmp_path, "ghost"), make_node_dir(tmp_path, "other")
     closed = f"/ip4/127.0.0.1/tcp/{free_port()}/p2p/{ghost.peer_id}"
     wrong_id = f"/ip4/127.0.0.1/tcp/{relay_port}/p2p/{other.peer_id}"
