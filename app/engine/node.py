@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequ
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import multiaddr
 import trio
@@ -164,7 +164,7 @@ class _TryOnceMore(Exception):
             out), ``"all"`` (a write failed on one that still looks alive) or ``None``.
     """
 
-    def __init__(self, error: PeerupError, *, drop: str | None) -> None:
+    def __init__(self, error: PeerupError, *, drop: Literal["closing", "all"] | None) -> None:
         super().__init__(error.message)
         self.error = error
         self.drop = drop
