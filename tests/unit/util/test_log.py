@@ -1,0 +1,49 @@
+"""setup_logging routes py-libp2p's records through our handler (in a fresh interpreter each:
+logging is process-wide)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+_SCRIPT = """
+import logging
+import libp2p  # importing it cuts its loggers off from the root logger
+from app.util.log import setup_logging
+setup_logging()
+logging.getLogger("libp2p.transport.tcp.tcp").debug("dial detail")
+logging.getLogger("libp2p.transport.tcp.tcp").error("Failed to open TCP stream: refused")
+logging.getLogger("libp2p.network.swarm").error("a real error")
+"""
+
+
+def _stderr(**env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PEERUP_DEBUG", "LIBP2P_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stderr
+
+
+def test_libp2p_errors_are_formatted_and_routine_dial_failures_quiet() -> None:
+    err = _stderr()
+    assert "ERROR   libp2p.network.swarm: a real error" in err
+    assert "Failed to open TCP stream" not in err
+    assert "dial detail" not in err
+
+
+@pytest.mark.parametrize(
+    "env", [{"PEERUP_DEBUG": "1"}, {"PEERUP_DEBUG_LOGGERS": "libp2p.transport.tcp.tcp"}]
+)
+def test_debug_reaches_libp2p_loggers(env: dict[str, str]) -> None:
+    err = _stderr(**env)
+    assert "DEBUG   libp2p.transport.tcp.tcp: dial detail" in err
+    assert "ERROR   libp2p.transport.tcp.tcp: Failed to open TCP stream: refused" in err
