@@ -1509,9 +1509,10 @@ async def connect_each(host: Any, peer_info: PeerInfo) -> None:
 
     Defect SWARM-ONE-ADDR-PER-CLASS: upstream picks one TCP address of the peer and gives up when
     it fails. Here the addresses are dialled in their order, each :data:`CONNECT_STAGGER` seconds
-    after the previous one started (or as soon as it failed); the first connection wins and the
-    other dials are cancelled. As upstream, the addresses go into the peerstore first, and an
-    existing connection is used as it is; without addresses, the peerstore's are dialled.
+    after the previous one started (or as soon as it failed); the first connection wins, the
+    other dials are cancelled (one that connects in the same moment is closed). As upstream, the
+    addresses go into the peerstore first, and an existing connection is used as it is; without
+    addresses, the peerstore's are dialled.
 
     Which addresses are dialled is :func:`dialable_addrs`.
 
@@ -1533,20 +1534,24 @@ async def connect_each(host: Any, peer_info: PeerInfo) -> None:
     if not addrs:
         raise SwarmException(f"no dialable address known for peer {peer}")
     errors: list[Exception] = []
-    won = False
+    winner: list[Any] = []
 
     async def attempt(addr: Multiaddr, failed: trio.Event) -> None:
-        nonlocal won
         try:
             conn = await network.dial_addr(addr, peer)
-            started = getattr(conn, "event_started", None)
-            if started is not None:
-                await started.wait()
         except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
             errors.append(exc)
             failed.set()
             return
-        won = True
+        if winner:  # another address connected in the same moment: one connection is enough
+            with (
+                trio.CancelScope(shield=True),
+                trio.move_on_after(2),
+                contextlib.suppress(Exception),
+            ):
+                await conn.close()
+            return
+        winner.append(conn)
         nursery.cancel_scope.cancel()
 
     async with trio.open_nursery() as nursery:
@@ -1555,9 +1560,12 @@ async def connect_each(host: Any, peer_info: PeerInfo) -> None:
             nursery.start_soon(attempt, addr, failed)
             with trio.move_on_after(CONNECT_STAGGER):
                 await failed.wait()
-    if not won:
+    if not winner:
         raise SwarmDialAllFailedError(
             f"unable to connect to {peer}, no addresses established a successful connection",
             peer_id=peer,
             num_addrs_tried=len(errors),
         ) from MultiError(errors)
+    started = getattr(winner[0], "event_started", None)
+    if started is not None:  # as upstream: ready for streams when we return
+        await started.wait()
