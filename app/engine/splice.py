@@ -260,10 +260,15 @@ def dial_failure_text(exc: BaseException) -> str:
             "the peer hung up right after the secure handshake "
             "(does its authorized_keys list this node?)"
         )
+    return _os_error_text(causes) or first_line(exc)
+
+
+def _os_error_text(causes: list[BaseException]) -> str | None:
+    """The first OS error among ``causes`` in words ("connection reset by peer"), if any."""
     for cause in causes:
         if isinstance(cause, OSError) and cause.strerror:
             return cause.strerror[0].lower() + cause.strerror[1:]
-    return first_line(exc)
+    return None
 
 
 def connection_broke(exc: BaseException) -> bool:
@@ -299,9 +304,9 @@ def negotiation_failure_text(exc: BaseException) -> str:
     its cause chain holds the reason.
     """
     causes = _causes(exc)
-    for cause in causes:
-        if isinstance(cause, OSError) and cause.strerror:
-            return cause.strerror[0].lower() + cause.strerror[1:]
+    os_error = _os_error_text(causes)
+    if os_error is not None:
+        return os_error
     if stream_ended(exc):
         return "the peer closed or reset the stream"
     texts = [first_line(c) for c in causes if str(c).strip()]
