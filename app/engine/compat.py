@@ -1398,22 +1398,26 @@ def _is_global(addr: Multiaddr) -> bool:
 _ALL_REFUSED_PREFIX = "protocols not supported:"
 _TIMED_OUT_PREFIX = "response timed out after"
 _HANDSHAKE_PREFIXES = ("handshake read failed", "handshake write failed", "multiselect protocol ID")
-_MAX_CHAIN = 32  # py-libp2p nests a few levels; stay bounded anyway
+_MAX_CAUSES = 64  # a cause chain is ours, but py-libp2p nests deep; stay bounded anyway
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what it wraps (``__cause__``, else an unsuppressed ``__context__``)."""
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(chain) < _MAX_CHAIN and current not in chain:
-        chain.append(current)
+def causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and everything it wraps: causes, contexts, MultiError's and groups' members."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < _MAX_CAUSES:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo.extend(getattr(current, "errors", None) or ())  # libp2p.exceptions.MultiError
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
         if current.__cause__ is not None:
-            current = current.__cause__
-        elif not current.__suppress_context__:
-            current = current.__context__
-        else:
-            current = None
-    return chain
+            todo.append(current.__cause__)
+        elif current.__context__ is not None and not current.__suppress_context__:
+            todo.append(current.__context__)
+    return [c for c in seen if isinstance(c, BaseException)]
 
 
 def is_protocol_refusal(exc: BaseException) -> bool:
@@ -1430,7 +1434,7 @@ def is_protocol_refusal(exc: BaseException) -> bool:
     Returns:
         True for a refusal by the peer; False for any other failure.
     """
-    for cause in _chain(exc):
+    for cause in causes(exc):
         if isinstance(cause, ProtocolNotSupportedError):
             return True
         if isinstance(cause, MultiselectClientError) and str(cause).startswith(_ALL_REFUSED_PREFIX):
@@ -1451,7 +1455,7 @@ def is_negotiation_timeout(exc: BaseException) -> bool:
     Returns:
         True when the negotiation timed out.
     """
-    for cause in _chain(exc):
+    for cause in causes(exc):
         if isinstance(cause, TimeoutError | trio.TooSlowError):
             return True
         if isinstance(cause, MultiselectClientError) and str(cause).startswith(_TIMED_OUT_PREFIX):
@@ -1474,7 +1478,7 @@ def is_handshake_failure(exc: BaseException) -> bool:
     """
     return any(
         isinstance(cause, MultiselectClientError) and str(cause).startswith(_HANDSHAKE_PREFIXES)
-        for cause in _chain(exc)
+        for cause in causes(exc)
     )
 
 

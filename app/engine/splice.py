@@ -26,6 +26,7 @@ from libp2p.stream_muxer.exceptions import MuxedConnUnavailable, MuxedStreamRese
 from libp2p.transport.exceptions import MuxerUpgradeFailure
 
 from app.core.refusal import MAX_REFUSAL, decode_refusal, encode_refusal, may_be_refusal
+from app.engine.compat import causes
 
 # Large chunks matter: py-libp2p's per-write overhead is high (64 KiB chunks move ~40 MB/s,
 # 1 MiB chunks ~80 MB/s on loopback).
@@ -220,52 +221,30 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
-_MAX_CAUSES = 64  # a cause chain is ours, but py-libp2p nests deep; stay bounded anyway
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """``exc`` and everything it wraps: causes, contexts, MultiError's and groups' members."""
-    seen: list[BaseException] = []
-    todo = [exc]
-    while todo and len(seen) < _MAX_CAUSES:
-        current = todo.pop(0)
-        if any(current is s for s in seen):
-            continue
-        seen.append(current)
-        todo.extend(getattr(current, "errors", None) or ())  # libp2p.exceptions.MultiError
-        if isinstance(current, BaseExceptionGroup):
-            todo.extend(current.exceptions)
-        if current.__cause__ is not None:
-            todo.append(current.__cause__)
-        elif current.__context__ is not None and not current.__suppress_context__:
-            todo.append(current.__context__)
-    return [c for c in seen if isinstance(c, BaseException)]
-
-
 def dial_failure_text(exc: BaseException) -> str:
     """A failed dial as one line a user can act on, from the cause py-libp2p wraps.
 
     py-libp2p's outer message (``unable to connect to <id>, no addresses established a successful
     connection (with exceptions)``) hides the reason; its cause chain holds it.
     """
-    causes = _causes(exc)
-    if any(isinstance(c, PeerIDMismatchesPubkey) for c in causes):
+    chain = causes(exc)
+    if any(isinstance(c, PeerIDMismatchesPubkey) for c in chain):
         return "another peer answers at this address (is the /p2p/ peer ID in it right?)"
-    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+    if any(isinstance(c, ConnectionRefusedError) for c in chain):
         return "connection refused (nothing listens on that port)"
-    if any(isinstance(c, TimeoutError | trio.TooSlowError) for c in causes):
+    if any(isinstance(c, TimeoutError | trio.TooSlowError) for c in chain):
         return "timed out"
-    if any(isinstance(c, MuxerUpgradeFailure) for c in causes):
+    if any(isinstance(c, MuxerUpgradeFailure) for c in chain):
         return (
             "the peer hung up right after the secure handshake "
             "(does its authorized_keys list this node?)"
         )
-    return _os_error_text(causes) or first_line(exc)
+    return _os_error_text(chain) or first_line(exc)
 
 
-def _os_error_text(causes: list[BaseException]) -> str | None:
-    """The first OS error among ``causes`` in words ("connection reset by peer"), if any."""
-    for cause in causes:
+def _os_error_text(chain: list[BaseException]) -> str | None:
+    """The first OS error among ``chain`` in words ("connection reset by peer"), if any."""
+    for cause in chain:
         if isinstance(cause, OSError) and cause.strerror:
             return cause.strerror[0].lower() + cause.strerror[1:]
     return None
@@ -284,7 +263,7 @@ def connection_broke(exc: BaseException) -> bool:
         trio.BrokenResourceError,
         ConnectionError,
     )
-    return any(isinstance(c, broken) for c in _causes(exc))
+    return any(isinstance(c, broken) for c in causes(exc))
 
 
 def stream_ended(exc: BaseException) -> bool:
@@ -294,7 +273,7 @@ def stream_ended(exc: BaseException) -> bool:
     an end of stream: the two cannot be told apart.
     """
     ended = (EOFError, IncompleteReadError, StreamReset, MuxedStreamReset)
-    return any(isinstance(c, ended) for c in _causes(exc))
+    return any(isinstance(c, ended) for c in causes(exc))
 
 
 def negotiation_failure_text(exc: BaseException) -> str:
@@ -303,11 +282,11 @@ def negotiation_failure_text(exc: BaseException) -> str:
     ``BasicHost.new_stream`` reports every failure as ``failed to open a stream to peer <id>``;
     its cause chain holds the reason.
     """
-    causes = _causes(exc)
-    os_error = _os_error_text(causes)
+    chain = causes(exc)
+    os_error = _os_error_text(chain)
     if os_error is not None:
         return os_error
     if stream_ended(exc):
         return "the peer closed or reset the stream"
-    texts = [first_line(c) for c in causes if str(c).strip()]
+    texts = [first_line(c) for c in chain if str(c).strip()]
     return texts[-1] if texts else first_line(exc)
