@@ -64,6 +64,10 @@ _RTMGRP_IPV6_IFADDR = 0x100
 # An event storm (a flapping link) must not postpone the re-probe forever.
 _MAX_DEBOUNCE = 5.0
 
+REPROBE_INTERVAL = 300.0
+"""Seconds after which the monitor probes again with no event: a few small UDP packets per
+STUN server, against a grade that would otherwise stay wrong until the next local change."""
+
 WatchMode = Literal["auto", "netlink", "poll", "none"]
 
 
@@ -272,9 +276,12 @@ def _without_time(value: Reachability) -> Reachability:
 class ReachabilityMonitor:
     """Keeps the reachability grade current.
 
-    It probes when :meth:`run` starts, whenever the set of interface addresses changes, and
-    when :meth:`probe_now` is called; every few seconds it also re-grades the latest evidence,
-    since relay reservations and dial-back confirmations change without any network event.
+    It probes when :meth:`run` starts, whenever the set of interface addresses changes, when
+    :meth:`probe_now` is called, and at the latest every ``reprobe_interval`` seconds: a change
+    beyond this machine (the router's public address, a carrier-grade NAT put in front of it,
+    UDP blocked upstream) raises no local event, and only asking the STUN servers again shows it.
+    Every few seconds it also re-grades the latest evidence, since relay reservations and
+    dial-back confirmations change without any network event.
     Each changed :class:`~app.core.status.Reachability` (ignoring ``probed_at``) goes to
     ``on_change``.
 
@@ -295,6 +302,7 @@ class ReachabilityMonitor:
         poll_interval: Seconds between interface checks when polling.
         debounce: Quiet time after a netlink event before acting on it, seconds.
         regrade_interval: Seconds between re-grades of the latest evidence.
+        reprobe_interval: Longest time between two probes, seconds.
 
     Raises:
         InvalidAddressError: A STUN server is not ``host[:port]``.
@@ -317,6 +325,7 @@ class ReachabilityMonitor:
         poll_interval: float = 30.0,
         debounce: float = 0.5,
         regrade_interval: float = 5.0,
+        reprobe_interval: float = REPROBE_INTERVAL,
     ) -> None:
         self._servers = [parse_stun_server(s) for s in stun_servers]
         self._has_relay_reservation = has_relay_reservation
@@ -332,6 +341,8 @@ class ReachabilityMonitor:
         self._poll_interval = poll_interval
         self._debounce = debounce
         self._regrade_interval = regrade_interval
+        self._reprobe_interval = reprobe_interval
+        self._last_probe = float("-inf")  # trio time of the latest probe's end
         self._lock = trio.Lock()
         self._interfaces: InterfaceSummary | None = None
         self._stun: StunResult | None = None
@@ -371,6 +382,7 @@ class ReachabilityMonitor:
                 elif self._watching == "poll":
                     nursery.start_soon(self._poll_loop)
                 nursery.start_soon(self._regrade_loop)
+                nursery.start_soon(self._reprobe_loop)
                 task_status.started()
         finally:
             if netlink is not None:
@@ -393,6 +405,7 @@ class ReachabilityMonitor:
                     local_ips=interfaces.ips,
                 )
             self._interfaces, self._stun, self._probed_at = interfaces, result, self._clock()
+            self._last_probe = trio.current_time()
             self._stats["probes"] += 1
             return self.refresh()
 
@@ -473,6 +486,16 @@ class ReachabilityMonitor:
         while True:
             await trio.sleep(self._poll_interval)
             await self._network_maybe_changed()
+
+    async def _reprobe_loop(self) -> None:
+        due = trio.current_time() + self._reprobe_interval
+        while True:
+            await trio.sleep_until(due)
+            # A probe run for another reason (the start, a network change, the user) restarts
+            # the wait.
+            if trio.current_time() >= self._last_probe + self._reprobe_interval:
+                await self.probe_now()
+            due = self._last_probe + self._reprobe_interval
 
     async def _regrade_loop(self) -> None:
         while True:

@@ -430,6 +430,43 @@ async def test_monitor_polls_and_reprobes_on_address_change() -> None:
 
 
 @pytest.mark.trio
+async def test_monitor_reprobes_on_its_own_and_sees_a_change_beyond_this_machine() -> None:
+    """UDP blocked upstream changes nothing on our interfaces; the periodic probe still sees it."""
+    seen = Recorder()
+    async with open_stun_server("127.0.0.1") as one, open_stun_server("127.0.0.2") as two:
+        monitor = ReachabilityMonitor(
+            stun_servers=[f"{h}:{p}" for h, p in (one.address, two.address)],
+            has_relay_reservation=Flag(True),
+            confirmed_public=Flag(False),
+            on_change=seen,
+            discover=lambda: LAN,
+            stun_timeout=0.1,
+            stun_retries=1,
+            watch="none",
+            reprobe_interval=0.5,
+        )
+        async with trio.open_nursery() as nursery:
+            await nursery.start(monitor.run)
+            with trio.fail_after(5):
+                first = await seen.wait_for(lambda _: True)
+                assert first.nat_mapping is NatMapping.NO_NAT
+                await trio.sleep(1.2)  # two more probes, same answers: nothing new published
+                assert seen.values == [first]
+                assert monitor.statistics()["probes"] in (3, 4)
+                one.silent = two.silent = True
+                blocked = await seen.wait_for(lambda v: v.reason_code == "udp-blocked")
+                assert blocked.grade is Grade.E
+                one.silent = two.silent = False
+                await seen.wait_for(lambda v: v.nat_mapping is NatMapping.NO_NAT)
+            # A probe asked for in between restarts the wait rather than adding to it.
+            probes = monitor.statistics()["probes"]
+            await monitor.probe_now()
+            await trio.sleep(0.3)
+            assert monitor.statistics()["probes"] == probes + 1
+            nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
 async def test_concurrent_probes_queue_up() -> None:
     async with open_stun_server("127.0.0.1") as one, open_stun_server("127.0.0.2") as two:
         monitor = ReachabilityMonitor(
