@@ -17,6 +17,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trio
@@ -37,7 +38,7 @@ from app.engine.reachability import (
     discover_interfaces,
     probe_stun,
 )
-from tests.helpers.stun_server import open_stun_server
+from tests.helpers.stun_server import StunServer, open_stun_server
 
 REPO = Path(__file__).resolve().parents[3]
 FAST = {"timeout": 0.3, "retries": 1}
@@ -326,20 +327,23 @@ class Flag:
         return self.value
 
 
+def lan_monitor(*servers: StunServer, **options: Any) -> ReachabilityMonitor:
+    """A monitor on the LAN summary asking ``servers``, with a relay reservation, no dial-back."""
+    return ReachabilityMonitor(
+        stun_servers=[f"{h}:{p}" for h, p in (server.address for server in servers)],
+        has_relay_reservation=Flag(True),
+        confirmed_public=Flag(False),
+        discover=lambda: LAN,
+        watch="none",
+        **options,
+    )
+
+
 @pytest.mark.trio
 async def test_monitor_grades_our_stun_servers() -> None:
     seen = Recorder()
     async with open_stun_server("127.0.0.1") as one, open_stun_server("127.0.0.2") as two:
-        monitor = ReachabilityMonitor(
-            stun_servers=[f"{h}:{p}" for h, p in (one.address, two.address)],
-            has_relay_reservation=Flag(True),
-            confirmed_public=Flag(False),
-            on_change=seen,
-            discover=lambda: LAN,
-            clock=lambda: 1234.0,
-            stun_timeout=0.3,
-            watch="none",
-        )
+        monitor = lan_monitor(one, two, on_change=seen, clock=lambda: 1234.0, stun_timeout=0.3)
         assert monitor.current() is None
         async with trio.open_nursery() as nursery:
             await nursery.start(monitor.run)
@@ -434,16 +438,8 @@ async def test_monitor_reprobes_on_its_own_and_sees_a_change_beyond_this_machine
     """UDP blocked upstream changes nothing on our interfaces; the periodic probe still sees it."""
     seen = Recorder()
     async with open_stun_server("127.0.0.1") as one, open_stun_server("127.0.0.2") as two:
-        monitor = ReachabilityMonitor(
-            stun_servers=[f"{h}:{p}" for h, p in (one.address, two.address)],
-            has_relay_reservation=Flag(True),
-            confirmed_public=Flag(False),
-            on_change=seen,
-            discover=lambda: LAN,
-            stun_timeout=0.1,
-            stun_retries=1,
-            watch="none",
-            reprobe_interval=0.5,
+        monitor = lan_monitor(
+            one, two, on_change=seen, stun_timeout=0.1, stun_retries=1, reprobe_interval=0.5
         )
         async with trio.open_nursery() as nursery:
             await nursery.start(monitor.run)
@@ -469,13 +465,7 @@ async def test_monitor_reprobes_on_its_own_and_sees_a_change_beyond_this_machine
 @pytest.mark.trio
 async def test_concurrent_probes_queue_up() -> None:
     async with open_stun_server("127.0.0.1") as one, open_stun_server("127.0.0.2") as two:
-        monitor = ReachabilityMonitor(
-            stun_servers=[f"{h}:{p}" for h, p in (one.address, two.address)],
-            has_relay_reservation=Flag(True),
-            confirmed_public=Flag(False),
-            discover=lambda: LAN,
-            watch="none",
-        )
+        monitor = lan_monitor(one, two)
         async with trio.open_nursery() as nursery:
             for _ in range(3):
                 nursery.start_soon(monitor.probe_now)
@@ -497,7 +487,7 @@ def test_bad_stun_server_is_a_config_error() -> None:
 _MONITOR_SCRIPT = """
 import json, sys, trio
 from app.engine.reachability import ReachabilityMonitor
-from tests.helpers.stun_server import open_stun_server
+from tests.helpers.stun_server import StunServer, open_stun_server
 
 def show(value):
     print(json.dumps({"code": value.reason_code, "public": value.public_addresses}), flush=True)
