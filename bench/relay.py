@@ -2,8 +2,9 @@
 """Benchmark: forwarding through a circuit relay vs directly, with real peerup daemons on loopback.
 
 One run starts a relay (``relay_service`` on) and two peers that reserve on it, then uploads to a
-sink through a forward twice: once over a direct connection, once with the relay as the only path
-(the second peer knows no direct address). Prints both MB/s and their ratio.
+sink through a forward over a direct connection and through one with the relay as the only path
+(the second peer knows no direct address), alternately, in --rounds rounds (3). Prints each
+round, the median MB/s of each path and the median of the rounds' ratios.
 
 Then, when it runs as root, it builds the NAT lab (tests/lab: a public relay and two homes behind
 endpoint-independent NAT) and measures the time from the first dial to a DIRECT path (relayed
@@ -17,7 +18,7 @@ are the load generator and the sink), and the ratio a machine with a core per pr
 --no-lab skips the NAT lab; --profile-wait N sleeps N seconds before the timed transfers (to
 attach a profiler to the daemons' PIDs).
 
-Usage: python bench/relay.py [--quick] [--cpu] [--no-lab] [--size MB]
+Usage: python bench/relay.py [--quick] [--cpu] [--no-lab] [--size MB] [--rounds N]
 """
 
 from __future__ import annotations
@@ -64,10 +65,15 @@ def main() -> None:
     parser.add_argument("--cpu", action="store_true", help="CPU seconds per 100 MB per daemon")
     parser.add_argument("--no-lab", action="store_true", help="skip the NAT lab trials")
     parser.add_argument("--size", type=int, default=0, help="payload in MB (overrides --quick)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating transfer pairs")
     parser.add_argument("--profile-wait", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     size = (args.size or (20 if args.quick else 100)) * 1024 * 1024
     cpu: dict[str, dict[str, float]] = {}
+    direct_runs: list[float] = []
+    relayed_runs: list[float] = []
 
     stop = threading.Event()
     sink_port = serve(sink, stop)
@@ -109,29 +115,45 @@ def main() -> None:
                 pids = {n: d.proc.pid for n, d in zip(_NAMES, daemons, strict=True)}
                 print(f"daemon pids: {pids}", flush=True)
                 time.sleep(args.profile_wait)
-                print("direct transfer starts", flush=True)
-            before = _cpu_seconds(daemons)
-            direct_mb_s = upload_mb_s(direct_port, size)
-            middle = _cpu_seconds(daemons)
-            if args.profile_wait:
-                print("relayed transfer starts", flush=True)
-                time.sleep(args.profile_wait)
-            relayed_mb_s = upload_mb_s(relayed_port, size)
-            after = _cpu_seconds(daemons)
-            scale = 100 / (size >> 20)
+                print("transfers start", flush=True)
+            # Direct and relayed transfers alternate, and each figure is the median over the
+            # rounds: the machine's speed drifts between minutes (direct alone moved 216-343
+            # MB/s between runs of one code), and a ratio of two transfers far apart in time
+            # would carry that drift.
+            spent = {path: dict.fromkeys(_ROLES, 0.0) for path in ("direct", "relayed")}
+            for _ in range(args.rounds):
+                for path, port, results in (
+                    ("direct", direct_port, direct_runs),
+                    ("relayed", relayed_port, relayed_runs),
+                ):
+                    before = _cpu_seconds(daemons)
+                    results.append(upload_mb_s(port, size))
+                    after = _cpu_seconds(daemons)
+                    for role in before:
+                        spent[path][role] += after[role] - before[role]
+            scale = 100 / (size >> 20) / args.rounds
             cpu = {
-                "direct": {n: round((middle[n] - before[n]) * scale, 3) for n in before},
-                "relayed": {n: round((after[n] - middle[n]) * scale, 3) for n in before},
+                path: {role: round(seconds * scale, 3) for role, seconds in per.items()}
+                for path, per in spent.items()
             }
         finally:
             for d in reversed(daemons):
                 d.stop()
             stop.set()
 
-    print(f"payload: {size >> 20} MB, one connection, loopback, daemons in separate processes")
-    print(f"direct  ({direct_path}):  {direct_mb_s:8.1f} MB/s")
-    ratio = relayed_mb_s / direct_mb_s
-    print(f"relayed ({relayed_path}): {relayed_mb_s:8.1f} MB/s   ratio {ratio:.3f}")
+    print(
+        f"payload: {size >> 20} MB per transfer, {args.rounds} rounds of direct then relayed, "
+        "one connection, loopback, daemons in separate processes"
+    )
+    ratios = [r / d for d, r in zip(direct_runs, relayed_runs, strict=True)]
+    for i, (d, r) in enumerate(zip(direct_runs, relayed_runs, strict=True), 1):
+        print(f"  round {i}: direct {d:7.1f} MB/s, relayed {r:7.1f} MB/s, ratio {r / d:.3f}")
+    direct_mb_s = statistics.median(direct_runs)
+    relayed_mb_s = statistics.median(relayed_runs)
+    ratio = statistics.median(ratios)
+    # The ratio printed is the median of the rounds' ratios, not of the two medians' quotient.
+    print(f"direct  ({direct_path}):  {direct_mb_s:8.1f} MB/s (median)")
+    print(f"relayed ({relayed_path}): {relayed_mb_s:8.1f} MB/s (median)   ratio {ratio:.3f}")
     bound = None
     if args.cpu:
         for path, per in cpu.items():
@@ -143,7 +165,9 @@ def main() -> None:
     trials = 3 if args.quick else 10
     times = [] if args.no_lab else time_to_direct(trials)
     median = statistics.median(times) if times else None
-    if median is None:
+    if args.no_lab:
+        print("time to DIRECT: not measured (--no-lab)")
+    elif median is None:
         print("time to DIRECT: not measured (the NAT lab needs root)")
     else:
         print(f"time to DIRECT (NAT lab, {trials} trials): median {median:.2f} s, all {times}")
@@ -214,6 +238,7 @@ def time_to_direct(trials: int) -> list[float]:
 
 
 _NAMES = ("relay", "home", "direct", "relayed")
+_ROLES = ("bench", *_NAMES)
 
 
 def _cpu_seconds(daemons: list[DaemonProcess]) -> dict[str, float]:
