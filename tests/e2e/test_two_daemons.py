@@ -386,7 +386,15 @@ def test_standalone_proxy_and_ping_without_a_daemon(pair: Pair, tmp_path: Path) 
                 time.sleep(0.2)
         assert reply == b"through a standalone proxy"
         proxy.send_signal(signal.SIGINT)
-        _out, err = proxy.communicate(timeout=30)
+        try:
+            _out, err = proxy.communicate(timeout=30)
+        except subprocess.TimeoutExpired as exc:
+            # Seen once in a full run (2026-11-26), not reproduced in 70 runs since: say what
+            # the proxy and its private node were doing if it comes back.
+            pytest.fail(
+                f"the proxy did not exit within 30 s of Ctrl+C; its stderr: {exc.stderr!r}\n"
+                + _ephemeral_logs(tmp_path / "laptop-run")
+            )
         assert proxy.returncode == 0, err
         assert "Traceback" not in err
     finally:
@@ -430,3 +438,12 @@ def test_relay_serve_health_check(tmp_path: Path) -> None:
         assert relay.cli("relay", "info", "--no-qr").returncode == 0
     finally:
         relay.stop()
+
+
+def _ephemeral_logs(runtime: Path) -> str:
+    """The end of every private node's log under ``runtime`` (for a failure message)."""
+    logs = [
+        f"{log}:\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+        for log in sorted(runtime.glob("eph-*/daemon.log"))
+    ]
+    return "\n".join(logs) or f"no private node log under {runtime}"
