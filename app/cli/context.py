@@ -3,13 +3,16 @@
 Commands are synchronous click callbacks; the local API client is asynchronous. :func:`run_async`
 runs one coroutine per command with :func:`asyncio.run`, which also turns Ctrl+C into the
 cancellation of that coroutine (so ``finally`` blocks close forwards) and then into
-:class:`KeyboardInterrupt` for :func:`app.cli.main.main` to map to exit code 130.
+:class:`KeyboardInterrupt` for :func:`app.cli.main.main` to map to exit code 130;
+:func:`stop_on_termination` does the same for SIGTERM and SIGHUP where a command needs it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +97,33 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         KeyboardInterrupt: Ctrl+C, after the coroutine was cancelled and cleaned up.
     """
     return asyncio.run(coro)
+
+
+@contextlib.contextmanager
+def stop_on_termination() -> Iterator[None]:
+    """Make SIGTERM and SIGHUP cancel the running task, as Ctrl+C does.
+
+    For commands that hold something open in the daemon until they end (``proxy``'s forward):
+    stopped by a service manager, ``timeout`` or a closed terminal, they still get to close it.
+    A signal ignored when the process started (``nohup``) stays ignored; where the event loop
+    cannot take signals (Windows), nothing changes.
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    installed: list[signal.Signals] = []
+    for number in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+        if number is None or task is None or signal.getsignal(number) == signal.SIG_IGN:
+            continue
+        try:
+            loop.add_signal_handler(number, task.cancel)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed.append(number)
+    try:
+        yield
+    finally:
+        for number in installed:
+            loop.remove_signal_handler(number)
 
 
 # ---- config and peers ----------------------------------------------------------------------------

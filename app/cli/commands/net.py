@@ -30,6 +30,7 @@ from app.cli.context import (
     resolve_peer,
     run_async,
     state,
+    stop_on_termination,
 )
 from app.cli.exitcodes import ExitCode
 from app.cli.standalone import open_any_client
@@ -136,9 +137,10 @@ async def _proxy(
         forward = await client.open_forward(peer_id, service_name, listen)
         line = _CounterLine()
         try:
-            click.echo(render.render_forward_line(forward))
-            click.echo("Press Ctrl+C to stop.", err=True)
-            return await _watch_forward(client, forward, line)
+            with stop_on_termination():
+                click.echo(render.render_forward_line(forward))
+                click.echo("Press Ctrl+C to stop.", err=True)
+                return await _watch_forward(client, forward, line)
         except asyncio.CancelledError:
             _uncancel()
             return int(ExitCode.OK)
