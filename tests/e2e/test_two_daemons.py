@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.daemons import DaemonProcess, start_daemon
+from tests.helpers.daemons import DaemonProcess, default_signals, start_daemon
 from tests.helpers.nodes import NodeDir, free_port, make_node_dir
 from tests.helpers.services import start_service
 
@@ -375,7 +375,7 @@ def test_standalone_proxy_and_ping_without_a_daemon(pair: Pair, tmp_path: Path) 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_default_sigint,
+        preexec_fn=default_signals(signal.SIGINT),
     )
     try:
         deadline = time.monotonic() + 60
@@ -418,7 +418,7 @@ def test_proxy_stopped_by_sigterm_closes_its_forward_in_the_daemon(pair: Pair) -
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            preexec_fn=_default_sighup,
+            preexec_fn=default_signals(signal.SIGHUP),
         )
         try:
             deadline = time.monotonic() + 60
@@ -442,17 +442,6 @@ def test_proxy_stopped_by_sigterm_closes_its_forward_in_the_daemon(pair: Pair) -
         assert [f for f in forwards if f["listen_address"].endswith(f":{port}")] == []
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
-
-
-def _default_sigint() -> None:
-    # A terminal's Ctrl+C: the test runner may run as a background job with SIGINT ignored,
-    # which children inherit (and a process started so keeps ignoring it, by convention).
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def _default_sighup() -> None:
-    # Likewise for SIGHUP under nohup.
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def test_relay_serve_health_check(tmp_path: Path) -> None:

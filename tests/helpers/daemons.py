@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,3 +119,18 @@ def start_daemon(node: NodeDir, *, timeout: float = 30) -> DaemonProcess:
         time.sleep(0.05)
     daemon.stop()
     raise DaemonFailed(f"daemon not ready after {timeout} s:\n{daemon.log_tail()}")
+
+
+def default_signals(*numbers: signal.Signals) -> Callable[[], None]:
+    """A ``preexec_fn`` giving the child the default action for ``numbers``.
+
+    A test run started as a background job has SIGINT ignored (and SIGHUP under ``nohup``); its
+    children inherit that, and a process started so keeps ignoring the signal, by convention. A
+    test that plays a terminal's Ctrl+C or hang-up needs its child to take the signal.
+    """
+
+    def reset() -> None:
+        for number in numbers:
+            signal.signal(number, signal.SIG_DFL)
+
+    return reset

@@ -44,6 +44,7 @@ from app.core.status import (
     ServicesChanged,
     TracerouteResult,
 )
+from tests.helpers.daemons import default_signals
 from tests.helpers.fakes import DOWN, HOME, LAPTOP, ME, RELAY, STRANGER
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -105,6 +106,7 @@ class ServerProcess:
             stderr=self._stderr,
             cwd=ROOT,
             env=env,
+            preexec_fn=default_signals(signal.SIGINT),  # close() stops it with Ctrl+C
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
