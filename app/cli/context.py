@@ -96,7 +96,30 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     Raises:
         KeyboardInterrupt: Ctrl+C, after the coroutine was cancelled and cleaned up.
     """
-    return asyncio.run(coro)
+    with asyncio.Runner() as runner:
+        runner.get_loop().set_exception_handler(_report_callback_error)
+        return runner.run(coro)
+
+
+def _report_callback_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """asyncio's report of an error in a callback, less one harmless race in anyio.
+
+    anyio's Unix-socket streams (httpx's transport for the local API) wait for readability with
+    ``loop.add_reader(sock, future.set_result, None)``: when Ctrl+C or SIGTERM cancels the read
+    in the same loop pass in which the socket became readable, the queued ``set_result`` finds
+    the future cancelled and asyncio prints an ``InvalidStateError`` traceback. Nothing is lost
+    (the read was abandoned on purpose), so that one case is not shown.
+    """
+    callback = getattr(context.get("handle"), "_callback", None)
+    future = getattr(callback, "__self__", None)
+    if (
+        isinstance(context.get("exception"), asyncio.InvalidStateError)
+        and isinstance(future, asyncio.Future)
+        and future.cancelled()
+        and getattr(callback, "__name__", "") == "set_result"
+    ):
+        return
+    loop.default_exception_handler(context)
 
 
 @contextlib.contextmanager
