@@ -1,7 +1,7 @@
 """What every command shares: the config location, options, peer names and the API client.
 
 Commands are synchronous click callbacks; the local API client is asynchronous. :func:`run_async`
-runs one coroutine per command with :func:`asyncio.run`, which also turns Ctrl+C into the
+runs one coroutine per command on a fresh asyncio loop, which also turns Ctrl+C into the
 cancellation of that coroutine (so ``finally`` blocks close forwards) and then into
 :class:`KeyboardInterrupt` for :func:`app.cli.main.main` to map to exit code 130;
 :func:`stop_on_termination` does the same for SIGTERM and SIGHUP where a command needs it.
