@@ -114,6 +114,39 @@ def exchange(port: int, payload: bytes, *, timeout: float = 120) -> bytes:
     return bytes(received)
 
 
+def run_proxy(
+    command: list[str], env: dict[str, str], port: int, payload: bytes, stop: signal.Signals
+) -> str:
+    """Run ``COMMAND proxy home echo PORT``, check ``payload`` comes back through it, then end it
+    with the signal ``stop``; returns its stderr once it exited 0 without a traceback."""
+    proxy = subprocess.Popen(
+        [*command, "proxy", "home", "echo", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_signals(stop),  # as from a terminal, whatever the test run ignores
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert exchange(port, payload, timeout=30) == payload
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, "the proxy never listened"
+                time.sleep(0.2)
+        proxy.send_signal(stop)
+        _out, err = proxy.communicate(timeout=30)
+        assert proxy.returncode == 0, err
+        assert "Traceback" not in err
+        return err
+    finally:
+        if proxy.poll() is None:
+            proxy.kill()
+            proxy.wait(5)
+
+
 def test_100_mb_both_ways_checksummed(pair: Pair) -> None:
     fwd = open_forward(pair.client, "echo")
     payload = os.urandom(100 << 20)
@@ -369,31 +402,7 @@ def test_standalone_proxy_and_ping_without_a_daemon(pair: Pair, tmp_path: Path) 
     assert ping.stdout.count("rtt=") == 2
 
     port = free_port()
-    proxy = subprocess.Popen(
-        [*command, "proxy", "home", "echo", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=default_signals(signal.SIGINT),
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                reply = exchange(port, b"through a standalone proxy", timeout=30)
-                break
-            except ConnectionRefusedError:
-                time.sleep(0.2)
-        assert reply == b"through a standalone proxy"
-        proxy.send_signal(signal.SIGINT)
-        _out, err = proxy.communicate(timeout=30)
-        assert proxy.returncode == 0, err
-        assert "Traceback" not in err
-    finally:
-        if proxy.poll() is None:
-            proxy.kill()
-            proxy.wait(5)
+    run_proxy(command, env, port, b"through a standalone proxy", signal.SIGINT)
     # The private node is gone: nothing listens on the proxy port any more.
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
@@ -412,32 +421,8 @@ def test_proxy_stopped_by_sigterm_closes_its_forward_in_the_daemon(pair: Pair) -
     port = free_port()
     command = [*DaemonProcess.base_command(), "--config", str(pair.client.node.config_path)]
     for number in (signal.SIGTERM, signal.SIGHUP):
-        proxy = subprocess.Popen(
-            [*command, "proxy", "home", "echo", str(port)],
-            env=pair.client.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=default_signals(signal.SIGHUP),
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    assert exchange(port, b"before the signal", timeout=30) == b"before the signal"
-                    break
-                except ConnectionRefusedError:
-                    assert time.monotonic() < deadline, "the proxy never listened"
-                    time.sleep(0.2)
-            proxy.send_signal(number)
-            _out, err = proxy.communicate(timeout=30)
-            assert proxy.returncode == 0, err
-            assert f"Closed forward 127.0.0.1:{port}." in err
-            assert "Traceback" not in err
-        finally:
-            if proxy.poll() is None:
-                proxy.kill()
-                proxy.wait(5)
+        err = run_proxy(command, pair.client.env, port, b"before the signal", number)
+        assert f"Closed forward 127.0.0.1:{port}." in err
         forwards = json.loads(pair.client.cli("daemon", "forwards", "--json").stdout)
         assert [f for f in forwards if f["listen_address"].endswith(f":{port}")] == []
         with pytest.raises(ConnectionRefusedError):
