@@ -146,8 +146,8 @@ def main() -> None:
         "one connection, loopback, daemons in separate processes"
     )
     ratios = [r / d for d, r in zip(direct_runs, relayed_runs, strict=True)]
-    for i, (d, r) in enumerate(zip(direct_runs, relayed_runs, strict=True), 1):
-        print(f"  round {i}: direct {d:7.1f} MB/s, relayed {r:7.1f} MB/s, ratio {r / d:.3f}")
+    for i, (d, r, q) in enumerate(zip(direct_runs, relayed_runs, ratios, strict=True), 1):
+        print(f"  round {i}: direct {d:7.1f} MB/s, relayed {r:7.1f} MB/s, ratio {q:.3f}")
     direct_mb_s = statistics.median(direct_runs)
     relayed_mb_s = statistics.median(relayed_runs)
     ratio = statistics.median(ratios)
