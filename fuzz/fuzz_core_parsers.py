@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.core import (
+    addrbook,
     authkeys,
     codetext,
     config,
@@ -266,6 +267,13 @@ def _lan_address(data: bytes) -> None:
     assert lan.parse_lan_address(lan.lan_address(str(ip), port)) == (ip, port)
 
 
+def _address_book(data: bytes) -> None:
+    # The state file of remembered peer addresses: another program may have written it.
+    book = addrbook.AddressBook.from_json(data)
+    again = addrbook.AddressBook.from_json(book.to_json())
+    assert sorted(again.peers()) == sorted(book.peers())
+
+
 PARSERS: tuple[Callable[[bytes], None], ...] = (
     _parse_config,
     _parse_authorized_keys,
@@ -287,6 +295,7 @@ PARSERS: tuple[Callable[[bytes], None], ...] = (
     _relay_pair_wire,
     _nat_pmp,
     _lan_address,
+    _address_book,
 )
 
 
@@ -370,8 +379,16 @@ def _seeds() -> list[tuple[int, bytes]]:
         ),
         (19, b"/ip4/192.168.1.5/tcp/4001"),
         (19, b"/ip6/fd00::1/tcp/4001"),
+        (20, _address_book_seed()),
     ]
     return [(i % len(PARSERS), s) for i, s in seeds]
+
+
+def _address_book_seed() -> bytes:
+    book = addrbook.AddressBook()
+    book.remember(_PEER, ["/ip4/192.168.1.5/tcp/24001"], source="dialed", now=1.7e9)
+    book.remember(_PEER2, ["/ip6/fd00::2/tcp/4001"], source="announced", now=1.7e9)
+    return book.to_json()
 
 
 def _pairing_seed() -> bytes:

@@ -976,7 +976,8 @@ identity:
   key_file: identity.key
 
 network:
-  # Where this node accepts libp2p connections. Port 0 picks a free port.
+  # Where this node accepts libp2p connections. Keep the port: your peers remember where they
+  # reached you (port 0 picks a new one at every start, and they must find you another way).
   listen_addresses:
     - /ip4/0.0.0.0/tcp/{port}
     - /ip6/::/tcp/{port}

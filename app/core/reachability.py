@@ -372,6 +372,18 @@ class GradeResult:
 
 
 _HINT_UPNP = "enable UPnP or NAT-PMP on your router, or forward peer-up's port to this machine"
+_HINT_ADD_RELAY = (
+    "To be reachable from outside your network, add a relay both devices can reach: "
+    "peerup relay add <address> (run one with peerup relay serve on a machine with a public "
+    "address)."
+)
+_HINT_RELAY_DOWN = (
+    "Check that the relay in your config is running and reachable (peerup relay list)."
+)
+_LAN_ONLY = (
+    "Reachable on your network only: peers on your LAN are connected to you directly, but "
+    "nobody outside can reach you: no public address is confirmed and "
+)
 _HINT_DIRECT_A = f"For grade A, {_HINT_UPNP}."
 
 # reason_code -> (grade, reason, hint). Codes are API contract: never rename one.
@@ -401,6 +413,17 @@ _RULES: dict[str, tuple[Grade, str, str]] = {
         Grade.F,
         "Peers cannot reach you: you have no public address confirmed and no relay reservation.",
         "Check the relay addresses in your config and that the relay is running.",
+    ),
+    "no-relay-configured": (
+        Grade.F,
+        "Peers cannot reach you: you have no public address confirmed and no relay configured.",
+        _HINT_ADD_RELAY,
+    ),
+    "lan-only": (Grade.E, _LAN_ONLY + "no relay is configured.", _HINT_ADD_RELAY),
+    "lan-only-relay-down": (
+        Grade.E,
+        _LAN_ONLY + "your relay holds no reservation for you.",
+        _HINT_RELAY_DOWN,
     ),
     "cgnat": (
         Grade.E,
@@ -476,6 +499,8 @@ def grade(
     has_relay_reservation: bool,
     port_mapping: bool = False,
     tcp_mapping: NatMapping = NatMapping.UNKNOWN,
+    relays_configured: bool = True,
+    lan_peers: bool = False,
 ) -> GradeResult:
     """Grade reachability; rules are tried in this order and the first match wins.
 
@@ -483,7 +508,11 @@ def grade(
     2. **A**: ``confirmed_public``: a dial-back from outside reached us; the reason code says
        through what (a global interface address, a port mapping, or neither, e.g. a port
        forwarded by hand). A public address that nobody has dialed back is never A.
-    3. **F no-relay**: not publicly dialable and no relay reservation: nobody can reach us.
+    3. Not publicly dialable and no relay reservation: nobody outside can reach us.
+       **E lan-only** when authorized peers are connected to us directly over the LAN
+       (``lan-only-relay-down`` when relays are configured but none holds a reservation),
+       else **F no-relay-configured** (no relay configured) or **F no-relay** (relays
+       configured, none reserved). The hint says what fits: add a relay, or check it.
     4. **E cgnat**: CGNAT (interface or mapped address in 100.64/10) and no global IPv6.
     5. **C tcp-only**: UDP is useless for hole punching (blocked, or address-dependent) but TCP
        is known to be punchable: ``tcp_mapping`` is endpoint-independent (or no NAT), or a
@@ -503,6 +532,8 @@ def grade(
         has_relay_reservation: We hold a reservation on at least one relay.
         port_mapping: A UPnP/NAT-PMP port mapping exists for our listen port.
         tcp_mapping: Mapping behaviour of our TCP port, if known (e.g. from observed addresses).
+        relays_configured: At least one relay is configured (else the hint says how to add one).
+        lan_peers: An authorized peer is connected to us directly over a private network.
 
     Returns:
         The grade, reason code, reason and hint.
@@ -516,7 +547,9 @@ def grade(
             return _result("port-mapping-confirmed")
         return _result("dial-back-confirmed")
     if not has_relay_reservation:
-        return _result("no-relay")
+        if lan_peers:
+            return _result("lan-only-relay-down" if relays_configured else "lan-only")
+        return _result("no-relay" if relays_configured else "no-relay-configured")
     if detect_cgnat(interfaces, stun) and not interfaces.global_ipv6:
         return _result("cgnat")
     mapping = stun.mapping if stun is not None else NatMapping.UNKNOWN
@@ -549,6 +582,8 @@ def assess(
     port_mapping: bool = False,
     tcp_mapping: NatMapping = NatMapping.UNKNOWN,
     tcp_listeners: Iterable[tuple[str, int]] = (),
+    relays_configured: bool = True,
+    lan_peers: bool = False,
 ) -> Reachability:
     """Grade and package the evidence as the :class:`~app.core.status.Reachability` status.
 
@@ -562,6 +597,8 @@ def assess(
         tcp_mapping: As for :func:`grade`.
         tcp_listeners: ``(bind address, port)`` of our TCP listeners, for the LAN addresses
             we tell our peers (:func:`app.core.lan.lan_addresses`).
+        relays_configured: As for :func:`grade`.
+        lan_peers: As for :func:`grade`.
 
     Returns:
         The status value front ends show.
@@ -573,6 +610,8 @@ def assess(
         has_relay_reservation=has_relay_reservation,
         port_mapping=port_mapping,
         tcp_mapping=tcp_mapping,
+        relays_configured=relays_configured,
+        lan_peers=lan_peers,
     )
     public = [*interfaces.global_ipv6, *interfaces.global_ipv4]
     if stun is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from app.core.addrbook import RememberedAddress
+
 
 class PathType(enum.StrEnum):
     """How bytes reach a peer."""
@@ -76,6 +78,8 @@ class PeerInfo:
     path: PathInfo | None = None
     reachability: Reachability | None = None  # the grade the peer last told us
     expected_path: PathType | None = None  # what both grades predict, until a path is observed
+    # Direct addresses it was last reached at (app/core/addrbook.py), tried first on the next dial.
+    remembered_addresses: tuple[RememberedAddress, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

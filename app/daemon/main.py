@@ -28,6 +28,7 @@ from app.daemon.server import refuse_if_running, serve_api
 from app.engine.node import open_node
 from app.util.log import setup_logging
 from app.util.paths import api_cookie_path, default_config_path
+from app.util.ports import pick_listen_port
 
 log = logging.getLogger("peerup.daemon")
 
@@ -132,7 +133,7 @@ def main(argv: list[str]) -> int:
     config_path: Path = args.config or default_config_path()
     try:
         if args.init and not config_path.exists():
-            init_config_dir(config_path.parent)
+            init_config_dir(config_path.parent, listen_port=pick_listen_port())
             print(f"created a default config at {config_path}", file=sys.stderr)
         endpoint = endpoint_for_config(config_path)
         if args.api_socket is not None:

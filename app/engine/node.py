@@ -9,6 +9,7 @@ closing every forward cleanly, when the block ends.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
@@ -50,7 +51,7 @@ from app.core.gradewire import decode_grade, encode_grade
 from app.core.identity import Identity
 from app.core.invite import JoinResult
 from app.core.invitecode import parse_invite_code
-from app.core.lan import lan_dial_candidates
+from app.core.lan import is_lan_ip, lan_dial_candidates
 from app.core.lancode import is_lan_code, parse_lan_code
 from app.core.names import service_protocol_id, validate_service_name
 from app.core.peerid import PeerId
@@ -86,6 +87,7 @@ from app.core.status import (
 )
 from app.core.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.engine import compat
+from app.engine.addrmemory import PeerAddressMemory
 from app.engine.bus import EventBus
 from app.engine.dht import AddressPusher, DHTRole, PeerDHT
 from app.engine.forwards import ForwardManager
@@ -428,6 +430,14 @@ def classify_path(peer_id: str, conn: INetConn, connected_at: float) -> PathInfo
     )
 
 
+def _on_lan(address: str) -> bool:
+    parts = address.split("/")
+    try:
+        return len(parts) > 2 and is_lan_ip(ipaddress.ip_address(parts[2]))
+    except ValueError:
+        return False
+
+
 def _conn_addresses(conn: INetConn) -> list[multiaddr.Multiaddr]:
     try:
         return list(conn.get_transport_addresses())
@@ -496,6 +506,7 @@ class Node:
         self._last_path: dict[str, tuple[PathType, str]] = {}
         self._upgrade_retry: dict[ID, tuple[float, float]] = {}  # peer → (next try, interval)
         self._forwards = ForwardManager(self._open_service_stream, self.bus, self._describe_peer)
+        self._remembered = PeerAddressMemory(config.path.parent)
         self._names: dict[str, str] = dict(config.names)
         self._key_changes: list[KeyChangeInfo] = []
         self._verify = VerifyManager(
@@ -576,6 +587,8 @@ class Node:
                 self._relay_client and self._relay_client.confirmed_addresses
             ),
             port_mapping=lambda: self._portmap is not None and self._portmap.current() is not None,
+            relays_configured=lambda: bool(self.config.relay_addresses),
+            lan_peers=self._has_lan_peer,
             tcp_listeners=self._tcp_listeners,
             stun_servers=self.config.stun_servers,
             on_change=self._reachability_changed,
@@ -744,6 +757,9 @@ class Node:
         old = list(self._authorized.values())
         self._authorized = {str(e.peer_id): e for e in entries}
         changes = self._detect_key_changes(old, entries) if old else []
+        self._remembered.retain(self._authorized)
+        for pid in self._authorized.keys() - {str(e.peer_id) for e in old}:
+            self._remember_addresses(pid)  # a peer just paired: where we reached it
         if publish:
             self.bus.publish(AuthorizedKeysChanged(authorized_peers=len(self._authorized)))
         return changes
@@ -964,6 +980,10 @@ class Node:
         for known_peer, addrs in self.config.peer_addresses:
             if known_peer in keys:
                 addresses.extend(self._parse_multiaddr(a, "peer_addresses") for a in addrs)
+        # After the pinned ones: where the peer was last reached (checked when remembered).
+        addresses.extend(
+            multiaddr.Multiaddr(a) for a in self._remembered.addresses(resolved.peer_id)
+        )
         addresses.extend(self._parse_multiaddr(a, "addresses") for a in extra)
         return _Target(ID.from_base58(resolved.peer_id), tuple(addresses))
 
@@ -1075,6 +1095,7 @@ class Node:
                     path=path,
                     reachability=self._peer_reach.get(pid),
                     expected_path=self._expected_path(pid),
+                    remembered_addresses=self._remembered.entries(pid) if entry else (),
                 )
             )
         return result
@@ -1082,8 +1103,10 @@ class Node:
     def _expected_path(self, peer_id: str) -> PathType | None:
         ours = self._reach.current() if self._reach is not None else None
         theirs = self._peer_reach.get(peer_id)
-        if ours is None or theirs is None:
+        if ours is None or theirs is None or self._reach is None:
             return None
+        if lan_dial_candidates(theirs.lan_addresses, self._reach.interfaces()):
+            return PathType.DIRECT  # on a shared subnet the LAN dial connects whatever the grades
         return expected_path(ours.grade, theirs.grade)
 
     def _agent_version(self, peer_id: str) -> str | None:
@@ -1097,8 +1120,26 @@ class Node:
             return None
         return str(value) if value else None
 
+    def _remember_addresses(self, peer_id: str, *, closing: INetConn | None = None) -> None:
+        """Write down the direct addresses of our connections to an authorized peer."""
+        host = self._host
+        if host is None or peer_id not in self._authorized:
+            return
+        peer = ID.from_base58(peer_id)
+        conns = list(host.get_network().get_connections(peer))  # type: ignore[attr-defined]
+        if closing is not None and closing not in conns:
+            conns.append(closing)
+        try:
+            announced = [str(a) for a in host.get_peerstore().addrs(peer)]  # type: ignore[attr-defined]
+        except PeerStoreError:
+            announced = []
+        for conn in conns:
+            if not compat.is_relayed(conn):
+                self._remembered.connection_seen(peer_id, conn, announced)
+
     def _on_connected(self, conn: INetConn) -> None:
         pid = conn.muxed_conn.peer_id.to_base58()
+        self._remember_addresses(pid)
         if pid in self._connected_at:
             self._publish_path_change(pid)
             return
@@ -1108,6 +1149,8 @@ class Node:
         path = classify_path(pid, conn, self._connected_at[pid])
         self._last_path[pid] = (path.path_type, path.address)
         self.bus.publish(PeerConnected(peer_id=pid, path=path))
+        if pid in self._authorized:
+            self._regrade()  # maybe the first peer reaching us over the LAN
         ours = self._reach.current() if self._reach is not None else None
         if ours is not None and pid in self._authorized and self._nursery is not None:
             self._nursery.start_soon(self._send_grade, pid, ours)
@@ -1223,6 +1266,26 @@ class Node:
             self._relay_client is not None and self._relay_client.has_reservation()
         )
 
+    def _has_lan_peer(self) -> bool:
+        """An authorized peer is connected to us directly over a private network (our LAN)."""
+        host = self._host
+        if host is None:
+            return False
+        network = host.get_network()  # type: ignore[attr-defined]
+        for pid in self._connected_at:
+            if pid not in self._authorized:
+                continue
+            for conn in network.get_connections(ID.from_base58(pid)):
+                addrs = _conn_addresses(conn)
+                if addrs and not compat.is_relayed(conn) and _on_lan(str(addrs[0])):
+                    return True
+        return False
+
+    def _regrade(self) -> None:
+        """Re-grade now (a LAN peer came or went), once the first probe has finished."""
+        if self._reach is not None and self._reach.current() is not None:
+            self._reach.refresh()
+
     def _confirmed_public(self) -> bool:
         return bool(self._relay_client is not None and self._relay_client.confirmed_addresses)
 
@@ -1301,6 +1364,7 @@ class Node:
             return
         with contextlib.suppress(Exception):
             await stream.close()
+        self._remember_addresses(pid)  # identify has run by the time a peer tells its grade
         if self._peer_reach.get(pid) != value:
             self._peer_reach[pid] = value
             self._lan_tried.pop(pid, None)  # its network changed: its LAN is worth a new try
@@ -1407,6 +1471,8 @@ class Node:
 
     def _on_disconnected(self, conn: INetConn) -> None:
         peer = conn.muxed_conn.peer_id
+        # identify has long finished: an inbound connection's announced addresses are known now
+        self._remember_addresses(peer.to_base58(), closing=conn)
         host = self._host
         if host is not None and host.get_network().get_connections(peer):  # type: ignore[attr-defined]
             self._publish_path_change(peer.to_base58(), closing=conn)
@@ -1418,6 +1484,8 @@ class Node:
         self._last_path.pop(pid, None)
         if self._connected_at.pop(peer.to_base58(), None) is not None:
             self.bus.publish(PeerDisconnected(peer_id=peer.to_base58()))
+            if pid in self._authorized:
+                self._regrade()
 
     # ---- connections ----------------------------------------------------------------------------
 

@@ -291,6 +291,8 @@ class ReachabilityMonitor:
         has_relay_reservation: True while we hold a relay reservation.
         confirmed_public: True once a dial-back from outside reached us.
         port_mapping: True while a UPnP port mapping for our listen port exists.
+        relays_configured: True while at least one relay is configured.
+        lan_peers: True while an authorized peer is connected directly over a private network.
         tcp_listeners: ``(bind address, port)`` of our TCP listeners (for our LAN addresses).
         on_change: Called (synchronously, so it must not block) with each new value.
         discover: Interface discovery (tests substitute a fixed summary).
@@ -314,6 +316,8 @@ class ReachabilityMonitor:
         has_relay_reservation: Callable[[], bool],
         confirmed_public: Callable[[], bool],
         port_mapping: Callable[[], bool] = lambda: False,
+        relays_configured: Callable[[], bool] = lambda: True,
+        lan_peers: Callable[[], bool] = lambda: False,
         tcp_listeners: Callable[[], Sequence[tuple[str, int]]] = lambda: (),
         stun_servers: Sequence[str] = (),
         on_change: Callable[[Reachability], None] | None = None,
@@ -331,6 +335,8 @@ class ReachabilityMonitor:
         self._has_relay_reservation = has_relay_reservation
         self._confirmed_public = confirmed_public
         self._port_mapping = port_mapping
+        self._relays_configured = relays_configured
+        self._lan_peers = lan_peers
         self._tcp_listeners = tcp_listeners
         self._on_change = on_change
         self._discover = discover
@@ -424,6 +430,8 @@ class ReachabilityMonitor:
             probed_at=self._probed_at,
             port_mapping=self._port_mapping(),
             tcp_listeners=self._tcp_listeners(),
+            relays_configured=self._relays_configured(),
+            lan_peers=self._lan_peers(),
         )
         previous = self._current
         self._current = value

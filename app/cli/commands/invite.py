@@ -30,6 +30,7 @@ from app.core.errors import InvalidCodeError, PeerupError
 from app.core.invite import InviteProgress, JoinResult, SasView
 from app.core.invitecode import decode_invite_body
 from app.core.lancode import is_lan_code, parse_lan_code
+from app.util.ports import pick_listen_port
 
 _MAX_CODE_STDIN = 4096
 
@@ -251,7 +252,9 @@ def join(code: tuple[str, ...], name: str, non_interactive: bool) -> int:
 
 def _create_config(config_path: Path, namespace: str, relays: tuple[str, ...]) -> None:
     """A fresh device: config, identity and authorized_keys, with the code's relays."""
-    path = init_config_dir(config_path.parent, network=namespace or None)
+    path = init_config_dir(
+        config_path.parent, listen_port=pick_listen_port(), network=namespace or None
+    )
     if path != config_path:
         path.rename(config_path)
     if relays:

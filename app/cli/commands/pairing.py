@@ -37,6 +37,7 @@ from app.core.config import ConfigEditor, init_config_dir, parse_duration
 from app.core.errors import AlreadyExistsError, ConfigError, PeerupError
 from app.core.names import sanitize_peer_name
 from app.core.paircode import PairingCode, parse_pairing_code
+from app.util.ports import pick_listen_port
 
 __all__ = ["join_with_pairing_code", "pair"]
 
@@ -163,7 +164,9 @@ def _ensure_config(config_path: Path, code: PairingCode) -> bool:
     """Create the config for a fresh device with the code's relay and network; True if created."""
     if config_path.exists():
         return False
-    created = init_config_dir(config_path.parent, network=code.namespace)
+    created = init_config_dir(
+        config_path.parent, listen_port=pick_listen_port(), network=code.namespace
+    )
     if created != config_path:  # --config names another file than config.yaml
         created.rename(config_path)
     editor = ConfigEditor.open(config_path)

@@ -14,6 +14,7 @@ from app.cli.qr import render_qr
 from app.core.config import init_config_dir, load_config
 from app.core.identity import load_identity
 from app.util.paths import default_config_path
+from app.util.ports import pick_listen_port
 
 
 def version_text() -> str:
@@ -58,15 +59,17 @@ def init_directory(explicit: Path | None) -> Path:
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
-    default=0,
-    show_default=True,
-    help="TCP/UDP port to listen on (0: any free port).",
+    default=None,
+    help="TCP/UDP port to listen on [default: a free port, picked now and kept; "
+    "0: a new one at every start].",
 )
 @click.option("--no-qr", is_flag=True, help="Do not print the peer ID as a QR code.")
 @config_option()
-def init(directory: Path | None, network: str | None, port: int, no_qr: bool) -> int:
+def init(directory: Path | None, network: str | None, port: int | None, no_qr: bool) -> int:
     """Create a config, an identity key and authorized_keys."""
     directory = init_directory(directory)
+    if port is None:
+        port = pick_listen_port()
     config_path = init_config_dir(directory, listen_port=port, network=network)
     config = load_config(config_path)
     peer_id = str(load_identity(config.key_file).peer_id)
@@ -80,6 +83,8 @@ def init(directory: Path | None, network: str | None, port: int, no_qr: bool) ->
     click.echo(f"  Peer ID:  {peer_id}")
     click.echo(f"  Config:   {config_path}")
     click.echo(f"  Network:  {render.network_label(config.network)}")
+    if port:
+        click.echo(f"  Port:     {port} (kept, so that your peers find you again)")
     if not no_qr:
         click.echo()
         click.echo(render_qr(peer_id))
@@ -88,7 +93,8 @@ def init(directory: Path | None, network: str | None, port: int, no_qr: bool) ->
     click.echo("Next steps:")
     click.echo(f"  1. Start the node:          peerup{with_config} daemon")
     click.echo(
-        f"  2. Authorize a device:      peerup{with_config} auth add <peer-id> --comment laptop"
+        f"  2. Pair a device:           peerup{with_config} invite   "
+        "(then peerup join <code> on the other device)"
     )
     click.echo(f"  3. Expose a local service:  peerup{with_config} service add ssh localhost:22")
     click.echo(f"  4. Reach a peer's service:  peerup{with_config} proxy <peer> ssh 2222")

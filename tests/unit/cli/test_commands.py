@@ -37,6 +37,24 @@ def test_init_prints_peer_id_config_and_qr(env: Path, run: Run) -> None:
     assert "█" in result.out  # the QR code
 
 
+def test_init_picks_a_port_once_and_keeps_it(env: Path, run: Run) -> None:
+    """Peers remember where they reached us: the port must survive restarts (issue 11)."""
+    result = run("init", "--no-qr")
+    assert result.code == 0, result.err
+    listen = load_config(env / "config.yaml").listen_addresses
+    ports = {addr.rsplit("/", 1)[1] for addr in listen}
+    assert len(ports) == 1, listen
+    port = int(ports.pop())
+    assert 20000 <= port <= 32767
+    assert f"Port:     {port} (kept" in result.out
+    assert "peerup invite" in result.out  # the next step is pairing
+
+
+def test_init_port_zero_keeps_the_old_behaviour(env: Path, run: Run) -> None:
+    assert run("init", "--no-qr", "--port", "0").code == 0
+    assert load_config(env / "config.yaml").listen_addresses[0].endswith("/tcp/0")
+
+
 def test_init_no_qr_and_whoami_agree(env: Path, run: Run) -> None:
     init = run("init", "--no-qr")
     assert "█" not in init.out

@@ -190,7 +190,8 @@ def test_relay_info_from_the_config(env: Path, tmp_path: Path, run: Run) -> None
     assert data["addresses"][0] == f"/ip4/0.0.0.0/tcp/7777/p2p/{peer_id}"
 
 
-def test_relay_info_notes_port_zero(initialized: Path, run: Run) -> None:
+def test_relay_info_notes_port_zero(env: Path, run: Run) -> None:
+    assert run("init", "--no-qr", "--port", "0").code == 0
     data = json.loads(run("relay", "info", "--json").out)
     assert data["relay_service"] is False
     assert any("Port 0" in note for note in data["notes"])

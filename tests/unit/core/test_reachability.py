@@ -402,8 +402,54 @@ def test_grade_rules(
     assert bool(result.hint) is (expected is not Grade.A)
 
 
+# (relays configured, an authorized peer connected over the LAN) -> (grade, code), for a node
+# that is not publicly dialable and holds no relay reservation (rule 3).
+NO_RESERVATION_TABLE = [
+    (True, False, Grade.F, "no-relay"),
+    (False, False, Grade.F, "no-relay-configured"),
+    (False, True, Grade.E, "lan-only"),
+    (True, True, Grade.E, "lan-only-relay-down"),
+]
+
+
+@pytest.mark.parametrize(("configured", "lan", "expected", "code"), NO_RESERVATION_TABLE)
+def test_without_a_reservation_the_grade_says_what_fits(
+    configured: bool, lan: bool, expected: Grade, code: str
+) -> None:
+    result = grade(
+        LAN,
+        EIM,
+        confirmed_public=False,
+        has_relay_reservation=False,
+        relays_configured=configured,
+        lan_peers=lan,
+    )
+    assert (result.grade, result.reason_code) == (expected, code)
+    if lan:
+        assert result.reason.startswith("Reachable on your network only")
+    # The hint matches what is configured: add a relay when there is none, check it otherwise.
+    if configured:
+        assert "peerup relay add" not in result.hint
+        assert "relay" in result.hint.lower()
+        assert "check" in result.hint.lower()
+    else:
+        assert "peerup relay add" in result.hint
+        assert "Check the relay" not in result.hint
+
+
+def test_a_reservation_or_a_dial_back_beats_the_lan() -> None:
+    """LAN peers only matter when nobody outside can reach us."""
+    with_relay = grade(LAN, EIM, confirmed_public=False, has_relay_reservation=True, lan_peers=True)
+    assert with_relay.reason_code == "endpoint-independent"
+    public = grade(
+        PUBLIC_V4, NO_NAT, confirmed_public=True, has_relay_reservation=False, lan_peers=True
+    )
+    assert public.grade is Grade.A
+
+
 def test_every_reason_code_is_reachable_and_in_the_table() -> None:
-    assert {row[-1] for row in GRADE_TABLE} == REASON_CODES
+    reached = {row[-1] for row in GRADE_TABLE} | {row[-1] for row in NO_RESERVATION_TABLE}
+    assert reached == REASON_CODES
     assert {row[-2] for row in GRADE_TABLE} == set(Grade)
 
 
