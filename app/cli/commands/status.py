@@ -8,6 +8,7 @@ and each peer's grade and path (or the path both grades predict, until one is ob
 from __future__ import annotations
 
 import contextlib
+import time
 
 import click
 
@@ -27,6 +28,7 @@ from app.cli.context import (
     run_async,
     state,
 )
+from app.core import addrbook
 from app.core.config import Config
 from app.core.errors import PeerupError
 from app.core.identity import load_identity
@@ -75,6 +77,18 @@ def _print_daemon_view(
         click.echo(line)
 
 
+def _remembered_addresses(config: Config) -> dict[str, object]:
+    """What the node remembers of where its peers were reached (its state file), if readable."""
+    path = config.path.parent / addrbook.FILE_NAME
+    try:
+        with path.open("rb") as fh:
+            book = addrbook.AddressBook.from_json(fh.read(addrbook.MAX_FILE_SIZE + 1))
+    except (OSError, PeerupError):
+        return {}
+    now = time.time()
+    return {pid: book.entries(pid, now=now) for pid in book.peers() if book.entries(pid, now=now)}
+
+
 def _local_view(config: Config, *, as_json: bool) -> None:
     try:
         peer_id: str | None = str(load_identity(config.key_file).peer_id)
@@ -97,6 +111,7 @@ def _local_view(config: Config, *, as_json: bool) -> None:
                     "authorized_peers": entries,
                     "services": services,
                     "names": dict(config.names),
+                    "remembered_addresses": _remembered_addresses(config),
                 }
             )
         )

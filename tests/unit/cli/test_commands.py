@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import time
 from pathlib import Path
 
 import pytest
@@ -378,3 +379,19 @@ def test_internal_error_exit_70(
     _no_traceback(result.err)
     log = runtime_dir() / "peerup-cli-error.log"
     assert "kaboom" in log.read_text()
+
+
+def test_offline_status_json_shows_remembered_addresses(initialized: Path, run: Run) -> None:
+    from app.core.addrbook import FILE_NAME, AddressBook
+
+    peer = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"
+    book = AddressBook()
+    book.remember(peer, ["/ip4/192.168.1.5/tcp/24001"], source="dialed", now=time.time())
+    (initialized.parent / FILE_NAME).write_bytes(book.to_json())
+    data = json.loads(run("status", "--json").out)
+    assert data["daemon"] is False
+    [entry] = data["remembered_addresses"][peer]
+    assert (entry["address"], entry["source"]) == ("/ip4/192.168.1.5/tcp/24001", "dialed")
+    # A damaged state file is not an error for status: nothing is shown.
+    (initialized.parent / FILE_NAME).write_bytes(b"{garbage")
+    assert json.loads(run("status", "--json").out)["remembered_addresses"] == {}
