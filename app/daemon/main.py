@@ -25,6 +25,7 @@ from app.core.errors import PeerupError
 from app.core.identity import load_identity
 from app.daemon.health import serve_health
 from app.daemon.server import refuse_if_running, serve_api
+from app.engine import compat
 from app.engine.node import open_node
 from app.util.log import setup_logging
 from app.util.paths import api_cookie_path, default_config_path
@@ -129,6 +130,7 @@ def main(argv: list[str]) -> int:
     """Entry point of ``peerup daemon [start]``; returns the process exit code."""
     args = _parse_args(argv)
     setup_logging()
+    compat.install()  # py-libp2p's workarounds, once per process, before any host exists
     config_path: Path = args.config or default_config_path()
     try:
         if args.init and not config_path.exists():
