@@ -1,8 +1,14 @@
-"""``peerup daemon``: the headless composition root (engine + local API under ``trio.run``).
+"""``peerup daemon``: the headless composition root, process wiring around :func:`serve`.
 
-Start-up order: load and validate the config, load the identity, start the node (it listens), then
-serve the API (socket, then cookie), then print one "ready" line. SIGINT/SIGTERM or ``POST
-/v1/shutdown`` stop the API first, then the node, which closes every forward cleanly.
+The engine and the API are :func:`app.daemon.serve.serve`; this module adds what belongs to the
+process: logging set-up, the py-libp2p workarounds (``compat.install()``), the config and
+identity from their files, the single-instance check, ``trio.run``, SIGINT/SIGTERM, the stdin
+watch of ephemeral daemons, the "ready" line and the exit code.
+
+Start-up order: load and validate the config, load the identity, refuse if a daemon already
+answers on the socket, start the node (it listens), then serve the API (socket, then cookie), then
+print one "ready" line. SIGINT/SIGTERM, stdin EOF (``--ephemeral``) or ``POST /v1/shutdown`` stop
+the API first, then the node, which closes every forward cleanly.
 """
 
 from __future__ import annotations
@@ -15,20 +21,26 @@ import signal
 import sys
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trio
 
 from app import __version__
 from app.api.transport import ApiEndpoint, endpoint_for_config
-from app.core.config import init_config_dir, load_config
+from app.core.config import Config, init_config_dir, load_config
 from app.core.errors import PeerupError
-from app.core.identity import load_identity
-from app.daemon.health import serve_health
-from app.daemon.server import refuse_if_running, serve_api
-from app.engine.node import open_node
+from app.core.identity import Identity, load_identity
+from app.core.status import NodeStatus
+from app.daemon.serve import serve
+from app.daemon.server import refuse_if_running
+from app.engine import compat
 from app.util.log import setup_logging
 from app.util.paths import api_cookie_path, default_config_path
 from app.util.ports import pick_listen_port
+
+if TYPE_CHECKING:
+    # trio-typing's stubs (a libp2p dependency) shadow trio's inline types and lack TaskStatus.
+    from trio_typing import TaskStatus
 
 log = logging.getLogger("peerup.daemon")
 
@@ -56,22 +68,46 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def _watch_signals(shutdown: trio.Event) -> None:
+async def _watch_signals(stop: trio.CancelScope) -> None:
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async for signum in signals:
             log.info("received %s, shutting down", signal.Signals(signum).name)
-            shutdown.set()
+            stop.cancel()
             return
 
 
-async def _watch_parent(shutdown: trio.Event) -> None:
+async def _watch_parent(stop: trio.CancelScope) -> None:
     """Ephemeral daemons stop when the CLI that started them goes away (stdin reaches EOF)."""
     stream = trio.lowlevel.FdStream(os.dup(sys.stdin.fileno()))
     async with stream:
         while await stream.receive_some(1024):
             pass
     log.info("parent closed stdin, shutting down")
-    shutdown.set()
+    stop.cancel()
+
+
+async def _serve_until_shut_down(
+    config: Config,
+    identity: Identity,
+    endpoint: ApiEndpoint,
+    stop: trio.CancelScope,
+    *,
+    task_status: TaskStatus[NodeStatus] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """:func:`serve`, then cancel ``stop`` (the watchers) when it returns: ``POST /v1/shutdown``."""
+    await serve(config, identity, endpoint, task_status=task_status)
+    stop.cancel()
+
+
+def _print_ready(status: NodeStatus, endpoint: ApiEndpoint) -> None:
+    print(
+        f"peerup daemon {__version__} ready: peer {status.peer_id}\n"
+        f"  listening on {', '.join(status.listen_addresses)}\n"
+        f"  API socket {endpoint.socket_path}"
+        + ("\n  relaying for other peers (circuit relay v2)" if status.relay_service else ""),
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 async def run_daemon(
@@ -81,7 +117,11 @@ async def run_daemon(
     ephemeral: bool = False,
     relay_service: bool = False,
 ) -> None:
-    """Run node and API until a signal, an API shutdown request, or (ephemeral) stdin EOF."""
+    """Run :func:`serve` until a signal, an API shutdown request, or (ephemeral) stdin EOF.
+
+    The process wiring around it: the config and identity from their files, the single-instance
+    check (before the node listens), SIGINT/SIGTERM, the stdin watch and the ready line.
+    """
     config = load_config(config_path)
     if relay_service:
         config = dataclasses.replace(
@@ -89,25 +129,13 @@ async def run_daemon(
         )
     identity = load_identity(config.key_file)
     await refuse_if_running(endpoint.socket_path)
-    shutdown = trio.Event()
-    async with open_node(config, identity) as node, trio.open_nursery() as nursery:
-        nursery.start_soon(_watch_signals, shutdown)
+    async with trio.open_nursery() as nursery:
+        stop = nursery.cancel_scope  # a signal during start-up stops it too (no ready line then)
+        nursery.start_soon(_watch_signals, stop)
         if ephemeral:
-            nursery.start_soon(_watch_parent, shutdown)
-        await nursery.start(serve_api, node, endpoint, shutdown.set)
-        if config.relay_service.enabled and config.relay_service.health_port:
-            await nursery.start(serve_health, node, config.relay_service.health_port)
-        status = node.status()
-        print(
-            f"peerup daemon {__version__} ready: peer {status.peer_id}\n"
-            f"  listening on {', '.join(status.listen_addresses)}\n"
-            f"  API socket {endpoint.socket_path}"
-            + ("\n  relaying for other peers (circuit relay v2)" if status.relay_service else ""),
-            file=sys.stderr,
-            flush=True,
-        )
-        await shutdown.wait()
-        nursery.cancel_scope.cancel()
+            nursery.start_soon(_watch_parent, stop)
+        status = await nursery.start(_serve_until_shut_down, config, identity, endpoint, stop)
+        _print_ready(status, endpoint)
     log.info("stopped")
 
 
@@ -130,6 +158,7 @@ def main(argv: list[str]) -> int:
     """Entry point of ``peerup daemon [start]``; returns the process exit code."""
     args = _parse_args(argv)
     setup_logging()
+    compat.install()  # py-libp2p's workarounds, once per process, before any host exists
     config_path: Path = args.config or default_config_path()
     try:
         if args.init and not config_path.exists():

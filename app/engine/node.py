@@ -136,9 +136,6 @@ LAN_RETRY_MAX = 600.0
 STREAM_OPEN_TIMEOUT = 15.0
 DROP_CONNECTION_TIMEOUT = 2.0
 AUTHKEYS_POLL_INTERVAL = 1.0
-# The Go peer-up's agent version format: its `/v1/peers` lists only peers whose agent starts
-# with `peerup/` (or `relay-server/`).
-USER_AGENT = f"peerup/{__version__}"
 PROBATION_CONNECT_GRACE = 15.0
 PROBATION_DISMISS_TIMEOUT = 5.0
 
@@ -530,9 +527,10 @@ class Node:
 
         Raises:
             PeerupError: the host could not listen on its configured addresses.
+            CompatNotInstalledError: ``compat.install()`` was not called (a composition root's
+                job, once per process).
         """
-        compat.apply_all()
-        compat.patch_identify_agent_version(USER_AGENT)
+        compat.require_installed()
         key_pair = create_new_key_pair(self.identity.seed)
         listen = [
             self._parse_multiaddr(a, "network.listen_addresses")

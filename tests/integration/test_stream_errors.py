@@ -30,7 +30,7 @@ from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicat
 from app.core.errors import NotAuthorizedError, PeerUnreachableError, ServiceNotFoundError
 from app.core.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.engine import compat
-from app.engine.compat import _TRANSPORT_ATTRS
+from app.engine.compat.yamux_close_blocks import _TRANSPORT_ATTRS
 from app.engine.node import Node
 from tests.helpers.nodes import open_connected_pair
 
