@@ -1026,6 +1026,7 @@ class Node:
                 reserved=r.expires > now,
                 expires_at=r.expires if r.expires > now else None,
                 error=r.error,
+                error_code=r.error_code,
             )
             for r in self._relay_client.relays
         ]

@@ -182,6 +182,7 @@ class FakeNode:
                     peer_id=BROKEN_RELAY,
                     reserved=False,
                     error="connection refused",
+                    error_code="relay-unreachable",
                 ),
             ),
             circuit_addresses=(f"{RELAY_ADDR}/p2p-circuit/p2p/{ME}",),

@@ -237,6 +237,7 @@ async def test_connections_beyond_the_per_peer_limit_are_refused_clearly(
                     assert await extra.receive_some(10) == b""
                 info = cnode.forwards()[0]
                 assert "too many connections" in (info.last_error or "")
+                assert info.last_error_code == "too-many-connections"
                 for s in [*held, extra]:
                     await s.aclose()
         nursery.cancel_scope.cancel()

@@ -297,6 +297,7 @@ async def test_verified_only_service(tmp_path: Path) -> None:
             error = b.forwards()[0].last_error or ""
             assert "verified peers only" in error
             assert "peerup verify" in error
+            assert b.forwards()[0].last_error_code == "not-verified"
 
             # Verify both ways, then the same forward works.
             started = await b.start_verify(alice.peer_id)
