@@ -36,6 +36,7 @@ from app.core.status import (
     PathInfo,
     PathType,
     PeerInfo,
+    PingStats,
     Reachability,
     ReachabilityChanged,
     RelayInfo,
@@ -298,13 +299,22 @@ def test_invalid_arguments_are_bad_request(daemon: ApiEndpoint) -> None:
     assert "$.count" in error.message
 
 
-def test_ping_yields_results_then_stats(daemon: ApiEndpoint) -> None:
+def test_ping_yields_results_then_the_stats_of_that_request(daemon: ApiEndpoint) -> None:
+    async def pings(client: LocalClient, count: int) -> tuple[list[int], PingStats | None]:
+        run = client.ping("home", count=count, interval=0.02)
+        assert run.stats is None
+        return [r.seq async for r in run], run.stats
+
     async def go(client: LocalClient) -> None:
-        seqs = [r.seq async for r in client.ping("home", count=3, interval=0.02)]
-        assert seqs == [1, 2, 3]
-        stats = client.last_ping_stats
+        # Two requests at once on one client: each keeps its own summary.
+        (seqs, stats), (other_seqs, other_stats) = await asyncio.gather(
+            pings(client, 3), pings(client, 2)
+        )
+        assert (seqs, other_seqs) == ([1, 2, 3], [1, 2])
         assert stats is not None
+        assert other_stats is not None
         assert (stats.sent, stats.received, stats.min_ms, stats.max_ms) == (3, 3, 1.0, 3.0)
+        assert (other_stats.sent, other_stats.max_ms) == (2, 2.0)
         with pytest.raises(ApiError) as info:
             async for _ in client.ping("ghost"):
                 pass
