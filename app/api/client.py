@@ -397,10 +397,15 @@ class LocalClient:
         """Yield the node's events as they happen, until the daemon stops.
 
         The stream's greeting line is consumed here; event kinds this client does not know are
-        skipped. Close the generator (or leave the ``async for``) to unsubscribe.
+        skipped. Close the generator (or leave the ``async for``) to unsubscribe. To keep a
+        state up to date, use :meth:`watch`, which recovers when events were lost.
 
         Yields:
             Events of :data:`app.core.status.Event`.
+
+        Raises:
+            ApiError: ``events-lost`` when this client fell too far behind and the daemon had to
+                drop events for it.
         """
         async with self._stream("GET", models.EVENTS) as lines:
             async for raw in lines:
@@ -408,9 +413,43 @@ class LocalClient:
                     event = models.decode_event(raw)
                 except msgspec.DecodeError as exc:
                     raise _bad_reply(str(exc)) from None
+                if isinstance(event, models.Resync):
+                    raise ApiError(
+                        "Events were lost: this client did not keep up with the daemon.",
+                        code="events-lost",
+                        hint="Read the state again (or use the watch stream, which does).",
+                    )
                 if event is None or isinstance(event, models.Hello):
                     continue
                 yield event
+
+    async def watch(
+        self,
+    ) -> AsyncGenerator[models.Snapshot | models.WatchEvent | models.Resync, None]:
+        """Yield the node's state, then every change, until the daemon stops.
+
+        The first item is a :class:`~app.api.models.Snapshot`; then come numbered
+        :class:`~app.api.models.WatchEvent` items (``seq`` one more each time, the first one
+        ``snapshot.seq + 1``). After a :class:`~app.api.models.Resync` (this client fell behind
+        and events were lost) and after some events (see
+        :data:`~app.api.models.RESNAPSHOT_AFTER`) a fresh snapshot comes, which replaces the
+        state; :func:`app.api.watch.apply_event` folds the events in between. Event kinds this
+        client does not know are skipped. Close the generator (or leave the ``async for``) to
+        stop watching.
+
+        Raises:
+            ApiError: The stream could not start, broke, or the daemon reported an error on it.
+        """
+        async with self._stream("GET", models.WATCH) as lines:
+            async for raw in lines:
+                try:
+                    item = models.decode_watch_line(raw)
+                except msgspec.DecodeError as exc:
+                    raise _bad_reply(str(exc)) from None
+                if isinstance(item, models.ErrorBody):
+                    raise ApiError(item.message, code=item.code, hint=item.hint)
+                if item is not None:
+                    yield item
 
     # ---- verification (issue 4) -----------------------------------------------------------------
 

@@ -59,7 +59,6 @@ from app.core.status import (
     AuthEntry,
     AuthorizedKeysChanged,
     ConnectionRefused,
-    Event,
     ForwardInfo,
     Grade,
     KeyChangeInfo,
@@ -86,7 +85,7 @@ from app.core.status import (
 )
 from app.core.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.engine import compat
-from app.engine.bus import EventBus
+from app.engine.bus import EventBus, Subscription
 from app.engine.dht import AddressPusher, DHTRole, PeerDHT
 from app.engine.forwards import ForwardManager
 from app.engine.invite import InviteService, OpenInvite
@@ -1778,8 +1777,8 @@ class Node:
                 return path.path_type
         return None
 
-    def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
-        """Subscribe to engine events."""
+    def subscribe(self) -> AbstractAsyncContextManager[Subscription]:
+        """Subscribe to engine events (numbered; see :mod:`app.engine.bus`)."""
         return self.bus.subscribe()
 
 
