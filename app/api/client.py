@@ -52,12 +52,11 @@ _STREAM_TIMEOUT = httpx.Timeout(REQUEST_TIMEOUT, connect=CONNECT_TIMEOUT, read=N
 class LocalClient:
     """A connection to the local daemon's API.
 
-    Prefer :func:`open_local_client`, which closes the client. Methods may be called concurrently.
+    Prefer :func:`open_local_client`, which closes the client. Methods may be called
+    concurrently: a client keeps no state of one request that another could see.
 
     Attributes:
         endpoint: The daemon's socket and cookie file.
-        last_ping_stats: The summary sent by the daemon at the end of the last :meth:`ping`
-            (None before the first ping completes).
     """
 
     def __init__(self, endpoint: ApiEndpoint, *, token: str | None = None) -> None:
@@ -72,7 +71,6 @@ class LocalClient:
             AccessDeniedError: The cookie file is not readable.
         """
         self.endpoint = endpoint
-        self.last_ping_stats: PingStats | None = None
         if not endpoint.socket_path.exists():
             raise DaemonNotRunningError(
                 f"The peer-up daemon is not running (no socket at {endpoint.socket_path})."
@@ -310,23 +308,26 @@ class LocalClient:
         body = models.ResolveRequest(name=name)
         return await self._request("POST", models.RESOLVE, Resolved, body=body)
 
-    async def ping(
-        self, peer: str, *, count: int = 4, interval: float = 1.0
-    ) -> AsyncIterator[PingResult]:
-        """Ping ``peer``, yielding each result as it arrives.
+    def ping(self, peer: str, *, count: int = 4, interval: float = 1.0) -> PingRun:
+        """Ping ``peer``: iterate the returned run for each result as it arrives.
 
-        When the generator finishes, :attr:`last_ping_stats` holds the daemon's summary.
+        Once the iteration ends, the run's ``stats`` holds the daemon's summary of this request.
 
         Args:
             peer: Name or peer ID.
             count: Number of pings (1 to 1000).
             interval: Seconds between pings (0.01 to 60).
 
-        Yields:
-            One result per ping, failures included (``error`` set).
+        Returns:
+            The request, an async iterator of one result per ping, failures included (``error``
+            set).
         """
-        self.last_ping_stats = None
         body = models.PingRequest(peer=peer, count=count, interval_ms=round(interval * 1000))
+        return PingRun(self._ping_lines(body))
+
+    async def _ping_lines(
+        self, body: models.PingRequest
+    ) -> AsyncGenerator[PingResult | PingStats, None]:
         async with self._stream("POST", models.PING, body) as lines:
             async for raw in lines:
                 try:
@@ -338,7 +339,7 @@ class LocalClient:
                 if line.result is not None:
                     yield line.result
                 elif line.stats is not None:
-                    self.last_ping_stats = line.stats
+                    yield line.stats
 
     async def connect(self, peer: str, addresses: Sequence[str] = ()) -> PathInfo:
         """Connect to ``peer`` (name, peer ID or /p2p/ multiaddr), optionally at ``addresses``."""
@@ -396,10 +397,15 @@ class LocalClient:
         """Yield the node's events as they happen, until the daemon stops.
 
         The stream's greeting line is consumed here; event kinds this client does not know are
-        skipped. Close the generator (or leave the ``async for``) to unsubscribe.
+        skipped. Close the generator (or leave the ``async for``) to unsubscribe. To keep a
+        state up to date, use :meth:`watch`, which recovers when events were lost.
 
         Yields:
             Events of :data:`app.core.status.Event`.
+
+        Raises:
+            ApiError: ``events-lost`` when this client fell too far behind and the daemon had to
+                drop events for it.
         """
         async with self._stream("GET", models.EVENTS) as lines:
             async for raw in lines:
@@ -407,9 +413,43 @@ class LocalClient:
                     event = models.decode_event(raw)
                 except msgspec.DecodeError as exc:
                     raise _bad_reply(str(exc)) from None
+                if isinstance(event, models.Resync):
+                    raise ApiError(
+                        "Events were lost: this client did not keep up with the daemon.",
+                        code="events-lost",
+                        hint="Read the state again (or use the watch stream, which does).",
+                    )
                 if event is None or isinstance(event, models.Hello):
                     continue
                 yield event
+
+    async def watch(
+        self,
+    ) -> AsyncGenerator[models.Snapshot | models.WatchEvent | models.Resync, None]:
+        """Yield the node's state, then every change, until the daemon stops.
+
+        The first item is a :class:`~app.api.models.Snapshot`; then come numbered
+        :class:`~app.api.models.WatchEvent` items (``seq`` one more each time, the first one
+        ``snapshot.seq + 1``). After a :class:`~app.api.models.Resync` (this client fell behind
+        and events were lost) and after some events (see
+        :data:`~app.api.models.RESNAPSHOT_AFTER`) a fresh snapshot comes, which replaces the
+        state; :func:`app.api.watch.apply_event` folds the events in between. Event kinds this
+        client does not know are skipped. Close the generator (or leave the ``async for``) to
+        stop watching.
+
+        Raises:
+            ApiError: The stream could not start, broke, or the daemon reported an error on it.
+        """
+        async with self._stream("GET", models.WATCH) as lines:
+            async for raw in lines:
+                try:
+                    item = models.decode_watch_line(raw)
+                except msgspec.DecodeError as exc:
+                    raise _bad_reply(str(exc)) from None
+                if isinstance(item, models.ErrorBody):
+                    raise ApiError(item.message, code=item.code, hint=item.hint)
+                if item is not None:
+                    yield item
 
     # ---- verification (issue 4) -----------------------------------------------------------------
 
@@ -481,6 +521,34 @@ class LocalClient:
         """Tell the daemon the SAS matched for ``peer`` (marks it verified)."""
         body = models.ConfirmSasRequest(peer=peer)
         await self._request("POST", models.INVITE_CONFIRM, object, body=body)
+
+
+class PingRun:
+    """One ping request (:meth:`LocalClient.ping`): an async iterator of its results.
+
+    Attributes:
+        stats: The daemon's summary of this request, once the iteration has ended (None before,
+            and when the stream broke off).
+    """
+
+    def __init__(self, lines: AsyncGenerator[PingResult | PingStats, None]) -> None:
+        self.stats: PingStats | None = None
+        self._lines = lines
+
+    def __aiter__(self) -> PingRun:
+        return self
+
+    async def __anext__(self) -> PingResult:
+        while True:
+            item = await anext(self._lines)
+            if isinstance(item, PingStats):
+                self.stats = item
+                continue
+            return item
+
+    async def aclose(self) -> None:
+        """Stop pinging (the request is closed)."""
+        await self._lines.aclose()
 
 
 def _item(collection: str, key: str) -> str:

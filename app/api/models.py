@@ -1,9 +1,9 @@
 """The wire contract of the local control API: endpoints, request bodies, envelopes, events.
 
 Responses are JSON. A success is ``{"data": …}`` and a failure is
-``{"error": {"code": …, "message": …, "hint": …}}``. Streams (``ping`` and ``events``) are NDJSON:
-one JSON object per line. Request bodies decode into the strict :mod:`msgspec` structs below, so a
-wrong type or a missing field gives a precise message such as
+``{"error": {"code": …, "message": …, "hint": …}}``. Streams (``ping``, ``events``, ``watch``,
+…) are NDJSON: one JSON object per line. Request bodies decode into the strict :mod:`msgspec`
+structs below, so a wrong type or a missing field gives a precise message such as
 ``Expected `int`, got `str` - at `$.count```. Response payloads are the frozen dataclasses of
 :mod:`app.core.status`, encoded as they are.
 """
@@ -20,14 +20,19 @@ from app.core.status import (
     ConnectionRefused,
     Event,
     ForwardChanged,
+    ForwardInfo,
+    NodeStatus,
     PathChanged,
+    PathInfo,
     PeerConnected,
     PeerDisconnected,
+    PeerInfo,
     PeerKeyChanged,
     PingResult,
     PingStats,
     ReachabilityChanged,
     RelaysChanged,
+    ServiceInfo,
     ServicesChanged,
     VerificationChanged,
     VerifyRequested,
@@ -54,6 +59,7 @@ REACHABILITY_PROBE: Final = f"{PREFIX}/reachability/probe"
 TRACEROUTE: Final = f"{PREFIX}/traceroute"
 SHUTDOWN: Final = f"{PREFIX}/shutdown"
 EVENTS: Final = f"{PREFIX}/events"
+WATCH: Final = f"{PREFIX}/watch"  # GET: a snapshot, then numbered events (front ends)
 # Verification (issue 4): POST verify starts a run and returns once the SAS is ready; GET verify
 # lists runs (incoming ones wait there for an answer); POST verify/{id}/answer streams the outcome;
 # DELETE verify/{id} cancels; POST/DELETE auth/{peer}/verified marks/unmarks a peer by hand.
@@ -316,6 +322,71 @@ class Hello(msgspec.Struct, tag_field="kind", tag="hello"):
     peer_id: str
 
 
+# ---- the watch stream (GET watch) ----------------------------------------------------------------
+
+
+class Snapshot(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag="snapshot"):
+    """The whole state of the node, consistent with the events numbered up to ``seq``.
+
+    The first line of ``GET watch``; another one follows every ``resync`` and every event whose
+    effect the event alone does not describe (see :data:`RESNAPSHOT_AFTER`). A snapshot replaces
+    whatever state the watcher had; the next event is numbered ``seq + 1``.
+
+    Attributes:
+        seq: The sequence number of the last event this state includes (0 before the first).
+        status: As ``GET status``.
+        peers: As ``GET peers`` (authorized peers, with their path, grade and verified badge).
+        paths: As ``GET paths`` (one per connected peer, relays included, with the RTT).
+        services: As ``GET services``.
+        forwards: As ``GET forwards``.
+        verify_sessions: As ``GET verify`` (incoming requests waiting for an answer among them).
+    """
+
+    seq: int
+    status: NodeStatus
+    peers: tuple[PeerInfo, ...] = ()
+    paths: tuple[PathInfo, ...] = ()
+    services: tuple[ServiceInfo, ...] = ()
+    forwards: tuple[ForwardInfo, ...] = ()
+    verify_sessions: tuple[VerifySessionInfo, ...] = ()
+
+
+class Resync(msgspec.Struct, frozen=True, tag_field="kind", tag="resync"):
+    """The watcher fell behind and events were lost; a fresh :class:`Snapshot` follows.
+
+    On ``GET events`` (which has no snapshots) it only says that events were lost.
+    """
+
+
+class WatchEvent(msgspec.Struct, frozen=True):
+    """One event of the watch stream with its sequence number (the line is the event's object
+    with a ``seq`` member added).
+
+    Attributes:
+        seq: Per daemon run, one more than the previous event's (or the snapshot's ``seq``).
+        event: The event.
+    """
+
+    seq: int
+    event: Event
+
+
+RESNAPSHOT_AFTER: Final = frozenset(
+    {"authorized-keys-changed", "verification-changed", "peer-key-changed", "relays-changed"}
+)
+"""Event kinds after which the watch stream sends a fresh snapshot, once it has caught up.
+
+They change state the event does not carry in full (the peer list, verified badges on peers,
+paths and forwards, circuit addresses)."""
+
+
+def watch_event_line(seq: int, event: Event) -> dict[str, object]:
+    """The JSON object of one watch event line: the event's members plus ``seq``."""
+    line: dict[str, object] = {"seq": seq}
+    line.update(msgspec.to_builtins(event))
+    return line
+
+
 EVENT_TYPES: Final[dict[str, type[Event]]] = {
     cls.__dataclass_fields__["kind"].default: cls  # type: ignore[misc]
     for cls in (
@@ -341,6 +412,12 @@ class _Kind(msgspec.Struct):
     kind: str
 
 
+class _WatchHead(msgspec.Struct):
+    kind: str | None = None
+    seq: int | None = None
+    error: ErrorBody | None = None
+
+
 # ---- encoding and decoding -----------------------------------------------------------------------
 
 _encoder = msgspec.json.Encoder()
@@ -348,6 +425,8 @@ _kind_decoder = msgspec.json.Decoder(_Kind)
 _error_decoder = msgspec.json.Decoder(ErrorEnvelope)
 _ping_line_decoder = msgspec.json.Decoder(PingLine)
 _verify_line_decoder = msgspec.json.Decoder(VerifyLine)
+_watch_head_decoder = msgspec.json.Decoder(_WatchHead)
+_snapshot_decoder = msgspec.json.Decoder(Snapshot)
 
 
 def encode(obj: object) -> bytes:
@@ -416,15 +495,16 @@ def decode_verify_line(line: bytes) -> VerifyLine:
     return _verify_line_decoder.decode(line)
 
 
-def decode_event(line: bytes) -> Event | Hello | None:
+def decode_event(line: bytes) -> Event | Hello | Resync | None:
     """Decode one line of the event stream by its ``kind``.
 
     Args:
         line: One NDJSON line.
 
     Returns:
-        The event, the :class:`Hello` greeting, or None for a kind this client does not know
-        (a newer daemon may send more kinds; old clients skip them).
+        The event, the :class:`Hello` greeting, a :class:`Resync` (events were lost), or None for
+        a kind this client does not know (a newer daemon may send more kinds; old clients skip
+        them).
 
     Raises:
         msgspec.DecodeError: The line is not JSON, has no ``kind``, or a known kind is malformed.
@@ -432,8 +512,41 @@ def decode_event(line: bytes) -> Event | Hello | None:
     kind = _kind_decoder.decode(line).kind
     if kind == "hello":
         return msgspec.json.decode(line, type=Hello)
+    if kind == "resync":
+        return Resync()
     cls = EVENT_TYPES.get(kind)
     if cls is None:
         return None
     decoded: Event = msgspec.json.decode(line, type=cls)
     return decoded
+
+
+def decode_watch_line(line: bytes) -> Snapshot | WatchEvent | Resync | ErrorBody | None:
+    """Decode one line of the watch stream.
+
+    Args:
+        line: One NDJSON line.
+
+    Returns:
+        A snapshot, a numbered event, a resync, the error that ended the stream, or None for an
+        event kind this client does not know (a newer daemon may send more kinds).
+
+    Raises:
+        msgspec.DecodeError: The line is not JSON, or a known kind is malformed or has no ``seq``.
+    """
+    head = _watch_head_decoder.decode(line)
+    if head.error is not None:
+        return head.error
+    if head.kind == "snapshot":
+        return _snapshot_decoder.decode(line)
+    if head.kind == "resync":
+        return Resync()
+    if head.kind is None:
+        raise msgspec.ValidationError("Object missing required field `kind`")
+    cls = EVENT_TYPES.get(head.kind)
+    if cls is None:
+        return None
+    if head.seq is None:
+        raise msgspec.ValidationError("Object missing required field `seq`")
+    event: Event = msgspec.json.decode(line, type=cls)
+    return WatchEvent(seq=head.seq, event=event)

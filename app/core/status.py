@@ -114,6 +114,9 @@ class ForwardInfo:
     errors: int = 0
     last_error: str | None = None
     verified: bool = False
+    # Stable kebab-case code of ``last_error`` (front ends translate by it), e.g.
+    # "peer-unreachable", "connection-broken", "too-many-connections".
+    last_error_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,8 @@ class RelayInfo:
     reserved: bool
     expires_at: float | None = None  # unix time the reservation ends
     error: str | None = None  # why the last reservation attempt failed
+    # Stable code of ``error``: "relay-unreachable" or "reservation-refused".
+    error_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +331,8 @@ class KeyChangeInfo:
     old_peer_id: str
     new_peer_id: str
     old_was_verified: bool
-    message: str
+    message: str  # the English warning
+    code: str = "peer-key-changed"  # stable code of the warning, for front ends to translate by
 
 
 # ---- events (past-tense facts) -------------------------------------------------------------------

@@ -32,6 +32,7 @@ from app.core.status import (
     VerifySessionInfo,
     VerifyState,
 )
+from app.engine.bus import Resync
 from app.engine.facade import NodeFacade
 from app.engine.relaypair import PairingService
 
@@ -229,13 +230,65 @@ async def shutdown(node: NodeFacade, call: Call) -> models.ShutdownReply:
 
 
 async def events(node: NodeFacade, call: Call) -> Streamed:
-    """GET events: a ``hello`` line, then one line per event until the node stops."""
+    """GET events: a ``hello`` line, then one line per event until the node stops.
+
+    A client that fell behind gets a ``resync`` line where events were lost, and the stream goes
+    on (``watch`` is the stream that recovers the state).
+    """
 
     async def run(emit: Emit) -> None:
         async with node.subscribe() as stream:
             await emit(models.Hello(peer_id=node.peer_id))
-            async for event in stream:
-                await emit(event)
+            async for item in stream:
+                await emit(models.Resync() if isinstance(item, Resync) else item.event)
+
+    return Streamed(run)
+
+
+def _snapshot(node: NodeFacade, seq: int) -> models.Snapshot:
+    """The node's state, consistent with event ``seq``: read ``seq`` with no await before."""
+    return models.Snapshot(
+        seq=seq,
+        status=node.status(),
+        peers=tuple(node.peers()),
+        paths=tuple(node.paths()),
+        services=tuple(node.services()),
+        forwards=tuple(node.forwards()),
+        verify_sessions=tuple(node.verify_sessions()),
+    )
+
+
+async def watch(node: NodeFacade, call: Call) -> Streamed:
+    """GET watch: a snapshot, then every event with its number until the node stops.
+
+    A watcher that fell behind gets a ``resync`` line and a fresh snapshot, then live events
+    again. After an event in :data:`app.api.models.RESNAPSHOT_AFTER` a fresh snapshot follows as
+    soon as the watcher has caught up (its number is that of the last event sent).
+    """
+
+    async def run(emit: Emit) -> None:
+        # Subscribe first, then build the snapshot with no await in between: an event published
+        # meanwhile cannot be missed, and none can be both in the snapshot and sent after it
+        # (skipping events numbered up to the snapshot's ``seq`` guards that too).
+        async with node.subscribe() as subscription:
+            snapshot = _snapshot(node, subscription.latest_seq)
+            await emit(snapshot)
+            seq = snapshot.seq
+            refresh = False
+            async for item in subscription:
+                if isinstance(item, Resync):
+                    await emit(models.Resync())
+                elif item.seq <= seq:
+                    continue  # already in the snapshot
+                else:
+                    await emit(models.watch_event_line(item.seq, item.event))
+                    seq = item.seq
+                    refresh = refresh or item.event.kind in models.RESNAPSHOT_AFTER
+                    if not refresh or subscription.pending:
+                        continue
+                snapshot = _snapshot(node, subscription.latest_seq)
+                await emit(snapshot)
+                seq, refresh = snapshot.seq, False
 
     return Streamed(run)
 
@@ -426,6 +479,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("POST", "traceroute", traceroute),
     Route("POST", "shutdown", shutdown, shuts_down=True),
     Route("GET", "events", events),
+    Route("GET", "watch", watch),
     # verification (issue 4)
     Route("POST", "verify", start_verify),
     Route("GET", "verify", get_verify),

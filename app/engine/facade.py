@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Protocol
 from app.core.invite import JoinResult
 from app.core.status import (
     AuthEntry,
-    Event,
     ForwardInfo,
     NodeStatus,
     PathInfo,
@@ -28,6 +27,7 @@ from app.core.status import (
 )
 
 if TYPE_CHECKING:
+    from app.engine.bus import Subscription
     from app.engine.invite import OpenInvite
     from app.engine.relaypair import PairingService
 
@@ -99,8 +99,12 @@ class NodeFacade(Protocol):
         """Show the path to a peer hop by hop (connecting first if needed)."""
         ...
 
-    def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
-        """Subscribe to the event bus; the iterator ends when the node stops."""
+    def subscribe(self) -> AbstractAsyncContextManager[Subscription]:
+        """Subscribe to the event bus (numbered events, a resync after falling behind).
+
+        The subscription ends when the node stops; its ``latest_seq`` is what a snapshot taken at
+        that moment is consistent with.
+        """
         ...
 
     # ---- verification (issue 4) ----

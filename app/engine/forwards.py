@@ -187,7 +187,7 @@ class ForwardManager:
                 tcp = await listener.accept()
             except OSError as exc:
                 # EMFILE and friends: keep the forward, tell the user, back off a little.
-                self._record_error(forward, f"accept failed: {exc}")
+                self._record_error(forward, f"accept failed: {exc}", "accept-failed")
                 await trio.sleep(0.1)
                 continue
             nursery.start_soon(self._handle_connection, forward, tcp)
@@ -200,6 +200,7 @@ class ForwardManager:
                 forward,
                 f"too many connections to this peer at once (limit {MAX_CONNECTIONS_PER_PEER});"
                 " closed the new one",
+                "too-many-connections",
             )
             with trio.CancelScope(shield=True):
                 await tcp.aclose()
@@ -214,7 +215,7 @@ class ForwardManager:
             self._publish(forward)
             await splice(tcp, stream, counters)
         except SpliceError as exc:
-            self._record_error(forward, str(exc))
+            self._record_error(forward, str(exc), exc.code)
         finally:
             forward.live.remove(counters)
             forward.done_up += counters.up
@@ -233,16 +234,23 @@ class ForwardManager:
                 return await self._open_stream(info.peer_id, info.service)
             except PeerUnreachableError as exc:
                 if delay is None:
-                    self._record_error(forward, f"{exc} (gave up after {attempt + 1} attempts)")
+                    self._record_error(
+                        forward, f"{exc} (gave up after {attempt + 1} attempts)", exc.code
+                    )
                     return None
                 log.info("forward %s: %s; retrying in %.2fs", info.id, exc, delay)
                 await trio.sleep(delay)
             except PeerupError as exc:
-                self._record_error(forward, str(exc))
+                self._record_error(forward, str(exc), exc.code)
                 return None
         return None
 
-    def _record_error(self, forward: _Forward, message: str) -> None:
+    def _record_error(self, forward: _Forward, message: str, code: str) -> None:
         log.warning("forward %s: %s", forward.info.id, message)
-        forward.info = replace(forward.info, errors=forward.info.errors + 1, last_error=message)
+        forward.info = replace(
+            forward.info,
+            errors=forward.info.errors + 1,
+            last_error=message,
+            last_error_code=code,
+        )
         self._publish(forward)

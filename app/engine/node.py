@@ -60,7 +60,6 @@ from app.core.status import (
     AuthEntry,
     AuthorizedKeysChanged,
     ConnectionRefused,
-    Event,
     ForwardInfo,
     Grade,
     KeyChangeInfo,
@@ -88,7 +87,7 @@ from app.core.status import (
 from app.core.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.engine import compat
 from app.engine.addrmemory import PeerAddressMemory
-from app.engine.bus import EventBus
+from app.engine.bus import EventBus, Subscription
 from app.engine.dht import AddressPusher, DHTRole, PeerDHT
 from app.engine.forwards import ForwardManager
 from app.engine.invite import InviteService, OpenInvite
@@ -1044,6 +1043,7 @@ class Node:
                 reserved=r.expires > now,
                 expires_at=r.expires if r.expires > now else None,
                 error=r.error,
+                error_code=r.error_code,
             )
             for r in self._relay_client.relays
         ]
@@ -1843,8 +1843,8 @@ class Node:
                 return path.path_type
         return None
 
-    def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
-        """Subscribe to engine events."""
+    def subscribe(self) -> AbstractAsyncContextManager[Subscription]:
+        """Subscribe to engine events (numbered; see :mod:`app.engine.bus`)."""
         return self.bus.subscribe()
 
 

@@ -433,6 +433,7 @@ class RelayState:
     peer_id: ID
     expires: float = 0.0
     error: str | None = None
+    error_code: str | None = None  # stable code of ``error``
     reserved_addrs: list[multiaddr.Multiaddr] = field(default_factory=list)
 
     def circuit_address(self) -> multiaddr.Multiaddr:
@@ -544,6 +545,7 @@ class RelayClient:
                 await close_quietly(stream)
         except Exception as exc:  # unreachable relay, refused stream, garbage reply
             relay.error = dial_failure_text(exc)
+            relay.error_code = "relay-unreachable"
             relay.expires = 0.0
             log.info("reservation on %s failed: %s", relay.peer_id, relay.error)
         else:
@@ -553,7 +555,7 @@ class RelayClient:
                 and reply.HasField("reservation")
             ):
                 relay.expires = float(reply.reservation.expire)
-                relay.error = None
+                relay.error = relay.error_code = None
                 relay.reserved_addrs = []
                 for raw in reply.reservation.addrs:
                     try:
@@ -565,6 +567,7 @@ class RelayClient:
             else:
                 relay.expires = 0.0
                 relay.error = f"relay refused the reservation (status {reply.status})"
+                relay.error_code = "reservation-refused"
                 log.warning("relay %s: %s", relay.peer_id, relay.error)
         if had != (relay.expires > self._clock()):
             self._on_change()

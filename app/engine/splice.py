@@ -49,7 +49,15 @@ class Counters:
 
 
 class SpliceError(Exception):
-    """One side of a splice failed; the message says which and why."""
+    """One side of a splice failed; the message says which and why.
+
+    Attributes:
+        code: Stable code: the peer's refusal code, or ``connection-broken``.
+    """
+
+    def __init__(self, message: str, code: str = "connection-broken") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _drain_nowait(fd: int, first: bytes) -> tuple[bytes, bool]:
@@ -145,7 +153,7 @@ async def splice(tcp: trio.SocketStream, stream: INetStream, counters: Counters)
 
     On return or failure both the TCP stream and the libp2p stream are closed (or reset on error).
     """
-    errors: list[str] = []
+    errors: list[SpliceError] = []
     try:
         async with trio.open_nursery() as nursery:
 
@@ -153,10 +161,10 @@ async def splice(tcp: trio.SocketStream, stream: INetStream, counters: Counters)
                 try:
                     await copy()
                 except RefusedError as exc:
-                    errors.append(f"refused by the peer: {exc}")
+                    errors.append(SpliceError(f"refused by the peer: {exc}", exc.code))
                     nursery.cancel_scope.cancel()
                 except Exception as exc:  # libp2p raises many kinds of errors on broken streams
-                    errors.append(f"{direction}: {str(exc) or type(exc).__name__}")
+                    errors.append(SpliceError(f"{direction}: {str(exc) or type(exc).__name__}"))
                     nursery.cancel_scope.cancel()
 
             nursery.start_soon(run, "local → peer", partial(_tcp_to_p2p, tcp, stream, counters))
@@ -170,7 +178,7 @@ async def splice(tcp: trio.SocketStream, stream: INetStream, counters: Counters)
                 await close_quietly(stream)
             await tcp.aclose()
     if errors:
-        raise SpliceError(errors[0])
+        raise errors[0]
 
 
 def _reset_on_close(tcp: trio.SocketStream) -> None:

@@ -214,6 +214,7 @@ def test_unknown_service_is_reported(pair: Pair) -> None:
     listing = json.loads(pair.client.cli("daemon", "forwards", "--json").stdout)
     mine = next(f for f in listing if f["id"] == fwd["id"])
     assert "does not offer" in (mine["last_error"] or "")
+    assert mine["last_error_code"] == "service-not-found"
 
 
 def test_port_in_use_is_a_clear_error(pair: Pair) -> None:

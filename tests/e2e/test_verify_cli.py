@@ -194,6 +194,7 @@ def test_verified_only_service_and_key_change_warning(two: Two) -> None:
         assert "[UNVERIFIED]" in listing.stdout
         forwards = json.loads(two.bob.cli("daemon", "forwards", "--json").stdout)
         assert "admits verified peers only" in (forwards[0]["last_error"] or "")
+        assert forwards[0]["last_error_code"] == "not-verified"
 
         (code_a, out_a, err_a), (code_b, out_b, err_b) = _verify_both(two, "y\n", "y\n")
         assert code_a == 0, out_a + err_a

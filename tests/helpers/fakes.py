@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 import trio
 
@@ -48,6 +48,7 @@ from app.core.status import (
     TracerouteResult,
     VerifySessionInfo,
 )
+from app.engine.bus import EventBus, Subscription
 
 ME = "12D3KooWFakeSelf000000000000000000000000000000000000"
 HOME = "12D3KooWFakeHome000000000000000000000000000000000000"
@@ -90,7 +91,7 @@ class FakeNode:
         names: The ``names:`` map (name → peer ID).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, bus_buffer: int = 100) -> None:
         self.calls: list[tuple[object, ...]] = []
         self.names: dict[str, str] = {"home": HOME, "laptop": LAPTOP, "down": DOWN}
         self._auth: dict[str, AuthEntry] = {}
@@ -100,7 +101,7 @@ class FakeNode:
         self._forwards: dict[str, ForwardInfo] = {}
         self._next_forward = 1
         self._next_port = 40000
-        self._subscribers: list[trio.MemorySendChannel[Event]] = []
+        self.bus = EventBus(buffer=bus_buffer)
         self._started = time.time()
         self.reachability: Reachability | None = reachability(Grade.D)
         """Our grade in ``status()``; ``probe_reachability`` turns it into C."""
@@ -108,23 +109,17 @@ class FakeNode:
     # ---- test controls ---------------------------------------------------------------------------
 
     def emit(self, event: Event) -> None:
-        """Deliver ``event`` to every subscriber."""
-        for channel in list(self._subscribers):
-            try:
-                channel.send_nowait(event)
-            except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
-                self._subscribers.remove(channel)
+        """Publish ``event`` on the node's (real) event bus."""
+        self.bus.publish(event)
 
     def stop(self) -> None:
         """End every event subscription, as a stopping node does."""
-        for channel in self._subscribers:
-            channel.close()
-        self._subscribers.clear()
+        self.bus.close()
 
     @property
     def subscriber_count(self) -> int:
         """Number of live event subscriptions."""
-        return len(self._subscribers)
+        return self.bus.statistics()["subscribers"]
 
     # ---- helpers ---------------------------------------------------------------------------------
 
@@ -182,6 +177,7 @@ class FakeNode:
                     peer_id=BROKEN_RELAY,
                     reserved=False,
                     error="connection refused",
+                    error_code="relay-unreachable",
                 ),
             ),
             circuit_addresses=(f"{RELAY_ADDR}/p2p-circuit/p2p/{ME}",),
@@ -285,8 +281,10 @@ class FakeNode:
     async def close_forward(self, forward_id: str) -> None:
         self.calls.append(("close_forward", forward_id))
         await trio.lowlevel.checkpoint()
-        if self._forwards.pop(forward_id, None) is None:
+        info = self._forwards.pop(forward_id, None)
+        if info is None:
             raise ForwardNotFoundError(f"No forward {forward_id!r}.")
+        self.emit(ForwardChanged(forward=dataclasses.replace(info, state=ForwardState.CLOSED)))
 
     def auth_entries(self) -> list[AuthEntry]:
         self.calls.append(("auth_entries",))
@@ -405,17 +403,5 @@ class FakeNode:
         hop = TracerouteHop(1, peer_id, name, "/ip4/192.0.2.7/tcp/4001", 1.5)
         return TracerouteResult(target=peer, peer_id=peer_id, path=PathType.DIRECT, hops=(hop,))
 
-    def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[Event]]:
-        return self._subscribe()
-
-    @asynccontextmanager
-    async def _subscribe(self) -> AsyncIterator[AsyncIterator[Event]]:
-        send, receive = trio.open_memory_channel[Event](100)
-        self._subscribers.append(send)
-        try:
-            async with receive:
-                yield receive
-        finally:
-            if send in self._subscribers:
-                self._subscribers.remove(send)
-            send.close()
+    def subscribe(self) -> AbstractAsyncContextManager[Subscription]:
+        return self.bus.subscribe()

@@ -46,3 +46,5 @@ async def test_relay_reserved_at_its_second_address(tmp_path: Path) -> None:
     assert relays[live].reserved
     assert not relays[dead].reserved
     assert relays[dead].error == "connection refused (nothing listens on that port)"
+    assert relays[dead].error_code == "relay-unreachable"
+    assert relays[live].error_code is None

@@ -79,7 +79,8 @@ async def test_unauthorized_peer_is_refused(tmp_path: Path) -> None:
             with pytest.raises(PeerUnreachableError), trio.fail_after(30):
                 await xnode.connect(server.peer_id, [addr])
             with trio.fail_after(10):
-                async for event in events:
+                async for item in events:
+                    event = item.event
                     if isinstance(event, ConnectionRefused):
                         assert event.peer_id == stranger.peer_id
                         break
@@ -179,7 +180,8 @@ async def test_quic_switch_forwards_and_gates(tmp_path: Path) -> None:
                 with contextlib.suppress(PeerUnreachableError), trio.fail_after(30):
                     await xnode.connect(server.peer_id, [quic])
                 with trio.fail_after(10):
-                    async for event in events:
+                    async for item in events:
+                        event = item.event
                         if isinstance(event, ConnectionRefused):
                             assert event.peer_id == stranger.peer_id
                             break
@@ -237,6 +239,7 @@ async def test_connections_beyond_the_per_peer_limit_are_refused_clearly(
                     assert await extra.receive_some(10) == b""
                 info = cnode.forwards()[0]
                 assert "too many connections" in (info.last_error or "")
+                assert info.last_error_code == "too-many-connections"
                 for s in [*held, extra]:
                     await s.aclose()
         nursery.cancel_scope.cancel()

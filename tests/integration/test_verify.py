@@ -86,7 +86,8 @@ async def test_verify_confirmed_and_rejected_both_sides_learn(tmp_path: Path) ->
         async with b.subscribe() as events:
             done_a, done_b = await _run(a, b, True, False)
             with trio.fail_after(5):
-                async for event in events:
+                async for item in events:
+                    event = item.event
                     if isinstance(event, VerifyRequested):
                         break
         # Rejected on one side: both learn it, nobody is marked.
@@ -214,7 +215,8 @@ async def test_mitm_relay_node_cannot_make_sas_equal(tmp_path: Path) -> None:
             with contextlib.suppress(VerificationError), trio.fail_after(20):
                 await a.start_verify(mallory.peer_id)  # may see the abort, or an unequal SAS
             with trio.fail_after(20):
-                async for event in events:
+                async for item in events:
+                    event = item.event
                     if (
                         isinstance(event, VerifyUpdated)
                         and event.session.error_reason == "tampered"
@@ -256,7 +258,8 @@ async def test_key_change_resets_verification(tmp_path: Path) -> None:
             assert "bob" in entry.warning
             assert "UNVERIFIED" in entry.warning
             with trio.fail_after(5):
-                async for event in events:
+                async for item in events:
+                    event = item.event
                     if isinstance(event, PeerKeyChanged):
                         assert event.change.new_peer_id == str(new_bob)
                         assert event.change.old_was_verified
@@ -267,7 +270,8 @@ async def test_key_change_resets_verification(tmp_path: Path) -> None:
         async with a.subscribe() as events:
             keys.set_attr(new_bob, "verified", old_value)
             with trio.fail_after(5):
-                async for event in events:
+                async for item in events:
+                    event = item.event
                     if isinstance(event, AuthorizedKeysChanged):
                         break
         assert a._authorized[str(new_bob)].verified == old_value  # the copied line is loaded
@@ -297,6 +301,7 @@ async def test_verified_only_service(tmp_path: Path) -> None:
             error = b.forwards()[0].last_error or ""
             assert "verified peers only" in error
             assert "peerup verify" in error
+            assert b.forwards()[0].last_error_code == "not-verified"
 
             # Verify both ways, then the same forward works.
             started = await b.start_verify(alice.peer_id)

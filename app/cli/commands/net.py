@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from app.api.client import LocalClient
+from app.api.models import Snapshot, WatchEvent
 from app.api.transport import ApiEndpoint
 from app.cli import render
 from app.cli.context import (
@@ -177,12 +178,24 @@ class _CounterLine:
 
 
 async def _watch_forward(client: LocalClient, forward: ForwardInfo, line: _CounterLine) -> int:
-    """Show the forward's counters from the event stream until it closes or Ctrl+C."""
+    """Show the forward's counters from the watch stream until it closes or Ctrl+C."""
     line.show(forward)
-    async for event in client.events():
-        if not isinstance(event, ForwardChanged) or event.forward.id != forward.id:
+    async for item in client.watch():
+        if isinstance(item, Snapshot):
+            # The first state, or a fresh one after this client fell behind: a forward that is
+            # no longer listed was closed meanwhile.
+            current = next(
+                (f for f in item.forwards if f.id == forward.id),
+                dataclasses.replace(forward, state=ForwardState.CLOSED),
+            )
+        elif (
+            isinstance(item, WatchEvent)
+            and isinstance(item.event, ForwardChanged)
+            and item.event.forward.id == forward.id
+        ):
+            current = item.event.forward
+        else:
             continue
-        current = event.forward
         if current.state is ForwardState.FAILED:
             line.end()
             raise PeerupError(f"the forward failed: {current.last_error or 'unknown error'}")

@@ -24,7 +24,9 @@ from app.api.client import (
     open_local_client,
 )
 from app.api.errors import AccessDeniedError, ApiError, DaemonNotRunningError
+from app.api.models import Snapshot, WatchEvent
 from app.api.transport import ApiEndpoint
+from app.api.watch import apply_event
 from app.core.status import (
     AuthEntry,
     AuthorizedKeysChanged,
@@ -36,6 +38,7 @@ from app.core.status import (
     PathInfo,
     PathType,
     PeerInfo,
+    PingStats,
     Reachability,
     ReachabilityChanged,
     RelayInfo,
@@ -298,13 +301,22 @@ def test_invalid_arguments_are_bad_request(daemon: ApiEndpoint) -> None:
     assert "$.count" in error.message
 
 
-def test_ping_yields_results_then_stats(daemon: ApiEndpoint) -> None:
+def test_ping_yields_results_then_the_stats_of_that_request(daemon: ApiEndpoint) -> None:
+    async def pings(client: LocalClient, count: int) -> tuple[list[int], PingStats | None]:
+        run = client.ping("home", count=count, interval=0.02)
+        assert run.stats is None
+        return [r.seq async for r in run], run.stats
+
     async def go(client: LocalClient) -> None:
-        seqs = [r.seq async for r in client.ping("home", count=3, interval=0.02)]
-        assert seqs == [1, 2, 3]
-        stats = client.last_ping_stats
+        # Two requests at once on one client: each keeps its own summary.
+        (seqs, stats), (other_seqs, other_stats) = await asyncio.gather(
+            pings(client, 3), pings(client, 2)
+        )
+        assert (seqs, other_seqs) == ([1, 2, 3], [1, 2])
         assert stats is not None
+        assert other_stats is not None
         assert (stats.sent, stats.received, stats.min_ms, stats.max_ms) == (3, 3, 1.0, 3.0)
+        assert (other_stats.sent, other_stats.max_ms) == (2, 2.0)
         with pytest.raises(ApiError) as info:
             async for _ in client.ping("ghost"):
                 pass
@@ -333,6 +345,53 @@ def test_events_arrive_typed_and_unsubscribe_on_close(daemon: ApiEndpoint) -> No
         # The client still works after leaving the stream.
         await client.deauthorize(STRANGER + "x")
         await client.unexpose_service("events-test")
+
+    run(go, daemon)
+
+
+def test_watch_yields_a_snapshot_then_numbered_events(daemon: ApiEndpoint) -> None:
+    async def go(client: LocalClient) -> None:
+        items = client.watch()
+        snapshot = await asyncio.wait_for(anext(items), 10)
+        # Subscribed before the snapshot was taken: no sleep needed before causing events.
+        assert isinstance(snapshot, Snapshot)
+        assert isinstance(snapshot.status, NodeStatus)
+        assert snapshot.status.peer_id == ME
+        assert all(isinstance(p, PeerInfo) for p in snapshot.peers)
+        assert all(isinstance(p, PathInfo) for p in snapshot.paths)
+        await client.expose_service("watch-test", "localhost:1")
+        event = await asyncio.wait_for(anext(items), 10)
+        assert isinstance(event, WatchEvent)
+        assert event.seq == snapshot.seq + 1
+        assert isinstance(event.event, ServicesChanged)
+        state = apply_event(snapshot, event)
+        assert state.seq == event.seq
+        assert "watch-test" in [s.name for s in state.services]
+        assert state.status.services == len(state.services)
+        forward = await client.open_forward("home", "ssh")
+        event = await asyncio.wait_for(anext(items), 10)
+        assert isinstance(event, WatchEvent)
+        assert event.seq == state.seq + 1
+        state = apply_event(state, event)
+        assert state.forwards[-1] == forward
+        await client.close_forward(forward.id)
+        event = await asyncio.wait_for(anext(items), 10)
+        assert isinstance(event, WatchEvent)
+        state = apply_event(state, event)
+        assert forward.id not in [f.id for f in state.forwards]
+        # The peer list changed: the event, then a fresh snapshot with the same number.
+        await client.authorize(STRANGER + "w")
+        event = await asyncio.wait_for(anext(items), 10)
+        assert isinstance(event, WatchEvent)
+        assert isinstance(event.event, AuthorizedKeysChanged)
+        refreshed = await asyncio.wait_for(anext(items), 10)
+        assert isinstance(refreshed, Snapshot)
+        assert refreshed.seq == event.seq == state.seq + 1
+        assert STRANGER + "w" in [p.peer_id for p in refreshed.peers]
+        assert refreshed.services == state.services
+        await items.aclose()
+        await client.deauthorize(STRANGER + "w")
+        await client.unexpose_service("watch-test")
 
     run(go, daemon)
 

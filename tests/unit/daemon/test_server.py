@@ -569,3 +569,118 @@ async def test_stopping_the_server_ends_open_streams(endpoint: ApiEndpoint) -> N
                 await trio.sleep(0.01)
     assert node.subscriber_count == 0
     assert not endpoint.cookie_path.exists()
+
+
+# ---- the watch stream ----------------------------------------------------------------------------
+
+
+async def wait_unsubscribed(node: FakeNode) -> None:
+    with trio.fail_after(5):
+        while node.subscriber_count:  # noqa: ASYNC110 - polling the fake's counter
+            await trio.sleep(0.01)
+
+
+@pytest.mark.trio
+async def test_watch_sends_a_snapshot_then_numbered_events(endpoint: ApiEndpoint) -> None:
+    async with running(endpoint) as server, server.client() as http, server.client() as other:
+        server.node.emit(PeerDisconnected(peer_id=DOWN))  # event 1, before anyone watches
+        async with http.stream("GET", "/v1/watch") as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"] == "application/x-ndjson"
+            async with aclosing(response.aiter_lines()) as lines:
+                snapshot = json.loads(await anext(lines))
+                assert list(snapshot) == [
+                    "kind",
+                    "seq",
+                    "status",
+                    "peers",
+                    "paths",
+                    "services",
+                    "forwards",
+                    "verify_sessions",
+                ]
+                assert (snapshot["kind"], snapshot["seq"]) == ("snapshot", 1)
+                assert snapshot["status"]["peer_id"] == ME
+                assert snapshot["status"]["relays"][1]["error_code"] == "relay-unreachable"
+                assert [p["peer_id"] for p in snapshot["peers"]] == [HOME, LAPTOP, DOWN]
+                assert snapshot["peers"][0]["reachability"]["grade"] == "B"
+                assert snapshot["paths"][0]["rtt_ms"] == 1.5
+                assert snapshot["services"] == snapshot["forwards"] == []
+
+                web = {"name": "web", "local_address": "localhost:80"}
+                data(await other.post("/v1/services", json=web))
+                line = json.loads(await anext(lines))
+                assert (line["seq"], line["kind"]) == (2, "services-changed")
+                assert [s["name"] for s in line["services"]] == ["web"]
+
+                # authorized_keys changed: the event, then a fresh snapshot with the new peer.
+                data(await other.post("/v1/auth", json={"peer_id": STRANGER}))
+                assert json.loads(await anext(lines)) == {
+                    "seq": 3,
+                    "authorized_peers": 4,
+                    "kind": "authorized-keys-changed",
+                }
+                refreshed = json.loads(await anext(lines))
+                assert (refreshed["kind"], refreshed["seq"]) == ("snapshot", 3)
+                assert STRANGER in [p["peer_id"] for p in refreshed["peers"]]
+                assert [s["name"] for s in refreshed["services"]] == ["web"]
+
+                server.node.emit(PeerDisconnected(peer_id=HOME))
+                assert json.loads(await anext(lines)) == {
+                    "seq": 4,
+                    "peer_id": HOME,
+                    "kind": "peer-disconnected",
+                }
+        await wait_unsubscribed(server.node)
+
+
+@pytest.mark.trio
+async def test_watch_resyncs_a_watcher_that_fell_behind(endpoint: ApiEndpoint) -> None:
+    node = FakeNode(bus_buffer=4)
+    async with (
+        running(endpoint, node) as server,
+        server.client() as http,
+        http.stream("GET", "/v1/watch") as response,
+        aclosing(response.aiter_lines()) as lines,
+    ):
+        assert json.loads(await anext(lines))["seq"] == 0
+        # Ten changes at once: more than the 4 events the watcher may have pending.
+        for n in range(10):
+            node.expose_service(f"s{n}", "localhost:1")
+        events = []
+        with trio.fail_after(5):
+            while (line := json.loads(await anext(lines))).get("kind") != "resync":
+                events.append(line)
+        # Only an event it took before the overflow comes; the buffered ones are dropped.
+        assert len(events) <= 1
+        assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+        # No silent end: a fresh snapshot with everything, then live events again.
+        snapshot = json.loads(await anext(lines))
+        assert (snapshot["kind"], snapshot["seq"]) == ("snapshot", 10)
+        assert [s["name"] for s in snapshot["services"]] == [f"s{n}" for n in range(10)]
+        assert server.node.subscriber_count == 1
+        node.unexpose_service("s0")
+        line = json.loads(await anext(lines))
+        assert (line["seq"], line["kind"], len(line["services"])) == (11, "services-changed", 9)
+
+
+@pytest.mark.trio
+async def test_events_stream_marks_lost_events_and_goes_on(endpoint: ApiEndpoint) -> None:
+    node = FakeNode(bus_buffer=2)
+    async with (
+        running(endpoint, node) as server,
+        server.client() as http,
+        http.stream("GET", "/v1/events") as response,
+        aclosing(response.aiter_lines()) as lines,
+    ):
+        assert json.loads(await anext(lines))["kind"] == "hello"
+        for n in range(6):
+            node.emit(PeerDisconnected(peer_id=f"peer-{n}"))
+        with trio.fail_after(5):
+            kinds = []
+            while (line := json.loads(await anext(lines)))["kind"] != "resync":
+                kinds.append(line["kind"])
+        assert len(kinds) <= 1
+        node.emit(PeerDisconnected(peer_id=HOME))
+        assert json.loads(await anext(lines)) == {"peer_id": HOME, "kind": "peer-disconnected"}
+        assert server.node.subscriber_count == 1
