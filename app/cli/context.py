@@ -24,9 +24,9 @@ from app.api.client import LocalClient, open_local_client
 from app.api.errors import DaemonNotRunningError
 from app.api.transport import ApiEndpoint, daemon_available, endpoint_for_config
 from app.cli import render
+from app.core import peerbook
 from app.core.config import Config, load_config
-from app.core.errors import ConfigError, InvalidPeerIdError, UnknownPeerError
-from app.core.peerid import PeerId, is_peer_id
+from app.core.errors import ConfigError
 from app.core.status import Resolved
 from app.util.paths import default_config_path
 
@@ -175,10 +175,7 @@ def load_cli_config(path: Path | None = None) -> Config:
 
 def names_hint(config: Config | None) -> str:
     """Return a hint listing the peer names a user may type."""
-    names = sorted(name for name, _ in config.names) if config is not None else []
-    if names:
-        return "Known names: " + ", ".join(names) + ". A full peer ID (12D3KooW…) works too."
-    return "Use a full peer ID (12D3KooW…), or add a name under `names:` in config.yaml."
+    return peerbook.names_hint(name for name, _ in (config.names if config is not None else ()))
 
 
 def resolve_peer(config: Config | None, text: str) -> Resolved:
@@ -195,20 +192,7 @@ def resolve_peer(config: Config | None, text: str) -> Resolved:
         UnknownPeerError: Neither a known name nor a peer ID; the hint lists the known names.
         InvalidPeerIdError: The text looks like a peer ID but is damaged.
     """
-    if config is not None:
-        for name, peer_id in config.names:
-            if name == text:
-                return Resolved(name=text, peer_id=str(peer_id), source="names")
-    if is_peer_id(text):
-        return Resolved(name=text, peer_id=str(PeerId.parse(text)), source="peer-id")
-    if text.startswith(("12D3Koo", "Qm")) and len(text) > 40:
-        try:
-            PeerId.parse(text)
-        except InvalidPeerIdError as exc:
-            raise InvalidPeerIdError(
-                f"{text!r} is not a valid peer ID: {exc.message}", hint=names_hint(config)
-            ) from None
-    raise UnknownPeerError(f"unknown peer {text!r}", hint=names_hint(config))
+    return peerbook.resolve_peer(dict(config.names) if config is not None else {}, text)
 
 
 def peer_name(config: Config | None, peer_id: str) -> str | None:

@@ -12,10 +12,9 @@ import contextlib
 import logging
 import platform
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import multiaddr
 import trio
@@ -23,8 +22,7 @@ from libp2p.abc import INetStream
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 
-from app.core.config import ConfigEditor
-from app.core.errors import InvalidNameError, PairingError, PeerupError
+from app.core.errors import PairingError, PeerupError
 from app.core.invite import (
     MAX_FAILURES,
     MAX_FRAME,
@@ -42,12 +40,14 @@ from app.core.invite import (
 )
 from app.core.invitecode import InviteCode
 from app.core.lancode import LanCode
-from app.core.names import sanitize_peer_name, validate_peer_name
+from app.core.names import sanitize_peer_name
 from app.core.peerid import PeerId
+from app.engine.dialer import Dialer, Target
+from app.engine.gate import Gate
 from app.engine.lanfind import find_inviter, only_loopback, open_advertisement
-
-if TYPE_CHECKING:
-    from app.engine.node import Node
+from app.engine.peerbook import PeerBook
+from app.engine.relay import RelayClient
+from app.engine.settings import SettingsStore
 
 log = logging.getLogger("peerup.engine.invite")
 
@@ -86,10 +86,39 @@ class OpenInvite:
 
 
 class InviteService:
-    """The invite side of a node (one per node)."""
+    """The invite side of a node (one per node).
 
-    def __init__(self, node: Node) -> None:
-        self._node = node
+    Args:
+        own_peer_id: This node's peer ID.
+        settings: The config (namespace, relays).
+        peers: Where the new peer is stored (authorized, named; verified once confirmed).
+        gate: Admits the joiner on probation while an invite is open.
+        dialer: Reaches the inviter (joiner side).
+        relay_client: Our relay reservations, for the code's addresses.
+        own_addresses: Our dialable listen addresses.
+        service_names: The services we offer (told to the joiner).
+    """
+
+    def __init__(
+        self,
+        *,
+        own_peer_id: str,
+        settings: SettingsStore,
+        peers: PeerBook,
+        gate: Gate,
+        dialer: Dialer,
+        relay_client: RelayClient,
+        own_addresses: Callable[[], Sequence[str]],
+        service_names: Callable[[], list[str]],
+    ) -> None:
+        self._own = PeerId.parse(own_peer_id)
+        self._settings = settings
+        self._peers = peers
+        self._gate = gate
+        self._dialer = dialer
+        self._relay_client = relay_client
+        self._own_addresses = own_addresses
+        self._service_names = service_names
         self._open: dict[bytes, OpenInvite] = {}
         self._paired: dict[str, SasView] = {}
 
@@ -112,12 +141,12 @@ class InviteService:
         if not MIN_TTL <= ttl <= MAX_TTL:
             raise PeerupError(f"invite TTL must be between {MIN_TTL:.0f} s and 24 h")
         addresses = await self._code_addresses()
-        own = PeerId.parse(self._node.peer_id)
+        own = self._own
         code = InviteCode.create(
             own,
             addresses=addresses,
             expires_at=int(time.time() + ttl),
-            namespace=self._node.config.network or "",
+            namespace=self._settings.config.network or "",
         )
         invitation = Invitation(
             password=code.password,
@@ -125,7 +154,7 @@ class InviteService:
             own=own,
             expires_at=float(code.expires_at),
             name=sanitize_peer_name(name or self._own_name()),
-            services=[s.name for s in self._node.services()],
+            services=self._service_names(),
         )
         send, receive = trio.open_memory_channel[InviteProgress](_PROGRESS_BUFFER)
         invite = OpenInvite(code, invitation, send, receive)
@@ -136,14 +165,14 @@ class InviteService:
             self._open[invite_id] = invite
         try:
             async with (
-                self._node.open_probation(protocols={PROTOCOL_ID}, limit=PROBATION_LIMIT),
+                self._gate.open_probation(protocols={PROTOCOL_ID}, limit=PROBATION_LIMIT),
                 contextlib.AsyncExitStack() as stack,
                 trio.open_nursery() as nursery,
             ):
                 advertised = False
                 if short is not None:
                     advertised = await stack.enter_async_context(
-                        open_advertisement(short.nameplate, self._node.peer_id, addresses)
+                        open_advertisement(short.nameplate, str(self._own), addresses)
                     )
                 nursery.start_soon(self._expire, invite)
                 invite._emit(
@@ -175,19 +204,18 @@ class InviteService:
 
     async def _code_addresses(self) -> list[str]:
         """Relays we hold a reservation on (waiting a little for one), then direct addresses."""
-        relay_client = self._node._relay_client
-        if relay_client is not None and self._node.config.relay_addresses:
+        relay_client = self._relay_client
+        if self._settings.config.relay_addresses:
             with trio.move_on_after(RESERVATION_WAIT):
                 while not relay_client.has_reservation():
                     relay_client.refresh_soon()
                     await trio.sleep(0.1)
         relays: list[str] = []
-        if relay_client is not None:
-            for circuit in relay_client.circuit_addresses():
-                relay = circuit.split("/p2p-circuit")[0]
-                if relay not in relays:
-                    relays.append(relay)
-        direct = [a for a in self._node.status().listen_addresses if "/p2p-circuit" not in a]
+        for circuit in relay_client.circuit_addresses():
+            relay = circuit.split("/p2p-circuit")[0]
+            if relay not in relays:
+                relays.append(relay)
+        direct = [a for a in self._own_addresses() if "/p2p-circuit" not in a]
         # Loopback only helps on the same machine: last, and only when nothing else exists.
         direct.sort(key=lambda a: a.startswith(("/ip4/127.", "/ip6/::1/")))
         if any(not a.startswith(("/ip4/127.", "/ip6/::1/")) for a in direct):
@@ -269,7 +297,7 @@ class InviteService:
             PairingError: ``not-found`` when no device on this network invites with that
                 number, else as :meth:`join`.
         """
-        own_addresses = self._node.status().listen_addresses
+        own_addresses = self._own_addresses()
         found = await find_inviter(short.nameplate, loopback=only_loopback(own_addresses))
         if found is None or not found.addresses:
             raise PairingError(
@@ -295,27 +323,25 @@ class InviteService:
                 used or burned: the inviter does not say which), ``tampered``,
                 ``unreachable``, ``own-code``.
         """
-        own = PeerId.parse(self._node.peer_id)
+        own = self._own
         if code.inviter == own:
             raise PairingError("own-code", "this is this device's own invite code")
         if code.expires_at <= time.time():
             raise PairingError("expired", "this invite code has expired", hint="ask for a new one")
-        from app.engine.node import _Target
-
-        target = _Target(
+        target = Target(
             ID.from_base58(str(code.inviter)),
             tuple(multiaddr.Multiaddr(a) for a in code.dial_addresses()),
         )
         try:
             with trio.fail_after(JOIN_TIMEOUT):
-                await self._node._ensure_connected(target)
+                await self._dialer.ensure_connected(target)
         except (PeerupError, trio.TooSlowError) as exc:
             raise PairingError(
                 "unreachable",
                 f"could not reach the inviter: {exc}",
                 hint="is the invite still open on the other device?",
             ) from None
-        host = self._node._require_host()
+        host = self._dialer.require_host()
         handshake = JoinerHandshake(
             password=code.password,
             invite_id=code.invite_id,
@@ -368,35 +394,12 @@ class InviteService:
     def _store_peer(
         self, outcome: InviteOutcome, *, comment_fallback: str
     ) -> tuple[str | None, str | None]:
-        """authorized_keys (unverified) and a name.
-
-        Returns the name stored (if any) and the key-change warning when the name belonged to
-        another key (the node also logs it and publishes ``peer-key-changed``).
-        """
-        peer = str(outcome.peer)
-        wanted = sanitize_peer_name(outcome.name)
-        comment = wanted or f"{comment_fallback}-{time.strftime('%Y-%m-%d')}"
-        warning = None
-        if peer not in {e.peer_id for e in self._node.auth_entries()}:
-            warning = self._node.authorize(peer, comment).warning
-        if not wanted:
-            return None, warning
-        try:
-            return self._remember_name(wanted, peer), warning
-        except (PeerupError, OSError) as exc:
-            log.error("could not save the name %r for %s: %s", wanted, peer, exc)
-            return None, warning
-
-    def _remember_name(self, wanted: str, peer: str) -> str:
-        node = self._node
-        names = dict(node.config.names)
-        name = unique_name(wanted, peer, names)
-        if names.get(name) != peer:
-            editor = ConfigEditor.open(node.config.path)
-            editor.set_name(name, peer)
-            node.config = editor.save()
-            node._names = dict(node.config.names)
-        return name
+        """authorized_keys (unverified) and a name (see :meth:`PeerBook.admit`)."""
+        return self._peers.admit(
+            str(outcome.peer),
+            outcome.name,
+            comment_fallback=f"{comment_fallback}-{time.strftime('%Y-%m-%d')}",
+        )
 
     def confirm_sas(self, peer: str) -> None:
         """The human confirmed the SAS of a peer paired by an invite here: mark it verified.
@@ -404,29 +407,15 @@ class InviteService:
         Raises:
             PairingError: ``not-paired`` if no invite of this node paired with ``peer``.
         """
-        peer_id = self._node._resolve_peer_id(peer)
+        peer_id = self._peers.resolve(peer).peer_id
         if peer_id not in self._paired:
             raise PairingError(
                 "not-paired",
                 f"{peer} was not paired by an invite on this node",
                 hint=f"use peerup verify {peer}",
             )
-        self._node.set_verified(peer_id, True)
+        self._peers.set_verified(peer_id, True)
         del self._paired[peer_id]
-
-
-def unique_name(wanted: str, peer_id: str, names: dict[str, str]) -> str:
-    """``wanted``, or ``wanted-2``, ``wanted-3``… if it already names another peer."""
-    try:
-        validate_peer_name(wanted)
-    except InvalidNameError:
-        wanted = "peer"
-    candidate = wanted
-    for n in range(2, 100):
-        if names.get(candidate) in (None, peer_id):
-            return candidate
-        candidate = f"{wanted[:60]}-{n}"
-    raise PeerupError(f"too many peers named {wanted!r}")
 
 
 async def _read_frame(stream: INetStream, frames: FrameBuffer) -> bytes:

@@ -20,6 +20,7 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,9 +31,7 @@ from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 
 from app.core import trust
-from app.core.authkeys import AuthorizedKeysFile
 from app.core.codetext import CodeKind
-from app.core.config import ConfigEditor
 from app.core.errors import (
     AlreadyExistsError,
     InvalidCodeError,
@@ -67,13 +66,16 @@ from app.core.relaypair import (
     member_key,
     relay_proof,
 )
+from app.engine.dialer import Dialer
+from app.engine.gate import Gate
+from app.engine.peerbook import PeerBook, unique_name
+from app.engine.relay import RelayClient
+from app.engine.settings import SettingsStore
 from app.engine.splice import first_line, read_to_eof
 from app.util.fsio import atomic_write_bytes
 
 if TYPE_CHECKING:
     from trio_typing import TaskStatus
-
-    from app.engine.node import Node
 
 log = logging.getLogger("peerup.engine.relaypair")
 
@@ -134,12 +136,28 @@ def _read_state(path: Path) -> bytes | None:
 class PairingService:
     """Relay pairing for one node (both roles; the relay role only with the relay service)."""
 
-    def __init__(self, node: Node) -> None:
-        self._node = node
-        directory = node.config.path.parent
+    def __init__(
+        self,
+        *,
+        own_peer_id: str,
+        settings: SettingsStore,
+        peers: PeerBook,
+        gate: Gate,
+        dialer: Dialer,
+        relay_client: RelayClient,
+        own_addresses: Callable[[], Sequence[str]],
+    ) -> None:
+        self._own = PeerId.parse(own_peer_id)
+        self._settings = settings
+        self._peers = peers
+        self._gate = gate
+        self._dialer = dialer
+        self._relay_client = relay_client
+        self._own_addresses = own_addresses
+        directory = settings.config.path.parent
         self._state_path = directory / STATE_FILE
         self._book_path = directory / MEMBERSHIP_FILE
-        self._relaying = node.config.relay_service.enabled
+        self._relaying = settings.config.relay_service.enabled
         self.store = TokenStore()
         self.book = MembershipBook()
         self._changed = trio.Event()
@@ -194,7 +212,7 @@ class PairingService:
                     self._changed = trio.Event()
                     await self._changed.wait()
                     continue
-                async with self._node.open_probation(
+                async with self._gate.open_probation(
                     protocols={PAIR_PROTOCOL}, limit=PROBATION_LIMIT
                 ):
                     log.info("pairing open: admitting unknown peers for %s", PAIR_PROTOCOL)
@@ -212,7 +230,7 @@ class PairingService:
 
         (The reference kept that expiry in memory only, so a relay restart made it permanent.)
         """
-        keys = AuthorizedKeysFile(self._node.config.authorized_keys_file)
+        keys = self._peers.keys_file
         while True:
             await trio.sleep(EXPIRY_CHECK_INTERVAL)
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -229,8 +247,8 @@ class PairingService:
                 log.error("cannot expire paired members: %s", exc)
                 continue
             if expired:
-                self._node._reload_authorized_keys()
-                await self._node._drop_unauthorized()
+                self._peers.reload()
+                await self._gate.drop_unauthorized()
 
     # ---- relay: admin ---------------------------------------------------------------------------
 
@@ -243,11 +261,7 @@ class PairingService:
             )
 
     def _code_addresses(self) -> list[str]:
-        addresses = [
-            a
-            for a in self._node.status().listen_addresses
-            if "/p2p-circuit" not in a and "/p2p/" in a
-        ]
+        addresses = [a for a in self._own_addresses() if "/p2p-circuit" not in a and "/p2p/" in a]
         # Loopback last: a code goes to another machine.
         addresses.sort(key=lambda a: ("/127.0.0.1/" in a or "/::1/" in a, "/ip6/" in a))
         return addresses[:MAX_CODE_ADDRESSES]
@@ -257,7 +271,7 @@ class PairingService:
     ) -> CreatedGroup:
         """Open a group of ``count`` codes (``relay pair``)."""
         self._require_relay()
-        namespace = namespace or self._node.config.network
+        namespace = namespace or self._settings.config.network
         addresses = self._code_addresses()
         if not addresses:
             raise PairingError("no-address", "the relay has no address to put into a code")
@@ -312,7 +326,7 @@ class PairingService:
                 await stream.write(encode_pair_error())
             with contextlib.suppress(Exception):
                 await stream.close()
-            if self._nursery is not None and not self._node.is_authorized(str(pid)):
+            if self._nursery is not None and not self._peers.is_authorized(str(pid)):
                 self._nursery.start_soon(self._drop_soon, peer_id)
             return
         with contextlib.suppress(Exception):
@@ -321,13 +335,13 @@ class PairingService:
 
     async def _drop_soon(self, peer_id: ID) -> None:
         await trio.sleep(1.0)  # let the refusal reach the joiner first
-        host = self._node._host
-        if host is not None and not self._node.is_authorized(peer_id.to_base58()):
+        host = self._dialer.host
+        if host is not None and not self._peers.is_authorized(peer_id.to_base58()):
             with contextlib.suppress(Exception):
                 await host.get_network().close_peer(peer_id)  # type: ignore[attr-defined]
 
     def _authorize_joiner(self, pid: PeerId, name: str, gid: str, expires_at: float) -> None:
-        keys = AuthorizedKeysFile(self._node.config.authorized_keys_file)
+        keys = self._peers.keys_file
         comment = name or f"paired-{time.strftime('%Y-%m-%d')}"
         with contextlib.suppress(AlreadyExistsError):
             keys.add(pid, comment)
@@ -336,11 +350,11 @@ class PairingService:
             keys.set_attr(
                 pid, "expires", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_at))
             )
-        self._node._reload_authorized_keys()
+        self._peers.reload()
 
     def _introduce_group(self, group_id: str, *, exclude: str) -> None:
         """Tell every connected member of the group what it does not know yet."""
-        host = self._node._host
+        host = self._dialer.host
         if host is None or self._nursery is None:
             return
         network = host.get_network()  # type: ignore[attr-defined]
@@ -381,7 +395,7 @@ class PairingService:
             self._sending.discard(key)
 
     async def _deliver(self, intro: Introduction, recipient: PeerId) -> bool:
-        host = self._node._host
+        host = self._dialer.host
         if host is None:
             return False
         try:
@@ -410,12 +424,12 @@ class PairingService:
 
     async def _handle_notify(self, stream: INetStream) -> None:
         sender = PeerId.parse(stream.muxed_conn.peer_id.to_base58())
-        own = PeerId.parse(self._node.peer_id)
+        own = self._own
         try:
             with trio.fail_after(NOTIFY_TIMEOUT):
                 data = await read_to_eof(stream, MAX_NOTIFY)
             intro = decode_notify(data)
-            keys = AuthorizedKeysFile(self._node.config.authorized_keys_file)
+            keys = self._peers.keys_file
             relays = {m.relay for m in self.book.memberships}
             known = [
                 e.peer_id
@@ -441,12 +455,11 @@ class PairingService:
             await stream.close()
 
     def _write_members(self, gid: str, members: list[tuple[Member, bytes]]) -> list[JoinedMember]:
-        keys = AuthorizedKeysFile(self._node.config.authorized_keys_file)
+        keys = self._peers.keys_file
         existing = {str(e.peer_id): e for e in keys.load()}
-        editor = ConfigEditor.open(self._node.config.path)
-        taken = dict(self._node.config.names)
+        taken = dict(self._peers.model.names)
+        new_names: list[tuple[str, str]] = []
         written: list[JoinedMember] = []
-        names_changed = False
         for member, proof in members:
             pid = str(member.peer_id)
             wanted = _usable_name(member.name, pid)
@@ -458,23 +471,21 @@ class PairingService:
                     member.peer_id,
                     names=taken.items(),
                     entries=existing.values(),
-                    own=self._node.identity.peer_id,
+                    own=self._own,
                 )
-            name = current or _free_name(wanted, taken)
+            name = current or unique_name(wanted, pid, taken)
             if current is None:
-                editor.set_name(name, pid)
+                new_names.append((name, pid))
                 taken[name] = pid
-                names_changed = True
             if pid not in existing:
                 keys.add(member.peer_id, name)
             keys.set_attr(member.peer_id, "group", gid)
             keys.set_attr(member.peer_id, "hmac_proof", proof.hex())
-            warning = self._node._report_key_change(change).message if change else None
+            warning = self._peers.report_key_change(change).message if change else None
             written.append(JoinedMember(pid, name, wanted if name != wanted else None, warning))
-        if names_changed:
-            self._node.config = editor.save()
-            self._node._names = dict(self._node.config.names)
-        self._node._reload_authorized_keys()
+        if new_names:
+            self._peers.set_names(new_names)
+        self._peers.reload()
         return written
 
     # ---- member: join ---------------------------------------------------------------------------
@@ -495,12 +506,14 @@ class PairingService:
                 hint="ask the relay's admin for a new code (peerup relay pair)",
             )
         relay = code.relay_peer_id
-        own = PeerId.parse(self._node.peer_id)
+        own = self._own
         if relay == own:
             raise PairingError("bad-request", "this code was made by this very node")
         try:
-            await self._node.connect(str(relay), list(code.relay_addresses))
-            host: Any = self._node._require_host()
+            await self._dialer.ensure_connected(
+                self._dialer.resolve_target(str(relay), list(code.relay_addresses))
+            )
+            host: Any = self._dialer.require_host()
             with trio.fail_after(PAIR_TIMEOUT):
                 stream = await host.new_stream(
                     ID.from_base58(str(relay)), [TProtocol(PAIR_PROTOCOL)]
@@ -530,7 +543,7 @@ class PairingService:
                     raise PairingError(
                         "tampered", f"the proof for member {member.peer_id.short()} is invalid"
                     )
-        keys = AuthorizedKeysFile(self._node.config.authorized_keys_file)
+        keys = self._peers.keys_file
         with contextlib.suppress(AlreadyExistsError):
             keys.add(relay, "relay")
         keys.set_attr(relay, "group", reply.group_id)
@@ -547,16 +560,13 @@ class PairingService:
         )
 
     def _add_relay(self, addresses: tuple[str, ...]) -> bool:
-        configured = set(self._node.config.relay_addresses)
+        configured = set(self._settings.config.relay_addresses)
         new = [a for a in addresses if a not in configured]
         if not new or any(a in configured for a in addresses):
             return False
-        editor = ConfigEditor.open(self._node.config.path)
-        editor.add_relay(new[0])
-        self._node.config = editor.save()
-        client = self._node._relay_client
-        if client is not None:
-            client.add_relay(new[0])
+        with self._settings.edit() as editor:
+            editor.add_relay(new[0])
+        self._relay_client.add_relay(new[0])
         return True
 
 
@@ -570,14 +580,3 @@ def _usable_name(sent: str, pid: str) -> str:
         return validate_peer_name(name[:58])
     except InvalidNameError:
         return f"peer-{pid[-8:]}"
-
-
-def _free_name(wanted: str, taken: dict[str, str]) -> str:
-    """``wanted``, or ``wanted-2``, ``wanted-3``… (the first one not taken)."""
-    if wanted not in taken:
-        return wanted
-    for n in range(2, 1000):
-        candidate = f"{wanted[:58]}-{n}"
-        if candidate not in taken:
-            return candidate
-    return f"{wanted[:50]}-{int(time.time())}"

@@ -100,8 +100,7 @@ async def test_relayed_path_gets_an_rtt_without_a_ping_and_stays_relayed(tmp_pat
             (shown,) = [p for p in node.paths() if p.peer_id == peer]
             assert shown.path_type is PathType.RELAYED
             assert relay.peer_id in shown.address
-        assert lnode._pathwatch is not None
-        assert lnode._pathwatch.statistics()["relayed_probes"] >= 1
+        assert lnode.path_tracker.statistics()["relayed_probes"] >= 1
         # status's and peers' view carry the same path and RTT.
         peer = next(p for p in lnode.peers() if p.peer_id == home_id)
         assert peer.path is not None

@@ -59,7 +59,7 @@ async def test_probation_admits_one_protocol_then_disconnects(tmp_path: Path) ->
         with pytest.raises(PeerUnreachableError), trio.fail_after(30):
             await jnode.connect(inviter.peer_id, [addr])
 
-        async with inode.open_probation(protocols={PROBE}, limit=1) as probation:
+        async with inode.gate.open_probation(protocols={PROBE}, limit=1) as probation:
             with trio.fail_after(30):
                 await jnode.connect(inviter.peer_id, [addr])
             assert probation.peers.keys() == {joiner.peer_id}
@@ -98,7 +98,7 @@ async def test_peer_authorized_during_probation_stays(tmp_path: Path) -> None:
         open_node(load_config(joiner.config_path), joiner.identity) as jnode,
     ):
         addr = inode.status().listen_addresses[0]
-        async with inode.open_probation(protocols={PROBE}, limit=1):
+        async with inode.gate.open_probation(protocols={PROBE}, limit=1):
             with trio.fail_after(30):
                 await jnode.connect(inviter.peer_id, [addr])
             # The line ping is refused before authorization, allowed after it (same connection).

@@ -116,7 +116,9 @@ async def _still_connected(client: Node, server: Node) -> None:
 
 async def _verify_stream_opens(client: Node, server: Node) -> None:
     with trio.fail_after(20):
-        stream = await client._open_stream(client._resolve_target(server.peer_id), VERIFY_PROTOCOL)
+        stream = await client.dialer.open_stream(
+            client.dialer.resolve_target(server.peer_id), VERIFY_PROTOCOL
+        )
     await stream.reset()
 
 
@@ -124,7 +126,7 @@ async def test_protocol_not_offered_is_service_not_found(tmp_path: Path) -> None
     async with open_connected_pair(tmp_path) as (a, b, _path):
         with pytest.raises(ServiceNotFoundError, match="does not offer") as caught:
             with trio.fail_after(20):
-                await b._open_service_stream(a.peer_id, "nosuchservice")
+                await b.dialer.open_service_stream(a.peer_id, "nosuchservice")
         assert caught.value.hint is not None
         assert "allowed_peers" in caught.value.hint
 
@@ -135,7 +137,7 @@ async def test_protocol_refused_by_the_responder_is_service_not_found(tmp_path: 
         with _sabotage(a, VERIFY_PROTOCOL, _reset):
             with pytest.raises(ServiceNotFoundError, match="does not offer"):
                 with trio.fail_after(20):
-                    await b._open_service_stream(a.peer_id, "nosuchservice")
+                    await b.dialer.open_service_stream(a.peer_id, "nosuchservice")
             await _still_connected(b, a)
 
 
@@ -199,11 +201,11 @@ async def test_reset_before_the_proposal_is_tried_once_more(
 ) -> None:
     """The peer reset the stream before it could see our proposal: no handler of it ran, so the
     open is tried once more, transparently."""
-    caplog.set_level(logging.INFO, logger="peerup.engine.node")
+    caplog.set_level(logging.INFO, logger="peerup.engine.dialer")
     async with open_connected_pair(tmp_path) as (a, b, _path):
         resetting = [True]
         tries: list[str] = []
-        try_once = b._open_stream_once
+        try_once = b.dialer._open_stream_once
 
         async def first_try_meets_resets(target: object, protocols: tuple[str, ...]) -> object:
             tries.append(protocols[0])
@@ -212,7 +214,7 @@ async def test_reset_before_the_proposal_is_tried_once_more(
             finally:
                 resetting[0] = False  # background streams (pings) must not use up the resets
 
-        monkeypatch.setattr(b, "_open_stream_once", first_try_meets_resets)
+        monkeypatch.setattr(b.dialer, "_open_stream_once", first_try_meets_resets)
         with _reset_new_streams(a, resetting), trio.fail_after(20):
             started = await b.start_verify(a.peer_id)
         assert started.sas is not None
@@ -259,7 +261,7 @@ async def _abort_connection(stream: INetStream, _comm: MultiselectCommunicator) 
 async def test_connection_lost_during_negotiation_is_replaced_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="peerup.engine.node")
+    caplog.set_level(logging.INFO, logger="peerup.engine.dialer")
     async with open_connected_pair(tmp_path) as (a, b, _path):
         with _sabotage(a, VERIFY_PROTOCOL, _abort_connection, times=1):
             with trio.fail_after(20):
@@ -286,7 +288,7 @@ async def test_stale_broken_connection_is_replaced(
     """Our side of the connection can no longer send (the peer reset it) but the swarm still lists
     it: the stream fails (its SYN with a broken pipe, or it is reset as the muxer notices), and
     it opens over a new connection."""
-    caplog.set_level(logging.INFO, logger="peerup.engine.node")
+    caplog.set_level(logging.INFO, logger="peerup.engine.dialer")
     async with open_connected_pair(tmp_path) as (a, b, _path):
         assert b._host is not None
         network = b._host.get_network()  # type: ignore[attr-defined]

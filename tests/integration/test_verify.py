@@ -274,7 +274,9 @@ async def test_key_change_resets_verification(tmp_path: Path) -> None:
                     event = item.event
                     if isinstance(event, AuthorizedKeysChanged):
                         break
-        assert a._authorized[str(new_bob)].verified == old_value  # the copied line is loaded
+        entry = a.peerbook.entry(str(new_bob))
+        assert entry is not None
+        assert entry.verified == old_value  # the copied line is loaded
         assert not a.is_verified(str(new_bob))  # but it does not count
 
 

@@ -36,9 +36,10 @@ from app.core.errors import (
     UnknownPeerError,
 )
 from app.core.identity import load_identity
+from app.core.peerbook import PeerBookModel
 from app.core.peerid import PeerId
 from app.core.status import AuthEntry, Resolved
-from app.core.trust import bind_name, is_verified
+from app.core.trust import bind_name
 
 _file_option = click.option(
     "--file",
@@ -83,19 +84,10 @@ def local_auth_entries(config: Config | None, path: Path) -> list[AuthEntry]:
     Returns:
         One entry per authorized peer, in file order.
     """
-    names = render.names_by_peer(config.names) if config is not None else {}
-    own = own_peer_id(config)
-    return [
-        AuthEntry(
-            peer_id=str(key.peer_id),
-            comment=key.comment,
-            verified=own is not None and is_verified(key, own),
-            attributes=tuple(key.attributes),
-            name=names.get(str(key.peer_id)),
-            verified_value=key.verified,
-        )
-        for key in AuthorizedKeysFile(path).load()
-    ]
+    model = PeerBookModel.of(
+        own_peer_id(config), AuthorizedKeysFile(path).load(), config.names if config else ()
+    )
+    return model.auth_entries()
 
 
 def own_peer_id(config: Config | None) -> PeerId | None:

@@ -18,7 +18,7 @@ from libp2p.peer.peerinfo import PeerInfo
 from trio.testing import MockClock
 
 from app.core.errors import PeerUnreachableError
-from app.engine.node import DIAL_TIMEOUT, RELAY_HEAD_START, _DialRace, _Route
+from app.engine.dialer import DIAL_TIMEOUT, RELAY_HEAD_START, Route, _DialRace
 
 pytestmark = pytest.mark.trio
 
@@ -28,7 +28,7 @@ OTHER_RELAY = ID.from_pubkey(create_new_key_pair().public_key)
 DIRECT = multiaddr.Multiaddr("/ip4/192.0.2.7/tcp/4001")
 RELAY_ADDR = multiaddr.Multiaddr("/ip4/192.0.2.1/tcp/4001")
 OTHER_RELAY_ADDR = multiaddr.Multiaddr("/ip4/192.0.2.2/tcp/4001")
-CONFIGURED: _Route = (RELAY_ADDR, RELAY)
+CONFIGURED: Route = (RELAY_ADDR, RELAY)
 
 
 class Dialer:
@@ -67,12 +67,12 @@ class Dialer:
             raise PeerUnreachableError(error)
 
 
-def _race(dialer: Dialer, configured: Sequence[_Route]) -> _DialRace:
+def _race(dialer: Dialer, configured: Sequence[Route]) -> _DialRace:
     """A race whose relay routes are, like Node._relay_routes, the relays of the circuits found
     and then the ``configured`` relays."""
 
-    def relay_routes(found: Sequence[multiaddr.Multiaddr]) -> list[_Route]:
-        routes: list[_Route] = []
+    def relay_routes(found: Sequence[multiaddr.Multiaddr]) -> list[Route]:
+        routes: list[Route] = []
         for addr in found:
             head, circuit, _ = str(addr).partition("/p2p-circuit")
             if circuit:
