@@ -110,6 +110,8 @@ class ForwardInfo:
     errors: int = 0
     last_error: str | None = None
     verified: bool = False
+    rate_up: float = 0.0  # bytes/s local client → peer, over the last second or so
+    rate_down: float = 0.0  # bytes/s peer → local client; both 0 once the forward is idle
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,7 +358,11 @@ class PathChanged:
 
 @dataclass(frozen=True, slots=True)
 class ForwardChanged:
-    """A forward was opened, changed state, or closed; counters are a fresh snapshot."""
+    """A forward was opened, closed, or its counters or rates changed (a fresh snapshot).
+
+    Counter changes are published at most about once a second per forward, and only while they
+    change: a forward that goes idle sends one last event with its rates at 0.
+    """
 
     forward: ForwardInfo
     kind: str = field(default="forward-changed", init=False)
