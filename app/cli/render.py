@@ -403,18 +403,50 @@ def render_forward_line(forward: ForwardInfo) -> str:
     return f"Forwarding {forward.listen_address} → {target}  {badge(forward.verified)}"
 
 
+def format_rate(bytes_per_second: float) -> str:
+    """Return a transfer rate in binary units (``512 B/s``, ``2.3 MiB/s``)."""
+    return format_bytes(round(bytes_per_second)) + "/s"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _errors(forward: ForwardInfo) -> str:
+    if not forward.errors:
+        return ""
+    text = ", " + _count(forward.errors, "error")
+    return text + (f" (last: {forward.last_error})" if forward.last_error else "")
+
+
 def render_forward_counters(forward: ForwardInfo) -> str:
-    """Return the live counters of a forward (connections and bytes both ways)."""
-    text = (
-        f"{forward.state}: {forward.connections_active} active / "
-        f"{forward.connections_total} connections, "
-        f"↑ {format_bytes(forward.bytes_up)}  ↓ {format_bytes(forward.bytes_down)}"
+    """Return the live counters of a forward: bytes both ways, the rates while bytes move, and
+    the connections (``↑ 1.2 KiB  ↓ 5.0 MiB · ↓ 2.3 MiB/s · 1 active / 3 connections``)."""
+    parts = [f"↑ {format_bytes(forward.bytes_up)}  ↓ {format_bytes(forward.bytes_down)}"]
+    rates = [
+        f"{arrow} {format_rate(rate)}"
+        for arrow, rate in (("↑", forward.rate_up), ("↓", forward.rate_down))
+        if rate >= 0.5  # what rounds to 0 B/s is no traffic
+    ]
+    if rates:
+        parts.append(" ".join(rates))
+    parts.append(
+        f"{forward.connections_active} active / {_count(forward.connections_total, 'connection')}"
     )
-    if forward.errors:
-        text += f", {forward.errors} errors"
-    if forward.last_error:
-        text += f" (last: {forward.last_error})"
-    return text
+    return " · ".join(parts) + _errors(forward)
+
+
+def _exact_bytes(count: int) -> str:
+    text = format_bytes(count)
+    return text if count < 1024 else f"{text} ({count:,} B)"
+
+
+def render_forward_totals(forward: ForwardInfo) -> str:
+    """Return what went through a forward, exact to the byte, for ``proxy``'s last line."""
+    return (
+        f"Total: ↑ {_exact_bytes(forward.bytes_up)}  ↓ {_exact_bytes(forward.bytes_down)}"
+        f" · {_count(forward.connections_total, 'connection')}" + _errors(forward)
+    )
 
 
 def render_forwards(forwards: Sequence[ForwardInfo]) -> list[str]:

@@ -117,6 +117,8 @@ class ForwardInfo:
     # Stable kebab-case code of ``last_error`` (front ends translate by it), e.g.
     # "peer-unreachable", "connection-broken", "too-many-connections".
     last_error_code: str | None = None
+    rate_up: float = 0.0  # bytes/s local client → peer, over the last second or so
+    rate_down: float = 0.0  # bytes/s peer → local client; both 0 once the forward is idle
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,7 +368,11 @@ class PathChanged:
 
 @dataclass(frozen=True, slots=True)
 class ForwardChanged:
-    """A forward was opened, changed state, or closed; counters are a fresh snapshot."""
+    """A forward was opened, closed, or its counters or rates changed (a fresh snapshot).
+
+    Counter changes are published at most about once a second per forward, and only while they
+    change: a forward that goes idle sends one last event with its rates at 0.
+    """
 
     forward: ForwardInfo
     kind: str = field(default="forward-changed", init=False)

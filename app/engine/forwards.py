@@ -4,6 +4,11 @@ Each forward has its own cancel scope inside the manager's nursery, and each acc
 runs in the forward's nursery, so closing a forward (or stopping the node) cancels exactly its
 listener and connections. Opening the stream to the peer is retried with exponential back-off while
 the peer is unreachable; a refused or unknown service fails at once (retrying cannot fix it).
+
+The splice counts bytes in plain integers and publishes nothing. One ticker per manager publishes
+each forward's counters and rates about once a second, and only while they change: opening and
+closing a forward are published at once, everything else (bytes, connections, errors) on the next
+tick, so a burst of connections or a fast transfer costs one event a second, not one per chunk.
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ RETRY_DELAYS = (0.25, 1.0, 2.0, 4.0)
 # error (platform notes); keep room for pings and other protocols and refuse clearly beyond this.
 MAX_CONNECTIONS_PER_PEER = 200
 
+# How often the ticker publishes a busy forward's counters and rates (seconds).
+TICK = 1.0
+
 OpenStream = Callable[[str, str], Awaitable[INetStream]]
 
 
@@ -54,14 +62,27 @@ class _Forward:
     done_up: int = 0
     done_down: int = 0
     closed: trio.Event = field(default_factory=trio.Event)
+    # What the last tick saw: the byte totals and when; whether anything else changed since.
+    tick_up: int = 0
+    tick_down: int = 0
+    tick_time: float = 0.0
+    dirty: bool = False
+
+    def totals(self) -> tuple[int, int]:
+        """Bytes up and down so far, the connections still open included."""
+        up, down = self.done_up, self.done_down
+        for counters in self.live:
+            up += counters.up
+            down += counters.down
+        return up, down
+
+    def busy(self) -> bool:
+        """Whether the ticker may have something to say about this forward."""
+        return bool(self.live or self.dirty or self.info.rate_up or self.info.rate_down)
 
     def snapshot(self) -> ForwardInfo:
-        return replace(
-            self.info,
-            bytes_up=self.done_up + sum(c.up for c in self.live),
-            bytes_down=self.done_down + sum(c.down for c in self.live),
-            connections_active=len(self.live),
-        )
+        up, down = self.totals()
+        return replace(self.info, bytes_up=up, bytes_down=down, connections_active=len(self.live))
 
 
 class ForwardManager:
@@ -86,12 +107,14 @@ class ForwardManager:
         self._forwards: dict[str, _Forward] = {}
         self._next_id = 1
         self._nursery: trio.Nursery | None = None
+        self._wake = trio.Event()
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Own the nursery every forward runs in; returns after all forwards are closed."""
+        """Own the nursery every forward and the ticker run in; runs until cancelled."""
         try:
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
+                nursery.start_soon(self._run_ticker)
                 task_status.started()
                 await trio.sleep_forever()
         finally:
@@ -135,7 +158,8 @@ class ForwardManager:
                 listen_address=format_host_port(bound[0], bound[1]),
                 state=ForwardState.LISTENING,
                 verified=verified,
-            )
+            ),
+            tick_time=trio.current_time(),
         )
         self._forwards[forward_id] = forward
         self._nursery.start_soon(self._run_forward, forward, listeners)
@@ -164,6 +188,48 @@ class ForwardManager:
     def _publish(self, forward: _Forward) -> None:
         self._bus.publish(ForwardChanged(forward.snapshot()))
 
+    def _changed(self, forward: _Forward) -> None:
+        """Note a change for the next tick (and wake the ticker if it sleeps)."""
+        if not forward.busy() and forward.totals() == (forward.tick_up, forward.tick_down):
+            # Idle until now (the ticker may have slept long): the next rate window starts here.
+            forward.tick_time = trio.current_time()
+        forward.dirty = True
+        self._wake.set()
+
+    async def _run_ticker(self) -> None:
+        """Publish busy forwards about once a second; sleep while every forward is idle.
+
+        Bytes move only through open connections, and opening one marks its forward changed,
+        so a forward with no connection, no change and rates at 0 has nothing to report.
+        """
+        while True:
+            if not any(f.busy() for f in self._forwards.values()):
+                self._wake = trio.Event()
+                await self._wake.wait()
+            await trio.sleep(TICK)
+            self._tick(trio.current_time())
+
+    def _tick(self, now: float) -> None:
+        """Update every forward's rates over the window since the last tick; publish changes."""
+        for forward in list(self._forwards.values()):
+            up, down = forward.totals()
+            moved = (up, down) != (forward.tick_up, forward.tick_down)
+            if moved or forward.busy():
+                elapsed = now - forward.tick_time
+                rates = (0.0, 0.0)
+                if elapsed > 0:
+                    rates = (
+                        round((up - forward.tick_up) / elapsed, 1),
+                        round((down - forward.tick_down) / elapsed, 1),
+                    )
+                info = forward.info
+                changed = moved or forward.dirty or rates != (info.rate_up, info.rate_down)
+                forward.info = replace(info, rate_up=rates[0], rate_down=rates[1])
+                forward.dirty = False
+                if changed:
+                    self._publish(forward)
+            forward.tick_up, forward.tick_down, forward.tick_time = up, down, now
+
     async def _run_forward(self, forward: _Forward, listeners: list[trio.SocketListener]) -> None:
         try:
             with forward.cancel_scope:
@@ -174,7 +240,9 @@ class ForwardManager:
             for listener in listeners:
                 with trio.CancelScope(shield=True):
                     await listener.aclose()
-            forward.info = replace(forward.info, state=ForwardState.CLOSED)
+            forward.info = replace(
+                forward.info, state=ForwardState.CLOSED, rate_up=0.0, rate_down=0.0
+            )
             self._forwards.pop(forward.info.id, None)
             self._publish(forward)
             forward.closed.set()
@@ -194,6 +262,7 @@ class ForwardManager:
 
     async def _handle_connection(self, forward: _Forward, tcp: trio.SocketStream) -> None:
         forward.info = replace(forward.info, connections_total=forward.info.connections_total + 1)
+        self._changed(forward)
         peer = forward.info.peer_id
         if self._live_connections(peer) >= MAX_CONNECTIONS_PER_PEER:
             self._record_error(
@@ -212,7 +281,6 @@ class ForwardManager:
             if stream is None:
                 await tcp.aclose()
                 return
-            self._publish(forward)
             await splice(tcp, stream, counters)
         except SpliceError as exc:
             self._record_error(forward, str(exc), exc.code)
@@ -222,7 +290,7 @@ class ForwardManager:
             forward.done_down += counters.down
             with trio.CancelScope(shield=True):
                 await tcp.aclose()
-            self._publish(forward)
+            self._changed(forward)
 
     def _live_connections(self, peer_id: str) -> int:
         return sum(len(f.live) for f in self._forwards.values() if f.info.peer_id == peer_id)
@@ -253,4 +321,4 @@ class ForwardManager:
             last_error=message,
             last_error_code=code,
         )
-        self._publish(forward)
+        self._changed(forward)

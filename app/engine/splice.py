@@ -39,6 +39,10 @@ CHUNK = 1 << 20
 # cost of a relay in the profile). A read that takes everything empties the bytearray instead.
 READ_ALL = 1 << 30
 
+# Such a read can bring many megabytes when the local reader is slower than the peer; writing
+# them in slices keeps the byte counters (and the live rates built on them) moving meanwhile.
+SEND_SLICE = 1 << 18
+
 
 @dataclass(slots=True)
 class Counters:
@@ -107,8 +111,11 @@ async def _p2p_to_tcp(stream: INetStream, tcp: trio.SocketStream, counters: Coun
             first = False
             if may_be_refusal(data):
                 data = await _read_refusal(stream, data)
-        await tcp.send_all(data)
-        counters.down += len(data)
+        view = memoryview(data)
+        for start in range(0, len(view), SEND_SLICE):
+            piece = view[start : start + SEND_SLICE]
+            await tcp.send_all(piece)
+            counters.down += len(piece)
     with contextlib.suppress(trio.ClosedResourceError):
         await tcp.send_eof()
 

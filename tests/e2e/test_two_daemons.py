@@ -17,14 +17,16 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.helpers.daemons import DaemonProcess, default_signals, start_daemon
+from app.core.status import ForwardChanged, ForwardState
+from tests.helpers.daemons import DaemonProcess, EventLog, default_signals, start_daemon
 from tests.helpers.nodes import NodeDir, free_port, make_node_dir
 from tests.helpers.services import start_service
 
@@ -114,13 +116,32 @@ def exchange(port: int, payload: bytes, *, timeout: float = 120) -> bytes:
     return bytes(received)
 
 
+@dataclass
+class ProxyRun:
+    """What ``peerup proxy`` printed before it exited 0."""
+
+    out: str
+    err: str
+
+
 def run_proxy(
-    command: list[str], env: dict[str, str], port: int, payload: bytes, stop: signal.Signals
-) -> str:
-    """Run ``COMMAND proxy home echo PORT``, check ``payload`` comes back through it, then end it
-    with the signal ``stop``; returns its stderr once it exited 0 without a traceback."""
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    payload: bytes,
+    stop: signal.Signals,
+    *,
+    service: str = "echo",
+    use: Callable[[int], object] | None = None,
+) -> ProxyRun:
+    """Run ``COMMAND proxy home SERVICE PORT``, use it once it listens, then end it with the
+    signal ``stop``; returns its output once it exited 0 without a traceback.
+
+    By default the use checks that ``payload`` comes back through the echo service; ``use(port)``
+    replaces that (it may raise ConnectionRefusedError while the proxy does not listen yet).
+    """
     proxy = subprocess.Popen(
-        [*command, "proxy", "home", "echo", str(port)],
+        [*command, "proxy", "home", service, str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -131,16 +152,19 @@ def run_proxy(
         deadline = time.monotonic() + 60
         while True:
             try:
-                assert exchange(port, payload, timeout=30) == payload
+                if use is None:
+                    assert exchange(port, payload, timeout=30) == payload
+                else:
+                    use(port)
                 break
             except ConnectionRefusedError:
                 assert time.monotonic() < deadline, "the proxy never listened"
                 time.sleep(0.2)
         proxy.send_signal(stop)
-        _out, err = proxy.communicate(timeout=30)
+        out, err = proxy.communicate(timeout=30)
         assert proxy.returncode == 0, err
         assert "Traceback" not in err
-        return err
+        return ProxyRun(out, err)
     finally:
         if proxy.poll() is None:
             proxy.kill()
@@ -422,12 +446,115 @@ def test_proxy_stopped_by_sigterm_closes_its_forward_in_the_daemon(pair: Pair) -
     port = free_port()
     command = [*DaemonProcess.base_command(), "--config", str(pair.client.node.config_path)]
     for number in (signal.SIGTERM, signal.SIGHUP):
-        err = run_proxy(command, pair.client.env, port, b"before the signal", number)
-        assert f"Closed forward 127.0.0.1:{port}." in err
+        run = run_proxy(command, pair.client.env, port, b"before the signal", number)
+        assert f"Closed forward 127.0.0.1:{port}." in run.err
         forwards = json.loads(pair.client.cli("daemon", "forwards", "--json").stdout)
         assert [f for f in forwards if f["listen_address"].endswith(f":{port}")] == []
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+def _slow_download(port: int, path: str) -> tuple[int, bytes]:
+    """GET ``path`` over HTTP/1.0 (the server closes after the reply), reading at ~5 MB/s with a
+    small receive buffer so the transfer spans several of the forward's ticks.
+
+    Returns the bytes sent and the bytes received (headers and body).
+    """
+    request = f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    received = bytearray()
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)  # before connect: it sticks
+        s.settimeout(60)
+        s.connect(("127.0.0.1", port))
+        s.sendall(request)
+        deadline = time.monotonic() + 120
+        while data := s.recv(256 << 10):
+            received += data
+            assert time.monotonic() < deadline, f"only {len(received)} bytes in 120 s"
+            time.sleep(0.05)
+    return len(request), bytes(received)
+
+
+def _exact_bytes(text: str) -> int:
+    """``127 B`` or ``5.0 MiB (5,243,085 B)`` as a number."""
+    match = re.search(r"\(([\d,]+) B\)$", text) or re.fullmatch(r"(\d+) B", text)
+    assert match is not None, text
+    return int(match.group(1).replace(",", ""))
+
+
+def test_proxy_counters_and_rates_count_the_bytes_moved(pair: Pair) -> None:
+    """Issue 11: the live line stayed at "↑ 0 B ↓ 0 B" after a complete download. The API, the
+    event stream (with rates while bytes move) and the proxy's lines must count every byte."""
+    port = free_port()
+    command = [*DaemonProcess.base_command(), "--config", str(pair.client.node.config_path)]
+    blob = (pair.http_root / "blob.bin").read_bytes()
+    moved: dict[str, Any] = {}
+    log = EventLog(pair.client.endpoint)
+
+    def download(port: int) -> None:
+        started = time.monotonic()
+        sent, reply = _slow_download(port, "/blob.bin")
+        moved.update(started=started, ended=time.monotonic(), sent=sent, received=len(reply))
+        assert (
+            hashlib.sha256(reply.partition(b"\r\n\r\n")[2]).digest()
+            == hashlib.sha256(blob).digest()
+        )
+        # While the proxy still runs, the daemon's forward has counted it all.
+        forwards = json.loads(pair.client.cli("daemon", "forwards", "--json").stdout)
+        (mine,) = [f for f in forwards if f["listen_address"] == f"127.0.0.1:{port}"]
+        assert (mine["bytes_up"], mine["bytes_down"]) == (sent, len(reply))
+        assert (mine["connections_total"], mine["connections_active"]) == (1, 0)
+        moved["id"] = mine["id"]
+
+    try:
+        run = run_proxy(
+            command, pair.client.env, port, b"", signal.SIGINT, service="web", use=download
+        )
+        deadline = time.monotonic() + 10
+        while not any(  # the forward's closing event is on its way to the log
+            isinstance(e, ForwardChanged)
+            and e.forward.listen_address == f"127.0.0.1:{port}"
+            and e.forward.state is ForwardState.CLOSED
+            for e in list(log.events)
+        ):
+            assert time.monotonic() < deadline, "no event for the forward's close"
+            time.sleep(0.05)
+    finally:
+        log.stop()
+    assert moved["ended"] - moved["started"] > 2, "the download was too fast to see a tick"
+    sent, received = moved["sent"], moved["received"]
+
+    # The proxy's final line: exactly what went through.
+    total = next(line for line in run.out.splitlines() if line.startswith("Total:"))
+    match = re.fullmatch(r"Total: ↑ (.+?)  ↓ (.+?) · (\d+) connections?", total)
+    assert match is not None, total
+    assert (_exact_bytes(match[1]), _exact_bytes(match[2]), int(match[3])) == (sent, received, 1)
+    # Its live lines moved with the bytes, with a rate while they did.
+    live = [line for line in run.out.splitlines() if line.startswith("↑ ")]
+    assert any("/s · " in line for line in live), run.out
+
+    # The event stream saw the forward open (it was live before any byte moved), counters with
+    # a rate during the download, and the totals last.
+    mine = [
+        (at, e.forward)
+        for at, e in zip(log.arrivals, log.events, strict=True)
+        if isinstance(e, ForwardChanged) and e.forward.id == moved["id"]
+    ]
+    opened = mine[0][1]
+    assert (opened.state, opened.bytes_down, opened.connections_total) == (
+        ForwardState.LISTENING,
+        0,
+        0,
+    )
+    during = [f for at, f in mine if moved["started"] <= at <= moved["ended"]]
+    assert any(0 < f.bytes_down < received for f in during), mine
+    # Live: every second of the download moved bytes, though the daemon may hold megabytes
+    # for the slow reader at once.
+    assert all(f.rate_down > 0 for f in during), mine
+    final = mine[-1][1]
+    assert final.state is ForwardState.CLOSED
+    assert (final.bytes_up, final.bytes_down, final.connections_total) == (sent, received, 1)
+    assert (final.rate_up, final.rate_down) == (0, 0)
 
 
 def test_relay_serve_health_check(tmp_path: Path) -> None:

@@ -2,21 +2,26 @@
 
 Each daemon gets its own config directory and runtime directory (its API socket lives there), so
 several can run side by side. :func:`start_daemon` waits, bounded, for the API socket; ``stop``
-sends SIGTERM and waits, killing only if the daemon does not exit in time.
+sends SIGTERM and waits, killing only if the daemon does not exit in time. :class:`EventLog`
+collects a daemon's events from its API while a test drives it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.api.client import open_local_client
 from app.api.transport import ApiEndpoint, endpoint_for_config
+from app.core.status import Event
 from tests.helpers.nodes import NodeDir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -134,3 +139,37 @@ def default_signals(*numbers: signal.Signals) -> Callable[[], None]:
             signal.signal(number, signal.SIG_DFL)
 
     return reset
+
+
+class EventLog:
+    """Collects a daemon's events in a thread until stopped (bounded by ``limit`` seconds).
+
+    ``events`` and ``arrivals`` (``time.monotonic()`` when each came) grow as events come.
+    """
+
+    def __init__(self, endpoint: ApiEndpoint, limit: float = 120) -> None:
+        self.events: list[Event] = []
+        self.arrivals: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._run(endpoint, limit),))
+        self._thread.start()
+
+    async def _run(self, endpoint: ApiEndpoint, limit: float) -> None:
+        async def collect() -> None:
+            async with open_local_client(endpoint) as client:
+                async for event in client.events():
+                    self.arrivals.append(time.monotonic())
+                    self.events.append(event)
+
+        task = asyncio.ensure_future(collect())
+        deadline = time.monotonic() + limit
+        # Polled: the stop signal comes from another thread.
+        while not self._stop.is_set() and time.monotonic() < deadline and not task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    def stop(self) -> list[Event]:
+        self._stop.set()
+        self._thread.join(10)
+        return self.events

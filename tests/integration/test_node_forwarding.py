@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import trio
 
 from app.core.config import load_config
 from app.core.errors import AddressInUseError, NotAuthorizedError, PeerUnreachableError
-from app.core.status import ConnectionRefused, ForwardState
+from app.core.status import ConnectionRefused, ForwardChanged, ForwardInfo, ForwardState
 from app.engine.node import open_node
 from tests.helpers.nodes import exchange, make_node_dir, serve_echo, sha256
 
@@ -281,4 +282,82 @@ async def test_half_close_from_the_service_side(tmp_path: Path) -> None:
                     await service_done.wait()
                     await stream.aclose()
                 assert bytes(received_by_service) == payload
+        nursery.cancel_scope.cancel()
+
+
+async def _paced_echo(port: int, chunk: int, count: int, pause: float) -> int:
+    """Send ``count`` chunks ``pause`` s apart through an echo forward while reading the echo;
+    returns the bytes moved each way."""
+    payload = os.urandom(chunk)
+    received = 0
+    async with await trio.open_tcp_stream("127.0.0.1", port) as stream:
+
+        async def send() -> None:
+            for _ in range(count):
+                await stream.send_all(payload)
+                await trio.sleep(pause)
+            await stream.send_eof()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(send)
+            while data := await stream.receive_some(1 << 20):
+                received += len(data)
+    assert received == chunk * count
+    return received
+
+
+async def test_forward_publishes_counters_and_rates_about_once_a_second_while_bytes_move(
+    tmp_path: Path,
+) -> None:
+    async with trio.open_nursery() as nursery:
+        echo_port = await nursery.start(serve_echo)
+        server, client = await _pair(tmp_path, echo_port)
+        async with open_node(load_config(server.config_path), server.identity) as snode:
+            addr = snode.status().listen_addresses[0]
+            async with (
+                open_node(load_config(client.config_path), client.identity) as cnode,
+                cnode.subscribe() as events,
+            ):
+                await cnode.connect(server.peer_id, [addr])
+                fwd = await cnode.open_forward(server.peer_id, "echo", "127.0.0.1:0")
+                port = int(fwd.listen_address.rsplit(":", 1)[1])
+                seen: list[tuple[float, ForwardInfo]] = []
+
+                async def watch() -> None:
+                    # Appended one by one: the watch is cancelled, never finished.
+                    async for item in events:
+                        event = getattr(item, "event", None)
+                        if not isinstance(event, ForwardChanged) or event.forward.id != fwd.id:
+                            continue
+                        seen.append((trio.current_time(), event.forward))
+
+                async with trio.open_nursery() as watching:
+                    watching.start_soon(watch)
+                    await trio.sleep(1.5)  # idle before: nothing but the opening
+                    with trio.fail_after(30):
+                        started = trio.current_time()
+                        moved = await _paced_echo(port, 64 << 10, count=35, pause=0.1)  # ~3.5 s
+                        ended = trio.current_time()
+                    await trio.sleep(3.5)  # idle after: one event with rates 0, then nothing
+                    watching.cancel_scope.cancel()
+
+                opened, ticks = seen[0], seen[1:]
+                assert (opened[1].state, opened[1].connections_total) == (ForwardState.LISTENING, 0)
+                assert all(started <= at for at, _ in ticks), "published while idle"
+                times = [at for at, _ in ticks]
+                assert all(b - a >= 0.9 for a, b in itertools.pairwise(times)), times
+                during = [f for at, f in ticks if at <= ended]
+                assert len(during) >= 2, ticks
+                for f in during:  # 640 KiB/s each way, counted while the connection is open
+                    assert 200_000 < f.rate_up < 1_500_000, f
+                    assert 200_000 < f.rate_down < 1_500_000, f
+                    assert f.connections_active == 1
+                assert [f.bytes_up for f in during] == sorted({f.bytes_up for f in during})
+                last_at, last = ticks[-1]
+                assert (last.rate_up, last.rate_down) == (0, 0)
+                assert [f for _, f in ticks if not (f.rate_up or f.rate_down)] == [last]
+                assert last_at < ended + 2.5  # then silence for the rest of the idle time
+                assert (last.bytes_up, last.bytes_down) == (moved, moved)
+                assert (last.connections_total, last.connections_active) == (1, 0)
+                assert cnode.forwards()[0].rate_up == cnode.forwards()[0].rate_down == 0
         nursery.cancel_scope.cancel()

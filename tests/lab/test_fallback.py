@@ -14,7 +14,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,8 @@ import pytest
 
 from app.api.client import open_local_client
 from app.api.transport import ApiEndpoint
-from app.core.status import Event, PathChanged, PathType
+from app.core.status import PathChanged, PathType
+from tests.helpers.daemons import EventLog
 from tests.helpers.nodes import NodeDir, make_node_dir
 from tests.lab.daemons import LISTEN_PORT, STUN_PORT, api_call, start_in_ns, start_public_services
 from tests.lab.netlab import Home, Lab, unavailable_reason
@@ -142,35 +142,6 @@ def _ping(endpoint: ApiEndpoint, peer: str) -> list[object]:
     return asyncio.run(asyncio.wait_for(call(), 30))
 
 
-class _EventLog:
-    """Collects a daemon's events in a thread until stopped (bounded by ``limit`` seconds)."""
-
-    def __init__(self, endpoint: ApiEndpoint, limit: float = 120) -> None:
-        self.events: list[Event] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=asyncio.run, args=(self._run(endpoint, limit),))
-        self._thread.start()
-
-    async def _run(self, endpoint: ApiEndpoint, limit: float) -> None:
-        async def collect() -> None:
-            async with open_local_client(endpoint) as client:
-                async for event in client.events():
-                    self.events.append(event)
-
-        task = asyncio.ensure_future(collect())
-        deadline = time.monotonic() + limit
-        # Polled: the stop signal comes from another thread.
-        while not self._stop.is_set() and time.monotonic() < deadline and not task.done():  # noqa: ASYNC110
-            await asyncio.sleep(0.1)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-    def stop(self) -> list[Event]:
-        self._stop.set()
-        self._thread.join(10)
-        return self.events
-
-
 def _drop_between(lab: Lab, homes: list[Home], action: str) -> None:
     """Insert (-I) or delete (-D) DROP rules for traffic between the two homes' public IPs."""
     for home, other in ((homes[0], homes[1]), (homes[1], homes[0])):
@@ -207,7 +178,7 @@ def test_dead_direct_path_falls_back_to_relay(
         for hold in holds.values():
             assert hold.stdout is not None
             assert hold.stdout.readline().strip() == "open"
-        events = _EventLog(a1)
+        events = EventLog(a1)
         time.sleep(1.0)  # the subscription is live, the busy connection's buffers are full
 
         _drop_between(lab, homes, "-I")

@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import re
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -136,39 +135,56 @@ async def _proxy(
 ) -> int:
     async with open_any_client(endpoint, config_path, announce=_announce) as client:
         forward = await client.open_forward(peer_id, service_name, listen)
-        line = _CounterLine()
+        line = _CounterLine(forward)
         try:
             with stop_on_termination():
                 click.echo(render.render_forward_line(forward))
                 click.echo("Press Ctrl+C to stop.", err=True)
-                return await _watch_forward(client, forward, line)
+                return await _watch_forward(client, forward.id, line)
         except asyncio.CancelledError:
             _uncancel()
             return int(ExitCode.OK)
         finally:
             line.end()
+            final = await _final_state(client, forward.id)
             with contextlib.suppress(PeerupError, OSError, TimeoutError):
                 await asyncio.wait_for(client.close_forward(forward.id), _CLOSE_TIMEOUT)
+            click.echo(render.render_forward_totals(final or line.last))
             click.echo(f"Closed forward {forward.listen_address}.", err=True)
 
 
-class _CounterLine:
-    """The forward's live counters: redrawn in place on a terminal, else a line a second."""
+async def _final_state(client: LocalClient, forward_id: str) -> ForwardInfo | None:
+    """The forward's counters as the node has them now (the last event may be up to a second
+    old), or None when the node cannot say (it stopped, or closed the forward itself)."""
+    with contextlib.suppress(PeerupError, OSError, TimeoutError):
+        forwards = await asyncio.wait_for(client.forwards(), _CLOSE_TIMEOUT)
+        return next((f for f in forwards if f.id == forward_id), None)
+    return None
 
-    def __init__(self) -> None:
+
+class _CounterLine:
+    """The forward's live counters: redrawn in place on a terminal, else a line per change.
+
+    The node publishes a forward's counters at most about once a second, so every change is
+    shown as it comes; the last one shown is kept for the final line.
+    """
+
+    def __init__(self, forward: ForwardInfo) -> None:
         self._tty = sys.stdout.isatty()
         self._open = False
-        self._last = 0.0
+        self._text = ""
+        self.last = forward
 
     def show(self, forward: ForwardInfo) -> None:
+        self.last = forward
         text = render.render_forward_counters(forward)
+        if text == self._text:
+            return
+        self._text = text
         if self._tty:
             click.echo("\r\x1b[K" + text, nl=False)
             self._open = True
-            return
-        now = time.monotonic()
-        if now - self._last >= 1.0:
-            self._last = now
+        else:
             click.echo(text)
 
     def end(self) -> None:
@@ -177,30 +193,37 @@ class _CounterLine:
             self._open = False
 
 
-async def _watch_forward(client: LocalClient, forward: ForwardInfo, line: _CounterLine) -> int:
-    """Show the forward's counters from the watch stream until it closes or Ctrl+C."""
-    line.show(forward)
+async def _watch_forward(client: LocalClient, forward_id: str, line: _CounterLine) -> int:
+    """Show the forward's counters from the watch stream until it closes or Ctrl+C.
+
+    The watch starts with a snapshot taken after the forward opened, so nothing is missed; the
+    node publishes counters about once a second while bytes move, and once more (rates at 0)
+    after the last byte.
+    """
+    line.show(line.last)
     async for item in client.watch():
         if isinstance(item, Snapshot):
             # The first state, or a fresh one after this client fell behind: a forward that is
             # no longer listed was closed meanwhile.
             current = next(
-                (f for f in item.forwards if f.id == forward.id),
-                dataclasses.replace(forward, state=ForwardState.CLOSED),
+                (f for f in item.forwards if f.id == forward_id),
+                dataclasses.replace(line.last, state=ForwardState.CLOSED),
             )
         elif (
             isinstance(item, WatchEvent)
             and isinstance(item.event, ForwardChanged)
-            and item.event.forward.id == forward.id
+            and item.event.forward.id == forward_id
         ):
             current = item.event.forward
         else:
             continue
         if current.state is ForwardState.FAILED:
             line.end()
+            line.last = current
             raise PeerupError(f"the forward failed: {current.last_error or 'unknown error'}")
         if current.state is ForwardState.CLOSED:
             line.end()
+            line.last = current
             click.echo("The forward was closed by the node.", err=True)
             return int(ExitCode.FAILED)
         line.show(current)

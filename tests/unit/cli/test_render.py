@@ -82,10 +82,35 @@ def test_forward_line_and_counters() -> None:
         bytes_down=10,
     )
     assert render.render_forward_line(fwd) == "Forwarding 127.0.0.1:2222 → home/ssh  [UNVERIFIED]"
-    counters = render.render_forward_counters(fwd)
-    assert "1 active / 3 connections" in counters
-    assert "↑ 2.0 KiB" in counters
+    assert render.render_forward_counters(fwd) == "↑ 2.0 KiB  ↓ 10 B · 1 active / 3 connections"
     assert render.render_forwards([fwd])[0].endswith("[UNVERIFIED]")
+    moving = dataclasses.replace(fwd, rate_down=2.5 * 1024 * 1024, rate_up=0.4)
+    assert render.render_forward_counters(moving) == (
+        "↑ 2.0 KiB  ↓ 10 B · ↓ 2.5 MiB/s · 1 active / 3 connections"
+    )
+    both = dataclasses.replace(moving, rate_up=512, errors=1, last_error="refused")
+    assert render.render_forward_counters(both) == (
+        "↑ 2.0 KiB  ↓ 10 B · ↑ 512 B/s ↓ 2.5 MiB/s · 1 active / 3 connections, 1 error"
+        " (last: refused)"
+    )
+
+
+def test_forward_totals_are_exact_to_the_byte() -> None:
+    fwd = ForwardInfo(
+        id="fwd-1",
+        peer_id=PEER,
+        peer_name="home",
+        service="web",
+        listen_address="127.0.0.1:9100",
+        state=ForwardState.CLOSED,
+        connections_total=1,
+        bytes_up=127,
+        bytes_down=5_243_085,
+    )
+    assert render.render_forward_totals(fwd) == (
+        "Total: ↑ 127 B  ↓ 5.0 MiB (5,243,085 B) · 1 connection"
+    )
+    assert render.format_rate(1536.4) == "1.5 KiB/s"
 
 
 def test_ping_text_matches_reference() -> None:
