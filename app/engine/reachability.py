@@ -31,10 +31,9 @@ import trio
 
 from app.core import stun
 from app.core.errors import StunError
+from app.core.interfaces import InterfaceAddress, InterfaceSummary
 from app.core.netaddr import format_host_port
 from app.core.reachability import (
-    InterfaceAddress,
-    InterfaceSummary,
     ProbeError,
     StunProbe,
     StunResult,

@@ -17,7 +17,7 @@ from typing import Any
 from multiaddr import Multiaddr
 from multiaddr.protocols import P_P2P as _P_P2P
 
-from app.core.reachability import is_global
+from app.core.interfaces import is_global
 from app.engine.compat.addresses import expand_wildcards
 
 CircuitAddresses = Callable[[], Iterable[str]]

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.errors import RemoteProtocolError
+from app.core.interfaces import InterfaceAddress, InterfaceSummary
 from app.core.lan import (
     MAX_LAN_ADDRESSES,
     lan_address,
@@ -16,7 +17,6 @@ from app.core.lan import (
     lan_dial_candidates,
     parse_lan_address,
 )
-from app.core.reachability import InterfaceAddress, InterfaceSummary
 
 HOME = InterfaceSummary.of(
     [

@@ -24,13 +24,8 @@ import trio
 
 from app.core import stun
 from app.core.errors import InvalidAddressError
-from app.core.reachability import (
-    Grade,
-    InterfaceAddress,
-    InterfaceSummary,
-    NatMapping,
-    ProbeError,
-)
+from app.core.interfaces import InterfaceAddress, InterfaceSummary
+from app.core.reachability import Grade, NatMapping, ProbeError
 from app.core.status import Reachability
 from app.engine.reachability import (
     ReachabilityMonitor,
