@@ -26,7 +26,7 @@ from app.api.transport import ApiEndpoint, daemon_available, endpoint_for_config
 from app.cli import render
 from app.core.config import Config, load_config
 from app.core.errors import ConfigError, InvalidPeerIdError, UnknownPeerError
-from app.core.peerid import PeerId, is_peer_id
+from app.core.ids.peerid import PeerId, is_peer_id
 from app.core.status import Resolved
 from app.util.paths import default_config_path
 

@@ -31,8 +31,8 @@ from libp2p.peer.peerstore import PeerStoreError
 from libp2p.tools.anyio_service import background_trio_service
 
 from app import __version__
-from app.core import trust
-from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
+from app.core.codes.invitecode import parse_invite_code
+from app.core.codes.lancode import is_lan_code, parse_lan_code
 from app.core.config import Config, ConfigEditor
 from app.core.errors import (
     AddressInUseError,
@@ -45,17 +45,18 @@ from app.core.errors import (
     UnknownPeerError,
     VerifyUnsupportedError,
 )
-from app.core.gradewire import MAX_MESSAGE as GRADE_MAX_MESSAGE
-from app.core.gradewire import PROTOCOL_ID as GRADE_PROTOCOL
-from app.core.gradewire import decode_grade, encode_grade
-from app.core.identity import Identity
-from app.core.invite import JoinResult
-from app.core.invitecode import parse_invite_code
-from app.core.lan import is_lan_ip, lan_dial_candidates
-from app.core.lancode import is_lan_code, parse_lan_code
-from app.core.names import service_protocol_id, validate_service_name
-from app.core.peerid import PeerId
-from app.core.reachability import expected_path
+from app.core.ids.identity import Identity
+from app.core.ids.names import service_protocol_id, validate_service_name
+from app.core.ids.peerid import PeerId
+from app.core.pairing.invite import JoinResult
+from app.core.pairing.verify import PROTOCOL_ID as VERIFY_PROTOCOL
+from app.core.peers import trust
+from app.core.peers.authkeys import AuthorizedKey, AuthorizedKeysFile
+from app.core.reach.gradewire import MAX_MESSAGE as GRADE_MAX_MESSAGE
+from app.core.reach.gradewire import PROTOCOL_ID as GRADE_PROTOCOL
+from app.core.reach.gradewire import decode_grade, encode_grade
+from app.core.reach.lan import is_lan_ip, lan_dial_candidates
+from app.core.reach.reachability import expected_path
 from app.core.status import (
     AuthEntry,
     AuthorizedKeysChanged,
@@ -85,7 +86,6 @@ from app.core.status import (
     VerificationChanged,
     VerifySessionInfo,
 )
-from app.core.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.engine import compat
 from app.engine.addrmemory import PeerAddressMemory
 from app.engine.bus import EventBus
@@ -1369,7 +1369,7 @@ class Node:
             self.bus.publish(ReachabilityChanged(peer_id=pid, reachability=value))
         self._dial_lan_soon(pid)
 
-    # ---- direct paths on a shared LAN (app/core/lan.py) -----------------------------------------
+    # ---- direct paths on a shared LAN (app/core/reach/lan.py) ------------------------------------
 
     def _tcp_listeners(self) -> list[tuple[str, int]]:
         """``(bind address, port)`` of each TCP listener, wildcards as they are."""

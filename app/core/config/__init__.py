@@ -20,7 +20,9 @@ One module per concern, each importing only those above it:
 * :mod:`~app.core.config.edit`: :class:`ConfigEditor`, comment-keeping edits;
 * :mod:`~app.core.config.template`: the commented template and ``peerup init``'s directory.
 
-Import from this package, not from its modules: the names below are the public API.
+Import from this package, not from its modules: the names below are the public API. The package
+imports only app.core.ids, app.core.peers (the authorized_keys header), app.core.reach (STUN
+server syntax), app.core.errors, app.core.files and app.util.
 """
 
 from app.core.config.edit import ConfigEditor

@@ -19,8 +19,8 @@ from app.core.config.parse import normalize_peer_id, parse_config
 from app.core.config.schema import Config
 from app.core.config.yamldoc import load_yaml, new_yaml
 from app.core.errors import AlreadyExistsError, ConfigError, InvalidAddressError, NotFoundError
-from app.core.names import validate_peer_name, validate_service_name
-from app.core.netaddr import check_multiaddr_syntax, format_host_port, parse_host_port
+from app.core.ids.names import validate_peer_name, validate_service_name
+from app.core.ids.netaddr import check_multiaddr_syntax, format_host_port, parse_host_port
 from app.util.fsio import atomic_write_text
 
 

@@ -40,10 +40,10 @@ from app.core.errors import (
     InvalidNameError,
     InvalidPeerIdError,
 )
-from app.core.names import validate_namespace, validate_peer_name, validate_service_name
-from app.core.netaddr import check_multiaddr_syntax, format_host_port, parse_host_port
-from app.core.peerid import PeerId
-from app.core.reachability import parse_stun_server
+from app.core.ids.names import validate_namespace, validate_peer_name, validate_service_name
+from app.core.ids.netaddr import check_multiaddr_syntax, format_host_port, parse_host_port
+from app.core.ids.peerid import PeerId
+from app.core.reach.reachability import parse_stun_server
 
 _DATA_SIZE_RE = re.compile(r"(\d+)\s*(B|KB|MB|GB|KIB|MIB|GIB)?", re.IGNORECASE)
 _DATA_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.core.authkeys import write_header
 from app.core.errors import AlreadyExistsError, ConfigError, InvalidAddressError
-from app.core.identity import create_identity_file
-from app.core.names import validate_namespace
+from app.core.ids.identity import create_identity_file
+from app.core.ids.names import validate_namespace
+from app.core.peers.authkeys import write_header
 from app.util.fsio import atomic_write_text
 from app.util.paths import ensure_private_dir
 

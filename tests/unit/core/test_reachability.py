@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.errors import InvalidAddressError
-from app.core.interfaces import InterfaceAddress, InterfaceSummary, is_cgnat, is_global
-from app.core.reachability import (
+from app.core.reach.interfaces import InterfaceAddress, InterfaceSummary, is_cgnat, is_global
+from app.core.reach.reachability import (
     REASON_CODES,
     Grade,
     NatMapping,

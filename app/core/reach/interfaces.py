@@ -2,8 +2,8 @@
 
 What makes an address global, CGNAT or link-local, and :class:`InterfaceSummary`, the set of
 addresses on interfaces that are up (the engine gathers them with psutil). Its own module so that
-:mod:`app.core.reachability` (which fills in our LAN addresses) and :mod:`app.core.lan` (which
-picks them) both import it without importing each other.
+:mod:`app.core.reach.reachability` (which fills in our LAN addresses) and
+:mod:`app.core.reach.lan` (which picks them) both import it without importing each other.
 """
 
 from __future__ import annotations

@@ -27,9 +27,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from app.core.errors import InvalidAddressError
-from app.core.interfaces import InterfaceSummary, is_cgnat, is_global
-from app.core.lan import lan_addresses
-from app.core.netaddr import format_host_port, parse_host_port
+from app.core.ids.netaddr import format_host_port, parse_host_port
+from app.core.reach.interfaces import InterfaceSummary, is_cgnat, is_global
+from app.core.reach.lan import lan_addresses
 from app.core.status import Grade, NatMapping, PathType, Reachability
 
 __all__ = [
@@ -434,7 +434,7 @@ def assess(
         port_mapping: As for :func:`grade`.
         tcp_mapping: As for :func:`grade`.
         tcp_listeners: ``(bind address, port)`` of our TCP listeners, for the LAN addresses
-            we tell our peers (:func:`app.core.lan.lan_addresses`).
+            we tell our peers (:func:`app.core.reach.lan.lan_addresses`).
         relays_configured: As for :func:`grade`.
         lan_peers: As for :func:`grade`.
 

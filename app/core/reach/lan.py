@@ -17,7 +17,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 
 from app.core.errors import RemoteProtocolError
-from app.core.interfaces import InterfaceSummary
+from app.core.reach.interfaces import InterfaceSummary
 
 MAX_LAN_ADDRESSES = 16
 
