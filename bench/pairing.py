@@ -35,16 +35,16 @@ sys.path.insert(0, str(REPO))
 
 from app.api.client import open_local_client  # noqa: E402
 from app.api.errors import ApiError  # noqa: E402
+from app.core.codes.invitecode import InviteCode, parse_invite_code  # noqa: E402
 from app.core.errors import PairingError  # noqa: E402
-from app.core.invite import (  # noqa: E402
+from app.core.ids.peerid import PeerId  # noqa: E402
+from app.core.pairing.invite import (  # noqa: E402
     SUITE_CLASSIC,
     SUITE_HYBRID,
     FrameBuffer,
     InviterHandshake,
     JoinerHandshake,
 )
-from app.core.invitecode import InviteCode, parse_invite_code  # noqa: E402
-from app.core.peerid import PeerId  # noqa: E402
 from tests.helpers.daemons import DaemonProcess, start_daemon  # noqa: E402
 from tests.helpers.nodes import make_node_dir  # noqa: E402
 

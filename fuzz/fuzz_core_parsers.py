@@ -25,28 +25,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core import (
-    addrbook,
-    authkeys,
-    codetext,
-    config,
-    identity,
-    invitecode,
-    lan,
-    lancode,
-    maddrbin,
-    names,
-    natpmp,
-    netaddr,
-    paircode,
-    peerid,
-    refusal,
-    relaypair,
-    stun,
-    verify,
-)
-from app.core import invite as invite_hs
+from app.core import config
+from app.core.codes import codetext, invitecode, lancode, maddrbin, paircode
 from app.core.errors import PeerupError
+from app.core.ids import identity, names, netaddr, peerid
+from app.core.pairing import invite as invite_hs
+from app.core.pairing import relaypair, verify
+from app.core.peers import addrbook, authkeys
+from app.core.reach import lan, natpmp, stun
+from app.core.wire import refusal
 
 _CONFIG_PATH = Path("/fuzz/config.yaml")
 _PEER = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"

@@ -19,7 +19,7 @@ import msgspec
 from app.api import models
 from app.api.errors import AccessDeniedError, ApiError, DaemonNotRunningError
 from app.api.transport import ApiEndpoint, read_cookie
-from app.core.invite import InviteProgress, JoinResult
+from app.core.pairing.invite import InviteProgress, JoinResult
 from app.core.status import (
     AuthEntry,
     Event,

@@ -14,7 +14,7 @@ from typing import Annotated, Final, Generic, TypeVar
 
 import msgspec
 
-from app.core.invite import InviteProgress, JoinResult
+from app.core.pairing.invite import InviteProgress, JoinResult
 from app.core.status import (
     AuthorizedKeysChanged,
     ConnectionRefused,

@@ -20,7 +20,7 @@ from typing import TypeVar
 import msgspec
 
 from app.api.models import Snapshot, WatchEvent
-from app.core.reachability import expected_path
+from app.core.reach.reachability import expected_path
 from app.core.status import (
     ForwardChanged,
     ForwardState,

@@ -24,9 +24,9 @@ from app.api.client import LocalClient, open_local_client
 from app.api.errors import DaemonNotRunningError
 from app.api.transport import ApiEndpoint, daemon_available, endpoint_for_config
 from app.cli import render
-from app.core import peerbook
 from app.core.config import Config, load_config
 from app.core.errors import ConfigError
+from app.core.peers import peerbook
 from app.core.status import Resolved
 from app.util.paths import default_config_path
 

@@ -6,7 +6,7 @@ JSON-ready data, so the rendering is tested without a daemon. Commands print wha
 Two rules hold for every peer shown:
 
 * it carries a badge, ``[VERIFIED]`` when its authorized_keys entry has the ``verified=`` value
-  recomputed for this key (app.core.trust) and ``[UNVERIFIED]`` otherwise (see :func:`badge`);
+  recomputed for this key (app.core.peers.trust) and ``[UNVERIFIED]`` otherwise (see :func:`badge`);
 * peer IDs appear in full where a user may want to copy them (auth list, whoami, resolve) and as
   the reference's 16-character prefix plus ``...`` in tables.
 """
@@ -50,7 +50,7 @@ def badge(verified: bool) -> str:
     """Return the verification badge for a peer.
 
     Args:
-        verified: The peer's ``verified`` flag (recomputed by app.core.trust; never the raw
+        verified: The peer's ``verified`` flag (recomputed by app.core.peers.trust; never the raw
             attribute text, which a copied line could carry).
 
     Returns:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from app.core.addrbook import RememberedAddress
+from app.core.peers.addrbook import RememberedAddress
 
 
 class PathType(enum.StrEnum):
@@ -30,7 +30,7 @@ class ForwardState(enum.StrEnum):
 
 
 class Grade(enum.StrEnum):
-    """How reachable this node is, best (A) to worst (F); see app.core.reachability."""
+    """How reachable this node is, best (A) to worst (F); see app.core.reach.reachability."""
 
     A = "A"
     B = "B"
@@ -60,7 +60,7 @@ class PathInfo:
     ip_version: str  # "ipv4", "ipv6", "unknown"
     connected_at: float  # unix time
     rtt_ms: float | None = None
-    verified: bool = False  # the peer's key was verified by a human (app.core.trust)
+    verified: bool = False  # the peer's key was verified by a human (app.core.peers.trust)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,8 @@ class PeerInfo:
     path: PathInfo | None = None
     reachability: Reachability | None = None  # the grade the peer last told us
     expected_path: PathType | None = None  # what both grades predict, until a path is observed
-    # Direct addresses it was last reached at (app/core/addrbook.py), tried first on the next dial.
+    # Direct addresses it was last reached at (app/core/peers/addrbook.py), tried first on the
+    # next dial.
     remembered_addresses: tuple[RememberedAddress, ...] = ()
 
 
@@ -218,7 +219,7 @@ class AuthEntry:
 
     peer_id: str
     comment: str
-    verified: bool  # the verified= attribute matches this key (recomputed, app.core.trust)
+    verified: bool  # the verified= attribute matches this key (recomputed, app.core.peers.trust)
     attributes: tuple[tuple[str, str], ...]
     name: str | None  # the ``names:`` entry pointing at this peer, if any
     verified_value: str | None = None  # the raw verified= attribute, e.g. "sha256:9724b150"
@@ -236,7 +237,7 @@ class Resolved:
 
 @dataclass(frozen=True, slots=True)
 class Reachability:
-    """The reachability grade with its evidence (app.core.reachability computes it)."""
+    """The reachability grade with its evidence (app.core.reach.reachability computes it)."""
 
     grade: Grade
     reason_code: str  # stable kebab-case, e.g. "symmetric-nat"; front ends translate by it
@@ -247,7 +248,7 @@ class Reachability:
     cgnat: bool
     public_addresses: tuple[str, ...]  # global interface IPs and global STUN-mapped "ip:port"
     probed_at: float  # unix time of the probe this is based on
-    # Private-network TCP multiaddrs, told only to authorized peers (see app.core.lan).
+    # Private-network TCP multiaddrs, told only to authorized peers (see app.core.reach.lan).
     lan_addresses: tuple[str, ...] = ()
 
 
@@ -273,7 +274,7 @@ class TracerouteResult:
     hops: tuple[TracerouteHop, ...]
 
 
-# ---- verification (app.core.verify, app.core.trust) ---------------------------------------------
+# ---- verification (app.core.pairing.verify, app.core.peers.trust) --------------------------------
 
 
 class VerifyState(enum.StrEnum):

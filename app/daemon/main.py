@@ -29,7 +29,7 @@ from app import __version__
 from app.api.transport import ApiEndpoint, endpoint_for_config
 from app.core.config import Config, init_config_dir, load_config
 from app.core.errors import PeerupError
-from app.core.identity import Identity, load_identity
+from app.core.ids.identity import Identity, load_identity
 from app.core.status import NodeStatus
 from app.daemon.serve import serve
 from app.daemon.server import refuse_if_running

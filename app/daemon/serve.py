@@ -24,7 +24,7 @@ import trio
 
 from app.api.transport import ApiEndpoint
 from app.core.config import Config
-from app.core.identity import Identity
+from app.core.ids.identity import Identity
 from app.core.status import NodeStatus
 from app.daemon.health import serve_health
 from app.daemon.server import serve_api

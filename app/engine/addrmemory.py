@@ -1,4 +1,4 @@
-"""The node's memory of where its authorized peers were reached (see :mod:`app.core.addrbook`).
+"""The node's memory of where its authorized peers were reached (:mod:`app.core.peers.addrbook`).
 
 It records the direct address of every connection to an authorized peer and keeps the book in
 ``peer-addresses.json`` in the node's state directory, so that a peer met once (by an invite
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from libp2p.abc import INetConn
 
-from app.core.addrbook import FILE_NAME, MAX_FILE_SIZE, AddressBook, RememberedAddress
 from app.core.errors import PeerupError
+from app.core.peers.addrbook import FILE_NAME, MAX_FILE_SIZE, AddressBook, RememberedAddress
 from app.util.fsio import atomic_write_bytes
 
 __all__ = ["PeerAddressMemory"]

@@ -42,7 +42,7 @@ from libp2p.peer.peerstore import PeerStoreError
 from libp2p.tools.anyio_service import background_trio_service
 from multiaddr.protocols import P_P2P
 
-from app.core.names import validate_namespace
+from app.core.ids.names import validate_namespace
 from app.engine import compat
 from app.engine.splice import first_line
 

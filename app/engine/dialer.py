@@ -31,7 +31,7 @@ from app.core.errors import (
     PeerupError,
     ServiceNotFoundError,
 )
-from app.core.names import service_protocol_id, validate_service_name
+from app.core.ids.names import service_protocol_id, validate_service_name
 from app.engine import compat
 from app.engine.dht import PeerDHT
 from app.engine.peerbook import PeerBook

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Protocol
 
-from app.core.invite import JoinResult
+from app.core.pairing.invite import JoinResult
 from app.core.status import (
     AuthEntry,
     ForwardInfo,

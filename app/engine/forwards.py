@@ -29,7 +29,7 @@ from app.core.errors import (
     PeerUnreachableError,
     PeerupError,
 )
-from app.core.netaddr import format_host_port, parse_host_port
+from app.core.ids.netaddr import format_host_port, parse_host_port
 from app.core.status import ForwardChanged, ForwardInfo, ForwardState
 from app.engine.bus import EventBus
 from app.engine.splice import Counters, SpliceError, splice

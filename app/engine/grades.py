@@ -18,11 +18,12 @@ from libp2p.abc import INetStream
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 
-from app.core.gradewire import MAX_MESSAGE as GRADE_MAX_MESSAGE
-from app.core.gradewire import PROTOCOL_ID as GRADE_PROTOCOL
-from app.core.gradewire import decode_grade, encode_grade
-from app.core.lan import lan_dial_candidates
-from app.core.reachability import InterfaceSummary, expected_path
+from app.core.reach.gradewire import MAX_MESSAGE as GRADE_MAX_MESSAGE
+from app.core.reach.gradewire import PROTOCOL_ID as GRADE_PROTOCOL
+from app.core.reach.gradewire import decode_grade, encode_grade
+from app.core.reach.interfaces import InterfaceSummary
+from app.core.reach.lan import lan_dial_candidates
+from app.core.reach.reachability import expected_path
 from app.core.status import PathType, Reachability, ReachabilityChanged
 from app.engine.bus import EventBus
 from app.engine.peerbook import PeerBook

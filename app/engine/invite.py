@@ -1,7 +1,7 @@
 """Invites on a running node: the inviter's open invites and stream handler, and the joiner's dial.
 
-The handshake itself is :mod:`app.core.invite` (sans-IO); this module moves its frames over a
-libp2p stream with a bound on every read and every wait, admits unknown joiners on probation
+The handshake itself is :mod:`app.core.pairing.invite` (sans-IO); this module moves its frames
+over a libp2p stream with a bound on every read and every wait, admits unknown joiners on probation
 while an invite is open (only ``/peerup/invite/2.0.0``, at most 3 at once), and writes what a
 successful handshake established: authorized_keys and names on both sides.
 """
@@ -22,8 +22,12 @@ from libp2p.abc import INetStream
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 
+from app.core.codes.invitecode import InviteCode
+from app.core.codes.lancode import LanCode
 from app.core.errors import PairingError, PeerupError
-from app.core.invite import (
+from app.core.ids.names import sanitize_peer_name
+from app.core.ids.peerid import PeerId
+from app.core.pairing.invite import (
     MAX_FAILURES,
     MAX_FRAME,
     PROTOCOL_ID,
@@ -38,10 +42,6 @@ from app.core.invite import (
     SasView,
     peek_invite_id,
 )
-from app.core.invitecode import InviteCode
-from app.core.lancode import LanCode
-from app.core.names import sanitize_peer_name
-from app.core.peerid import PeerId
 from app.engine.dialer import Dialer, Target
 from app.engine.gate import Gate
 from app.engine.lanfind import find_inviter, only_loopback, open_advertisement

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import trio
 from zeroconf import ServiceBrowser, ServiceInfo, ServiceStateChange, Zeroconf
 
-from app.core.netaddr import check_multiaddr_syntax
-from app.core.peerid import PeerId
+from app.core.ids.netaddr import check_multiaddr_syntax
+from app.core.ids.peerid import PeerId
 
 log = logging.getLogger("peerup.engine.lanfind")
 

@@ -1,7 +1,7 @@
 """NAT-PMP (RFC 6886) client: UDP requests to the default gateway, port 5351.
 
-The codec is :mod:`app.core.natpmp`; this module finds the gateway and talks to it. A request is
-sent on a socket connected to the gateway (so the kernel drops datagrams from anyone else, and
+The codec is :mod:`app.core.reach.natpmp`; this module finds the gateway and talks to it. A request
+is sent on a socket connected to the gateway (so the kernel drops datagrams from anyone else, and
 an ICMP "port unreachable" from a gateway without NAT-PMP ends the attempt at once) and resent
 on the RFC's schedule — 250 ms, doubled each time — cut to :data:`REQUEST_BUDGET` seconds in
 all instead of the RFC's 64 s, so a router that does not speak NAT-PMP costs a few seconds.
@@ -21,8 +21,8 @@ from typing import TypeVar
 
 import trio
 
-from app.core import natpmp
 from app.core.errors import NatPmpError
+from app.core.reach import natpmp
 
 log = logging.getLogger("peerup.engine.natpmp")
 

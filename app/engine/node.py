@@ -31,6 +31,8 @@ from libp2p.peer.id import ID
 from libp2p.tools.anyio_service import background_trio_service
 
 from app import __version__
+from app.core.codes.invitecode import parse_invite_code
+from app.core.codes.lancode import is_lan_code, parse_lan_code
 from app.core.config import Config
 from app.core.errors import (
     AddressInUseError,
@@ -40,11 +42,10 @@ from app.core.errors import (
     ServiceNotFoundError,
     VerifyUnsupportedError,
 )
-from app.core.identity import Identity
-from app.core.invite import JoinResult
-from app.core.invitecode import parse_invite_code
-from app.core.lancode import is_lan_code, parse_lan_code
-from app.core.names import validate_service_name
+from app.core.ids.identity import Identity
+from app.core.ids.names import validate_service_name
+from app.core.pairing.invite import JoinResult
+from app.core.pairing.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.core.status import (
     AuthEntry,
     ForwardInfo,
@@ -63,7 +64,6 @@ from app.core.status import (
     TracerouteResult,
     VerifySessionInfo,
 )
-from app.core.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.engine import compat
 from app.engine.bus import EventBus, Subscription
 from app.engine.dht import AddressPusher, DHTRole, PeerDHT

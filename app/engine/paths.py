@@ -22,8 +22,8 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerstore import PeerStoreError
 
 from app.core.errors import PeerupError
-from app.core.lan import is_lan_ip, lan_dial_candidates
-from app.core.reachability import InterfaceSummary
+from app.core.reach.interfaces import InterfaceSummary
+from app.core.reach.lan import is_lan_ip, lan_dial_candidates
 from app.core.status import PathChanged, PathInfo, PathType, PeerConnected, PeerDisconnected
 from app.engine import compat
 from app.engine.bus import EventBus

@@ -4,7 +4,7 @@ It is the sole owner of authorized_keys (read, hot-reloaded, written), the peers
 the settings store), their verified state, key-change detection and where each peer was last
 reached. Invites, relay pairing, verification, the gate and the dialer ask it; nobody else reads
 or writes those files while the node runs. The rules themselves are the pure
-:class:`~app.core.peerbook.PeerBookModel`, which the CLI uses without a daemon too.
+:class:`~app.core.peers.peerbook.PeerBookModel`, which the CLI uses without a daemon too.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import replace
 
 import trio
 
-from app.core import trust
-from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
 from app.core.errors import InvalidNameError, NotFoundError, PeerupError
-from app.core.names import sanitize_peer_name, validate_peer_name
-from app.core.peerbook import PeerBookModel
-from app.core.peerid import PeerId
+from app.core.ids.names import sanitize_peer_name, validate_peer_name
+from app.core.ids.peerid import PeerId
+from app.core.peers import trust
+from app.core.peers.authkeys import AuthorizedKey, AuthorizedKeysFile
+from app.core.peers.peerbook import PeerBookModel
 from app.core.status import (
     AuthEntry,
     AuthorizedKeysChanged,
@@ -125,7 +125,10 @@ class PeerBook:
         return self.name_for(peer_id), self.is_verified(peer_id)
 
     def resolve(self, text: str) -> Resolved:
-        """Resolve a ``names:`` entry or a peer ID (see :func:`app.core.peerbook.resolve_peer`)."""
+        """Resolve a ``names:`` entry or a peer ID.
+
+        See :func:`app.core.peers.peerbook.resolve_peer`.
+        """
         return self.model.resolve(text)
 
     def auth_entries(self) -> list[AuthEntry]:

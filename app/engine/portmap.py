@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any
 import miniupnpc
 import trio
 
-from app.core import natpmp
 from app.core.errors import NatPmpError
-from app.core.netaddr import format_host_port
+from app.core.ids.netaddr import format_host_port
+from app.core.reach import natpmp
 from app.core.status import PortMappingInfo
 from app.engine.natpmp import REQUEST_BUDGET, NatPmpClient, NatPmpUnavailable, default_gateway
 

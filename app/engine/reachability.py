@@ -1,6 +1,6 @@
 """Reachability probing: interfaces, STUN from one UDP socket, and re-probes on network change.
 
-The grading itself is pure (:mod:`app.core.reachability`); this module gathers the evidence:
+The grading itself is pure (:mod:`app.core.reach.reachability`); this module gathers the evidence:
 
 * :func:`discover_interfaces` lists the addresses of interfaces that are up (psutil, which
   works the same on Linux, macOS and Windows);
@@ -29,12 +29,11 @@ from typing import TYPE_CHECKING, Literal
 import psutil
 import trio
 
-from app.core import stun
 from app.core.errors import StunError
-from app.core.netaddr import format_host_port
-from app.core.reachability import (
-    InterfaceAddress,
-    InterfaceSummary,
+from app.core.ids.netaddr import format_host_port
+from app.core.reach import stun
+from app.core.reach.interfaces import InterfaceAddress, InterfaceSummary
+from app.core.reach.reachability import (
     ProbeError,
     StunProbe,
     StunResult,

@@ -44,9 +44,9 @@ from libp2p.relay.circuit_v2.pb.circuit_pb2 import HopMessage, Limit, Reservatio
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import PeerId as PbPeer
 from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_msg
 
-from app.core import dialback
 from app.core.config import RelayServiceConfig
 from app.core.errors import PeerUnreachableError
+from app.core.reach import dialback
 from app.engine import compat
 from app.engine.splice import (
     READ_ALL,
@@ -160,7 +160,7 @@ class RelayHop:
         mux.remove_handler(TProtocol(dialback.PROTOCOL_ID))
 
     async def _handle_dialback(self, stream: INetStream) -> None:
-        """Dial each address back on a fresh TCP connection (see app.core.dialback)."""
+        """Dial each address back on a fresh TCP connection (see app.core.reach.dialback)."""
         try:
             with trio.fail_after(MESSAGE_TIMEOUT):
                 request = dialback.decode_request(await read_to_eof(stream, dialback.MAX_MESSAGE))

@@ -1,16 +1,17 @@
 """Relay pairing on a node: the relay's groups and the member's side (join and introductions).
 
-Relay side (only when the node runs the relay service): the :class:`~app.core.relaypair.TokenStore`
-is loaded from ``relay-pairing.json`` next to the config and written atomically after every change
-(the reference kept it in memory and lost every group on restart). While some group is open, the
-node admits unknown peers on probation for ``/peerup/relay-pair/1.0.0`` only. A successful
-redemption authorizes the joiner (``group=<gid>``), replies with the members so far, and introduces
-the joiner to the members that are connected; a member that was offline gets its introductions
-when it next connects (deliveries are recorded in the store, so they survive restarts too).
+Relay side (only when the node runs the relay service): the
+:class:`~app.core.pairing.relaypair.TokenStore` is loaded from ``relay-pairing.json`` next to the
+config and written atomically after every change (the reference kept it in memory and lost every
+group on restart). While some group is open, the node admits unknown peers on probation for
+``/peerup/relay-pair/1.0.0`` only. A successful redemption authorizes the joiner (``group=<gid>``),
+replies with the members so far, and introduces the joiner to the members that are connected; a
+member that was offline gets its introductions when it next connects (deliveries are recorded in
+the store, so they survive restarts too).
 
 Member side (every node): ``/peerup/peer-notify/1.0.0`` accepts introductions from the relay of a
-group we joined, for that group, with proofs that verify (see :mod:`app.core.relaypair`); the
-groups we joined live in ``relay-groups.json`` next to the config. :meth:`PairingService.join`
+group we joined, for that group, with proofs that verify (see :mod:`app.core.pairing.relaypair`);
+the groups we joined live in ``relay-groups.json`` next to the config. :meth:`PairingService.join`
 redeems a code.
 """
 
@@ -30,8 +31,8 @@ from libp2p.abc import INetStream
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 
-from app.core import trust
-from app.core.codetext import CodeKind
+from app.core.codes.codetext import CodeKind
+from app.core.codes.paircode import encode_pairing, encode_reference_pairing, parse_pairing_code
 from app.core.errors import (
     AlreadyExistsError,
     InvalidCodeError,
@@ -40,10 +41,9 @@ from app.core.errors import (
     PeerupError,
     RemoteProtocolError,
 )
-from app.core.names import sanitize_peer_name, validate_peer_name
-from app.core.paircode import encode_pairing, encode_reference_pairing, parse_pairing_code
-from app.core.peerid import PeerId
-from app.core.relaypair import (
+from app.core.ids.names import sanitize_peer_name, validate_peer_name
+from app.core.ids.peerid import PeerId
+from app.core.pairing.relaypair import (
     MAX_NOTIFY,
     MAX_PAIR_REPLY,
     MAX_PAIR_REQUEST,
@@ -66,6 +66,7 @@ from app.core.relaypair import (
     member_key,
     relay_proof,
 )
+from app.core.peers import trust
 from app.engine.dialer import Dialer
 from app.engine.gate import Gate
 from app.engine.peerbook import PeerBook, unique_name

@@ -16,9 +16,9 @@ from libp2p.abc import INetStream
 from libp2p.custom_types import TProtocol
 
 from app.core.errors import AlreadyExistsError, NotFoundError
-from app.core.names import service_protocol_id, validate_service_name
-from app.core.netaddr import parse_host_port
-from app.core.peerid import PeerId
+from app.core.ids.names import service_protocol_id, validate_service_name
+from app.core.ids.netaddr import parse_host_port
+from app.core.ids.peerid import PeerId
 from app.core.status import ServiceInfo
 from app.engine.splice import Counters, SpliceError, refuse, reset_quietly, splice
 

@@ -25,7 +25,7 @@ from libp2p.security.noise.exceptions import PeerIDMismatchesPubkey
 from libp2p.stream_muxer.exceptions import MuxedConnUnavailable, MuxedStreamReset
 from libp2p.transport.exceptions import MuxerUpgradeFailure
 
-from app.core.refusal import MAX_REFUSAL, decode_refusal, encode_refusal, may_be_refusal
+from app.core.wire.refusal import MAX_REFUSAL, decode_refusal, encode_refusal, may_be_refusal
 from app.engine.compat import causes
 
 # Large chunks matter: py-libp2p's per-write overhead is high (64 KiB chunks move ~40 MB/s,
@@ -121,7 +121,7 @@ async def _p2p_to_tcp(stream: INetStream, tcp: trio.SocketStream, counters: Coun
 
 
 class RefusedError(Exception):
-    """The serving peer refused the stream and said why (app.core.refusal)."""
+    """The serving peer refused the stream and said why (app.core.wire.refusal)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

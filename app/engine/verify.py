@@ -1,4 +1,4 @@
-"""Drives ``/peerup/verify/1.0.0`` (:mod:`app.core.verify`) over libp2p streams.
+"""Drives ``/peerup/verify/1.0.0`` (:mod:`app.core.pairing.verify`) over libp2p streams.
 
 A run needs two humans, one per device, so it lives in the daemon between API calls:
 
@@ -10,8 +10,8 @@ A run needs two humans, one per device, so it lives in the daemon between API ca
 
 Each side sends its human's answer; the peer is marked verified (authorized_keys ``verified=``)
 only when both said the strings match, and each side learns what the other answered. Every
-stream is bounded: frames of at most :data:`app.core.verify.MAX_FRAME` bytes, one run per peer,
-at most :data:`MAX_SESSIONS` at once, and the TTL.
+stream is bounded: frames of at most :data:`app.core.pairing.verify.MAX_FRAME` bytes, one run per
+peer, at most :data:`MAX_SESSIONS` at once, and the TTL.
 """
 
 from __future__ import annotations
@@ -28,17 +28,9 @@ import trio
 from libp2p.abc import INetStream
 
 from app.core.errors import PeerupError, VerificationError
-from app.core.peerid import PeerId
-from app.core.sas import reference_fingerprint
-from app.core.status import (
-    FingerprintInfo,
-    SasInfo,
-    VerifyRequested,
-    VerifySessionInfo,
-    VerifyState,
-    VerifyUpdated,
-)
-from app.core.verify import (
+from app.core.ids.peerid import PeerId
+from app.core.pairing.sas import reference_fingerprint
+from app.core.pairing.verify import (
     MAX_FRAME,
     SESSION_TTL,
     Aborted,
@@ -49,6 +41,14 @@ from app.core.verify import (
     SendData,
     VerifyEvent,
     VerifySession,
+)
+from app.core.status import (
+    FingerprintInfo,
+    SasInfo,
+    VerifyRequested,
+    VerifySessionInfo,
+    VerifyState,
+    VerifyUpdated,
 )
 from app.engine.bus import EventBus
 from app.engine.splice import close_quietly

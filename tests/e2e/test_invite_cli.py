@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.authkeys import AuthorizedKeysFile
 from app.core.config import load_config
+from app.core.peers.authkeys import AuthorizedKeysFile
 from tests.helpers.daemons import REPO, DaemonProcess, daemon_env, start_daemon
 from tests.helpers.nodes import NodeDir, make_node_dir
 

@@ -1,7 +1,7 @@
 """A NAT-PMP gateway on a real UDP socket, for tests: it answers, refuses or stays silent on cue.
 
 It forwards nothing (the lab test uses a real miniupnpd for that); it speaks the protocol from
-the gateway's side with :mod:`app.core.natpmp`'s encoders and records what it was asked.
+the gateway's side with :mod:`app.core.reach.natpmp`'s encoders and records what it was asked.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import trio
 
-from app.core import natpmp
+from app.core.reach import natpmp
 
 
 @dataclass

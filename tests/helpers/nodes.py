@@ -14,10 +14,10 @@ import trio
 from libp2p.peer.id import ID
 from libp2p.peer.peerstore import PeerStoreError
 
-from app.core.authkeys import AuthorizedKeysFile
 from app.core.config import load_config
-from app.core.identity import Identity, create_identity_file
-from app.core.peerid import PeerId
+from app.core.ids.identity import Identity, create_identity_file
+from app.core.ids.peerid import PeerId
+from app.core.peers.authkeys import AuthorizedKeysFile
 from app.core.status import PathInfo
 from app.engine.dht import usable_addresses
 from app.engine.node import Node, open_node

@@ -1,6 +1,6 @@
 """A tiny STUN server for tests: answers Binding Requests with the source's XOR-MAPPED-ADDRESS.
 
-Dependency-free beyond trio and app.core.stun, so the NAT lab can run it inside a network
+Dependency-free beyond trio and app.core.reach.stun, so the NAT lab can run it inside a network
 namespace::
 
     python -m tests.helpers.stun_server --host 203.0.113.1 --port 3478
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import trio
 
-from app.core import stun
 from app.core.errors import StunError
+from app.core.reach import stun
 
 # Datagrams a misbehaving server sends before its real answer: not STUN, a response with a
 # wrong transaction ID, a truncated one. A client must ignore all of them.

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import trio
 
-from app.core.authkeys import AuthorizedKeysFile
+from app.core.codes.invitecode import parse_invite_code
 from app.core.config import load_config
 from app.core.errors import PairingError
-from app.core.invite import InviteProgress
-from app.core.invitecode import parse_invite_code
+from app.core.pairing.invite import InviteProgress
+from app.core.peers.authkeys import AuthorizedKeysFile
 from app.engine.node import Node, open_node
 from tests.helpers.nodes import make_node_dir
 
@@ -183,7 +183,7 @@ async def test_man_in_the_middle_node_fails_the_handshake(
     from libp2p.custom_types import TProtocol
     from libp2p.peer.id import ID
 
-    from app.core.invite import PROTOCOL_ID
+    from app.core.pairing.invite import PROTOCOL_ID
 
     inviter, joiner = await _open_pair(tmp_path)
     mallory = make_node_dir(tmp_path, "mallory")

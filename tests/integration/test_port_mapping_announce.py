@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import trio
 
-from app.core import natpmp
 from app.core.config import load_config
+from app.core.reach import natpmp
 from app.core.status import PathType
 from app.engine import portmap
 from app.engine.node import open_node

@@ -11,7 +11,7 @@ from libp2p.peer.id import ID
 
 from app.core.config import load_config
 from app.core.errors import PeerUnreachableError
-from app.core.names import service_protocol_id
+from app.core.ids.names import service_protocol_id
 from app.engine.node import Node, open_node
 from tests.helpers.nodes import make_node_dir
 

@@ -13,12 +13,11 @@ import trio
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 
-from app.core.authkeys import AuthorizedKeysFile
+from app.core.codes.paircode import encode_pairing, parse_pairing_code
 from app.core.config import load_config
 from app.core.errors import InvalidCodeError, PairingError
-from app.core.paircode import encode_pairing, parse_pairing_code
-from app.core.peerid import PeerId
-from app.core.relaypair import (
+from app.core.ids.peerid import PeerId
+from app.core.pairing.relaypair import (
     NOTIFY_PROTOCOL,
     Introduction,
     Member,
@@ -26,6 +25,7 @@ from app.core.relaypair import (
     intro_proof,
     member_key,
 )
+from app.core.peers.authkeys import AuthorizedKeysFile
 from app.engine.node import Node, open_node
 from app.engine.splice import read_to_eof
 from tests.helpers.nodes import NodeDir, free_port, make_node_dir

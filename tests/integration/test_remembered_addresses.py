@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import trio
 
-from app.core.addrbook import FILE_NAME
 from app.core.config import load_config
 from app.core.errors import PeerUnreachableError
+from app.core.peers.addrbook import FILE_NAME
 from app.core.status import PathType
 from app.engine.node import open_node
 from tests.helpers.nodes import free_port, make_node_dir

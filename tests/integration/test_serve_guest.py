@@ -24,7 +24,7 @@ import trio
 from app.api.client import open_local_client
 from app.api.transport import ApiEndpoint, endpoint_for_config
 from app.core.config import load_config
-from app.core.identity import load_identity
+from app.core.ids.identity import load_identity
 from app.core.status import ForwardState, NodeStatus
 from app.daemon.serve import serve
 from tests.helpers.nodes import NodeDir, make_node_dir

@@ -28,7 +28,7 @@ from libp2p.protocol_muxer.multiselect_client import MULTISELECT_PROTOCOL_ID
 from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicator
 
 from app.core.errors import NotAuthorizedError, PeerUnreachableError, ServiceNotFoundError
-from app.core.verify import PROTOCOL_ID as VERIFY_PROTOCOL
+from app.core.pairing.verify import PROTOCOL_ID as VERIFY_PROTOCOL
 from app.engine import compat
 from app.engine.compat.yamux_close_blocks import _TRANSPORT_ATTRS
 from app.engine.node import Node

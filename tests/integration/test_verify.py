@@ -19,10 +19,12 @@ from libp2p.abc import INetStream
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 
-from app.core.authkeys import AuthorizedKeysFile
 from app.core.config import load_config
 from app.core.errors import VerificationError, VerifyUnsupportedError
-from app.core.peerid import PeerId
+from app.core.ids.peerid import PeerId
+from app.core.pairing.verify import PROTOCOL_ID, Role, SendData, VerifySession
+from app.core.peers.authkeys import AuthorizedKeysFile
+from app.core.peers.trust import verified_value
 from app.core.status import (
     AuthorizedKeysChanged,
     PeerKeyChanged,
@@ -31,8 +33,6 @@ from app.core.status import (
     VerifyState,
     VerifyUpdated,
 )
-from app.core.trust import verified_value
-from app.core.verify import PROTOCOL_ID, Role, SendData, VerifySession
 from app.engine.node import Node, open_node
 from tests.helpers.nodes import NodeDir, exchange, make_node_dir, serve_echo
 

@@ -25,7 +25,6 @@ from app.cli.context import (
     run_async,
     state,
 )
-from app.core.authkeys import AuthorizedKeysFile, parse_authorized_keys
 from app.core.config import Config
 from app.core.errors import (
     AuthorizedKeysError,
@@ -35,11 +34,12 @@ from app.core.errors import (
     PeerupError,
     UnknownPeerError,
 )
-from app.core.identity import load_identity
-from app.core.peerbook import PeerBookModel
-from app.core.peerid import PeerId
+from app.core.ids.identity import load_identity
+from app.core.ids.peerid import PeerId
+from app.core.peers.authkeys import AuthorizedKeysFile, parse_authorized_keys
+from app.core.peers.peerbook import PeerBookModel
+from app.core.peers.trust import bind_name
 from app.core.status import AuthEntry, Resolved
-from app.core.trust import bind_name
 
 _file_option = click.option(
     "--file",

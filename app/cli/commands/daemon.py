@@ -26,7 +26,7 @@ from app.cli.context import (
 )
 from app.core.config import Config
 from app.core.errors import PeerupError
-from app.core.names import validate_service_name
+from app.core.ids.names import validate_service_name
 
 T = TypeVar("T")
 

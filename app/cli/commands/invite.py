@@ -24,12 +24,12 @@ from app.cli.context import config_option, daemon_endpoint, run_async, state
 from app.cli.exitcodes import ExitCode
 from app.cli.qr import render_qr
 from app.cli.standalone import open_any_client
-from app.core.codetext import CodeKind, decode_text
+from app.core.codes.codetext import CodeKind, decode_text
+from app.core.codes.invitecode import decode_invite_body
+from app.core.codes.lancode import is_lan_code, parse_lan_code
 from app.core.config import ConfigEditor, init_config_dir, load_config
 from app.core.errors import InvalidCodeError, PeerupError
-from app.core.invite import InviteProgress, JoinResult, SasView
-from app.core.invitecode import decode_invite_body
-from app.core.lancode import is_lan_code, parse_lan_code
+from app.core.pairing.invite import InviteProgress, JoinResult, SasView
 from app.util.ports import pick_listen_port
 
 _MAX_CODE_STDIN = 4096

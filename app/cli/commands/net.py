@@ -35,8 +35,8 @@ from app.cli.context import (
 from app.cli.exitcodes import ExitCode
 from app.cli.standalone import open_any_client
 from app.core.errors import PeerupError
-from app.core.names import validate_service_name
-from app.core.netaddr import format_host_port, parse_host_port
+from app.core.ids.names import validate_service_name
+from app.core.ids.netaddr import format_host_port, parse_host_port
 from app.core.status import (
     ForwardChanged,
     ForwardInfo,

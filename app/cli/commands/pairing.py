@@ -33,10 +33,10 @@ from app.cli.context import (
     state,
 )
 from app.cli.standalone import wait_for_socket
+from app.core.codes.paircode import PairingCode, parse_pairing_code
 from app.core.config import ConfigEditor, init_config_dir, parse_duration
 from app.core.errors import AlreadyExistsError, ConfigError, PeerupError
-from app.core.names import sanitize_peer_name
-from app.core.paircode import PairingCode, parse_pairing_code
+from app.core.ids.names import sanitize_peer_name
 from app.util.ports import pick_listen_port
 
 __all__ = ["join_with_pairing_code", "pair"]

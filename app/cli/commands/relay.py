@@ -37,9 +37,9 @@ from app.cli.context import (
 from app.cli.qr import render_qr
 from app.core.config import ConfigEditor, init_config_dir
 from app.core.errors import AlreadyExistsError, InvalidAddressError, InvalidPeerIdError
-from app.core.identity import load_identity
-from app.core.netaddr import check_multiaddr_syntax
-from app.core.peerid import PeerId
+from app.core.ids.identity import load_identity
+from app.core.ids.netaddr import check_multiaddr_syntax
+from app.core.ids.peerid import PeerId
 from app.core.status import NodeStatus, RelayInfo
 from app.util.paths import default_config_path
 

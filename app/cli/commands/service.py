@@ -26,8 +26,8 @@ from app.cli.context import (
 )
 from app.core.config import Config, ConfigEditor, ServiceConfig
 from app.core.errors import NotFoundError, PeerupError
-from app.core.names import service_protocol_id, validate_service_name
-from app.core.netaddr import parse_host_port
+from app.core.ids.names import service_protocol_id, validate_service_name
+from app.core.ids.netaddr import parse_host_port
 from app.core.status import ServiceInfo
 
 _NOT_EXPOSED_CODES = frozenset({"not-found", "service-not-found"})

@@ -12,7 +12,7 @@ from app.cli import render
 from app.cli.context import config_option, load_cli_config, state
 from app.cli.qr import render_qr
 from app.core.config import init_config_dir, load_config
-from app.core.identity import load_identity
+from app.core.ids.identity import load_identity
 from app.util.paths import default_config_path
 from app.util.ports import pick_listen_port
 

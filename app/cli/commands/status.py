@@ -28,10 +28,10 @@ from app.cli.context import (
     run_async,
     state,
 )
-from app.core import addrbook
 from app.core.config import Config
 from app.core.errors import PeerupError
-from app.core.identity import load_identity
+from app.core.ids.identity import load_identity
+from app.core.peers import addrbook
 from app.core.status import ForwardInfo, NodeStatus, PeerInfo, ServiceInfo
 
 NOT_RUNNING = "daemon: not running (start with: peerup daemon)"

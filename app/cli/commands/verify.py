@@ -39,11 +39,11 @@ from app.cli.context import (
 from app.cli.exitcodes import ExitCode
 from app.cli.standalone import open_any_client
 from app.core.errors import PeerupError
-from app.core.identity import load_identity
-from app.core.peerid import PeerId
-from app.core.sas import reference_fingerprint
+from app.core.ids.identity import load_identity
+from app.core.ids.peerid import PeerId
+from app.core.pairing.sas import reference_fingerprint
+from app.core.pairing.verify import SESSION_TTL
 from app.core.status import VerifySessionInfo, VerifyState
-from app.core.verify import SESSION_TTL
 
 _FALLBACK_CODES = ("verify-unsupported", "peer-unreachable")
 _POLL_INTERVAL = 0.5

@@ -17,7 +17,7 @@ from typing import Any
 from multiaddr import Multiaddr
 from multiaddr.protocols import P_P2P as _P_P2P
 
-from app.core.reachability import is_global
+from app.core.reach.interfaces import is_global
 from app.engine.compat.addresses import expand_wildcards
 
 CircuitAddresses = Callable[[], Iterable[str]]
@@ -80,7 +80,7 @@ def advertise_addresses(
 
 
 def _is_global(addr: Multiaddr) -> bool:
-    """Whether an /ip4 or /ip6 address is globally routable (see app.core.reachability)."""
+    """Whether an /ip4 or /ip6 address is globally routable (see app.core.reach.reachability)."""
     for code in ("ip4", "ip6"):
         with contextlib.suppress(Exception):  # the address has no such component
             return is_global(str(addr.value_for_protocol(code)))

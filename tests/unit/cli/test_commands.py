@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from app.core.config import ConfigEditor, load_config
-from app.core.identity import load_identity
-from app.core.peerid import PeerId
-from app.core.trust import verified_value
+from app.core.ids.identity import load_identity
+from app.core.ids.peerid import PeerId
+from app.core.peers.trust import verified_value
 from app.util.paths import runtime_dir
 from tests.unit.cli.conftest import Run
 
@@ -382,7 +382,7 @@ def test_internal_error_exit_70(
 
 
 def test_offline_status_json_shows_remembered_addresses(initialized: Path, run: Run) -> None:
-    from app.core.addrbook import FILE_NAME, AddressBook
+    from app.core.peers.addrbook import FILE_NAME, AddressBook
 
     peer = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"
     book = AddressBook()

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.addrbook import (
+from app.core.peers.addrbook import (
     MAX_ADDRESSES_PER_PEER,
     MAX_AGE,
     TOUCH_GRANULARITY,

@@ -1,4 +1,4 @@
-"""Tests for app.core.authkeys: parsing, formatting, byte-exact rewrites on real files."""
+"""Tests for app.core.peers.authkeys: parsing, formatting, byte-exact rewrites on real files."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.authkeys import (
+from app.core.errors import AlreadyExistsError, AuthorizedKeysError, NotFoundError
+from app.core.ids.peerid import PeerId
+from app.core.peers.authkeys import (
     AuthorizedKeysFile,
     LineError,
     format_entry,
     parse_authorized_keys,
     write_header,
 )
-from app.core.errors import AlreadyExistsError, AuthorizedKeysError, NotFoundError
-from app.core.peerid import PeerId
 
 A = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"
 B = "12D3KooWPjceQrSwdWXPyLLeABRXmuqt69Rg3sBYUXCUVwbj7QbA"

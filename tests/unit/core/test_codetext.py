@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.codetext import CodeKind, decode_text, encode_text, to_link
+from app.core.codes.codetext import CodeKind, decode_text, encode_text, to_link
 from app.core.errors import InvalidCodeError
 
 

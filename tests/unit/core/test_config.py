@@ -32,7 +32,7 @@ from app.core.errors import (
     InvalidPeerIdError,
     NotFoundError,
 )
-from app.core.identity import load_identity
+from app.core.ids.identity import load_identity
 
 PA = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"
 PB = "12D3KooWPjceQrSwdWXPyLLeABRXmuqt69Rg3sBYUXCUVwbj7QbA"

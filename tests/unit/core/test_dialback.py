@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core import dialback
 from app.core.errors import RemoteProtocolError
+from app.core.reach import dialback
 
 
 def test_round_trips() -> None:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.errors import RemoteProtocolError
-from app.core.gradewire import MAX_MESSAGE, decode_grade, encode_grade
+from app.core.reach.gradewire import MAX_MESSAGE, decode_grade, encode_grade
 from app.core.status import Grade, NatMapping, Reachability
 
 SAMPLE = Reachability(

@@ -1,4 +1,4 @@
-"""Tests for app.core.identity: key format, key files, permission refusals."""
+"""Tests for app.core.ids.identity: key format, key files, permission refusals."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import AlreadyExistsError, IdentityError
-from app.core.identity import (
+from app.core.ids.identity import (
     Identity,
     create_identity_file,
     load_identity,

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import PairingError
-from app.core.invite import (
+from app.core.ids.peerid import PeerId
+from app.core.pairing.invite import (
     MAX_FRAME,
     SUITE_CLASSIC,
     SUITE_HYBRID,
@@ -22,7 +23,6 @@ from app.core.invite import (
     frame,
     peek_invite_id,
 )
-from app.core.peerid import PeerId
 
 INVITE_ID = b"\x01" * 8
 PASSWORD = b"\x02" * 10

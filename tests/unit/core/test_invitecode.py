@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.codetext import CodeKind, decode_text, encode_text
+from app.core.codes.codetext import CodeKind, decode_text, encode_text
+from app.core.codes.invitecode import InviteCode, decode_invite_body, parse_invite_code
+from app.core.codes.maddrbin import decode_multiaddr, encode_multiaddr
 from app.core.errors import InvalidAddressError, InvalidCodeError
-from app.core.invitecode import InviteCode, decode_invite_body, parse_invite_code
-from app.core.maddrbin import decode_multiaddr, encode_multiaddr
-from app.core.peerid import PeerId
+from app.core.ids.peerid import PeerId
 
 INVITER = PeerId.parse("12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL")
 RELAY = "12D3KooWPjceQrSwdWXPyLLeABRXmuqt69Rg3sBYUXCUVwbj7QbA"

@@ -9,14 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.errors import RemoteProtocolError
-from app.core.lan import (
+from app.core.reach.interfaces import InterfaceAddress, InterfaceSummary
+from app.core.reach.lan import (
     MAX_LAN_ADDRESSES,
     lan_address,
     lan_addresses,
     lan_dial_candidates,
     parse_lan_address,
 )
-from app.core.reachability import InterfaceAddress, InterfaceSummary
 
 HOME = InterfaceSummary.of(
     [

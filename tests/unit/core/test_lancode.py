@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.core.codes.lancode import LanCode, is_lan_code, nameplate_invite_id, parse_lan_code
+from app.core.codes.pgpwords import EVEN, ODD
 from app.core.errors import InvalidCodeError
-from app.core.lancode import LanCode, is_lan_code, nameplate_invite_id, parse_lan_code
-from app.core.pgpwords import EVEN, ODD
 
 
 def test_word_list_is_the_pgp_list() -> None:

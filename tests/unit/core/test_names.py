@@ -1,4 +1,4 @@
-"""Tests for app.core.names: service names, namespaces, peer nicknames."""
+"""Tests for app.core.ids.names: service names, namespaces, peer nicknames."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import InvalidNameError
-from app.core.names import (
+from app.core.ids.names import (
     SERVICE_NAME_RE,
     sanitize_peer_name,
     service_protocol_id,

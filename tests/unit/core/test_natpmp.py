@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core import natpmp
 from app.core.errors import LocalProtocolError, NatPmpError
+from app.core.reach import natpmp
 
 ports = st.integers(1, 65535)
 epochs = st.integers(0, 2**32 - 1)

@@ -1,4 +1,4 @@
-"""Tests for app.core.netaddr: host:port parsing and the multiaddr syntax check."""
+"""Tests for app.core.ids.netaddr: host:port parsing and the multiaddr syntax check."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import InvalidAddressError
-from app.core.netaddr import check_multiaddr_syntax, format_host_port, parse_host_port
+from app.core.ids.netaddr import check_multiaddr_syntax, format_host_port, parse_host_port
 
 PEER = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"
 PEER2 = "12D3KooWPjceQrSwdWXPyLLeABRXmuqt69Rg3sBYUXCUVwbj7QbA"

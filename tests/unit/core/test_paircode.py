@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.codetext import CodeKind, decode_text, encode_text
-from app.core.errors import InvalidCodeError
-from app.core.paircode import (
+from app.core.codes.codetext import CodeKind, decode_text, encode_text
+from app.core.codes.paircode import (
     decode_multiaddr,
     decode_pairing_body,
     encode_multiaddr,
@@ -18,6 +17,7 @@ from app.core.paircode import (
     encode_reference_pairing,
     parse_pairing_code,
 )
+from app.core.errors import InvalidCodeError
 
 RELAY = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"
 OTHER = "12D3KooWPjceQrSwdWXPyLLeABRXmuqt69Rg3sBYUXCUVwbj7QbA"

@@ -1,4 +1,4 @@
-"""Tests for app.core.peerid: reference vectors, round trips, malformed input."""
+"""Tests for app.core.ids.peerid: reference vectors, round trips, malformed input."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import InvalidPeerIdError
-from app.core.peerid import PeerId, is_peer_id
+from app.core.ids.peerid import PeerId, is_peer_id
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 

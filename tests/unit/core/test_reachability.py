@@ -7,11 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.errors import InvalidAddressError
-from app.core.reachability import (
+from app.core.reach.interfaces import InterfaceAddress, InterfaceSummary, is_cgnat, is_global
+from app.core.reach.reachability import (
     REASON_CODES,
     Grade,
-    InterfaceAddress,
-    InterfaceSummary,
     NatMapping,
     ProbeError,
     StunProbe,
@@ -20,8 +19,6 @@ from app.core.reachability import (
     classify_mapping,
     expected_path,
     grade,
-    is_cgnat,
-    is_global,
     parse_stun_server,
 )
 from app.core.status import PathType, Reachability

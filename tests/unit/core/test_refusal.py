@@ -1,11 +1,11 @@
-"""Tests for app.core.refusal: the record a service sends instead of its bytes when refusing."""
+"""Tests for app.core.wire.refusal: the record a service sends instead of its bytes to refuse."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.refusal import (
+from app.core.wire.refusal import (
     MAX_REFUSAL,
     REFUSAL_MAGIC,
     decode_refusal,

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.errors import PairingError, RemoteProtocolError
-from app.core.identity import Identity
-from app.core.peerid import PeerId
-from app.core.relaypair import (
+from app.core.ids.identity import Identity
+from app.core.ids.peerid import PeerId
+from app.core.pairing.relaypair import (
     MAX_FAILED_ATTEMPTS,
     Introduction,
     Member,

@@ -8,9 +8,9 @@ import os
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.peerid import PeerId
-from app.core.sas import EMOJI, derive_sas, emoji_name, reference_fingerprint
-from app.core.sas_table import TABLE_SHA256
+from app.core.ids.peerid import PeerId
+from app.core.pairing.sas import EMOJI, derive_sas, emoji_name, reference_fingerprint
+from app.core.pairing.sas_table import TABLE_SHA256
 
 A = PeerId.parse("12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL").raw
 B = PeerId.parse("12D3KooWPjceQrSwdWXPyLLeABRXmuqt69Rg3sBYUXCUVwbj7QbA").raw

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core import stun
 from app.core.errors import LocalProtocolError, RemoteProtocolError, StunError
+from app.core.reach import stun
 
 TID = bytes.fromhex("b7e7a701bc34d686fa87dfae")
 COOKIE = struct.pack("!I", stun.MAGIC_COOKIE)

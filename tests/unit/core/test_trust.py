@@ -1,4 +1,4 @@
-"""Tests for app.core.trust: the verified= value, its recomputation, key-change detection."""
+"""Tests for app.core.peers.trust: the verified= value, its recomputation, key-change detection."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile, parse_authorized_keys
-from app.core.peerid import PeerId
-from app.core.sas import reference_fingerprint
-from app.core.trust import (
+from app.core.ids.peerid import PeerId
+from app.core.pairing.sas import reference_fingerprint
+from app.core.peers.authkeys import AuthorizedKey, AuthorizedKeysFile, parse_authorized_keys
+from app.core.peers.trust import (
     bind_name,
     clear_verified,
     is_verified,

@@ -1,4 +1,4 @@
-"""app.core.varint: spec vectors, round trips, and refusal of cut-off, padded and long numbers."""
+"""app.core.wire.varint: spec vectors, round trips, refusal of cut-off, padded and long numbers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.errors import PeerupError
-from app.core.varint import MAX_UVARINT_BYTES, UvarintProblem, encode_uvarint, read_uvarint
+from app.core.wire.varint import MAX_UVARINT_BYTES, UvarintProblem, encode_uvarint, read_uvarint
 
 MAX_VALUE = (1 << 63) - 1
 values = st.integers(min_value=0, max_value=MAX_VALUE)

@@ -1,4 +1,4 @@
-"""Tests for app.core.verify: the sans-IO commit/reveal SAS of /peerup/verify/1.0.0."""
+"""Tests for app.core.pairing.verify: the sans-IO commit/reveal SAS of /peerup/verify/1.0.0."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import VerificationError
-from app.core.peerid import PeerId
-from app.core.verify import (
+from app.core.ids.peerid import PeerId
+from app.core.pairing.verify import (
     MAX_FRAME,
     Aborted,
     Completed,

@@ -9,8 +9,8 @@ import time
 import pytest
 import trio
 
-from app.core import natpmp
 from app.core.errors import NatPmpError
+from app.core.reach import natpmp
 from app.engine.natpmp import NatPmpClient, NatPmpUnavailable, default_gateway
 from app.engine.portmap import PortMapper
 from tests.helpers.natpmp_gateway import FakeNatPmpGateway

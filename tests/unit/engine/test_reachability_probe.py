@@ -22,15 +22,10 @@ from typing import Any
 import pytest
 import trio
 
-from app.core import stun
 from app.core.errors import InvalidAddressError
-from app.core.reachability import (
-    Grade,
-    InterfaceAddress,
-    InterfaceSummary,
-    NatMapping,
-    ProbeError,
-)
+from app.core.reach import stun
+from app.core.reach.interfaces import InterfaceAddress, InterfaceSummary
+from app.core.reach.reachability import Grade, NatMapping, ProbeError
 from app.core.status import Reachability
 from app.engine.reachability import (
     ReachabilityMonitor,

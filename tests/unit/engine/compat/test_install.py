@@ -106,7 +106,7 @@ def test_a_node_started_without_install_says_what_to_do(tmp_path: Path) -> None:
     script = (
         "import sys, trio\n"
         "from app.core.config import load_config\n"
-        "from app.core.identity import load_identity\n"
+        "from app.core.ids.identity import load_identity\n"
         "from app.engine.node import Node\n"
         "config = load_config(sys.argv[1])\n"
         "trio.run(Node(config, load_identity(config.key_file)).run)\n"

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 from app.core.errors import RemoteProtocolError
-
-if TYPE_CHECKING:  # reachability imports this module to fill in Reachability.lan_addresses
-    from app.core.reachability import InterfaceSummary
+from app.core.reach.interfaces import InterfaceSummary
 
 MAX_LAN_ADDRESSES = 16
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import base58
 
 from app.core.errors import InvalidPeerIdError
-from app.core.varint import UvarintProblem, read_uvarint
+from app.core.wire.varint import UvarintProblem, read_uvarint
 
 __all__ = ["PeerId", "is_peer_id"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from app.core.errors import InvalidNameError
-from app.core.peerid import is_peer_id
+from app.core.ids.peerid import is_peer_id
 
 __all__ = [
     "MAX_PEER_NAME",

@@ -30,7 +30,7 @@ from app.core.errors import (
     NotFoundError,
 )
 from app.core.files import read_limited, utf8_error_line
-from app.core.peerid import PeerId
+from app.core.ids.peerid import PeerId
 from app.util.fsio import atomic_write_text
 
 __all__ = [

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from app.core.errors import AlreadyExistsError, IdentityError
 from app.core.files import read_limited, require_private
-from app.core.peerid import PeerId
+from app.core.ids.peerid import PeerId
 
 __all__ = ["Identity", "create_identity_file", "load_identity", "load_or_create_identity"]
 

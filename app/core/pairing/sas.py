@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.core.sas_table import EMOJI
+from app.core.pairing.sas_table import EMOJI
 
 __all__ = [
     "EMOJI",

@@ -13,8 +13,8 @@ Binary layout after the kind byte (all integers big-endian)::
                          circuit to the inviter) or a direct address of the inviter
                          (no /p2p, or /p2p/<inviter>)
 
-:mod:`app.core.codetext` adds the kind byte's text form, a 3-byte typo check, base32 groups and
-the ``peerup://join/`` link. Nothing may follow the last address.
+:mod:`app.core.codes.codetext` adds the kind byte's text form, a 3-byte typo check, base32 groups
+and the ``peerup://join/`` link. Nothing may follow the last address.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.core.codetext import CodeKind, decode_text, encode_text, to_link
+from app.core.codes.codetext import CodeKind, decode_text, encode_text, to_link
+from app.core.codes.maddrbin import decode_multiaddr, encode_multiaddr
 from app.core.errors import InvalidCodeError, InvalidNameError, InvalidPeerIdError
-from app.core.maddrbin import decode_multiaddr, encode_multiaddr
-from app.core.names import validate_namespace
-from app.core.peerid import PeerId
+from app.core.ids.names import validate_namespace
+from app.core.ids.peerid import PeerId
 
 __all__ = [
     "LAYOUT_VERSION",

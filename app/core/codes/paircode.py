@@ -5,7 +5,7 @@ carries everything the joiner needs and nothing more: how to reach the relay (it
 peer ID, which Noise then authenticates), the private network name, a 128-bit random token (the
 only secret; the relay stores just its SHA-256), and when the group expires.
 
-Our layout (after the kind byte; :mod:`app.core.codetext` adds a 3-byte typo check)::
+Our layout (after the kind byte; :mod:`app.core.codes.codetext` adds a 3-byte typo check)::
 
     [16] token
     [4]  group expiry, unix seconds, big endian (0 = no expiry known)
@@ -29,16 +29,16 @@ import ipaddress
 import struct
 from dataclasses import dataclass, field
 
-from app.core import maddrbin
-from app.core.codetext import CodeKind, decode_text, encode_text
+from app.core.codes import maddrbin
+from app.core.codes.codetext import CodeKind, decode_text, encode_text
 from app.core.errors import (
     InvalidAddressError,
     InvalidCodeError,
     InvalidNameError,
     InvalidPeerIdError,
 )
-from app.core.names import validate_namespace
-from app.core.peerid import PeerId
+from app.core.ids.names import validate_namespace
+from app.core.ids.peerid import PeerId
 
 __all__ = [
     "MAX_ADDRESSES",
@@ -80,7 +80,7 @@ class PairingCode:
     expires_at: int | None
 
 
-# ---- binary multiaddrs (the shared codec of app.core.maddrbin, restricted to relay transports) --
+# ---- binary multiaddrs (app.core.codes.maddrbin's shared codec, restricted to relay transports)
 
 _HOSTS = ("ip4", "ip6", "dns", "dns4", "dns6")
 
@@ -305,7 +305,7 @@ def parse_pairing_code(text: str) -> PairingCode:
     """Decode a pairing code or link typed or pasted by a person.
 
     Raises:
-        InvalidCodeError: With a precise message (see :func:`app.core.codetext.decode_text`).
+        InvalidCodeError: With a precise message (see :func:`app.core.codes.codetext.decode_text`).
     """
     kind, body = decode_text(text)
     return decode_pairing_body(kind, body)

@@ -14,8 +14,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from app.core.codes.pgpwords import EVEN, ODD
 from app.core.errors import InvalidCodeError
-from app.core.pgpwords import EVEN, ODD
 
 __all__ = ["LanCode", "is_lan_code", "parse_lan_code"]
 

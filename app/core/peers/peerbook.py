@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.core import trust
-from app.core.authkeys import AuthorizedKey
 from app.core.errors import InvalidPeerIdError, UnknownPeerError
-from app.core.peerid import PeerId, is_peer_id
+from app.core.ids.peerid import PeerId, is_peer_id
+from app.core.peers import trust
+from app.core.peers.authkeys import AuthorizedKey
 from app.core.status import AuthEntry, Resolved
 
 __all__ = ["PeerBookModel", "names_hint", "resolve_peer"]

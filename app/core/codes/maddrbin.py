@@ -12,9 +12,9 @@ from __future__ import annotations
 import ipaddress
 
 from app.core.errors import InvalidAddressError, InvalidCodeError, InvalidPeerIdError
-from app.core.netaddr import check_multiaddr_syntax
-from app.core.peerid import PeerId
-from app.core.varint import UvarintProblem, encode_uvarint, read_uvarint
+from app.core.ids.netaddr import check_multiaddr_syntax
+from app.core.ids.peerid import PeerId
+from app.core.wire.varint import UvarintProblem, encode_uvarint, read_uvarint
 
 __all__ = ["MAX_BINARY_MULTIADDR", "decode_multiaddr", "encode_multiaddr"]
 

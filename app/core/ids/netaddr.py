@@ -10,7 +10,7 @@ import ipaddress
 import re
 
 from app.core.errors import InvalidAddressError, InvalidPeerIdError
-from app.core.peerid import PeerId
+from app.core.ids.peerid import PeerId
 
 __all__ = ["check_multiaddr_syntax", "format_host_port", "parse_host_port"]
 

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from app.core.errors import PairingError, RemoteProtocolError
-from app.core.peerid import PeerId
+from app.core.ids.peerid import PeerId
 
 __all__ = [
     "MAX_FAILED_ATTEMPTS",

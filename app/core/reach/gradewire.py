@@ -2,8 +2,8 @@
 
 One message per stream: the sender writes a JSON object (the fields of
 :class:`app.core.status.Reachability`, with the private LAN addresses that only authorized peers
-are told, see :mod:`app.core.lan`; older peers leave those out) and closes. The reader takes at
-most :data:`MAX_MESSAGE` bytes and validates every field; anything else is a
+are told, see :mod:`app.core.reach.lan`; older peers leave those out) and closes. The reader takes
+at most :data:`MAX_MESSAGE` bytes and validates every field; anything else is a
 :class:`~app.core.errors.RemoteProtocolError`, so a peer cannot make us store nonsense.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 import msgspec
 
 from app.core.errors import RemoteProtocolError
-from app.core.lan import MAX_LAN_ADDRESSES, parse_lan_address
+from app.core.reach.lan import MAX_LAN_ADDRESSES, parse_lan_address
 from app.core.status import Reachability
-from app.core.wirejson import decode_json_message
+from app.core.wire.wirejson import decode_json_message
 
 PROTOCOL_ID = "/peerup/reachability/1.0.0"
 MAX_MESSAGE = 4096

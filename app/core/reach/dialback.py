@@ -15,7 +15,7 @@ from typing import TypeVar
 import msgspec
 
 from app.core.errors import RemoteProtocolError
-from app.core.wirejson import decode_json_message
+from app.core.wire.wirejson import decode_json_message
 
 PROTOCOL_ID = "/peerup/dialback/1.0.0"
 MAX_MESSAGE = 4096

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from app.core.errors import InvalidAddressError, PeerupError
-from app.core.netaddr import check_multiaddr_syntax
-from app.core.peerid import PeerId
+from app.core.ids.netaddr import check_multiaddr_syntax
+from app.core.ids.peerid import PeerId
 
 __all__ = [
     "FILE_NAME",

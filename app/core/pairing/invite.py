@@ -38,9 +38,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from spake2 import SPAKE2_A, SPAKE2_B
 
 from app.core.errors import PairingError
-from app.core.names import MAX_PEER_NAME
-from app.core.peerid import PeerId
-from app.core.sas import Sas, derive_sas
+from app.core.ids.names import MAX_PEER_NAME
+from app.core.ids.peerid import PeerId
+from app.core.pairing.sas import Sas, derive_sas
 
 __all__ = [
     "DEFAULT_SUITES",

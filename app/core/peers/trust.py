@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.core.authkeys import AuthorizedKey, AuthorizedKeysFile
 from app.core.errors import InvalidPeerIdError
-from app.core.peerid import PeerId
-from app.core.sas import reference_fingerprint
+from app.core.ids.peerid import PeerId
+from app.core.pairing.sas import reference_fingerprint
+from app.core.peers.authkeys import AuthorizedKey, AuthorizedKeysFile
 
 __all__ = [
     "VERIFIED_ATTR",

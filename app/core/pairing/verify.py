@@ -22,7 +22,7 @@ attacker could choose freely is fixed before the other side's last contribution 
 
 R checks the reveal against the commitment (a changed key is caught: ``tampered``). I chose its
 key and ciphertext before seeing R's key; R chose its key after the commitment but without
-knowing I's. The SAS is :func:`app.core.sas.derive_sas` over the hybrid secret with purpose
+knowing I's. The SAS is :func:`app.core.pairing.sas.derive_sas` over the hybrid secret with purpose
 ``verify/1``, both peer IDs and the SHA-256 of messages 1-5 (so the suite choice is bound too:
 a downgrade shows as a mismatch). An ``ABORT`` message (either side, any time) carries a reason.
 
@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.core.errors import VerificationError
-from app.core.sas import Sas, derive_sas
+from app.core.pairing.sas import Sas, derive_sas
 
 __all__ = [
     "MAX_FRAME",

@@ -1,0 +1,186 @@
+"""What a valid config.yaml means: the frozen dataclasses, their defaults and the known keys.
+
+Nothing here reads YAML: :mod:`app.core.config.parse` fills these in from the document, and
+:func:`config_to_dict` turns a :class:`Config` back into plain data for ``peerup config show``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+CONFIG_VERSION = 1
+DEFAULT_PING_PROTOCOL = "/pingpong/1.0.0"
+DEFAULT_RESERVATION_INTERVAL = 120.0
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """A local TCP service exposed to peers as ``/peerup/<name>/1.0.0``.
+
+    Attributes:
+        name: DNS-label service name.
+        local_address: ``host:port`` the service listens on.
+        enabled: Registered when the daemon starts.
+        allowed_peers: Peer IDs allowed to use it; empty means every authorized peer.
+        protocol: Informational only (the reference ignores it at runtime too).
+        verified_only: Admit only peers whose key a human verified (``peerup verify``);
+            others get a clear "not verified" refusal.
+    """
+
+    name: str
+    local_address: str
+    enabled: bool = True
+    allowed_peers: tuple[str, ...] = ()
+    protocol: str = ""
+    verified_only: bool = False
+
+
+@dataclass(frozen=True)
+class ForwardConfig:
+    """A local port that forwards to a peer's service, opened when the daemon starts.
+
+    Attributes:
+        peer: A name from ``names`` or a peer ID.
+        service: The remote service name.
+        listen: Local ``host:port`` to listen on.
+    """
+
+    peer: str
+    service: str
+    listen: str
+
+
+@dataclass(frozen=True)
+class RelayServiceConfig:
+    """Limits of this node's circuit relay service (``relay_service:``; used by ``relay serve``).
+
+    The defaults carry real traffic (an hour and 1 GiB per circuit), unlike libp2p's 2 min and
+    128 KiB, which only suffice for hole-punch signalling.
+    """
+
+    enabled: bool = False
+    max_reservations: int = 128
+    max_reservations_per_ip: int = 8
+    max_circuits: int = 64
+    max_circuits_per_peer: int = 16
+    reservation_ttl: float = 3600.0
+    session_duration: float = 3600.0
+    session_data_limit: int = 1 << 30
+    health_port: int = 0  # /healthz on 127.0.0.1:<port> while relaying; 0 = off
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration with every default applied and every path absolute."""
+
+    path: Path
+    version: int
+    key_file: Path
+    listen_addresses: tuple[str, ...]
+    enable_quic: bool = False
+    stun_servers: tuple[str, ...] = ()  # "host:port"; none by default (no third party is asked)
+    hole_punching: bool = True  # upgrade relayed connections with DCUtR
+    # Ask the router (UPnP IGD or NAT-PMP) to forward our TCP port. Off by default: it opens a
+    # port on the user's router and multicasts SSDP on the LAN, neither should happen unasked.
+    port_mapping: bool = False
+    relay_addresses: tuple[str, ...] = ()
+    reservation_interval: float = DEFAULT_RESERVATION_INTERVAL
+    network: str | None = None
+    bootstrap_peers: tuple[str, ...] = ()
+    mdns: bool = False  # find peers on the local network (multicast DNS); off: it announces us
+    authorized_keys_file: Path = field(default_factory=Path)
+    enable_connection_gating: bool = True
+    ping_enabled: bool = True
+    ping_protocol: str = DEFAULT_PING_PROTOCOL
+    services: tuple[ServiceConfig, ...] = ()
+    names: tuple[tuple[str, str], ...] = ()
+    peer_addresses: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    forwards: tuple[ForwardConfig, ...] = ()
+    relay_service: RelayServiceConfig = field(default_factory=RelayServiceConfig)
+
+    def name_for(self, peer_id: str) -> str | None:
+        """Return the first name configured for ``peer_id``, or None."""
+        for name, pid in self.names:
+            if pid == peer_id:
+                return name
+        return None
+
+    def peer_id_for(self, name: str) -> str | None:
+        """Return the peer ID configured under ``name``, or None."""
+        for n, pid in self.names:
+            if n == name:
+                return pid
+        return None
+
+
+TOP_KEYS = (
+    "version",
+    "identity",
+    "network",
+    "relay",
+    "discovery",
+    "security",
+    "protocols",
+    "services",
+    "names",
+    "peer_addresses",
+    "forwards",
+    "relay_service",
+)
+RELAY_SERVICE_KEYS = tuple(f.name for f in fields(RelayServiceConfig))
+# Written by the Go peer-up; accepted so its configs load, but not used.
+IGNORED_KEYS = {
+    "": ("telemetry",),
+    "network": ("force_private_reachability", "resource_limits_enabled"),
+    "discovery": ("rendezvous",),
+}
+
+
+def config_to_dict(config: Config) -> dict[str, object]:
+    """Return the resolved config as plain JSON-able data (paths as text)."""
+    return {
+        "path": str(config.path),
+        "version": config.version,
+        "identity": {"key_file": str(config.key_file)},
+        "network": {
+            "listen_addresses": list(config.listen_addresses),
+            "enable_quic": config.enable_quic,
+            "stun_servers": list(config.stun_servers),
+            "hole_punching": config.hole_punching,
+            "port_mapping": config.port_mapping,
+        },
+        "relay": {
+            "addresses": list(config.relay_addresses),
+            "reservation_interval": config.reservation_interval,
+        },
+        "discovery": {
+            "network": config.network,
+            "bootstrap_peers": list(config.bootstrap_peers),
+            "mdns": config.mdns,
+        },
+        "security": {
+            "authorized_keys_file": str(config.authorized_keys_file),
+            "enable_connection_gating": config.enable_connection_gating,
+        },
+        "protocols": {
+            "ping_pong": {"enabled": config.ping_enabled, "id": config.ping_protocol},
+        },
+        "services": {
+            s.name: {
+                "enabled": s.enabled,
+                "local_address": s.local_address,
+                "allowed_peers": list(s.allowed_peers),
+                "protocol": s.protocol,
+                "verified_only": s.verified_only,
+            }
+            for s in config.services
+        },
+        "names": dict(config.names),
+        "peer_addresses": {peer: list(addrs) for peer, addrs in config.peer_addresses},
+        "forwards": [
+            {"peer": f.peer, "service": f.service, "listen": f.listen} for f in config.forwards
+        ],
+        "relay_service": dataclasses.asdict(config.relay_service),
+    }
