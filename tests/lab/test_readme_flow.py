@@ -35,13 +35,21 @@ PROXY_PORT = 9100
 SIZE = 5 * 1024 * 1024
 FIRST_CONNECTION_BOUND = 3.0
 
-# Fetches http://127.0.0.1:<port>/<path> and prints its SHA-256, its length and the seconds taken.
+# GETs /<path> from 127.0.0.1:<port> over HTTP/1.0 and prints the body's SHA-256 and length, the
+# seconds taken, and the bytes sent and received on the wire (what the proxy must count).
 FETCH = """
-import hashlib, sys, time, urllib.request
+import hashlib, socket, sys, time
 start = time.monotonic()
-with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/{sys.argv[2]}", timeout=60) as r:
-    body = r.read()
-print(hashlib.sha256(body).hexdigest(), len(body), round(time.monotonic() - start, 3))
+request = f"GET /{sys.argv[2]} HTTP/1.0\\r\\nHost: peer-up\\r\\n\\r\\n".encode()
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60) as s:
+    s.sendall(request)
+    got = bytearray()
+    while data := s.recv(1 << 20):
+        got += data
+head, _, body = bytes(got).partition(b"\\r\\n\\r\\n")
+assert head.startswith(b"HTTP/1.0 200"), head
+print(hashlib.sha256(body).hexdigest(), len(body), round(time.monotonic() - start, 3),
+      len(request), len(got))
 """
 
 
@@ -98,10 +106,11 @@ class User:
         data: dict[str, Any] = json.loads(self.run("status", "--json").stdout)
         return data
 
-    def fetch(self, path: str) -> tuple[str, int, float]:
+    def fetch(self, path: str) -> tuple[str, int, float, int, int]:
+        """Body hash, body length, seconds, bytes sent, bytes received (on the wire)."""
         out = self.lab.exec(self.ns, [sys.executable, "-c", FETCH, str(PROXY_PORT), path])
-        digest, length, seconds = out.stdout.split()
-        return digest, int(length), float(seconds)
+        digest, length, seconds, sent, received = out.stdout.split()
+        return digest, int(length), float(seconds), int(sent), int(received)
 
 
 def _start_proxy(laptop: User) -> subprocess.Popen[str]:
@@ -119,6 +128,19 @@ def _stop_proxy(proxy: subprocess.Popen[str]) -> str:
     out, err = proxy.communicate(timeout=30)
     assert proxy.returncode == 0, out + err
     return out + err
+
+
+def _totals(proxy_output: str) -> tuple[int, int]:
+    """The exact bytes up and down of the proxy's last line ("Total: ↑ 43 B  ↓ 5.0 MiB (…) ·")."""
+    match = re.search(r"Total: ↑ (.+?)  ↓ (.+?) ·", proxy_output)
+    assert match is not None, proxy_output
+
+    def exact(text: str) -> int:
+        found = re.search(r"([\d,]+) B\)?$", text)
+        assert found is not None, text
+        return int(found.group(1).replace(",", ""))
+
+    return exact(match.group(1)), exact(match.group(2))
 
 
 def _peer(status: dict[str, Any], peer_id: str) -> dict[str, Any]:
@@ -179,8 +201,10 @@ def test_readme_flow_on_one_lan_survives_restarts(tmp_path: Path) -> None:
 
         laptop.start_daemon()
         proxy = _start_proxy(laptop)
-        assert laptop.fetch("file.bin")[:2] == (expected, SIZE)
-        _stop_proxy(proxy)
+        digest, length, _, sent, received = laptop.fetch("file.bin")
+        assert (digest, length) == (expected, SIZE)
+        # The proxy's counters count exactly the bytes that went through.
+        assert _totals(_stop_proxy(proxy)) == (sent, received)
 
         # Both sides see each other connected, directly, and a grade that says LAN only.
         for user, other in ((laptop, server_id), (server, laptop_id)):
@@ -199,12 +223,13 @@ def test_readme_flow_on_one_lan_survives_restarts(tmp_path: Path) -> None:
         server.start_daemon()
         laptop.start_daemon()
         proxy = _start_proxy(laptop)
-        digest, _, first = laptop.fetch("small.txt")
+        digest, _, first, sent1, received1 = laptop.fetch("small.txt")
         assert digest == hashlib.sha256(b"hello\n").hexdigest()
         print(f"first connection after both restarts: {first} s")
         assert first <= FIRST_CONNECTION_BOUND, f"first connection took {first} s"
-        assert laptop.fetch("file.bin")[:2] == (expected, SIZE)
-        _stop_proxy(proxy)
+        digest, length, _, sent2, received2 = laptop.fetch("file.bin")
+        assert (digest, length) == (expected, SIZE)
+        assert _totals(_stop_proxy(proxy)) == (sent1 + sent2, received1 + received2)
         for user, other in ((laptop, server_id), (server, laptop_id)):
             status = user.status()
             assert _peer(status, other)["connected"], status["peers"]
