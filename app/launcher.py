@@ -10,7 +10,16 @@ py-libp2p).
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import outcome
 
 _GLOBAL_OPTIONS_WITH_VALUE = ("--config",)
 
@@ -79,15 +88,126 @@ def main(argv: list[str] | None = None) -> int:
     return cli_main(args)
 
 
-def tray_main(argv: list[str] | None = None) -> int:
-    """``peerup-tray``: until the tray exists, run the daemon in the foreground.
+def has_display() -> bool:
+    """Whether a GUI can run: an X or Wayland display, or a Qt platform chosen explicitly."""
+    return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
-    A default config (and identity) is created on first run.
+
+def tray_main(argv: list[str] | None = None) -> int:
+    """``peerup-tray``: the tray with its engine in this process; the daemon without a display.
+
+    Without a display (no ``DISPLAY``, ``WAYLAND_DISPLAY`` or ``QT_QPA_PLATFORM``) it says so in
+    one line and runs ``peerup daemon`` instead, creating a default config on first run.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    from app.daemon.main import main as daemon_main
+    if not has_display():
+        print("peerup-tray: no display found; running the daemon instead", file=sys.stderr)
+        from app.daemon.main import main as daemon_main
 
-    return daemon_main(["--init", *args])
+        global_opts, _links = _split_global_options(args)
+        return daemon_main(["--init", *global_opts])
+    from app.gui.main import run
+
+    return run(args, start_engine_as_guest)
+
+
+class GuestEngine:
+    """The engine of the tray: :func:`app.daemon.serve.serve` as a trio guest run on the tray's
+    asyncio (qasync) loop, in this thread. Made by :func:`start_engine_as_guest`.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Prepare the futures the guest run resolves on ``loop``."""
+        self.started: asyncio.Future[None] = loop.create_future()
+        self.done: asyncio.Future[None] = loop.create_future()
+        self._cancel: Callable[[], None] | None = None
+
+    def _finished(self, result: outcome.Outcome[None]) -> None:
+        """The guest run's ``done_callback`` (an :class:`outcome.Outcome`)."""
+        try:
+            result.unwrap()
+        except BaseException as exc:  # handed to whoever awaits the engine
+            error = _sole_error(exc)
+            for future in (self.started, self.done):
+                if not future.done():
+                    future.set_exception(error)
+            self.done.exception()  # seen: the start-up error is raised from ``started``
+            return
+        for future in (self.started, self.done):
+            if not future.done():
+                future.set_result(None)
+
+    async def stop(self) -> None:
+        """Cancel the engine and wait until it has stopped (its API socket is gone)."""
+        if self._cancel is not None and not self.done.done():
+            self._cancel()
+        await self.wait_stopped()
+
+    async def wait_stopped(self) -> None:
+        """Wait until the guest run has ended; its error, if any, is not raised here."""
+        await asyncio.wait([self.done])
+
+
+def _sole_error(exc: BaseException) -> BaseException:
+    """The one exception inside nested one-member groups (nurseries wrap what they raise)."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
+async def start_engine_as_guest(config_path: Path) -> GuestEngine:
+    """Start the engine and its API (:func:`app.daemon.serve.serve`) as a trio guest run on the
+    running asyncio loop (the tray's qasync loop); returns once the API answers.
+
+    py-libp2p is imported here, on the first call, after the tray icon is up.
+
+    Args:
+        config_path: The node's config file.
+
+    Returns:
+        The running engine; :meth:`GuestEngine.stop` cancels it.
+
+    Raises:
+        PeerupError: The config or identity cannot be loaded, a daemon already runs for this
+            config, or the node cannot listen.
+    """
+    import trio
+
+    from app.api.transport import endpoint_for_config
+    from app.core.config import load_config
+    from app.core.ids.identity import load_identity
+    from app.daemon.serve import serve
+    from app.daemon.server import refuse_if_running
+    from app.engine import compat
+    from app.util.log import setup_logging
+
+    setup_logging()  # again, now that py-libp2p is imported (it detaches its loggers)
+    compat.install()
+    config = load_config(config_path)
+    identity = load_identity(config.key_file)
+    endpoint = endpoint_for_config(config_path)
+    loop = asyncio.get_running_loop()
+    engine = GuestEngine(loop)
+
+    async def guest_main() -> None:
+        token = trio.lowlevel.current_trio_token()
+        with trio.CancelScope() as scope:
+            engine._cancel = partial(token.run_sync_soon, scope.cancel)
+            await refuse_if_running(endpoint.socket_path)
+            async with trio.open_nursery() as nursery:
+                await nursery.start(partial(serve, config, identity, endpoint))
+                engine.started.set_result(None)
+
+    def run_sync_soon_threadsafe(fn: Callable[[], object]) -> None:
+        loop.call_soon_threadsafe(fn)
+
+    trio.lowlevel.start_guest_run(
+        guest_main,
+        run_sync_soon_threadsafe=run_sync_soon_threadsafe,
+        done_callback=engine._finished,
+    )
+    await asyncio.shield(engine.started)
+    return engine
 
 
 if __name__ == "__main__":

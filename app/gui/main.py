@@ -1,0 +1,254 @@
+"""``peerup-tray``'s GUI: the Qt application, one instance per config, the tray and its bridge.
+
+:func:`run` is called by :func:`app.launcher.tray_main` with the callable that starts the engine
+in this process (the launcher owns the trio side). Order of start-up: the Qt application, the
+single-instance check (a second start hands its arguments to the first and exits), the config on
+first run, the tray icon; only then the engine, whose import of py-libp2p takes about a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from app.core.config import init_config_dir
+from app.core.errors import PeerupError
+from app.gui.bridge import Bridge, StartEngine
+from app.gui.tray import Tray
+from app.util.log import setup_logging
+from app.util.paths import default_config_path
+from app.util.ports import pick_listen_port
+
+log = logging.getLogger("peerup.gui")
+
+HANDOVER_TIMEOUT_MS = 1000
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Main", text)
+
+
+def instance_name(config_path: Path) -> str:
+    """The local server name of the tray running for ``config_path`` (one per config)."""
+    digest = hashlib.sha256(str(config_path.resolve()).encode()).hexdigest()[:16]
+    return f"peerup-tray-{digest}"
+
+
+def hand_over(name: str, args: list[str]) -> bool:
+    """Give ``args`` to the instance listening on ``name``; False when none answers."""
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    if not socket.waitForConnected(HANDOVER_TIMEOUT_MS):
+        return False
+    socket.write(QByteArray(json.dumps(args).encode() + b"\n"))
+    socket.waitForBytesWritten(HANDOVER_TIMEOUT_MS)
+    socket.disconnectFromServer()
+    if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
+        socket.waitForDisconnected(HANDOVER_TIMEOUT_MS)
+    return True
+
+
+class InstanceServer(QObject):
+    """Receives the arguments of later starts of the tray for the same config.
+
+    Signals:
+        args_received(list): The command-line arguments a second start handed over.
+    """
+
+    args_received = Signal(list)
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        """Listen on ``name``, taking over a name left by a dead instance."""
+        super().__init__(parent)
+        self._server = QLocalServer(self)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        QLocalServer.removeServer(name)
+        if not self._server.listen(name):
+            log.warning("cannot listen for other starts: %s", self._server.errorString())
+        self._server.newConnection.connect(self._on_connection)
+
+    def _on_connection(self) -> None:
+        while (socket := self._server.nextPendingConnection()) is not None:
+            socket.readyRead.connect(lambda s=socket: self._read(s))
+            socket.disconnected.connect(socket.deleteLater)
+
+    def _read(self, socket: QLocalSocket) -> None:
+        if not socket.canReadLine():
+            return
+        line = bytes(socket.readLine().data())
+        try:
+            args = json.loads(line)
+        except ValueError:
+            log.warning("ignored a malformed hand-over")
+            return
+        if isinstance(args, list) and all(isinstance(a, str) for a in args):
+            self.args_received.emit(args)
+
+
+class TrayApp(QObject):
+    """The running tray: bridge, icon and menu, until Quit.
+
+    Attributes:
+        bridge: The link to the engine.
+        tray: The icon and menu.
+    """
+
+    def __init__(
+        self,
+        config_path: Path,
+        start_engine: StartEngine | None,
+        *,
+        first_run: bool = False,
+        parent: QObject | None = None,
+    ) -> None:
+        """Create the bridge and the (hidden) tray icon."""
+        super().__init__(parent)
+        self.bridge = Bridge(config_path, start_engine, self)
+        self.tray = Tray(self.bridge, self)
+        self._first_run = first_run
+        self._quit = asyncio.Event()
+        self.tray.quit_requested.connect(self._quit.set)
+        self.tray.open_requested.connect(self._on_open)
+
+    def request_quit(self) -> None:
+        """Quit as the menu's Quit does."""
+        self._quit.set()
+
+    async def run(self) -> None:
+        """Show the icon, start or attach to the engine, follow it until Quit, stop it."""
+        self.tray.show()
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            log.warning("no system tray on this desktop: the icon cannot be shown")
+        await asyncio.sleep(0.05)  # let the icon appear before py-libp2p's import blocks
+        if self._first_run:
+            self.tray.notify(
+                _tr("Welcome to peer-up"),
+                _tr(
+                    "This device has a new identity. To connect another device, run "
+                    "`peerup invite` here and `peerup join <code>` there."
+                ),
+            )
+        watching = asyncio.ensure_future(self.bridge.run())
+        try:
+            await self._quit.wait()
+        finally:
+            await self.bridge.quit()
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
+            self.tray.hide()
+
+    def on_args(self, args: list[str]) -> None:
+        """Arguments handed over by a second start (e.g. a ``peerup://`` link)."""
+        log.info("arguments from another start: %s", args)
+        links = [a for a in args if a.startswith("peerup://")]
+        if links:
+            self.tray.notify(_tr("peer-up"), _tr("Received a link: %1").replace("%1", links[0]))
+        else:
+            self.tray.notify(_tr("peer-up"), _tr("peer-up is already running (see the tray)."))
+
+    def _on_open(self) -> None:
+        self.tray.notify(
+            _tr("peer-up"),
+            _tr("The peers window is not there yet: use `peerup peers` meanwhile."),
+        )
+
+
+class CrashDialogs:
+    """``sys.excepthook`` for the GUI: log the exception and show it in a dialog to copy.
+
+    qasync passes exceptions raised in slots and callbacks to ``sys.excepthook``; without this
+    hook they would only reach stderr, which a tray app's user never sees.
+    """
+
+    def __init__(self) -> None:
+        """Keep the shown dialogs alive (they are not modal: the tray keeps running)."""
+        self._dialogs: list[QMessageBox] = []
+
+    def __call__(
+        self,
+        kind: type[BaseException],
+        exc: BaseException,
+        tb: TracebackType | None,
+    ) -> None:
+        """Log the exception and show it."""
+        details = "".join(traceback.format_exception(kind, exc, tb))
+        log.error("uncaught exception:\n%s", details)
+        box = QMessageBox()
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle(_tr("peer-up: something went wrong"))
+        box.setText(
+            _tr("peer-up hit an unexpected error: %1").replace("%1", str(exc) or kind.__name__)
+        )
+        box.setInformativeText(_tr("Please copy the details into a bug report."))
+        box.setDetailedText(details)
+        box.finished.connect(lambda _=0, b=box: self._dialogs.remove(b))
+        self._dialogs.append(box)
+        box.show()
+
+
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="peerup-tray", description="The peer-up tray app.")
+    parser.add_argument("--config", type=Path, default=None, help="config file")
+    parser.add_argument("links", nargs="*", help="a peerup:// link to open")
+    return parser.parse_args(argv)
+
+
+def run(argv: list[str], start_engine: StartEngine | None) -> int:
+    """Run the tray until Quit; returns the exit code.
+
+    Args:
+        argv: The command line after the program name.
+        start_engine: Starts the engine in this process (from :mod:`app.launcher`); None to
+            only attach to a running daemon.
+
+    Returns:
+        0 after Quit, or after handing the arguments to the instance already running; 1 when
+        the config cannot be created.
+    """
+    args = _parse_args(argv)
+    setup_logging()
+    config_path: Path = (args.config or default_config_path()).expanduser().absolute()
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("peerup-tray")
+    app.setQuitOnLastWindowClosed(False)
+
+    name = instance_name(config_path)
+    if hand_over(name, argv):
+        print("peer-up is already running for this config: handed over to it", file=sys.stderr)
+        return 0
+
+    first_run = False
+    if not config_path.exists():
+        try:
+            init_config_dir(config_path.parent, listen_port=pick_listen_port())
+        except PeerupError as exc:
+            print(f"Error: {exc.message}", file=sys.stderr)
+            return 1
+        first_run = True
+        log.info("created a default config at %s", config_path)
+
+    import qasync  # here: it installs itself as the asyncio loop for Qt
+
+    sys.excepthook = CrashDialogs()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    server = InstanceServer(name)
+    tray_app = TrayApp(config_path, start_engine, first_run=first_run)
+    server.args_received.connect(tray_app.on_args)
+    with loop:
+        loop.run_until_complete(tray_app.run())
+    return 0

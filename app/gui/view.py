@@ -1,0 +1,208 @@
+"""What the tray shows for a state: icon, tooltip and menu contents, as plain values.
+
+:func:`tray_view` is a pure function of the folded watch state (:class:`~app.api.models.Snapshot`)
+and the bridge's connection state; :mod:`app.gui.tray` turns its result into a ``QSystemTrayIcon``
+and a ``QMenu``. Keeping the mapping here lets it be tested without widgets. Texts go through
+``QCoreApplication.translate`` (context ``"Tray"``), which needs QtCore only.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication
+
+from app.api.models import Snapshot
+from app.core.status import ForwardInfo, ForwardState, PathType, PeerInfo, VerifyState
+
+_CONTEXT = "Tray"
+
+
+def _tr(text: str, n: int = -1) -> str:
+    return QCoreApplication.translate(_CONTEXT, text, None, n)
+
+
+class Connection(enum.StrEnum):
+    """Where the tray's link to the engine stands (the bridge's ``connection_changed``)."""
+
+    CONNECTING = "connecting"  # starting the engine or (re)connecting to the API
+    ONLINE = "online"  # the watch stream delivers the state
+    OFFLINE = "offline"  # no daemon answers; the bridge keeps trying
+    PAUSED = "paused"  # the user paused peer-up
+
+
+class Icon(enum.StrEnum):
+    """The tray icon's states; each names an SVG in ``app/gui/resources/icons``."""
+
+    OFFLINE = "offline"
+    CONNECTING = "connecting"  # animated: connecting-0.svg, connecting-1.svg, ...
+    ONLINE_DIRECT = "online-direct"
+    ONLINE_RELAYED = "online-relayed"
+    ATTENTION = "attention"
+
+
+@dataclass(frozen=True, slots=True)
+class PeerLine:
+    """One entry of the Peers submenu."""
+
+    peer_id: str
+    text: str
+    connected: bool
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardLine:
+    """One entry of the Forwards submenu, with the command its "Copy command" copies."""
+
+    forward_id: str
+    text: str
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrayView:
+    """Everything the tray shows for one state.
+
+    Attributes:
+        icon: The icon to draw.
+        tooltip: One line of state.
+        status: The menu's first, disabled line.
+        attention: Why the icon asks for attention (one short line each), empty when it does not.
+        peers: The Peers submenu (authorized peers, connected first).
+        forwards: The Forwards submenu.
+        online: Whether actions that need the engine (test reachability) can run.
+        paused: Whether the Pause/Resume entry says "Resume".
+    """
+
+    icon: Icon
+    tooltip: str
+    status: str
+    attention: tuple[str, ...]
+    peers: tuple[PeerLine, ...]
+    forwards: tuple[ForwardLine, ...]
+    online: bool
+    paused: bool
+
+
+def tray_view(state: Snapshot | None, connection: Connection) -> TrayView:
+    """Map the watch state and the connection state to what the tray shows.
+
+    Args:
+        state: The folded watch state, or None before the first snapshot.
+        connection: The bridge's connection state.
+
+    Returns:
+        The icon, tooltip and menu contents.
+    """
+    if connection is not Connection.ONLINE or state is None:
+        return _not_online(connection)
+    peers = sorted(
+        (p for p in state.peers if p.authorized),
+        key=lambda p: (not p.connected, (p.name or p.peer_id).lower()),
+    )
+    connected = [p for p in peers if p.connected]
+    relayed = sum(1 for p in connected if p.path and p.path.path_type is PathType.RELAYED)
+    direct = len(connected) - relayed
+    attention = _attention(state, peers)
+    grade = state.status.reachability.grade if state.status.reachability else None
+
+    parts = [_tr("Online"), _tr("%n peer(s)", len(connected))]
+    if connected:
+        parts.append(
+            _tr("%1 direct, %2 relayed").replace("%1", str(direct)).replace("%2", str(relayed))
+        )
+    if grade is not None:
+        parts.append(_tr("Reachability %1").replace("%1", grade.value))
+    status = " · ".join(parts)
+
+    if attention:
+        icon = Icon.ATTENTION
+    elif relayed:
+        icon = Icon.ONLINE_RELAYED
+    elif connected:
+        icon = Icon.ONLINE_DIRECT
+    else:
+        icon = Icon.ONLINE_DIRECT if grade is not None else Icon.CONNECTING
+    tooltip = "peer-up: " + status + (" · " + attention[0] if attention else "")
+    return TrayView(
+        icon=icon,
+        tooltip=tooltip,
+        status=status,
+        attention=attention,
+        peers=tuple(_peer_line(p) for p in peers),
+        forwards=tuple(_forward_line(f) for f in state.forwards),
+        online=True,
+        paused=False,
+    )
+
+
+def _not_online(connection: Connection) -> TrayView:
+    if connection is Connection.PAUSED:
+        icon, status = Icon.OFFLINE, _tr("Paused")
+    elif connection is Connection.OFFLINE:
+        icon, status = Icon.OFFLINE, _tr("Offline: the peer-up engine is not running")
+    else:
+        icon, status = Icon.CONNECTING, _tr("Connecting…")
+    return TrayView(
+        icon=icon,
+        tooltip="peer-up: " + status,
+        status=status,
+        attention=(),
+        peers=(),
+        forwards=(),
+        online=False,
+        paused=connection is Connection.PAUSED,
+    )
+
+
+def _attention(state: Snapshot, peers: list[PeerInfo]) -> tuple[str, ...]:
+    """Why the user should look: each reason once, most urgent first."""
+    reasons: list[str] = []
+    if state.status.key_changes:
+        reasons.append(_tr("A peer's key changed"))
+    if any(s.role == "responder" and s.state is VerifyState.ASKING for s in state.verify_sessions):
+        reasons.append(_tr("A peer asks to verify"))
+    if any(f.state is ForwardState.FAILED for f in state.forwards):
+        reasons.append(_tr("A forward failed"))
+    unverified = sum(1 for p in peers if not p.verified)
+    if unverified:
+        reasons.append(_tr("%n unverified peer(s)", unverified))
+    return tuple(reasons)
+
+
+def _peer_line(peer: PeerInfo) -> PeerLine:
+    name = peer.name or peer.peer_id[:12] + "…"
+    grade = peer.reachability.grade.value if peer.reachability else "?"
+    if peer.connected and peer.path is not None:
+        how = _tr("Direct") if peer.path.path_type is PathType.DIRECT else _tr("Relayed")
+        if peer.path.rtt_ms is not None:
+            how += f" {peer.path.rtt_ms:.0f} ms"
+    else:
+        how = _tr("offline")
+    text = f"{name}  [{grade} · {how}]"
+    if not peer.verified:
+        text += "  " + _tr("[UNVERIFIED]")
+    return PeerLine(peer.peer_id, text, peer.connected, peer.verified)
+
+
+def _forward_state(state: ForwardState) -> str:
+    return {
+        ForwardState.STARTING: _tr("starting"),
+        ForwardState.LISTENING: _tr("listening"),
+        ForwardState.FAILED: _tr("failed"),
+        ForwardState.CLOSED: _tr("closed"),
+    }[state]
+
+
+def _forward_line(forward: ForwardInfo) -> ForwardLine:
+    peer = forward.peer_name or forward.peer_id[:12] + "…"
+    text = (
+        f"{forward.service} → {peer} @ {forward.listen_address} · {_forward_state(forward.state)}"
+    )
+    if not forward.verified:
+        text += "  " + _tr("[UNVERIFIED]")
+    host, _, port = forward.listen_address.rpartition(":")
+    command = f"ssh -p {port} {host}" if forward.service == "ssh" else forward.listen_address
+    return ForwardLine(forward.id, text, command)
