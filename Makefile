@@ -20,7 +20,7 @@ GUI_TEST_PACKAGES := xvfb trayer xdotool dbus fonts-dejavu-core
 # Node.js runs the js-libp2p relay of the interop tests; Debian's only if none is installed.
 NODE_PACKAGES := nodejs npm
 
-.PHONY: run test lint setup system-deps gui-test-deps apt-install interop-deps bench screenshots clean
+.PHONY: run test lint setup system-deps gui-test-deps apt-install interop-deps bench screenshots i18n clean
 
 # The tray; without any display it says so in one line and runs the daemon instead.
 run: setup
@@ -32,6 +32,12 @@ test: setup lint interop-deps gui-test-deps
 # Renders the tray menu (offscreen Qt) into docs/screenshots/.
 screenshots: setup
 	PEERUP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/gui/test_screenshots.py
+
+# The GUI's translations: i18n/*.ts (sources) compiled into the package's .qm files.
+i18n: setup
+	for ts in i18n/*.ts; do \
+	  $(BIN)/pyside6-lrelease -silent $$ts -qm app/gui/resources/i18n/$$(basename $${ts%.ts}).qm; \
+	done
 
 # js-libp2p (npm, into tests/interop/js) and kubo (PyPI wheel, own venv): cheap when up to date.
 interop-deps: setup

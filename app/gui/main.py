@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app.core.config import init_config_dir
 from app.core.errors import PeerupError
+from app.gui.i18n import install_translations
 from app.gui.bridge import Bridge, StartEngine
 from app.gui.tray import Tray
 from app.util.log import setup_logging
@@ -202,6 +203,7 @@ class CrashDialogs:
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="peerup-tray", description="The peer-up tray app.")
     parser.add_argument("--config", type=Path, default=None, help="config file")
+    parser.add_argument("--lang", default=None, help="language (default: the system's)")
     parser.add_argument("links", nargs="*", help="a peerup:// link to open")
     return parser.parse_args(argv)
 
@@ -225,6 +227,7 @@ def run(argv: list[str], start_engine: StartEngine | None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("peerup-tray")
     app.setQuitOnLastWindowClosed(False)
+    install_translations(args.lang)
 
     name = instance_name(config_path)
     if hand_over(name, argv):

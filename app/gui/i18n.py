@@ -1,0 +1,43 @@
+"""Loading the GUI's translations (Qt ``.qm`` files compiled from ``i18n/*.ts``).
+
+Every visible string goes through ``tr()`` / ``QCoreApplication.translate``. English is the
+source language, but its plurals (``%n``) still come from a translation file, so English is
+loaded too. ``make i18n`` compiles ``i18n/*.ts`` into ``app/gui/resources/i18n/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+
+log = logging.getLogger("peerup.gui")
+
+_installed: list[QTranslator] = []
+
+
+def install_translations(lang: str | None = None) -> str:
+    """Install the translation for ``lang`` (default: the system locale), else English.
+
+    Args:
+        lang: A language code such as ``"de"``; None for the system locale's.
+
+    Returns:
+        The language installed.
+    """
+    for translator in _installed:
+        QCoreApplication.removeTranslator(translator)
+    _installed.clear()
+    wanted = (lang or QLocale.system().name()).split("_")[0] or "en"
+    folder = resources.files("app.gui") / "resources" / "i18n"
+    for code in dict.fromkeys((wanted, "en")):
+        translator = QTranslator()
+        if translator.load(str(folder / f"peerup_{code}.qm")):
+            QCoreApplication.installTranslator(translator)
+            _installed.append(translator)
+            return code
+        if code != "en":
+            log.info("no translation for %r; using English", code)
+    log.warning("the English translation file is missing: plurals will read '(s)'")
+    return "en"

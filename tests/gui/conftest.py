@@ -1,0 +1,31 @@
+"""GUI tests: Qt offscreen unless a test starts its own X server; skipped without PySide6."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+
+import pytest
+
+pytest.importorskip("PySide6", reason="the gui extra is not installed (make setup installs it)")
+pytest.importorskip("qasync", reason="the gui extra is not installed (make setup installs it)")
+
+# Before the first QApplication (pytest-qt's qapp fixture) exists; tests that need a real
+# display (Xvfb) start their tray in a subprocess with its own environment.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("NO_AT_BRIDGE", "1")
+
+
+@pytest.fixture
+def qasync_loop(qapp: object) -> Iterator[asyncio.AbstractEventLoop]:
+    """A fresh qasync loop on the test's QApplication, closed afterwards."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
