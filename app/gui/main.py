@@ -25,8 +25,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app.core.config import init_config_dir
 from app.core.errors import PeerupError
-from app.gui.i18n import install_translations
 from app.gui.bridge import Bridge, StartEngine
+from app.gui.i18n import install_translations
 from app.gui.tray import Tray
 from app.util.log import setup_logging
 from app.util.paths import default_config_path

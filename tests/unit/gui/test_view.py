@@ -6,8 +6,8 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from app.api.models import Snapshot  # noqa: E402
-from app.core.status import (  # noqa: E402
+from app.api.models import Snapshot
+from app.core.status import (
     ForwardInfo,
     ForwardState,
     Grade,
@@ -19,8 +19,8 @@ from app.core.status import (  # noqa: E402
     PeerInfo,
     Reachability,
 )
-from app.gui.i18n import install_translations  # noqa: E402
-from app.gui.view import Connection, Icon, tray_view  # noqa: E402
+from app.gui.i18n import install_translations
+from app.gui.view import Connection, Icon, tray_view
 
 ME = "12D3KooWMe"
 
