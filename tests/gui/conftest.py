@@ -29,3 +29,11 @@ def qasync_loop(qapp: object) -> Iterator[asyncio.AbstractEventLoop]:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def _english(qapp: object) -> None:
+    """The English translation (its plurals), as ``peerup-tray --lang en`` installs it."""
+    from app.gui.i18n import install_translations
+
+    assert install_translations("en") == "en"

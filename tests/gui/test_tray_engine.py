@@ -1,0 +1,125 @@
+"""The tray's menu follows a real engine: its own, started in-process as a trio guest on the
+qasync loop, and a second node (a real ``peerup daemon``) that connects and goes away.
+
+Offscreen Qt has no tray host, so the icon is never embedded here; the menu (a real ``QMenu``),
+the tooltip and the icon state are what a desktop would show. tests/gui/test_desktop.py checks
+the icon on real tray hosts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMenu
+
+from app.api.client import open_local_client
+from app.api.transport import endpoint_for_config
+from app.gui.main import TrayApp
+from app.gui.view import Connection, Icon
+from app.launcher import start_engine_as_guest
+from tests.helpers.daemons import DaemonProcess, start_daemon
+from tests.helpers.nodes import make_node_dir
+
+STEP = 30.0  # seconds for any one step
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+
+async def until(app: TrayApp, what: str, check: Callable[[], bool]) -> None:
+    """Wait, bounded, until ``check()`` holds, re-checking on every signal of the bridge."""
+    changed = asyncio.Event()
+    bridge = app.bridge
+
+    def wake(*_: object) -> None:
+        changed.set()
+
+    bridge.state_changed.connect(wake)
+    bridge.connection_changed.connect(wake)
+    try:
+        async with asyncio.timeout(STEP):
+            while not check():
+                changed.clear()
+                await changed.wait()
+    except TimeoutError:
+        raise AssertionError(f"{what}: not within {STEP} s; menu: {menu_texts(app)}") from None
+    finally:
+        bridge.state_changed.disconnect(wake)
+        bridge.connection_changed.disconnect(wake)
+
+
+def menu_texts(app: TrayApp) -> list[str]:
+    return app.tray.action_texts()
+
+
+def submenu(app: TrayApp, title: str) -> QMenu:
+    for action in app.tray.menu.actions():
+        menu = action.menu()
+        if action.text() == title and isinstance(menu, QMenu):
+            return menu
+    raise AssertionError(f"no {title} submenu in {menu_texts(app)}")
+
+
+def peer_entries(app: TrayApp) -> list[str]:
+    return [a.text() for a in submenu(app, "Peers").actions()]
+
+
+def test_menu_follows_a_peer_that_connects_and_goes_away(
+    tmp_path: Path, qasync_loop: asyncio.AbstractEventLoop
+) -> None:
+    home = make_node_dir(tmp_path, "home")
+    laptop = make_node_dir(tmp_path, "laptop", names={"home": home.peer_id})
+    home.authorize(laptop)
+    laptop.authorize(home)
+    app = TrayApp(laptop.config_path, start_engine_as_guest)
+    daemon: list[DaemonProcess] = []
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(app.run())
+        try:
+            await until(app, "the in-process engine", lambda: app.bridge.state is not None)
+            assert app.bridge.owns_engine
+            assert app.bridge.connection is Connection.ONLINE
+            assert menu_texts(app)[0].startswith("Online · 0 peers")
+            assert "Pause" in menu_texts(app)
+            state = app.bridge.state
+            assert state is not None
+            laptop_address = state.status.listen_addresses[0]
+            assert peer_entries(app) == ["home  [? · offline]  [UNVERIFIED]"]
+
+            loop = asyncio.get_running_loop()
+            daemon.append(await loop.run_in_executor(None, start_daemon, home))
+            async with open_local_client(daemon[0].endpoint) as client:
+                await client.connect(laptop.peer_id, [laptop_address])
+
+            await until(
+                app, "home connected", lambda: menu_texts(app)[0].startswith("Online · 1 peer ·")
+            )
+            assert "1 direct, 0 relayed" in menu_texts(app)[0]
+            [entry] = peer_entries(app)
+            assert entry.startswith("home  [")
+            assert "· Direct" in entry
+            assert entry.endswith("[UNVERIFIED]")
+            assert app.tray.view.icon is Icon.ATTENTION  # an unverified peer
+            assert "peer-up: Online · 1 peer" in app.tray.icon.toolTip()
+            assert "home" in app.bridge.diagnostics()
+
+            await loop.run_in_executor(None, daemon[0].stop)
+            await until(app, "home gone", lambda: menu_texts(app)[0].startswith("Online · 0 peers"))
+            [entry] = peer_entries(app)
+            assert entry.startswith("home  [")
+            assert "· offline]" in entry  # its grade may be known by now
+        finally:
+            app.request_quit()
+            async with asyncio.timeout(STEP):
+                await running
+
+    try:
+        qasync_loop.run_until_complete(scenario())
+    finally:
+        for d in daemon:
+            d.stop()
+    endpoint = endpoint_for_config(laptop.config_path)
+    assert not endpoint.socket_path.exists()  # the in-process engine stopped with the tray
