@@ -143,7 +143,8 @@ class Bridge(QObject):
             except DaemonNotRunningError:
                 pass
             except ApiError as exc:
-                log.warning("watch stream ended: %s", exc)
+                if not (self._stopping() or self._paused):
+                    log.warning("watch stream ended: %s", exc)
             self._client = None
             self._state = None
             if self._stopping():
