@@ -158,8 +158,10 @@ def trayer(env: dict[str, str]) -> Iterator[None]:
     """The trayer XEmbed tray host at the top right of the screen."""
     require("trayer", "xdotool")
     proc = subprocess.Popen(
-        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request"]
-        + ["--height", "32", "--SetDockType", "true", "--transparent", "false"],
+        [
+            *("trayer", "--edge", "top", "--align", "right", "--widthtype", "request"),
+            *("--height", "32", "--SetDockType", "true", "--transparent", "false"),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

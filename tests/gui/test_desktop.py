@@ -56,7 +56,8 @@ def test_xembed_icon_menu_quit_and_single_instance(
         env = desktop_env(display, bus, runtime)
         with trayer(env), tray_process(env, config_path, tmp_path / "tray.log") as tray:
             icon = wait_for("the icon embedded in trayer", lambda: _embedded_icon(env), 30)
-            wait_for("the in-process engine's API", lambda: endpoint.socket_path.exists() or None, 30)
+            api_up = lambda: endpoint.socket_path.exists() or None  # noqa: E731
+            wait_for("the in-process engine's API", api_up, 30)
             assert config_path.exists()
             assert "created a default config" in tray.log()
 
