@@ -62,8 +62,7 @@ class Tray(QObject):
         self.menu = QMenu()
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
-        self.view = tray_view(None, Connection.CONNECTING)
-        self._render()
+        self.render(tray_view(None, Connection.CONNECTING))
         bridge.state_changed.connect(self._on_change)
         bridge.connection_changed.connect(self._on_change)
         bridge.message.connect(self._on_message)
@@ -87,8 +86,7 @@ class Tray(QObject):
 
     def _on_change(self, *_: object) -> None:
         state: Snapshot | None = self._bridge.state
-        self.view = tray_view(state, self._bridge.connection)
-        self._render()
+        self.render(tray_view(state, self._bridge.connection))
 
     def _on_message(self, title: str, text: str) -> None:
         self.notify(title, text)
@@ -102,8 +100,9 @@ class Tray(QObject):
         self._frame = (self._frame + 1) % len(self._frames)
         self.icon.setIcon(self._frames[self._frame])
 
-    def _render(self) -> None:
-        view = self.view
+    def render(self, view: TrayView) -> None:
+        """Show ``view``: icon (animated while connecting), tooltip and a rebuilt menu."""
+        self.view = view
         if view.icon is Icon.CONNECTING:
             self.icon.setIcon(self._frames[self._frame])
             if not self._animation.isActive():
