@@ -236,11 +236,11 @@ class Bridge(QObject):
         self._paused = paused
         if paused:
             engine, self._engine = self._engine, None
-            self._set_connection(Connection.PAUSED)
-            self._state = None
-            self.state_changed.emit(None)
             if engine is not None:
                 await engine.stop()
+            self._state = None
+            self._set_connection(Connection.PAUSED)  # once stopped: peers see us offline now
+            self.state_changed.emit(None)
         else:
             self._set_connection(Connection.CONNECTING)
             await self._start()

@@ -112,13 +112,23 @@ class TrayApp(QObject):
         start_engine: StartEngine | None,
         *,
         first_run: bool = False,
+        links: list[str] | None = None,
         parent: QObject | None = None,
     ) -> None:
-        """Create the bridge and the (hidden) tray icon."""
+        """Create the bridge and the (hidden) tray icon.
+
+        Args:
+            config_path: The node's config file.
+            start_engine: Starts the engine in this process; None to only attach.
+            first_run: The config was just created: say what to do next.
+            links: ``peerup://`` links from the command line, handled once the icon is up.
+            parent: The Qt parent.
+        """
         super().__init__(parent)
         self.bridge = Bridge(config_path, start_engine, self)
         self.tray = Tray(self.bridge, self)
         self._first_run = first_run
+        self._links = list(links or [])
         self._quit = asyncio.Event()
         self.tray.quit_requested.connect(self._quit.set)
         self.tray.open_requested.connect(self._on_open)
@@ -141,6 +151,8 @@ class TrayApp(QObject):
                     "`peerup invite` here and `peerup join <code>` there."
                 ),
             )
+        if self._links:
+            self.on_args(self._links)
         watching = asyncio.ensure_future(self.bridge.run())
         try:
             await self._quit.wait()
@@ -152,7 +164,10 @@ class TrayApp(QObject):
             self.tray.hide()
 
     def on_args(self, args: list[str]) -> None:
-        """Arguments handed over by a second start (e.g. a ``peerup://`` link)."""
+        """Arguments from the command line or a second start (e.g. a ``peerup://`` link).
+
+        The join dialog comes later; for now the link is logged and shown.
+        """
         log.info("arguments from another start: %s", args)
         links = [a for a in args if a.startswith("peerup://")]
         if links:
@@ -250,7 +265,7 @@ def run(argv: list[str], start_engine: StartEngine | None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     server = InstanceServer(name)
-    tray_app = TrayApp(config_path, start_engine, first_run=first_run)
+    tray_app = TrayApp(config_path, start_engine, first_run=first_run, links=args.links)
     server.args_received.connect(tray_app.on_args)
     with loop:
         loop.run_until_complete(tray_app.run())

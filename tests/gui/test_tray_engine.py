@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu
 
 from app.api.client import open_local_client
@@ -60,6 +61,14 @@ def submenu(app: TrayApp, title: str) -> QMenu:
         if action.text() == title and isinstance(menu, QMenu):
             return menu
     raise AssertionError(f"no {title} submenu in {menu_texts(app)}")
+
+
+def action(app: TrayApp, text: str) -> QAction:
+    for candidate in app.tray.menu.actions():
+        if candidate.text() == text:
+            assert candidate.isEnabled(), text
+            return candidate
+    raise AssertionError(f"no {text} in {menu_texts(app)}")
 
 
 def peer_entries(app: TrayApp) -> list[str]:
@@ -111,6 +120,20 @@ def test_menu_follows_a_peer_that_connects_and_goes_away(
             [entry] = peer_entries(app)
             assert entry.startswith("home  [")
             assert "· offline]" in entry  # its grade may be known by now
+
+            # Copy diagnostics puts the state's summary on the clipboard.
+            action(app, "Copy diagnostics").trigger()
+            assert laptop.peer_id in QGuiApplication.clipboard().text()
+
+            # Pause stops the in-process engine; Resume starts it again.
+            endpoint = endpoint_for_config(laptop.config_path)
+            action(app, "Pause").trigger()
+            await until(app, "paused", lambda: app.bridge.connection is Connection.PAUSED)
+            assert menu_texts(app)[0] == "Paused"
+            assert not endpoint.socket_path.exists()  # the engine has stopped
+            action(app, "Resume").trigger()
+            await until(app, "resumed", lambda: app.bridge.connection is Connection.ONLINE)
+            assert menu_texts(app)[0].startswith("Online · 0 peers")
         finally:
             app.request_quit()
             async with asyncio.timeout(STEP):
