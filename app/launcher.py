@@ -121,6 +121,7 @@ class GuestEngine:
         self.started: asyncio.Future[None] = loop.create_future()
         self.done: asyncio.Future[None] = loop.create_future()
         self._cancel: Callable[[], None] | None = None
+        self.cancel_requested = False  # stop() before the guest run's first step
 
     def _finished(self, result: outcome.Outcome[None]) -> None:
         """The guest run's ``done_callback`` (an :class:`outcome.Outcome`)."""
@@ -139,6 +140,7 @@ class GuestEngine:
 
     async def stop(self) -> None:
         """Cancel the engine and wait until it has stopped (its API socket is gone)."""
+        self.cancel_requested = True
         if self._cancel is not None and not self.done.done():
             self._cancel()
         await self.wait_stopped()
@@ -193,6 +195,8 @@ async def start_engine_as_guest(config_path: Path) -> GuestEngine:
         token = trio.lowlevel.current_trio_token()
         with trio.CancelScope() as scope:
             engine._cancel = partial(token.run_sync_soon, scope.cancel)
+            if engine.cancel_requested:
+                scope.cancel()
             await refuse_if_running(endpoint.socket_path)
             async with trio.open_nursery() as nursery:
                 await nursery.start(partial(serve, config, identity, endpoint))
@@ -205,8 +209,14 @@ async def start_engine_as_guest(config_path: Path) -> GuestEngine:
         guest_main,
         run_sync_soon_threadsafe=run_sync_soon_threadsafe,
         done_callback=engine._finished,
+        # The tray's own SIGINT/SIGTERM handling owns signal.set_wakeup_fd (app.gui.main).
+        host_uses_signal_set_wakeup_fd=True,
     )
-    await asyncio.shield(engine.started)
+    try:
+        await asyncio.shield(engine.started)
+    except asyncio.CancelledError:
+        await engine.stop()  # the tray quit while the engine started: never leave it running
+        raise
     return engine
 
 

@@ -94,6 +94,7 @@ class Bridge(QObject):
         self._paused = False
         self._quitting = False
         self._wake = asyncio.Event()
+        self._engine_watch: asyncio.Task[None] | None = None
 
     # ---- state -------------------------------------------------------------------------------
 
@@ -200,13 +201,26 @@ class Bridge(QObject):
         if self._start_engine is None:
             return
         try:
-            self._engine = await self._start_engine(self.config_path)
+            self._engine = engine = await self._start_engine(self.config_path)
+            self._engine_watch = asyncio.ensure_future(self._watch_engine(engine))
         except ApiError as exc:
             self._report(exc)
         except Exception as exc:  # any start-up error: say it, keep the tray
             code = getattr(exc, "code", "engine-error")
             self.error_raised.emit(str(code), str(getattr(exc, "message", exc)), "")
             log.error("the engine did not start: %s", exc)
+
+    async def _watch_engine(self, engine: EngineHandle) -> None:
+        """An engine that stops by itself (``peerup daemon stop``) leaves the tray paused."""
+        await engine.wait_stopped()
+        if engine is self._engine and not self._stopping():
+            log.info("the in-process engine stopped: paused")
+            self._engine = None
+            self._paused = True
+            self._state = None
+            self._set_connection(Connection.PAUSED)
+            self.state_changed.emit(None)
+            self._wake.set()
 
     def _report(self, exc: ApiError) -> None:
         self.error_raised.emit(exc.code, exc.message, exc.hint or "")
@@ -256,6 +270,8 @@ class Bridge(QObject):
         engine, self._engine = self._engine, None
         if engine is not None:
             await engine.stop()
+        if self._engine_watch is not None:
+            await self._engine_watch
 
     def diagnostics(self) -> str:
         """A plain-text summary of the current state, for "Copy diagnostics"."""

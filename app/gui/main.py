@@ -14,12 +14,15 @@ import contextlib
 import hashlib
 import json
 import logging
+import signal
+import socket
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QObject, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSocketNotifier, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -49,15 +52,15 @@ def instance_name(config_path: Path) -> str:
 
 def hand_over(name: str, args: list[str]) -> bool:
     """Give ``args`` to the instance listening on ``name``; False when none answers."""
-    socket = QLocalSocket()
-    socket.connectToServer(name)
-    if not socket.waitForConnected(HANDOVER_TIMEOUT_MS):
+    conn = QLocalSocket()
+    conn.connectToServer(name)
+    if not conn.waitForConnected(HANDOVER_TIMEOUT_MS):
         return False
-    socket.write(QByteArray(json.dumps(args).encode() + b"\n"))
-    socket.waitForBytesWritten(HANDOVER_TIMEOUT_MS)
-    socket.disconnectFromServer()
-    if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
-        socket.waitForDisconnected(HANDOVER_TIMEOUT_MS)
+    conn.write(QByteArray(json.dumps(args).encode() + b"\n"))
+    conn.waitForBytesWritten(HANDOVER_TIMEOUT_MS)
+    conn.disconnectFromServer()
+    if conn.state() != QLocalSocket.LocalSocketState.UnconnectedState:
+        conn.waitForDisconnected(HANDOVER_TIMEOUT_MS)
     return True
 
 
@@ -81,14 +84,14 @@ class InstanceServer(QObject):
         self._server.newConnection.connect(self._on_connection)
 
     def _on_connection(self) -> None:
-        while (socket := self._server.nextPendingConnection()) is not None:
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(socket.deleteLater)
+        while (conn := self._server.nextPendingConnection()) is not None:
+            conn.readyRead.connect(lambda c=conn: self._read(c))
+            conn.disconnected.connect(conn.deleteLater)
 
-    def _read(self, socket: QLocalSocket) -> None:
-        if not socket.canReadLine():
+    def _read(self, conn: QLocalSocket) -> None:
+        if not conn.canReadLine():
             return
-        line = bytes(socket.readLine().data())
+        line = bytes(conn.readLine().data())
         try:
             args = json.loads(line)
         except ValueError:
@@ -215,6 +218,31 @@ class CrashDialogs:
         box.show()
 
 
+class QuitOnSignals(QObject):
+    """SIGINT and SIGTERM quit the tray as its Quit does (the engine stops cleanly).
+
+    Python runs signal handlers only when it runs, and Qt's event loop is C++: the handlers'
+    wake-up byte (``signal.set_wakeup_fd``) makes a socket notifier run a slot, and Python runs
+    the handler then.
+    """
+
+    def __init__(self, quit_: Callable[[], None], parent: QObject | None = None) -> None:
+        """Install the handlers and the wake-up socket."""
+        super().__init__(parent)
+        self._read, self._write = socket.socketpair()
+        for end in (self._read, self._write):
+            end.setblocking(False)
+        signal.set_wakeup_fd(self._write.fileno())
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda _n, _f: quit_())
+        self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            self._read.recv(512)
+
+
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="peerup-tray", description="The peer-up tray app.")
     parser.add_argument("--config", type=Path, default=None, help="config file")
@@ -267,6 +295,7 @@ def run(argv: list[str], start_engine: StartEngine | None) -> int:
     server = InstanceServer(name)
     tray_app = TrayApp(config_path, start_engine, first_run=first_run, links=args.links)
     server.args_received.connect(tray_app.on_args)
+    QuitOnSignals(tray_app.request_quit, tray_app)
     with loop:
         loop.run_until_complete(tray_app.run())
     return 0

@@ -154,20 +154,28 @@ def visible_windows(env: dict[str, str], cls: str) -> dict[str, Geometry]:
 
 
 @contextlib.contextmanager
-def trayer(env: dict[str, str]) -> Iterator[None]:
-    """The trayer XEmbed tray host at the top right of the screen."""
+def trayer(env: dict[str, str], log_path: Path) -> Iterator[None]:
+    """The trayer XEmbed tray host at the top right of the screen (its output in ``log_path``)."""
     require("trayer", "xdotool")
-    proc = subprocess.Popen(
-        [
-            *("trayer", "--edge", "top", "--align", "right", "--widthtype", "request"),
-            *("--height", "32", "--SetDockType", "true", "--transparent", "false"),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                *("trayer", "--edge", "top", "--align", "right", "--widthtype", "request"),
+                *("--height", "32", "--SetDockType", "true", "--transparent", "false"),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def panel() -> list[str] | None:
+        if proc.poll() is not None:
+            output = log_path.read_text(errors="replace")
+            raise AssertionError(f"trayer exited with {proc.returncode}: {output}")
+        return xdotool(env, "search", "--name", "^panel$") or None
+
     try:
-        wait_for("trayer's panel", lambda: xdotool(env, "search", "--name", "^panel$") or None)
+        wait_for("trayer's panel", panel)
         yield
     finally:
         _stop(proc)

@@ -54,7 +54,10 @@ def test_xembed_icon_menu_quit_and_single_instance(
 
     with xvfb() as display, session_bus() as bus:
         env = desktop_env(display, bus, runtime)
-        with trayer(env), tray_process(env, config_path, tmp_path / "tray.log") as tray:
+        with (
+            trayer(env, tmp_path / "trayer.log"),
+            tray_process(env, config_path, tmp_path / "tray.log") as tray,
+        ):
             icon = wait_for("the icon embedded in trayer", lambda: _embedded_icon(env), 30)
             api_up = lambda: endpoint.socket_path.exists() or None  # noqa: E731
             wait_for("the in-process engine's API", api_up, 30)

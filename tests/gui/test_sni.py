@@ -10,6 +10,7 @@ actions.
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ import pytest
 from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
-from tests.gui.desktop import desktop_env, session_bus, tray_process, xvfb
+from app.api.transport import endpoint_for_config
+from tests.gui.desktop import desktop_env, session_bus, tray_process, wait_for, xvfb
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
@@ -81,12 +83,12 @@ def _labels(layout: list[Any]) -> list[str]:
     return labels
 
 
-async def _check(address: str, start_tray: Any) -> list[str]:
+async def _check(address: str, start_tray: Any, socket_path: Path) -> list[str]:
     bus = await MessageBus(bus_address=address).connect()
     try:
         await bus.request_name(WATCHER)
         watcher = Watcher(bus)
-        with start_tray():
+        with start_tray() as tray:
             async with asyncio.timeout(STEP):
                 await watcher.registered.wait()
             sender, service = watcher.items[0]
@@ -104,6 +106,13 @@ async def _check(address: str, start_tray: Any) -> list[str]:
             assert reply is not None
             assert reply.message_type is MessageType.METHOD_RETURN, reply.body
             _revision, layout = reply.body
+
+            # SIGTERM (a session ending) quits like Quit: the engine stops, the exit code is 0.
+            api_up = lambda: socket_path.exists() or None  # noqa: E731
+            await asyncio.to_thread(wait_for, "the in-process engine's API", api_up, STEP)
+            tray.proc.send_signal(signal.SIGTERM)
+            code = await asyncio.to_thread(tray.proc.wait, STEP)
+            assert code == 0, tray.log()[-3000:]
             return _labels(layout)
     finally:
         bus.disconnect()
@@ -120,8 +129,13 @@ def test_status_notifier_item_registers_with_the_menu(
     with xvfb() as display, session_bus() as bus:
         env = desktop_env(display, bus, runtime)
         labels = asyncio.run(
-            _check(bus, lambda: tray_process(env, config_path, tmp_path / "tray.log"))
+            _check(
+                bus,
+                lambda: tray_process(env, config_path, tmp_path / "tray.log"),
+                endpoint_for_config(config_path).socket_path,
+            )
         )
+    assert not endpoint_for_config(config_path).socket_path.exists()  # the engine stopped
     # The first line is the status; the actions follow.
     assert labels[0].startswith(("Connecting", "Online", "Offline")), labels
     assert [label for label in labels if label in EXPECTED_ACTIONS] == EXPECTED_ACTIONS

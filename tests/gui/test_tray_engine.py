@@ -134,6 +134,15 @@ def test_menu_follows_a_peer_that_connects_and_goes_away(
             action(app, "Resume").trigger()
             await until(app, "resumed", lambda: app.bridge.connection is Connection.ONLINE)
             assert menu_texts(app)[0].startswith("Online · 0 peers")
+
+            # Stopped through the API (`peerup daemon stop`), the engine leaves the tray paused.
+            async with open_local_client(endpoint) as client:
+                await client.shutdown()
+            await until(
+                app, "paused by shutdown", lambda: app.bridge.connection is Connection.PAUSED
+            )
+            action(app, "Resume").trigger()
+            await until(app, "resumed again", lambda: app.bridge.connection is Connection.ONLINE)
         finally:
             app.request_quit()
             async with asyncio.timeout(STEP):
