@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu
 
 from app.api.models import Snapshot
@@ -146,6 +146,16 @@ def test_tray_menu_renders(tmp_path: Path) -> None:
     painter.drawPixmap(QPoint(12 + main.width() - 4, 12 + peers_row.y()), peers)
     painter.end()
     assert _not_blank(canvas.toImage())
+
+    # Each forward's "Copy command" puts what to type on the clipboard.
+    forwards_menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Forwards")
+    assert isinstance(forwards_menu, QMenu)
+    ssh = forwards_menu.actions()[0].menu()
+    assert isinstance(ssh, QMenu)
+    [copy] = ssh.actions()
+    assert copy.text() == "Copy command"
+    copy.trigger()
+    assert QGuiApplication.clipboard().text() == "ssh -p 2222 127.0.0.1"
 
     out = os.environ.get("PEERUP_SCREENSHOTS")
     if out:

@@ -155,3 +155,33 @@ def test_menu_follows_a_peer_that_connects_and_goes_away(
             d.stop()
     endpoint = endpoint_for_config(laptop.config_path)
     assert not endpoint.socket_path.exists()  # the in-process engine stopped with the tray
+
+
+def test_attaches_to_a_running_daemon_and_leaves_it_running(
+    tmp_path: Path, qasync_loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = make_node_dir(tmp_path, "laptop")
+    daemon = start_daemon(laptop)
+    try:
+        monkeypatch.setenv("PEERUP_RUNTIME_DIR", str(laptop.path / "run"))  # the daemon's
+        app = TrayApp(laptop.config_path, start_engine_as_guest)
+
+        async def scenario() -> None:
+            running = asyncio.ensure_future(app.run())
+            try:
+                await until(app, "attached", lambda: app.bridge.state is not None)
+                assert not app.bridge.owns_engine
+                assert menu_texts(app)[0].startswith("Online · 0 peers")
+                [pause] = [a for a in app.tray.menu.actions() if a.text() == "Pause"]
+                assert not pause.isEnabled()  # not the tray's engine to pause
+                assert "separate daemon" in app.bridge.diagnostics()
+            finally:
+                app.request_quit()
+                async with asyncio.timeout(STEP):
+                    await running
+
+        qasync_loop.run_until_complete(scenario())
+        assert daemon.proc.poll() is None  # quitting the tray leaves the daemon running
+        assert daemon.endpoint.socket_path.exists()
+    finally:
+        assert daemon.stop() == 0
