@@ -143,6 +143,10 @@ class TrayApp(QObject):
     async def run(self) -> None:
         """Show the icon, start or attach to the engine, follow it until Quit, stop it."""
         self.tray.show()
+        log.info(
+            "tray icon shown (py-libp2p %s)",
+            "already imported" if "libp2p" in sys.modules else "not imported yet",
+        )
         if not QSystemTrayIcon.isSystemTrayAvailable():
             log.warning("no system tray on this desktop: the icon cannot be shown")
         await asyncio.sleep(0.05)  # let the icon appear before py-libp2p's import blocks

@@ -63,6 +63,7 @@ def test_xembed_icon_menu_quit_and_single_instance(
             wait_for("the in-process engine's API", api_up, 30)
             assert config_path.exists()
             assert "created a default config" in tray.log()
+            assert "tray icon shown (py-libp2p not imported yet)" in tray.log()  # icon first
 
             # A second start for the same config hands its link over and exits.
             second = subprocess.run(

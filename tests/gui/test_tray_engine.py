@@ -121,6 +121,22 @@ def test_menu_follows_a_peer_that_connects_and_goes_away(
             assert entry.startswith("home  [")
             assert "· offline]" in entry  # its grade may be known by now
 
+            # Test reachability now probes (no STUN servers configured: nothing leaves loopback)
+            # and tells the result.
+            told: list[tuple[str, str]] = []
+            answered = asyncio.Event()
+
+            def on_message(title: str, text: str) -> None:
+                told.append((title, text))
+                answered.set()
+
+            app.bridge.message.connect(on_message)
+            action(app, "Test reachability now").trigger()
+            async with asyncio.timeout(STEP):
+                await answered.wait()
+            [(title, _text)] = told
+            assert title.startswith("Reachability ")
+
             # Copy diagnostics puts the state's summary on the clipboard.
             action(app, "Copy diagnostics").trigger()
             assert laptop.peer_id in QGuiApplication.clipboard().text()
