@@ -33,8 +33,10 @@ test: setup lint interop-deps gui-test-deps
 screenshots: setup
 	PEERUP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/gui/test_screenshots.py
 
-# The GUI's translations: i18n/*.ts (sources) compiled into the package's .qm files.
+# The GUI's translations: the messages in app/gui into i18n/*.ts (English: its plurals only),
+# compiled into the package's .qm files.
 i18n: setup
+	$(BIN)/pyside6-lupdate -silent -pluralonly -no-obsolete -locations none app/gui/*.py -ts i18n/peerup_en.ts
 	for ts in i18n/*.ts; do \
 	  $(BIN)/pyside6-lrelease -silent $$ts -qm app/gui/resources/i18n/$$(basename $${ts%.ts}).qm; \
 	done

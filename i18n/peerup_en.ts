@@ -1,7 +1,6 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="en_US">
-<!-- English needs a translation file only for plurals (%n): the source texts are English. -->
 <context>
     <name>Tray</name>
     <message numerus="yes">

@@ -40,8 +40,8 @@ log = logging.getLogger("peerup.gui")
 HANDOVER_TIMEOUT_MS = 1000
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Main", text)
+# Called by this name, with literal texts, so that pyside6-lupdate finds every message.
+translate = QCoreApplication.translate
 
 
 def instance_name(config_path: Path) -> str:
@@ -152,10 +152,11 @@ class TrayApp(QObject):
         await asyncio.sleep(0.05)  # let the icon appear before py-libp2p's import blocks
         if self._first_run:
             self.tray.notify(
-                _tr("Welcome to peer-up"),
-                _tr(
+                translate("Main", "Welcome to peer-up"),
+                translate(
+                    "Main",
                     "This device has a new identity. To connect another device, run "
-                    "`peerup invite` here and `peerup join <code>` there."
+                    "`peerup invite` here and `peerup join <code>` there.",
                 ),
             )
         if self._links:
@@ -178,14 +179,20 @@ class TrayApp(QObject):
         log.info("arguments from another start: %s", args)
         links = [a for a in args if a.startswith("peerup://")]
         if links:
-            self.tray.notify(_tr("peer-up"), _tr("Received a link: %1").replace("%1", links[0]))
+            self.tray.notify(
+                translate("Main", "peer-up"),
+                translate("Main", "Received a link: %1").replace("%1", links[0]),
+            )
         else:
-            self.tray.notify(_tr("peer-up"), _tr("peer-up is already running (see the tray)."))
+            self.tray.notify(
+                translate("Main", "peer-up"),
+                translate("Main", "peer-up is already running (see the tray)."),
+            )
 
     def _on_open(self) -> None:
         self.tray.notify(
-            _tr("peer-up"),
-            _tr("The peers window is not there yet: use `peerup peers` meanwhile."),
+            translate("Main", "peer-up"),
+            translate("Main", "The peers window is not there yet: use `peerup peers` meanwhile."),
         )
 
 
@@ -211,11 +218,13 @@ class CrashDialogs:
         log.error("uncaught exception:\n%s", details)
         box = QMessageBox()
         box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle(_tr("peer-up: something went wrong"))
+        box.setWindowTitle(translate("Main", "peer-up: something went wrong"))
         box.setText(
-            _tr("peer-up hit an unexpected error: %1").replace("%1", str(exc) or kind.__name__)
+            translate("Main", "peer-up hit an unexpected error: %1").replace(
+                "%1", str(exc) or kind.__name__
+            )
         )
-        box.setInformativeText(_tr("Please copy the details into a bug report."))
+        box.setInformativeText(translate("Main", "Please copy the details into a bug report."))
         box.setDetailedText(details)
         box.finished.connect(lambda _=0, b=box: self._dialogs.remove(b))
         self._dialogs.append(box)

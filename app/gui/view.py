@@ -16,11 +16,8 @@ from PySide6.QtCore import QCoreApplication
 from app.api.models import Snapshot
 from app.core.status import ForwardInfo, ForwardState, PathType, PeerInfo, VerifyState
 
-_CONTEXT = "Tray"
-
-
-def _tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate(_CONTEXT, text, None, n)
+# Called by this name, with literal texts, so that pyside6-lupdate finds every message.
+translate = QCoreApplication.translate
 
 
 class Connection(enum.StrEnum):
@@ -108,13 +105,15 @@ def tray_view(state: Snapshot | None, connection: Connection) -> TrayView:
     attention = _attention(state, peers)
     grade = state.status.reachability.grade if state.status.reachability else None
 
-    parts = [_tr("Online"), _tr("%n peer(s)", len(connected))]
+    parts = [translate("Tray", "Online"), translate("Tray", "%n peer(s)", None, len(connected))]
     if connected:
         parts.append(
-            _tr("%1 direct, %2 relayed").replace("%1", str(direct)).replace("%2", str(relayed))
+            translate("Tray", "%1 direct, %2 relayed")
+            .replace("%1", str(direct))
+            .replace("%2", str(relayed))
         )
     if grade is not None:
-        parts.append(_tr("Reachability %1").replace("%1", grade.value))
+        parts.append(translate("Tray", "Reachability %1").replace("%1", grade.value))
     status = " · ".join(parts)
 
     if attention:
@@ -140,11 +139,11 @@ def tray_view(state: Snapshot | None, connection: Connection) -> TrayView:
 
 def _not_online(connection: Connection) -> TrayView:
     if connection is Connection.PAUSED:
-        icon, status = Icon.OFFLINE, _tr("Paused")
+        icon, status = Icon.OFFLINE, translate("Tray", "Paused")
     elif connection is Connection.OFFLINE:
-        icon, status = Icon.OFFLINE, _tr("Offline: the peer-up engine is not running")
+        icon, status = Icon.OFFLINE, translate("Tray", "Offline: the peer-up engine is not running")
     else:
-        icon, status = Icon.CONNECTING, _tr("Connecting…")
+        icon, status = Icon.CONNECTING, translate("Tray", "Connecting…")
     return TrayView(
         icon=icon,
         tooltip="peer-up: " + status,
@@ -161,14 +160,14 @@ def _attention(state: Snapshot, peers: list[PeerInfo]) -> tuple[str, ...]:
     """Why the user should look: each reason once, most urgent first."""
     reasons: list[str] = []
     if state.status.key_changes:
-        reasons.append(_tr("A peer's key changed"))
+        reasons.append(translate("Tray", "A peer's key changed"))
     if any(s.role == "responder" and s.state is VerifyState.ASKING for s in state.verify_sessions):
-        reasons.append(_tr("A peer asks to verify"))
+        reasons.append(translate("Tray", "A peer asks to verify"))
     if any(f.state is ForwardState.FAILED for f in state.forwards):
-        reasons.append(_tr("A forward failed"))
+        reasons.append(translate("Tray", "A forward failed"))
     unverified = sum(1 for p in peers if not p.verified)
     if unverified:
-        reasons.append(_tr("%n unverified peer(s)", unverified))
+        reasons.append(translate("Tray", "%n unverified peer(s)", None, unverified))
     return tuple(reasons)
 
 
@@ -176,23 +175,27 @@ def _peer_line(peer: PeerInfo) -> PeerLine:
     name = peer.name or peer.peer_id[:12] + "…"
     grade = peer.reachability.grade.value if peer.reachability else "?"
     if peer.connected and peer.path is not None:
-        how = _tr("Direct") if peer.path.path_type is PathType.DIRECT else _tr("Relayed")
+        how = (
+            translate("Tray", "Direct")
+            if peer.path.path_type is PathType.DIRECT
+            else translate("Tray", "Relayed")
+        )
         if peer.path.rtt_ms is not None:
             how += f" {peer.path.rtt_ms:.0f} ms"
     else:
-        how = _tr("offline")
+        how = translate("Tray", "offline")
     text = f"{name}  [{grade} · {how}]"
     if not peer.verified:
-        text += "  " + _tr("[UNVERIFIED]")
+        text += "  " + translate("Tray", "[UNVERIFIED]")
     return PeerLine(peer.peer_id, text, peer.connected, peer.verified)
 
 
 def _forward_state(state: ForwardState) -> str:
     return {
-        ForwardState.STARTING: _tr("starting"),
-        ForwardState.LISTENING: _tr("listening"),
-        ForwardState.FAILED: _tr("failed"),
-        ForwardState.CLOSED: _tr("closed"),
+        ForwardState.STARTING: translate("Tray", "starting"),
+        ForwardState.LISTENING: translate("Tray", "listening"),
+        ForwardState.FAILED: translate("Tray", "failed"),
+        ForwardState.CLOSED: translate("Tray", "closed"),
     }[state]
 
 
@@ -202,7 +205,7 @@ def _forward_line(forward: ForwardInfo) -> ForwardLine:
         f"{forward.service} → {peer} @ {forward.listen_address} · {_forward_state(forward.state)}"
     )
     if not forward.verified:
-        text += "  " + _tr("[UNVERIFIED]")
+        text += "  " + translate("Tray", "[UNVERIFIED]")
     host, _, port = forward.listen_address.rpartition(":")
     command = f"ssh -p {port} {host}" if forward.service == "ssh" else forward.listen_address
     return ForwardLine(forward.id, text, command)
