@@ -30,6 +30,7 @@ from app.api.errors import ApiError, DaemonNotRunningError
 from app.api.models import Resync, Snapshot, WatchEvent
 from app.api.transport import ApiEndpoint, endpoint_for_config
 from app.api.watch import apply_event
+from app.core.errors import PeerupError
 from app.gui.view import Connection
 
 log = logging.getLogger("peerup.gui")
@@ -203,12 +204,12 @@ class Bridge(QObject):
         try:
             self._engine = engine = await self._start_engine(self.config_path)
             self._engine_watch = asyncio.ensure_future(self._watch_engine(engine))
-        except ApiError as exc:
-            self._report(exc)
-        except Exception as exc:  # any start-up error: say it, keep the tray
-            code = getattr(exc, "code", "engine-error")
-            self.error_raised.emit(str(code), str(getattr(exc, "message", exc)), "")
+        except PeerupError as exc:  # bad config or identity, a port taken, another daemon
             log.error("the engine did not start: %s", exc)
+            self.error_raised.emit(exc.code, exc.message, exc.hint or "")
+        except Exception as exc:  # unexpected: told, and logged with its traceback
+            log.exception("the engine did not start")
+            self.error_raised.emit("engine-error", str(exc), "")
 
     async def _watch_engine(self, engine: EngineHandle) -> None:
         """An engine that stops by itself (``peerup daemon stop``) leaves the tray paused."""

@@ -201,3 +201,28 @@ def test_attaches_to_a_running_daemon_and_leaves_it_running(
         assert daemon.endpoint.socket_path.exists()
     finally:
         assert daemon.stop() == 0
+
+
+def test_an_engine_that_cannot_start_is_reported(
+    tmp_path: Path, qasync_loop: asyncio.AbstractEventLoop
+) -> None:
+    laptop = make_node_dir(tmp_path, "laptop")
+    laptop.config_path.write_text("version: 1\nnetwork: {listen_addresses: [not-a-multiaddr]}\n")
+    app = TrayApp(laptop.config_path, start_engine_as_guest)
+    errors: list[tuple[str, str, str]] = []
+    app.bridge.error_raised.connect(lambda *error: errors.append(error))
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(app.run())
+        try:
+            await until(app, "offline", lambda: app.bridge.connection is Connection.OFFLINE)
+            assert menu_texts(app)[0] == "Offline: the peer-up engine is not running"
+        finally:
+            app.request_quit()
+            async with asyncio.timeout(STEP):
+                await running
+
+    qasync_loop.run_until_complete(scenario())
+    [(code, message, _hint)] = errors
+    assert code == "config-error"
+    assert "identity" in message  # the config names what is wrong
