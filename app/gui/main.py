@@ -192,7 +192,10 @@ class TrayApp(QObject):
     def _on_open(self) -> None:
         self.tray.notify(
             translate("Main", "peer-up"),
-            translate("Main", "The peers window is not there yet: `peerup status` shows the peers meanwhile."),
+            translate(
+                "Main",
+                "The peers window is not there yet: `peerup status` shows the peers meanwhile.",
+            ),
         )
 
 
