@@ -25,7 +25,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from app.api.client import LocalClient, open_local_client
+from app.api.client import open_local_client
 from app.api.errors import ApiError, DaemonNotRunningError
 from app.api.models import Resync, Snapshot, WatchEvent
 from app.api.transport import ApiEndpoint, endpoint_for_config
@@ -89,7 +89,6 @@ class Bridge(QObject):
         self.endpoint: ApiEndpoint = endpoint_for_config(config_path)
         self._start_engine = start_engine
         self._engine: EngineHandle | None = None
-        self._client: LocalClient | None = None
         self._state: Snapshot | None = None
         self._connection = Connection.CONNECTING
         self._paused = False
@@ -147,7 +146,6 @@ class Bridge(QObject):
             except ApiError as exc:
                 if not (self._stopping() or self._paused):
                     log.warning("watch stream ended: %s", exc)
-            self._client = None
             self._state = None
             if self._stopping():
                 break
@@ -168,9 +166,11 @@ class Bridge(QObject):
             await asyncio.wait_for(self._wake.wait(), delay)
 
     async def _follow(self) -> None:
-        async with open_local_client(self.endpoint) as client:
-            self._client = client
-            async for item in client.watch():
+        async with (
+            open_local_client(self.endpoint) as client,
+            contextlib.aclosing(client.watch()) as items,
+        ):
+            async for item in items:
                 if self._quitting or self._paused:
                     return
                 if isinstance(item, Snapshot):

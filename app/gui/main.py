@@ -165,6 +165,7 @@ class TrayApp(QObject):
         try:
             await self._quit.wait()
         finally:
+            await self.tray.cancel_actions()
             await self.bridge.quit()
             watching.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Coroutine
 from importlib import resources
 from typing import Any
@@ -167,12 +168,16 @@ class Tray(QObject):
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            assert exc is not None
-            import sys
-
+        exc = None if task.cancelled() else task.exception()
+        if exc is not None:
             sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    async def cancel_actions(self) -> None:
+        """Cancel the menu's actions still running (on Quit) and wait until they have ended."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def action_texts(self) -> list[str]:
         """The menu's entries as shown (submenus by title), for tests and accessibility."""
