@@ -137,7 +137,8 @@ class Bridge(QObject):
             if self._paused:
                 await self._wait_wake(None)
                 continue
-            self._set_connection(Connection.CONNECTING)
+            if self._connection is not Connection.OFFLINE:  # offline stays so while retrying
+                self._set_connection(Connection.CONNECTING)
             began = time.monotonic()
             try:
                 await self._follow()
