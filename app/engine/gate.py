@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -39,7 +38,7 @@ class Probation:
     Attributes:
         protocols: The only protocol IDs a peer on probation may open.
         limit: How many peers may be on probation at once.
-        peers: Peers admitted now (peer ID → when they were admitted, monotonic seconds).
+        peers: Peers admitted now (peer ID → when they were admitted, trio time).
         admitted_total: How many admissions there were since it opened.
         refused_total: How many unknown peers were refused because it was full.
     """
@@ -58,7 +57,8 @@ class Gate:
         peers: Who is authorized.
         bus: Where refused connections are reported.
         gating: ``security.enable_connection_gating`` (off: everyone may connect).
-        clock: Monotonic seconds (probation bookkeeping).
+
+    The grace of :data:`PROBATION_CONNECT_GRACE` is measured on trio's clock.
     """
 
     def __init__(
@@ -67,12 +67,10 @@ class Gate:
         bus: EventBus,
         *,
         gating: bool = True,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._peers = peers
         self._bus = bus
         self._gating = gating
-        self._clock = clock
         self._probations: list[Probation] = []
         self._restricted: set[str] = set()
         self._host: object | None = None
@@ -114,7 +112,7 @@ class Gate:
             return False
         if self.on_probation(pid):
             return True
-        now = self._clock()
+        now = trio.current_time()
         for probation in self._probations:
             self._forget_stalled(probation, now)
             if len(probation.peers) < probation.limit:

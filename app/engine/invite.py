@@ -97,6 +97,8 @@ class InviteService:
         relay_client: Our relay reservations, for the code's addresses.
         own_addresses: Our dialable listen addresses.
         service_names: The services we offer (told to the joiner).
+        clock: Wall clock: codes carry their expiry as a Unix time. The wait until an invite
+            expires, and every step timeout, run on trio's clock.
     """
 
     def __init__(
@@ -110,6 +112,7 @@ class InviteService:
         relay_client: RelayClient,
         own_addresses: Callable[[], Sequence[str]],
         service_names: Callable[[], list[str]],
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._own = PeerId.parse(own_peer_id)
         self._settings = settings
@@ -119,6 +122,7 @@ class InviteService:
         self._relay_client = relay_client
         self._own_addresses = own_addresses
         self._service_names = service_names
+        self._clock = clock
         self._open: dict[bytes, OpenInvite] = {}
         self._paired: dict[str, SasView] = {}
 
@@ -145,7 +149,7 @@ class InviteService:
         code = InviteCode.create(
             own,
             addresses=addresses,
-            expires_at=int(time.time() + ttl),
+            expires_at=int(self._clock() + ttl),
             namespace=self._settings.config.network or "",
         )
         invitation = Invitation(
@@ -195,8 +199,8 @@ class InviteService:
             send.close()
 
     async def _expire(self, invite: OpenInvite) -> None:
-        await trio.sleep(max(0.0, invite.invitation.expires_at - time.time()))
-        if invite.invitation.refresh(time.time()) is InvitationState.EXPIRED:
+        await trio.sleep(max(0.0, invite.invitation.expires_at - self._clock()))
+        if invite.invitation.refresh(self._clock()) is InvitationState.EXPIRED:
             invite._emit(InviteProgress(kind="expired"))
 
     def _own_name(self) -> str:
@@ -239,7 +243,7 @@ class InviteService:
             invite = self._open.get(invite_id) if invite_id is not None else None
             if invite is None:
                 raise PairingError("unknown", "no such invite")
-            attempt = invite.invitation.begin(peer, time.time(), invite_id)
+            attempt = invite.invitation.begin(peer, self._clock(), invite_id)
         except Exception as exc:  # no invite to charge: refuse quietly, like a closed port
             log.info("refused an invite handshake from %s: %s", peer, exc)
             await _reset(stream)
@@ -247,7 +251,7 @@ class InviteService:
         invite._emit(InviteProgress(kind="attempt", peer_id=str(peer)))
         try:
             while True:
-                reply = attempt.receive(body, time.time())
+                reply = attempt.receive(body, self._clock())
                 if reply is None:
                     break
                 with trio.fail_after(STEP_TIMEOUT):
@@ -255,7 +259,7 @@ class InviteService:
                     body = await _read_frame(stream, frames)
             outcome = attempt.outcome
             assert outcome is not None
-            if not invite.invitation.claim(time.time()):
+            if not invite.invitation.claim(self._clock()):
                 raise PairingError("used", "the invite closed during the handshake")
         except Exception as exc:  # every failure of an attempt counts against the invite
             log.info("invite attempt by %s failed: %s", peer, exc)
@@ -308,7 +312,7 @@ class InviteService:
         code = InviteCode(
             invite_id=short.invite_id,
             password=short.password,
-            expires_at=int(time.time() + DEFAULT_TTL),
+            expires_at=int(self._clock() + DEFAULT_TTL),
             inviter=found.peer_id,
             namespace="",
             addresses=found.addresses,
@@ -326,7 +330,7 @@ class InviteService:
         own = self._own
         if code.inviter == own:
             raise PairingError("own-code", "this is this device's own invite code")
-        if code.expires_at <= time.time():
+        if code.expires_at <= self._clock():
             raise PairingError("expired", "this invite code has expired", hint="ask for a new one")
         target = Target(
             ID.from_base58(str(code.inviter)),
@@ -348,7 +352,7 @@ class InviteService:
             own=own,
             inviter=code.inviter,
             name=sanitize_peer_name(name or self._own_name()),
-            now=time.time(),
+            now=trio.current_time(),  # only for the handshake's deadline
         )
         frames = FrameBuffer()
         stream: INetStream | None = None
@@ -362,7 +366,7 @@ class InviteService:
                 await stream.write(handshake.start())
                 while handshake.outcome is None:
                     body = await _read_frame(stream, frames)
-                    await stream.write(handshake.receive(body, time.time()))
+                    await stream.write(handshake.receive(body, trio.current_time()))
         except PairingError:
             if stream is not None:
                 await _reset(stream)
@@ -395,10 +399,11 @@ class InviteService:
         self, outcome: InviteOutcome, *, comment_fallback: str
     ) -> tuple[str | None, str | None]:
         """authorized_keys (unverified) and a name (see :meth:`PeerBook.admit`)."""
+        day = time.strftime("%Y-%m-%d", time.localtime(self._clock()))
         return self._peers.admit(
             str(outcome.peer),
             outcome.name,
-            comment_fallback=f"{comment_fallback}-{time.strftime('%Y-%m-%d')}",
+            comment_fallback=f"{comment_fallback}-{day}",
         )
 
     def confirm_sas(self, peer: str) -> None:

@@ -127,6 +127,7 @@ def _browse(nameplate: int, loopback: bool) -> LanInviter | None:
 
     browser = ServiceBrowser(zc, SERVICE_TYPE, handlers=[on_change])
     try:
+        # A worker thread, outside trio: its clock is the process's (a mock clock cannot move it).
         deadline = time.monotonic() + BROWSE_TIMEOUT
         seen: set[str] = set()
         while time.monotonic() < deadline:

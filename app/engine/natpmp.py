@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -65,7 +64,8 @@ class NatPmpClient:
         gateway: The gateway's IPv4 address.
         port: Its NAT-PMP port (5351; tests use another).
         budget: Seconds one request may take in all, retries included.
-        clock: Monotonic clock for the epoch check.
+
+    The epoch check compares the gateway's seconds with ours on trio's clock.
     """
 
     def __init__(
@@ -74,12 +74,10 @@ class NatPmpClient:
         *,
         port: int = natpmp.PORT,
         budget: float = REQUEST_BUDGET,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.gateway = gateway
         self._port = port
         self._delays = natpmp.retry_delays(budget)
-        self._clock = clock
         self._epoch: tuple[int, float] | None = None
         self.restarted = False  # set when an answer showed the gateway lost its mappings
         self.local_ip = ""  # our address towards the gateway, once a request was sent
@@ -118,7 +116,7 @@ class NatPmpClient:
         )
 
     def _saw_epoch(self, epoch: int) -> None:
-        now = self._clock()
+        now = trio.current_time()
         if self._epoch is not None and natpmp.epoch_lost(*self._epoch, epoch, now):
             self.restarted = True
         self._epoch = (epoch, now)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -157,6 +157,9 @@ class Node:
     Args:
         config: The validated configuration.
         identity: This node's Ed25519 identity.
+        clock: The wall clock every capability reads for timestamps that users see, files keep
+            or peers exchange (tests pass a fake one). Durations, timeouts, back-offs and polls
+            run on trio's clock.
 
     Attributes:
         settings: The config, and its one writer.
@@ -169,14 +172,17 @@ class Node:
         pairing: Relay pairing (None until the node runs).
     """
 
-    def __init__(self, config: Config, identity: Identity) -> None:
+    def __init__(
+        self, config: Config, identity: Identity, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self.identity = identity
+        self._clock = clock
         self.bus = EventBus()
         self.settings = SettingsStore(config)
         self._peer_id = str(identity.peer_id)
-        self._started_at = time.time()
+        self._started_at: float | None = None  # trio time, once the node listens
         self.peerbook = PeerBook(
-            self.settings, identity.peer_id, self.bus, on_new_peers=self._peers_added
+            self.settings, identity.peer_id, self.bus, on_new_peers=self._peers_added, clock=clock
         )
         self.gate = Gate(self.peerbook, self.bus, gating=config.enable_connection_gating)
         self.dialer = Dialer(self.settings, self.peerbook)
@@ -191,6 +197,7 @@ class Node:
             our_interfaces=lambda: self._reach.interfaces() if self._reach is not None else None,
             on_peer_connected=self._peer_connected,
             on_lan_peers_changed=self._regrade,
+            clock=clock,
         )
         self._diagnostics = Diagnostics(
             self.settings, self.peerbook, self.dialer, self.path_tracker
@@ -204,6 +211,7 @@ class Node:
             self._open_verify_stream,
             self.peerbook.name_for,
             self._store_verified,
+            clock=clock,
         )
         # Built once the host exists (run):
         self._host: object | None = None
@@ -270,6 +278,7 @@ class Node:
             config.relay_addresses,
             on_change=self._relays_changed,
             on_inbound=self._accepted_relayed,
+            clock=self._clock,
             extra_addresses=self._mapped_addresses,
         )
         relay_client.install()
@@ -293,6 +302,7 @@ class Node:
             tcp_listeners=self._tcp_listeners,
             stun_servers=config.stun_servers,
             on_change=self._reachability_changed,
+            clock=self._clock,
         )
         self.grades.install(host)
         capabilities = {
@@ -303,6 +313,7 @@ class Node:
             "dialer": self.dialer,
             "relay_client": relay_client,
             "own_addresses": self._dialable_addresses,
+            "clock": self._clock,
         }
         # Relay pairing: introductions on every node, redemption on a relay (app/engine/relaypair).
         self.pairing = PairingService(**capabilities)  # type: ignore[arg-type]
@@ -338,12 +349,14 @@ class Node:
                     nursery.start_soon(self._run_dcutr, self._dcutr)
                 await nursery.start(self.path_tracker.run, self._dcutr)
                 if config.port_mapping:
-                    self._portmap = PortMapper(self._tcp_listen_port, self._port_mapping_changed)
+                    self._portmap = PortMapper(
+                        self._tcp_listen_port, self._port_mapping_changed, clock=self._clock
+                    )
                     await nursery.start(self._portmap.run)
                 nursery.start_soon(self.peerbook.watch, self.gate.drop_unauthorized)
                 for spec in config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
-                self._started_at = time.time()
+                self._started_at = trio.current_time()
                 log.info("node %s listening on %s", self._peer_id, self._dialable_addresses())
                 task_status.started()
                 try:
@@ -443,7 +456,9 @@ class Node:
 
     def _start_relay_hop(self) -> None:
         self._relay_hop = RelayHop(
-            self._require_host(), RelayLimits.from_config(self.config.relay_service)
+            self._require_host(),
+            RelayLimits.from_config(self.config.relay_service),
+            clock=self._clock,
         )
         self._relay_hop.install()
 
@@ -510,7 +525,9 @@ class Node:
         return NodeStatus(
             peer_id=self._peer_id,
             version=__version__,
-            uptime_seconds=time.time() - self._started_at,
+            uptime_seconds=(
+                trio.current_time() - self._started_at if self._started_at is not None else 0.0
+            ),
             listen_addresses=addrs,
             connected_peers=authorized_connected,
             connected_others=len(connected) - authorized_connected,
@@ -534,7 +551,7 @@ class Node:
     def _relay_infos(self) -> list[RelayInfo]:
         if self._relay_client is None:
             return []
-        now = time.time()
+        now = self._clock()
         return [
             RelayInfo(
                 address=str(r.address),
@@ -789,9 +806,14 @@ class Node:
 
 
 @asynccontextmanager
-async def open_node(config: Config, identity: Identity) -> AsyncIterator[Node]:
-    """Start a node, yield it once it listens, and stop it (closing forwards) on exit."""
-    node = Node(config, identity)
+async def open_node(
+    config: Config, identity: Identity, *, clock: Callable[[], float] = time.time
+) -> AsyncIterator[Node]:
+    """Start a node, yield it once it listens, and stop it (closing forwards) on exit.
+
+    ``clock`` is the node's wall clock (see :class:`Node`).
+    """
+    node = Node(config, identity, clock=clock)
     async with trio.open_nursery() as nursery:
         await nursery.start(node.run)
         try:

@@ -129,6 +129,8 @@ class PathTracker:
         on_peer_connected: Called with a peer's ID when its first connection comes up.
         on_lan_peers_changed: Called when an authorized peer came or went (the grade may say
             "reachable on your network only").
+        clock: Wall clock, for when a peer connected (shown to users). Back-offs and retries
+            run on trio's clock.
     """
 
     def __init__(
@@ -143,6 +145,7 @@ class PathTracker:
         our_interfaces: Callable[[], InterfaceSummary | None],
         on_peer_connected: Callable[[str], None],
         on_lan_peers_changed: Callable[[], None],
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._peers = peers
         self._gate = gate
@@ -153,6 +156,7 @@ class PathTracker:
         self._our_interfaces = our_interfaces
         self._on_peer_connected = on_peer_connected
         self._regrade = on_lan_peers_changed
+        self._clock = clock
         self._host: object | None = None
         self._nursery: trio.Nursery | None = None
         self._pathwatch: PathWatch | None = None
@@ -215,7 +219,7 @@ class PathTracker:
                 # New streams prefer a direct connection; show that one while a relayed one
                 # is still winding down after a hole punch.
                 best = next((c for c in conns if not compat.is_relayed(c)), conns[0])
-                path = classify_path(pid, best, self._connected_at.get(pid, time.time()))
+                path = classify_path(pid, best, self._connected_at.get(pid, self._clock()))
                 rtt = self._pathwatch.last_rtt_ms(best) if self._pathwatch is not None else None
                 result.append(replace(path, verified=self._peers.is_verified(pid), rtt_ms=rtt))
         return result
@@ -266,7 +270,7 @@ class PathTracker:
         if pid in self._connected_at:
             self._publish_path_change(pid)
             return
-        self._connected_at[pid] = time.time()
+        self._connected_at[pid] = self._clock()
         path = classify_path(pid, conn, self._connected_at[pid])
         self._last_path[pid] = (path.path_type, path.address)
         self._bus.publish(PeerConnected(peer_id=pid, path=path))
@@ -304,7 +308,7 @@ class PathTracker:
         if not conns:
             return
         best = next((c for c in conns if not compat.is_relayed(c)), conns[0])
-        path = classify_path(peer_id, best, self._connected_at.get(peer_id, time.time()))
+        path = classify_path(peer_id, best, self._connected_at.get(peer_id, self._clock()))
         if self._last_path.get(peer_id) == (path.path_type, path.address):
             return
         self._last_path[peer_id] = (path.path_type, path.address)
@@ -341,7 +345,7 @@ class PathTracker:
         compat.abort_transport(conn)
         with trio.move_on_after(2):
             await conn.close()
-        self._upgrade_retry[peer] = (time.monotonic() + UPGRADE_RETRY_FIRST, UPGRADE_RETRY_FIRST)
+        self._upgrade_retry[peer] = (trio.current_time() + UPGRADE_RETRY_FIRST, UPGRADE_RETRY_FIRST)
 
     async def retry_upgrades(self, dcutr: compat.InboundDrivenDCUtR | None) -> None:
         """Try direct paths again for relayed peers.
@@ -357,7 +361,7 @@ class PathTracker:
             await trio.sleep(UPGRADE_RETRY_TICK)
             for pid in list(self._connected_at):
                 self.dial_lan_soon(pid)
-            now = time.monotonic()
+            now = trio.current_time()
             for peer, (due, interval) in list(self._upgrade_retry.items()):
                 conns = network.get_connections(peer)
                 if not conns or any(not compat.is_relayed(c) for c in conns):

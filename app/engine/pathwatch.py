@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -118,7 +117,7 @@ class PathWatch:
         self._dead = 0
         # Keyed by the connection's muxer, which a stream also knows (stream.muxed_conn).
         self._watched: weakref.WeakSet[Any] = weakref.WeakSet()
-        # muxed connection → (last RTT in ms, time.monotonic() when it was measured)
+        # muxed connection → (last RTT in ms, trio time when it was measured)
         self._rtt: weakref.WeakKeyDictionary[Any, tuple[float, float]] = weakref.WeakKeyDictionary()
 
     def statistics(self) -> dict[str, int]:
@@ -132,7 +131,7 @@ class PathWatch:
 
     def record_rtt(self, muxed_conn: Any, rtt_ms: float) -> None:
         """Keep ``rtt_ms`` as the last round trip measured on the connection of ``muxed_conn``."""
-        self._rtt[muxed_conn] = (rtt_ms, time.monotonic())
+        self._rtt[muxed_conn] = (rtt_ms, trio.current_time())
 
     def last_rtt_ms(self, conn: INetConn) -> float | None:
         """The last round trip measured on ``conn`` in milliseconds.
@@ -145,7 +144,7 @@ class PathWatch:
             return None
         rtt_ms, measured = entry
         interval = self._relayed_interval if compat.is_relayed(conn) else self._interval
-        if time.monotonic() - measured > STALE_AFTER_PROBES * interval:
+        if trio.current_time() - measured > STALE_AFTER_PROBES * interval:
             return None
         return rtt_ms
 

@@ -10,6 +10,7 @@ or writes those files while the node runs. The rules themselves are the pure
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 
@@ -68,6 +69,8 @@ class PeerBook:
         bus: Where ``authorized-keys-changed``, ``peer-key-changed`` and
             ``verification-changed`` go.
         on_new_peers: Called with the peer IDs that a reload found newly authorized.
+        clock: Wall clock, for how old remembered addresses are (they age out across
+            restarts). The authorized_keys poll runs on trio's clock.
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class PeerBook:
         bus: EventBus,
         *,
         on_new_peers: Callable[[set[str]], None] = lambda _: None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         config = settings.config
         self._settings = settings
@@ -87,7 +91,7 @@ class PeerBook:
         self._signature: tuple[int, int, int] | None = None
         self._gating = config.enable_connection_gating
         self.model = PeerBookModel(own, {}, dict(config.names))
-        self.remembered = PeerAddressMemory(config.path.parent)
+        self.remembered = PeerAddressMemory(config.path.parent, clock=clock)
         self._key_changes: list[KeyChangeInfo] = []
         self.reload(publish=False)
         self._on_new_peers = on_new_peers  # from now on: the first reload finds no one new

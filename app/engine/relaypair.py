@@ -135,7 +135,11 @@ def _read_state(path: Path) -> bytes | None:
 
 
 class PairingService:
-    """Relay pairing for one node (both roles; the relay role only with the relay service)."""
+    """Relay pairing for one node (both roles; the relay role only with the relay service).
+
+    ``clock`` is the wall clock: groups, codes and authorized_keys ``expires=`` carry Unix or
+    RFC 3339 times. The waits until they come, and the expiry poll, run on trio's clock.
+    """
 
     def __init__(
         self,
@@ -147,6 +151,7 @@ class PairingService:
         dialer: Dialer,
         relay_client: RelayClient,
         own_addresses: Callable[[], Sequence[str]],
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._own = PeerId.parse(own_peer_id)
         self._settings = settings
@@ -155,6 +160,7 @@ class PairingService:
         self._dialer = dialer
         self._relay_client = relay_client
         self._own_addresses = own_addresses
+        self._clock = clock
         directory = settings.config.path.parent
         self._state_path = directory / STATE_FILE
         self._book_path = directory / MEMBERSHIP_FILE
@@ -206,7 +212,7 @@ class PairingService:
                 await trio.sleep_forever()
             nursery.start_soon(self._expire_members)
             while True:
-                now = time.time()
+                now = self._clock()
                 if self.store.prune(now):
                     self._save_store()
                 if not self.store.any_open(now):
@@ -217,12 +223,10 @@ class PairingService:
                     protocols={PAIR_PROTOCOL}, limit=PROBATION_LIMIT
                 ):
                     log.info("pairing open: admitting unknown peers for %s", PAIR_PROTOCOL)
-                    while self.store.any_open(time.time()):
-                        deadline = self.store.next_change(time.time()) or time.time() + 60
+                    while self.store.any_open(self._clock()):
+                        deadline = self.store.next_change(self._clock()) or self._clock() + 60
                         self._changed = trio.Event()
-                        with trio.move_on_at(
-                            trio.current_time() + max(0.0, deadline - time.time())
-                        ):
+                        with trio.move_on_after(max(0.0, deadline - self._clock())):
                             await self._changed.wait()
                 log.info("no pairing group open: probation closed")
 
@@ -234,7 +238,7 @@ class PairingService:
         keys = self._peers.keys_file
         while True:
             await trio.sleep(EXPIRY_CHECK_INTERVAL)
-            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._clock()))
             try:
                 expired = [
                     e.peer_id
@@ -279,7 +283,7 @@ class PairingService:
         gid, tokens, expires = self.store.create_group(
             count=count,
             ttl=ttl,
-            now=time.time(),
+            now=self._clock(),
             random=secrets.token_bytes,
             namespace=namespace,
             peer_ttl=peer_ttl,
@@ -297,7 +301,7 @@ class PairingService:
     def groups(self) -> list[Group]:
         """Every group (``relay pair --list``)."""
         self._require_relay()
-        return self.store.groups(time.time())
+        return self.store.groups(self._clock())
 
     def revoke(self, group_id: str) -> None:
         """Close a group (``relay pair --revoke``)."""
@@ -314,7 +318,7 @@ class PairingService:
             with trio.fail_after(PAIR_TIMEOUT):
                 data = await read_to_eof(stream, MAX_PAIR_REQUEST)
                 token, name = decode_pair_request(data)
-                redeemed = self.store.redeem(token, pid, name, time.time())
+                redeemed = self.store.redeem(token, pid, name, self._clock())
                 self._save_store()
                 self._authorize_joiner(pid, name, redeemed.group_id, redeemed.peer_expires_at)
                 await stream.write(encode_pair_reply(redeemed.reply))
@@ -343,7 +347,7 @@ class PairingService:
 
     def _authorize_joiner(self, pid: PeerId, name: str, gid: str, expires_at: float) -> None:
         keys = self._peers.keys_file
-        comment = name or f"paired-{time.strftime('%Y-%m-%d')}"
+        comment = name or f"paired-{time.strftime('%Y-%m-%d', time.localtime(self._clock()))}"
         with contextlib.suppress(AlreadyExistsError):
             keys.add(pid, comment)
         keys.set_attr(pid, "group", gid)
@@ -359,7 +363,7 @@ class PairingService:
         if host is None or self._nursery is None:
             return
         network = host.get_network()  # type: ignore[attr-defined]
-        for group in self.store.groups(time.time()):
+        for group in self.store.groups(self._clock()):
             if group.id != group_id:
                 continue
             for member in group.members:
@@ -500,7 +504,7 @@ class PairingService:
                 ``expired`` (the code says so), ``unreachable``.
         """
         code = parse_pairing_code(code_text)
-        if code.expires_at is not None and code.expires_at <= time.time():
+        if code.expires_at is not None and code.expires_at <= self._clock():
             raise PairingError(
                 "expired",
                 f"this pairing code expired at {time.ctime(code.expires_at)}",
@@ -550,7 +554,7 @@ class PairingService:
         keys.set_attr(relay, "group", reply.group_id)
         keys.set_attr(relay, "hmac_proof", relay_proof(code.token, reply.group_id).hex())
         self.book.add(
-            Membership(reply.group_id, str(relay), key.hex() if verified else None, time.time())
+            Membership(reply.group_id, str(relay), key.hex() if verified else None, self._clock())
         )
         self._save_book()
         relay_added = self._add_relay(code.relay_addresses)

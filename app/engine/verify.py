@@ -94,6 +94,8 @@ class VerifyManager:
             PeerupError (VerifyUnsupportedError when the peer does not speak it).
         name_for: The peer's name, for display.
         on_verified: Called with the peer ID when both humans confirmed (marks it verified).
+        clock: Wall clock, for when a run expires (shown to users). The TTL itself and how
+            long finished runs stay listed are measured on trio's clock.
     """
 
     def __init__(
@@ -103,12 +105,15 @@ class VerifyManager:
         open_stream: Callable[[str], Awaitable[INetStream]],
         name_for: Callable[[str], str | None],
         on_verified: Callable[[str], None],
+        *,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._own = own_id
         self._bus = bus
         self._open_stream = open_stream
         self._name_for = name_for
         self._on_verified = on_verified
+        self._clock = clock
         self._runs: dict[str, _Run] = {}
         self._ids = itertools.count(1)
         self._nursery: trio.Nursery | None = None
@@ -175,7 +180,7 @@ class VerifyManager:
         )
 
     def _prune(self) -> None:
-        now = time.monotonic()
+        now = trio.current_time()
         for key, run in list(self._runs.items()):
             if run.finished_at is not None and now - run.finished_at > KEEP_FINISHED:
                 del self._runs[key]
@@ -219,14 +224,14 @@ class VerifyManager:
             role,
             own_id=self._own.raw,
             peer_id=PeerId.parse(peer_id).raw,
-            now=time.monotonic(),
+            now=trio.current_time(),
         )
         run = _Run(
             id=f"v{next(self._ids)}",
             peer_id=peer_id,
             machine=machine,
             stream=stream,
-            started_wall=time.time(),
+            started_wall=self._clock(),
         )
         self._runs[run.id] = run
         return run
@@ -285,7 +290,7 @@ class VerifyManager:
         if run.error is not None:
             raise run.error
         async with run.lock:
-            await self._process(run, run.machine.confirm(match, now=time.monotonic()))
+            await self._process(run, run.machine.confirm(match, now=trio.current_time()))
         return self._info(run)
 
     async def wait_change(self, session_id: str) -> VerifySessionInfo:
@@ -313,7 +318,7 @@ class VerifyManager:
 
     def _finish(self, run: _Run) -> None:
         if run.finished_at is None:
-            run.finished_at = time.monotonic()
+            run.finished_at = trio.current_time()
         run.sas_ready.set()
         run.done.set()
         self._notify(run)
@@ -385,7 +390,7 @@ class VerifyManager:
                             self._finish(run)
                             break
                         await self._process(
-                            run, run.machine.receive_data(data, now=time.monotonic())
+                            run, run.machine.receive_data(data, now=trio.current_time())
                         )
             if not run.machine.finished:
                 async with run.lock:

@@ -17,6 +17,7 @@ from libp2p.custom_types import TProtocol
 from libp2p.kad_dht.pb.kademlia_pb2 import Message
 from libp2p.peer.id import ID
 from libp2p.utils.varint import read_varint_prefixed_bytes_limited
+from trio.testing import MockClock
 
 from app.core.config import load_config
 from app.core.errors import PeerUnreachableError
@@ -237,7 +238,9 @@ async def _open_stalled_dht(network: str) -> AsyncIterator[StalledDHT]:
             stalled.release.set()
 
 
-async def test_stalled_dht_does_not_delay_the_relay(tmp_path: Path) -> None:
+async def test_stalled_dht_does_not_delay_the_relay(
+    tmp_path: Path, autojump_clock: MockClock
+) -> None:
     """A's only DHT peer never answers: A still reaches B over its relay at once, not after the
     lookup's time limit."""
     network = "stalled"

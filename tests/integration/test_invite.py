@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import trio
+from trio.testing import MockClock
 
 from app.core.codes.invitecode import parse_invite_code
 from app.core.config import load_config
@@ -15,6 +16,7 @@ from app.core.errors import PairingError
 from app.core.pairing.invite import InviteProgress
 from app.core.peers.authkeys import AuthorizedKeysFile
 from app.engine.node import Node, open_node
+from tests.helpers.clock import TrioWallClock
 from tests.helpers.nodes import make_node_dir
 
 pytestmark = pytest.mark.trio
@@ -111,22 +113,27 @@ async def test_wrong_code_burns_after_three(tmp_path: Path) -> None:
         assert inviter.peer_id not in _auth(joiner)
 
 
-async def test_expired_code(tmp_path: Path) -> None:
+async def test_expired_code(tmp_path: Path, autojump_clock: MockClock) -> None:
     inviter, joiner = await _open_pair(tmp_path)
+    inviter_clock, joiner_clock = TrioWallClock(), TrioWallClock()
     async with (
-        open_node(load_config(inviter.config_path), inviter.identity) as inode,
-        open_node(load_config(joiner.config_path), joiner.identity) as jnode,
+        open_node(load_config(inviter.config_path), inviter.identity, clock=inviter_clock) as inode,
+        open_node(load_config(joiner.config_path), joiner.identity, clock=joiner_clock) as jnode,
     ):
-        async with inode.open_invite(name="home", ttl=10) as invite:
+        async with inode.open_invite(name="home", ttl=60) as invite:
             first = await _next(invite, {"code"})
-            code = parse_invite_code(first.code or "")
+            opened = trio.current_time()
             # The joiner's clock says it is past the expiry: refused without dialling.
-            stale = replace(code, expires_at=1)
+            joiner_clock.advance(61)
             with pytest.raises(PairingError) as err:
-                await jnode.join_invite(stale.text())
+                await jnode.join_invite(first.code or "")
             assert err.value.reason == "expired"
-            # The inviter expires it on its own clock too.
-            invite.invitation.expires_at = 0
+            # The inviter expires it at its TTL, on its own clock, and says so.
+            await trio.sleep(30)
+            await _next(invite, {"expired"})
+            assert 59 <= trio.current_time() - opened <= 60  # expires_at has whole seconds
+            # A joiner whose clock is behind still tries; the inviter refuses.
+            joiner_clock.advance(-120)
             with pytest.raises(PairingError) as err, trio.fail_after(40):
                 await jnode.join_invite(first.code or "")
             assert err.value.reason == "wrong-code"

@@ -13,6 +13,7 @@ import trio
 from libp2p.abc import INetConn, INetStream
 from libp2p.host.ping import ID as LIBP2P_PING_ID
 from libp2p.peer.id import ID
+from trio.testing import MockClock
 
 from app.core.config import load_config
 from app.core.status import PathType
@@ -108,7 +109,9 @@ async def test_relayed_path_gets_an_rtt_without_a_ping_and_stays_relayed(tmp_pat
         assert peer.path.rtt_ms is not None
 
 
-async def test_unanswered_relayed_probe_forgets_the_rtt_and_closes_nothing(tmp_path: Path) -> None:
+async def test_unanswered_relayed_probe_forgets_the_rtt_and_closes_nothing(
+    tmp_path: Path, autojump_clock: MockClock
+) -> None:
     async with _open_relayed_pair(tmp_path) as (_relay, hnode, lnode):
         home_id = hnode.status().peer_id
         await lnode.connect("home")
@@ -165,7 +168,9 @@ async def test_unanswered_relayed_probe_forgets_the_rtt_and_closes_nothing(tmp_p
         assert results[0].path is PathType.RELAYED
 
 
-async def test_rtt_goes_stale_when_probes_are_answered_with_errors(tmp_path: Path) -> None:
+async def test_rtt_goes_stale_when_probes_are_answered_with_errors(
+    tmp_path: Path, autojump_clock: MockClock
+) -> None:
     """A direct connection whose peer answers probes with "not supported" is alive (no fallback),
     and its old RTT is no longer shown after STALE_AFTER_PROBES intervals."""
     async with open_connected_pair(tmp_path) as (anode, bnode, _path):

@@ -12,6 +12,7 @@ import pytest
 import trio
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
+from trio.testing import MockClock
 
 from app.core.codes.paircode import encode_pairing, parse_pairing_code
 from app.core.config import load_config
@@ -27,7 +28,9 @@ from app.core.pairing.relaypair import (
 )
 from app.core.peers.authkeys import AuthorizedKeysFile
 from app.engine.node import Node, open_node
+from app.engine.relaypair import EXPIRY_CHECK_INTERVAL
 from app.engine.splice import read_to_eof
+from tests.helpers.clock import TrioWallClock
 from tests.helpers.nodes import NodeDir, free_port, make_node_dir
 
 pytestmark = pytest.mark.trio
@@ -86,18 +89,21 @@ async def test_wrong_code_burns_the_group_after_three_attempts(tmp_path: Path) -
 
 async def test_expired_revoked_and_reused_codes_are_refused(tmp_path: Path) -> None:
     relay_dir = _relay_dir(tmp_path)
-    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+    clock = TrioWallClock()  # every node's wall clock
+    async with open_node(
+        load_config(relay_dir.config_path), relay_dir.identity, clock=clock
+    ) as relay:
         service = _pairing(relay)
-        short = service.create_group(count=1, ttl=0.5, namespace=None)
+        short = service.create_group(count=1, ttl=30, namespace=None)
         revoked = service.create_group(count=1, ttl=600, namespace=None)
         service.revoke(revoked.group_id)
         used = service.create_group(count=2, ttl=600, namespace=None)
-        await trio.sleep(0.7)
+        clock.advance(31)  # the short group is over, the others are not
         a = _member_dir(tmp_path, "a")
         b = _member_dir(tmp_path, "b")
         async with (
-            open_node(load_config(a.config_path), a.identity) as node_a,
-            open_node(load_config(b.config_path), b.identity) as node_b,
+            open_node(load_config(a.config_path), a.identity, clock=clock) as node_a,
+            open_node(load_config(b.config_path), b.identity, clock=clock) as node_b,
         ):
             # The code itself says it expired: refused before any network traffic.
             with pytest.raises(PairingError) as info:
@@ -201,15 +207,23 @@ async def test_malformed_codes_are_refused_before_any_dial(tmp_path: Path) -> No
         assert time.monotonic() - started < 1
 
 
-async def test_expires_removes_the_member_from_the_relay(tmp_path: Path) -> None:
+async def test_expires_removes_the_member_from_the_relay(
+    tmp_path: Path, autojump_clock: MockClock
+) -> None:
     relay_dir = _relay_dir(tmp_path)
     m = _member_dir(tmp_path, "m")
-    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
-        group = _pairing(relay).create_group(count=1, ttl=600, namespace=None, peer_ttl=1)
-        async with open_node(load_config(m.config_path), m.identity) as node:
+    clock = TrioWallClock()
+    async with open_node(
+        load_config(relay_dir.config_path), relay_dir.identity, clock=clock
+    ) as relay:
+        group = _pairing(relay).create_group(count=1, ttl=600, namespace=None, peer_ttl=60)
+        async with open_node(load_config(m.config_path), m.identity, clock=clock) as node:
             await _pairing(node).join(group.codes[0], "m")
+            joined = trio.current_time()
             assert "expires" in _keys(relay_dir)[m.peer_id]
-            with trio.fail_after(15):
+            with trio.fail_after(120):
                 while m.peer_id in _keys(relay_dir):  # noqa: ASYNC110 - polls a file
                     await trio.sleep(0.2)
+            # Removed by the first expiry check after the minute (expires= has whole seconds).
+            assert 59 <= trio.current_time() - joined <= 61 + EXPIRY_CHECK_INTERVAL
             assert not relay.is_authorized(m.peer_id)

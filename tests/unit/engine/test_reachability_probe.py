@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import trio
+from trio.testing import MockClock
 
 from app.core.errors import InvalidAddressError
 from app.core.reach import stun
@@ -28,6 +29,7 @@ from app.core.reach.interfaces import InterfaceAddress, InterfaceSummary
 from app.core.reach.reachability import Grade, NatMapping, ProbeError
 from app.core.status import Reachability
 from app.engine.reachability import (
+    REPROBE_INTERVAL,
     ReachabilityMonitor,
     _prefix_len,
     discover_interfaces,
@@ -429,31 +431,36 @@ async def test_monitor_polls_and_reprobes_on_address_change() -> None:
 
 
 @pytest.mark.trio
-async def test_monitor_reprobes_on_its_own_and_sees_a_change_beyond_this_machine() -> None:
+async def test_monitor_reprobes_on_its_own_and_sees_a_change_beyond_this_machine(
+    autojump_clock: MockClock,
+) -> None:
     """UDP blocked upstream changes nothing on our interfaces; the periodic probe still sees it."""
     seen = Recorder()
     async with open_stun_server("127.0.0.1") as one, open_stun_server("127.0.0.2") as two:
-        monitor = lan_monitor(
-            one, two, on_change=seen, stun_timeout=0.1, stun_retries=1, reprobe_interval=0.5
-        )
+        monitor = lan_monitor(one, two, on_change=seen, stun_timeout=0.1, stun_retries=1)
         async with trio.open_nursery() as nursery:
             await nursery.start(monitor.run)
-            with trio.fail_after(5):
+            with trio.fail_after(5 * REPROBE_INTERVAL):
                 first = await seen.wait_for(lambda _: True)
                 assert first.nat_mapping is NatMapping.NO_NAT
-                await trio.sleep(1.2)  # two more probes, same answers: nothing new published
-                assert seen.values == [first]
-                assert monitor.statistics()["probes"] in (3, 4)
+                started = trio.current_time()
+                await trio.sleep(2.5 * REPROBE_INTERVAL)  # two more probes, same answers:
+                assert seen.values == [first]  # nothing new published
+                assert monitor.statistics()["probes"] == 3
                 one.silent = two.silent = True
                 blocked = await seen.wait_for(lambda v: v.reason_code == "udp-blocked")
                 assert blocked.grade is Grade.E
+                assert trio.current_time() - started < 3 * REPROBE_INTERVAL + 1  # the next one
                 one.silent = two.silent = False
                 await seen.wait_for(lambda v: v.nat_mapping is NatMapping.NO_NAT)
             # A probe asked for in between restarts the wait rather than adding to it.
+            await trio.sleep(REPROBE_INTERVAL / 2)
             probes = monitor.statistics()["probes"]
             await monitor.probe_now()
-            await trio.sleep(0.3)
+            await trio.sleep(0.9 * REPROBE_INTERVAL)
             assert monitor.statistics()["probes"] == probes + 1
+            await trio.sleep(0.2 * REPROBE_INTERVAL)
+            assert monitor.statistics()["probes"] == probes + 2
             nursery.cancel_scope.cancel()
 
 

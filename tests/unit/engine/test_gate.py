@@ -1,0 +1,74 @@
+"""The Gate's probation slots and their grace, with real hosts on loopback and trio's mock clock.
+
+What a peer on probation may open, and the disconnection when the probation ends, are tested
+with real nodes in tests/integration/test_probation.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import trio
+from libp2p.custom_types import TProtocol
+from libp2p.peer.peerinfo import PeerInfo
+from trio.testing import MockClock
+
+from app.core.config import load_config
+from app.engine.bus import EventBus
+from app.engine.gate import PROBATION_CONNECT_GRACE, Gate
+from app.engine.peerbook import PeerBook
+from app.engine.settings import SettingsStore
+from tests.helpers.nodes import make_node_dir
+from tests.unit.engine.compat.hosts import noise_host, running
+
+pytestmark = pytest.mark.trio
+
+PROBE = TProtocol("/peerup-test/probe/1.0.0")
+
+
+async def _connects(client, server) -> bool:  # type: ignore[no-untyped-def]
+    """Whether ``client`` gets a connection to ``server`` past the gate."""
+    client.get_network().unblock_peer(server.get_id())  # py-libp2p's 60 s negative cache
+    try:
+        with trio.fail_after(10):
+            await client.connect(PeerInfo(server.get_id(), server.get_addrs()))
+            await trio.sleep(0.1)  # a refused connection is closed right after Noise
+    except Exception:  # py-libp2p raises several types for a refused connection
+        return False
+    return bool(server.get_network().get_connections(client.get_id()))
+
+
+async def test_a_slot_whose_connection_went_away_is_free_after_the_grace(
+    tmp_path: Path, autojump_clock: MockClock
+) -> None:
+    node = make_node_dir(tmp_path, "node")
+    bus = EventBus()
+    gate = Gate(
+        PeerBook(SettingsStore(load_config(node.config_path)), node.identity.peer_id, bus), bus
+    )
+    server, first, second = noise_host(), noise_host(), noise_host()
+    gate.install(server)
+    async with (
+        running(server, first, second),
+        gate.open_probation(protocols={PROBE}, limit=1) as probation,
+    ):
+        assert await _connects(first, server)
+        admitted = trio.current_time()
+        # Its connection goes away without the gate hearing of it (as when it breaks while
+        # being set up): its slot stays taken for the grace, then it is free.
+        await first.get_network().close_peer(server.get_id())
+        with trio.fail_after(5):
+            while server.get_network().get_connections(first.get_id()):  # noqa: ASYNC110
+                await trio.sleep(0.01)
+        assert not await _connects(second, server)
+        assert probation.refused_total >= 1  # (py-libp2p tries a few times)
+        await trio.sleep(admitted + PROBATION_CONNECT_GRACE - 2 - trio.current_time())
+        assert not await _connects(second, server)
+        await trio.sleep(admitted + PROBATION_CONNECT_GRACE + 0.5 - trio.current_time())
+        assert await _connects(second, server)
+        assert probation.peers.keys() == {second.get_id().to_base58()}
+        # A slot whose peer is still connected is kept after the grace.
+        await trio.sleep(2 * PROBATION_CONNECT_GRACE)
+        assert not await _connects(first, server)
+        assert probation.peers.keys() == {second.get_id().to_base58()}
