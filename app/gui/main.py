@@ -172,7 +172,9 @@ class TrayApp(QObject):
             await self.tray.cancel_actions()
             if self.window is not None:
                 await self.window.close_actions()
-                self.window.close()
+                self.window.hide()  # hide, not close: closing the last window quits Qt
+                self.window.deleteLater()
+                self.window = None
             await self.bridge.quit()
             watching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
