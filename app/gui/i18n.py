@@ -36,6 +36,8 @@ def install_translations(lang: str | None = None) -> str:
         if translator.load(str(folder / f"peerup_{code}.qm")):
             QCoreApplication.installTranslator(translator)
             _installed.append(translator)
+            # Dates and numbers as the chosen language writes them (else the system's).
+            QLocale.setDefault(QLocale(lang) if lang else QLocale.system())
             return code
         if code != "en":
             log.info("no translation for %r; using English", code)

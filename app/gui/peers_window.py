@@ -56,9 +56,19 @@ class PeersWindow(QWidget):
         bridge: Bridge,
         notifications: Notifications | None = None,
         parent: QWidget | None = None,
+        *,
+        device_name: str | None = None,
     ) -> None:
-        """Build the window, following ``bridge`` (shown by the caller)."""
+        """Build the window, following ``bridge`` (shown by the caller).
+
+        Args:
+            bridge: The link to the engine.
+            notifications: Whose per-kind switches the window offers; None for none.
+            parent: The Qt parent.
+            device_name: This device's name in the header (default: the host name).
+        """
         super().__init__(parent)
+        self._device_name = device_name or QSysInfo.machineHostName()
         self._bridge = bridge
         self._tasks = TaskSet()
         self._dialogs: list[QWidget] = []
@@ -189,7 +199,7 @@ class PeersWindow(QWidget):
         self.empty.setVisible(state is not None and not state.peers)
         self.device_name.setText(
             "<b>"
-            + translate("PeersWindow", "This device: %1").replace("%1", QSysInfo.machineHostName())
+            + translate("PeersWindow", "This device: %1").replace("%1", self._device_name)
             + "</b>"
         )
         if state is None:

@@ -61,10 +61,20 @@ def path_text(peer: PeerInfo) -> str:
         return translate("Peers", "offline")
     if path.path_type is PathType.DIRECT:
         return translate("Peers", "Direct · %1").replace("%1", path.transport)
-    relay = path.address.split("/p2p-circuit")[0]
     return (
-        translate("Peers", "Relayed · %1 via %2").replace("%1", path.transport).replace("%2", relay)
+        translate("Peers", "Relayed · %1 via %2")
+        .replace("%1", path.transport)
+        .replace("%2", relay_host(path.address))
     )
+
+
+def relay_host(address: str) -> str:
+    """The relay's host in a circuit address (the tooltip shows the whole address)."""
+    parts = address.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part in ("ip4", "ip6", "dns", "dns4", "dns6"):
+            return parts[i + 1]
+    return address.split("/p2p-circuit")[0]
 
 
 def rtt_text(peer: PeerInfo) -> str:
