@@ -406,6 +406,14 @@
         <translation>Welche Benachrichtigungen erscheinen</translation>
     </message>
     <message>
+        <source>&amp;Language</source>
+        <translation>&amp;Sprache</translation>
+    </message>
+    <message>
+        <source>The language of peer-up</source>
+        <translation>Die Sprache von peer-up</translation>
+    </message>
+    <message>
         <source>This device: %1</source>
         <translation>Dieses Gerät: %1</translation>
     </message>
@@ -516,6 +524,14 @@
     <message>
         <source>Removed %1.</source>
         <translation>%1 entfernt.</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>Sprache des Systems</translation>
+    </message>
+    <message>
+        <source>The language changes at the next start.</source>
+        <translation>Die Sprache wechselt beim nächsten Start.</translation>
     </message>
 </context>
 <context>

@@ -83,14 +83,23 @@ class Notifications(QObject):
         parent: QObject | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        settings: QSettings | None = None,
     ) -> None:
-        """Follow ``bridge``; ``show(title, text)`` displays one notification."""
+        """Follow ``bridge``; ``show(title, text)`` displays one notification.
+
+        Args:
+            bridge: Whose ``state_changed`` to follow.
+            show: Displays one notification (title, text).
+            parent: The Qt parent.
+            clock: Seconds, monotonic (for coalescing).
+            settings: Where the per-kind switches persist (default: the user's settings).
+        """
         super().__init__(parent)
         self._show = show
         self._clock = clock
         self._before: Snapshot | None = None
         self._coalescer = Coalescer()
-        self._settings = QSettings("peer-up", "peerup-tray")
+        self._settings = settings if settings is not None else QSettings("peer-up", "peerup-tray")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._flush)

@@ -8,7 +8,7 @@ here blocks the loop: they are opened with ``open()`` and answer through signals
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QSysInfo, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.api.models import Snapshot
 from app.core.status import PeerInfo
 from app.gui.bridge import Bridge
+from app.gui.i18n import preferred_language, set_preferred_language
 from app.gui.models.peers import PeersModel, short_id
 from app.gui.notifications import Notifications, kind_label
 from app.gui.notify import Kind
@@ -171,6 +172,12 @@ class PeersWindow(QWidget):
             buttons.addWidget(button)
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.notify_button)
+        self.language_button = QToolButton()
+        self.language_button.setText(translate("PeersWindow", "&Language"))
+        self.language_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.language_button.setMenu(self._language_menu())
+        _named(self.language_button, translate("PeersWindow", "The language of peer-up"))
+        buttons.addWidget(self.language_button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -418,6 +425,27 @@ class PeersWindow(QWidget):
             action.setChecked(notifications.enabled(kind))
             action.toggled.connect(lambda on, k=kind: notifications.set_enabled(k, on))
         return menu
+
+    def _language_menu(self) -> QMenu:
+        menu = QMenu(self)
+        group = QActionGroup(menu)
+        chosen = preferred_language()
+        # Language names are written in their own language, so that anyone finds theirs.
+        for code, label in (
+            (None, translate("PeersWindow", "System language")),
+            ("en", "English"),
+            ("de", "Deutsch"),
+        ):
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(code == chosen)
+            group.addAction(action)
+            action.triggered.connect(lambda _=False, c=code: self._choose_language(c))
+        return menu
+
+    def _choose_language(self, code: str | None) -> None:
+        set_preferred_language(code)
+        self.status.setText(translate("PeersWindow", "The language changes at the next start."))
 
     async def close_actions(self) -> None:
         """Cancel the actions still running (on Quit)."""
