@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer, Signal
 
 from app.api.models import Snapshot
 from app.gui.bridge import Bridge
@@ -74,7 +74,13 @@ def notice_text(notice: Notice) -> tuple[str, str]:
 
 
 class Notifications(QObject):
-    """Follows the bridge's state and shows the notifications the user has left on."""
+    """Follows the bridge's state and shows the notifications the user has left on.
+
+    Signals:
+        shown(str, str): A notification was shown (title, text).
+    """
+
+    shown = Signal(str, str)
 
     def __init__(
         self,
@@ -136,3 +142,4 @@ class Notifications(QObject):
     def _display(self, notice: Notice) -> None:
         title, text = notice_text(notice)
         self._show(title, text)
+        self.shown.emit(title, text)

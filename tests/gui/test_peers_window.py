@@ -144,6 +144,15 @@ def test_window_follows_a_peer_and_renames_pings_and_removes_it(
             await until(app, "removed", lambda: window.model.rowCount() == 0)
             assert home.peer_id not in (tmp_path / "laptop").joinpath("authorized_keys").read_text()
             assert window.empty.isVisible()
+
+            # Authorized again (through the API, as `peerup auth add` does): the row comes
+            # back and a notification says the peer joined.
+            told: list[str] = []
+            app.notifications.shown.connect(lambda title, _text: told.append(title))
+            async with open_local_client(app.bridge.endpoint) as client:
+                await client.authorize(home.peer_id, "home")
+            await until(app, "authorized again", lambda: window.model.rowCount() == 1)
+            assert told == ["nas joined"]  # the name given before stays in config.yaml
         finally:
             app.request_quit()
             async with asyncio.timeout(STEP):
