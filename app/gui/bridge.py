@@ -31,6 +31,7 @@ from app.api.models import Resync, Snapshot, WatchEvent
 from app.api.transport import ApiEndpoint, endpoint_for_config
 from app.api.watch import apply_event
 from app.core.errors import PeerupError
+from app.gui.texts import reason_text
 from app.gui.view import Connection
 
 log = logging.getLogger("peerup.gui")
@@ -243,9 +244,10 @@ class Bridge(QObject):
         except ApiError as exc:
             self._report(exc)
             return
+        reason, hint = reason_text(reach.reason_code, reach.reason, reach.hint)
         self.message.emit(
             self.tr("Reachability %1").replace("%1", reach.grade.value),
-            reach.reason + (("\n" + reach.hint) if reach.hint else ""),
+            reason + (("\n" + hint) if hint else ""),
         )
 
     async def rename_peer(self, peer_id: str, name: str) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from app.api.models import Snapshot
 from app.gui.bridge import Bridge
 from app.gui.tasks import TaskSet
+from app.gui.texts import error_text
 from app.gui.view import Connection, Icon, TrayView, tray_view
 
 log = logging.getLogger("peerup.gui")
@@ -93,7 +94,10 @@ class Tray(QObject):
 
     def _on_error(self, code: str, message: str, hint: str) -> None:
         log.warning("error %s: %s", code, message)
-        text = message + (("\n" + hint) if hint else "")
+        # The code's sentence in the user's language, then the API's details (what exactly).
+        headline = error_text(code, message)
+        details = [t for t in (message if headline != message else "", hint) if t]
+        text = "\n".join([headline, *details])
         self.icon.showMessage(self.tr("peer-up"), text, QSystemTrayIcon.MessageIcon.Warning, 10000)
 
     def _next_frame(self) -> None:
