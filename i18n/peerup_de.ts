@@ -291,6 +291,14 @@
         <translation>[UNVERIFIZIERT]</translation>
     </message>
     <message>
+        <source>Both grades predict a direct connection.</source>
+        <translation>Beide Noten sagen eine direkte Verbindung voraus.</translation>
+    </message>
+    <message>
+        <source>Both grades predict a relayed connection.</source>
+        <translation>Beide Noten sagen eine Verbindung über Relay voraus.</translation>
+    </message>
+    <message>
         <source>Remembered addresses: %1</source>
         <translation>Gemerkte Adressen: %1</translation>
     </message>

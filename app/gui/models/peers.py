@@ -211,7 +211,14 @@ class PeersModel(QAbstractTableModel):
         if column is Column.GRADE and peer.reachability is not None:
             r = peer.reachability
             reason, hint = reason_text(r.reason_code, r.reason, r.hint)
-            return "\n".join(t for t in (f"{r.grade.value}: {reason}", hint) if t)
+            expected = ""
+            if peer.path is None and peer.expected_path is not None:
+                expected = (
+                    translate("Peers", "Both grades predict a direct connection.")
+                    if peer.expected_path is PathType.DIRECT
+                    else translate("Peers", "Both grades predict a relayed connection.")
+                )
+            return "\n".join(t for t in (f"{r.grade.value}: {reason}", hint, expected) if t)
         if column is Column.PATH and peer.path is not None:
             return peer.path.address
         if column is Column.PATH and peer.remembered_addresses:

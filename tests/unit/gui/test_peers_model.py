@@ -75,12 +75,14 @@ def test_verified_badge_colour_and_grade_tooltip() -> None:
     reach = Reachability(
         Grade.D, "symmetric-nat", "x", "y", NatMapping.ADDRESS_DEPENDENT, False, False, (), 0.0
     )
-    model.set_peers([_peer(A, "home", reachability=reach)])
+    model.set_peers([_peer(A, "home", reachability=reach, expected_path=PathType.RELAYED)])
     badge = model.index(0, Column.VERIFIED)
     assert model.data(badge, Qt.ItemDataRole.ForegroundRole) is not None  # the warning colour
     grade = model.index(0, Column.GRADE)
     assert model.data(grade) == "D"
-    assert "symmetric NAT" in model.data(grade, Qt.ItemDataRole.ToolTipRole)
+    tooltip = model.data(grade, Qt.ItemDataRole.ToolTipRole)
+    assert "symmetric NAT" in tooltip
+    assert tooltip.endswith("Both grades predict a relayed connection.")
     assert model.data(model.index(0, Column.PEER_ID), Qt.ItemDataRole.ToolTipRole) == A
     assert model.rowCount(model.index(0, 0)) == 0  # a table: no children
     assert model.headerData(Column.RTT, Qt.Orientation.Horizontal) == "RTT"
