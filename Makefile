@@ -33,10 +33,13 @@ test: setup lint interop-deps gui-test-deps
 screenshots: setup
 	PEERUP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/gui/test_screenshots.py
 
-# The GUI's translations: the messages in app/gui into i18n/*.ts (English: its plurals only),
-# compiled into the package's .qm files.
+# The GUI's translations: the messages in app/gui into i18n/*.ts (English: its plurals only;
+# German: every message, translated by hand in i18n/peerup_de.ts), compiled into the package's
+# .qm files. tests/unit/gui/test_i18n.py fails on an untranslated or obsolete German message.
+GUI_SOURCES = app/gui/*.py app/gui/models/*.py app/gui/widgets/*.py
 i18n: setup
-	$(BIN)/pyside6-lupdate -silent -pluralonly -no-obsolete -locations none app/gui/*.py -ts i18n/peerup_en.ts
+	$(BIN)/pyside6-lupdate -silent -pluralonly -no-obsolete -locations none $(GUI_SOURCES) -ts i18n/peerup_en.ts
+	$(BIN)/pyside6-lupdate -silent -no-obsolete -locations none $(GUI_SOURCES) -ts i18n/peerup_de.ts
 	for ts in i18n/*.ts; do \
 	  $(BIN)/pyside6-lrelease -silent $$ts -qm app/gui/resources/i18n/$$(basename $${ts%.ts}).qm; \
 	done

@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="en_US">
 <context>
+    <name>Notifications</name>
+    <message numerus="yes">
+        <source>(changed %n times)</source>
+        <translation>
+            <numerusform>(changed %n time)</numerusform>
+            <numerusform>(changed %n times)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Tray</name>
     <message numerus="yes">
         <source>%n peer(s)</source>

@@ -303,6 +303,14 @@ class LocalClient:
         """Remove ``peer`` (peer ID or name) from authorized_keys and drop its connections."""
         await self._request("DELETE", _item(models.AUTH, peer), object)
 
+    async def rename_peer(self, peer: str, name: str) -> AuthEntry:
+        """Give ``peer`` (peer ID or name) the name ``name``; its old names go.
+
+        The name actually given is the entry's ``name`` (``name-2`` when another peer has it).
+        """
+        body = models.RenameRequest(name=name)
+        return await self._request("POST", _item(models.AUTH, peer) + "/name", AuthEntry, body=body)
+
     async def resolve(self, name: str) -> Resolved:
         """Resolve a name (or a peer ID) to a peer ID."""
         body = models.ResolveRequest(name=name)

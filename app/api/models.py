@@ -108,6 +108,12 @@ class AuthorizeRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     comment: Text = ""
 
 
+class RenameRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST auth/{peer}/name: give an authorized peer a new name (its ``names:`` entry)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
 class ResolveRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """POST resolve: turn a name into a peer ID."""
 

@@ -176,6 +176,11 @@ async def deauthorize(node: NodeFacade, call: Call) -> None:
     node.deauthorize(call.params["peer"])
 
 
+async def rename_peer(node: NodeFacade, call: Call) -> AuthEntry:
+    """POST auth/{peer}/name."""
+    return node.rename_peer(call.params["peer"], call.json(models.RenameRequest).name)
+
+
 async def resolve(node: NodeFacade, call: Call) -> Resolved:
     """POST resolve."""
     return node.resolve(call.json(models.ResolveRequest).name)
@@ -471,6 +476,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "auth", get_auth),
     Route("POST", "auth", authorize),
     Route("DELETE", "auth/{peer}", deauthorize),
+    Route("POST", "auth/{peer}/name", rename_peer),
     Route("POST", "resolve", resolve),
     Route("POST", "connect", connect),
     Route("POST", "disconnect", disconnect),

@@ -79,6 +79,10 @@ class NodeFacade(Protocol):
         """Remove from authorized_keys, reload, and close its connections; raises NotFoundError."""
         ...
 
+    def rename_peer(self, peer: str, name: str) -> AuthEntry:
+        """Name an authorized peer in config.yaml (old names go); raises NotFoundError."""
+        ...
+
     def resolve(self, name: str) -> Resolved: ...
 
     def ping(self, peer: str, *, count: int, interval: float) -> AsyncIterator[PingResult]:

@@ -637,6 +637,11 @@ class Node:
         """Resolve a ``names:`` entry or a peer ID."""
         return self.peerbook.resolve(name)
 
+    def rename_peer(self, peer: str, name: str) -> AuthEntry:
+        """Give an authorized peer (name or peer ID) a new ``names:`` entry (see
+        :meth:`PeerBook.rename`)."""
+        return self.peerbook.rename(self.dialer.resolve_peer_id(peer), name)
+
     def set_verified(self, peer: str, verified: bool) -> AuthEntry:
         """Mark a peer verified (after comparing the static fingerprint) or unverified.
 

@@ -254,6 +254,25 @@ class PeerBook:
                 editor.set_name(name, peer_id)
         self.model = replace(self.model, names=dict(self._settings.config.names))
 
+    def rename(self, peer_id: str, wanted: str) -> AuthEntry:
+        """Give an authorized peer the name ``wanted`` (``wanted-2``… if another peer has it),
+        replacing the names it had; front ends get a fresh snapshot.
+
+        Raises:
+            NotFoundError: The peer is not authorized.
+            InvalidNameError: ``wanted`` is not a valid name.
+        """
+        self.auth_entry(peer_id)
+        names = {n: p for n, p in self.model.names.items() if p != peer_id}
+        name = unique_name(wanted, peer_id, names)
+        with self._settings.edit() as editor:
+            for old in [n for n, p in self.model.names.items() if p == peer_id and n != name]:
+                editor.remove_name(old)
+            editor.set_name(name, peer_id)
+        self.model = replace(self.model, names=dict(self._settings.config.names))
+        self.reload()  # publishes authorized-keys-changed: watchers get a refresh snapshot
+        return self.auth_entry(peer_id)
+
     # ---- verification and key changes ----------------------------------------------------------
 
     def set_verified(self, peer_id: str, verified: bool) -> AuthEntry:

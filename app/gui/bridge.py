@@ -31,6 +31,7 @@ from app.api.models import Resync, Snapshot, WatchEvent
 from app.api.transport import ApiEndpoint, endpoint_for_config
 from app.api.watch import apply_event
 from app.core.errors import PeerupError
+from app.gui.texts import reason_text
 from app.gui.view import Connection
 
 log = logging.getLogger("peerup.gui")
@@ -63,6 +64,9 @@ class Bridge(QObject):
         error_raised(str, str, str): An API error's code, message and hint (from an action or
             from starting the engine).
         message(str, str): Something to tell the user (title, text): results of actions.
+        ping_finished(str, object): A ping's peer ID and its round trip in ms (None: no answer).
+        peer_renamed(str, str): A rename's peer ID and the name it got.
+        peer_removed(str): A peer was removed from authorized_keys.
     """
 
     state_changed = Signal(object)
@@ -70,6 +74,9 @@ class Bridge(QObject):
     connection_changed = Signal(str)
     error_raised = Signal(str, str, str)
     message = Signal(str, str)
+    ping_finished = Signal(str, object)
+    peer_renamed = Signal(str, str)
+    peer_removed = Signal(str)
 
     def __init__(
         self,
@@ -237,10 +244,42 @@ class Bridge(QObject):
         except ApiError as exc:
             self._report(exc)
             return
+        reason, hint = reason_text(reach.reason_code, reach.reason, reach.hint)
         self.message.emit(
             self.tr("Reachability %1").replace("%1", reach.grade.value),
-            reach.reason + (("\n" + reach.hint) if reach.hint else ""),
+            reason + (("\n" + hint) if hint else ""),
         )
+
+    async def rename_peer(self, peer_id: str, name: str) -> None:
+        """Give a peer a new name; the result comes as ``peer_renamed`` (or ``error_raised``)."""
+        try:
+            async with open_local_client(self.endpoint) as client:
+                entry = await client.rename_peer(peer_id, name)
+        except ApiError as exc:
+            self._report(exc)
+            return
+        self.peer_renamed.emit(peer_id, entry.name or name)
+
+    async def ping_peer(self, peer_id: str) -> None:
+        """Ping a peer once; the round trip comes as ``ping_finished`` (None when it failed)."""
+        rtt: float | None = None
+        try:
+            async with open_local_client(self.endpoint) as client:
+                async for result in client.ping(peer_id, count=1):
+                    rtt = result.rtt_ms if result.error is None else None
+        except ApiError as exc:
+            self._report(exc)
+        self.ping_finished.emit(peer_id, rtt)
+
+    async def remove_peer(self, peer_id: str) -> None:
+        """Remove a peer from authorized_keys (its connections close); ``peer_removed`` follows."""
+        try:
+            async with open_local_client(self.endpoint) as client:
+                await client.deauthorize(peer_id)
+        except ApiError as exc:
+            self._report(exc)
+            return
+        self.peer_removed.emit(peer_id)
 
     async def set_paused(self, paused: bool) -> None:
         """Pause (stop the in-process engine) or resume (start it again).

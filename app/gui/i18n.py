@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from importlib import resources
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
 
 log = logging.getLogger("peerup.gui")
 
@@ -36,8 +36,21 @@ def install_translations(lang: str | None = None) -> str:
         if translator.load(str(folder / f"peerup_{code}.qm")):
             QCoreApplication.installTranslator(translator)
             _installed.append(translator)
+            # Dates and numbers as the chosen language writes them (else the system's).
+            QLocale.setDefault(QLocale(lang) if lang else QLocale.system())
             return code
         if code != "en":
             log.info("no translation for %r; using English", code)
     log.warning("the English translation file is missing: plurals will read '(s)'")
     return "en"
+
+
+def preferred_language() -> str | None:
+    """The language chosen as a preference (``QSettings`` ``language``), None for the system's."""
+    value = QSettings("peer-up", "peerup-tray").value("language", "")
+    return str(value) or None
+
+
+def set_preferred_language(lang: str | None) -> None:
+    """Save ``lang`` as the preferred language (None: follow the system locale)."""
+    QSettings("peer-up", "peerup-tray").setValue("language", lang or "")

@@ -29,7 +29,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from app.core.config import init_config_dir
 from app.core.errors import PeerupError
 from app.gui.bridge import Bridge, StartEngine
-from app.gui.i18n import install_translations
+from app.gui.i18n import install_translations, preferred_language
+from app.gui.notifications import Notifications
+from app.gui.peers_window import PeersWindow
 from app.gui.tray import Tray
 from app.util.log import setup_logging
 from app.util.paths import default_config_path
@@ -134,7 +136,9 @@ class TrayApp(QObject):
         self._links = list(links or [])
         self._quit = asyncio.Event()
         self.tray.quit_requested.connect(self._quit.set)
-        self.tray.open_requested.connect(self._on_open)
+        self.tray.open_requested.connect(self.open_window)
+        self.notifications = Notifications(self.bridge, self.tray.notify, self)
+        self.window: PeersWindow | None = None
 
     def request_quit(self) -> None:
         """Quit as the menu's Quit does."""
@@ -166,6 +170,11 @@ class TrayApp(QObject):
             await self._quit.wait()
         finally:
             await self.tray.cancel_actions()
+            if self.window is not None:
+                await self.window.close_actions()
+                self.window.hide()  # hide, not close: closing the last window quits Qt
+                self.window.deleteLater()
+                self.window = None
             await self.bridge.quit()
             watching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -190,14 +199,14 @@ class TrayApp(QObject):
                 translate("Main", "peer-up is already running (see the tray)."),
             )
 
-    def _on_open(self) -> None:
-        self.tray.notify(
-            translate("Main", "peer-up"),
-            translate(
-                "Main",
-                "The peers window is not there yet: `peerup status` shows the peers meanwhile.",
-            ),
-        )
+    def open_window(self) -> PeersWindow:
+        """Show the peers window (created on first use), raised and focused."""
+        if self.window is None:
+            self.window = PeersWindow(self.bridge, self.notifications)
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+        return self.window
 
 
 class CrashDialogs:
@@ -263,7 +272,11 @@ class QuitOnSignals(QObject):
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="peerup-tray", description="The peer-up tray app.")
     parser.add_argument("--config", type=Path, default=None, help="config file")
-    parser.add_argument("--lang", default=None, help="language (default: the system's)")
+    parser.add_argument(
+        "--lang",
+        default=None,
+        help="language, e.g. de (default: the preference, else the system's)",
+    )
     parser.add_argument("links", nargs="*", help="a peerup:// link to open")
     return parser.parse_args(argv)
 
@@ -287,7 +300,7 @@ def run(argv: list[str], start_engine: StartEngine | None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("peerup-tray")
     app.setQuitOnLastWindowClosed(False)
-    install_translations(args.lang)
+    install_translations(args.lang or preferred_language())  # --lang wins over the preference
 
     name = instance_name(config_path)
     if hand_over(name, argv):

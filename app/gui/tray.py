@@ -7,9 +7,7 @@ the "connecting" animation; it reads no state.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import sys
 from collections.abc import Coroutine
 from importlib import resources
 from typing import Any
@@ -20,6 +18,8 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from app.api.models import Snapshot
 from app.gui.bridge import Bridge
+from app.gui.tasks import TaskSet
+from app.gui.texts import error_text
 from app.gui.view import Connection, Icon, TrayView, tray_view
 
 log = logging.getLogger("peerup.gui")
@@ -54,7 +54,7 @@ class Tray(QObject):
         """Create the icon (hidden until :meth:`show`), following ``bridge``."""
         super().__init__(parent)
         self._bridge = bridge
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         self._frames = [icon(f"connecting-{i}") for i in range(CONNECTING_FRAMES)]
         self._frame = 0
         self._animation = QTimer(self)
@@ -94,7 +94,10 @@ class Tray(QObject):
 
     def _on_error(self, code: str, message: str, hint: str) -> None:
         log.warning("error %s: %s", code, message)
-        text = message + (("\n" + hint) if hint else "")
+        # The code's sentence in the user's language, then the API's details (what exactly).
+        headline = error_text(code, message)
+        details = [t for t in (message if headline != message else "", hint) if t]
+        text = "\n".join([headline, *details])
         self.icon.showMessage(self.tr("peer-up"), text, QSystemTrayIcon.MessageIcon.Warning, 10000)
 
     def _next_frame(self) -> None:
@@ -162,22 +165,11 @@ class Tray(QObject):
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run a bridge action; the task is kept until it ends (its errors reach the hook)."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        exc = None if task.cancelled() else task.exception()
-        if exc is not None:
-            sys.excepthook(type(exc), exc, exc.__traceback__)
+        self._tasks.spawn(coro)
 
     async def cancel_actions(self) -> None:
         """Cancel the menu's actions still running (on Quit) and wait until they have ended."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
 
     def action_texts(self) -> list[str]:
         """The menu's entries as shown (submenus by title), for tests and accessibility."""

@@ -1,19 +1,23 @@
-"""The tray menu as people see it, rendered offscreen from a realistic state.
+"""The tray menu and the peers window as people see them, rendered offscreen from a realistic
+state, in English and German.
 
-Always checks that the menu renders (not blank, wide enough for its texts); with
-``PEERUP_SCREENSHOTS=<dir>`` (``make screenshots``) it also writes ``<dir>/tray-menu.png``: the
-menu with its Peers submenu open beside it.
+Always checks that they render (not blank, wide enough for their texts); with
+``PEERUP_SCREENSHOTS=<dir>`` (``make screenshots``) it also writes ``<dir>/tray-menu.png`` (the
+menu with its Peers submenu open beside it) and ``<dir>/peers-window.png``, and their German
+twins ``tray-menu-de.png`` and ``peers-window-de.png``.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
 
 from app.api.models import Snapshot
 from app.core.status import (
@@ -26,8 +30,11 @@ from app.core.status import (
     PathType,
     PeerInfo,
     Reachability,
+    RelayInfo,
 )
 from app.gui.bridge import Bridge
+from app.gui.i18n import install_translations
+from app.gui.peers_window import PeersWindow
 from app.gui.tray import Tray
 from app.gui.view import Connection, tray_view
 
@@ -37,7 +44,7 @@ pytestmark = pytest.mark.gui
 def _reach(grade: Grade) -> Reachability:
     return Reachability(
         grade=grade,
-        reason_code="endpoint-independent",
+        reason_code=CODES.get(grade, "endpoint-independent"),
         reason="",
         hint="",
         nat_mapping=NatMapping.ENDPOINT_INDEPENDENT,
@@ -48,13 +55,24 @@ def _reach(grade: Grade) -> Reachability:
     )
 
 
+CODES = {
+    Grade.A: "public-address-confirmed",
+    Grade.B: "endpoint-independent",
+    Grade.C: "tcp-only",
+    Grade.D: "symmetric-nat",
+}
+RELAY = "12D3KooWRe1ayQx7fWsc9eVZ3NkNRi3XH2bhhYpYjY4tXG5uBtCm"
+SINCE = 1_796_000_000.0  # a fixed moment, so that the pictures do not change by themselves
+
+
 def _peer(name: str, grade: Grade, path: PathType | None, rtt: float, verified: bool) -> PeerInfo:
-    pid = "12D3KooW" + name.upper() * 4
-    info = (
-        PathInfo(pid, path, "/ip4/192.0.2.7/tcp/4001", "tcp", "ipv4", 0.0, rtt, verified)
-        if path
-        else None
+    pid = "12D3KooW" + (name.capitalize() * 12)[:44]
+    address = (
+        "/ip4/192.0.2.7/tcp/4001"
+        if path is PathType.DIRECT
+        else f"/ip4/203.0.113.9/tcp/4001/p2p/{RELAY}/p2p-circuit"
     )
+    info = PathInfo(pid, path, address, "tcp", "ipv4", SINCE, rtt, verified) if path else None
     return PeerInfo(
         peer_id=pid,
         name=name,
@@ -69,7 +87,7 @@ def _peer(name: str, grade: Grade, path: PathType | None, rtt: float, verified: 
 def demo_state() -> Snapshot:
     """Three peers online (two direct, one relayed), one offline, two forwards."""
     status = NodeStatus(
-        peer_id="12D3KooWLaptop",
+        peer_id="12D3KooWLapt0pZ8mT9BqVdR3fKc4XyE6hNw2PsJ7uGa5bLx1Qn",
         version="0.1",
         uptime_seconds=3600,
         listen_addresses=("/ip4/192.0.2.2/tcp/4001",),
@@ -79,6 +97,7 @@ def demo_state() -> Snapshot:
         forwards=2,
         config_path="~/.config/peerup/config.yaml",
         reachability=_reach(Grade.B),
+        relays=(RelayInfo(f"/ip4/203.0.113.9/tcp/4001/p2p/{RELAY}", RELAY, True, SINCE + 3600),),
     )
     peers = (
         _peer("desktop", Grade.A, PathType.DIRECT, 4, True),
@@ -117,15 +136,37 @@ def _not_blank(image: QImage) -> bool:
     )
 
 
-def test_tray_menu_renders(tmp_path: Path) -> None:
+@pytest.fixture(params=["en", "de"])
+def lang(request: pytest.FixtureRequest, qapp: object) -> Iterator[str]:
+    """Each language in turn; English again afterwards."""
+    assert install_translations(request.param) == request.param
+    yield request.param
+    install_translations("en")
+
+
+def _save(pixmap: QPixmap, name: str, lang: str) -> None:
+    out = os.environ.get("PEERUP_SCREENSHOTS")
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        suffix = "" if lang == "en" else f"-{lang}"
+        assert pixmap.save(str(Path(out) / f"{name}{suffix}.png"))
+
+
+def test_tray_menu_renders(tmp_path: Path, lang: str) -> None:
     bridge = Bridge(tmp_path / "config.yaml", None)
     tray = Tray(bridge)
     tray.render(tray_view(demo_state(), Connection.ONLINE))
     texts = tray.action_texts()
-    assert texts[0] == "Online · 3 peers · 2 direct, 1 relayed · Reachability B"
+    assert (
+        texts[0]
+        == {
+            "en": "Online · 3 peers · 2 direct, 1 relayed · Reachability B",
+            "de": "Online · 3 Peers · 2 direkt, 1 über Relay · Erreichbarkeit B",
+        }[lang]
+    )
 
     main = _grab(tray.menu)
-    peers_action = next(a for a in tray.menu.actions() if a.text() == "Peers")
+    peers_action = next(a for a in tray.menu.actions() if a.text() == "Peers")  # same in German
     peers_menu = peers_action.menu()
     assert isinstance(peers_menu, QMenu)
     peers = _grab(peers_menu)
@@ -148,17 +189,40 @@ def test_tray_menu_renders(tmp_path: Path) -> None:
     assert _not_blank(canvas.toImage())
 
     # Each forward's "Copy command" puts what to type on the clipboard.
-    forwards_menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Forwards")
+    forwards_title = {"en": "Forwards", "de": "Weiterleitungen"}[lang]
+    forwards_menu = next(a.menu() for a in tray.menu.actions() if a.text() == forwards_title)
     assert isinstance(forwards_menu, QMenu)
     ssh = forwards_menu.actions()[0].menu()
     assert isinstance(ssh, QMenu)
     [copy] = ssh.actions()
-    assert copy.text() == "Copy command"
+    assert copy.text() == {"en": "Copy command", "de": "Befehl kopieren"}[lang]
     copy.trigger()
     assert QGuiApplication.clipboard().text() == "ssh -p 2222 127.0.0.1"
 
-    out = os.environ.get("PEERUP_SCREENSHOTS")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        assert canvas.save(str(Path(out) / "tray-menu.png"))
+    _save(canvas, "tray-menu", lang)
     tray.hide()
+
+
+def test_peers_window_renders(qtbot: QtBot, tmp_path: Path, lang: str) -> None:
+    bridge = Bridge(tmp_path / "config.yaml", None)
+    window = PeersWindow(bridge, device_name="laptop")
+    qtbot.addWidget(window)
+    window.show_state(demo_state())
+    window.table.selectRow(1)
+    window.show()
+    qtbot.waitExposed(window)
+    window.table.resizeColumnsToContents()
+    pixmap = window.grab()
+    image = pixmap.toImage()
+    assert _not_blank(image)
+    assert window.model.rowCount() == 4
+    # No column is cut off: the table shows every column's full width.
+    header = window.table.horizontalHeader()
+    assert header.length() <= window.table.viewport().width(), "the table is too narrow"
+    for label in (window.grade, window.relays, window.device_name):
+        assert label.width() >= min(label.sizeHint().width(), label.maximumWidth()) or (
+            label.wordWrap()
+        )
+    badge = window.model.data(window.model.index(1, 2))
+    assert badge == {"en": "[UNVERIFIED]", "de": "[UNVERIFIZIERT]"}[lang]
+    _save(pixmap, "peers-window", lang)

@@ -307,6 +307,18 @@ class FakeNode:
             raise NotFoundError(f"{peer_id} is not authorized.")
         self.emit(AuthorizedKeysChanged(authorized_peers=len(self._auth)))
 
+    def rename_peer(self, peer: str, name: str) -> AuthEntry:
+        self.calls.append(("rename_peer", peer, name))
+        peer_id = self._peer_id(peer)
+        if peer_id not in self._auth:
+            raise NotFoundError(f"{peer_id} is not authorized.")
+        for old in [n for n, p in self.names.items() if p == peer_id]:
+            del self.names[old]
+        self.names[name] = peer_id
+        self._auth[peer_id] = dataclasses.replace(self._auth[peer_id], name=name)
+        self.emit(AuthorizedKeysChanged(authorized_peers=len(self._auth)))
+        return self._auth[peer_id]
+
     # ---- verification (the protocol itself runs only between real nodes) ------------------------
 
     def set_verified(self, peer: str, verified: bool) -> AuthEntry:

@@ -194,6 +194,11 @@ def test_services_forwards_auth_connect(daemon: ApiEndpoint) -> None:
         assert entry == AuthEntry(
             peer_id=STRANGER, comment="new friend", verified=False, attributes=(), name=None
         )
+        renamed = await client.rename_peer(STRANGER, "friend")
+        assert (renamed.peer_id, renamed.name) == (STRANGER, "friend")
+        with pytest.raises(ApiError) as missing:
+            await client.rename_peer(STRANGER + "x", "nobody")
+        assert missing.value.code == "not-found"
         await client.deauthorize(STRANGER)
 
         path = await client.connect("home", ["/ip4/192.0.2.1/tcp/1"])

@@ -1,0 +1,452 @@
+"""The peers window: this device (name, peer ID with QR, grade, relays) and its peers.
+
+A view of the bridge's state: the header and :class:`~app.gui.models.peers.PeersModel` follow
+``state_changed``; the actions (rename, ping, remove, verify) go through the bridge. No dialog
+here blocks the loop: they are opened with ``open()`` and answer through signals.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QSysInfo, Qt
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.api.models import Snapshot
+from app.core.status import PeerInfo
+from app.gui.bridge import Bridge
+from app.gui.i18n import preferred_language, set_preferred_language
+from app.gui.models.peers import PeersModel, short_id
+from app.gui.notifications import Notifications, kind_label
+from app.gui.notify import Kind
+from app.gui.tasks import TaskSet
+from app.gui.texts import error_text, reason_text
+from app.gui.widgets.qr import QrWidget
+
+# Called by this name, with literal texts, so that pyside6-lupdate finds every message.
+translate = QCoreApplication.translate
+
+
+def _named(widget: QWidget, name: str) -> None:
+    widget.setAccessibleName(name)
+
+
+class PeersWindow(QWidget):
+    """This device and its peers, with the actions on a selected peer.
+
+    Attributes:
+        model: The peers table's model.
+        table: The peers table.
+    """
+
+    def __init__(
+        self,
+        bridge: Bridge,
+        notifications: Notifications | None = None,
+        parent: QWidget | None = None,
+        *,
+        device_name: str | None = None,
+    ) -> None:
+        """Build the window, following ``bridge`` (shown by the caller).
+
+        Args:
+            bridge: The link to the engine.
+            notifications: Whose per-kind switches the window offers; None for none.
+            parent: The Qt parent.
+            device_name: This device's name in the header (default: the host name).
+        """
+        super().__init__(parent)
+        self._device_name = device_name or QSysInfo.machineHostName()
+        self._bridge = bridge
+        self._tasks = TaskSet()
+        self._dialogs: list[QWidget] = []
+        self.open_menu: QMenu | None = None  # the actions menu Enter opened last
+        self.setWindowTitle(translate("PeersWindow", "peer-up"))
+        _named(self, translate("PeersWindow", "peer-up peers window"))
+        self.resize(900, 460)
+
+        # ---- header: this device
+        self.device_name = QLabel()
+        _named(self.device_name, translate("PeersWindow", "This device's name"))
+        self.peer_id = QLineEdit()
+        self.peer_id.setReadOnly(True)
+        _named(self.peer_id, translate("PeersWindow", "This device's peer ID"))
+        self.copy_id = QPushButton(translate("PeersWindow", "&Copy peer ID"))
+        _named(self.copy_id, translate("PeersWindow", "Copy this device's peer ID"))
+        self.copy_id.clicked.connect(lambda: self._copy(self.peer_id.text()))
+        self.grade = QLabel()
+        self.grade.setWordWrap(True)
+        self.grade.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        _named(self.grade, translate("PeersWindow", "Reachability grade"))
+        self.relays = QLabel()
+        self.relays.setWordWrap(True)
+        _named(self.relays, translate("PeersWindow", "Relays"))
+        self.qr = QrWidget()
+        self.qr.setFixedSize(self.qr.sizeHint())
+        _named(self.qr, translate("PeersWindow", "QR code of this device's peer ID"))
+
+        id_row = QHBoxLayout()
+        id_row.addWidget(self.peer_id, 1)
+        id_row.addWidget(self.copy_id)
+        about = QVBoxLayout()
+        about.addWidget(self.device_name)
+        about.addLayout(id_row)
+        about.addWidget(self.grade)
+        about.addWidget(self.relays)
+        about.addStretch(1)
+        header = QHBoxLayout()
+        header.addLayout(about, 1)
+        header.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
+
+        # ---- the peers
+        self.model = PeersModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        self.table.activated.connect(self._on_activated)
+        _named(self.table, translate("PeersWindow", "Peers"))
+        self.empty = QLabel(
+            translate(
+                "PeersWindow",
+                "No peers yet. Run peerup invite here and peerup join <code> on the other device.",
+            )
+        )
+        self.empty.setWordWrap(True)
+        _named(self.empty, translate("PeersWindow", "No peers yet"))
+
+        # ---- actions on the selected peer
+        self.rename_button = QPushButton(translate("PeersWindow", "&Rename…"))
+        self.ping_button = QPushButton(translate("PeersWindow", "&Ping"))
+        self.verify_button = QPushButton(translate("PeersWindow", "&Verify…"))
+        self.remove_button = QPushButton(translate("PeersWindow", "Re&move…"))
+        self.copy_peer_button = QPushButton(translate("PeersWindow", "Copy I&D"))
+        _named(self.rename_button, translate("PeersWindow", "Rename the selected peer"))
+        _named(self.ping_button, translate("PeersWindow", "Ping the selected peer"))
+        _named(self.verify_button, translate("PeersWindow", "Verify the selected peer"))
+        _named(self.remove_button, translate("PeersWindow", "Remove the selected peer"))
+        _named(self.copy_peer_button, translate("PeersWindow", "Copy the selected peer's ID"))
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.ping_button.clicked.connect(self.ping_selected)
+        self.verify_button.clicked.connect(self.verify_selected)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.copy_peer_button.clicked.connect(self.copy_selected)
+        self.status = QLabel()
+        _named(self.status, translate("PeersWindow", "Result of the last action"))
+        self.notify_button = QToolButton()
+        self.notify_button.setText(translate("PeersWindow", "&Notifications"))
+        self.notify_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        _named(self.notify_button, translate("PeersWindow", "Which notifications to show"))
+        self._notifications = notifications
+        if notifications is not None:
+            self.notify_button.setMenu(self._notify_menu(notifications))
+        else:
+            self.notify_button.hide()
+        buttons = QHBoxLayout()
+        for button in (
+            self.rename_button,
+            self.ping_button,
+            self.verify_button,
+            self.remove_button,
+            self.copy_peer_button,
+        ):
+            buttons.addWidget(button)
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.notify_button)
+        self.language_button = QToolButton()
+        self.language_button.setText(translate("PeersWindow", "&Language"))
+        self.language_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.language_button.setMenu(self._language_menu())
+        _named(self.language_button, translate("PeersWindow", "The language of peer-up"))
+        buttons.addWidget(self.language_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        layout.addLayout(buttons)
+
+        close = QAction(self)
+        close.setShortcut(QKeySequence(QKeySequence.StandardKey.Close))
+        close.triggered.connect(self.close)
+        self.addAction(close)
+
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        bridge.state_changed.connect(self.show_state)
+        bridge.ping_finished.connect(self._on_ping)
+        bridge.peer_renamed.connect(self._on_renamed)
+        bridge.peer_removed.connect(self._on_removed)
+        bridge.error_raised.connect(self._on_error)
+        self.show_state(bridge.state)
+
+    # ---- following the state -----------------------------------------------------------------
+
+    def show_state(self, state: Snapshot | None) -> None:
+        """Show ``state`` (None: not connected to the engine)."""
+        self.model.set_peers(state.peers if state is not None else ())
+        self.empty.setVisible(state is not None and not state.peers)
+        self.device_name.setText(
+            "<b>"
+            + translate("PeersWindow", "This device: %1").replace("%1", self._device_name)
+            + "</b>"
+        )
+        if state is None:
+            self.peer_id.setText("")
+            self.qr.set_text("")
+            self.grade.setText(translate("PeersWindow", "Not connected to peer-up's engine."))
+            self.relays.setText("")
+            self._update_buttons()
+            return
+        status = state.status
+        if self.peer_id.text() != status.peer_id:
+            self.peer_id.setText(status.peer_id)
+            self.peer_id.setCursorPosition(0)
+            self.qr.set_text(status.peer_id)
+        reach = status.reachability
+        if reach is None:
+            self.grade.setText(translate("PeersWindow", "Reachability: not probed yet"))
+        else:
+            reason, hint = reason_text(reach.reason_code, reach.reason, reach.hint)
+            text = translate("PeersWindow", "Reachability %1: %2").replace("%1", reach.grade.value)
+            text = text.replace("%2", reason)
+            self.grade.setText(text + (("\n" + hint) if hint else ""))
+        if not status.relays:
+            self.relays.setText(translate("PeersWindow", "Relays: none configured"))
+        else:
+            lines = []
+            for relay in status.relays:
+                if relay.reserved:
+                    what = translate("PeersWindow", "reserved")
+                elif relay.error_code:
+                    what = error_text(relay.error_code, relay.error or relay.error_code)
+                else:
+                    what = translate("PeersWindow", "no reservation")
+                lines.append(f"{short_id(relay.peer_id)}: {what}")
+            self.relays.setText(
+                translate("PeersWindow", "Relays: %1").replace("%1", "; ".join(lines))
+            )
+        self._update_buttons()
+
+    def selected_peer(self) -> PeerInfo | None:
+        """The peer selected in the table, if any."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.peer(rows[0].row()) if rows else None
+
+    def _update_buttons(self, *_: object) -> None:
+        peer = self.selected_peer()
+        for button in (
+            self.rename_button,
+            self.verify_button,
+            self.remove_button,
+            self.copy_peer_button,
+        ):
+            button.setEnabled(peer is not None)
+        self.ping_button.setEnabled(peer is not None and peer.connected)
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def actions_menu(self, peer: PeerInfo) -> QMenu:
+        """The actions on ``peer`` (the context menu, and Enter on a row)."""
+        menu = QMenu(self)
+        _named(menu, translate("PeersWindow", "Actions on %1").replace("%1", self._name(peer)))
+        menu.addAction(translate("PeersWindow", "Rename…"), self.rename_selected)
+        ping = menu.addAction(translate("PeersWindow", "Ping"), self.ping_selected)
+        ping.setEnabled(peer.connected)
+        menu.addAction(translate("PeersWindow", "Verify…"), self.verify_selected)
+        menu.addAction(translate("PeersWindow", "Copy peer ID"), self.copy_selected)
+        menu.addSeparator()
+        menu.addAction(translate("PeersWindow", "Remove…"), self.remove_selected)
+        return menu
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            self.table.selectRow(index.row())
+            self.actions_menu(self.model.peer(index.row())).popup(
+                self.table.viewport().mapToGlobal(pos)
+            )
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        peer = self.model.peer(index.row())
+        rect = self.table.visualRect(index)
+        menu = self.actions_menu(peer)
+        menu.popup(self.table.viewport().mapToGlobal(rect.bottomLeft()))
+        self.open_menu = menu
+
+    def _name(self, peer: PeerInfo) -> str:
+        return peer.name or short_id(peer.peer_id)
+
+    def rename_selected(self) -> None:
+        """Ask for a new name for the selected peer (a non-modal dialog)."""
+        peer = self.selected_peer()
+        if peer is None:
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(translate("PeersWindow", "Rename peer"))
+        dialog.setLabelText(
+            translate("PeersWindow", "New name for %1:").replace("%1", self._name(peer))
+        )
+        dialog.setTextValue(peer.name or "")
+        _named(dialog, translate("PeersWindow", "Rename peer"))
+        dialog.textValueSelected.connect(
+            lambda name, p=peer.peer_id: self._tasks.spawn(self._bridge.rename_peer(p, name))
+        )
+        self._keep(dialog)
+        dialog.open()
+
+    def ping_selected(self) -> None:
+        """Ping the selected peer; the RTT is shown below the table."""
+        peer = self.selected_peer()
+        if peer is None:
+            return
+        self.status.setText(translate("PeersWindow", "Pinging %1…").replace("%1", self._name(peer)))
+        self._tasks.spawn(self._bridge.ping_peer(peer.peer_id))
+
+    def remove_selected(self) -> None:
+        """Ask, then remove the selected peer from authorized_keys."""
+        peer = self.selected_peer()
+        if peer is None:
+            return
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(translate("PeersWindow", "Remove peer"))
+        box.setText(
+            translate(
+                "PeersWindow",
+                "Remove %1? It will no longer be able to reach this device, and its "
+                "connections close.",
+            ).replace("%1", self._name(peer))
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        _named(box, translate("PeersWindow", "Remove peer"))
+
+        def answered(button: int, peer_id: str = peer.peer_id) -> None:
+            if button == QMessageBox.StandardButton.Yes:
+                self._tasks.spawn(self._bridge.remove_peer(peer_id))
+
+        box.finished.connect(answered)
+        self._keep(box)
+        box.open()
+
+    def verify_selected(self) -> None:
+        """Show how to verify the selected peer (the dialog comes later): the CLI command."""
+        peer = self.selected_peer()
+        if peer is None:
+            return
+        command = f"peerup verify {peer.name or peer.peer_id}"
+        box = QMessageBox(self)
+        box.setWindowTitle(translate("PeersWindow", "Verify %1").replace("%1", self._name(peer)))
+        box.setText(
+            translate(
+                "PeersWindow",
+                "To verify this peer, run this command on both devices and compare the emoji:",
+            )
+        )
+        box.setInformativeText(command)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        copy = box.addButton(translate("PeersWindow", "&Copy"), QMessageBox.ButtonRole.ActionRole)
+        copy.clicked.disconnect()  # keep the box open after copying
+        copy.clicked.connect(lambda: self._copy(command))
+        box.addButton(QMessageBox.StandardButton.Close)
+        _named(box, translate("PeersWindow", "Verify peer"))
+        self._keep(box)
+        box.open()
+
+    def copy_selected(self) -> None:
+        """Copy the selected peer's full ID."""
+        peer = self.selected_peer()
+        if peer is not None:
+            self._copy(peer.peer_id)
+
+    def _copy(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.status.setText(translate("PeersWindow", "Copied."))
+
+    def _keep(self, dialog: QWidget) -> None:
+        self._dialogs.append(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda _=None, d=dialog: self._forget(d))
+
+    def _forget(self, dialog: QWidget) -> None:
+        if dialog in self._dialogs:
+            self._dialogs.remove(dialog)
+
+    # ---- results -----------------------------------------------------------------------------
+
+    def _on_ping(self, peer_id: str, rtt: float | None) -> None:
+        row = self.model.row_of(peer_id)
+        name = self._name(self.model.peer(row)) if row is not None else short_id(peer_id)
+        if rtt is None:
+            self.status.setText(translate("PeersWindow", "%1 did not answer.").replace("%1", name))
+        else:
+            self.status.setText(
+                translate("PeersWindow", "%1 answered in %2 ms.")
+                .replace("%1", name)
+                .replace("%2", f"{rtt:.1f}")
+            )
+
+    def _on_renamed(self, _peer_id: str, name: str) -> None:
+        self.status.setText(translate("PeersWindow", "Renamed to %1.").replace("%1", name))
+
+    def _on_removed(self, peer_id: str) -> None:
+        self.status.setText(
+            translate("PeersWindow", "Removed %1.").replace("%1", short_id(peer_id))
+        )
+
+    def _on_error(self, code: str, message: str, _hint: str) -> None:
+        if self.isVisible():
+            self.status.setText(error_text(code, message))
+
+    def _notify_menu(self, notifications: Notifications) -> QMenu:
+        menu = QMenu(self)
+        for kind in Kind:
+            action = menu.addAction(kind_label(kind))
+            action.setCheckable(True)
+            action.setChecked(notifications.enabled(kind))
+            action.toggled.connect(lambda on, k=kind: notifications.set_enabled(k, on))
+        return menu
+
+    def _language_menu(self) -> QMenu:
+        menu = QMenu(self)
+        group = QActionGroup(menu)
+        chosen = preferred_language()
+        # Language names are written in their own language, so that anyone finds theirs.
+        for code, label in (
+            (None, translate("PeersWindow", "System language")),
+            ("en", "English"),
+            ("de", "Deutsch"),
+        ):
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(code == chosen)
+            group.addAction(action)
+            action.triggered.connect(lambda _=False, c=code: self._choose_language(c))
+        return menu
+
+    def _choose_language(self, code: str | None) -> None:
+        set_preferred_language(code)
+        self.status.setText(translate("PeersWindow", "The language changes at the next start."))
+
+    async def close_actions(self) -> None:
+        """Cancel the actions still running (on Quit)."""
+        await self._tasks.cancel_all()

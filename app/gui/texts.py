@@ -1,0 +1,224 @@
+"""Texts the API gives as codes, in the user's language.
+
+The engine and the API say *what* happened with stable codes (a reachability ``reason_code``, an
+error ``code``) and an English fallback; this module turns the codes into translated sentences.
+Each message is a literal ``translate("Context", "…")`` call so that ``pyside6-lupdate`` finds it;
+a unit test checks that every code of :data:`app.core.reach.reachability.REASON_CODES` has one.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+# Called by this name, with literal texts, so that pyside6-lupdate finds every message.
+translate = QCoreApplication.translate
+
+
+def reason_texts() -> dict[str, tuple[str, str]]:
+    """Every reachability reason code → (reason, hint), translated."""
+    upnp = translate(
+        "Reachability",
+        "enable UPnP or NAT-PMP on your router, or forward peer-up's port to this machine",
+    )
+    add_relay = translate(
+        "Reachability",
+        "To be reachable from outside your network, add a relay both devices can reach: "
+        "peerup relay add <address> (run one with peerup relay serve on a machine with a "
+        "public address).",
+    )
+    relay_down = translate(
+        "Reachability",
+        "Check that the relay in your config is running and reachable (peerup relay list).",
+    )
+    udp = translate("Reachability", "Allow outbound UDP on your network, or %1.").replace(
+        "%1", upnp
+    )
+    direct_a = translate("Reachability", "For grade A, %1.").replace("%1", upnp)
+    return {
+        "offline": (
+            translate(
+                "Reachability",
+                "No network connection: this machine has no address beyond loopback and "
+                "link-local.",
+            ),
+            translate(
+                "Reachability",
+                "Connect to a network; peer-up checks again as soon as an address appears.",
+            ),
+        ),
+        "public-address-confirmed": (
+            translate(
+                "Reachability", "Publicly dialable: a peer outside reached your public address."
+            ),
+            "",
+        ),
+        "port-mapping-confirmed": (
+            translate(
+                "Reachability",
+                "Publicly dialable: your router forwards a port (UPnP/NAT-PMP) and a peer "
+                "outside reached it.",
+            ),
+            "",
+        ),
+        "dial-back-confirmed": (
+            translate("Reachability", "Publicly dialable: a peer outside reached you."),
+            "",
+        ),
+        "no-relay": (
+            translate(
+                "Reachability",
+                "Peers cannot reach you: you have no public address confirmed and no relay "
+                "reservation.",
+            ),
+            translate(
+                "Reachability",
+                "Check the relay addresses in your config and that the relay is running.",
+            ),
+        ),
+        "no-relay-configured": (
+            translate(
+                "Reachability",
+                "Peers cannot reach you: you have no public address confirmed and no relay "
+                "configured.",
+            ),
+            add_relay,
+        ),
+        "lan-only": (
+            translate(
+                "Reachability",
+                "Reachable on your network only: peers on your LAN are connected to you "
+                "directly, but nobody outside can reach you: no public address is confirmed "
+                "and no relay is configured.",
+            ),
+            add_relay,
+        ),
+        "lan-only-relay-down": (
+            translate(
+                "Reachability",
+                "Reachable on your network only: peers on your LAN are connected to you "
+                "directly, but nobody outside can reach you: no public address is confirmed "
+                "and your relay holds no reservation for you.",
+            ),
+            relay_down,
+        ),
+        "cgnat": (
+            translate(
+                "Reachability",
+                "Your ISP shares one public IPv4 address among many customers (CGNAT) and you "
+                "have no IPv6; peers reach you through the relay.",
+            ),
+            translate("Reachability", "Ask your ISP for a public IPv4 address, or use IPv6."),
+        ),
+        "tcp-only": (
+            translate(
+                "Reachability",
+                "UDP is blocked or mapped per destination, but your TCP port keeps one mapping "
+                "for every destination; direct connections work over TCP only.",
+            ),
+            udp,
+        ),
+        "udp-blocked": (
+            translate(
+                "Reachability",
+                "Your network blocks UDP and your NAT cannot be measured; peers reach you "
+                "through the relay.",
+            ),
+            udp,
+        ),
+        "public-address-unconfirmed": (
+            translate(
+                "Reachability",
+                "You have a public address, but no peer outside has confirmed reaching it yet.",
+            ),
+            translate(
+                "Reachability",
+                "Make sure your firewall allows inbound connections to peer-up's port.",
+            ),
+        ),
+        "no-nat": (
+            translate(
+                "Reachability",
+                "No NAT between you and the STUN servers; direct connections work by hole "
+                "punching.",
+            ),
+            direct_a,
+        ),
+        "endpoint-independent": (
+            translate(
+                "Reachability",
+                "Your NAT keeps one mapping for every destination; direct connections work by "
+                "hole punching.",
+            ),
+            direct_a,
+        ),
+        "symmetric-nat": (
+            translate(
+                "Reachability",
+                "Your NAT picks a new port for every destination (symmetric NAT), which defeats "
+                "hole punching; connections use the relay.",
+            ),
+            translate("Reachability", "To get direct connections, %1.").replace("%1", upnp),
+        ),
+        "no-stun-servers": (
+            translate(
+                "Reachability",
+                "No STUN servers configured, so how your NAT behaves is unknown; expect relayed "
+                "connections.",
+            ),
+            translate(
+                "Reachability", "Add two STUN servers on different IP addresses to your config."
+            ),
+        ),
+        "stun-inconclusive": (
+            translate(
+                "Reachability",
+                "Too few STUN servers answered to tell how your NAT maps ports; expect relayed "
+                "connections.",
+            ),
+            translate(
+                "Reachability", "Configure at least two STUN servers on different IP addresses."
+            ),
+        ),
+    }
+
+
+def reason_text(code: str, reason: str, hint: str) -> tuple[str, str]:
+    """A reachability reason and hint in the user's language (the English ones if unknown)."""
+    return reason_texts().get(code, (reason, hint))
+
+
+def error_texts() -> dict[str, str]:
+    """API error codes → a translated sentence saying what went wrong."""
+    return {
+        "daemon-not-running": translate("Errors", "peer-up is not running."),
+        "unauthorized": translate("Errors", "Access to peer-up's local API was refused."),
+        "unknown-peer": translate("Errors", "No such peer."),
+        "not-found": translate("Errors", "Not found."),
+        "peer-unreachable": translate("Errors", "The peer cannot be reached right now."),
+        "not-authorized": translate("Errors", "This peer is not authorized."),
+        "invalid-name": translate("Errors", "That name is not valid."),
+        "invalid-peer-id": translate("Errors", "That is not a valid peer ID."),
+        "already-exists": translate("Errors", "It exists already."),
+        "address-in-use": translate("Errors", "The address is in use."),
+        "config-error": translate("Errors", "The config file has an error."),
+        "identity-error": translate("Errors", "This device's identity cannot be read."),
+        "service-not-found": translate("Errors", "The peer offers no such service."),
+        "service-unavailable": translate("Errors", "The service is not available."),
+        "forward-not-found": translate("Errors", "No such forward."),
+        "connection-broken": translate("Errors", "The connection broke."),
+        "too-many-connections": translate("Errors", "Too many connections."),
+        "relay-unreachable": translate("Errors", "The relay cannot be reached."),
+        "reservation-refused": translate("Errors", "The relay refused a reservation."),
+        "peer-key-changed": translate(
+            "Errors", "A known name now belongs to a different key: verify it again."
+        ),
+        "verification-failed": translate("Errors", "The verification failed."),
+        "verify-unsupported": translate("Errors", "The peer cannot verify (too old)."),
+        "internal-error": translate("Errors", "peer-up hit an internal error."),
+        "engine-error": translate("Errors", "peer-up's engine did not start."),
+    }
+
+
+def error_text(code: str, message: str) -> str:
+    """An error in the user's language by its code; the API's English message if unknown."""
+    return error_texts().get(code, message)
