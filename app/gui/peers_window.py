@@ -29,7 +29,7 @@ from app.api.models import Snapshot
 from app.core.status import PeerInfo
 from app.gui.bridge import Bridge
 from app.gui.i18n import preferred_language, set_preferred_language
-from app.gui.models.peers import PeersModel, short_id
+from app.gui.models.peers import Column, PeersModel, short_id
 from app.gui.notifications import Notifications, kind_label
 from app.gui.notify import Kind
 from app.gui.tasks import TaskSet
@@ -119,8 +119,10 @@ class PeersWindow(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        columns = self.table.horizontalHeader()
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The path takes the room left over, so the table fills the window's width.
+        columns.setSectionResizeMode(Column.PATH, QHeaderView.ResizeMode.Stretch)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_context_menu)
         self.table.activated.connect(self._on_activated)

@@ -211,7 +211,6 @@ def test_peers_window_renders(qtbot: QtBot, tmp_path: Path, lang: str) -> None:
     window.table.selectRow(1)
     window.show()
     qtbot.waitExposed(window)
-    window.table.resizeColumnsToContents()
     pixmap = window.grab()
     image = pixmap.toImage()
     assert _not_blank(image)
