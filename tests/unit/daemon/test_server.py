@@ -599,6 +599,7 @@ async def test_watch_sends_a_snapshot_then_numbered_events(endpoint: ApiEndpoint
                     "services",
                     "forwards",
                     "verify_sessions",
+                    "invites",
                 ]
                 assert (snapshot["kind"], snapshot["seq"]) == ("snapshot", 1)
                 assert snapshot["status"]["peer_id"] == ME
