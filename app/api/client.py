@@ -24,12 +24,14 @@ from app.core.status import (
     AuthEntry,
     Event,
     ForwardInfo,
+    InviteInfo,
     NodeStatus,
     PathInfo,
     PeerInfo,
     PingResult,
     PingStats,
     Reachability,
+    RelayInfo,
     Resolved,
     ServiceInfo,
     TracerouteResult,
@@ -275,6 +277,39 @@ class LocalClient:
         params = {"persist": "true" if persist else "false"}
         await self._request("DELETE", _item(models.SERVICES, name), object, params=params)
 
+    async def set_service_enabled(self, name: str, enabled: bool) -> ServiceInfo:
+        """Enable (expose) or disable (unexpose) service ``name`` of config.yaml, in the file too.
+
+        Raises:
+            ApiError: ``not-found`` when the config has no such service.
+        """
+        path = _item(models.SERVICES, name) + "/enabled"
+        if enabled:
+            return await self._request("POST", path, ServiceInfo, body={})
+        return await self._request("DELETE", path, ServiceInfo)
+
+    async def add_relay(self, address: str) -> RelayInfo:
+        """Add a relay (full multiaddr with ``/p2p/<id>``) to config.yaml; the daemon reserves
+        on it at once.
+
+        Raises:
+            ApiError: ``already-exists``, ``invalid-address``.
+        """
+        body = models.AddRelayRequest(address=address)
+        return await self._request("POST", models.RELAYS, RelayInfo, body=body)
+
+    async def remove_relay(self, relay: str) -> str:
+        """Remove a relay (full multiaddr or peer ID) from config.yaml; the daemon stops using it.
+
+        Returns:
+            The address removed.
+
+        Raises:
+            ApiError: ``not-found`` when no configured relay matches.
+        """
+        reply = await self._request("DELETE", _item(models.RELAYS, relay), models.RelayRemoved)
+        return reply.address
+
     async def forwards(self) -> list[ForwardInfo]:
         """Return the open forwards."""
         return await self._request("GET", models.FORWARDS, list[ForwardInfo])
@@ -519,6 +554,10 @@ class LocalClient:
                     raise ApiError(line.error.message, code=line.error.code, hint=line.error.hint)
                 if line.progress is not None:
                     yield line.progress
+
+    async def invites(self) -> list[InviteInfo]:
+        """The invites open on the daemon, whichever client opened them (never their codes)."""
+        return await self._request("GET", models.INVITES, list[InviteInfo])
 
     async def join(self, code: str, *, name: str = "") -> JoinResult:
         """Join with an invite code or link (dials the inviter; up to a minute)."""

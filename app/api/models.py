@@ -17,10 +17,14 @@ import msgspec
 from app.core.pairing.invite import InviteProgress, JoinResult
 from app.core.status import (
     AuthorizedKeysChanged,
+    ConfigChanged,
     ConnectionRefused,
     Event,
     ForwardChanged,
     ForwardInfo,
+    InviteChanged,
+    InviteInfo,
+    JoinProgress,
     NodeStatus,
     PathChanged,
     PathInfo,
@@ -28,10 +32,13 @@ from app.core.status import (
     PeerDisconnected,
     PeerInfo,
     PeerKeyChanged,
+    PeersIntroduced,
     PingResult,
     PingStats,
+    PortMappingChanged,
     ReachabilityChanged,
     RelaysChanged,
+    RttChanged,
     ServiceInfo,
     ServicesChanged,
     VerificationChanged,
@@ -49,6 +56,8 @@ STATUS: Final = f"{PREFIX}/status"
 PEERS: Final = f"{PREFIX}/peers"
 PATHS: Final = f"{PREFIX}/paths"
 SERVICES: Final = f"{PREFIX}/services"  # GET, POST; DELETE services/{name}
+# POST services/{name}/enabled enables a configured service (exposes it); DELETE disables it.
+RELAYS: Final = f"{PREFIX}/relays"  # POST adds a relay to config.yaml; DELETE relays/{relay}
 FORWARDS: Final = f"{PREFIX}/forwards"  # GET, POST; DELETE forwards/{id}
 AUTH: Final = f"{PREFIX}/auth"  # GET, POST; DELETE auth/{peer}
 RESOLVE: Final = f"{PREFIX}/resolve"
@@ -67,6 +76,7 @@ VERIFY: Final = f"{PREFIX}/verify"
 RELAY_PAIR: Final = f"{PREFIX}/relay/pair"  # GET, POST; DELETE relay/pair/{id} (relay admin)
 PAIRING_JOIN: Final = f"{PREFIX}/pairing/join"
 INVITE: Final = f"{PREFIX}/invite"  # POST: open an invite; the reply streams its progress
+INVITES: Final = f"{PREFIX}/invites"  # GET: the open invites, whoever opened them (no codes)
 INVITE_CONFIRM: Final = f"{PREFIX}/invite/confirm"  # POST: the SAS matched, mark verified
 JOIN: Final = f"{PREFIX}/join"  # POST: join with an invite code
 
@@ -91,6 +101,18 @@ class ExposeServiceRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=Tr
     allowed_peers: Annotated[tuple[Name, ...], msgspec.Meta(max_length=1000)] = ()
     persist: bool = False
     verified_only: bool = False
+
+
+class AddRelayRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST relays: use one more relay (it is written to config.yaml)."""
+
+    address: Address  # the full multiaddr, ending in /p2p/<relay peer ID>
+
+
+class RelayRemoved(msgspec.Struct, frozen=True):
+    """The ``data`` of DELETE relays/{relay}: the address removed from config.yaml."""
+
+    address: str
 
 
 class OpenForwardRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -223,6 +245,7 @@ class JoinedPeer(msgspec.Struct, frozen=True):
     name: str
     renamed_from: str | None = None
     warning: str | None = None
+    warning_code: str | None = None  # stable code of ``warning``: "peer-key-changed"
 
 
 class PairingJoinReply(msgspec.Struct, frozen=True):
@@ -346,6 +369,8 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag=
         services: As ``GET services``.
         forwards: As ``GET forwards``.
         verify_sessions: As ``GET verify`` (incoming requests waiting for an answer among them).
+        invites: As ``GET invites``: the open invites, whichever client opened them (never
+            their codes).
     """
 
     seq: int
@@ -355,6 +380,7 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag=
     services: tuple[ServiceInfo, ...] = ()
     forwards: tuple[ForwardInfo, ...] = ()
     verify_sessions: tuple[VerifySessionInfo, ...] = ()
+    invites: tuple[InviteInfo, ...] = ()
 
 
 class Resync(msgspec.Struct, frozen=True, tag_field="kind", tag="resync"):
@@ -378,12 +404,18 @@ class WatchEvent(msgspec.Struct, frozen=True):
 
 
 RESNAPSHOT_AFTER: Final = frozenset(
-    {"authorized-keys-changed", "verification-changed", "peer-key-changed", "relays-changed"}
+    {
+        "authorized-keys-changed",
+        "verification-changed",
+        "peer-key-changed",
+        "relays-changed",
+        "config-changed",
+    }
 )
 """Event kinds after which the watch stream sends a fresh snapshot, once it has caught up.
 
 They change state the event does not carry in full (the peer list, verified badges on peers,
-paths and forwards, circuit addresses)."""
+paths and forwards, circuit addresses, names)."""
 
 
 def watch_event_line(seq: int, event: Event) -> dict[str, object]:
@@ -409,6 +441,12 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         VerifyUpdated,
         PeerKeyChanged,
         VerificationChanged,
+        RttChanged,
+        PortMappingChanged,
+        ConfigChanged,
+        InviteChanged,
+        JoinProgress,
+        PeersIntroduced,
     )
 }
 """Every event class by its ``kind``."""

@@ -6,9 +6,10 @@ between with :func:`apply_event`. The result is what a fresh snapshot would show
 values that change without an event: counters of services and forwards between their events,
 RTTs, uptime, agent versions.
 
-Events that change state they do not carry in full (:data:`app.api.models.RESNAPSHOT_AFTER`)
-are left to the refresh snapshot the daemon sends after them; so is ``connection-refused``,
-which changes no state.
+Events that change state they do not carry in full (:data:`app.api.models.RESNAPSHOT_AFTER`,
+``config-changed`` among them) are left to the refresh snapshot the daemon sends after them.
+``connection-refused``, ``join-progress`` and ``peers-introduced`` change no state of the snapshot
+(the peers a relay introduced come with ``authorized-keys-changed``).
 """
 
 from __future__ import annotations
@@ -24,13 +25,17 @@ from app.core.reach.reachability import expected_path
 from app.core.status import (
     ForwardChanged,
     ForwardState,
+    InviteChanged,
+    InviteState,
     PathChanged,
     PathInfo,
     PeerConnected,
     PeerDisconnected,
     PeerInfo,
+    PortMappingChanged,
     Reachability,
     ReachabilityChanged,
+    RttChanged,
     ServicesChanged,
     VerifyRequested,
     VerifySessionInfo,
@@ -70,6 +75,16 @@ def apply_event(snapshot: Snapshot, item: WatchEvent) -> Snapshot:
         state = _set_reachability(state, event.peer_id, event.reachability)
     elif isinstance(event, VerifyRequested | VerifyUpdated):
         state = _set_session(state, event.session)
+    elif isinstance(event, InviteChanged):
+        invite = event.invite
+        kept = invite if invite.state is InviteState.OPEN else None
+        invites = _upsert(state.invites, invite.id, kept, key=lambda i: i.id)
+        state = msgspec.structs.replace(state, invites=invites)
+    elif isinstance(event, RttChanged):
+        state = _set_rtt(state, event.peer_id, event.rtt_ms)
+    elif isinstance(event, PortMappingChanged):
+        status = replace(state.status, port_mapping=event.mapping)
+        state = msgspec.structs.replace(state, status=status)
     return _recount(state)
 
 
@@ -88,6 +103,17 @@ def _set_path(state: Snapshot, peer_id: str, path: PathInfo | None) -> Snapshot:
             addresses=(path.address,) if path is not None else (),
         )
     return msgspec.structs.replace(state, paths=paths, peers=tuple(peers.values()))
+
+
+def _set_rtt(state: Snapshot, peer_id: str, rtt_ms: float | None) -> Snapshot:
+    paths = tuple(replace(p, rtt_ms=rtt_ms) if p.peer_id == peer_id else p for p in state.paths)
+    peers = tuple(
+        replace(p, path=replace(p.path, rtt_ms=rtt_ms))
+        if p.peer_id == peer_id and p.path is not None
+        else p
+        for p in state.peers
+    )
+    return msgspec.structs.replace(state, paths=paths, peers=peers)
 
 
 def _set_reachability(state: Snapshot, peer_id: str, value: Reachability) -> Snapshot:

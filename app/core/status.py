@@ -224,6 +224,7 @@ class AuthEntry:
     name: str | None  # the ``names:`` entry pointing at this peer, if any
     verified_value: str | None = None  # the raw verified= attribute, e.g. "sha256:9724b150"
     warning: str | None = None  # e.g. a key change for a known name, caused by this call
+    warning_code: str | None = None  # stable code of ``warning``: "peer-key-changed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +273,10 @@ class TracerouteResult:
     peer_id: str
     path: PathType
     hops: tuple[TracerouteHop, ...]
+
+
+KEY_CHANGED = "peer-key-changed"
+"""The stable code of every key-change warning (a known name now points to another key)."""
 
 
 # ---- verification (app.core.pairing.verify, app.core.peers.trust) --------------------------------
@@ -335,7 +340,56 @@ class KeyChangeInfo:
     new_peer_id: str
     old_was_verified: bool
     message: str  # the English warning
-    code: str = "peer-key-changed"  # stable code of the warning, for front ends to translate by
+    code: str = KEY_CHANGED  # stable code of the warning, for front ends to translate by
+
+
+# ---- invites and joins (app.engine.invite, app.engine.relaypair) --------------------------------
+
+
+class InviteState(enum.StrEnum):
+    """Where an invite opened on this node stands."""
+
+    OPEN = "open"  # its code works: waiting for a joiner
+    JOINED = "joined"  # a peer joined with it (it works once)
+    BURNED = "burned"  # too many wrong attempts: the code is dead
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"  # the client that opened it went away or cancelled it
+
+
+@dataclass(frozen=True, slots=True)
+class InviteInfo:
+    """An invite opened on this node, as every front end may see it.
+
+    It never holds the code, its password or its link (only the client that opened the invite
+    gets them, on its own request's stream).
+    """
+
+    id: str  # a local handle ("inv-…"), unrelated to the code
+    state: InviteState
+    expires_at: float  # unix time
+    attempts_left: int  # wrong attempts still allowed before the code burns
+    failures: int = 0
+    peer_id: str | None = None  # the peer of the last attempt, or the one that joined
+    peer_name: str | None = None  # the name stored for the peer that joined
+    lan: bool = False  # a short LAN code is advertised too
+
+
+class JoinStep(enum.StrEnum):
+    """The steps of a join (an invite code or a relay pairing code), in order."""
+
+    CONNECTING = "connecting"  # reaching the inviter (or the relay)
+    EXCHANGING_KEYS = "exchanging-keys"  # the PAKE (or the pairing request) is under way
+    CONFIRMING = "confirming"  # keys agree; confirming them and exchanging names
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class IntroducedPeer:
+    """A group member a relay introduced to this node (authorized, named, unverified)."""
+
+    peer_id: str
+    name: str
 
 
 # ---- events (past-tense facts) -------------------------------------------------------------------
@@ -454,6 +508,85 @@ class VerificationChanged:
     kind: str = field(default="verification-changed", init=False)
 
 
+@dataclass(frozen=True, slots=True)
+class RttChanged:
+    """The round trip on a connected peer's path changed noticeably (or became known/unknown).
+
+    Published when the first RTT of the path in use is measured, when it is forgotten, and when
+    it moves by more than 20 % and 5 ms from the last one published; at most about once a second
+    per peer.
+    """
+
+    peer_id: str
+    rtt_ms: float | None
+    kind: str = field(default="rtt-changed", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PortMappingChanged:
+    """A router port mapping (UPnP or NAT-PMP) was made, moved or lost (None)."""
+
+    mapping: PortMappingInfo | None
+    kind: str = field(default="port-mapping-changed", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChanged:
+    """The daemon wrote config.yaml (it is the file's only writer while it runs).
+
+    Attributes:
+        keys: What changed: a section (``services``, ``names``, ``peer_addresses``,
+            ``forwards``) or a ``section.key`` (``relay.addresses``, ``network.port_mapping``…).
+        restart_needed: The keys among them that the running daemon does not apply until its next
+            start (the rest took effect at once).
+    """
+
+    keys: tuple[str, ...]
+    restart_needed: tuple[str, ...] = ()
+    kind: str = field(default="config-changed", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InviteChanged:
+    """An invite opened on this node changed: opened, attempted, failed, joined or ended."""
+
+    invite: InviteInfo
+    kind: str = field(default="invite-changed", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class JoinProgress:
+    """One step of a join run by this node (``POST join`` or ``POST pairing/join``).
+
+    Attributes:
+        join_id: One per join, the same on each of its steps.
+        via: ``invite`` (an invite code) or ``relay-pairing`` (a relay's pairing code).
+        peer_id: The inviter, or the relay (None while a LAN code's inviter is looked for).
+        step: Where the join is; ``done`` and ``failed`` end it.
+        reason_code: Why it failed (stable kebab-case, e.g. ``wrong-code``, ``unreachable``,
+            ``expired``, ``cancelled``); None unless ``failed``.
+        reason: The same in English.
+    """
+
+    join_id: str
+    via: str
+    peer_id: str | None
+    step: JoinStep
+    reason_code: str | None = None
+    reason: str | None = None
+    kind: str = field(default="join-progress", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PeersIntroduced:
+    """A relay introduced members of a pairing group we joined (they are now authorized)."""
+
+    group_id: str
+    relay_peer_id: str
+    peers: tuple[IntroducedPeer, ...]
+    kind: str = field(default="peers-introduced", init=False)
+
+
 Event = (
     PeerConnected
     | PeerDisconnected
@@ -468,4 +601,10 @@ Event = (
     | VerifyUpdated
     | PeerKeyChanged
     | VerificationChanged
+    | RttChanged
+    | PortMappingChanged
+    | ConfigChanged
+    | InviteChanged
+    | JoinProgress
+    | PeersIntroduced
 )

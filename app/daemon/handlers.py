@@ -20,12 +20,14 @@ from app.api.errors import ApiError
 from app.core.status import (
     AuthEntry,
     ForwardInfo,
+    InviteInfo,
     NodeStatus,
     PathInfo,
     PeerInfo,
     PingResult,
     PingStats,
     Reachability,
+    RelayInfo,
     Resolved,
     ServiceInfo,
     TracerouteResult,
@@ -144,6 +146,27 @@ async def unexpose_service(node: NodeFacade, call: Call) -> None:
     node.unexpose_service(call.params["name"], persist=call.flag("persist"))
 
 
+async def enable_service(node: NodeFacade, call: Call) -> ServiceInfo:
+    """POST services/{name}/enabled: set ``enabled: true`` in config.yaml and expose it."""
+    call.json(models.EmptyRequest)
+    return node.set_service_enabled(call.params["name"], True)
+
+
+async def disable_service(node: NodeFacade, call: Call) -> ServiceInfo:
+    """DELETE services/{name}/enabled: set ``enabled: false`` in config.yaml and unexpose it."""
+    return node.set_service_enabled(call.params["name"], False)
+
+
+async def add_relay(node: NodeFacade, call: Call) -> RelayInfo:
+    """POST relays: add a relay to config.yaml; the node reserves on it at once."""
+    return node.add_relay(call.json(models.AddRelayRequest).address)
+
+
+async def remove_relay(node: NodeFacade, call: Call) -> models.RelayRemoved:
+    """DELETE relays/{relay}: by full multiaddr (percent-encoded) or peer ID."""
+    return models.RelayRemoved(address=node.remove_relay(call.params["relay"]))
+
+
 async def get_forwards(node: NodeFacade, call: Call) -> list[ForwardInfo]:
     """GET forwards."""
     return node.forwards()
@@ -260,6 +283,7 @@ def _snapshot(node: NodeFacade, seq: int) -> models.Snapshot:
         services=tuple(node.services()),
         forwards=tuple(node.forwards()),
         verify_sessions=tuple(node.verify_sessions()),
+        invites=tuple(node.invites()),
     )
 
 
@@ -364,6 +388,11 @@ async def invite(node: NodeFacade, call: Call) -> Streamed:
     return Streamed(run)
 
 
+async def get_invites(node: NodeFacade, call: Call) -> list[InviteInfo]:
+    """GET invites: the open invites, whichever client opened them (never their codes)."""
+    return node.invites()
+
+
 async def join(node: NodeFacade, call: Call) -> models.JoinReply:
     """POST join: run the invite handshake with the code's inviter (takes seconds)."""
     req = call.json(models.JoinRequest)
@@ -456,7 +485,8 @@ async def pairing_join(node: NodeFacade, call: Call) -> models.PairingJoinReply:
         relay=result.relay,
         group_size=result.group_size,
         members=tuple(
-            models.JoinedPeer(m.peer_id, m.name, m.renamed_from, m.warning) for m in result.members
+            models.JoinedPeer(m.peer_id, m.name, m.renamed_from, m.warning, m.warning_code)
+            for m in result.members
         ),
         proofs_verified=result.proofs_verified,
         relay_added=result.relay_added,
@@ -470,6 +500,10 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "services", get_services),
     Route("POST", "services", expose_service),
     Route("DELETE", "services/{name}", unexpose_service),
+    Route("POST", "services/{name}/enabled", enable_service),
+    Route("DELETE", "services/{name}/enabled", disable_service),
+    Route("POST", "relays", add_relay),
+    Route("DELETE", "relays/{relay}", remove_relay),
     Route("GET", "forwards", get_forwards),
     Route("POST", "forwards", open_forward),
     Route("DELETE", "forwards/{id}", close_forward),
@@ -498,6 +532,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("DELETE", "relay/pair/{id}", relay_pair_revoke),
     Route("POST", "pairing/join", pairing_join),
     Route("POST", "invite", invite),
+    Route("GET", "invites", get_invites),
     Route("POST", "invite/confirm", confirm_invite),
     Route("POST", "join", join),
 )

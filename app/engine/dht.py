@@ -110,6 +110,15 @@ class PeerDHT:
         self.role = role
         self._is_public = is_public
         self._bootstrap: list[tuple[ID, multiaddr.Multiaddr]] = []
+        self.set_bootstrap(bootstrap)
+        self._view = compat.DHTHostView(host, self.protocol_id)
+        mode = DHTMode.SERVER if role is DHTRole.SERVER else DHTMode.CLIENT
+        view: Any = self._view  # KadDHT wants an IHost; the view forwards to one
+        self._kad = KadDHT(view, mode, protocol_prefix=self.protocol_id)
+
+    def set_bootstrap(self, bootstrap: Sequence[str]) -> None:
+        """Use these bootstrap peers from now on (full multiaddrs; the config changed)."""
+        peers: list[tuple[ID, multiaddr.Multiaddr]] = []
         for text in bootstrap:
             try:
                 addr = multiaddr.Multiaddr(text)
@@ -117,11 +126,8 @@ class PeerDHT:
             except Exception as exc:  # the config checks syntax only; skip what we cannot use
                 log.warning("ignoring DHT bootstrap peer %s: %s", text, exc)
                 continue
-            self._bootstrap.append((peer, addr.decapsulate_code(P_P2P)))
-        self._view = compat.DHTHostView(host, self.protocol_id)
-        mode = DHTMode.SERVER if role is DHTRole.SERVER else DHTMode.CLIENT
-        view: Any = self._view  # KadDHT wants an IHost; the view forwards to one
-        self._kad = KadDHT(view, mode, protocol_prefix=self.protocol_id)
+            peers.append((peer, addr.decapsulate_code(P_P2P)))
+        self._bootstrap = peers
 
     @property
     def server(self) -> bool:

@@ -15,11 +15,13 @@ from app.core.pairing.invite import JoinResult
 from app.core.status import (
     AuthEntry,
     ForwardInfo,
+    InviteInfo,
     NodeStatus,
     PathInfo,
     PeerInfo,
     PingResult,
     Reachability,
+    RelayInfo,
     Resolved,
     ServiceInfo,
     TracerouteResult,
@@ -60,6 +62,18 @@ class NodeFacade(Protocol):
     ) -> ServiceInfo: ...
 
     def unexpose_service(self, name: str, *, persist: bool = False) -> None: ...
+
+    def set_service_enabled(self, name: str, enabled: bool) -> ServiceInfo:
+        """Enable (expose) or disable (unexpose) a service of config.yaml, in the file too."""
+        ...
+
+    def add_relay(self, address: str) -> RelayInfo:
+        """Add a relay to config.yaml (AlreadyExistsError, InvalidAddressError); reserve now."""
+        ...
+
+    def remove_relay(self, relay: str) -> str:
+        """Remove a relay (multiaddr or peer ID) from config.yaml; returns its address."""
+        ...
 
     def forwards(self) -> list[ForwardInfo]: ...
 
@@ -132,6 +146,10 @@ class NodeFacade(Protocol):
         self, *, name: str = "", ttl: float = 600.0, lan: bool = False
     ) -> AbstractAsyncContextManager[OpenInvite]:
         """Open an invite for the block; its ``receive`` channel streams the progress."""
+        ...
+
+    def invites(self) -> list[InviteInfo]:
+        """The open invites (their state, never their codes)."""
         ...
 
     async def join_invite(self, code: str, *, name: str = "") -> JoinResult:

@@ -4,6 +4,11 @@ The handshake itself is :mod:`app.core.pairing.invite` (sans-IO); this module mo
 over a libp2p stream with a bound on every read and every wait, admits unknown joiners on probation
 while an invite is open (only ``/peerup/invite/2.0.0``, at most 3 at once), and writes what a
 successful handshake established: authorized_keys and names on both sides.
+
+Every client sees the invites and joins, not only the one that started them: each change of an
+open invite is an ``invite-changed`` event (its state, attempts left, who joined; never the code,
+which only the opening request's stream carries), and the open ones are in the watch snapshot;
+a join publishes its steps as ``join-progress`` events (:mod:`app.engine.joinprogress`).
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import platform
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import multiaddr
 import trio
@@ -42,8 +48,11 @@ from app.core.pairing.invite import (
     SasView,
     peek_invite_id,
 )
+from app.core.status import KEY_CHANGED, InviteChanged, InviteInfo, InviteState, JoinStep
+from app.engine.bus import EventBus
 from app.engine.dialer import Dialer, Target
 from app.engine.gate import Gate
+from app.engine.joinprogress import JoinReport, open_join_report
 from app.engine.lanfind import find_inviter, only_loopback, open_advertisement
 from app.engine.peerbook import PeerBook
 from app.engine.relay import RelayClient
@@ -63,14 +72,44 @@ MAX_DIRECT_IN_CODE = 3
 _PROGRESS_BUFFER = 32
 
 
+_PROGRESS_STATES = {
+    "burned": InviteState.BURNED,
+    "joined": InviteState.JOINED,
+    "expired": InviteState.EXPIRED,
+    "cancelled": InviteState.CANCELLED,
+}
+
+
+def _next_info(info: InviteInfo, progress: InviteProgress) -> InviteInfo:
+    """What every client may know of an invite after ``progress`` (never its code)."""
+    kind = progress.kind
+    if kind == "code":
+        return replace(info, lan=progress.short_code is not None)
+    if kind == "attempt":
+        return replace(info, peer_id=progress.peer_id)
+    if kind in ("attempt-failed", "burned"):
+        info = replace(info, failures=progress.failures, attempts_left=progress.attempts_left)
+    elif kind == "joined":
+        info = replace(info, peer_id=progress.peer_id, peer_name=progress.name)
+    return replace(info, state=_PROGRESS_STATES.get(kind, info.state))
+
+
 @dataclass
 class OpenInvite:
-    """An invite while it is open: its code and its progress stream."""
+    """An invite while it is open: its code and its progress stream.
+
+    Attributes:
+        info: What every client may know of it, as last published (``invite-changed``).
+        announced: Whether its first ``invite-changed`` (the code is out) was published.
+    """
 
     code: InviteCode
     invitation: Invitation
     send: trio.MemorySendChannel[InviteProgress]
     receive: trio.MemoryReceiveChannel[InviteProgress]
+    info: InviteInfo
+    publish: Callable[[InviteInfo], None] = field(repr=False)
+    announced: bool = False
 
     def cancel(self) -> None:
         """Cancel the invite (the stream then ends with ``cancelled``)."""
@@ -79,10 +118,14 @@ class OpenInvite:
             self._emit(InviteProgress(kind="cancelled"))
 
     def _emit(self, progress: InviteProgress) -> None:
+        """Send ``progress`` to the opening request; tell every client what changed."""
         with contextlib.suppress(
             trio.WouldBlock, trio.ClosedResourceError, trio.BrokenResourceError
         ):
             self.send.send_nowait(progress)
+        self.info = _next_info(self.info, progress)
+        self.announced = True
+        self.publish(self.info)
 
 
 class InviteService:
@@ -90,6 +133,7 @@ class InviteService:
 
     Args:
         own_peer_id: This node's peer ID.
+        bus: Where ``invite-changed`` and ``join-progress`` go.
         settings: The config (namespace, relays).
         peers: Where the new peer is stored (authorized, named; verified once confirmed).
         gate: Admits the joiner on probation while an invite is open.
@@ -105,6 +149,7 @@ class InviteService:
         self,
         *,
         own_peer_id: str,
+        bus: EventBus,
         settings: SettingsStore,
         peers: PeerBook,
         gate: Gate,
@@ -115,6 +160,7 @@ class InviteService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._own = PeerId.parse(own_peer_id)
+        self._bus = bus
         self._settings = settings
         self._peers = peers
         self._gate = gate
@@ -129,6 +175,18 @@ class InviteService:
     def install(self, host: object) -> None:
         """Register the inviter's stream handler on the host."""
         host.set_stream_handler(TProtocol(PROTOCOL_ID), self._handle)  # type: ignore[attr-defined]
+
+    def invites(self) -> list[InviteInfo]:
+        """The open invites, as every client may see them (consistent with the events)."""
+        unique = {id(invite): invite for invite in self._open.values()}
+        return [
+            invite.info
+            for invite in unique.values()
+            if invite.announced and invite.info.state is InviteState.OPEN
+        ]
+
+    def _publish(self, info: InviteInfo) -> None:
+        self._bus.publish(InviteChanged(invite=info))
 
     # ---- inviter --------------------------------------------------------------------------------
 
@@ -161,7 +219,13 @@ class InviteService:
             services=self._service_names(),
         )
         send, receive = trio.open_memory_channel[InviteProgress](_PROGRESS_BUFFER)
-        invite = OpenInvite(code, invitation, send, receive)
+        info = InviteInfo(
+            id=f"inv-{secrets.token_hex(4)}",
+            state=InviteState.OPEN,
+            expires_at=float(code.expires_at),
+            attempts_left=MAX_FAILURES,
+        )
+        invite = OpenInvite(code, invitation, send, receive, info, self._publish)
         short = LanCode.create() if lan else None
         if short is not None:
             invitation.add_code(short.invite_id, short.password)
@@ -268,8 +332,7 @@ class InviteService:
             return
         name, warning = self._store_peer(outcome, comment_fallback="joined")
         self._paired[str(peer)] = SasView.of(outcome.sas)
-        with contextlib.suppress(Exception):
-            await stream.close()
+        # Published with no wait since the claim: a snapshot never sees it joined before the event.
         invite._emit(
             InviteProgress(
                 kind="joined",
@@ -277,8 +340,11 @@ class InviteService:
                 name=name,
                 sas=SasView.of(outcome.sas),
                 warning=warning,
+                warning_code=KEY_CHANGED if warning else None,
             )
         )
+        with contextlib.suppress(Exception):
+            await stream.close()
 
     def _count_failure(self, invite: OpenInvite) -> None:
         burned = invite.invitation.fail()
@@ -301,37 +367,49 @@ class InviteService:
             PairingError: ``not-found`` when no device on this network invites with that
                 number, else as :meth:`join`.
         """
-        own_addresses = self._own_addresses()
-        found = await find_inviter(short.nameplate, loopback=only_loopback(own_addresses))
-        if found is None or not found.addresses:
-            raise PairingError(
-                "not-found",
-                f"no device on this network is inviting with number {short.nameplate}",
-                hint="both devices must be on the same network; or use the long code",
+        with open_join_report(self._bus, via="invite", peer_id=None) as report:
+            own_addresses = self._own_addresses()
+            found = await find_inviter(short.nameplate, loopback=only_loopback(own_addresses))
+            if found is None or not found.addresses:
+                raise PairingError(
+                    "not-found",
+                    f"no device on this network is inviting with number {short.nameplate}",
+                    hint="both devices must be on the same network; or use the long code",
+                )
+            code = InviteCode(
+                invite_id=short.invite_id,
+                password=short.password,
+                expires_at=int(self._clock() + DEFAULT_TTL),
+                inviter=found.peer_id,
+                namespace="",
+                addresses=found.addresses,
             )
-        code = InviteCode(
-            invite_id=short.invite_id,
-            password=short.password,
-            expires_at=int(self._clock() + DEFAULT_TTL),
-            inviter=found.peer_id,
-            namespace="",
-            addresses=found.addresses,
-        )
-        return await self.join(code, name=name)
+            self._check_code(code)
+            report.peer_id = str(code.inviter)
+            return await self._join(code, name, report)
 
     async def join(self, code: InviteCode, *, name: str = "") -> JoinResult:
         """Join with an invite code: reach the inviter, run the handshake, store the inviter.
+
+        Each step is published (``join-progress``): connecting, exchanging-keys, confirming,
+        then done or failed with the reason.
 
         Raises:
             PairingError: ``expired`` (the code says so), ``wrong-code`` (wrong code, expired,
                 used or burned: the inviter does not say which), ``tampered``,
                 ``unreachable``, ``own-code``.
         """
-        own = self._own
-        if code.inviter == own:
+        self._check_code(code)
+        with open_join_report(self._bus, via="invite", peer_id=str(code.inviter)) as report:
+            return await self._join(code, name, report)
+
+    def _check_code(self, code: InviteCode) -> None:
+        if code.inviter == self._own:
             raise PairingError("own-code", "this is this device's own invite code")
         if code.expires_at <= self._clock():
             raise PairingError("expired", "this invite code has expired", hint="ask for a new one")
+
+    async def _join(self, code: InviteCode, name: str, report: JoinReport) -> JoinResult:
         target = Target(
             ID.from_base58(str(code.inviter)),
             tuple(multiaddr.Multiaddr(a) for a in code.dial_addresses()),
@@ -349,13 +427,14 @@ class InviteService:
         handshake = JoinerHandshake(
             password=code.password,
             invite_id=code.invite_id,
-            own=own,
+            own=self._own,
             inviter=code.inviter,
             name=sanitize_peer_name(name or self._own_name()),
             now=trio.current_time(),  # only for the handshake's deadline
         )
         frames = FrameBuffer()
         stream: INetStream | None = None
+        report.step(JoinStep.EXCHANGING_KEYS)
         try:
             with trio.fail_after(JOIN_TIMEOUT):
                 try:
@@ -366,7 +445,10 @@ class InviteService:
                 await stream.write(handshake.start())
                 while handshake.outcome is None:
                     body = await _read_frame(stream, frames)
-                    await stream.write(handshake.receive(body, trio.current_time()))
+                    reply = handshake.receive(body, trio.current_time())
+                    if handshake.outcome is None:  # the inviter's MAC checked out: keys agree
+                        report.step(JoinStep.CONFIRMING)
+                    await stream.write(reply)
         except PairingError:
             if stream is not None:
                 await _reset(stream)
@@ -384,6 +466,7 @@ class InviteService:
             await stream.close()
         stored, warning = self._store_peer(outcome, comment_fallback="invited")
         self._paired[str(outcome.peer)] = SasView.of(outcome.sas)
+        report.step(JoinStep.DONE)
         return JoinResult(
             peer_id=str(outcome.peer),
             name=stored,
@@ -391,6 +474,7 @@ class InviteService:
             sas=SasView.of(outcome.sas),
             suite=outcome.suite,
             warning=warning,
+            warning_code=KEY_CHANGED if warning else None,
         )
 
     # ---- both -----------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ Each concern is a capability that owns its state: the :class:`~app.engine.peerbo
 :class:`~app.engine.paths.PathTracker` (paths and direct upgrades),
 :class:`~app.engine.grades.GradeSharing`, :class:`~app.engine.diagnostics.Diagnostics`, the
 relay client and hop, the DHT, reachability, services, forwards, invites, relay pairing and
-verification. The node builds them, hands each only the capabilities it uses, runs their tasks
-in its nursery (``run``) and offers the facade the daemon serves
-(:class:`~app.engine.facade.NodeFacade`).
+verification, and the settings store (the one writer of config.yaml) with
+:class:`~app.engine.liveconfig.LiveConfig`, which applies each edit to them. The node builds
+them, hands each only the capabilities it uses, runs their tasks in its nursery (``run``) and
+offers the facade the daemon serves (:class:`~app.engine.facade.NodeFacade`).
 :func:`open_node` yields a running node and stops it, closing every forward cleanly.
 """
 
@@ -50,10 +51,12 @@ from app.core.status import (
     AuthEntry,
     ForwardInfo,
     Grade,
+    InviteInfo,
     NodeStatus,
     PathInfo,
     PeerInfo,
     PingResult,
+    PortMappingChanged,
     Reachability,
     ReachabilityChanged,
     RelayInfo,
@@ -73,6 +76,7 @@ from app.engine.forwards import ForwardManager
 from app.engine.gate import Gate
 from app.engine.grades import GradeSharing
 from app.engine.invite import InviteService, OpenInvite
+from app.engine.liveconfig import LiveConfig
 from app.engine.paths import PathTracker
 from app.engine.peerbook import PeerBook
 from app.engine.ping import make_responder
@@ -178,7 +182,7 @@ class Node:
         self.identity = identity
         self._clock = clock
         self.bus = EventBus()
-        self.settings = SettingsStore(config)
+        self.settings = SettingsStore(config, on_change=self._config_changed)
         self._peer_id = str(identity.peer_id)
         self._started_at: float | None = None  # trio time, once the node listens
         self.peerbook = PeerBook(
@@ -186,6 +190,12 @@ class Node:
         )
         self.gate = Gate(self.peerbook, self.bus, gating=config.enable_connection_gating)
         self.dialer = Dialer(self.settings, self.peerbook)
+        self._live = LiveConfig(
+            self.settings,
+            self.bus,
+            resolve_peer_id=self.dialer.resolve_peer_id,
+            relay_infos=self._relay_infos,
+        )
         self.grades = GradeSharing(self.peerbook, self.bus, on_peer_grade=self._peer_grade)
         self.path_tracker = PathTracker(
             self.peerbook,
@@ -293,6 +303,7 @@ class Node:
             is_public=lambda: bool(relay_client.confirmed_addresses),
         )
         self.dialer.start(host, relay_client, self._dht)
+        self._live.attach(self._services, relay_client, self._dht)
         self._reach = ReachabilityMonitor(
             has_relay_reservation=self._reachable_via_relay,
             confirmed_public=lambda: bool(relay_client.confirmed_addresses),
@@ -307,6 +318,7 @@ class Node:
         self.grades.install(host)
         capabilities = {
             "own_peer_id": self._peer_id,
+            "bus": self.bus,
             "settings": self.settings,
             "peers": self.peerbook,
             "gate": self.gate,
@@ -447,6 +459,9 @@ class Node:
         if self._dcutr is not None and self._nursery is not None:
             self._nursery.start_soon(self._dcutr.initiate_hole_punch, peer)
 
+    def _config_changed(self, old: Config, new: Config) -> None:
+        self._live.changed(old, new)
+
     def _relays_changed(self) -> None:
         self.bus.publish(RelaysChanged(relays=tuple(self._relay_infos())))
         if self._address_pusher is not None:
@@ -489,6 +504,8 @@ class Node:
 
     def _port_mapping_changed(self) -> None:
         """A mapping appeared or went: tell peers, have a relay dial it back, then re-grade."""
+        if self._portmap is not None:
+            self.bus.publish(PortMappingChanged(mapping=self._portmap.current()))
         if self._address_pusher is not None:
             self._address_pusher.changed()
         if self._relay_client is not None and self._nursery is not None:
@@ -715,11 +732,6 @@ class Node:
 
     # ---- services and forwards ------------------------------------------------------------------
 
-    def _require_services(self) -> ServiceRegistry:
-        if self._services is None:
-            raise PeerupError("the node is not running")
-        return self._services
-
     def services(self) -> list[ServiceInfo]:
         """Exposed services."""
         return self._services.snapshot() if self._services is not None else []
@@ -736,24 +748,26 @@ class Node:
         persist: bool = False,
         verified_only: bool = False,
     ) -> ServiceInfo:
-        """Expose a local TCP service; with ``persist`` also write it to the config file."""
-        allowed = [self.dialer.resolve_peer_id(p) for p in allowed_peers]
-        info = self._require_services().expose(
-            name, local_address, allowed, verified_only=verified_only
+        """Expose a local TCP service; with ``persist`` it goes into config.yaml (and stays)."""
+        return self._live.expose_service(
+            name, local_address, allowed_peers, persist=persist, verified_only=verified_only
         )
-        if persist:
-            with self.settings.edit() as editor:
-                editor.add_service(
-                    name, local_address, allowed_peers=allowed, verified_only=verified_only
-                )
-        return info
 
     def unexpose_service(self, name: str, *, persist: bool = False) -> None:
-        """Stop exposing a service; with ``persist`` also remove it from the config file."""
-        self._require_services().unexpose(name)
-        if persist:
-            with self.settings.edit() as editor:
-                editor.remove_service(name)
+        """Stop exposing a service; with ``persist`` also remove it from config.yaml."""
+        self._live.unexpose_service(name, persist=persist)
+
+    def set_service_enabled(self, name: str, enabled: bool) -> ServiceInfo:
+        """Enable (expose) or disable (unexpose) a configured service, in config.yaml too."""
+        return self._live.set_service_enabled(name, enabled)
+
+    def add_relay(self, address: str) -> RelayInfo:
+        """Add a relay to the config; the node reserves on it at once."""
+        return self._live.add_relay(address)
+
+    def remove_relay(self, relay: str) -> str:
+        """Remove a relay (multiaddr or peer ID) from the config and stop using it."""
+        return self._live.remove_relay(relay)
 
     def forwards(self) -> list[ForwardInfo]:
         """Open forwards with live counters (and the peer's current verified state)."""
@@ -797,6 +811,10 @@ class Node:
         With ``lan``, also a short ``7-word-word-word`` code, advertised by mDNS.
         """
         return self._require_invites().open_invite(name=name, ttl=ttl, lan=lan)
+
+    def invites(self) -> list[InviteInfo]:
+        """The open invites, as every client may see them (never their codes)."""
+        return self._invites.invites() if self._invites is not None else []
 
     async def join_invite(self, code: str, *, name: str = "") -> JoinResult:
         """Join with an invite code, link or short LAN code; stores the inviter (unverified)."""

@@ -24,7 +24,14 @@ from libp2p.peer.peerstore import PeerStoreError
 from app.core.errors import PeerupError
 from app.core.reach.interfaces import InterfaceSummary
 from app.core.reach.lan import is_lan_ip, lan_dial_candidates
-from app.core.status import PathChanged, PathInfo, PathType, PeerConnected, PeerDisconnected
+from app.core.status import (
+    PathChanged,
+    PathInfo,
+    PathType,
+    PeerConnected,
+    PeerDisconnected,
+    RttChanged,
+)
 from app.engine import compat
 from app.engine.bus import EventBus
 from app.engine.dialer import DIAL_TIMEOUT, Dialer, Target
@@ -182,10 +189,15 @@ class PathTracker:
         """Watch direct paths and retry upgrades until cancelled."""
         async with trio.open_nursery() as nursery:
             self._nursery, self._dcutr = nursery, dcutr
-            self._pathwatch = PathWatch(self._dialer.require_host(), self.direct_path_died)
+            self._pathwatch = PathWatch(
+                self._dialer.require_host(), self.direct_path_died, on_rtt=self._rtt_changed
+            )
             await nursery.start(self._pathwatch.run)
             nursery.start_soon(self.retry_upgrades, dcutr)
             task_status.started()
+
+    def _rtt_changed(self, peer_id: str, rtt_ms: float | None) -> None:
+        self._bus.publish(RttChanged(peer_id=peer_id, rtt_ms=rtt_ms))
 
     def connected_peers(self) -> list[str]:
         """Peers with at least one connection, in the order they connected."""

@@ -33,6 +33,11 @@ Each answered probe's round trip (the ping exchange, not the stream's negotiatio
 connection as its last RTT; :meth:`PathWatch.record_rtt` adds what other pings measured (a user's
 ``ping`` or ``traceroute``). An RTT older than :data:`STALE_AFTER_PROBES` probe intervals of its
 connection (probes answered with errors, say) is no longer shown.
+
+Front ends hear of RTTs through ``on_rtt`` (the node publishes ``rtt-changed``): when the path a
+peer's new streams use gets its first RTT, loses it, or when it moves by more than
+:data:`RTT_CHANGE_RATIO` and :data:`RTT_CHANGE_MS` from the last one told, at most once per
+:data:`RTT_REPORT_INTERVAL` per peer (a jitter of a few percent is not news).
 """
 
 from __future__ import annotations
@@ -74,6 +79,24 @@ STALE_AFTER_PROBES = 3
 """An RTT older than this many probe intervals of its connection is not shown as current."""
 SCAN_INTERVAL = 0.5
 """Seconds between two looks at the swarm's connections for new ones to watch."""
+RTT_CHANGE_RATIO = 0.2
+RTT_CHANGE_MS = 5.0
+"""An RTT is told again once it differs from the last one told by more than both of these."""
+RTT_REPORT_INTERVAL = 1.0
+"""Seconds between two RTTs told for one peer, at the least."""
+
+
+def rtt_change_noticeable(old: float | None, new: float | None) -> bool:
+    """Whether a path's RTT moved enough to tell front ends.
+
+    Known ↔ unknown always does; otherwise a move by more than :data:`RTT_CHANGE_RATIO` of the old
+    value and more than :data:`RTT_CHANGE_MS`.
+    """
+    if old is None or new is None:
+        return (old is None) != (new is None)
+    delta = abs(new - old)
+    return delta > RTT_CHANGE_MS and delta > RTT_CHANGE_RATIO * old
+
 
 DeadPath = Callable[[ID, INetConn], Awaitable[None]]
 
@@ -91,6 +114,8 @@ class PathWatch:
         relayed_first: Seconds from seeing a relayed connection to its first probe.
         relayed_interval: Seconds between two probes of a relayed connection.
         relayed_timeout: Seconds a relayed connection's probe may take before its RTT is forgotten.
+        on_rtt: Called with a peer ID and the RTT (None: unknown) of the connection its new
+            streams use, when it changed noticeably (see :func:`rtt_change_noticeable`).
     """
 
     def __init__(
@@ -103,8 +128,10 @@ class PathWatch:
         relayed_first: float = RELAYED_FIRST_PROBE,
         relayed_interval: float = RELAYED_PROBE_INTERVAL,
         relayed_timeout: float = RELAYED_PROBE_TIMEOUT,
+        on_rtt: Callable[[str, float | None], None] = lambda _peer, _rtt: None,
     ) -> None:
         self._host = host
+        self._on_rtt = on_rtt
         self._on_dead = on_dead
         self._interval = interval
         self._timeout = timeout
@@ -119,6 +146,8 @@ class PathWatch:
         self._watched: weakref.WeakSet[Any] = weakref.WeakSet()
         # muxed connection → (last RTT in ms, trio time when it was measured)
         self._rtt: weakref.WeakKeyDictionary[Any, tuple[float, float]] = weakref.WeakKeyDictionary()
+        # peer ID → (the connection's muxer, RTT told, trio time when told)
+        self._told: dict[str, tuple[weakref.ref[Any], float | None, float]] = {}
 
     def statistics(self) -> dict[str, int]:
         """Counters: probes sent (of them relayed), relayed probes unanswered, dead direct paths."""
@@ -132,6 +161,27 @@ class PathWatch:
     def record_rtt(self, muxed_conn: Any, rtt_ms: float) -> None:
         """Keep ``rtt_ms`` as the last round trip measured on the connection of ``muxed_conn``."""
         self._rtt[muxed_conn] = (rtt_ms, trio.current_time())
+        self._tell(muxed_conn)
+
+    def _tell(self, muxed_conn: Any) -> None:
+        """Call ``on_rtt`` if the RTT of a peer's path in use changed noticeably."""
+        peer = muxed_conn.peer_id
+        conns = list(self._host.get_network().get_connections(peer))
+        best = next((c for c in conns if not compat.is_relayed(c)), conns[0] if conns else None)
+        if best is None or best.muxed_conn is not muxed_conn:
+            return  # not the connection new streams use: its RTT is no path's
+        rtt = self.last_rtt_ms(best)
+        pid = peer.to_base58()
+        now = trio.current_time()
+        told = self._told.get(pid)
+        if (
+            told is not None
+            and told[0]() is muxed_conn  # a new path's first RTT is always news
+            and (not rtt_change_noticeable(told[1], rtt) or now - told[2] < RTT_REPORT_INTERVAL)
+        ):
+            return
+        self._told[pid] = (weakref.ref(muxed_conn), rtt, now)
+        self._on_rtt(pid, rtt)
 
     def last_rtt_ms(self, conn: INetConn) -> float | None:
         """The last round trip measured on ``conn`` in milliseconds.
@@ -202,6 +252,7 @@ class PathWatch:
             return
         self._relayed_timeouts += 1
         self._rtt.pop(conn.muxed_conn, None)
+        self._tell(conn.muxed_conn)
         log.info(
             "relayed connection to %s did not answer a ping within %.0f s: RTT unknown until one",
             peer,

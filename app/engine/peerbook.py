@@ -23,6 +23,7 @@ from app.core.peers import trust
 from app.core.peers.authkeys import AuthorizedKey, AuthorizedKeysFile
 from app.core.peers.peerbook import PeerBookModel
 from app.core.status import (
+    KEY_CHANGED,
     AuthEntry,
     AuthorizedKeysChanged,
     KeyChangeInfo,
@@ -204,7 +205,11 @@ class PeerBook:
         entry = self.keys_file.add(peer_id, comment)
         changes = self.reload()
         mine = [c.message for c in changes if c.new_peer_id == str(peer_id)]
-        return replace(self.model.auth_entry(entry), warning=mine[0] if mine else None)
+        return replace(
+            self.model.auth_entry(entry),
+            warning=mine[0] if mine else None,
+            warning_code=KEY_CHANGED if mine else None,
+        )
 
     def deauthorize(self, peer_id: str) -> None:
         """Remove a peer from authorized_keys; the watcher closes its connections within a

@@ -468,10 +468,7 @@ class RelayClient:
         self._on_change = on_change
         self._on_inbound = on_inbound
         self._clock = clock
-        self.relays: list[RelayState] = []
-        for text in relays:
-            addr = multiaddr.Multiaddr(text)
-            self.relays.append(RelayState(addr, ID.from_base58(addr.value_for_protocol("p2p"))))
+        self.relays: list[RelayState] = [_relay_state(text) for text in relays]
         self._refresh_now = trio.Event()
         self.confirmed_addresses: list[str] = []  # listen addresses a relay reached from outside
 
@@ -499,6 +496,24 @@ class RelayClient:
         self.refresh_soon()
         return True
 
+    def set_relays(self, addresses: Sequence[str]) -> None:
+        """Use exactly these relays from now on (the config changed while the node runs).
+
+        A new relay is reserved on at once. A removed one is no longer refreshed nor announced
+        (its reservation lapses on the relay; connections made through it stay until they end).
+        ``on_change`` is called when the list changed.
+        """
+        wanted = list(dict.fromkeys(str(multiaddr.Multiaddr(a)) for a in addresses))
+        kept = [r for r in self.relays if str(r.address) in wanted]
+        have = {str(r.address) for r in kept}
+        added = [_relay_state(a) for a in wanted if a not in have]
+        if not added and len(kept) == len(self.relays):
+            return
+        self.relays = kept + added
+        if added:
+            self.refresh_soon()
+        self._on_change()
+
     def refresh_soon(self) -> None:
         """Re-reserve now (after a network change or a relay restart)."""
         self._refresh_now.set()
@@ -507,11 +522,12 @@ class RelayClient:
         """Keep a reservation on every relay until cancelled."""
         task_status.started()
         if not self.relays:
-            await self._refresh_now.wait()  # add_relay() wakes us
+            await self._refresh_now.wait()  # add_relay() or set_relays() wakes us
         backoff = 1.0
         while True:
             next_check = math.inf
-            for relay in self.relays:
+            visited = list(self.relays)  # set_relays may change the list meanwhile
+            for relay in visited:
                 now = self._clock()
                 if relay.expires - now < 0.2 * 60 or not self._connected(relay.peer_id):
                     await self._reserve(relay)
@@ -525,6 +541,8 @@ class RelayClient:
             else:
                 backoff = 1.0
             self._refresh_now = trio.Event()
+            if any(all(r is not v for v in visited) for r in self.relays):
+                continue  # set_relays added one during this round: reserve on it now
             with trio.move_on_after(next_check):
                 await self._refresh_now.wait()
 
@@ -691,6 +709,11 @@ class RelayClient:
             await reset_quietly(stream)
             raise PeerUnreachableError(f"through relay {relay_id}: {first_line(exc)}") from exc
         _tag_relayed(self._host, target, address)
+
+
+def _relay_state(text: str) -> RelayState:
+    addr = multiaddr.Multiaddr(text)
+    return RelayState(addr, ID.from_base58(addr.value_for_protocol("p2p")))
 
 
 def listen_addresses_expanded(host: Any) -> list[multiaddr.Multiaddr]:

@@ -12,7 +12,8 @@ the store, so they survive restarts too).
 Member side (every node): ``/peerup/peer-notify/1.0.0`` accepts introductions from the relay of a
 group we joined, for that group, with proofs that verify (see :mod:`app.core.pairing.relaypair`);
 the groups we joined live in ``relay-groups.json`` next to the config. :meth:`PairingService.join`
-redeems a code.
+redeems a code. Members written by a join or an introduction are published as
+``peers-introduced``, and a join's steps as ``join-progress``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 
 from app.core.codes.codetext import CodeKind
-from app.core.codes.paircode import encode_pairing, encode_reference_pairing, parse_pairing_code
+from app.core.codes.paircode import (
+    PairingCode,
+    encode_pairing,
+    encode_reference_pairing,
+    parse_pairing_code,
+)
 from app.core.errors import (
     AlreadyExistsError,
     InvalidCodeError,
@@ -67,8 +73,11 @@ from app.core.pairing.relaypair import (
     relay_proof,
 )
 from app.core.peers import trust
+from app.core.status import KEY_CHANGED, IntroducedPeer, JoinStep, PeersIntroduced
+from app.engine.bus import EventBus
 from app.engine.dialer import Dialer
 from app.engine.gate import Gate
+from app.engine.joinprogress import JoinReport, open_join_report
 from app.engine.peerbook import PeerBook, unique_name
 from app.engine.relay import RelayClient
 from app.engine.settings import SettingsStore
@@ -109,6 +118,7 @@ class JoinedMember:
     name: str
     renamed_from: str | None
     warning: str | None = None
+    warning_code: str | None = None  # "peer-key-changed" with a warning
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,7 @@ class PairingService:
         self,
         *,
         own_peer_id: str,
+        bus: EventBus,
         settings: SettingsStore,
         peers: PeerBook,
         gate: Gate,
@@ -154,6 +165,7 @@ class PairingService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._own = PeerId.parse(own_peer_id)
+        self._bus = bus
         self._settings = settings
         self._peers = peers
         self._gate = gate
@@ -443,6 +455,7 @@ class PairingService:
             ]
             accepted = self.book.check(intro, sender=sender, own=own, known_members=known)
             added = self._write_members(intro.group_id, accepted)
+            self._introduced(intro.group_id, str(sender), added)
         except (PeerupError, trio.TooSlowError) as exc:
             log.warning("refused an introduction from %s: %s", sender, exc)
             with contextlib.suppress(Exception):
@@ -458,6 +471,11 @@ class PairingService:
         with contextlib.suppress(Exception):
             await stream.write(b"\x01")
             await stream.close()
+
+    def _introduced(self, gid: str, relay: str, members: Sequence[JoinedMember]) -> None:
+        if members:
+            peers = tuple(IntroducedPeer(m.peer_id, m.name) for m in members)
+            self._bus.publish(PeersIntroduced(group_id=gid, relay_peer_id=relay, peers=peers))
 
     def _write_members(self, gid: str, members: list[tuple[Member, bytes]]) -> list[JoinedMember]:
         keys = self._peers.keys_file
@@ -487,7 +505,9 @@ class PairingService:
             keys.set_attr(member.peer_id, "group", gid)
             keys.set_attr(member.peer_id, "hmac_proof", proof.hex())
             warning = self._peers.report_key_change(change).message if change else None
-            written.append(JoinedMember(pid, name, wanted if name != wanted else None, warning))
+            renamed = wanted if name != wanted else None
+            code = KEY_CHANGED if warning else None
+            written.append(JoinedMember(pid, name, renamed, warning, code))
         if new_names:
             self._peers.set_names(new_names)
         self._peers.reload()
@@ -510,14 +530,20 @@ class PairingService:
                 f"this pairing code expired at {time.ctime(code.expires_at)}",
                 hint="ask the relay's admin for a new code (peerup relay pair)",
             )
+        if code.relay_peer_id == self._own:
+            raise PairingError("bad-request", "this code was made by this very node")
+        relay = str(code.relay_peer_id)
+        with open_join_report(self._bus, via="relay-pairing", peer_id=relay) as report:
+            return await self._join(code, name, report)
+
+    async def _join(self, code: PairingCode, name: str, report: JoinReport) -> JoinResult:
         relay = code.relay_peer_id
         own = self._own
-        if relay == own:
-            raise PairingError("bad-request", "this code was made by this very node")
         try:
             await self._dialer.ensure_connected(
                 self._dialer.resolve_target(str(relay), list(code.relay_addresses))
             )
+            report.step(JoinStep.EXCHANGING_KEYS)
             host: Any = self._dialer.require_host()
             with trio.fail_after(PAIR_TIMEOUT):
                 stream = await host.new_stream(
@@ -536,6 +562,7 @@ class PairingService:
                 "unreachable", f"pairing with the relay failed: {first_line(exc)}"
             ) from None
         reply = decode_pair_reply(data)
+        report.step(JoinStep.CONFIRMING)
         key = member_key(code.token)
         verified = reply.proofs is not None
         if code.kind is CodeKind.PAIRING and reply.proofs is None:
@@ -560,6 +587,8 @@ class PairingService:
         relay_added = self._add_relay(code.relay_addresses)
         proofs = reply.proofs or tuple(b"\x00" * 32 for _ in reply.members)
         members = self._write_members(reply.group_id, list(zip(reply.members, proofs, strict=True)))
+        self._introduced(reply.group_id, str(relay), members)
+        report.step(JoinStep.DONE)
         return JoinResult(
             reply.group_id, str(relay), reply.group_size, tuple(members), verified, relay_added
         )

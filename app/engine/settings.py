@@ -3,7 +3,8 @@
 Every capability that changes the config (a name bound by an invite, a service exposed with
 ``persist``, a relay added) edits it through :meth:`SettingsStore.edit`, which round-trips the
 YAML (the user's comments survive), validates, writes atomically and hands the new
-:class:`~app.core.config.Config` to everyone who reads :attr:`SettingsStore.config`.
+:class:`~app.core.config.Config` to everyone who reads :attr:`SettingsStore.config`; then the
+node applies what changed (see :mod:`app.engine.liveconfig`) and tells every client.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ class SettingsStore:
 
     Args:
         config: The config the node started with.
-        on_change: Called with the new config after every successful edit.
+        on_change: Called with the old and the new config after every successful edit.
     """
 
     def __init__(
-        self, config: Config, *, on_change: Callable[[Config], None] | None = None
+        self, config: Config, *, on_change: Callable[[Config, Config], None] | None = None
     ) -> None:
         self._config = config
         self._on_change = on_change
@@ -45,6 +46,6 @@ class SettingsStore:
         """
         editor = ConfigEditor.open(self._config.path)
         yield editor
-        self._config = editor.save()
+        old, self._config = self._config, editor.save()
         if self._on_change is not None:
-            self._on_change(self._config)
+            self._on_change(old, self._config)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.api.client import open_local_client
+from app.api.models import WatchEvent
 from app.api.transport import ApiEndpoint, endpoint_for_config
 from app.core.status import Event
 from tests.helpers.nodes import NodeDir
@@ -144,22 +145,32 @@ def default_signals(*numbers: signal.Signals) -> Callable[[], None]:
 class EventLog:
     """Collects a daemon's events in a thread until stopped (bounded by ``limit`` seconds).
 
-    ``events`` and ``arrivals`` (``time.monotonic()`` when each came) grow as events come.
+    ``events`` and ``arrivals`` (``time.monotonic()`` when each came) grow as events come. It
+    reads the watch stream: :meth:`wait_ready` returns once its first snapshot came, so every
+    event from then on is collected.
     """
 
     def __init__(self, endpoint: ApiEndpoint, limit: float = 120) -> None:
         self.events: list[Event] = []
         self.arrivals: list[float] = []
+        self._ready = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=asyncio.run, args=(self._run(endpoint, limit),))
         self._thread.start()
 
+    def wait_ready(self, timeout: float = 20) -> None:
+        """Wait until the daemon streams its events to this log."""
+        if not self._ready.wait(timeout):
+            raise TimeoutError(f"the event log did not start within {timeout} s")
+
     async def _run(self, endpoint: ApiEndpoint, limit: float) -> None:
         async def collect() -> None:
             async with open_local_client(endpoint) as client:
-                async for event in client.events():
-                    self.arrivals.append(time.monotonic())
-                    self.events.append(event)
+                async for item in client.watch():
+                    self._ready.set()
+                    if isinstance(item, WatchEvent):
+                        self.arrivals.append(time.monotonic())
+                        self.events.append(item.event)
 
         task = asyncio.ensure_future(collect())
         deadline = time.monotonic() + limit

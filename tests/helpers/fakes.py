@@ -32,6 +32,7 @@ from app.core.status import (
     ForwardInfo,
     ForwardState,
     Grade,
+    InviteInfo,
     NatMapping,
     NodeStatus,
     PathInfo,
@@ -41,6 +42,7 @@ from app.core.status import (
     Reachability,
     ReachabilityChanged,
     RelayInfo,
+    RelaysChanged,
     Resolved,
     ServiceInfo,
     ServicesChanged,
@@ -98,6 +100,7 @@ class FakeNode:
         for peer, comment in ((HOME, "home server"), (LAPTOP, "laptop"), (DOWN, "")):
             self._auth[peer] = self._entry(peer, comment)
         self._services: dict[str, ServiceInfo] = {}
+        self._added_relays: list[RelayInfo] = []
         self._forwards: dict[str, ForwardInfo] = {}
         self._next_forward = 1
         self._next_port = 40000
@@ -179,6 +182,7 @@ class FakeNode:
                     error="connection refused",
                     error_code="relay-unreachable",
                 ),
+                *self._added_relays,
             ),
             circuit_addresses=(f"{RELAY_ADDR}/p2p-circuit/p2p/{ME}",),
             relay_service=False,
@@ -250,6 +254,41 @@ class FakeNode:
         if self._services.pop(name, None) is None:
             raise ServiceNotFoundError(f"No service named {name!r} is exposed.")
         self.emit(ServicesChanged(services=tuple(self._services.values())))
+
+    def set_service_enabled(self, name: str, enabled: bool) -> ServiceInfo:
+        """A disabled service leaves the exposed ones; only an exposed one can be enabled."""
+        self.calls.append(("set_service_enabled", name, enabled))
+        info = self._services.get(name)
+        if info is None:
+            raise NotFoundError(f"service {name!r} is not configured")
+        if not enabled:
+            del self._services[name]
+            self.emit(ServicesChanged(services=tuple(self._services.values())))
+            return dataclasses.replace(info, enabled=False)
+        return info
+
+    def add_relay(self, address: str) -> RelayInfo:
+        self.calls.append(("add_relay", address))
+        if "/p2p/" not in address:
+            raise InvalidAddressError(f"{address} must end with /p2p/<relay peer ID>")
+        if any(r.address == address for r in self.status().relays):
+            raise AlreadyExistsError(f"relay {address} is configured already")
+        info = RelayInfo(address=address, peer_id=address.rsplit("/p2p/", 1)[1], reserved=False)
+        self._added_relays.append(info)
+        self.emit(RelaysChanged(relays=self.status().relays))
+        return info
+
+    def remove_relay(self, relay: str) -> str:
+        self.calls.append(("remove_relay", relay))
+        for info in self._added_relays:
+            if relay in (info.address, info.peer_id):
+                self._added_relays.remove(info)
+                self.emit(RelaysChanged(relays=self.status().relays))
+                return info.address
+        raise NotFoundError(f"no relay {relay} in relay.addresses")
+
+    def invites(self) -> list[InviteInfo]:
+        return []
 
     def forwards(self) -> list[ForwardInfo]:
         self.calls.append(("forwards",))

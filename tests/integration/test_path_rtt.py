@@ -4,6 +4,7 @@ user's ping; a relayed probe that goes unanswered closes nothing."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ from libp2p.peer.id import ID
 from trio.testing import MockClock
 
 from app.core.config import load_config
-from app.core.status import PathType
+from app.core.status import PathType, RttChanged
 from app.engine import compat
+from app.engine.bus import Numbered
 from app.engine.node import Node, open_node
 from app.engine.pathwatch import (
     PROBE_INTERVAL,
@@ -68,12 +70,26 @@ async def _open_relayed_pair(tmp_path: Path) -> AsyncIterator[tuple[Node, Node, 
 
 
 async def test_direct_path_gets_the_liveness_pings_rtt(tmp_path: Path) -> None:
-    async with open_connected_pair(tmp_path) as (anode, bnode, path):
+    async with (
+        open_connected_pair(tmp_path) as (anode, bnode, path),
+        bnode.subscribe() as events,
+    ):
         assert path.path_type is PathType.DIRECT
         assert path.rtt_ms is None  # nothing measured yet
         # No ping asked for: the liveness probe (every PROBE_INTERVAL s) measures it.
         a_id, b_id = anode.status().peer_id, bnode.status().peer_id
-        assert 0 < await _wait_rtt(bnode, a_id) < 1000
+        rtt = await _wait_rtt(bnode, a_id)
+        assert 0 < rtt < 1000
+        # Front ends were told (the first RTT of a path always is).
+        told: float | None = None
+        with trio.fail_after(5):
+            async for item in events:
+                assert isinstance(item, Numbered)
+                if isinstance(item.event, RttChanged) and item.event.peer_id == a_id:
+                    told = item.event.rtt_ms
+                    break
+        assert told is not None
+        assert 0 < told < 1000
         assert 0 < await _wait_rtt(anode, b_id) < 1000
         peer = next(p for p in bnode.peers() if p.peer_id == a_id)
         assert peer.path is not None
@@ -136,9 +152,20 @@ async def test_unanswered_relayed_probe_forgets_the_rtt_and_closes_nothing(
         async def on_dead(peer: ID, _conn: INetConn) -> None:
             dead.append(peer)
 
+        told: list[float | None] = []
+
+        def on_rtt(peer: str, rtt_ms: float | None) -> None:
+            if peer == home_id:
+                told.append(rtt_ms)
+
         # A second watch on the laptop with short intervals, next to the node's own.
         watch = PathWatch(
-            _host(lnode), on_dead, relayed_first=0.1, relayed_interval=0.3, relayed_timeout=0.5
+            _host(lnode),
+            on_dead,
+            relayed_first=0.1,
+            relayed_interval=0.3,
+            relayed_timeout=0.5,
+            on_rtt=on_rtt,
         )
         async with trio.open_nursery() as nursery:
             await nursery.start(watch.run)
@@ -161,6 +188,12 @@ async def test_unanswered_relayed_probe_forgets_the_rtt_and_closes_nothing(
             with trio.fail_after(10):
                 while watch.last_rtt_ms(conn) is None:  # noqa: ASYNC110 - polls the watch
                     await trio.sleep(0.05)
+            # Front ends were told each time it became known or unknown (no repeats between).
+            with trio.fail_after(10):
+                while told[-1:] in ([], [None]):  # noqa: ASYNC110 - polls the watch
+                    await trio.sleep(0.05)
+            known = [k for k, _ in itertools.groupby(rtt is not None for rtt in told)]
+            assert known == [True, False, True]
             nursery.cancel_scope.cancel()
         # The relayed connection still carries traffic.
         results = [r async for r in lnode.ping("home", count=1, interval=0)]

@@ -3,6 +3,7 @@
 Two real nodes on loopback; B has ``network.port_mapping: true`` and its NAT-PMP gateway is a
 real UDP responder on loopback (tests/helpers/natpmp_gateway.py) that first refuses, then maps.
 The NAT lab (tests/lab/test_port_mapping*.py) covers real routers and the relay's dial-back.
+The mapping is also published to front ends (``port-mapping-changed``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import trio
 
 from app.core.config import load_config
 from app.core.reach import natpmp
-from app.core.status import PathType
+from app.core.status import PathType, PortMappingChanged
 from app.engine import portmap
+from app.engine.bus import Numbered
 from app.engine.node import open_node
 from tests.helpers.natpmp_gateway import FakeNatPmpGateway
 from tests.helpers.nodes import make_node_dir, peerstore_addresses
@@ -44,7 +46,10 @@ async def test_mapped_address_is_pushed_to_connected_peers(
         a_dir = make_node_dir(tmp_path, "a", names={"b": b_dir.peer_id}, hole_punching=False)
         a_dir.authorize(b_dir)
         b_dir.authorize(a_dir)
-        async with open_node(load_config(b_dir.config_path), b_dir.identity) as bnode:
+        async with (
+            open_node(load_config(b_dir.config_path), b_dir.identity) as bnode,
+            bnode.subscribe() as b_events,
+        ):
             b_addr = bnode.status().listen_addresses[0]
             b_port = int(b_addr.split("/")[4])
             mapped = f"/ip4/203.0.113.77/tcp/{b_port + 100}"
@@ -66,6 +71,13 @@ async def test_mapped_address_is_pushed_to_connected_peers(
                 assert info is not None
                 assert info.method == "nat-pmp"
                 assert info.external_address == f"203.0.113.77:{b_port + 100}"
+                # Front ends heard of it (the refusal before made no mapping: no event).
+                with trio.fail_after(5):
+                    async for item in b_events:
+                        assert isinstance(item, Numbered)
+                        if isinstance(item.event, PortMappingChanged):
+                            assert item.event.mapping == info
+                            break
         # B stopped: its mapping was deleted (lifetime 0).
         assert gateway.mappings == {}
         assert gateway.requests[-1] == natpmp.encode_delete_request(b_port)

@@ -6,6 +6,7 @@ The happy paths with real daemons and the CLI are in tests/e2e/test_relay_pairin
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,15 @@ from app.core.pairing.relaypair import (
     member_key,
 )
 from app.core.peers.authkeys import AuthorizedKeysFile
+from app.core.status import (
+    ConfigChanged,
+    Event,
+    IntroducedPeer,
+    JoinProgress,
+    JoinStep,
+    PeersIntroduced,
+)
+from app.engine.bus import Numbered, Subscription
 from app.engine.node import Node, open_node
 from app.engine.relaypair import EXPIRY_CHECK_INTERVAL
 from app.engine.splice import read_to_eof
@@ -227,3 +237,65 @@ async def test_expires_removes_the_member_from_the_relay(
             # Removed by the first expiry check after the minute (expires= has whole seconds).
             assert 59 <= trio.current_time() - joined <= 61 + EXPIRY_CHECK_INTERVAL
             assert not relay.is_authorized(m.peer_id)
+
+
+async def _events_until(
+    events: Subscription, done: Callable[[Event], bool], limit: float = 20
+) -> list[Event]:
+    """The events of ``events`` up to the first that ``done`` accepts (bounded in time)."""
+    seen: list[Event] = []
+    with trio.fail_after(limit):
+        async for item in events:
+            assert isinstance(item, Numbered), "no event may be lost here"
+            seen.append(item.event)
+            if done(item.event):
+                return seen
+    raise AssertionError(f"the events ended: {seen}")
+
+
+async def test_a_join_publishes_its_steps_and_members_hear_of_introductions(
+    tmp_path: Path,
+) -> None:
+    relay_dir = _relay_dir(tmp_path)
+    a = _member_dir(tmp_path, "a")
+    b = _member_dir(tmp_path, "b")
+    async with open_node(load_config(relay_dir.config_path), relay_dir.identity) as relay:
+        group = _pairing(relay).create_group(count=2, ttl=600, namespace=None)
+        async with (
+            open_node(load_config(a.config_path), a.identity) as node_a,
+            open_node(load_config(b.config_path), b.identity) as node_b,
+            node_a.subscribe() as a_events,
+            node_b.subscribe() as b_events,
+        ):
+            await _pairing(node_a).join(group.codes[0], "alice")
+            a_seen = await _events_until(
+                a_events, lambda e: isinstance(e, JoinProgress) and e.step is JoinStep.DONE
+            )
+            steps = [e for e in a_seen if isinstance(e, JoinProgress)]
+            assert [s.step for s in steps] == [
+                JoinStep.CONNECTING,
+                JoinStep.EXCHANGING_KEYS,
+                JoinStep.CONFIRMING,
+                JoinStep.DONE,
+            ]
+            assert {(s.via, s.peer_id) for s in steps} == {("relay-pairing", relay.peer_id)}
+            assert len({s.join_id for s in steps}) == 1
+            # The relay came from the code: the node uses it at once (it is in the config now).
+            changed = [e for e in a_seen if isinstance(e, ConfigChanged)]
+            assert any("relay.addresses" in c.keys for c in changed)
+            assert not any(isinstance(e, PeersIntroduced) for e in a_seen)  # alone so far
+
+            await _pairing(node_b).join(group.codes[1], "bob")
+            b_seen = await _events_until(
+                b_events, lambda e: isinstance(e, JoinProgress) and e.step is JoinStep.DONE
+            )
+            (joined,) = [e for e in b_seen if isinstance(e, PeersIntroduced)]
+            assert (joined.group_id, joined.relay_peer_id) == (group.group_id, relay.peer_id)
+            assert joined.peers == (IntroducedPeer(a.peer_id, "alice"),)
+            # alice is connected to the relay: it introduces bob to her at once.
+            a_seen = await _events_until(a_events, lambda e: isinstance(e, PeersIntroduced))
+            introduced = a_seen[-1]
+            assert isinstance(introduced, PeersIntroduced)
+            assert introduced.group_id == group.group_id
+            assert introduced.peers == (IntroducedPeer(b.peer_id, "bob"),)
+            assert node_a.is_authorized(b.peer_id)

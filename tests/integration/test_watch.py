@@ -15,24 +15,23 @@ import os
 import random
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import msgspec
 import pytest
 import trio
 
 from app.api.client import LocalClient, open_local_client
 from app.api.errors import ApiError
-from app.api.models import Resync, Snapshot, WatchEvent
+from app.api.models import Snapshot, WatchEvent
 from app.api.transport import ApiEndpoint
-from app.api.watch import apply_event
 from app.core.config import load_config
 from app.core.status import ServicesChanged
 from app.daemon.server import serve_api
 from app.engine.node import Node, open_node
 from tests.helpers.nodes import make_node_dir, serve_echo
+from tests.helpers.watching import Watcher, catch_up, fresh_snapshot, stable
 
 pytestmark = pytest.mark.trio
 
@@ -67,48 +66,6 @@ async def open_daemon(tmp_path: Path) -> AsyncIterator[Daemon]:
                 nursery.cancel_scope.cancel()
 
 
-def stable(state: Snapshot) -> Snapshot:
-    """``state`` without what changes with no event (uptime, RTTs, agent versions) or numbers."""
-    paths = tuple(replace(p, rtt_ms=None) for p in state.paths)
-    peers = tuple(
-        replace(p, agent_version=None, path=p.path and replace(p.path, rtt_ms=None))
-        for p in state.peers
-    )
-    status = replace(state.status, uptime_seconds=0.0)
-    return msgspec.structs.replace(state, seq=0, status=status, paths=paths, peers=peers)
-
-
-async def fresh_snapshot(client: LocalClient) -> Snapshot:
-    items = client.watch()
-    try:
-        first = await anext(items)
-    finally:
-        await items.aclose()
-    assert isinstance(first, Snapshot)
-    return first
-
-
-class Watcher:
-    """Reads a watch stream and keeps the state it describes, checking the numbering."""
-
-    def __init__(self) -> None:
-        self.state: Snapshot | None = None
-        self.seqs: list[int] = []
-        self.resyncs = 0
-
-    def take(self, item: Snapshot | WatchEvent | Resync) -> None:
-        if isinstance(item, Snapshot):
-            assert self.state is None or item.seq >= self.state.seq
-            self.state = item
-        elif isinstance(item, WatchEvent):
-            assert self.state is not None, "an event before the first snapshot"
-            assert item.seq == self.state.seq + 1, "events are numbered one after another"
-            self.seqs.append(item.seq)
-            self.state = apply_event(self.state, item)
-        else:
-            self.resyncs += 1
-
-
 async def test_a_watcher_started_amid_changes_loses_nothing(tmp_path: Path) -> None:
     """Every round starts a watch while two clients keep exposing services and opening and closing
     forwards; then the changes stop, one last marker change is made, and once the watcher has seen
@@ -126,9 +83,12 @@ async def test_a_watcher_started_amid_changes_loses_nothing(tmp_path: Path) -> N
                 async def change_services(client: LocalClient, tag: str, done: trio.Event) -> None:
                     n = 0
                     while not done.is_set() and n < 200:
-                        await client.expose_service(f"{tag}-{n}", "127.0.0.1:9")
+                        # Every fourth one goes into config.yaml too (config-changed, and a
+                        # refresh snapshot after it).
+                        persist = n % 4 == 0
+                        await client.expose_service(f"{tag}-{n}", "127.0.0.1:9", persist=persist)
                         if n % 3 == 2:
-                            await client.unexpose_service(f"{tag}-{n - 1}")
+                            await client.unexpose_service(f"{tag}-{n - 1}", persist=True)
                         n += 1
 
                 async def change_forwards(client: LocalClient, done: trio.Event) -> None:
@@ -156,10 +116,8 @@ async def test_a_watcher_started_amid_changes_loses_nothing(tmp_path: Path) -> N
                         assert watcher.state is not None
                         if marker in [s.name for s in watcher.state.services]:
                             break
-                    fresh = await fresh_snapshot(other)
                     # The node may have changed on its own meanwhile (a path's RTT, a grade).
-                    while watcher.state.seq < fresh.seq:
-                        watcher.take(await anext(items))
+                    fresh = await catch_up(watcher, items, other)
                     await items.aclose()
                 assert watcher.state.seq == fresh.seq
                 assert stable(watcher.state) == stable(fresh)
@@ -167,7 +125,7 @@ async def test_a_watcher_started_amid_changes_loses_nothing(tmp_path: Path) -> N
             for forward in daemon.node.forwards():
                 await daemon.node.close_forward(forward.id)
             for service in daemon.node.services():
-                daemon.node.unexpose_service(service.name)
+                daemon.node.unexpose_service(service.name, persist=True)
 
 
 async def test_a_watcher_that_stops_reading_gets_a_resync_and_a_fresh_snapshot(

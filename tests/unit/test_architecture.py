@@ -50,6 +50,7 @@ CORE_IMPORTS = {
         "app.core.reach",
         "app.core.errors",
         "app.core.files",
+        "app.core.status",
     },
 }
 

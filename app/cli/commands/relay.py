@@ -5,11 +5,13 @@ A relay is a peer-up node with ``relay_service: {enabled: true}``: nodes that ca
 connections reserve a slot on it, and their peers reach them through it (circuit relay v2) until
 hole punching finds a direct path.
 
-``add`` and ``remove`` edit ``relay.addresses`` in config.yaml (comments survive); a running daemon
-applies the change at its next start. ``list`` shows the configured relays, with each reservation's
-state when a daemon runs. ``setup`` creates a config directory for a dedicated relay, ``serve`` runs
-the daemon with the relay service forced on (:mod:`app.launcher` dispatches it to the daemon), and
-``info`` prints the relay's addresses, to be given to ``peerup relay add`` on each node.
+``add`` and ``remove`` change ``relay.addresses`` in config.yaml (comments survive): through the
+running daemon when there is one (it is the file's only writer while it runs, and it reserves on an
+added relay, or stops using a removed one, at once), else in the file itself. ``list`` shows the
+configured relays, with each reservation's state when a daemon runs. ``setup`` creates a config
+directory for a dedicated relay, ``serve`` runs the daemon with the relay service forced on
+(:mod:`app.launcher` dispatches it to the daemon), and ``info`` prints the relay's addresses, to
+be given to ``peerup relay add`` on each node.
 """
 
 from __future__ import annotations
@@ -161,12 +163,14 @@ def _relay_peer(address: str) -> str:
     return address.rsplit("/p2p/", 1)[1].split("/", 1)[0]
 
 
-def _restart_note() -> None:
-    if daemon_running():
-        click.echo(
-            "The running daemon applies this at its next start "
-            "(peerup daemon stop, then peerup daemon)."
-        )
+async def _add_via_daemon(endpoint: ApiEndpoint, address: str) -> None:
+    async with open_daemon_client(endpoint) as client:
+        await client.add_relay(address)
+
+
+async def _remove_via_daemon(endpoint: ApiEndpoint, relay: str) -> str:
+    async with open_daemon_client(endpoint) as client:
+        return await client.remove_relay(relay)
 
 
 # ---- add, list, remove ---------------------------------------------------------------------------
@@ -190,11 +194,15 @@ def add(address: str, peer_id: str | None) -> int:
     path = state().resolved_config_path
     load_cli_config(path)
     addr = relay_address(address, peer_id)
+    if daemon_running():
+        run_async(_add_via_daemon(daemon_endpoint(), addr))
+        click.echo(f"Added relay {addr}")
+        click.echo("The running daemon reserves a slot on it now (see: peerup relay list).")
+        return 0
     editor = ConfigEditor.open(path)
     editor.add_relay(addr)
     editor.save()
     click.echo(f"Added relay {addr}")
-    _restart_note()
     return 0
 
 
@@ -206,6 +214,11 @@ def remove(relay_ref: str) -> int:
     path = state().resolved_config_path
     config = load_cli_config(path)
     wanted = relay_ref.strip()
+    if daemon_running():
+        removed = run_async(_remove_via_daemon(daemon_endpoint(), wanted))
+        click.echo(f"Removed relay {removed}")
+        click.echo("The running daemon no longer uses it.")
+        return 0
     match = next(
         (a for a in config.relay_addresses if a == wanted or _relay_peer(a) == wanted), wanted
     )
@@ -213,7 +226,6 @@ def remove(relay_ref: str) -> int:
     editor.remove_relay(wanted)
     editor.save()
     click.echo(f"Removed relay {match}")
-    _restart_note()
     return 0
 
 

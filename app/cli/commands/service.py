@@ -1,13 +1,15 @@
 """``peerup service …``: the local TCP services this node exposes to its peers.
 
-Every change is written to config.yaml first (round-trip, so comments survive); when a daemon runs,
-it is then applied live through the API with ``persist=False`` (the file is already written), so
-there is no restart to remember.
+While a daemon runs, it is the only writer of config.yaml: ``add``, ``remove``, ``enable`` and
+``disable`` ask it through the API, and it writes the file (round-trip, so comments survive) and
+exposes or unexposes the service at once. Without a daemon they edit config.yaml themselves, and
+the next daemon start applies it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import click
 
@@ -25,30 +27,18 @@ from app.cli.context import (
     state,
 )
 from app.core.config import Config, ConfigEditor, ServiceConfig
-from app.core.errors import NotFoundError, PeerupError
+from app.core.errors import NotFoundError
 from app.core.ids.names import service_protocol_id, validate_service_name
 from app.core.ids.netaddr import parse_host_port
 from app.core.status import ServiceInfo
 
-_NOT_EXPOSED_CODES = frozenset({"not-found", "service-not-found"})
+T = TypeVar("T")
 
 
 @click.group()
 @config_option()
 def service() -> None:
     """Manage the local services exposed to peers (the services: section of the config)."""
-
-
-def service_info(svc: ServiceConfig) -> ServiceInfo:
-    """Turn a config entry into the status type used for rendering and JSON."""
-    return ServiceInfo(
-        name=svc.name,
-        protocol_id=service_protocol_id(svc.name),
-        local_address=svc.local_address,
-        enabled=svc.enabled,
-        allowed_peers=tuple(str(p) for p in svc.allowed_peers),
-        verified_only=svc.verified_only,
-    )
 
 
 def _find(config: Config, name: str) -> ServiceConfig:
@@ -59,54 +49,24 @@ def _find(config: Config, name: str) -> ServiceConfig:
     raise NotFoundError(f"no service named {name!r}", hint=f"Configured services: {known}.")
 
 
-async def _live(action: str, name: str, svc: ServiceConfig | None) -> None:
-    """Apply a change to the running daemon: expose ``svc`` or unexpose ``name``."""
-    async with open_daemon_client(daemon_endpoint()) as client:
-        await _apply(client, action, name, svc)
+def _via_daemon(call: Callable[[LocalClient], Awaitable[T]]) -> T:
+    """Run one API call on the running daemon (which writes config.yaml and applies it)."""
+
+    async def run() -> T:
+        async with open_daemon_client(daemon_endpoint()) as client:
+            return await call(client)
+
+    return run_async(run())
 
 
-async def _apply(client: LocalClient, action: str, name: str, svc: ServiceConfig | None) -> None:
-    if action == "expose" and svc is not None:
-        try:
-            await client.unexpose_service(name, persist=False)
-        except PeerupError as exc:
-            if exc.code not in _NOT_EXPOSED_CODES:
-                raise
-        await client.expose_service(
-            name,
-            svc.local_address,
-            allowed_peers=tuple(str(p) for p in svc.allowed_peers),
-            persist=False,
-            verified_only=svc.verified_only,
-        )
-    else:
-        try:
-            await client.unexpose_service(name, persist=False)
-        except PeerupError as exc:
-            if exc.code not in _NOT_EXPOSED_CODES:
-                raise
+def _edit_offline(edit: Callable[[ConfigEditor], None]) -> Config:
+    """No daemon runs: edit config.yaml here; the next daemon start applies it."""
+    editor = ConfigEditor.open(state().resolved_config_path)
+    edit(editor)
+    return editor.save()
 
 
-def _apply_live(action: str, name: str, svc: ServiceConfig | None) -> int:
-    """Apply to the daemon if one runs; report the outcome.
-
-    Returns:
-        0, or 1 when the daemon refused (the config file is changed either way).
-    """
-    if not daemon_running():
-        click.echo("No daemon is running; it will apply this when it starts.")
-        return 0
-    try:
-        run_async(_live(action, name, svc))
-    except PeerupError as exc:
-        click.echo(
-            f"Error: saved to the config, but the running daemon refused: {exc.message}", err=True
-        )
-        if exc.hint:
-            click.echo(f"Hint: {exc.hint}", err=True)
-        return 1
-    click.echo("Applied to the running daemon.")
-    return 0
+_OFFLINE_NOTE = "No daemon is running; it will apply this when it starts."
 
 
 @service.command("add")
@@ -131,17 +91,27 @@ def service_add(name: str, address: str, allow: Sequence[str], verified_only: bo
     parse_host_port(address)
     config = load_cli_config()
     allowed = tuple(resolve_peer(config, p).peer_id for p in allow)
-    editor = ConfigEditor.open(state().resolved_config_path)
-    editor.add_service(
-        name, address, allowed_peers=allowed, enabled=True, verified_only=verified_only
-    )
-    saved = editor.save()
+    running = daemon_running()
+    if running:
+        _via_daemon(
+            lambda client: client.expose_service(
+                name, address, allowed_peers=allowed, persist=True, verified_only=verified_only
+            )
+        )
+        saved = load_cli_config()
+    else:
+        saved = _edit_offline(
+            lambda editor: editor.add_service(
+                name, address, allowed_peers=allowed, enabled=True, verified_only=verified_only
+            )
+        )
     svc = _find(saved, name)
     who = render.allowed_text(svc.allowed_peers, render.names_by_peer(saved.names))
     if svc.verified_only:
         who += " (verified peers only)"
     click.echo(f"Added service {name} → {address} ({service_protocol_id(name)}), allowed: {who}.")
-    return _apply_live("expose", name, svc)
+    click.echo("The running daemon exposes it now." if running else _OFFLINE_NOTE)
+    return 0
 
 
 @service.command("list")
@@ -150,10 +120,10 @@ def service_add(name: str, address: str, allow: Sequence[str], verified_only: bo
 def service_list(as_json: bool) -> int:
     """List configured services (and, with a daemon running, whether each is exposed)."""
     config = load_cli_config()
-    infos = [service_info(s) for s in config.services]
+    infos = [s.info() for s in config.services]
     live: dict[str, ServiceInfo] | None = None
     if daemon_running():
-        live = {s.name: s for s in run_async(_daemon_services())}
+        live = {s.name: s for s in _via_daemon(lambda client: client.services())}
     if as_json:
         data = []
         for info in infos:
@@ -171,36 +141,35 @@ def service_list(as_json: bool) -> int:
     return 0
 
 
-async def _daemon_services() -> list[ServiceInfo]:
-    async with open_daemon_client(daemon_endpoint()) as client:
-        return await client.services()
-
-
 @service.command("remove")
 @click.argument("name")
 @config_option()
 def service_remove(name: str) -> int:
     """Stop exposing NAME and delete it from the config."""
-    config = load_cli_config()
-    _find(config, name)
-    editor = ConfigEditor.open(state().resolved_config_path)
-    editor.remove_service(name)
-    editor.save()
+    _find(load_cli_config(), name)
+    running = daemon_running()
+    if running:
+        _via_daemon(lambda client: client.unexpose_service(name, persist=True))
+    else:
+        _edit_offline(lambda editor: editor.remove_service(name))
     click.echo(f"Removed service {name}.")
-    return _apply_live("unexpose", name, None)
+    click.echo("The running daemon no longer exposes it." if running else _OFFLINE_NOTE)
+    return 0
 
 
 def _set_enabled(name: str, enabled: bool) -> int:
-    config = load_cli_config()
-    _find(config, name)
-    editor = ConfigEditor.open(state().resolved_config_path)
-    editor.set_service_enabled(name, enabled)
-    saved = editor.save()
-    svc = _find(saved, name)
+    _find(load_cli_config(), name)
+    running = daemon_running()
+    if running:
+        _via_daemon(lambda client: client.set_service_enabled(name, enabled))
+    else:
+        _edit_offline(lambda editor: editor.set_service_enabled(name, enabled))
     click.echo(f"Service {name} {'enabled' if enabled else 'disabled'}.")
-    if enabled:
-        return _apply_live("expose", name, svc)
-    return _apply_live("unexpose", name, None)
+    if running:
+        click.echo(f"The running daemon {'exposes' if enabled else 'no longer exposes'} it now.")
+    else:
+        click.echo(_OFFLINE_NOTE)
+    return 0
 
 
 @service.command("enable")

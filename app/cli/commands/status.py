@@ -17,7 +17,6 @@ from app.api.errors import DaemonNotRunningError
 from app.api.transport import ApiEndpoint
 from app.cli import render
 from app.cli.commands.auth import local_auth_entries
-from app.cli.commands.service import service_info
 from app.cli.context import (
     config_option,
     daemon_endpoint,
@@ -96,7 +95,7 @@ def _local_view(config: Config, *, as_json: bool) -> None:
     except PeerupError as exc:
         peer_id, identity_error = None, exc.message
     entries = local_auth_entries(config, config.authorized_keys_file)
-    services = [service_info(s) for s in config.services]
+    services = [s.info() for s in config.services]
     if as_json:
         click.echo(
             render.dumps(

@@ -22,7 +22,8 @@ One module per concern, each importing only those above it:
 
 Import from this package, not from its modules: the names below are the public API. The package
 imports only app.core.ids, app.core.peers (the authorized_keys header), app.core.reach (STUN
-server syntax), app.core.errors, app.core.files and app.util.
+server syntax), app.core.status (a service entry as front ends show it), app.core.errors,
+app.core.files and app.util.
 """
 
 from app.core.config.edit import ConfigEditor
@@ -34,6 +35,7 @@ from app.core.config.schema import (
     ForwardConfig,
     RelayServiceConfig,
     ServiceConfig,
+    changed_keys,
     config_to_dict,
 )
 from app.core.config.template import default_config_text, init_config_dir
@@ -46,6 +48,7 @@ __all__ = [
     "ForwardConfig",
     "RelayServiceConfig",
     "ServiceConfig",
+    "changed_keys",
     "config_to_dict",
     "default_config_text",
     "init_config_dir",

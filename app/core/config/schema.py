@@ -10,6 +10,9 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from app.core.ids.names import service_protocol_id
+from app.core.status import ServiceInfo
+
 CONFIG_VERSION = 1
 DEFAULT_PING_PROTOCOL = "/pingpong/1.0.0"
 DEFAULT_RESERVATION_INTERVAL = 120.0
@@ -35,6 +38,17 @@ class ServiceConfig:
     allowed_peers: tuple[str, ...] = ()
     protocol: str = ""
     verified_only: bool = False
+
+    def info(self) -> ServiceInfo:
+        """This entry as front ends show a service (no counters: they belong to a daemon)."""
+        return ServiceInfo(
+            name=self.name,
+            protocol_id=service_protocol_id(self.name),
+            local_address=self.local_address,
+            enabled=self.enabled,
+            allowed_peers=self.allowed_peers,
+            verified_only=self.verified_only,
+        )
 
 
 @dataclass(frozen=True)
@@ -184,3 +198,34 @@ def config_to_dict(config: Config) -> dict[str, object]:
         ],
         "relay_service": dataclasses.asdict(config.relay_service),
     }
+
+
+_WHOLE_SECTIONS = frozenset({"services", "names", "peer_addresses", "forwards"})
+
+
+def changed_keys(old: Config, new: Config) -> tuple[str, ...]:
+    """What differs between two configs, as the ``config-changed`` event names it.
+
+    Sections that are collections (``services``, ``names``, ``peer_addresses``, ``forwards``)
+    are named whole; the others by ``section.key`` (``relay.addresses``,
+    ``network.port_mapping``…). Top-level scalars (``version``, ``path``) by their own name.
+
+    Returns:
+        The changed keys, in the order of :func:`config_to_dict`.
+    """
+    before, after = config_to_dict(old), config_to_dict(new)
+    keys: list[str] = []
+    for section, value in after.items():
+        previous = before.get(section)
+        if previous == value:
+            continue
+        if section in _WHOLE_SECTIONS or not isinstance(value, dict):
+            keys.append(section)
+            continue
+        assert isinstance(previous, dict)
+        keys += [
+            f"{section}.{key}"
+            for key in dict.fromkeys([*previous, *value])
+            if previous.get(key) != value.get(key)
+        ]
+    return tuple(keys)

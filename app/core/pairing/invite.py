@@ -745,6 +745,7 @@ class InviteProgress:
     attempts_left: int = MAX_FAILURES
     sas: SasView | None = None
     warning: str | None = None
+    warning_code: str | None = None  # stable code of ``warning``: "peer-key-changed"
 
     @property
     def final(self) -> bool:
@@ -763,6 +764,7 @@ class JoinResult:
         sas: What both screens show.
         suite: The cipher suite used.
         warning: Set when the inviter's name belonged to another key (a key change).
+        warning_code: The stable code of ``warning``: ``peer-key-changed``.
     """
 
     peer_id: str
@@ -771,3 +773,4 @@ class JoinResult:
     sas: SasView
     suite: str
     warning: str | None = None
+    warning_code: str | None = None

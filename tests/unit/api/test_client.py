@@ -208,6 +208,39 @@ def test_services_forwards_auth_connect(daemon: ApiEndpoint) -> None:
     run(go, daemon)
 
 
+def test_config_edits_relays_services_and_invites(daemon: ApiEndpoint) -> None:
+    """The endpoints the CLI sends its config edits to while a daemon runs."""
+    added_address = f"/ip4/198.51.100.20/tcp/7777/p2p/{STRANGER}"
+
+    async def go(client: LocalClient) -> None:
+        relay = await client.add_relay(added_address)
+        assert relay == RelayInfo(address=added_address, peer_id=STRANGER, reserved=False)
+        assert added_address in [r.address for r in (await client.status()).relays]
+        with pytest.raises(ApiError) as info:
+            await client.add_relay(added_address)
+        assert (info.value.code, info.value.status) == ("already-exists", 409)
+        with pytest.raises(ApiError) as info:
+            await client.add_relay("/ip4/198.51.100.20/tcp/7777")
+        assert info.value.code == "invalid-address"
+        # A multiaddr is one path segment (percent-encoded), a peer ID too.
+        assert await client.remove_relay(added_address) == added_address
+        with pytest.raises(ApiError) as info:
+            await client.remove_relay(STRANGER)
+        assert (info.value.code, info.value.status) == ("not-found", 404)
+
+        await client.expose_service("db", "localhost:5432", persist=True)
+        disabled = await client.set_service_enabled("db", False)
+        assert (disabled.name, disabled.enabled) == ("db", False)
+        assert "db" not in [s.name for s in await client.services()]
+        with pytest.raises(ApiError) as info:
+            await client.set_service_enabled("db", True)  # the fake forgets a disabled one
+        assert info.value.code == "not-found"
+
+        assert await client.invites() == []
+
+    run(go, daemon)
+
+
 def test_reachability_relays_probe_and_traceroute(daemon: ApiEndpoint) -> None:
     async def go(client: LocalClient) -> None:
         status = await client.status()

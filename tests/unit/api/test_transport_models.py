@@ -23,11 +23,18 @@ from app.api.transport import (
 )
 from app.core.status import (
     AuthorizedKeysChanged,
+    ConfigChanged,
     ConnectionRefused,
     ForwardChanged,
     ForwardInfo,
     ForwardState,
     Grade,
+    IntroducedPeer,
+    InviteChanged,
+    InviteInfo,
+    InviteState,
+    JoinProgress,
+    JoinStep,
     NatMapping,
     NodeStatus,
     PathChanged,
@@ -36,9 +43,13 @@ from app.core.status import (
     PeerConnected,
     PeerDisconnected,
     PeerInfo,
+    PeersIntroduced,
+    PortMappingChanged,
+    PortMappingInfo,
     ReachabilityChanged,
     RelayInfo,
     RelaysChanged,
+    RttChanged,
     ServiceInfo,
     ServicesChanged,
     TracerouteHop,
@@ -162,6 +173,25 @@ FORWARD = ForwardInfo(
             )
         ),
         RelaysChanged(relays=()),
+        RttChanged(peer_id="p", rtt_ms=1.25),
+        RttChanged(peer_id="p", rtt_ms=None),
+        PortMappingChanged(
+            mapping=PortMappingInfo("TCP", "203.0.113.7:1", "10.0.0.2:1", "10.0.0.1", None)
+        ),
+        PortMappingChanged(mapping=None),
+        ConfigChanged(
+            keys=("services", "network.port_mapping"), restart_needed=("network.port_mapping",)
+        ),
+        InviteChanged(
+            invite=InviteInfo(
+                id="inv-1", state=InviteState.JOINED, expires_at=2.0, attempts_left=2, peer_id="p"
+            )
+        ),
+        JoinProgress("join-1", "invite", None, JoinStep.CONNECTING),
+        JoinProgress(
+            "join-1", "relay-pairing", "r", JoinStep.FAILED, "wrong-code", "wrong code or expired"
+        ),
+        PeersIntroduced(group_id="g", relay_peer_id="r", peers=(IntroducedPeer("p", "alice"),)),
     ],
 )
 def test_every_event_round_trips_by_kind(event: object) -> None:

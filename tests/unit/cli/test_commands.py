@@ -175,6 +175,7 @@ def test_auth_add_list_remove(initialized: Path, run: Run) -> None:
             "name": None,
             "verified_value": None,
             "warning": None,
+            "warning_code": None,
         }
     ]
 

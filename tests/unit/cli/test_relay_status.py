@@ -15,10 +15,10 @@ import pytest
 
 from app.api.transport import endpoint_for_config
 from app.cli.commands.relay import relay_address
-from app.core.config import load_config
+from app.core.config import ConfigEditor, load_config
 from app.core.errors import InvalidAddressError, InvalidPeerIdError
 from app.launcher import _relay_serve_args
-from tests.helpers.fakes import BROKEN_RELAY, DOWN, LAPTOP, RELAY, reachability
+from tests.helpers.fakes import BROKEN_RELAY, DOWN, LAPTOP, RELAY, RELAY_ADDR, reachability
 from tests.unit.api.test_client import ServerProcess
 from tests.unit.cli.conftest import Run
 
@@ -296,9 +296,23 @@ def test_traceroute_through_the_daemon(fake_daemon: Path, run: Run) -> None:
 
 
 def test_relay_commands_show_the_daemon_view(fake_daemon: Path, run: Run) -> None:
-    added = run("relay", "add", f"/ip4/203.0.113.7/tcp/7777/p2p/{RELAY}")
+    # The daemon writes config.yaml (a FakeNode does not): the file holds what it uses.
+    editor = ConfigEditor.open(fake_daemon)
+    editor.add_relay(RELAY_ADDR)
+    editor.save()
+    text = fake_daemon.read_text(encoding="utf-8")
+    added = run("relay", "add", f"/ip4/198.51.100.20/tcp/7777/p2p/{OTHER_ID}")
     assert added.code == 0, added.err
-    assert "next start" in added.out
+    assert "reserves a slot on it now" in added.out
+    assert fake_daemon.read_text(encoding="utf-8") == text  # the daemon's job, not the CLI's
+    again = run("relay", "add", RELAY_ADDR)
+    assert again.code == 1
+    assert "configured already" in again.err
+    removed = run("relay", "remove", OTHER_ID)
+    assert removed.code == 0, removed.err
+    assert f"Removed relay /ip4/198.51.100.20/tcp/7777/p2p/{OTHER_ID}" in removed.out
+    assert "no longer uses it" in removed.out
+    assert run("relay", "remove", OTHER_ID).code == 1
     listed = run("relay", "list")
     assert listed.code == 0, listed.err
     relay_line = next(line for line in listed.out.splitlines() if RELAY in line)

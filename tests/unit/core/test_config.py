@@ -17,6 +17,7 @@ from app.core.config import (
     ConfigEditor,
     ForwardConfig,
     ServiceConfig,
+    changed_keys,
     config_to_dict,
     default_config_text,
     init_config_dir,
@@ -534,3 +535,33 @@ def test_umask_does_not_matter(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_changed_keys_name_sections_and_their_keys(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(FULL, encoding="utf-8")
+    path.chmod(0o600)
+    old = load_config(path)
+    assert changed_keys(old, old) == ()
+    new = parse_config(
+        FULL.replace("enable_quic: false", "enable_quic: true").replace(
+            f"    - /ip4/203.0.113.7/tcp/7777/p2p/{PB}\n", ""
+        ),
+        path=path,
+    )
+    assert changed_keys(old, new) == ("network.enable_quic", "relay.addresses")
+    editor = ConfigEditor.open(path)
+    editor.add_service("db", "localhost:5432")
+    editor.set_name("work", PB)
+    assert changed_keys(old, editor.save()) == ("services", "names")
+
+
+def test_a_service_entry_as_front_ends_show_it() -> None:
+    entry = ServiceConfig("ssh", "localhost:22", enabled=False, allowed_peers=(PA,))
+    info = entry.info()
+    assert (info.name, info.protocol_id, info.local_address) == (
+        "ssh",
+        "/peerup/ssh/1.0.0",
+        "localhost:22",
+    )
+    assert (info.enabled, info.allowed_peers, info.streams_total) == (False, (PA,), 0)

@@ -345,6 +345,7 @@ async def test_every_plain_endpoint(endpoint: ApiEndpoint) -> None:
             "name": None,
             "verified_value": None,
             "warning": None,
+            "warning_code": None,
         }
         error(await http.post("/v1/auth", json={"peer_id": STRANGER}), 409, "already-exists")
         assert data(await http.delete(f"/v1/auth/{STRANGER}")) is None
@@ -598,6 +599,7 @@ async def test_watch_sends_a_snapshot_then_numbered_events(endpoint: ApiEndpoint
                     "services",
                     "forwards",
                     "verify_sessions",
+                    "invites",
                 ]
                 assert (snapshot["kind"], snapshot["seq"]) == ("snapshot", 1)
                 assert snapshot["status"]["peer_id"] == ME
