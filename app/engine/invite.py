@@ -18,7 +18,7 @@ import logging
 import platform
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 
@@ -49,14 +49,10 @@ from app.core.pairing.invite import (
     peek_invite_id,
 )
 from app.core.status import KEY_CHANGED, InviteChanged, InviteInfo, InviteState, JoinStep
-from app.engine.bus import EventBus
-from app.engine.dialer import Dialer, Target
-from app.engine.gate import Gate
+from app.engine.dialer import Target
 from app.engine.joinprogress import JoinReport, open_join_report
 from app.engine.lanfind import find_inviter, only_loopback, open_advertisement
-from app.engine.peerbook import PeerBook
-from app.engine.relay import RelayClient
-from app.engine.settings import SettingsStore
+from app.engine.pairingctx import PairingContext
 
 log = logging.getLogger("peerup.engine.invite")
 
@@ -145,30 +141,10 @@ class InviteService:
             expires, and every step timeout, run on trio's clock.
     """
 
-    def __init__(
-        self,
-        *,
-        own_peer_id: str,
-        bus: EventBus,
-        settings: SettingsStore,
-        peers: PeerBook,
-        gate: Gate,
-        dialer: Dialer,
-        relay_client: RelayClient,
-        own_addresses: Callable[[], Sequence[str]],
-        service_names: Callable[[], list[str]],
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._own = PeerId.parse(own_peer_id)
-        self._bus = bus
-        self._settings = settings
-        self._peers = peers
-        self._gate = gate
-        self._dialer = dialer
-        self._relay_client = relay_client
-        self._own_addresses = own_addresses
+    def __init__(self, context: PairingContext, *, service_names: Callable[[], list[str]]) -> None:
+        self._ctx = context
+        self._own = PeerId.parse(context.own_peer_id)
         self._service_names = service_names
-        self._clock = clock
         self._open: dict[bytes, OpenInvite] = {}
         self._paired: dict[str, SasView] = {}
 
@@ -186,7 +162,7 @@ class InviteService:
         ]
 
     def _publish(self, info: InviteInfo) -> None:
-        self._bus.publish(InviteChanged(invite=info))
+        self._ctx.bus.publish(InviteChanged(invite=info))
 
     # ---- inviter --------------------------------------------------------------------------------
 
@@ -207,8 +183,8 @@ class InviteService:
         code = InviteCode.create(
             own,
             addresses=addresses,
-            expires_at=int(self._clock() + ttl),
-            namespace=self._settings.config.network or "",
+            expires_at=int(self._ctx.clock() + ttl),
+            namespace=self._ctx.settings.config.network or "",
         )
         invitation = Invitation(
             password=code.password,
@@ -233,7 +209,7 @@ class InviteService:
             self._open[invite_id] = invite
         try:
             async with (
-                self._gate.open_probation(protocols={PROTOCOL_ID}, limit=PROBATION_LIMIT),
+                self._ctx.gate.open_probation(protocols={PROTOCOL_ID}, limit=PROBATION_LIMIT),
                 contextlib.AsyncExitStack() as stack,
                 trio.open_nursery() as nursery,
             ):
@@ -263,8 +239,8 @@ class InviteService:
             send.close()
 
     async def _expire(self, invite: OpenInvite) -> None:
-        await trio.sleep(max(0.0, invite.invitation.expires_at - self._clock()))
-        if invite.invitation.refresh(self._clock()) is InvitationState.EXPIRED:
+        await trio.sleep(max(0.0, invite.invitation.expires_at - self._ctx.clock()))
+        if invite.invitation.refresh(self._ctx.clock()) is InvitationState.EXPIRED:
             invite._emit(InviteProgress(kind="expired"))
 
     def _own_name(self) -> str:
@@ -272,8 +248,8 @@ class InviteService:
 
     async def _code_addresses(self) -> list[str]:
         """Relays we hold a reservation on (waiting a little for one), then direct addresses."""
-        relay_client = self._relay_client
-        if self._settings.config.relay_addresses:
+        relay_client = self._ctx.relay_client
+        if self._ctx.settings.config.relay_addresses:
             with trio.move_on_after(RESERVATION_WAIT):
                 while not relay_client.has_reservation():
                     relay_client.refresh_soon()
@@ -283,7 +259,7 @@ class InviteService:
             relay = circuit.split("/p2p-circuit")[0]
             if relay not in relays:
                 relays.append(relay)
-        direct = [a for a in self._own_addresses() if "/p2p-circuit" not in a]
+        direct = [a for a in self._ctx.own_addresses() if "/p2p-circuit" not in a]
         # Loopback only helps on the same machine: last, and only when nothing else exists.
         direct.sort(key=lambda a: a.startswith(("/ip4/127.", "/ip6/::1/")))
         if any(not a.startswith(("/ip4/127.", "/ip6/::1/")) for a in direct):
@@ -307,7 +283,7 @@ class InviteService:
             invite = self._open.get(invite_id) if invite_id is not None else None
             if invite is None:
                 raise PairingError("unknown", "no such invite")
-            attempt = invite.invitation.begin(peer, self._clock(), invite_id)
+            attempt = invite.invitation.begin(peer, self._ctx.clock(), invite_id)
         except Exception as exc:  # no invite to charge: refuse quietly, like a closed port
             log.info("refused an invite handshake from %s: %s", peer, exc)
             await _reset(stream)
@@ -315,7 +291,7 @@ class InviteService:
         invite._emit(InviteProgress(kind="attempt", peer_id=str(peer)))
         try:
             while True:
-                reply = attempt.receive(body, self._clock())
+                reply = attempt.receive(body, self._ctx.clock())
                 if reply is None:
                     break
                 with trio.fail_after(STEP_TIMEOUT):
@@ -323,7 +299,7 @@ class InviteService:
                     body = await _read_frame(stream, frames)
             outcome = attempt.outcome
             assert outcome is not None
-            if not invite.invitation.claim(self._clock()):
+            if not invite.invitation.claim(self._ctx.clock()):
                 raise PairingError("used", "the invite closed during the handshake")
         except Exception as exc:  # every failure of an attempt counts against the invite
             log.info("invite attempt by %s failed: %s", peer, exc)
@@ -367,8 +343,8 @@ class InviteService:
             PairingError: ``not-found`` when no device on this network invites with that
                 number, else as :meth:`join`.
         """
-        with open_join_report(self._bus, via="invite", peer_id=None) as report:
-            own_addresses = self._own_addresses()
+        with open_join_report(self._ctx.bus, via="invite", peer_id=None) as report:
+            own_addresses = self._ctx.own_addresses()
             found = await find_inviter(short.nameplate, loopback=only_loopback(own_addresses))
             if found is None or not found.addresses:
                 raise PairingError(
@@ -379,7 +355,7 @@ class InviteService:
             code = InviteCode(
                 invite_id=short.invite_id,
                 password=short.password,
-                expires_at=int(self._clock() + DEFAULT_TTL),
+                expires_at=int(self._ctx.clock() + DEFAULT_TTL),
                 inviter=found.peer_id,
                 namespace="",
                 addresses=found.addresses,
@@ -400,13 +376,13 @@ class InviteService:
                 ``unreachable``, ``own-code``.
         """
         self._check_code(code)
-        with open_join_report(self._bus, via="invite", peer_id=str(code.inviter)) as report:
+        with open_join_report(self._ctx.bus, via="invite", peer_id=str(code.inviter)) as report:
             return await self._join(code, name, report)
 
     def _check_code(self, code: InviteCode) -> None:
         if code.inviter == self._own:
             raise PairingError("own-code", "this is this device's own invite code")
-        if code.expires_at <= self._clock():
+        if code.expires_at <= self._ctx.clock():
             raise PairingError("expired", "this invite code has expired", hint="ask for a new one")
 
     async def _join(self, code: InviteCode, name: str, report: JoinReport) -> JoinResult:
@@ -416,14 +392,14 @@ class InviteService:
         )
         try:
             with trio.fail_after(JOIN_TIMEOUT):
-                await self._dialer.ensure_connected(target)
+                await self._ctx.dialer.ensure_connected(target)
         except (PeerupError, trio.TooSlowError) as exc:
             raise PairingError(
                 "unreachable",
                 f"could not reach the inviter: {exc}",
                 hint="is the invite still open on the other device?",
             ) from None
-        host = self._dialer.require_host()
+        host = self._ctx.dialer.require_host()
         handshake = JoinerHandshake(
             password=code.password,
             invite_id=code.invite_id,
@@ -483,8 +459,8 @@ class InviteService:
         self, outcome: InviteOutcome, *, comment_fallback: str
     ) -> tuple[str | None, str | None]:
         """authorized_keys (unverified) and a name (see :meth:`PeerBook.admit`)."""
-        day = time.strftime("%Y-%m-%d", time.localtime(self._clock()))
-        return self._peers.admit(
+        day = time.strftime("%Y-%m-%d", time.localtime(self._ctx.clock()))
+        return self._ctx.peers.admit(
             str(outcome.peer),
             outcome.name,
             comment_fallback=f"{comment_fallback}-{day}",
@@ -496,14 +472,14 @@ class InviteService:
         Raises:
             PairingError: ``not-paired`` if no invite of this node paired with ``peer``.
         """
-        peer_id = self._peers.resolve(peer).peer_id
+        peer_id = self._ctx.peers.resolve(peer).peer_id
         if peer_id not in self._paired:
             raise PairingError(
                 "not-paired",
                 f"{peer} was not paired by an invite on this node",
                 hint=f"use peerup verify {peer}",
             )
-        self._peers.set_verified(peer_id, True)
+        self._ctx.peers.set_verified(peer_id, True)
         del self._paired[peer_id]
 
 

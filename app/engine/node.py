@@ -77,6 +77,7 @@ from app.engine.gate import Gate
 from app.engine.grades import GradeSharing
 from app.engine.invite import InviteService, OpenInvite
 from app.engine.liveconfig import LiveConfig
+from app.engine.pairingctx import PairingContext
 from app.engine.paths import PathTracker
 from app.engine.peerbook import PeerBook
 from app.engine.ping import make_responder
@@ -316,23 +317,22 @@ class Node:
             clock=self._clock,
         )
         self.grades.install(host)
-        capabilities = {
-            "own_peer_id": self._peer_id,
-            "bus": self.bus,
-            "settings": self.settings,
-            "peers": self.peerbook,
-            "gate": self.gate,
-            "dialer": self.dialer,
-            "relay_client": relay_client,
-            "own_addresses": self._dialable_addresses,
-            "clock": self._clock,
-        }
+        context = PairingContext(
+            own_peer_id=self._peer_id,
+            bus=self.bus,
+            settings=self.settings,
+            peers=self.peerbook,
+            gate=self.gate,
+            dialer=self.dialer,
+            relay_client=relay_client,
+            own_addresses=self._dialable_addresses,
+            clock=self._clock,
+        )
         # Relay pairing: introductions on every node, redemption on a relay (app/engine/relaypair).
-        self.pairing = PairingService(**capabilities)  # type: ignore[arg-type]
+        self.pairing = PairingService(context)
         self.pairing.install(host)
         self._invites = InviteService(
-            **capabilities,  # type: ignore[arg-type]
-            service_names=lambda: [s.name for s in self.services()],
+            context, service_names=lambda: [s.name for s in self.services()]
         )
         self._invites.install(host)
         if config.relay_service.enabled:

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,13 +74,9 @@ from app.core.pairing.relaypair import (
 )
 from app.core.peers import trust
 from app.core.status import KEY_CHANGED, IntroducedPeer, JoinStep, PeersIntroduced
-from app.engine.bus import EventBus
-from app.engine.dialer import Dialer
-from app.engine.gate import Gate
 from app.engine.joinprogress import JoinReport, open_join_report
-from app.engine.peerbook import PeerBook, unique_name
-from app.engine.relay import RelayClient
-from app.engine.settings import SettingsStore
+from app.engine.pairingctx import PairingContext
+from app.engine.peerbook import unique_name
 from app.engine.splice import first_line, read_to_eof
 from app.util.fsio import atomic_write_bytes
 
@@ -151,32 +147,13 @@ class PairingService:
     RFC 3339 times. The waits until they come, and the expiry poll, run on trio's clock.
     """
 
-    def __init__(
-        self,
-        *,
-        own_peer_id: str,
-        bus: EventBus,
-        settings: SettingsStore,
-        peers: PeerBook,
-        gate: Gate,
-        dialer: Dialer,
-        relay_client: RelayClient,
-        own_addresses: Callable[[], Sequence[str]],
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._own = PeerId.parse(own_peer_id)
-        self._bus = bus
-        self._settings = settings
-        self._peers = peers
-        self._gate = gate
-        self._dialer = dialer
-        self._relay_client = relay_client
-        self._own_addresses = own_addresses
-        self._clock = clock
-        directory = settings.config.path.parent
+    def __init__(self, context: PairingContext) -> None:
+        self._ctx = context
+        self._own = PeerId.parse(context.own_peer_id)
+        directory = context.settings.config.path.parent
         self._state_path = directory / STATE_FILE
         self._book_path = directory / MEMBERSHIP_FILE
-        self._relaying = settings.config.relay_service.enabled
+        self._relaying = context.settings.config.relay_service.enabled
         self.store = TokenStore()
         self.book = MembershipBook()
         self._changed = trio.Event()
@@ -224,21 +201,23 @@ class PairingService:
                 await trio.sleep_forever()
             nursery.start_soon(self._expire_members)
             while True:
-                now = self._clock()
+                now = self._ctx.clock()
                 if self.store.prune(now):
                     self._save_store()
                 if not self.store.any_open(now):
                     self._changed = trio.Event()
                     await self._changed.wait()
                     continue
-                async with self._gate.open_probation(
+                async with self._ctx.gate.open_probation(
                     protocols={PAIR_PROTOCOL}, limit=PROBATION_LIMIT
                 ):
                     log.info("pairing open: admitting unknown peers for %s", PAIR_PROTOCOL)
-                    while self.store.any_open(self._clock()):
-                        deadline = self.store.next_change(self._clock()) or self._clock() + 60
+                    while self.store.any_open(self._ctx.clock()):
+                        deadline = (
+                            self.store.next_change(self._ctx.clock()) or self._ctx.clock() + 60
+                        )
                         self._changed = trio.Event()
-                        with trio.move_on_after(max(0.0, deadline - self._clock())):
+                        with trio.move_on_after(max(0.0, deadline - self._ctx.clock())):
                             await self._changed.wait()
                 log.info("no pairing group open: probation closed")
 
@@ -247,10 +226,10 @@ class PairingService:
 
         (The reference kept that expiry in memory only, so a relay restart made it permanent.)
         """
-        keys = self._peers.keys_file
+        keys = self._ctx.peers.keys_file
         while True:
             await trio.sleep(EXPIRY_CHECK_INTERVAL)
-            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._clock()))
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._ctx.clock()))
             try:
                 expired = [
                     e.peer_id
@@ -264,8 +243,8 @@ class PairingService:
                 log.error("cannot expire paired members: %s", exc)
                 continue
             if expired:
-                self._peers.reload()
-                await self._gate.drop_unauthorized()
+                self._ctx.peers.reload()
+                await self._ctx.gate.drop_unauthorized()
 
     # ---- relay: admin ---------------------------------------------------------------------------
 
@@ -278,7 +257,9 @@ class PairingService:
             )
 
     def _code_addresses(self) -> list[str]:
-        addresses = [a for a in self._own_addresses() if "/p2p-circuit" not in a and "/p2p/" in a]
+        addresses = [
+            a for a in self._ctx.own_addresses() if "/p2p-circuit" not in a and "/p2p/" in a
+        ]
         # Loopback last: a code goes to another machine.
         addresses.sort(key=lambda a: ("/127.0.0.1/" in a or "/::1/" in a, "/ip6/" in a))
         return addresses[:MAX_CODE_ADDRESSES]
@@ -288,14 +269,14 @@ class PairingService:
     ) -> CreatedGroup:
         """Open a group of ``count`` codes (``relay pair``)."""
         self._require_relay()
-        namespace = namespace or self._settings.config.network
+        namespace = namespace or self._ctx.settings.config.network
         addresses = self._code_addresses()
         if not addresses:
             raise PairingError("no-address", "the relay has no address to put into a code")
         gid, tokens, expires = self.store.create_group(
             count=count,
             ttl=ttl,
-            now=self._clock(),
+            now=self._ctx.clock(),
             random=secrets.token_bytes,
             namespace=namespace,
             peer_ttl=peer_ttl,
@@ -313,7 +294,7 @@ class PairingService:
     def groups(self) -> list[Group]:
         """Every group (``relay pair --list``)."""
         self._require_relay()
-        return self.store.groups(self._clock())
+        return self.store.groups(self._ctx.clock())
 
     def revoke(self, group_id: str) -> None:
         """Close a group (``relay pair --revoke``)."""
@@ -330,7 +311,7 @@ class PairingService:
             with trio.fail_after(PAIR_TIMEOUT):
                 data = await read_to_eof(stream, MAX_PAIR_REQUEST)
                 token, name = decode_pair_request(data)
-                redeemed = self.store.redeem(token, pid, name, self._clock())
+                redeemed = self.store.redeem(token, pid, name, self._ctx.clock())
                 self._save_store()
                 self._authorize_joiner(pid, name, redeemed.group_id, redeemed.peer_expires_at)
                 await stream.write(encode_pair_reply(redeemed.reply))
@@ -343,7 +324,7 @@ class PairingService:
                 await stream.write(encode_pair_error())
             with contextlib.suppress(Exception):
                 await stream.close()
-            if self._nursery is not None and not self._peers.is_authorized(str(pid)):
+            if self._nursery is not None and not self._ctx.peers.is_authorized(str(pid)):
                 self._nursery.start_soon(self._drop_soon, peer_id)
             return
         with contextlib.suppress(Exception):
@@ -352,14 +333,14 @@ class PairingService:
 
     async def _drop_soon(self, peer_id: ID) -> None:
         await trio.sleep(1.0)  # let the refusal reach the joiner first
-        host = self._dialer.host
-        if host is not None and not self._peers.is_authorized(peer_id.to_base58()):
+        host = self._ctx.dialer.host
+        if host is not None and not self._ctx.peers.is_authorized(peer_id.to_base58()):
             with contextlib.suppress(Exception):
                 await host.get_network().close_peer(peer_id)  # type: ignore[attr-defined]
 
     def _authorize_joiner(self, pid: PeerId, name: str, gid: str, expires_at: float) -> None:
-        keys = self._peers.keys_file
-        comment = name or f"paired-{time.strftime('%Y-%m-%d', time.localtime(self._clock()))}"
+        keys = self._ctx.peers.keys_file
+        comment = name or f"paired-{time.strftime('%Y-%m-%d', time.localtime(self._ctx.clock()))}"
         with contextlib.suppress(AlreadyExistsError):
             keys.add(pid, comment)
         keys.set_attr(pid, "group", gid)
@@ -367,15 +348,15 @@ class PairingService:
             keys.set_attr(
                 pid, "expires", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_at))
             )
-        self._peers.reload()
+        self._ctx.peers.reload()
 
     def _introduce_group(self, group_id: str, *, exclude: str) -> None:
         """Tell every connected member of the group what it does not know yet."""
-        host = self._dialer.host
+        host = self._ctx.dialer.host
         if host is None or self._nursery is None:
             return
         network = host.get_network()  # type: ignore[attr-defined]
-        for group in self.store.groups(self._clock()):
+        for group in self.store.groups(self._ctx.clock()):
             if group.id != group_id:
                 continue
             for member in group.members:
@@ -412,7 +393,7 @@ class PairingService:
             self._sending.discard(key)
 
     async def _deliver(self, intro: Introduction, recipient: PeerId) -> bool:
-        host = self._dialer.host
+        host = self._ctx.dialer.host
         if host is None:
             return False
         try:
@@ -446,7 +427,7 @@ class PairingService:
             with trio.fail_after(NOTIFY_TIMEOUT):
                 data = await read_to_eof(stream, MAX_NOTIFY)
             intro = decode_notify(data)
-            keys = self._peers.keys_file
+            keys = self._ctx.peers.keys_file
             relays = {m.relay for m in self.book.memberships}
             known = [
                 e.peer_id
@@ -475,12 +456,12 @@ class PairingService:
     def _introduced(self, gid: str, relay: str, members: Sequence[JoinedMember]) -> None:
         if members:
             peers = tuple(IntroducedPeer(m.peer_id, m.name) for m in members)
-            self._bus.publish(PeersIntroduced(group_id=gid, relay_peer_id=relay, peers=peers))
+            self._ctx.bus.publish(PeersIntroduced(group_id=gid, relay_peer_id=relay, peers=peers))
 
     def _write_members(self, gid: str, members: list[tuple[Member, bytes]]) -> list[JoinedMember]:
-        keys = self._peers.keys_file
+        keys = self._ctx.peers.keys_file
         existing = {str(e.peer_id): e for e in keys.load()}
-        taken = dict(self._peers.model.names)
+        taken = dict(self._ctx.peers.model.names)
         new_names: list[tuple[str, str]] = []
         written: list[JoinedMember] = []
         for member, proof in members:
@@ -504,13 +485,13 @@ class PairingService:
                 keys.add(member.peer_id, name)
             keys.set_attr(member.peer_id, "group", gid)
             keys.set_attr(member.peer_id, "hmac_proof", proof.hex())
-            warning = self._peers.report_key_change(change).message if change else None
+            warning = self._ctx.peers.report_key_change(change).message if change else None
             renamed = wanted if name != wanted else None
             code = KEY_CHANGED if warning else None
             written.append(JoinedMember(pid, name, renamed, warning, code))
         if new_names:
-            self._peers.set_names(new_names)
-        self._peers.reload()
+            self._ctx.peers.set_names(new_names)
+        self._ctx.peers.reload()
         return written
 
     # ---- member: join ---------------------------------------------------------------------------
@@ -524,7 +505,7 @@ class PairingService:
                 ``expired`` (the code says so), ``unreachable``.
         """
         code = parse_pairing_code(code_text)
-        if code.expires_at is not None and code.expires_at <= self._clock():
+        if code.expires_at is not None and code.expires_at <= self._ctx.clock():
             raise PairingError(
                 "expired",
                 f"this pairing code expired at {time.ctime(code.expires_at)}",
@@ -533,18 +514,18 @@ class PairingService:
         if code.relay_peer_id == self._own:
             raise PairingError("bad-request", "this code was made by this very node")
         relay = str(code.relay_peer_id)
-        with open_join_report(self._bus, via="relay-pairing", peer_id=relay) as report:
+        with open_join_report(self._ctx.bus, via="relay-pairing", peer_id=relay) as report:
             return await self._join(code, name, report)
 
     async def _join(self, code: PairingCode, name: str, report: JoinReport) -> JoinResult:
         relay = code.relay_peer_id
         own = self._own
         try:
-            await self._dialer.ensure_connected(
-                self._dialer.resolve_target(str(relay), list(code.relay_addresses))
+            await self._ctx.dialer.ensure_connected(
+                self._ctx.dialer.resolve_target(str(relay), list(code.relay_addresses))
             )
             report.step(JoinStep.EXCHANGING_KEYS)
-            host: Any = self._dialer.require_host()
+            host: Any = self._ctx.dialer.require_host()
             with trio.fail_after(PAIR_TIMEOUT):
                 stream = await host.new_stream(
                     ID.from_base58(str(relay)), [TProtocol(PAIR_PROTOCOL)]
@@ -575,13 +556,15 @@ class PairingService:
                     raise PairingError(
                         "tampered", f"the proof for member {member.peer_id.short()} is invalid"
                     )
-        keys = self._peers.keys_file
+        keys = self._ctx.peers.keys_file
         with contextlib.suppress(AlreadyExistsError):
             keys.add(relay, "relay")
         keys.set_attr(relay, "group", reply.group_id)
         keys.set_attr(relay, "hmac_proof", relay_proof(code.token, reply.group_id).hex())
         self.book.add(
-            Membership(reply.group_id, str(relay), key.hex() if verified else None, self._clock())
+            Membership(
+                reply.group_id, str(relay), key.hex() if verified else None, self._ctx.clock()
+            )
         )
         self._save_book()
         relay_added = self._add_relay(code.relay_addresses)
@@ -594,13 +577,13 @@ class PairingService:
         )
 
     def _add_relay(self, addresses: tuple[str, ...]) -> bool:
-        configured = set(self._settings.config.relay_addresses)
+        configured = set(self._ctx.settings.config.relay_addresses)
         new = [a for a in addresses if a not in configured]
         if not new or any(a in configured for a in addresses):
             return False
-        with self._settings.edit() as editor:
+        with self._ctx.settings.edit() as editor:
             editor.add_relay(new[0])
-        self._relay_client.add_relay(new[0])
+        self._ctx.relay_client.add_relay(new[0])
         return True
 
 
