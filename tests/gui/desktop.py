@@ -153,6 +153,17 @@ def visible_windows(env: dict[str, str], cls: str) -> dict[str, Geometry]:
     return {w: geometry(env, w) for w in xdotool(env, "search", "--onlyvisible", "--class", cls)}
 
 
+PANEL_HEIGHT = 32  # trayer's panel, as :func:`trayer` starts it
+
+
+def embedded_icon(env: dict[str, str]) -> Geometry | None:
+    """The tray icon's window once trayer has embedded it (small, inside the top panel)."""
+    for g in visible_windows(env, "peerup-tray").values():
+        if g.y < PANEL_HEIGHT and g.height <= PANEL_HEIGHT and g.width <= 2 * PANEL_HEIGHT:
+            return g
+    return None
+
+
 TRAYER_STARTS = 3
 
 
@@ -171,7 +182,8 @@ def trayer(env: dict[str, str], log_path: Path) -> Iterator[None]:
             proc = subprocess.Popen(
                 [
                     *("trayer", "--edge", "top", "--align", "right", "--widthtype", "request"),
-                    *("--height", "32", "--SetDockType", "true", "--transparent", "false"),
+                    *("--height", str(PANEL_HEIGHT), "--SetDockType", "true"),
+                    *("--transparent", "false"),
                 ],
                 env=env,
                 stdout=log,

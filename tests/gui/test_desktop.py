@@ -20,6 +20,7 @@ from tests.gui.desktop import (
     REPO,
     Geometry,
     desktop_env,
+    embedded_icon,
     session_bus,
     tray_command,
     tray_process,
@@ -31,16 +32,6 @@ from tests.gui.desktop import (
 )
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
-
-PANEL_HEIGHT = 32
-
-
-def _embedded_icon(env: dict[str, str]) -> Geometry | None:
-    """The tray icon's window once trayer has embedded it (small, inside the top panel)."""
-    for g in visible_windows(env, "peerup-tray").values():
-        if g.y < PANEL_HEIGHT and g.height <= PANEL_HEIGHT and g.width <= 2 * PANEL_HEIGHT:
-            return g
-    return None
 
 
 def test_xembed_icon_menu_quit_and_single_instance(
@@ -58,7 +49,7 @@ def test_xembed_icon_menu_quit_and_single_instance(
             trayer(env, tmp_path / "trayer.log"),
             tray_process(env, config_path, tmp_path / "tray.log") as tray,
         ):
-            icon = wait_for("the icon embedded in trayer", lambda: _embedded_icon(env), 30)
+            icon = wait_for("the icon embedded in trayer", lambda: embedded_icon(env), 30)
             api_up = lambda: endpoint.socket_path.exists() or None  # noqa: E731
             wait_for("the in-process engine's API", api_up, 30)
             assert config_path.exists()
