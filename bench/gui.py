@@ -184,6 +184,13 @@ def run(size_mb: int, rounds: int) -> None:
                             start = time.monotonic()
                             upload_mb_s(daemon_port, size)
                             daemon_s += time.monotonic() - start
+                    except OSError as exc:
+                        tail = (root / "tray.log").read_text(errors="replace")[-4000:]
+                        server_tail = daemons[0].log_tail(40)
+                        raise SystemExit(
+                            f"transfer failed: {exc!r}\ntray log:\n{tail}\n"
+                            f"serving daemon log:\n{server_tail}"
+                        ) from exc
                     finally:
                         tray.send_signal(signal.SIGTERM)  # quits as the menu's Quit does
                         try:
