@@ -16,7 +16,7 @@ QT_PACKAGES := libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 l
   libx11-xcb1
 # The GUI tests' desktop: a virtual X server, an XEmbed tray host, a mouse/keyboard driver, a
 # private D-Bus session bus (tests/gui).
-GUI_TEST_PACKAGES := xvfb trayer xdotool dbus fonts-dejavu-core
+GUI_TEST_PACKAGES := xvfb trayer xdotool dbus fonts-dejavu-core imagemagick
 # Node.js runs the js-libp2p relay of the interop tests; Debian's only if none is installed.
 NODE_PACKAGES := nodejs npm
 
@@ -29,9 +29,11 @@ run: setup
 test: setup lint interop-deps gui-test-deps
 	$(BIN)/pytest -q -p no:cacheprovider
 
-# Renders the tray menu (offscreen Qt) into docs/screenshots/.
-screenshots: setup
-	PEERUP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/gui/test_screenshots.py
+# Renders the tray menu and the peers window (offscreen Qt, a demo state) and captures the real
+# tray menu of a real tray process under Xvfb with trayer, into docs/screenshots/.
+screenshots: setup gui-test-deps
+	PEERUP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
+	  tests/gui/test_screenshots.py tests/gui/test_screenshots_desktop.py
 
 # The GUI's translations: the messages in app/gui into i18n/*.ts (English: its plurals only;
 # German: every message, translated by hand in i18n/peerup_de.ts), compiled into the package's

@@ -229,11 +229,14 @@ def tray_command(config_path: Path, *args: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def tray_process(env: dict[str, str], config_path: Path, log_path: Path) -> Iterator[TrayProcess]:
-    """Start ``peerup-tray`` for ``config_path`` (created on first run); stop it on exit."""
+def tray_process(
+    env: dict[str, str], config_path: Path, log_path: Path, *args: str
+) -> Iterator[TrayProcess]:
+    """Start ``peerup-tray --config CONFIG ARGS`` (the config created on first run); stop it on
+    exit."""
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            tray_command(config_path),
+            tray_command(config_path, *args),
             env=env,
             cwd=REPO,
             stdin=subprocess.DEVNULL,
