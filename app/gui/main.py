@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app.core.config import init_config_dir
 from app.core.errors import PeerupError
+from app.gui import qtcompat
 from app.gui.bridge import Bridge, StartEngine
 from app.gui.i18n import install_translations, preferred_language
 from app.gui.notifications import Notifications
@@ -295,6 +296,7 @@ def run(argv: list[str], start_engine: StartEngine | None) -> int:
     """
     args = _parse_args(argv)
     setup_logging()
+    qtcompat.install()  # before the first signal
     config_path: Path = (args.config or default_config_path()).expanduser().absolute()
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     assert isinstance(app, QApplication)

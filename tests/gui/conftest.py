@@ -17,6 +17,14 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("NO_AT_BRIDGE", "1")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _qt_workarounds() -> None:
+    """What ``peerup-tray`` applies at start-up (a long test session emits many signals)."""
+    from app.gui import qtcompat
+
+    qtcompat.install()
+
+
 @pytest.fixture
 def qasync_loop(qapp: object) -> Iterator[asyncio.AbstractEventLoop]:
     """A fresh qasync loop on the test's QApplication, closed afterwards."""
