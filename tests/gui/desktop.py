@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -52,6 +53,16 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(5)
 
 
+def _accepts(path: str) -> bool | None:
+    """True when the Unix socket at ``path`` accepts a connection, else None."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(path)
+        except OSError:
+            return None
+    return True
+
+
 @contextlib.contextmanager
 def xvfb() -> Iterator[str]:
     """A virtual X server; yields its ``DISPLAY`` (":N")."""
@@ -76,7 +87,11 @@ def xvfb() -> Iterator[str]:
                 number += chunk
         if not number.strip().isdigit():
             raise AssertionError(f"Xvfb did not start (it said {number!r})")
-        yield f":{number.decode().strip()}"
+        display = number.decode().strip()
+        # Under load, clients started right after that line could not always open the display
+        # (trayer: "cannot open display"): wait until its socket accepts a connection.
+        wait_for("Xvfb to accept connections", lambda: _accepts(f"/tmp/.X11-unix/X{display}"))
+        yield f":{display}"
     finally:
         _stop(proc)
 
