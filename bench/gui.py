@@ -159,9 +159,13 @@ def run(size_mb: int, rounds: int) -> None:
                                 break
                             time.sleep(0.005)
                         deadline = time.monotonic() + 30
-                        while not tray_api.socket_path.exists() and time.monotonic() < deadline:
+
+                        def api_up() -> bool:
+                            return tray_api.socket_path.exists() and tray_api.cookie_path.exists()
+
+                        while not api_up() and time.monotonic() < deadline:
                             time.sleep(0.05)
-                        if visible_s is None or not tray_api.socket_path.exists():
+                        if visible_s is None or not api_up():
                             tail = (root / "tray.log").read_text(errors="replace")[-3000:]
                             raise SystemExit(f"the tray did not come up:\n{tail}")
                         time.sleep(3.0)  # start-up settles (first reachability probe, watch)

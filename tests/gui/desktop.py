@@ -63,22 +63,18 @@ def _accepts(path: str) -> bool | None:
     return True
 
 
-def _opens(display: str) -> bool | None:
-    """True when an X client can open ``display``, else None."""
-    env = {**os.environ, "DISPLAY": display}
-    done = subprocess.run(
-        ["xdotool", "getdisplaygeometry"], env=env, capture_output=True, timeout=10, check=False
-    )
-    return True if done.returncode == 0 else None
-
-
 @contextlib.contextmanager
 def xvfb() -> Iterator[str]:
     """A virtual X server; yields its ``DISPLAY`` (":N")."""
     require("Xvfb")
     read, write = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        [
+            *("Xvfb", "-displayfd", str(write), "-screen", "0", "1024x768x24"),
+            # -noreset: without it the server resets when its last client leaves, and a
+            # client connecting meanwhile cannot open the display (trayer failed so).
+            *("-nolisten", "tcp", "-noreset"),
+        ],
         pass_fds=(write,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -97,12 +93,7 @@ def xvfb() -> Iterator[str]:
         if not number.strip().isdigit():
             raise AssertionError(f"Xvfb did not start (it said {number!r})")
         display = number.decode().strip()
-        # Clients started right after that line could not always open the display (trayer:
-        # "cannot open display", 2 in 30 starts under load, always :0): wait until its socket
-        # accepts a connection and an X client (xdotool, through libX11 as trayer) gets in.
         wait_for("Xvfb to accept connections", lambda: _accepts(f"/tmp/.X11-unix/X{display}"))
-        if shutil.which("xdotool"):
-            wait_for("an X client to open the display", lambda: _opens(f":{display}"))
         yield f":{display}"
     finally:
         _stop(proc)

@@ -90,7 +90,10 @@ def test_real_tray_menu_on_a_desktop(
                 ) as tray,
             ):
                 icon = wait_for("the icon embedded in trayer", lambda: embedded_icon(env), 30)
-                api_up = lambda: endpoint.socket_path.exists() or None  # noqa: E731
+
+                def api_up() -> bool | None:
+                    return (endpoint.socket_path.exists() and endpoint.cookie_path.exists()) or None
+
                 wait_for("the in-process engine's API", api_up, 30)
                 asyncio.run(_connect_and_forward(endpoint, daemons))
                 time.sleep(1.0)  # the watch stream reaches the menu
