@@ -205,9 +205,16 @@ async def start_engine_as_guest(config_path: Path) -> GuestEngine:
     def run_sync_soon_threadsafe(fn: Callable[[], object]) -> None:
         loop.call_soon_threadsafe(fn)
 
+    def run_sync_soon_not_threadsafe(fn: Callable[[], object]) -> None:
+        loop.call_soon(fn)
+
     trio.lowlevel.start_guest_run(
         guest_main,
         run_sync_soon_threadsafe=run_sync_soon_threadsafe,
+        # From the loop's own thread (a guest tick scheduling the next one) a plain call_soon:
+        # qasync's thread-safe path emits a Qt signal per call, ~15 % of the tray's CPU while a
+        # forward runs (py-spy, bench/gui.py).
+        run_sync_soon_not_threadsafe=run_sync_soon_not_threadsafe,
         done_callback=engine._finished,
         # The tray's own SIGINT/SIGTERM handling owns signal.set_wakeup_fd (app.gui.main).
         host_uses_signal_set_wakeup_fd=True,
