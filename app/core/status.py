@@ -182,6 +182,7 @@ class PingResult:
     rtt_ms: float | None
     path: PathType | None
     error: str | None = None
+    error_code: str | None = None  # stable code of ``error`` (front ends translate by it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +264,7 @@ class TracerouteHop:
     address: str
     rtt_ms: float | None
     error: str | None = None
+    error_code: str | None = None  # stable code of ``error`` (front ends translate by it)
 
 
 @dataclass(frozen=True, slots=True)

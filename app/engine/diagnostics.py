@@ -49,22 +49,13 @@ class Diagnostics:
         for seq in range(1, count + 1):
             if seq > 1:
                 await trio.sleep(interval)
-            try:
-                stream = await self._dialer.open_stream(
-                    target, *ping_protocols(self._settings.config.ping_protocol)
-                )
-                path = self._paths.path_of(pid)
-                with trio.fail_after(PING_TIMEOUT):
-                    rtt = await ping_once(stream)
-                self._paths.record_rtt(stream, rtt)
-                yield PingResult(seq=seq, peer_id=pid, rtt_ms=rtt, path=path)
-            except (PeerupError, ValueError, trio.TooSlowError) as exc:
-                text = str(exc) or "timed out"
-                yield PingResult(seq=seq, peer_id=pid, rtt_ms=None, path=None, error=text)
-            except Exception as exc:  # a stream broken mid-ping raises libp2p-specific types
-                yield PingResult(
-                    seq=seq, peer_id=pid, rtt_ms=None, path=None, error=first_line(exc)
-                )
+            rtt, error, code = await self._measure(
+                target, *ping_protocols(self._settings.config.ping_protocol)
+            )
+            path = self._paths.path_of(pid) if rtt is not None else None
+            yield PingResult(
+                seq=seq, peer_id=pid, rtt_ms=rtt, path=path, error=error, error_code=code
+            )
 
     async def traceroute(self, peer: str) -> TracerouteResult:
         """The path to a peer hop by hop: the relay (if relayed) and the peer, each with an RTT."""
@@ -79,7 +70,7 @@ class Diagnostics:
             # The hop's peer ID has its own column: its address goes without /p2p/<relay>.
             relay_addr, _, relay_text = path.address.split("/p2p-circuit")[0].rpartition("/p2p/")
             relay = Target(ID.from_base58(relay_text), ())
-            rtt, error = await self._measure(relay, str(LIBP2P_PING_ID))
+            rtt, error, code = await self._measure(relay, str(LIBP2P_PING_ID))
             hops.append(
                 TracerouteHop(
                     hop=1,
@@ -90,9 +81,10 @@ class Diagnostics:
                     address=relay_addr,
                     rtt_ms=rtt,
                     error=error,
+                    error_code=code,
                 )
             )
-        rtt, error = await self._measure(
+        rtt, error, code = await self._measure(
             target, *ping_protocols(self._settings.config.ping_protocol)
         )
         hops.append(
@@ -103,18 +95,26 @@ class Diagnostics:
                 address=path.address,
                 rtt_ms=rtt,
                 error=error,
+                error_code=code,
             )
         )
         return TracerouteResult(target=peer, peer_id=pid, path=path.path_type, hops=tuple(hops))
 
-    async def _measure(self, target: Target, *protocols: str) -> tuple[float | None, str | None]:
+    async def _measure(
+        self, target: Target, *protocols: str
+    ) -> tuple[float | None, str | None, str | None]:
+        """One ping round trip: ``(rtt_ms, None, None)``, or ``(None, error, error code)``."""
         try:
             stream = await self._dialer.open_stream(target, *protocols)
             with trio.fail_after(PING_TIMEOUT):
                 rtt = await ping_once(stream)
-            self._paths.record_rtt(stream, rtt)
-            return rtt, None
-        except (PeerupError, ValueError, trio.TooSlowError) as exc:
-            return None, str(exc) or "timed out"
+        except PeerupError as exc:
+            return None, str(exc), exc.code
+        except trio.TooSlowError:
+            return None, "timed out", "ping-timeout"
+        except ValueError as exc:  # the peer's answer was not its pong
+            return None, str(exc), "remote-protocol-error"
         except Exception as exc:  # a stream broken mid-ping raises libp2p-specific types
-            return None, first_line(exc)
+            return None, first_line(exc), "connection-broken"
+        self._paths.record_rtt(stream, rtt)
+        return rtt, None, None

@@ -134,7 +134,7 @@ async def test_ping_both_protocols_and_hot_reload(tmp_path: Path) -> None:
                     except PeerUnreachableError:
                         await trio.sleep(0.3)
             results = [r async for r in cnode.ping(server.peer_id, count=2, interval=0.05)]
-            assert [r.error for r in results] == [None, None]
+            assert [(r.error, r.error_code) for r in results] == [(None, None), (None, None)]
             assert all(r.rtt_ms is not None and r.rtt_ms > 0 for r in results)
 
             # A peer without the line protocol is pinged with /ipfs/ping/1.0.0.
@@ -188,6 +188,9 @@ async def test_quic_switch_forwards_and_gates(tmp_path: Path) -> None:
                             break
                 results = [r async for r in xnode.ping(server.peer_id, count=1, interval=0)]
                 assert results[0].error is not None
+                # Beside its text, a stable code a front end translates (a refused stranger
+                # cannot even connect: the peer is unreachable to it).
+                assert results[0].error_code == "peer-unreachable", results[0]
                 assert stranger.peer_id not in {p.peer_id for p in snode.paths()}
         nursery.cancel_scope.cancel()
 
