@@ -582,3 +582,21 @@ def test_relay_serve_health_check(tmp_path: Path) -> None:
         assert relay.cli("relay", "info", "--no-qr").returncode == 0
     finally:
         relay.stop()
+
+
+def test_auth_file_option_naming_the_daemons_own_file_goes_through_the_daemon(
+    pair: Pair, tmp_path: Path
+) -> None:
+    """While a daemon runs it is the one writer of its authorized_keys, --file or not."""
+    own = pair.server.node.path / "authorized_keys"
+    newcomer = make_node_dir(tmp_path, "newcomer")
+    added = pair.server.cli("auth", "add", newcomer.peer_id, "--file", str(own), "--comment", "nc")
+    assert added.returncode == 0, added.stderr
+    assert "The running daemon reloaded authorized_keys." in added.stdout
+    other = tmp_path / "other_keys"
+    elsewhere = pair.server.cli("auth", "add", newcomer.peer_id, "--file", str(other))
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert f"Added to {other}" in elsewhere.stdout  # another file: edited by the CLI itself
+    removed = pair.server.cli("auth", "remove", newcomer.peer_id, "--file", str(own))
+    assert removed.returncode == 0, removed.stderr
+    assert newcomer.peer_id not in own.read_text()

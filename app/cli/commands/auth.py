@@ -74,6 +74,21 @@ def _auth_file(config: Config | None, file: Path | None) -> Path:
     return config.authorized_keys_file
 
 
+def _through_daemon(config: Config | None, file: Path | None) -> bool:
+    """Whether an edit goes through the running daemon: it is the one writer of its own
+    authorized_keys (also when ``--file`` names that very file); other files are edited here."""
+    if file is not None and (config is None or not _same_file(file, config.authorized_keys_file)):
+        return False
+    return daemon_running()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.expanduser().resolve() == b.expanduser().resolve()
+    except OSError:
+        return False
+
+
 def local_auth_entries(config: Config | None, path: Path) -> list[AuthEntry]:
     """Read authorized_keys into the same entries the daemon reports.
 
@@ -111,7 +126,7 @@ def auth_add(peer: str, comment: str, file: Path | None) -> int:
     resolved = resolve_peer(config, peer)
     if not comment and resolved.source == "names":
         comment = resolved.name
-    if file is None and daemon_running():
+    if _through_daemon(config, file):
         entry = run_async(_add_via_daemon(resolved.peer_id, comment))
         click.echo(f"Authorized {entry.peer_id}  {render.badge(entry.verified)}")
         if entry.warning:
@@ -189,7 +204,7 @@ def auth_remove(peer: str, file: Path | None) -> int:
     config = _config_or_none(file)
     path = _auth_file(config, file)
     resolved = _resolve_for_removal(config, path, peer)
-    if file is None and daemon_running():
+    if _through_daemon(config, file):
         run_async(_remove_via_daemon(resolved.peer_id))
         click.echo(f"Removed {resolved.peer_id}.")
         click.echo("The running daemon reloaded authorized_keys and closed its connections.")
