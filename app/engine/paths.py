@@ -179,6 +179,8 @@ class PathTracker:
         """Follow ``host``'s connections."""
         self._host = host
         host.get_network().register_notifee(_ConnectionWatcher(self))  # type: ignore[attr-defined]
+        # An inbound connection shows only the peer's IP; its listen addresses come with identify.
+        compat.on_identified(host, lambda peer: self.remember_addresses(peer.to_base58()))
 
     async def run(
         self,

@@ -46,7 +46,7 @@ from app.engine.compat.dht_prefix_ignored import (
     DHTHostView,
     bounded_addrs,
 )
-from app.engine.compat.identify_agent_version import AGENT_VERSION_KEY
+from app.engine.compat.identify_agent_version import AGENT_VERSION_KEY, on_identified
 from app.engine.compat.listener_leak import close_listeners
 from app.engine.compat.negotiation_untyped import (
     causes,
@@ -90,6 +90,7 @@ __all__ = [
     "is_relayed",
     "is_unspecified",
     "noise_only_security",
+    "on_identified",
     "require_installed",
 ]
 
@@ -120,6 +121,7 @@ DEFECTS: Final[dict[str, str]] = {
     "DHT-PREFIX-IGNORED": "dht_prefix_ignored",
     "CIRCUIT-ADDRS-MANGLED": "circuit_addrs_mangled",
     "IDENTIFY-AGENT-VERSION": "identify_agent_version",
+    "IDENTIFY-NO-EVENT": "identify_agent_version",
     "LISTENER-LEAK": "listener_leak",
     "NEGOTIATION-UNTYPED": "negotiation_untyped",
     "SWARM-ONE-ADDR-PER-CLASS": "swarm_one_addr_per_class",

@@ -1,4 +1,5 @@
-"""IDENTIFY-AGENT-VERSION: identify announces ``py-libp2p/<version>`` and drops the peer's agent.
+"""IDENTIFY-AGENT-VERSION and IDENTIFY-NO-EVENT: identify announces ``py-libp2p/<version>``, drops
+the peer's agent, and tells nobody when it has updated the peerstore.
 
 Upstream (``libp2p.identity.identify``): the agent version announced is a module constant
 (neither ``new_host`` nor the host takes one), and the agent version a peer announces is dropped:
@@ -8,12 +9,17 @@ Upstream (``libp2p.identity.identify``): the agent version announced is a module
 Workaround (:func:`install`, process-wide): ours (:data:`AGENT_VERSION`) is announced, and what
 peers announce is stored, bounded (:func:`bounded_agent_version`), under the peerstore key
 :data:`AGENT_VERSION_KEY` as go-libp2p does. All hosts of the process announce the same version.
+
+IDENTIFY-NO-EVENT: upstream tells nobody when identify has updated the peerstore (no event, no
+notifee method), so whoever needs a peer's announced addresses could only poll for them:
+:func:`on_identified` registers a callback per peerstore, called right after each update.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -46,6 +52,17 @@ def bounded_agent_version(text: str) -> str:
     return "".join(itertools.islice((ch for ch in text if ch.isprintable()), MAX_AGENT_VERSION))
 
 
+_listeners: weakref.WeakKeyDictionary[Any, Callable[[ID], None]] = weakref.WeakKeyDictionary()
+
+
+def on_identified(host: Any, callback: Callable[[ID], None]) -> None:
+    """Call ``callback(peer_id)`` after identify updated ``host``'s peerstore for a peer.
+
+    The callback runs inside identify's task and must not block; one callback per host.
+    """
+    _listeners[host.get_peerstore()] = callback
+
+
 async def _update_from_identify(peerstore: Any, peer_id: ID, identify_msg: Any) -> None:
     """py-libp2p's peerstore update, plus the peer's agent version (IDENTIFY-AGENT-VERSION)."""
     await _original_update_from_identify(peerstore, peer_id, identify_msg)
@@ -53,6 +70,9 @@ async def _update_from_identify(peerstore: Any, peer_id: ID, identify_msg: Any) 
         agent = bounded_agent_version(identify_msg.agent_version)
         with contextlib.suppress(Exception):  # a peerstore refusing must not break identify
             peerstore.put(peer_id, AGENT_VERSION_KEY, agent)
+    listener = _listeners.get(peerstore)
+    if listener is not None:
+        listener(peer_id)
 
 
 def install(agent_version: str = AGENT_VERSION) -> None:

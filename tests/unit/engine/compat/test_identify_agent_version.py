@@ -1,4 +1,4 @@
-"""IDENTIFY-AGENT-VERSION (``app/engine/compat/identify_agent_version.py``).
+"""IDENTIFY-AGENT-VERSION and IDENTIFY-NO-EVENT (``app/engine/compat/identify_agent_version.py``).
 
 Each ``test_defect_*`` proves the defect is still in the pinned py-libp2p and fails once
 upstream fixes it; the other tests prove the workaround works.
@@ -83,3 +83,24 @@ def test_bounded_agent_version_is_short_and_printable(text: str) -> None:
             : identify_agent_version.MAX_AGENT_VERSION
         ]
     )
+
+
+def test_defect_nothing_tells_when_identify_updated_the_peerstore() -> None:
+    """IDENTIFY-NO-EVENT: no notifee method and no host hook for identify; fails once one exists."""
+    from libp2p.abc import IHost, INotifee
+
+    names = [n for cls in (INotifee, IHost) for n in dir(cls) if "identif" in n.lower()]
+    assert names == [], names
+
+
+@pytest.mark.trio
+async def test_on_identified_is_called_after_identify_updates_the_peerstore() -> None:
+    host, other = noise_host(), noise_host()
+    seen: list[ID] = []
+    identify_agent_version.on_identified(host, seen.append)
+    msg = _identify_message("peerup/test")
+    await identify_agent_version._update_from_identify(host.get_peerstore(), other.get_id(), msg)
+    assert seen == [other.get_id()]
+    # Another host's updates are not ours.
+    await identify_agent_version._update_from_identify(other.get_peerstore(), host.get_id(), msg)
+    assert seen == [other.get_id()]
