@@ -16,9 +16,10 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.api.models import Snapshot
-from app.core.status import NodeStatus, PeerInfo
+from app.core.status import PeerInfo
 from app.gui.bridge import Bridge
 from app.gui.peers_window import PeersWindow
+from tests.helpers.factories import snapshot
 
 pytestmark = pytest.mark.gui
 
@@ -28,18 +29,8 @@ MAX_TABS = 20
 
 
 def _state() -> Snapshot:
-    status = NodeStatus(
-        peer_id=ME,
-        version="0",
-        uptime_seconds=1.0,
-        listen_addresses=(),
-        connected_peers=0,
-        authorized_peers=1,
-        services=0,
-        forwards=0,
-        config_path="/x",
-    )
-    return Snapshot(seq=1, status=status, peers=(PeerInfo(NAS, "nas", True, False, False),))
+    nas = PeerInfo(NAS, "nas", True, False, False)
+    return snapshot(nas, peer_id=ME, authorized_peers=1, reachability=None)
 
 
 def _focus() -> QWidget | None:

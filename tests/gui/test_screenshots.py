@@ -24,7 +24,6 @@ from app.core.status import (
     ForwardInfo,
     ForwardState,
     Grade,
-    NatMapping,
     NodeStatus,
     PathInfo,
     PathType,
@@ -37,22 +36,13 @@ from app.gui.i18n import install_translations
 from app.gui.peers_window import PeersWindow
 from app.gui.tray import Tray
 from app.gui.view import Connection, tray_view
+from tests.helpers.factories import reachability
 
 pytestmark = pytest.mark.gui
 
 
 def _reach(grade: Grade) -> Reachability:
-    return Reachability(
-        grade=grade,
-        reason_code=CODES.get(grade, "endpoint-independent"),
-        reason="",
-        hint="",
-        nat_mapping=NatMapping.ENDPOINT_INDEPENDENT,
-        udp_blocked=False,
-        cgnat=False,
-        public_addresses=(),
-        probed_at=0.0,
-    )
+    return reachability(grade, CODES.get(grade, "endpoint-independent"), reason="")
 
 
 CODES = {

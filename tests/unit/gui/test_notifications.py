@@ -13,11 +13,12 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QSettings
 
 from app.api.models import Snapshot
-from app.core.status import Grade, NatMapping, NodeStatus, PeerInfo, Reachability
+from app.core.status import Grade, PeerInfo
 from app.gui.bridge import Bridge
 from app.gui.i18n import install_translations
 from app.gui.notifications import Notifications, kind_label, notice_text
 from app.gui.notify import Kind, Notice
+from tests.helpers.factories import reachability, snapshot
 
 NAS = "12D3KooWNas"
 
@@ -27,24 +28,9 @@ def _english(qapp: object) -> None:
     assert install_translations("en") == "en"
 
 
-def _reach(grade: Grade) -> Reachability:
-    return Reachability(grade, "symmetric-nat", "", "", NatMapping.UNKNOWN, False, False, (), 0.0)
-
-
 def _state(grade: Grade = Grade.B, *peers: PeerInfo) -> Snapshot:
-    status = NodeStatus(
-        peer_id="12D3KooWMe",
-        version="0",
-        uptime_seconds=1.0,
-        listen_addresses=(),
-        connected_peers=0,
-        authorized_peers=len(peers),
-        services=0,
-        forwards=0,
-        config_path="/x",
-        reachability=_reach(grade),
-    )
-    return Snapshot(seq=1, status=status, peers=peers)
+    reach = reachability(grade, "symmetric-nat", reason="")
+    return snapshot(*peers, authorized_peers=len(peers), reachability=reach)
 
 
 def test_shown_switched_off_and_coalesced(tmp_path: Path) -> None:

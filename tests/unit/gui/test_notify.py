@@ -9,57 +9,22 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from app.api.models import Snapshot
 from app.core.status import (
     FingerprintInfo,
     ForwardInfo,
     ForwardState,
     Grade,
     KeyChangeInfo,
-    NatMapping,
-    NodeStatus,
     PathInfo,
     PathType,
     PeerInfo,
-    Reachability,
     VerifySessionInfo,
     VerifyState,
 )
 from app.gui.notify import Coalescer, Kind, Notice, notices
+from tests.helpers.factories import reachability, snapshot
 
-ME = "12D3KooWMe"
 NAS = "12D3KooWNas"
-
-
-def _reach(grade: Grade, code: str = "endpoint-independent") -> Reachability:
-    return Reachability(
-        grade=grade,
-        reason_code=code,
-        reason="x",
-        hint="",
-        nat_mapping=NatMapping.ENDPOINT_INDEPENDENT,
-        udp_blocked=False,
-        cgnat=False,
-        public_addresses=(),
-        probed_at=0.0,
-    )
-
-
-def _state(*peers: PeerInfo, **status: object) -> Snapshot:
-    base: dict[str, object] = {
-        "peer_id": ME,
-        "version": "0",
-        "uptime_seconds": 1.0,
-        "listen_addresses": (),
-        "connected_peers": 0,
-        "authorized_peers": 0,
-        "services": 0,
-        "forwards": 0,
-        "config_path": "/x",
-        "reachability": _reach(Grade.B),
-    }
-    base.update(status)
-    return Snapshot(seq=1, status=NodeStatus(**base), peers=peers)  # type: ignore[arg-type]
 
 
 def _peer(path: PathType | None = None, *, authorized: bool = True) -> PeerInfo:
@@ -70,34 +35,34 @@ def _peer(path: PathType | None = None, *, authorized: bool = True) -> PeerInfo:
 
 
 def test_nothing_on_the_first_state_or_when_disconnected() -> None:
-    assert notices(None, _state(_peer())) == []
-    assert notices(_state(_peer()), None) == []
+    assert notices(None, snapshot(_peer())) == []
+    assert notices(snapshot(_peer()), None) == []
 
 
 def test_a_peer_joined() -> None:
-    assert notices(_state(), _state(_peer())) == [Notice(Kind.PEER_JOINED, NAS, "nas")]
-    assert notices(_state(_peer()), _state(_peer())) == []
+    assert notices(snapshot(), snapshot(_peer())) == [Notice(Kind.PEER_JOINED, NAS, "nas")]
+    assert notices(snapshot(_peer()), snapshot(_peer())) == []
 
 
 def test_path_upgraded_to_direct_and_fell_back() -> None:
-    relayed, direct = _state(_peer(PathType.RELAYED)), _state(_peer(PathType.DIRECT))
+    relayed, direct = snapshot(_peer(PathType.RELAYED)), snapshot(_peer(PathType.DIRECT))
     assert notices(relayed, direct) == [Notice(Kind.PATH_DIRECT, NAS, "nas", "tcp")]
     assert notices(direct, relayed) == [Notice(Kind.PATH_RELAYED, NAS, "nas", "tcp")]
     # Connecting or going away is not a path change.
-    assert notices(_state(_peer()), direct) == []
-    assert notices(direct, _state(_peer())) == []
+    assert notices(snapshot(_peer()), direct) == []
+    assert notices(direct, snapshot(_peer())) == []
 
 
 def test_our_grade_changed() -> None:
-    before = _state(reachability=_reach(Grade.B))
-    after = _state(reachability=_reach(Grade.D, "symmetric-nat"))
+    before = snapshot(reachability=reachability(Grade.B))
+    after = snapshot(reachability=reachability(Grade.D, "symmetric-nat"))
     assert notices(before, after) == [Notice(Kind.GRADE_CHANGED, "self", "D", "symmetric-nat")]
     assert notices(before, before) == []
 
 
 def test_key_changed() -> None:
     change = KeyChangeInfo("nas", NAS, "12D3KooWNew", True, "changed")
-    before, after = _state(), _state(key_changes=(change,))
+    before, after = snapshot(), snapshot(key_changes=(change,))
     assert notices(before, after) == [Notice(Kind.KEY_CHANGED, "12D3KooWNew", "nas")]
     assert notices(after, after) == []
 
@@ -112,7 +77,7 @@ def test_verification_requested() -> None:
         fingerprint=FingerprintInfo((), (), "000-000", "sha256:0"),
         expires_at=0.0,
     )
-    before = _state()
+    before = snapshot()
     after = msgspec.structs.replace(before, verify_sessions=(session,))
     assert notices(before, after) == [Notice(Kind.VERIFY_REQUESTED, NAS, "nas")]
     ours = msgspec.structs.replace(
@@ -124,13 +89,13 @@ def test_verification_requested() -> None:
 def test_forward_failed() -> None:
     forward = ForwardInfo("f1", NAS, "nas", "ssh", "127.0.0.1:2222", ForwardState.LISTENING)
     failed = dataclasses.replace(forward, errors=1, last_error_code="peer-unreachable")
-    before = msgspec.structs.replace(_state(), forwards=(forward,))
-    after = msgspec.structs.replace(_state(), forwards=(failed,))
+    before = msgspec.structs.replace(snapshot(), forwards=(forward,))
+    after = msgspec.structs.replace(snapshot(), forwards=(failed,))
     assert notices(before, after) == [
         Notice(Kind.FORWARD_FAILED, "f1", "ssh @ nas", "peer-unreachable")
     ]
     assert notices(after, after) == []  # the same failure, still shown: no new notice
-    again = msgspec.structs.replace(_state(), forwards=(dataclasses.replace(failed, errors=2),))
+    again = msgspec.structs.replace(snapshot(), forwards=(dataclasses.replace(failed, errors=2),))
     assert len(notices(after, again)) == 1
 
 

@@ -12,7 +12,6 @@ from app.core.status import (
     ForwardState,
     Grade,
     KeyChangeInfo,
-    NatMapping,
     NodeStatus,
     PathInfo,
     PathType,
@@ -21,8 +20,7 @@ from app.core.status import (
 )
 from app.gui.i18n import install_translations
 from app.gui.view import Connection, Icon, tray_view
-
-ME = "12D3KooWMe"
+from tests.helpers.factories import node_status, reachability
 
 
 @pytest.fixture(autouse=True)
@@ -31,34 +29,11 @@ def _english(qapp: object) -> None:  # translators need the application object, 
 
 
 def _reach(grade: Grade) -> Reachability:
-    return Reachability(
-        grade=grade,
-        reason_code="x",
-        reason="x",
-        hint="",
-        nat_mapping=NatMapping.ENDPOINT_INDEPENDENT,
-        udp_blocked=False,
-        cgnat=False,
-        public_addresses=(),
-        probed_at=0.0,
-    )
+    return reachability(grade, "x")
 
 
 def _status(**kw: object) -> NodeStatus:
-    base: dict[str, object] = {
-        "peer_id": ME,
-        "version": "0",
-        "uptime_seconds": 1.0,
-        "listen_addresses": (),
-        "connected_peers": 0,
-        "authorized_peers": 0,
-        "services": 0,
-        "forwards": 0,
-        "config_path": "/x",
-        "reachability": _reach(Grade.B),
-    }
-    base.update(kw)
-    return NodeStatus(**base)  # type: ignore[arg-type]
+    return node_status(reachability=_reach(Grade.B), **kw)
 
 
 def _peer(name: str, path: PathType | None, *, verified: bool = True, rtt: float = 12) -> PeerInfo:
