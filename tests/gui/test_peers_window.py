@@ -6,53 +6,18 @@ connects directly, is renamed, pinged, goes away and is removed. Offscreen Qt; Q
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from app.api.client import open_local_client
-from app.gui.main import TrayApp
 from app.gui.models.peers import Column
 from app.gui.peers_window import PeersWindow
-from app.launcher import start_engine_as_guest
+from tests.gui.engine import STEP, laptop_tray_and_home, until
 from tests.helpers.daemons import DaemonProcess, start_daemon
-from tests.helpers.nodes import make_node_dir
-
-STEP = 30.0  # seconds for any one step
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
-
-
-async def until(app: TrayApp, what: str, check: Callable[[], bool]) -> None:
-    """Wait, bounded, until ``check()`` holds, re-checking on every signal of the bridge."""
-    changed = asyncio.Event()
-    bridge = app.bridge
-
-    def wake(*_: object) -> None:
-        changed.set()
-
-    signals = (
-        bridge.state_changed,
-        bridge.connection_changed,
-        bridge.ping_finished,
-        bridge.peer_renamed,
-        bridge.peer_removed,
-        bridge.error_raised,
-    )
-    for signal in signals:
-        signal.connect(wake)
-    try:
-        async with asyncio.timeout(STEP):
-            while not check():
-                changed.clear()
-                await changed.wait()
-    except TimeoutError:
-        raise AssertionError(f"{what}: not within {STEP} s") from None
-    finally:
-        for signal in signals:
-            signal.disconnect(wake)
 
 
 def cell(window: PeersWindow, row: int, column: Column) -> str:
@@ -67,11 +32,7 @@ def dialog(window: PeersWindow, kind: type) -> object:
 def test_window_follows_a_peer_and_renames_pings_and_removes_it(
     tmp_path: Path, qasync_loop: asyncio.AbstractEventLoop
 ) -> None:
-    home = make_node_dir(tmp_path, "home")
-    laptop = make_node_dir(tmp_path, "laptop", names={"home": home.peer_id})
-    home.authorize(laptop)
-    laptop.authorize(home)
-    app = TrayApp(laptop.config_path, start_engine_as_guest)
+    app, laptop, home = laptop_tray_and_home(tmp_path)
     daemon: list[DaemonProcess] = []
 
     async def scenario() -> None:

@@ -9,7 +9,7 @@ the icon on real tray hosts.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -21,34 +21,17 @@ from app.api.transport import endpoint_for_config
 from app.gui.main import TrayApp
 from app.gui.view import Connection, Icon
 from app.launcher import start_engine_as_guest
+from tests.gui import engine
+from tests.gui.engine import STEP, laptop_tray_and_home
 from tests.helpers.daemons import DaemonProcess, start_daemon
 from tests.helpers.nodes import make_node_dir
-
-STEP = 30.0  # seconds for any one step
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 
-async def until(app: TrayApp, what: str, check: Callable[[], bool]) -> None:
-    """Wait, bounded, until ``check()`` holds, re-checking on every signal of the bridge."""
-    changed = asyncio.Event()
-    bridge = app.bridge
-
-    def wake(*_: object) -> None:
-        changed.set()
-
-    bridge.state_changed.connect(wake)
-    bridge.connection_changed.connect(wake)
-    try:
-        async with asyncio.timeout(STEP):
-            while not check():
-                changed.clear()
-                await changed.wait()
-    except TimeoutError:
-        raise AssertionError(f"{what}: not within {STEP} s; menu: {menu_texts(app)}") from None
-    finally:
-        bridge.state_changed.disconnect(wake)
-        bridge.connection_changed.disconnect(wake)
+def until(app: TrayApp, what: str, check: Callable[[], bool]) -> Awaitable[None]:
+    """:func:`tests.gui.engine.until`, with the menu in the failure message."""
+    return engine.until(app, what, check, detail=lambda: f"; menu: {menu_texts(app)}")
 
 
 def menu_texts(app: TrayApp) -> list[str]:
@@ -78,11 +61,7 @@ def peer_entries(app: TrayApp) -> list[str]:
 def test_menu_follows_a_peer_that_connects_and_goes_away(
     tmp_path: Path, qasync_loop: asyncio.AbstractEventLoop
 ) -> None:
-    home = make_node_dir(tmp_path, "home")
-    laptop = make_node_dir(tmp_path, "laptop", names={"home": home.peer_id})
-    home.authorize(laptop)
-    laptop.authorize(home)
-    app = TrayApp(laptop.config_path, start_engine_as_guest)
+    app, laptop, home = laptop_tray_and_home(tmp_path)
     daemon: list[DaemonProcess] = []
 
     async def scenario() -> None:
