@@ -43,7 +43,7 @@ i18n: setup
 	$(BIN)/pyside6-lupdate -silent -pluralonly -no-obsolete -locations none $(GUI_SOURCES) -ts i18n/peerup_en.ts
 	$(BIN)/pyside6-lupdate -silent -no-obsolete -locations none $(GUI_SOURCES) -ts i18n/peerup_de.ts
 	for ts in i18n/*.ts; do \
-	  $(BIN)/pyside6-lrelease -silent $$ts -qm app/gui/resources/i18n/$$(basename $${ts%.ts}).qm; \
+	  $(BIN)/pyside6-lrelease -silent $$ts -qm resources/i18n/$$(basename $${ts%.ts}).qm; \
 	done
 
 # js-libp2p (npm, into tests/interop/js) and kubo (PyPI wheel, own venv): cheap when up to date.

@@ -2,7 +2,7 @@
 
 Every visible string goes through ``tr()`` / ``QCoreApplication.translate``. English is the
 source language, but its plurals (``%n``) still come from a translation file, so English is
-loaded too. ``make i18n`` compiles ``i18n/*.ts`` into ``app/gui/resources/i18n/``.
+loaded too. ``make i18n`` compiles ``i18n/*.ts`` into ``resources/i18n/``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def install_translations(lang: str | None = None) -> str:
         QCoreApplication.removeTranslator(translator)
     _installed.clear()
     wanted = (lang or QLocale.system().name()).split("_")[0] or "en"
-    folder = resources.files("app.gui") / "resources" / "i18n"
+    folder = resources.files("app.resources") / "i18n"
     for code in dict.fromkeys((wanted, "en")):
         translator = QTranslator()
         if translator.load(str(folder / f"peerup_{code}.qm")):

@@ -29,8 +29,8 @@ FRAME_MS = 400
 
 
 def icon(name: str) -> QIcon:
-    """The icon ``name`` (an SVG in ``app/gui/resources/icons``)."""
-    path = resources.files("app.gui") / "resources" / "icons" / f"{name}.svg"
+    """The icon ``name`` (an SVG in ``resources/icons``)."""
+    path = resources.files("app.resources") / "icons" / f"{name}.svg"
     return QIcon(str(path))
 
 

@@ -30,7 +30,7 @@ class Connection(enum.StrEnum):
 
 
 class Icon(enum.StrEnum):
-    """The tray icon's states; each names an SVG in ``app/gui/resources/icons``."""
+    """The tray icon's states; each names an SVG in ``resources/icons``."""
 
     OFFLINE = "offline"
     CONNECTING = "connecting"  # animated: connecting-0.svg, connecting-1.svg, ...

@@ -54,7 +54,7 @@ def test_translations_are_complete_and_compiled(
     subprocess.run(
         [str(BIN / "pyside6-lrelease"), "-silent", str(ts), "-qm", str(qm)], check=True, timeout=60
     )
-    packaged = GUI / "resources" / "i18n" / f"{name}.qm"
+    packaged = REPO / "resources" / "i18n" / f"{name}.qm"
     assert qm.read_bytes() == packaged.read_bytes(), "run `make i18n`"
 
 
