@@ -33,12 +33,12 @@ test: setup lint interop-deps gui-test-deps
 # tray menu of a real tray process under Xvfb with trayer, into docs/screenshots/.
 screenshots: setup gui-test-deps
 	PEERUP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
-	  tests/gui/test_screenshots.py tests/gui/test_screenshots_desktop.py
+	  tests/gui/test_screenshots*.py
 
 # The GUI's translations: the messages in app/gui into i18n/*.ts (English: its plurals only;
 # German: every message, translated by hand in i18n/peerup_de.ts), compiled into the package's
 # .qm files. tests/unit/gui/test_i18n.py fails on an untranslated or obsolete German message.
-GUI_SOURCES = app/gui/*.py app/gui/models/*.py app/gui/widgets/*.py
+GUI_SOURCES = app/gui/*.py app/gui/models/*.py app/gui/widgets/*.py app/gui/dialogs/*.py
 i18n: setup
 	$(BIN)/pyside6-lupdate -silent -pluralonly -no-obsolete -locations none $(GUI_SOURCES) -ts i18n/peerup_en.ts
 	$(BIN)/pyside6-lupdate -silent -no-obsolete -locations none $(GUI_SOURCES) -ts i18n/peerup_de.ts

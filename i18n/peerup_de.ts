@@ -130,6 +130,26 @@
         <translation>peer-up läuft bereits (siehe Infobereich).</translation>
     </message>
     <message>
+        <source>Invite a device</source>
+        <translation>Gerät einladen</translation>
+    </message>
+    <message>
+        <source>Join with a code</source>
+        <translation>Mit einem Code beitreten</translation>
+    </message>
+    <message>
+        <source>Verify</source>
+        <translation>Überprüfen</translation>
+    </message>
+    <message>
+        <source>Port forwards</source>
+        <translation>Portweiterleitungen</translation>
+    </message>
+    <message>
+        <source>Preferences</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
         <source>peer-up: something went wrong</source>
         <translation>peer-up: etwas ist schiefgegangen</translation>
     </message>
@@ -140,6 +160,13 @@
     <message>
         <source>Please copy the details into a bug report.</source>
         <translation>Bitte die Details in einen Fehlerbericht kopieren.</translation>
+    </message>
+</context>
+<context>
+    <name>MessageBanner</name>
+    <message>
+        <source>Message</source>
+        <translation>Meldung</translation>
     </message>
 </context>
 <context>
@@ -662,6 +689,25 @@
     </message>
 </context>
 <context>
+    <name>SasPanel</name>
+    <message>
+        <source>Compare with the other device. Read the words aloud: they must be the same, in the same order.</source>
+        <translation>Vergleichen Sie mit dem anderen Gerät. Lesen Sie die Wörter laut vor: Sie müssen gleich sein, in derselben Reihenfolge.</translation>
+    </message>
+    <message>
+        <source>They &amp;match</source>
+        <translation>Sie &amp;stimmen überein</translation>
+    </message>
+    <message>
+        <source>They &amp;don&apos;t match</source>
+        <translation>Sie stimmen &amp;nicht überein</translation>
+    </message>
+    <message>
+        <source>Or compare the numbers: %1</source>
+        <translation>Oder vergleichen Sie die Zahlen: %1</translation>
+    </message>
+</context>
+<context>
     <name>Tray</name>
     <message>
         <source>peer-up</source>
@@ -682,6 +728,22 @@
     <message>
         <source>Open peer-up…</source>
         <translation>peer-up öffnen…</translation>
+    </message>
+    <message>
+        <source>Invite a device…</source>
+        <translation>Gerät einladen…</translation>
+    </message>
+    <message>
+        <source>Join with a code…</source>
+        <translation>Mit einem Code beitreten…</translation>
+    </message>
+    <message>
+        <source>Port forwards…</source>
+        <translation>Portweiterleitungen…</translation>
+    </message>
+    <message>
+        <source>Preferences…</source>
+        <translation>Einstellungen…</translation>
     </message>
     <message>
         <source>Test reachability now</source>

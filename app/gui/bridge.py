@@ -1,6 +1,7 @@
 """The GUI's one link to the daemon: the API's watch stream in, typed Qt signals out.
 
-This is the only GUI module that awaits :class:`~app.api.client.LocalClient`. :meth:`Bridge.run`
+The tray's own actions are methods here; a dialog runs its requests through
+:meth:`Bridge.client` and shows their errors in place. :meth:`Bridge.run`
 opens the engine (attaches to a daemon already answering for the config, else starts the
 in-process engine through the callable the launcher gave), then follows ``watch()``: every
 snapshot replaces the state, every event is folded in with :func:`app.api.watch.apply_event`, and
@@ -20,12 +21,13 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from app.api.client import open_local_client
+from app.api.client import LocalClient, open_local_client
 from app.api.errors import ApiError, DaemonNotRunningError
 from app.api.models import Resync, Snapshot, WatchEvent
 from app.api.transport import ApiEndpoint, endpoint_for_config
@@ -124,6 +126,15 @@ class Bridge(QObject):
     def can_pause(self) -> bool:
         """Pause/Resume stops and starts the in-process engine; attached, there is none."""
         return self.owns_engine
+
+    def client(self) -> AbstractAsyncContextManager[LocalClient]:
+        """A client of the daemon for one dialog's requests (``async with bridge.client() as c``).
+
+        Raises (on entry or on a request):
+            ApiError: The daemon does not answer, or refused the request; a dialog shows it with
+                :class:`~app.gui.widgets.banner.MessageBanner`.
+        """
+        return open_local_client(self.endpoint)
 
     def _set_connection(self, connection: Connection) -> None:
         if connection is not self._connection:

@@ -138,6 +138,10 @@ class TrayApp(QObject):
         self._quit = asyncio.Event()
         self.tray.quit_requested.connect(self._quit.set)
         self.tray.open_requested.connect(self.open_window)
+        self.tray.invite_requested.connect(self.open_invite)
+        self.tray.join_requested.connect(self.open_join)
+        self.tray.forwards_requested.connect(self.open_forwards)
+        self.tray.preferences_requested.connect(self.open_preferences)
         self.notifications = Notifications(self.bridge, self.tray.notify, self)
         self.window: PeersWindow | None = None
 
@@ -199,6 +203,31 @@ class TrayApp(QObject):
                 translate("Main", "peer-up"),
                 translate("Main", "peer-up is already running (see the tray)."),
             )
+
+    # ---- the dialogs (app/gui/dialogs) --------------------------------------------------------
+
+    def open_invite(self) -> None:
+        """Show the invite wizard (tray ▸ Invite a device…)."""
+        self._not_yet(translate("Main", "Invite a device"), "peerup invite")
+
+    def open_join(self, text: str = "") -> None:
+        """The join dialog (tray ▸ Join with a code…, or a ``peerup://`` link), with ``text``."""
+        self._not_yet(translate("Main", "Join with a code"), f"peerup join {text}".strip())
+
+    def open_verify(self, peer_id: str) -> None:
+        """Show the emoji verification dialog for ``peer_id``."""
+        self._not_yet(translate("Main", "Verify"), f"peerup verify {peer_id}")
+
+    def open_forwards(self) -> None:
+        """Show the port forwards window (tray ▸ Port forwards…)."""
+        self._not_yet(translate("Main", "Port forwards"), "peerup proxy")
+
+    def open_preferences(self) -> None:
+        """Show the preferences (tray ▸ Preferences…)."""
+        self._not_yet(translate("Main", "Preferences"), "peerup config")
+
+    def _not_yet(self, title: str, command: str) -> None:
+        self.tray.notify(title, command)
 
     def open_window(self) -> PeersWindow:
         """Show the peers window (created on first use), raised and focused."""

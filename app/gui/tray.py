@@ -44,10 +44,18 @@ class Tray(QObject):
 
     Signals:
         open_requested(): "Open peer-up…" was chosen.
+        invite_requested(): "Invite a device…" was chosen.
+        join_requested(): "Join with a code…" was chosen.
+        forwards_requested(): "Port forwards…" was chosen.
+        preferences_requested(): "Preferences…" was chosen.
         quit_requested(): "Quit" was chosen.
     """
 
     open_requested = Signal()
+    invite_requested = Signal()
+    join_requested = Signal()
+    forwards_requested = Signal()
+    preferences_requested = Signal()
     quit_requested = Signal()
 
     def __init__(self, bridge: Bridge, parent: QObject | None = None) -> None:
@@ -144,6 +152,17 @@ class Tray(QObject):
         menu.addSeparator()
         opener = menu.addAction(self.tr("Open peer-up…"))
         opener.triggered.connect(self.open_requested.emit)
+        invite = menu.addAction(self.tr("Invite a device…"))
+        invite.setEnabled(view.online)
+        invite.triggered.connect(self.invite_requested.emit)
+        join = menu.addAction(self.tr("Join with a code…"))
+        join.setEnabled(view.online)
+        join.triggered.connect(self.join_requested.emit)
+        port_forwards = menu.addAction(self.tr("Port forwards…"))
+        port_forwards.triggered.connect(self.forwards_requested.emit)
+        preferences = menu.addAction(self.tr("Preferences…"))
+        preferences.triggered.connect(self.preferences_requested.emit)
+        menu.addSeparator()
         probe = menu.addAction(self.tr("Test reachability now"))
         probe.setEnabled(view.online)
         probe.triggered.connect(lambda: self._spawn(self._bridge.test_reachability()))
