@@ -9,6 +9,1033 @@
     </message>
 </context>
 <context>
+    <name>Emoji</name>
+    <message>
+        <source>Dog</source>
+        <translation>Hund</translation>
+    </message>
+    <message>
+        <source>Cat</source>
+        <translation>Katze</translation>
+    </message>
+    <message>
+        <source>Mouse</source>
+        <translation>Maus</translation>
+    </message>
+    <message>
+        <source>Hamster</source>
+        <translation>Hamster</translation>
+    </message>
+    <message>
+        <source>Rabbit</source>
+        <translation>Hase</translation>
+    </message>
+    <message>
+        <source>Fox</source>
+        <translation>Fuchs</translation>
+    </message>
+    <message>
+        <source>Bear</source>
+        <translation>Bär</translation>
+    </message>
+    <message>
+        <source>Panda</source>
+        <translation>Panda</translation>
+    </message>
+    <message>
+        <source>Koala</source>
+        <translation>Koala</translation>
+    </message>
+    <message>
+        <source>Tiger face</source>
+        <translation>Tigerkopf</translation>
+    </message>
+    <message>
+        <source>Lion</source>
+        <translation>Löwe</translation>
+    </message>
+    <message>
+        <source>Cow face</source>
+        <translation>Kuhkopf</translation>
+    </message>
+    <message>
+        <source>Pig face</source>
+        <translation>Schweinekopf</translation>
+    </message>
+    <message>
+        <source>Frog</source>
+        <translation>Frosch</translation>
+    </message>
+    <message>
+        <source>Monkey</source>
+        <translation>Affe</translation>
+    </message>
+    <message>
+        <source>Chicken</source>
+        <translation>Huhn</translation>
+    </message>
+    <message>
+        <source>Penguin</source>
+        <translation>Pinguin</translation>
+    </message>
+    <message>
+        <source>Bird</source>
+        <translation>Vogel</translation>
+    </message>
+    <message>
+        <source>Chick</source>
+        <translation>Küken</translation>
+    </message>
+    <message>
+        <source>Duck</source>
+        <translation>Ente</translation>
+    </message>
+    <message>
+        <source>Eagle</source>
+        <translation>Adler</translation>
+    </message>
+    <message>
+        <source>Owl</source>
+        <translation>Eule</translation>
+    </message>
+    <message>
+        <source>Bat</source>
+        <translation>Fledermaus</translation>
+    </message>
+    <message>
+        <source>Wolf</source>
+        <translation>Wolf</translation>
+    </message>
+    <message>
+        <source>Boar</source>
+        <translation>Wildschwein</translation>
+    </message>
+    <message>
+        <source>Horse face</source>
+        <translation>Pferdekopf</translation>
+    </message>
+    <message>
+        <source>Unicorn</source>
+        <translation>Einhorn</translation>
+    </message>
+    <message>
+        <source>Bee</source>
+        <translation>Biene</translation>
+    </message>
+    <message>
+        <source>Caterpillar</source>
+        <translation>Raupe</translation>
+    </message>
+    <message>
+        <source>Butterfly</source>
+        <translation>Schmetterling</translation>
+    </message>
+    <message>
+        <source>Snail</source>
+        <translation>Schnecke</translation>
+    </message>
+    <message>
+        <source>Ladybug/Ladybird</source>
+        <translation>Marienkäfer</translation>
+    </message>
+    <message>
+        <source>Octopus</source>
+        <translation>Krake</translation>
+    </message>
+    <message>
+        <source>Squid</source>
+        <translation>Tintenfisch</translation>
+    </message>
+    <message>
+        <source>Shrimp</source>
+        <translation>Garnele</translation>
+    </message>
+    <message>
+        <source>Crab</source>
+        <translation>Krabbe</translation>
+    </message>
+    <message>
+        <source>Blowfish</source>
+        <translation>Kugelfisch</translation>
+    </message>
+    <message>
+        <source>Tropical fish</source>
+        <translation>Tropenfisch</translation>
+    </message>
+    <message>
+        <source>Fish</source>
+        <translation>Fisch</translation>
+    </message>
+    <message>
+        <source>Dolphin</source>
+        <translation>Delfin</translation>
+    </message>
+    <message>
+        <source>Spouting whale</source>
+        <translation>Blasender Wal</translation>
+    </message>
+    <message>
+        <source>Whale</source>
+        <translation>Wal</translation>
+    </message>
+    <message>
+        <source>Shark</source>
+        <translation>Hai</translation>
+    </message>
+    <message>
+        <source>Crocodile</source>
+        <translation>Krokodil</translation>
+    </message>
+    <message>
+        <source>Tiger</source>
+        <translation>Tiger</translation>
+    </message>
+    <message>
+        <source>Leopard</source>
+        <translation>Leopard</translation>
+    </message>
+    <message>
+        <source>Zebra</source>
+        <translation>Zebra</translation>
+    </message>
+    <message>
+        <source>Gorilla</source>
+        <translation>Gorilla</translation>
+    </message>
+    <message>
+        <source>Elephant</source>
+        <translation>Elefant</translation>
+    </message>
+    <message>
+        <source>Hippo</source>
+        <translation>Nilpferd</translation>
+    </message>
+    <message>
+        <source>Rhino</source>
+        <translation>Nashorn</translation>
+    </message>
+    <message>
+        <source>Dromedary</source>
+        <translation>Dromedar</translation>
+    </message>
+    <message>
+        <source>Camel</source>
+        <translation>Kamel</translation>
+    </message>
+    <message>
+        <source>Giraffe</source>
+        <translation>Giraffe</translation>
+    </message>
+    <message>
+        <source>Kangaroo</source>
+        <translation>Känguru</translation>
+    </message>
+    <message>
+        <source>Water buffalo</source>
+        <translation>Wasserbüffel</translation>
+    </message>
+    <message>
+        <source>Ox</source>
+        <translation>Ochse</translation>
+    </message>
+    <message>
+        <source>Cow</source>
+        <translation>Kuh</translation>
+    </message>
+    <message>
+        <source>Horse</source>
+        <translation>Pferd</translation>
+    </message>
+    <message>
+        <source>Pig</source>
+        <translation>Schwein</translation>
+    </message>
+    <message>
+        <source>Ram</source>
+        <translation>Widder</translation>
+    </message>
+    <message>
+        <source>Sheep</source>
+        <translation>Schaf</translation>
+    </message>
+    <message>
+        <source>Llama</source>
+        <translation>Lama</translation>
+    </message>
+    <message>
+        <source>Goat</source>
+        <translation>Ziege</translation>
+    </message>
+    <message>
+        <source>Cactus</source>
+        <translation>Kaktus</translation>
+    </message>
+    <message>
+        <source>Christmas tree</source>
+        <translation>Weihnachtsbaum</translation>
+    </message>
+    <message>
+        <source>Fir tree</source>
+        <translation>Tanne</translation>
+    </message>
+    <message>
+        <source>Tree</source>
+        <translation>Laubbaum</translation>
+    </message>
+    <message>
+        <source>Palm tree</source>
+        <translation>Palme</translation>
+    </message>
+    <message>
+        <source>Seedling</source>
+        <translation>Keimling</translation>
+    </message>
+    <message>
+        <source>Herb</source>
+        <translation>Kräuterzweig</translation>
+    </message>
+    <message>
+        <source>Four-leaf clover</source>
+        <translation>Kleeblatt</translation>
+    </message>
+    <message>
+        <source>Maple leaf</source>
+        <translation>Ahornblatt</translation>
+    </message>
+    <message>
+        <source>Fallen leaves</source>
+        <translation>Herbstlaub</translation>
+    </message>
+    <message>
+        <source>Leaves in the wind</source>
+        <translation>Blätter im Wind</translation>
+    </message>
+    <message>
+        <source>Hibiscus</source>
+        <translation>Hibiskus</translation>
+    </message>
+    <message>
+        <source>Sunflower</source>
+        <translation>Sonnenblume</translation>
+    </message>
+    <message>
+        <source>Rose</source>
+        <translation>Rose</translation>
+    </message>
+    <message>
+        <source>Wilted flower</source>
+        <translation>Welke Blume</translation>
+    </message>
+    <message>
+        <source>Tulip</source>
+        <translation>Tulpe</translation>
+    </message>
+    <message>
+        <source>Blossom</source>
+        <translation>Blüte</translation>
+    </message>
+    <message>
+        <source>Cherry blossom</source>
+        <translation>Kirschblüte</translation>
+    </message>
+    <message>
+        <source>Bouquet</source>
+        <translation>Blumenstrauß</translation>
+    </message>
+    <message>
+        <source>Mushroom</source>
+        <translation>Pilz</translation>
+    </message>
+    <message>
+        <source>Chestnut</source>
+        <translation>Kastanie</translation>
+    </message>
+    <message>
+        <source>Halloween pumpkin</source>
+        <translation>Halloween-Kürbis</translation>
+    </message>
+    <message>
+        <source>New moon</source>
+        <translation>Neumond</translation>
+    </message>
+    <message>
+        <source>Waxing crescent moon</source>
+        <translation>Zunehmende Mondsichel</translation>
+    </message>
+    <message>
+        <source>First quarter moon</source>
+        <translation>Zunehmender Halbmond</translation>
+    </message>
+    <message>
+        <source>Waxing gibbous moon</source>
+        <translation>Zunehmender Dreiviertelmond</translation>
+    </message>
+    <message>
+        <source>Full moon</source>
+        <translation>Vollmond</translation>
+    </message>
+    <message>
+        <source>Waning gibbous moon</source>
+        <translation>Abnehmender Dreiviertelmond</translation>
+    </message>
+    <message>
+        <source>Last quarter moon</source>
+        <translation>Abnehmender Halbmond</translation>
+    </message>
+    <message>
+        <source>Waning crescent moon</source>
+        <translation>Abnehmende Mondsichel</translation>
+    </message>
+    <message>
+        <source>Crescent moon</source>
+        <translation>Mondsichel</translation>
+    </message>
+    <message>
+        <source>New moon face</source>
+        <translation>Neumondgesicht</translation>
+    </message>
+    <message>
+        <source>Star</source>
+        <translation>Stern</translation>
+    </message>
+    <message>
+        <source>Glowing star</source>
+        <translation>Leuchtender Stern</translation>
+    </message>
+    <message>
+        <source>Dizzy star</source>
+        <translation>Wirbelnder Stern</translation>
+    </message>
+    <message>
+        <source>Sparkles</source>
+        <translation>Funkeln</translation>
+    </message>
+    <message>
+        <source>Comet</source>
+        <translation>Komet</translation>
+    </message>
+    <message>
+        <source>Sun behind small cloud</source>
+        <translation>Sonne hinter kleiner Wolke</translation>
+    </message>
+    <message>
+        <source>Sun behind cloud</source>
+        <translation>Sonne hinter Wolke</translation>
+    </message>
+    <message>
+        <source>Sun behind large cloud</source>
+        <translation>Sonne hinter großer Wolke</translation>
+    </message>
+    <message>
+        <source>Sun behind rain cloud</source>
+        <translation>Sonne hinter Regenwolke</translation>
+    </message>
+    <message>
+        <source>Rain cloud</source>
+        <translation>Regenwolke</translation>
+    </message>
+    <message>
+        <source>Thunderstorm</source>
+        <translation>Gewitter</translation>
+    </message>
+    <message>
+        <source>Cloud with lightning</source>
+        <translation>Wolke mit Blitz</translation>
+    </message>
+    <message>
+        <source>Tornado</source>
+        <translation>Tornado</translation>
+    </message>
+    <message>
+        <source>Rainbow</source>
+        <translation>Regenbogen</translation>
+    </message>
+    <message>
+        <source>Sun</source>
+        <translation>Sonne</translation>
+    </message>
+    <message>
+        <source>Wave</source>
+        <translation>Welle</translation>
+    </message>
+    <message>
+        <source>Apple</source>
+        <translation>Apfel</translation>
+    </message>
+    <message>
+        <source>Tangerine</source>
+        <translation>Mandarine</translation>
+    </message>
+    <message>
+        <source>Lemon</source>
+        <translation>Zitrone</translation>
+    </message>
+    <message>
+        <source>Banana</source>
+        <translation>Banane</translation>
+    </message>
+    <message>
+        <source>Watermelon</source>
+        <translation>Wassermelone</translation>
+    </message>
+    <message>
+        <source>Grapes</source>
+        <translation>Weintrauben</translation>
+    </message>
+    <message>
+        <source>Strawberry</source>
+        <translation>Erdbeere</translation>
+    </message>
+    <message>
+        <source>Melon</source>
+        <translation>Melone</translation>
+    </message>
+    <message>
+        <source>Cherries</source>
+        <translation>Kirschen</translation>
+    </message>
+    <message>
+        <source>Peach</source>
+        <translation>Pfirsich</translation>
+    </message>
+    <message>
+        <source>Mango</source>
+        <translation>Mango</translation>
+    </message>
+    <message>
+        <source>Pineapple</source>
+        <translation>Ananas</translation>
+    </message>
+    <message>
+        <source>Coconut</source>
+        <translation>Kokosnuss</translation>
+    </message>
+    <message>
+        <source>Kiwi</source>
+        <translation>Kiwi</translation>
+    </message>
+    <message>
+        <source>Tomato</source>
+        <translation>Tomate</translation>
+    </message>
+    <message>
+        <source>Avocado</source>
+        <translation>Avocado</translation>
+    </message>
+    <message>
+        <source>Chili pepper</source>
+        <translation>Chilischote</translation>
+    </message>
+    <message>
+        <source>Carrot</source>
+        <translation>Karotte</translation>
+    </message>
+    <message>
+        <source>Potato</source>
+        <translation>Kartoffel</translation>
+    </message>
+    <message>
+        <source>Onion</source>
+        <translation>Zwiebel</translation>
+    </message>
+    <message>
+        <source>Corn cob</source>
+        <translation>Maiskolben</translation>
+    </message>
+    <message>
+        <source>Broccoli</source>
+        <translation>Brokkoli</translation>
+    </message>
+    <message>
+        <source>Cucumber</source>
+        <translation>Gurke</translation>
+    </message>
+    <message>
+        <source>Leafy greens</source>
+        <translation>Blattsalat</translation>
+    </message>
+    <message>
+        <source>Eggplant/Aubergine</source>
+        <translation>Aubergine</translation>
+    </message>
+    <message>
+        <source>Peanuts</source>
+        <translation>Erdnüsse</translation>
+    </message>
+    <message>
+        <source>Beans</source>
+        <translation>Bohnen</translation>
+    </message>
+    <message>
+        <source>Bread</source>
+        <translation>Brot</translation>
+    </message>
+    <message>
+        <source>Croissant</source>
+        <translation>Croissant</translation>
+    </message>
+    <message>
+        <source>Baguette</source>
+        <translation>Baguette</translation>
+    </message>
+    <message>
+        <source>Cheese</source>
+        <translation>Käse</translation>
+    </message>
+    <message>
+        <source>Egg</source>
+        <translation>Ei</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>Schlüssel</translation>
+    </message>
+    <message>
+        <source>Old key</source>
+        <translation>Alter Schlüssel</translation>
+    </message>
+    <message>
+        <source>Closed lock</source>
+        <translation>Geschlossenes Schloss</translation>
+    </message>
+    <message>
+        <source>Open lock</source>
+        <translation>Offenes Schloss</translation>
+    </message>
+    <message>
+        <source>Hammer</source>
+        <translation>Hammer</translation>
+    </message>
+    <message>
+        <source>Axe</source>
+        <translation>Axt</translation>
+    </message>
+    <message>
+        <source>Pickaxe</source>
+        <translation>Spitzhacke</translation>
+    </message>
+    <message>
+        <source>Wrench/Spanner</source>
+        <translation>Schraubenschlüssel</translation>
+    </message>
+    <message>
+        <source>Nut and bolt</source>
+        <translation>Schraube und Mutter</translation>
+    </message>
+    <message>
+        <source>Gear</source>
+        <translation>Zahnrad</translation>
+    </message>
+    <message>
+        <source>Magnet</source>
+        <translation>Magnet</translation>
+    </message>
+    <message>
+        <source>Water pistol</source>
+        <translation>Wasserpistole</translation>
+    </message>
+    <message>
+        <source>Bomb</source>
+        <translation>Bombe</translation>
+    </message>
+    <message>
+        <source>Firecracker</source>
+        <translation>Knallkörper</translation>
+    </message>
+    <message>
+        <source>Saw</source>
+        <translation>Säge</translation>
+    </message>
+    <message>
+        <source>Kitchen knife</source>
+        <translation>Küchenmesser</translation>
+    </message>
+    <message>
+        <source>Dagger</source>
+        <translation>Dolch</translation>
+    </message>
+    <message>
+        <source>Shield</source>
+        <translation>Schild</translation>
+    </message>
+    <message>
+        <source>Bow and arrow</source>
+        <translation>Pfeil und Bogen</translation>
+    </message>
+    <message>
+        <source>Bullseye</source>
+        <translation>Zielscheibe</translation>
+    </message>
+    <message>
+        <source>Boomerang</source>
+        <translation>Bumerang</translation>
+    </message>
+    <message>
+        <source>Toolbox</source>
+        <translation>Werkzeugkasten</translation>
+    </message>
+    <message>
+        <source>Microscope</source>
+        <translation>Mikroskop</translation>
+    </message>
+    <message>
+        <source>Telescope</source>
+        <translation>Teleskop</translation>
+    </message>
+    <message>
+        <source>Satellite dish</source>
+        <translation>Satellitenschüssel</translation>
+    </message>
+    <message>
+        <source>Syringe</source>
+        <translation>Spritze</translation>
+    </message>
+    <message>
+        <source>Drop of blood</source>
+        <translation>Blutstropfen</translation>
+    </message>
+    <message>
+        <source>Pill</source>
+        <translation>Tablette</translation>
+    </message>
+    <message>
+        <source>Bandage/Plaster</source>
+        <translation>Pflaster</translation>
+    </message>
+    <message>
+        <source>DNA</source>
+        <translation>DNA</translation>
+    </message>
+    <message>
+        <source>Microbe</source>
+        <translation>Mikrobe</translation>
+    </message>
+    <message>
+        <source>Petri dish</source>
+        <translation>Petrischale</translation>
+    </message>
+    <message>
+        <source>Guitar</source>
+        <translation>Gitarre</translation>
+    </message>
+    <message>
+        <source>Piano keys</source>
+        <translation>Klaviertasten</translation>
+    </message>
+    <message>
+        <source>Drum</source>
+        <translation>Trommel</translation>
+    </message>
+    <message>
+        <source>Trumpet</source>
+        <translation>Trompete</translation>
+    </message>
+    <message>
+        <source>Saxophone</source>
+        <translation>Saxofon</translation>
+    </message>
+    <message>
+        <source>Accordion</source>
+        <translation>Akkordeon</translation>
+    </message>
+    <message>
+        <source>Violin</source>
+        <translation>Geige</translation>
+    </message>
+    <message>
+        <source>Banjo</source>
+        <translation>Banjo</translation>
+    </message>
+    <message>
+        <source>Musical note</source>
+        <translation>Musiknote</translation>
+    </message>
+    <message>
+        <source>Musical notes</source>
+        <translation>Musiknoten</translation>
+    </message>
+    <message>
+        <source>Sheet music</source>
+        <translation>Notenblatt</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <source>Headphones</source>
+        <translation>Kopfhörer</translation>
+    </message>
+    <message>
+        <source>Radio</source>
+        <translation>Radio</translation>
+    </message>
+    <message>
+        <source>Studio microphone</source>
+        <translation>Studiomikrofon</translation>
+    </message>
+    <message>
+        <source>Post horn</source>
+        <translation>Posthorn</translation>
+    </message>
+    <message>
+        <source>Rocket</source>
+        <translation>Rakete</translation>
+    </message>
+    <message>
+        <source>Flying saucer</source>
+        <translation>Fliegende Untertasse</translation>
+    </message>
+    <message>
+        <source>Helicopter</source>
+        <translation>Hubschrauber</translation>
+    </message>
+    <message>
+        <source>Sailboat</source>
+        <translation>Segelboot</translation>
+    </message>
+    <message>
+        <source>Steam locomotive</source>
+        <translation>Dampflok</translation>
+    </message>
+    <message>
+        <source>Car</source>
+        <translation>Auto</translation>
+    </message>
+    <message>
+        <source>Taxi</source>
+        <translation>Taxi</translation>
+    </message>
+    <message>
+        <source>Racing car</source>
+        <translation>Rennwagen</translation>
+    </message>
+    <message>
+        <source>Bus</source>
+        <translation>Bus</translation>
+    </message>
+    <message>
+        <source>Trolleybus</source>
+        <translation>Oberleitungsbus</translation>
+    </message>
+    <message>
+        <source>Ambulance</source>
+        <translation>Krankenwagen</translation>
+    </message>
+    <message>
+        <source>Fire engine</source>
+        <translation>Feuerwehrauto</translation>
+    </message>
+    <message>
+        <source>Pickup truck</source>
+        <translation>Pick-up</translation>
+    </message>
+    <message>
+        <source>Tractor</source>
+        <translation>Traktor</translation>
+    </message>
+    <message>
+        <source>Motor scooter</source>
+        <translation>Motorroller</translation>
+    </message>
+    <message>
+        <source>Motorcycle</source>
+        <translation>Motorrad</translation>
+    </message>
+    <message>
+        <source>Soccer ball/Football</source>
+        <translation>Fußball</translation>
+    </message>
+    <message>
+        <source>Basketball</source>
+        <translation>Basketball</translation>
+    </message>
+    <message>
+        <source>American football</source>
+        <translation>American Football</translation>
+    </message>
+    <message>
+        <source>Baseball</source>
+        <translation>Baseball</translation>
+    </message>
+    <message>
+        <source>Softball</source>
+        <translation>Softball</translation>
+    </message>
+    <message>
+        <source>Tennis ball</source>
+        <translation>Tennisball</translation>
+    </message>
+    <message>
+        <source>Volleyball</source>
+        <translation>Volleyball</translation>
+    </message>
+    <message>
+        <source>Rugby ball</source>
+        <translation>Rugbyball</translation>
+    </message>
+    <message>
+        <source>Billiard ball</source>
+        <translation>Billardkugel</translation>
+    </message>
+    <message>
+        <source>Table tennis</source>
+        <translation>Tischtennis</translation>
+    </message>
+    <message>
+        <source>Badminton</source>
+        <translation>Federball</translation>
+    </message>
+    <message>
+        <source>Boxing glove</source>
+        <translation>Boxhandschuh</translation>
+    </message>
+    <message>
+        <source>Skis</source>
+        <translation>Skier</translation>
+    </message>
+    <message>
+        <source>Skier</source>
+        <translation>Skifahrer</translation>
+    </message>
+    <message>
+        <source>Snowboarder</source>
+        <translation>Snowboarder</translation>
+    </message>
+    <message>
+        <source>Parachute</source>
+        <translation>Fallschirm</translation>
+    </message>
+    <message>
+        <source>Red heart</source>
+        <translation>Rotes Herz</translation>
+    </message>
+    <message>
+        <source>Orange heart</source>
+        <translation>Oranges Herz</translation>
+    </message>
+    <message>
+        <source>Yellow heart</source>
+        <translation>Gelbes Herz</translation>
+    </message>
+    <message>
+        <source>Green heart</source>
+        <translation>Grünes Herz</translation>
+    </message>
+    <message>
+        <source>Blue heart</source>
+        <translation>Blaues Herz</translation>
+    </message>
+    <message>
+        <source>Purple heart</source>
+        <translation>Lila Herz</translation>
+    </message>
+    <message>
+        <source>Brown heart</source>
+        <translation>Braunes Herz</translation>
+    </message>
+    <message>
+        <source>Black heart</source>
+        <translation>Schwarzes Herz</translation>
+    </message>
+    <message>
+        <source>Gemstone</source>
+        <translation>Edelstein</translation>
+    </message>
+    <message>
+        <source>Fire</source>
+        <translation>Feuer</translation>
+    </message>
+    <message>
+        <source>Droplet</source>
+        <translation>Tropfen</translation>
+    </message>
+    <message>
+        <source>Cyclone</source>
+        <translation>Wirbelsturm</translation>
+    </message>
+    <message>
+        <source>Circus tent</source>
+        <translation>Zirkuszelt</translation>
+    </message>
+    <message>
+        <source>Theatre masks</source>
+        <translation>Theatermasken</translation>
+    </message>
+    <message>
+        <source>Artist palette</source>
+        <translation>Farbpalette</translation>
+    </message>
+    <message>
+        <source>Puzzle piece</source>
+        <translation>Puzzleteil</translation>
+    </message>
+    <message>
+        <source>Chess pawn</source>
+        <translation>Schachbauer</translation>
+    </message>
+    <message>
+        <source>Game die</source>
+        <translation>Spielwürfel</translation>
+    </message>
+    <message>
+        <source>Teddy bear</source>
+        <translation>Teddybär</translation>
+    </message>
+    <message>
+        <source>Nesting dolls</source>
+        <translation>Matroschka</translation>
+    </message>
+    <message>
+        <source>Magic wand</source>
+        <translation>Zauberstab</translation>
+    </message>
+    <message>
+        <source>Top hat</source>
+        <translation>Zylinder</translation>
+    </message>
+    <message>
+        <source>Crown</source>
+        <translation>Krone</translation>
+    </message>
+    <message>
+        <source>Ring</source>
+        <translation>Ring</translation>
+    </message>
+    <message>
+        <source>Trophy</source>
+        <translation>Pokal</translation>
+    </message>
+    <message>
+        <source>Gold medal</source>
+        <translation>Goldmedaille</translation>
+    </message>
+    <message>
+        <source>Silver medal</source>
+        <translation>Silbermedaille</translation>
+    </message>
+    <message>
+        <source>Bronze medal</source>
+        <translation>Bronzemedaille</translation>
+    </message>
+    <message>
+        <source>Sports medal</source>
+        <translation>Sportmedaille</translation>
+    </message>
+    <message>
+        <source>Military medal</source>
+        <translation>Militärorden</translation>
+    </message>
+    <message>
+        <source>Rosette</source>
+        <translation>Rosette</translation>
+    </message>
+    <message>
+        <source>Reminder ribbon</source>
+        <translation>Erinnerungsschleife</translation>
+    </message>
+</context>
+<context>
     <name>Errors</name>
     <message>
         <source>peer-up is not running.</source>
