@@ -1122,8 +1122,12 @@
         <translation>Die Verifizierung ist fehlgeschlagen.</translation>
     </message>
     <message>
-        <source>The peer cannot verify (too old).</source>
-        <translation>Der Peer kann nicht verifizieren (zu alt).</translation>
+        <source>The peer cannot run the interactive check (it may run the Go peer-up).</source>
+        <translation>Der Peer kann die interaktive Prüfung nicht ausführen (vielleicht läuft dort das Go-peer-up).</translation>
+    </message>
+    <message>
+        <source>This peer is not verified.</source>
+        <translation>Dieser Peer ist nicht verifiziert.</translation>
     </message>
     <message>
         <source>peer-up hit an internal error.</source>
@@ -1163,10 +1167,6 @@
     <message>
         <source>Join with a code</source>
         <translation>Mit einem Code beitreten</translation>
-    </message>
-    <message>
-        <source>Verify</source>
-        <translation>Überprüfen</translation>
     </message>
     <message>
         <source>Port forwards</source>
@@ -1239,8 +1239,8 @@
         <translation>%1 möchte verifizieren</translation>
     </message>
     <message>
-        <source>Compare the emoji: run peerup verify %1.</source>
-        <translation>Emoji vergleichen: peerup verify %1 ausführen.</translation>
+        <source>Click here (or choose it in the tray menu) to compare the emoji with %1.</source>
+        <translation>Klicken Sie hier (oder wählen Sie es im Tray-Menü), um die Emoji mit %1 zu vergleichen.</translation>
     </message>
     <message>
         <source>Forward failed: %1</source>
@@ -1552,22 +1552,6 @@
         <translation>%1 entfernen? Der Peer kann dieses Gerät dann nicht mehr erreichen, und seine Verbindungen werden geschlossen.</translation>
     </message>
     <message>
-        <source>Verify %1</source>
-        <translation>%1 verifizieren</translation>
-    </message>
-    <message>
-        <source>To verify this peer, run this command on both devices and compare the emoji:</source>
-        <translation>Um diesen Peer zu verifizieren, diesen Befehl auf beiden Geräten ausführen und die Emoji vergleichen:</translation>
-    </message>
-    <message>
-        <source>&amp;Copy</source>
-        <translation>&amp;Kopieren</translation>
-    </message>
-    <message>
-        <source>Verify peer</source>
-        <translation>Peer verifizieren</translation>
-    </message>
-    <message>
         <source>Copied.</source>
         <translation>Kopiert.</translation>
     </message>
@@ -1812,6 +1796,10 @@
         <translation>Erreichbarkeit %1</translation>
     </message>
     <message>
+        <source>Verify %1 (asks now)…</source>
+        <translation>%1 verifizieren (fragt gerade)…</translation>
+    </message>
+    <message>
         <source>Paused</source>
         <translation>Pausiert</translation>
     </message>
@@ -1873,6 +1861,200 @@
     <message>
         <source>closed</source>
         <translation>geschlossen</translation>
+    </message>
+</context>
+<context>
+    <name>Verify</name>
+    <message>
+        <source>The check failed: a message was changed on the way. Someone may be intercepting the connection.</source>
+        <translation>Die Prüfung ist fehlgeschlagen: Eine Nachricht wurde unterwegs verändert. Möglicherweise hört jemand die Verbindung ab.</translation>
+    </message>
+    <message>
+        <source>The other device sent something unexpected.</source>
+        <translation>Das andere Gerät hat etwas Unerwartetes gesendet.</translation>
+    </message>
+    <message>
+        <source>The verification expired: it must be finished within 10 minutes.</source>
+        <translation>Die Verifizierung ist abgelaufen: Sie muss innerhalb von 10 Minuten abgeschlossen werden.</translation>
+    </message>
+    <message>
+        <source>The other device ended the verification.</source>
+        <translation>Das andere Gerät hat die Verifizierung beendet.</translation>
+    </message>
+    <message>
+        <source>The verification was cancelled.</source>
+        <translation>Die Verifizierung wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <source>The connection to the other device broke.</source>
+        <translation>Die Verbindung zum anderen Gerät ist abgebrochen.</translation>
+    </message>
+    <message>
+        <source>The other device started a verification at the same time.</source>
+        <translation>Das andere Gerät hat gleichzeitig eine Verifizierung gestartet.</translation>
+    </message>
+    <message>
+        <source>Too many verifications at once. Try again later.</source>
+        <translation>Zu viele Verifizierungen gleichzeitig. Versuchen Sie es später noch einmal.</translation>
+    </message>
+    <message>
+        <source>The result could not be saved.</source>
+        <translation>Das Ergebnis konnte nicht gespeichert werden.</translation>
+    </message>
+    <message>
+        <source>This verification is already over.</source>
+        <translation>Diese Verifizierung ist bereits beendet.</translation>
+    </message>
+    <message>
+        <source>This verification no longer exists.</source>
+        <translation>Diese Verifizierung gibt es nicht mehr.</translation>
+    </message>
+</context>
+<context>
+    <name>VerifyDialog</name>
+    <message>
+        <source>Verify %1</source>
+        <translation>%1 verifizieren</translation>
+    </message>
+    <message>
+        <source>Compare the &amp;fingerprint instead</source>
+        <translation>Stattdessen den &amp;Fingerabdruck vergleichen</translation>
+    </message>
+    <message>
+        <source>&amp;Try again</source>
+        <translation>&amp;Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Working</source>
+        <translation>In Arbeit</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Warten</translation>
+    </message>
+    <message>
+        <source>Asking %1 to verify… The two devices exchange keys; this takes a few seconds. %1 must be online.</source>
+        <translation>%1 wird um die Verifizierung gebeten… Die beiden Geräte tauschen Schlüssel aus; das dauert einige Sekunden. %1 muss online sein.</translation>
+    </message>
+    <message>
+        <source>The verification did not start</source>
+        <translation>Die Verifizierung hat nicht begonnen</translation>
+    </message>
+    <message>
+        <source>Check that %1 is online and try again. If it cannot run the interactive check, compare the fixed fingerprint instead.</source>
+        <translation>Prüfen Sie, ob %1 online ist, und versuchen Sie es erneut. Kann %1 die interaktive Prüfung nicht ausführen, vergleichen Sie stattdessen den festen Fingerabdruck.</translation>
+    </message>
+    <message>
+        <source>Exchanging keys with %1…</source>
+        <translation>Schlüssel werden mit %1 ausgetauscht…</translation>
+    </message>
+    <message>
+        <source>%1 is verified</source>
+        <translation>%1 ist verifiziert</translation>
+    </message>
+    <message>
+        <source>Both of you confirmed the same emoji. %1 is marked verified on both devices.</source>
+        <translation>Sie haben beide dieselben Emoji bestätigt. %1 ist auf beiden Geräten als verifiziert markiert.</translation>
+    </message>
+    <message>
+        <source>You said the emoji differ.</source>
+        <translation>Sie haben angegeben, dass die Emoji verschieden sind.</translation>
+    </message>
+    <message>
+        <source>%1 said the emoji differ on their screen.</source>
+        <translation>%1 hat angegeben, dass die Emoji auf dem eigenen Bildschirm verschieden sind.</translation>
+    </message>
+    <message>
+        <source>%1 started a verification at the same time. Waiting for it…</source>
+        <translation>%1 hat gleichzeitig eine Verifizierung gestartet. Warten auf diese…</translation>
+    </message>
+    <message>
+        <source>The verification did not finish</source>
+        <translation>Die Verifizierung wurde nicht abgeschlossen</translation>
+    </message>
+    <message>
+        <source>%1 stays unverified. You can try again.</source>
+        <translation>%1 bleibt unverifiziert. Sie können es erneut versuchen.</translation>
+    </message>
+    <message>
+        <source>%1 asks to verify this device</source>
+        <translation>%1 möchte dieses Gerät verifizieren</translation>
+    </message>
+    <message>
+        <source>Compare with %1</source>
+        <translation>Mit %1 vergleichen</translation>
+    </message>
+    <message>
+        <source>&amp;Remove %1</source>
+        <translation>%1 &amp;entfernen</translation>
+    </message>
+    <message>
+        <source>You said they match.</source>
+        <translation>Sie haben angegeben, dass sie übereinstimmen.</translation>
+    </message>
+    <message>
+        <source>You said they differ.</source>
+        <translation>Sie haben angegeben, dass sie verschieden sind.</translation>
+    </message>
+    <message>
+        <source>Waiting for %1 to answer…</source>
+        <translation>Warten auf die Antwort von %1…</translation>
+    </message>
+    <message>
+        <source>The emoji do not match</source>
+        <translation>Die Emoji stimmen nicht überein</translation>
+    </message>
+    <message>
+        <source>Someone may be intercepting the connection, or this is not the device you think. %1 stays unverified: do not trust it. If you cannot explain the difference, remove it and pair again with a new invite.</source>
+        <translation>Möglicherweise hört jemand die Verbindung ab, oder dies ist nicht das Gerät, für das Sie es halten. %1 bleibt unverifiziert: Vertrauen Sie diesem Peer nicht. Wenn Sie den Unterschied nicht erklären können, entfernen Sie ihn und koppeln Sie die Geräte mit einer neuen Einladung erneut.</translation>
+    </message>
+    <message>
+        <source>Expires in %1</source>
+        <translation>Läuft ab in %1</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>&amp;Schließen</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Abbrechen</translation>
+    </message>
+    <message>
+        <source>Compare the fingerprint with %1</source>
+        <translation>Fingerabdruck mit %1 vergleichen</translation>
+    </message>
+    <message>
+        <source>%1 cannot run the interactive check (it may run the Go peer-up).</source>
+        <translation>%1 kann die interaktive Prüfung nicht ausführen (vielleicht läuft dort das Go-peer-up).</translation>
+    </message>
+    <message>
+        <source>%1 cannot run the interactive check right now.</source>
+        <translation>%1 kann die interaktive Prüfung gerade nicht ausführen.</translation>
+    </message>
+    <message>
+        <source>Compare this fixed fingerprint instead: it is the same on both devices, every time. It only detects a mix-up of devices, not someone intercepting the connection.</source>
+        <translation>Vergleichen Sie stattdessen diesen festen Fingerabdruck: Er ist auf beiden Geräten und jedes Mal derselbe. Er deckt nur eine Verwechslung von Geräten auf, nicht jemanden, der die Verbindung abhört.</translation>
+    </message>
+    <message>
+        <source>You said the fingerprints differ.</source>
+        <translation>Sie haben angegeben, dass die Fingerabdrücke verschieden sind.</translation>
+    </message>
+    <message>
+        <source>%1 is verified on this device</source>
+        <translation>%1 ist auf diesem Gerät verifiziert</translation>
+    </message>
+    <message>
+        <source>You confirmed the fingerprint. Ask the person at %1 to do the same on their device (peerup verify, or Verify… in peer-up).</source>
+        <translation>Sie haben den Fingerabdruck bestätigt. Bitten Sie die Person an %1, das auf ihrem Gerät ebenfalls zu tun (peerup verify oder „Verifizieren…“ in peer-up).</translation>
+    </message>
+    <message>
+        <source>%1 was removed: it can no longer reach this device. To connect again, pair with a new invite.</source>
+        <translation>%1 wurde entfernt und kann dieses Gerät nicht mehr erreichen. Um sich wieder zu verbinden, koppeln Sie die Geräte mit einer neuen Einladung.</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen…</translation>
     </message>
 </context>
 </TS>

@@ -30,6 +30,7 @@ from app.core.config import init_config_dir
 from app.core.errors import PeerupError
 from app.gui import qtcompat
 from app.gui.bridge import Bridge, StartEngine
+from app.gui.dialogs.verify import VerifyDialog
 from app.gui.i18n import install_translations, preferred_language
 from app.gui.notifications import Notifications
 from app.gui.peers_window import PeersWindow
@@ -142,8 +143,11 @@ class TrayApp(QObject):
         self.tray.join_requested.connect(self.open_join)
         self.tray.forwards_requested.connect(self.open_forwards)
         self.tray.preferences_requested.connect(self.open_preferences)
+        self.tray.verify_requested.connect(self.open_verify)
         self.notifications = Notifications(self.bridge, self.tray.notify, self)
+        self.notifications.verify_request_shown.connect(self.tray.open_verify_on_click)
         self.window: PeersWindow | None = None
+        self.verify_dialogs: dict[str, VerifyDialog] = {}  # by peer ID: one dialog per peer
 
     def request_quit(self) -> None:
         """Quit as the menu's Quit does."""
@@ -175,6 +179,11 @@ class TrayApp(QObject):
             await self._quit.wait()
         finally:
             await self.tray.cancel_actions()
+            for dialog in list(self.verify_dialogs.values()):
+                await dialog.close_actions()
+                dialog.hide()
+                dialog.deleteLater()
+            self.verify_dialogs.clear()
             if self.window is not None:
                 await self.window.close_actions()
                 self.window.hide()  # hide, not close: closing the last window quits Qt
@@ -214,9 +223,27 @@ class TrayApp(QObject):
         """The join dialog (tray ▸ Join with a code…, or a ``peerup://`` link), with ``text``."""
         self._not_yet(translate("Main", "Join with a code"), f"peerup join {text}".strip())
 
-    def open_verify(self, peer_id: str) -> None:
-        """Show the emoji verification dialog for ``peer_id``."""
-        self._not_yet(translate("Main", "Verify"), f"peerup verify {peer_id}")
+    def open_verify(self, peer_id: str) -> VerifyDialog:
+        """Show the emoji verification dialog for ``peer_id`` (raised if it is open already).
+
+        From the peers window's "Verify…", the tray menu's request entries and a clicked
+        request notification. A new dialog answers the peer's waiting request, or starts a run.
+        """
+        dialog = self.verify_dialogs.get(peer_id)
+        if dialog is None:
+            dialog = VerifyDialog(self.bridge, peer_id)
+            self.verify_dialogs[peer_id] = dialog
+            dialog.finished.connect(lambda _=0, p=peer_id, d=dialog: self._verify_closed(p, d))
+            dialog.begin()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _verify_closed(self, peer_id: str, dialog: VerifyDialog) -> None:
+        if self.verify_dialogs.get(peer_id) is dialog:
+            del self.verify_dialogs[peer_id]
+        dialog.deleteLater()
 
     def open_forwards(self) -> None:
         """Show the port forwards window (tray ▸ Port forwards…)."""
@@ -233,6 +260,7 @@ class TrayApp(QObject):
         """Show the peers window (created on first use), raised and focused."""
         if self.window is None:
             self.window = PeersWindow(self.bridge, self.notifications)
+            self.window.verify_requested.connect(self.open_verify)
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()

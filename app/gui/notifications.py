@@ -44,9 +44,10 @@ def notice_text(notice: Notice) -> tuple[str, str]:
         text = translate("Notifications", "%1 can now reach this device.").replace("%1", name)
     elif notice.kind is Kind.VERIFY_REQUESTED:
         title = translate("Notifications", "%1 asks to verify").replace("%1", name)
-        text = translate("Notifications", "Compare the emoji: run peerup verify %1.").replace(
-            "%1", name
-        )
+        text = translate(
+            "Notifications",
+            "Click here (or choose it in the tray menu) to compare the emoji with %1.",
+        ).replace("%1", name)
     elif notice.kind is Kind.FORWARD_FAILED:
         title = translate("Notifications", "Forward failed: %1").replace("%1", name)
         text = error_text(notice.detail, notice.detail)
@@ -78,9 +79,12 @@ class Notifications(QObject):
 
     Signals:
         shown(str, str): A notification was shown (title, text).
+        verify_request_shown(str): The notification just shown is a peer's request to verify
+            (its peer ID): clicking it opens the verification dialog.
     """
 
     shown = Signal(str, str)
+    verify_request_shown = Signal(str)
 
     def __init__(
         self,
@@ -143,3 +147,5 @@ class Notifications(QObject):
         title, text = notice_text(notice)
         self._show(title, text)
         self.shown.emit(title, text)
+        if notice.kind is Kind.VERIFY_REQUESTED:
+            self.verify_request_shown.emit(notice.subject)

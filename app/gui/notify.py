@@ -69,6 +69,7 @@ def notices(before: Snapshot | None, after: Snapshot | None) -> list[Notice]:
         if old.path.path_type is not peer.path.path_type:
             kind = Kind.PATH_DIRECT if peer.path.path_type is PathType.DIRECT else Kind.PATH_RELAYED
             out.append(Notice(kind, peer.peer_id, name, peer.path.transport))
+    names = {p.peer_id: p.name for p in after.peers if p.name}  # a run names only config names
     old_sessions = {s.id: s for s in before.verify_sessions}
     for session in after.verify_sessions:
         was = old_sessions.get(session.id)
@@ -77,7 +78,7 @@ def notices(before: Snapshot | None, after: Snapshot | None) -> list[Notice]:
             and session.state is VerifyState.ASKING
             and (was is None or was.state is not VerifyState.ASKING)
         ):
-            name = session.peer_name or session.peer_id
+            name = session.peer_name or names.get(session.peer_id) or session.peer_id
             out.append(Notice(Kind.VERIFY_REQUESTED, session.peer_id, name))
     old_forwards = {f.id: f for f in before.forwards}
     for forward in after.forwards:

@@ -7,7 +7,7 @@ here blocks the loop: they are opened with ``open()`` and answer through signals
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QSysInfo, Qt
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QSysInfo, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -50,7 +50,12 @@ class PeersWindow(QWidget):
     Attributes:
         model: The peers table's model.
         table: The peers table.
+
+    Signals:
+        verify_requested(str): "Verify…" on a peer (its ID); the tray opens the dialog.
     """
+
+    verify_requested = Signal(str)
 
     def __init__(
         self,
@@ -351,28 +356,10 @@ class PeersWindow(QWidget):
         box.open()
 
     def verify_selected(self) -> None:
-        """Show how to verify the selected peer (the dialog comes later): the CLI command."""
+        """Ask for the verification dialog of the selected peer (``verify_requested``)."""
         peer = self.selected_peer()
-        if peer is None:
-            return
-        command = f"peerup verify {peer.name or peer.peer_id}"
-        box = QMessageBox(self)
-        box.setWindowTitle(translate("PeersWindow", "Verify %1").replace("%1", self._name(peer)))
-        box.setText(
-            translate(
-                "PeersWindow",
-                "To verify this peer, run this command on both devices and compare the emoji:",
-            )
-        )
-        box.setInformativeText(command)
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        copy = box.addButton(translate("PeersWindow", "&Copy"), QMessageBox.ButtonRole.ActionRole)
-        copy.clicked.disconnect()  # keep the box open after copying
-        copy.clicked.connect(lambda: self._copy(command))
-        box.addButton(QMessageBox.StandardButton.Close)
-        _named(box, translate("PeersWindow", "Verify peer"))
-        self._keep(box)
-        box.open()
+        if peer is not None:
+            self.verify_requested.emit(peer.peer_id)
 
     def copy_selected(self) -> None:
         """Copy the selected peer's full ID."""

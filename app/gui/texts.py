@@ -213,7 +213,10 @@ def error_texts() -> dict[str, str]:
             "Errors", "A known name now belongs to a different key: verify it again."
         ),
         "verification-failed": translate("Errors", "The verification failed."),
-        "verify-unsupported": translate("Errors", "The peer cannot verify (too old)."),
+        "verify-unsupported": translate(
+            "Errors", "The peer cannot run the interactive check (it may run the Go peer-up)."
+        ),
+        "not-verified": translate("Errors", "This peer is not verified."),
         "internal-error": translate("Errors", "peer-up hit an internal error."),
         "engine-error": translate("Errors", "peer-up's engine did not start."),
     }
@@ -222,3 +225,37 @@ def error_texts() -> dict[str, str]:
 def error_text(code: str, message: str) -> str:
     """An error in the user's language by its code; the API's English message if unknown."""
     return error_texts().get(code, message)
+
+
+def verify_failure_texts() -> dict[str, str]:
+    """Why a verification run ended without a result (its ``error_reason``), translated."""
+    return {
+        "tampered": translate(
+            "Verify",
+            "The check failed: a message was changed on the way. Someone may be intercepting "
+            "the connection.",
+        ),
+        "protocol": translate("Verify", "The other device sent something unexpected."),
+        "expired": translate(
+            "Verify", "The verification expired: it must be finished within 10 minutes."
+        ),
+        "peer-aborted": translate("Verify", "The other device ended the verification."),
+        "cancelled": translate("Verify", "The verification was cancelled."),
+        "closed": translate("Verify", "The connection to the other device broke."),
+        "replaced": translate(
+            "Verify", "The other device started a verification at the same time."
+        ),
+        "crossed": translate("Verify", "The other device started a verification at the same time."),
+        "busy": translate("Verify", "Too many verifications at once. Try again later."),
+        "store": translate("Verify", "The result could not be saved."),
+        "finished": translate("Verify", "This verification is already over."),
+        "not-found": translate("Verify", "This verification no longer exists."),
+        "unsupported": translate(
+            "Errors", "The peer cannot run the interactive check (it may run the Go peer-up)."
+        ),
+    }
+
+
+def verify_failure_text(reason: str | None, message: str | None) -> str:
+    """Why a verification ended, in the user's language (the API's English text if unknown)."""
+    return verify_failure_texts().get(reason or "", message or reason or "")

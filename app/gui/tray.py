@@ -48,6 +48,8 @@ class Tray(QObject):
         join_requested(): "Join with a code…" was chosen.
         forwards_requested(): "Port forwards…" was chosen.
         preferences_requested(): "Preferences…" was chosen.
+        verify_requested(str): A peer's request to verify was chosen in the menu, or its
+            notification was clicked (the peer ID).
         quit_requested(): "Quit" was chosen.
     """
 
@@ -56,6 +58,7 @@ class Tray(QObject):
     join_requested = Signal()
     forwards_requested = Signal()
     preferences_requested = Signal()
+    verify_requested = Signal(str)
     quit_requested = Signal()
 
     def __init__(self, bridge: Bridge, parent: QObject | None = None) -> None:
@@ -71,6 +74,8 @@ class Tray(QObject):
         self.menu = QMenu()
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
+        self._clicked_peer: str | None = None  # what clicking the last message opens
+        self.icon.messageClicked.connect(self._on_message_clicked)
         self.render(tray_view(None, Connection.CONNECTING))
         bridge.state_changed.connect(self._on_change)
         bridge.connection_changed.connect(self._on_change)
@@ -89,7 +94,16 @@ class Tray(QObject):
     def notify(self, title: str, text: str) -> None:
         """Show a tray message (a desktop notification where the tray host supports one)."""
         log.info("%s: %s", title, text)
+        self._clicked_peer = None
         self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+
+    def open_verify_on_click(self, peer_id: str) -> None:
+        """Clicking the message just shown opens the verification of ``peer_id``."""
+        self._clicked_peer = peer_id
+
+    def _on_message_clicked(self) -> None:
+        if self._clicked_peer is not None:
+            self.verify_requested.emit(self._clicked_peer)
 
     # ---- following the bridge ----------------------------------------------------------------
 
@@ -106,6 +120,7 @@ class Tray(QObject):
         headline = error_text(code, message)
         details = [t for t in (message if headline != message else "", hint) if t]
         text = "\n".join([headline, *details])
+        self._clicked_peer = None
         self.icon.showMessage(self.tr("peer-up"), text, QSystemTrayIcon.MessageIcon.Warning, 10000)
 
     def _next_frame(self) -> None:
@@ -134,6 +149,11 @@ class Tray(QObject):
         status.setEnabled(False)
         for reason in view.attention:
             menu.addAction("⚠ " + reason).setEnabled(False)
+        for request in view.requests:
+            verify = menu.addAction(request.text)
+            verify.triggered.connect(
+                lambda _=False, p=request.peer_id: self.verify_requested.emit(p)
+            )
         menu.addSeparator()
 
         peers = menu.addMenu(self.tr("Peers"))

@@ -71,6 +71,7 @@ class TrayView:
         forwards: The Forwards submenu.
         online: Whether actions that need the engine (test reachability) can run.
         paused: Whether the Pause/Resume entry says "Resume".
+        requests: Peers asking to verify this device (each a menu entry opening the dialog).
     """
 
     icon: Icon
@@ -81,6 +82,7 @@ class TrayView:
     forwards: tuple[ForwardLine, ...]
     online: bool
     paused: bool
+    requests: tuple[PeerLine, ...] = ()
 
 
 def tray_view(state: Snapshot | None, connection: Connection) -> TrayView:
@@ -134,7 +136,20 @@ def tray_view(state: Snapshot | None, connection: Connection) -> TrayView:
         forwards=tuple(_forward_line(f) for f in state.forwards),
         online=True,
         paused=False,
+        requests=_requests(state),
     )
+
+
+def _requests(state: Snapshot) -> tuple[PeerLine, ...]:
+    """One "Verify …" entry per peer whose request waits for our answer."""
+    names = {p.peer_id: p.name for p in state.peers}
+    out: dict[str, PeerLine] = {}
+    for s in state.verify_sessions:
+        if s.role == "responder" and s.state is VerifyState.ASKING:
+            name = names.get(s.peer_id) or s.peer_name or s.peer_id[:12] + "…"
+            text = translate("Tray", "Verify %1 (asks now)…").replace("%1", name)
+            out[s.peer_id] = PeerLine(s.peer_id, text, True, False)
+    return tuple(out.values())
 
 
 def _not_online(connection: Connection) -> TrayView:

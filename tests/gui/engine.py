@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from PySide6.QtCore import SignalInstance
 
 from app.gui.main import TrayApp
 from app.launcher import start_engine_as_guest
@@ -14,11 +17,17 @@ STEP = 30.0  # seconds for any one step
 
 
 async def until(
-    app: TrayApp, what: str, check: Callable[[], bool], *, detail: Callable[[], str] = str
+    app: TrayApp,
+    what: str,
+    check: Callable[[], bool],
+    *,
+    detail: Callable[[], str] = str,
+    also: Sequence[SignalInstance] = (),
 ) -> None:
     """Wait, bounded, until ``check()`` holds, re-checking on every signal of the bridge.
 
-    ``detail()`` is added to the failure message (e.g. the menu as it stands).
+    ``detail()`` is added to the failure message (e.g. the menu as it stands); ``also`` are
+    more signals to re-check on (a dialog's, for what its own requests change).
     """
     changed = asyncio.Event()
     bridge = app.bridge
@@ -33,6 +42,7 @@ async def until(
         bridge.peer_renamed,
         bridge.peer_removed,
         bridge.error_raised,
+        *also,
     )
     for signal in signals:
         signal.connect(wake)
@@ -45,7 +55,8 @@ async def until(
         raise AssertionError(f"{what}: not within {STEP} s{detail()}") from None
     finally:
         for signal in signals:
-            signal.disconnect(wake)
+            with contextlib.suppress(RuntimeError):  # a dialog's, deleted once it closed
+                signal.disconnect(wake)
 
 
 def laptop_tray_and_home(tmp_path: Path) -> tuple[TrayApp, NodeDir, NodeDir]:

@@ -84,12 +84,18 @@ def test_window_follows_a_peer_and_renames_pings_and_removes_it(
             await until(app, "home gone", lambda: cell(window, 0, Column.PATH) == "offline")
             assert cell(window, 0, Column.LAST_SEEN) != "never"
 
-            # Verify… shows the command to run (the dialog comes with issue 14).
+            # Verify… opens the verification dialog; Cancel closes it (and cancels the run).
             window.verify_button.click()
-            verify = dialog(window, QMessageBox)
-            assert isinstance(verify, QMessageBox)
-            assert verify.informativeText() == "peerup verify nas"
-            verify.reject()
+            verify = app.verify_dialogs[home.peer_id]
+            assert verify.isVisible()
+            assert verify.windowTitle() == "Verify nas"
+            verify.close_button.click()
+            await until(
+                app,
+                "the dialog closed",
+                lambda: home.peer_id not in app.verify_dialogs,
+                also=(verify.finished,),
+            )
 
             # Remove asks first; Cancel keeps the peer, Yes removes it.
             window.remove_button.click()
