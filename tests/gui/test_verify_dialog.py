@@ -134,7 +134,19 @@ def test_verify_both_confirm_then_a_mismatch(
                 lambda: "Waiting for home" in mine.sas_status.text(),
                 also=seen(mine),
             )
-            qtbot.mouseClick(theirs.sas.match_button, Qt.MouseButton.LeftButton)
+            # home answers with the button's mnemonic (Alt+M: "They &match").
+            theirs.activateWindow()
+            qapp = QApplication.instance()
+            assert isinstance(qapp, QApplication)
+            await until(
+                home_app,
+                "home's dialog is the active window",
+                lambda: QApplication.activeWindow() is theirs,
+                also=(qapp.focusChanged,),
+            )
+            focus = QApplication.focusWidget()
+            assert focus is theirs.sas.mismatch_button
+            qtbot.keyClick(focus, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
             await until(
                 app, "both verified", lambda: mine.outcome is Outcome.VERIFIED, also=seen(mine)
             )
