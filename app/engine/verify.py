@@ -153,8 +153,12 @@ class VerifyManager:
             sas = SasInfo(emoji=m.sas.emoji, names=m.sas.names, digits=m.sas.digits)
         if run.error is not None:
             state = VerifyState.FAILED
-        elif m.local_match is not None and m.peer_match is not None:
+        elif m.local_match is not None and m.peer_match is not None and run.done.is_set():
             state = VerifyState.VERIFIED if run.verified else VerifyState.REJECTED
+        elif m.local_match is not None and m.peer_match is not None:
+            # Both answered, the result not recorded yet (the peer's answer is published just
+            # before the run completes): not over, so no front end shows a passing "rejected".
+            state = VerifyState.WAITING_PEER
         elif m.local_match is not None:
             state = VerifyState.WAITING_PEER
         elif m.sas is not None:

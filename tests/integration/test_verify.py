@@ -97,8 +97,20 @@ async def test_verify_confirmed_and_rejected_both_sides_learn(tmp_path: Path) ->
         assert not a.is_verified(bob.peer_id)
         assert not b.is_verified(alice.peer_id)
 
-        # Confirmed on both sides: both marked, with the Go-compatible value.
-        done_a, done_b = await _run(a, b, True, True)
+        # Confirmed on both sides: both marked, with the Go-compatible value; alice's events
+        # (the peer's answer arrives last there) never show a passing "rejected" first.
+        async with a.subscribe() as a_events:
+            done_a, done_b = await _run(a, b, True, True)
+            with trio.fail_after(5):
+                async for item in a_events:
+                    update = item.event
+                    if isinstance(update, VerifyUpdated) and update.session.state in (
+                        VerifyState.VERIFIED,
+                        VerifyState.REJECTED,
+                        VerifyState.FAILED,
+                    ):
+                        assert update.session.state is VerifyState.VERIFIED
+                        break
         assert done_a.state is done_b.state is VerifyState.VERIFIED
         assert a.is_verified(bob.peer_id)
         assert b.is_verified(alice.peer_id)
