@@ -46,10 +46,10 @@ def _state() -> Snapshot:
     return snapshot(PeerInfo(HOME, "home", True, False, True), peer_id=ME, authorized_peers=1)
 
 
-def _session(state: VerifyState, **kw: object) -> VerifySessionInfo:
+def _session(state: VerifyState, session_id: str = "v1", **kw: object) -> VerifySessionInfo:
     fp = reference_fingerprint(PeerId.parse(ME).raw, PeerId.parse(HOME).raw)
     return VerifySessionInfo(
-        id="v1",
+        id=session_id,
         peer_id=HOME,
         peer_name="home",
         role="initiator",
@@ -127,7 +127,7 @@ def test_result_pages_render(qtbot: QtBot, tmp_path: Path, lang: str) -> None:
     assert not dialog.remove_button.isVisible()
     _shot(qtbot, dialog, "verify-verified", lang)
 
-    dialog._render(_session(VerifyState.REJECTED, local_match=True, peer_match=False))
+    dialog._render(_session(VerifyState.REJECTED, "v2", local_match=True, peer_match=False))
     assert dialog.outcome is Outcome.MISMATCH
     assert dialog.remove_button.isVisible()
     _shot(qtbot, dialog, "verify-mismatch", lang)

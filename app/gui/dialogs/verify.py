@@ -438,8 +438,12 @@ class VerifyDialog(QDialog):
     def _render(self, s: VerifySessionInfo) -> None:
         """Show run ``s`` (an older state of the run shown is ignored)."""
         old = self.session
-        if old is not None and old.id == s.id and _RANK[s.state] < _RANK[old.state]:
-            return
+        if (
+            old is not None
+            and old.id == s.id
+            and (_RANK[s.state] < _RANK[old.state] or old.state in _OVER)
+        ):
+            return  # the answer stream and the watch stream may deliver a state twice
         self.session = s
         if s.state is VerifyState.EXCHANGING:
             self._show_progress(
