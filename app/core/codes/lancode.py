@@ -97,7 +97,7 @@ def parse_lan_code(text: str) -> LanCode:
     match = _SHAPE.match(text)
     if match is None:
         raise InvalidCodeError(
-            "a short code is a number and three words, like 7-guitar-aftermath-crumpled"
+            "a short code is a number and three words, like 7-guidance-aftermath-crumpled"
         )
     nameplate = int(match.group(1))
     if not 1 <= nameplate <= MAX_NAMEPLATE:
