@@ -345,7 +345,8 @@ def test_short_code_words_complete(qtbot: QtBot, tmp_path: Path) -> None:
     assert dialog.code.text() == "7-guidance-"
     QTest.keyClicks(dialog.code, "afte")
     assert dialog.words.completer.currentCompletion() == "aftermath"  # the second list
-    QTest.keyClick(popup, Qt.Key.Key_Return)
+    QTest.keyClick(popup, Qt.Key.Key_Tab)  # Tab takes it too
+    assert dialog.code.text() == "7-guidance-aftermath-"
     QTest.keyClicks(dialog.code, "crumpled")
     assert dialog.code.text() == "7-guidance-aftermath-crumpled"
     assert not popup.isVisible()

@@ -14,8 +14,16 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QCoreApplication, QObject, QStringListModel, QSysInfo, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QStringListModel,
+    QSysInfo,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
@@ -81,6 +89,25 @@ class WordCompleter(QObject):
         self.completer.activated.connect(self._insert)
         self._position = 0
         edit.textEdited.connect(self._update)
+        popup = self.completer.popup()
+        if popup is not None:
+            popup.installEventFilter(self)  # after the completer's own: this one runs first
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Qt: Tab in the list takes the word offered, as Enter does (not the next field)."""
+        popup = self.completer.popup()
+        if (
+            watched is popup
+            and popup is not None
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Tab
+            and popup.currentIndex().isValid()
+        ):
+            popup.hide()
+            self._insert(str(popup.currentIndex().data()))
+            return True
+        return super().eventFilter(watched, event)
 
     def _word_at_cursor(self) -> tuple[int, str]:
         """The place (1-3) of the word being typed and what was typed of it; (0, "") if none."""
@@ -284,7 +311,9 @@ class JoinDialog(QDialog):
         self.progress.setAccessibleName(translate("JoinDialog", "Joining"))
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.progress_what = wrapped()
         layout.addWidget(self.progress_title)
+        layout.addWidget(self.progress_what)
         for label in self.steps.values():
             layout.addWidget(label)
         layout.addWidget(self.progress)
@@ -402,6 +431,7 @@ class JoinDialog(QDialog):
         self._reason = None
         self._failure = None
         self.banner.clear_message()
+        self.progress_what.setText(describe_code(self._parsed) if self._parsed else "")
         texts = step_texts(pairing)
         for step in STEPS:
             mark = "▶ " if step is JoinStep.CONNECTING else "○ "
