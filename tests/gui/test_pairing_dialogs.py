@@ -6,7 +6,8 @@ strangers: laptop invites (the wizard, keyboard only), home joins by pasting the
 a wrong code costs an attempt, which laptop's wizard shows; both emoji pages show the same 4
 emoji, both answer "They match", and both peers end verified on the watch stream. Cancelling an
 invite kills its code (a later join fails in plain words, typed keyboard-only), Cancel during a
-join stops it in the daemon, a relay's pairing code shows the group's members, and a
+join stops it in the daemon, a short code found by mDNS joins too (and emoji that do not match
+leave the peer unverified, with Remove), a relay's pairing code shows the group's members, and a
 ``peerup://`` link given to a second ``peerup-tray`` process opens the join dialog in the first.
 """
 
@@ -188,11 +189,12 @@ def test_invite_and_join_compare_the_same_emoji_and_both_end_verified(
             await eventually("attempts left", lambda: "2 attempts left" in wizard.banner.text())
             assert wizard.banner.kind == "warning"
 
-            # The right code, copied on the inviter and pasted on the joiner.
-            QTest.mouseClick(wizard.copy_code, Qt.MouseButton.LeftButton)
+            # The right code, copied on the inviter (keyboard) and pasted on the joiner.
+            wizard.activateWindow()  # both "screens" share one desktop here
+            await eventually("Copy code focused", lambda: focused(wizard.copy_code))
+            key(wizard, Qt.Key.Key_Space)
             assert QGuiApplication.clipboard().text() == code
             paste(dialog.code, QGuiApplication.clipboard().text())
-            QTest.keyClicks(dialog.device_name, "")
             QTest.mouseClick(dialog.join_button, Qt.MouseButton.LeftButton)
             assert dialog.pages.current_index() == dialog.PROGRESS
             await eventually(
@@ -327,6 +329,62 @@ def test_cancel_kills_the_code_and_a_cancelled_join_stops(
             await server.wait_closed()
             key(dialog, Qt.Key.Key_Escape)  # now Escape closes
             assert not dialog.isVisible()
+
+    qasync_loop.run_until_complete(scenario())
+
+
+def test_a_short_code_on_this_network_and_emoji_that_do_not_match(
+    strangers: tuple[NodeDir, NodeDir, DaemonProcess],
+    qasync_loop: asyncio.AbstractEventLoop,
+) -> None:
+    """The short code (found by mDNS, typed with its words completed); the joiner's user says the
+    emoji differ: the peer stays unverified there, with a warning, and Remove drops it."""
+    laptop, home, daemon = strangers
+    inviter = TrayApp(laptop.config_path, start_engine_as_guest)
+    joiner = attached_tray(home, daemon)
+
+    async def scenario() -> None:
+        async with running(inviter, joiner):
+            wizard = inviter.open_invite()
+            QTest.mouseClick(wizard.lan, Qt.MouseButton.LeftButton)
+            assert wizard.lan.isChecked()
+            QTest.mouseClick(wizard.create_button, Qt.MouseButton.LeftButton)
+            await eventually("the short code", lambda: bool(wizard.short_code.text()))
+            assert wizard.short_code.isVisible()
+            short = wizard.short_code.text()
+            number, *words = short.split("-")
+            assert len(words) == 3
+
+            dialog = joiner.open_join()
+            dialog.code.setFocus()
+            QTest.keyClicks(dialog.code, f"{number}-{words[0][:3]}")
+            popup = dialog.words.completer.popup()
+            assert popup is not None
+            assert popup.isVisible()
+            QTest.keyClicks(dialog.code, words[0][3:] + "-" + words[1] + "-" + words[2])
+            assert dialog.code.text() == short
+            assert "short code" in dialog.kind.text()
+            QTest.mouseClick(dialog.join_button, Qt.MouseButton.LeftButton)
+            await eventually(
+                "the joiner's emoji", lambda: dialog.pages.current_index() == dialog.CONFIRM
+            )
+            await eventually(
+                "the inviter's emoji", lambda: wizard.pages.current_index() == wizard.CONFIRM
+            )
+            assert wizard.confirm.sas == dialog.confirm.sas
+
+            QTest.mouseClick(dialog.confirm.panel.mismatch_button, Qt.MouseButton.LeftButton)
+            assert dialog.confirm.banner.kind == "warning"
+            assert "someone may have intercepted the code" in dialog.confirm.banner.text()
+            assert "stays unverified" in dialog.confirm.result.text()
+            assert dialog.confirm.remove_button.isVisible()
+            assert not verified(joiner, laptop.peer_id)
+            QTest.mouseClick(dialog.confirm.remove_button, Qt.MouseButton.LeftButton)
+            await eventually("laptop removed", lambda: dialog.confirm.removed)
+            await eventually("laptop gone", lambda: peer(joiner, laptop.peer_id) is None)
+            assert "was removed" in dialog.confirm.banner.text()
+            wizard.close()
+            dialog.close()
 
     qasync_loop.run_until_complete(scenario())
 
