@@ -15,8 +15,8 @@ QT_PACKAGES := libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 l
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0 \
   libx11-xcb1
 # The GUI tests' desktop: a virtual X server, an XEmbed tray host, a mouse/keyboard driver, a
-# private D-Bus session bus (tests/gui).
-GUI_TEST_PACKAGES := xvfb trayer xdotool dbus fonts-dejavu-core imagemagick
+# private D-Bus session bus, xdg-mime for the peerup:// link handler (tests/gui).
+GUI_TEST_PACKAGES := xvfb trayer xdotool dbus fonts-dejavu-core imagemagick xdg-utils
 # Node.js runs the js-libp2p relay of the interop tests; Debian's only if none is installed.
 NODE_PACKAGES := nodejs npm
 

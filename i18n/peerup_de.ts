@@ -9,6 +9,57 @@
     </message>
 </context>
 <context>
+    <name>ConfirmStep</name>
+    <message>
+        <source>Compare the emoji</source>
+        <translation>Emoji vergleichen</translation>
+    </message>
+    <message>
+        <source>If you close this window without answering, the device stays unverified; you can verify it later from the peers window.</source>
+        <translation>Wenn Sie dieses Fenster ohne Antwort schließen, bleibt das Gerät unverifiziert; Sie können es später im Peers-Fenster verifizieren.</translation>
+    </message>
+    <message>
+        <source>&amp;Remove this device</source>
+        <translation>Dieses Gerät &amp;entfernen</translation>
+    </message>
+    <message>
+        <source>Show &amp;peers</source>
+        <translation>&amp;Peers anzeigen</translation>
+    </message>
+    <message>
+        <source>“%1” was known with another key before: compare carefully.</source>
+        <translation>„%1“ war bisher mit einem anderen Schlüssel bekannt: vergleichen Sie sorgfältig.</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>Verifiziert</translation>
+    </message>
+    <message>
+        <source>✓ “%1” is verified and in your peers list. It shows as [VERIFIED] on this device; the other device marks this one when its user answers too.</source>
+        <translation>✓ „%1“ ist verifiziert und in Ihrer Peer-Liste. Auf diesem Gerät erscheint es als [VERIFIZIERT]; das andere Gerät markiert dieses, sobald auch dort jemand antwortet.</translation>
+    </message>
+    <message>
+        <source>Not verified</source>
+        <translation>Nicht verifiziert</translation>
+    </message>
+    <message>
+        <source>The emoji differ: someone may have intercepted the code and be in the middle.</source>
+        <translation>Die Emoji unterscheiden sich: Möglicherweise hat jemand den Code abgefangen und sitzt dazwischen.</translation>
+    </message>
+    <message>
+        <source>“%1” stays unverified ([UNVERIFIED] everywhere) but can still connect to this device. Unless you know why the emoji differed, remove it and pair again with a new code, in person or over a call.</source>
+        <translation>„%1“ bleibt unverifiziert (überall [UNVERIFIZIERT]), kann sich aber weiterhin mit diesem Gerät verbinden. Wenn Sie nicht wissen, warum sich die Emoji unterschieden, entfernen Sie es und koppeln Sie erneut mit einem neuen Code, persönlich oder während eines Anrufs.</translation>
+    </message>
+    <message>
+        <source>&amp;Remove “%1”</source>
+        <translation>„%1“ &amp;entfernen</translation>
+    </message>
+    <message>
+        <source>“%1” was removed: it can no longer connect to this device.</source>
+        <translation>„%1“ wurde entfernt: Es kann sich nicht mehr mit diesem Gerät verbinden.</translation>
+    </message>
+</context>
+<context>
     <name>Emoji</name>
     <message>
         <source>Dog</source>
@@ -1134,8 +1185,424 @@
         <translation>peer-up hatte einen internen Fehler.</translation>
     </message>
     <message>
+        <source>No answer in time.</source>
+        <translation>Keine Antwort in der vorgesehenen Zeit.</translation>
+    </message>
+    <message>
+        <source>The connection to peer-up broke.</source>
+        <translation>Die Verbindung zu peer-up ist abgebrochen.</translation>
+    </message>
+    <message>
+        <source>peer-up&apos;s engine is not running.</source>
+        <translation>Die Engine von peer-up läuft nicht.</translation>
+    </message>
+    <message>
+        <source>That is not a valid code.</source>
+        <translation>Das ist kein gültiger Code.</translation>
+    </message>
+    <message>
+        <source>The pairing did not complete.</source>
+        <translation>Die Kopplung wurde nicht abgeschlossen.</translation>
+    </message>
+    <message>
+        <source>The other device did not accept the code: it is wrong, has expired, or was already used. Ask for a new one.</source>
+        <translation>Das andere Gerät hat den Code nicht angenommen: Er ist falsch, abgelaufen oder wurde schon benutzt. Bitten Sie um einen neuen.</translation>
+    </message>
+    <message>
+        <source>The code has expired. Ask for a new one.</source>
+        <translation>Der Code ist abgelaufen. Bitten Sie um einen neuen.</translation>
+    </message>
+    <message>
+        <source>The code burned after too many wrong attempts. Ask for a new one.</source>
+        <translation>Der Code ist nach zu vielen falschen Versuchen verbrannt. Bitten Sie um einen neuen.</translation>
+    </message>
+    <message>
+        <source>The code was already used. Ask for a new one.</source>
+        <translation>Der Code wurde schon benutzt. Bitten Sie um einen neuen.</translation>
+    </message>
+    <message>
+        <source>Cancelled: the code no longer works.</source>
+        <translation>Abgebrochen: Der Code funktioniert nicht mehr.</translation>
+    </message>
+    <message>
+        <source>The other device cannot be reached. Is it online, and is its invite still open?</source>
+        <translation>Das andere Gerät ist nicht erreichbar. Ist es online, und ist seine Einladung noch offen?</translation>
+    </message>
+    <message>
+        <source>No device on this network is inviting with that number. Both devices must be on the same network; or use the long code.</source>
+        <translation>Kein Gerät in diesem Netzwerk lädt mit dieser Nummer ein. Beide Geräte müssen im selben Netzwerk sein; sonst verwenden Sie den langen Code.</translation>
+    </message>
+    <message>
+        <source>This is this device&apos;s own code: enter it on the other device.</source>
+        <translation>Das ist der eigene Code dieses Geräts: Geben Sie ihn auf dem anderen Gerät ein.</translation>
+    </message>
+    <message>
+        <source>The pairing was tampered with: someone may be in the middle. Nothing was stored.</source>
+        <translation>Die Kopplung wurde manipuliert: Möglicherweise sitzt jemand dazwischen. Es wurde nichts gespeichert.</translation>
+    </message>
+    <message>
+        <source>The relay refused the code: it is wrong, already used, expired, revoked, or burned. Ask the relay&apos;s admin for a new one.</source>
+        <translation>Das Relay hat den Code abgelehnt: Er ist falsch, schon benutzt, abgelaufen, widerrufen oder verbrannt. Bitten Sie die Verwaltung des Relays um einen neuen.</translation>
+    </message>
+    <message>
+        <source>The other device broke off the pairing.</source>
+        <translation>Das andere Gerät hat die Kopplung abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Too many wrong attempts: the code burned, nobody can join with it any more. If that was not the other device, someone else has the code.</source>
+        <translation>Zu viele falsche Versuche: Der Code ist verbrannt, niemand kann mehr damit beitreten. Falls das nicht das andere Gerät war, hat jemand anderes den Code.</translation>
+    </message>
+    <message>
+        <source>The code expired before anyone joined.</source>
+        <translation>Der Code ist abgelaufen, bevor jemand beigetreten ist.</translation>
+    </message>
+    <message>
+        <source>The invite was cancelled: the code no longer works.</source>
+        <translation>Die Einladung wurde abgebrochen: Der Code funktioniert nicht mehr.</translation>
+    </message>
+    <message>
+        <source>This device was not paired by an invite here: use Verify… instead.</source>
+        <translation>Dieses Gerät wurde nicht über eine Einladung hier gekoppelt: Verwenden Sie stattdessen „Verifizieren…“.</translation>
+    </message>
+    <message>
         <source>peer-up&apos;s engine did not start.</source>
         <translation>Die Engine von peer-up ist nicht gestartet.</translation>
+    </message>
+</context>
+<context>
+    <name>InviteDialog</name>
+    <message>
+        <source>10 minutes</source>
+        <translation>10 Minuten</translation>
+    </message>
+    <message>
+        <source>1 hour</source>
+        <translation>1 Stunde</translation>
+    </message>
+    <message>
+        <source>24 hours</source>
+        <translation>24 Stunden</translation>
+    </message>
+    <message>
+        <source>Invite a device</source>
+        <translation>Gerät einladen</translation>
+    </message>
+    <message>
+        <source>&amp;New invite</source>
+        <translation>&amp;Neue Einladung</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>C&amp;reate code</source>
+        <translation>Code &amp;erstellen</translation>
+    </message>
+    <message>
+        <source>e.g. phone (optional)</source>
+        <translation>z. B. Telefon (optional)</translation>
+    </message>
+    <message>
+        <source>Name for the other device</source>
+        <translation>Name für das andere Gerät</translation>
+    </message>
+    <message>
+        <source>How long the code is valid</source>
+        <translation>Wie lange der Code gültig ist</translation>
+    </message>
+    <message>
+        <source>Also offer a &amp;short code on this network</source>
+        <translation>Auch einen &amp;Kurzcode für dieses Netzwerk anbieten</translation>
+    </message>
+    <message>
+        <source>A short code such as 7-guidance-aftermath-crumpled is easy to type, but it announces this device on the local network while the invite is open.</source>
+        <translation>Ein Kurzcode wie 7-guidance-aftermath-crumpled ist leicht zu tippen, macht dieses Gerät aber im lokalen Netzwerk bekannt, solange die Einladung offen ist.</translation>
+    </message>
+    <message>
+        <source>&amp;Name for the other device:</source>
+        <translation>&amp;Name für das andere Gerät:</translation>
+    </message>
+    <message>
+        <source>Code &amp;valid for:</source>
+        <translation>Code &amp;gültig für:</translation>
+    </message>
+    <message>
+        <source>This makes a one-time code for the other device. It works once, for a limited time; whoever has it can try it three times, so share it only with the other device. Both screens then show the same four emoji.</source>
+        <translation>Dies erstellt einen Einmalcode für das andere Gerät. Er funktioniert einmal und nur für begrenzte Zeit; wer ihn hat, kann ihn dreimal ausprobieren, geben Sie ihn also nur an das andere Gerät weiter. Danach zeigen beide Bildschirme dieselben vier Emoji.</translation>
+    </message>
+    <message>
+        <source>QR code of the invite link</source>
+        <translation>QR-Code des Einladungslinks</translation>
+    </message>
+    <message>
+        <source>Invite code</source>
+        <translation>Einladungscode</translation>
+    </message>
+    <message>
+        <source>&amp;Copy code</source>
+        <translation>Code &amp;kopieren</translation>
+    </message>
+    <message>
+        <source>Invite link</source>
+        <translation>Einladungslink</translation>
+    </message>
+    <message>
+        <source>Copy &amp;link</source>
+        <translation>&amp;Link kopieren</translation>
+    </message>
+    <message>
+        <source>On this network, the short code:</source>
+        <translation>In diesem Netzwerk genügt der Kurzcode:</translation>
+    </message>
+    <message>
+        <source>Short code</source>
+        <translation>Kurzcode</translation>
+    </message>
+    <message>
+        <source>Copy s&amp;hort code</source>
+        <translation>K&amp;urzcode kopieren</translation>
+    </message>
+    <message>
+        <source>Time left</source>
+        <translation>Verbleibende Zeit</translation>
+    </message>
+    <message>
+        <source>Invite status</source>
+        <translation>Stand der Einladung</translation>
+    </message>
+    <message>
+        <source>On the other device, scan the QR code or open the link, or paste the code into peer-up&apos;s “Join with a code…”. Closing this window cancels the invite: the code stops working.</source>
+        <translation>Scannen Sie auf dem anderen Gerät den QR-Code oder öffnen Sie den Link, oder fügen Sie den Code in peer-ups „Mit einem Code beitreten…“ ein. Wenn Sie dieses Fenster schließen, wird die Einladung abgebrochen: Der Code funktioniert dann nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Give this code to the other device</source>
+        <translation>Geben Sie diesen Code an das andere Gerät</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Cancel invite</source>
+        <translation>Einladung abbrechen</translation>
+    </message>
+    <message>
+        <source>Creating the code…</source>
+        <translation>Der Code wird erstellt…</translation>
+    </message>
+    <message>
+        <source>The invite ended unexpectedly.</source>
+        <translation>Die Einladung endete unerwartet.</translation>
+    </message>
+    <message>
+        <source>Someone is joining: checking the code…</source>
+        <translation>Jemand tritt bei: Der Code wird geprüft…</translation>
+    </message>
+    <message>
+        <source>Waiting for the other device…</source>
+        <translation>Warten auf das andere Gerät…</translation>
+    </message>
+    <message numerus="yes">
+        <source>A join attempt failed: a wrong code? %n attempt(s) left before the code burns.</source>
+        <translation>
+            <numerusform>Ein Beitrittsversuch ist fehlgeschlagen: ein falscher Code? Noch %n Versuch, bevor der Code verbrennt.</numerusform>
+            <numerusform>Ein Beitrittsversuch ist fehlgeschlagen: ein falscher Code? Noch %n Versuche, bevor der Code verbrennt.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No short code: this device cannot announce it on this network.</source>
+        <translation>Kein Kurzcode: Dieses Gerät kann ihn in diesem Netzwerk nicht bekannt machen.</translation>
+    </message>
+    <message>
+        <source>Expires in %1</source>
+        <translation>Läuft ab in %1</translation>
+    </message>
+    <message>
+        <source>The invite has ended</source>
+        <translation>Die Einladung ist beendet</translation>
+    </message>
+    <message>
+        <source>This code no longer works. A new invite makes a new one.</source>
+        <translation>Dieser Code funktioniert nicht mehr. Eine neue Einladung erstellt einen neuen.</translation>
+    </message>
+    <message>
+        <source>“%1” joined.</source>
+        <translation>„%1“ ist beigetreten.</translation>
+    </message>
+    <message>
+        <source>&amp;Done</source>
+        <translation>&amp;Fertig</translation>
+    </message>
+    <message>
+        <source>Copied.</source>
+        <translation>Kopiert.</translation>
+    </message>
+</context>
+<context>
+    <name>JoinDialog</name>
+    <message>
+        <source>A short code: peer-up looks for the inviting device (number %1) on this network.</source>
+        <translation>Ein Kurzcode: peer-up sucht das einladende Gerät (Nummer %1) in diesem Netzwerk.</translation>
+    </message>
+    <message>
+        <source>An invite code from the device %1.</source>
+        <translation>Ein Einladungscode des Geräts %1.</translation>
+    </message>
+    <message>
+        <source>A relay pairing code: join a group on the relay %1 and meet its members.</source>
+        <translation>Ein Kopplungscode eines Relays: Sie treten einer Gruppe auf dem Relay %1 bei und lernen ihre Mitglieder kennen.</translation>
+    </message>
+    <message>
+        <source>Reaching the relay</source>
+        <translation>Das Relay wird erreicht</translation>
+    </message>
+    <message>
+        <source>Presenting the code to the relay</source>
+        <translation>Der Code wird dem Relay vorgelegt</translation>
+    </message>
+    <message>
+        <source>Checking the group&apos;s members</source>
+        <translation>Die Mitglieder der Gruppe werden geprüft</translation>
+    </message>
+    <message>
+        <source>Reaching the other device</source>
+        <translation>Das andere Gerät wird erreicht</translation>
+    </message>
+    <message>
+        <source>Exchanging keys (checking the code)</source>
+        <translation>Schlüssel werden ausgetauscht (der Code wird geprüft)</translation>
+    </message>
+    <message>
+        <source>Confirming the keys and exchanging names</source>
+        <translation>Die Schlüssel werden bestätigt und Namen ausgetauscht</translation>
+    </message>
+    <message>
+        <source>Join with a code</source>
+        <translation>Mit einem Code beitreten</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>&amp;Join</source>
+        <translation>&amp;Beitreten</translation>
+    </message>
+    <message>
+        <source>AMAX-E7OV-…, peerup://join/… or 7-word-word-word</source>
+        <translation>AMAX-E7OV-…, peerup://join/… oder 7-wort-wort-wort</translation>
+    </message>
+    <message>
+        <source>Code or link</source>
+        <translation>Code oder Link</translation>
+    </message>
+    <message>
+        <source>What the code is</source>
+        <translation>Was für ein Code das ist</translation>
+    </message>
+    <message>
+        <source>Name this device as</source>
+        <translation>Name für dieses Gerät</translation>
+    </message>
+    <message>
+        <source>&amp;Code or link:</source>
+        <translation>&amp;Code oder Link:</translation>
+    </message>
+    <message>
+        <source>&amp;Name this device as:</source>
+        <translation>&amp;Name für dieses Gerät:</translation>
+    </message>
+    <message>
+        <source>Paste the code (or the link) the other device shows, or type its short code. A relay&apos;s pairing code works here too.</source>
+        <translation>Fügen Sie den Code (oder den Link) ein, den das andere Gerät anzeigt, oder tippen Sie seinen Kurzcode. Der Kopplungscode eines Relays funktioniert hier auch.</translation>
+    </message>
+    <message>
+        <source>Joining…</source>
+        <translation>Beitreten…</translation>
+    </message>
+    <message>
+        <source>Joining</source>
+        <translation>Beitreten</translation>
+    </message>
+    <message>
+        <source>You joined the group</source>
+        <translation>Sie sind der Gruppe beigetreten</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>Mitglied</translation>
+    </message>
+    <message>
+        <source>Peer ID</source>
+        <translation>Peer-ID</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>Verifiziert</translation>
+    </message>
+    <message>
+        <source>Group members</source>
+        <translation>Mitglieder der Gruppe</translation>
+    </message>
+    <message>
+        <source>Members who join later are introduced too. Every member starts unverified: compare emoji with each of them (Verify… in the peers window).</source>
+        <translation>Mitglieder, die später beitreten, werden ebenfalls vorgestellt. Jedes Mitglied ist zunächst unverifiziert: Vergleichen Sie mit jedem die Emoji („Verifizieren…“ im Peers-Fenster).</translation>
+    </message>
+    <message>
+        <source>Show &amp;peers</source>
+        <translation>&amp;Peers anzeigen</translation>
+    </message>
+    <message>
+        <source>&amp;Done</source>
+        <translation>&amp;Fertig</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>The join was cancelled.</source>
+        <translation>Der Beitritt wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <source>You joined “%1”.</source>
+        <translation>Sie sind „%1“ beigetreten.</translation>
+    </message>
+    <message>
+        <source>It offers: %1.</source>
+        <translation>Es bietet an: %1.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The relay %1 admitted this device to its group of %n device(s).</source>
+        <translation>
+            <numerusform>Das Relay %1 hat dieses Gerät in seine Gruppe aus %n Gerät aufgenommen.</numerusform>
+            <numerusform>Das Relay %1 hat dieses Gerät in seine Gruppe aus %n Geräten aufgenommen.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>It is now one of this device&apos;s relays.</source>
+        <translation>Es ist jetzt eines der Relays dieses Geräts.</translation>
+    </message>
+    <message>
+        <source>This relay runs the Go peer-up: its introductions cannot be checked, only trusted.</source>
+        <translation>Auf diesem Relay läuft das Go-peer-up: Seine Vorstellungen lassen sich nicht prüfen, nur glauben.</translation>
+    </message>
+    <message>
+        <source>[VERIFIED]</source>
+        <translation>[VERIFIZIERT]</translation>
+    </message>
+    <message>
+        <source>[UNVERIFIED]</source>
+        <translation>[UNVERIFIZIERT]</translation>
+    </message>
+    <message>
+        <source>You joined the group first</source>
+        <translation>Sie sind der Gruppe als Erstes beigetreten</translation>
+    </message>
+    <message>
+        <source>No other member has joined yet: the relay introduces them as they join. Every member starts unverified: compare emoji with each of them (Verify… in the peers window).</source>
+        <translation>Noch ist kein anderes Mitglied beigetreten: Das Relay stellt sie vor, sobald sie beitreten. Jedes Mitglied ist zunächst unverifiziert: Vergleichen Sie mit jedem die Emoji („Verifizieren…“ im Peers-Fenster).</translation>
     </message>
 </context>
 <context>
@@ -1145,28 +1612,16 @@
         <translation>Willkommen bei peer-up</translation>
     </message>
     <message>
-        <source>This device has a new identity. To connect another device, run `peerup invite` here and `peerup join &lt;code&gt;` there.</source>
-        <translation>Dieses Gerät hat eine neue Identität. Um ein anderes Gerät zu verbinden, hier `peerup invite` und dort `peerup join &lt;Code&gt;` ausführen.</translation>
-    </message>
-    <message>
         <source>peer-up</source>
         <translation>peer-up</translation>
-    </message>
-    <message>
-        <source>Received a link: %1</source>
-        <translation>Link erhalten: %1</translation>
     </message>
     <message>
         <source>peer-up is already running (see the tray).</source>
         <translation>peer-up läuft bereits (siehe Infobereich).</translation>
     </message>
     <message>
-        <source>Invite a device</source>
-        <translation>Gerät einladen</translation>
-    </message>
-    <message>
-        <source>Join with a code</source>
-        <translation>Mit einem Code beitreten</translation>
+        <source>This device has a new identity. To connect another device, choose “Invite a device…” in this menu, and “Join with a code…” on the other.</source>
+        <translation>Dieses Gerät hat eine neue Identität. Um ein anderes Gerät zu verbinden, wählen Sie hier im Menü „Gerät einladen…“ und auf dem anderen „Mit einem Code beitreten…“.</translation>
     </message>
     <message>
         <source>Port forwards</source>

@@ -2,6 +2,26 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="en_US">
 <context>
+    <name>InviteDialog</name>
+    <message numerus="yes">
+        <source>A join attempt failed: a wrong code? %n attempt(s) left before the code burns.</source>
+        <translation>
+            <numerusform>A join attempt failed: a wrong code? %n attempt left before the code burns.</numerusform>
+            <numerusform>A join attempt failed: a wrong code? %n attempts left before the code burns.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>JoinDialog</name>
+    <message numerus="yes">
+        <source>The relay %1 admitted this device to its group of %n device(s).</source>
+        <translation>
+            <numerusform>The relay %1 admitted this device to its group of %n device.</numerusform>
+            <numerusform>The relay %1 admitted this device to its group of %n devices.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Notifications</name>
     <message numerus="yes">
         <source>(changed %n times)</source>

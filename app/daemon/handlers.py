@@ -418,12 +418,15 @@ class Route:
         pattern: Path under the API prefix; ``{x}`` matches one non-empty segment.
         handler: The function to call.
         shuts_down: Call the daemon's ``on_shutdown`` after the reply is sent.
+        cancellable: Cancel the handler when the client goes away before the reply (a long
+            request whose work should stop with it: a join).
     """
 
     method: str
     pattern: str
     handler: Handler
     shuts_down: bool = False
+    cancellable: bool = False
 
 
 # ---- relay pairing -------------------------------------------------------------------------------
@@ -530,10 +533,10 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("POST", "relay/pair", relay_pair),
     Route("GET", "relay/pair", relay_pair_groups),
     Route("DELETE", "relay/pair/{id}", relay_pair_revoke),
-    Route("POST", "pairing/join", pairing_join),
+    Route("POST", "pairing/join", pairing_join, cancellable=True),
     Route("POST", "invite", invite),
     Route("GET", "invites", get_invites),
     Route("POST", "invite/confirm", confirm_invite),
-    Route("POST", "join", join),
+    Route("POST", "join", join, cancellable=True),
 )
 """Every endpoint of API version :data:`app.api.models.API_VERSION`."""

@@ -14,7 +14,8 @@ Theory of operation:
   dropped after ``keep_alive_timeout``. There is deliberately no read timeout, which would cut
   the long-lived event streams.
 * Streams (ping, events) run in a nursery with a task that waits for ``http.disconnect`` and
-  cancels the stream, so a client that goes away leaves no task behind.
+  cancels the stream, so a client that goes away leaves no task behind. So do the long requests
+  marked ``cancellable`` (a join): a client that gives up cancels the work, not only its wait.
 """
 
 from __future__ import annotations
@@ -119,7 +120,13 @@ class _Router:
         query = dict(parse_qsl(bytes(scope.get("query_string", b"")).decode("latin-1")))
         call = Call(params=params, query=query, body=body)
         try:
-            result = await route.handler(self._node, call)
+            if route.cancellable:
+                outcome = await _while_connected(receive, partial(route.handler, self._node, call))
+                if not outcome:
+                    return  # the client went away: nobody to answer
+                result = outcome[0]
+            else:
+                result = await route.handler(self._node, call)
             payload = None if isinstance(result, Streamed) else models.data_bytes(result)
         except Exception as exc:  # the boundary: everything becomes an error reply
             await _send_exception(send, exc, scope)
@@ -218,6 +225,28 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+async def _while_connected(
+    receive: Receive, handler: Callable[[], Awaitable[object]]
+) -> list[object]:
+    """Run ``handler``, cancelled if the client goes away first.
+
+    Returns:
+        ``[result]``, or ``[]`` when the client went away (the handler was cancelled).
+    """
+    outcome: list[object] = []
+    failure: list[Exception] = []
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_cancel_on_disconnect, receive, nursery.cancel_scope)
+        try:
+            outcome.append(await handler())
+        except Exception as exc:  # raised again below, outside the nursery's exception group
+            failure.append(exc)
+        nursery.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
+    return outcome
 
 
 async def _cancel_on_disconnect(receive: Receive, scope: trio.CancelScope) -> None:

@@ -24,16 +24,20 @@ from types import TracebackType
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSocketNotifier, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSystemTrayIcon
 
 from app.core.config import init_config_dir
 from app.core.errors import PeerupError
 from app.gui import qtcompat
 from app.gui.bridge import Bridge, StartEngine
+from app.gui.desktop_entry import register_link_handler
+from app.gui.dialogs.invite import InviteDialog
+from app.gui.dialogs.join import JoinDialog
 from app.gui.dialogs.verify import VerifyDialog
 from app.gui.i18n import install_translations, preferred_language
 from app.gui.notifications import Notifications
 from app.gui.peers_window import PeersWindow
+from app.gui.tasks import TaskSet
 from app.gui.tray import Tray
 from app.util.log import setup_logging
 from app.util.paths import default_config_path
@@ -148,6 +152,9 @@ class TrayApp(QObject):
         self.notifications.verify_request_shown.connect(self.tray.open_verify_on_click)
         self.window: PeersWindow | None = None
         self.verify_dialogs: dict[str, VerifyDialog] = {}  # by peer ID: one dialog per peer
+        self.invite_dialog: InviteDialog | None = None
+        self.join_dialog: JoinDialog | None = None
+        self._dialog_tasks = TaskSet()
 
     def request_quit(self) -> None:
         """Quit as the menu's Quit does."""
@@ -168,8 +175,8 @@ class TrayApp(QObject):
                 translate("Main", "Welcome to peer-up"),
                 translate(
                     "Main",
-                    "This device has a new identity. To connect another device, run "
-                    "`peerup invite` here and `peerup join <code>` there.",
+                    "This device has a new identity. To connect another device, choose "
+                    "“Invite a device…” in this menu, and “Join with a code…” on the other.",
                 ),
             )
         if self._links:
@@ -179,11 +186,18 @@ class TrayApp(QObject):
             await self._quit.wait()
         finally:
             await self.tray.cancel_actions()
-            for dialog in list(self.verify_dialogs.values()):
-                await dialog.close_actions()
-                dialog.hide()
-                dialog.deleteLater()
+            for verify in list(self.verify_dialogs.values()):
+                await verify.close_actions()
+                verify.hide()
+                verify.deleteLater()
             self.verify_dialogs.clear()
+            for dialog in (self.invite_dialog, self.join_dialog):
+                if dialog is not None:
+                    dialog.hide()  # hide, not close: closing the last window quits Qt
+                    await dialog.close_actions()
+                    dialog.deleteLater()
+            self.invite_dialog = self.join_dialog = None
+            await self._dialog_tasks.cancel_all()
             if self.window is not None:
                 await self.window.close_actions()
                 self.window.hide()  # hide, not close: closing the last window quits Qt
@@ -196,17 +210,12 @@ class TrayApp(QObject):
             self.tray.hide()
 
     def on_args(self, args: list[str]) -> None:
-        """Arguments from the command line or a second start (e.g. a ``peerup://`` link).
-
-        The join dialog comes later; for now the link is logged and shown.
-        """
+        """Arguments from the command line or a second start: a ``peerup://join/…`` link opens
+        the join dialog with it; anything else says that the tray already runs."""
         log.info("arguments from another start: %s", args)
-        links = [a for a in args if a.startswith("peerup://")]
+        links = [a for a in args if a.lower().startswith("peerup://")]
         if links:
-            self.tray.notify(
-                translate("Main", "peer-up"),
-                translate("Main", "Received a link: %1").replace("%1", links[0]),
-            )
+            self.open_join(links[0])
         else:
             self.tray.notify(
                 translate("Main", "peer-up"),
@@ -215,13 +224,42 @@ class TrayApp(QObject):
 
     # ---- the dialogs (app/gui/dialogs) --------------------------------------------------------
 
-    def open_invite(self) -> None:
-        """Show the invite wizard (tray ▸ Invite a device…)."""
-        self._not_yet(translate("Main", "Invite a device"), "peerup invite")
+    def open_invite(self) -> InviteDialog:
+        """Show the invite wizard (tray ▸ Invite a device…); the open one if there is one."""
+        dialog = self.invite_dialog
+        if dialog is None:
+            dialog = self.invite_dialog = InviteDialog(self.bridge)
+            dialog.show_peers_requested.connect(self.open_window)
+            dialog.finished.connect(lambda _result, d=dialog: self._dismiss(d))
+        _present(dialog)
+        return dialog
 
-    def open_join(self, text: str = "") -> None:
-        """The join dialog (tray ▸ Join with a code…, or a ``peerup://`` link), with ``text``."""
-        self._not_yet(translate("Main", "Join with a code"), f"peerup join {text}".strip())
+    def open_join(self, text: str = "") -> JoinDialog:
+        """The join dialog (tray ▸ Join with a code…, or a ``peerup://`` link), with ``text``.
+
+        An open join dialog is raised; ``text`` replaces its code unless a join is under way.
+        """
+        dialog = self.join_dialog
+        if dialog is None:
+            dialog = self.join_dialog = JoinDialog(self.bridge, text)
+            dialog.show_peers_requested.connect(self.open_window)
+            dialog.finished.connect(lambda _result, d=dialog: self._dismiss(d))
+        elif text:
+            dialog.set_text(text)
+        _present(dialog)
+        return dialog
+
+    def _dismiss(self, dialog: InviteDialog | JoinDialog) -> None:
+        """A dialog was closed: forget it, and delete it once its requests have ended."""
+        if dialog is self.invite_dialog:
+            self.invite_dialog = None
+        if dialog is self.join_dialog:
+            self.join_dialog = None
+        self._dialog_tasks.spawn(self._dispose(dialog))
+
+    async def _dispose(self, dialog: InviteDialog | JoinDialog) -> None:
+        await dialog.close_actions()
+        dialog.deleteLater()
 
     def open_verify(self, peer_id: str) -> VerifyDialog:
         """Show the emoji verification dialog for ``peer_id`` (raised if it is open already).
@@ -265,6 +303,13 @@ class TrayApp(QObject):
         self.window.raise_()
         self.window.activateWindow()
         return self.window
+
+
+def _present(dialog: QDialog) -> None:
+    """Show ``dialog`` on top, focused."""
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
 
 
 class CrashDialogs:
@@ -385,6 +430,7 @@ def run(argv: list[str], start_engine: StartEngine | None) -> int:
     tray_app = TrayApp(config_path, start_engine, first_run=first_run, links=args.links)
     server.args_received.connect(tray_app.on_args)
     QuitOnSignals(tray_app.request_quit, tray_app)
+    register_link_handler(tray_app)
     with loop:
         loop.run_until_complete(tray_app.run())
     return 0

@@ -28,6 +28,11 @@ class TaskSet:
         if exc is not None:
             sys.excepthook(type(exc), exc, exc.__traceback__)
 
+    def cancel(self) -> None:
+        """Cancel the actions still running (from a slot: they end on the loop's next turns)."""
+        for task in self._tasks:
+            task.cancel()
+
     async def cancel_all(self) -> None:
         """Cancel the actions still running and wait until they have ended."""
         tasks = list(self._tasks)

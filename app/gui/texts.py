@@ -218,6 +218,59 @@ def error_texts() -> dict[str, str]:
         ),
         "not-verified": translate("Errors", "This peer is not verified."),
         "internal-error": translate("Errors", "peer-up hit an internal error."),
+        "timeout": translate("Errors", "No answer in time."),
+        "connection-lost": translate("Errors", "The connection to peer-up broke."),
+        "not-running": translate("Errors", "peer-up's engine is not running."),
+        # Pairing: the codes of invites and joins (a join's failure reason, app/core/errors.py
+        # PairingError.reason, comes on the watch stream's join-progress).
+        "invalid-code": translate("Errors", "That is not a valid code."),
+        "pairing-failed": translate("Errors", "The pairing did not complete."),
+        "wrong-code": translate(
+            "Errors",
+            "The other device did not accept the code: it is wrong, has expired, or was "
+            "already used. Ask for a new one.",
+        ),
+        "expired": translate("Errors", "The code has expired. Ask for a new one."),
+        "burned": translate(
+            "Errors", "The code burned after too many wrong attempts. Ask for a new one."
+        ),
+        "used": translate("Errors", "The code was already used. Ask for a new one."),
+        "cancelled": translate("Errors", "Cancelled: the code no longer works."),
+        "unreachable": translate(
+            "Errors",
+            "The other device cannot be reached. Is it online, and is its invite still open?",
+        ),
+        "no-inviter-here": translate(
+            "Errors",
+            "No device on this network is inviting with that number. Both devices must be on "
+            "the same network; or use the long code.",
+        ),
+        "own-code": translate(
+            "Errors", "This is this device's own code: enter it on the other device."
+        ),
+        "tampered": translate(
+            "Errors",
+            "The pairing was tampered with: someone may be in the middle. Nothing was stored.",
+        ),
+        "refused": translate(
+            "Errors",
+            "The relay refused the code: it is wrong, already used, expired, revoked, or "
+            "burned. Ask the relay's admin for a new one.",
+        ),
+        "protocol": translate("Errors", "The other device broke off the pairing."),
+        "closed": translate("Errors", "The other device broke off the pairing."),
+        "invite-burned": translate(
+            "Errors",
+            "Too many wrong attempts: the code burned, nobody can join with it any more. If "
+            "that was not the other device, someone else has the code.",
+        ),
+        "invite-expired": translate("Errors", "The code expired before anyone joined."),
+        "invite-cancelled": translate(
+            "Errors", "The invite was cancelled: the code no longer works."
+        ),
+        "not-paired": translate(
+            "Errors", "This device was not paired by an invite here: use Verify… instead."
+        ),
         "engine-error": translate("Errors", "peer-up's engine did not start."),
     }
 

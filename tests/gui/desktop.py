@@ -119,9 +119,15 @@ def session_bus() -> Iterator[str]:
 
 
 def desktop_env(display: str, bus: str, runtime: Path) -> dict[str, str]:
-    """The environment of a program on this desktop (and of peer-up with its own runtime dir)."""
+    """The environment of a program on this desktop (and of peer-up with its own runtime dir).
+
+    Its XDG data and config folders are under ``runtime`` too: the tray installs its
+    ``peerup://`` link handler there, not into the home of whoever runs the tests.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PEERUP_", "QT_"))}
     env.update(
+        XDG_DATA_HOME=str(runtime / "xdg-data"),
+        XDG_CONFIG_HOME=str(runtime / "xdg-config"),
         DISPLAY=display,
         DBUS_SESSION_BUS_ADDRESS=bus,
         NO_AT_BRIDGE="1",

@@ -55,6 +55,9 @@ def test_xembed_icon_menu_quit_and_single_instance(
             assert config_path.exists()
             assert "created a default config" in tray.log()
             assert "tray icon shown (py-libp2p not imported yet)" in tray.log()  # icon first
+            # The peerup:// link handler is installed for the user (here: the test's XDG dirs).
+            entry = runtime / "xdg-data" / "applications" / "peerup-tray.desktop"
+            assert "MimeType=x-scheme-handler/peerup;" in entry.read_text()
 
             # A second start for the same config hands its link over and exits.
             second = subprocess.run(

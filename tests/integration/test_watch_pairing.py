@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import os
 import tempfile
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from functools import partial
@@ -28,8 +29,9 @@ from app.api.client import open_local_client
 from app.api.errors import ApiError
 from app.api.models import Resync, Snapshot, WatchEvent
 from app.api.transport import ApiEndpoint
-from app.core.codes.invitecode import parse_invite_code
+from app.core.codes.invitecode import InviteCode, parse_invite_code
 from app.core.config import load_config
+from app.core.ids.identity import create_identity_file
 from app.core.status import InviteChanged, InviteState, JoinProgress, JoinStep
 from app.daemon.server import serve_api
 from app.engine.node import Node, open_node
@@ -210,3 +212,40 @@ async def test_a_cancelled_invite_leaves_every_watcher(tmp_path: Path) -> None:
             assert fresh.invites == ()
             assert stable(watcher.state) == stable(fresh)
         await items.aclose()
+
+
+async def _hold(listener: trio.SocketListener) -> None:
+    """Accept connections and never answer (an inviter that hangs mid-handshake)."""
+    held: list[trio.SocketStream] = []
+    while True:
+        held.append(await listener.accept())
+
+
+async def test_a_join_ends_when_its_client_goes_away(tmp_path: Path) -> None:
+    """Closing the join request cancels the join in the daemon (the GUI's Cancel), not only the
+    client's wait: ``join-progress`` says ``cancelled`` at once, not after the join's timeout."""
+    async with (
+        open_two_daemons(tmp_path) as (_home, laptop),
+        open_local_client(laptop.endpoint) as joiner,
+        open_local_client(laptop.endpoint) as tray,
+        trio.open_nursery() as nursery,
+    ):
+        [listener] = await trio.open_tcp_listeners(0, host="127.0.0.1")
+        nursery.start_soon(_hold, listener)
+        port = listener.socket.getsockname()[1]
+        stranger = create_identity_file(tmp_path / "stranger.key").peer_id
+        code = InviteCode.create(
+            stranger, addresses=[f"/ip4/127.0.0.1/tcp/{port}"], expires_at=int(time.time()) + 600
+        )
+        items = tray.watch()
+        watcher = Watcher()
+        with trio.fail_after(20):
+            watcher.take(await anext(items))
+            with trio.move_on_after(1.5) as waited:
+                await joiner.join(code.text())
+            assert waited.cancelled_caught, "the join should hang on the silent inviter"
+            (connecting, failed) = await take_until(watcher, items, JoinProgress, count=2)
+            assert connecting.step is JoinStep.CONNECTING
+            assert (failed.step, failed.reason_code) == (JoinStep.FAILED, "cancelled")
+        await items.aclose()
+        nursery.cancel_scope.cancel()

@@ -24,11 +24,11 @@ from app.cli.context import config_option, daemon_endpoint, run_async, state
 from app.cli.exitcodes import ExitCode
 from app.cli.qr import render_qr
 from app.cli.standalone import open_any_client
-from app.core.codes.codetext import CodeKind, decode_text
-from app.core.codes.invitecode import decode_invite_body
-from app.core.codes.lancode import is_lan_code, parse_lan_code
+from app.core.codes.invitecode import InviteCode
+from app.core.codes.joincode import parse_join_code
+from app.core.codes.paircode import PairingCode
 from app.core.config import ConfigEditor, init_config_dir, load_config
-from app.core.errors import InvalidCodeError, PeerupError
+from app.core.errors import PeerupError
 from app.core.pairing.invite import InviteProgress, JoinResult, SasView
 from app.util.ports import pick_listen_port
 
@@ -230,23 +230,14 @@ def join(code: tuple[str, ...], name: str, non_interactive: bool) -> int:
     if not text:
         raise click.UsageError("give the invite code (or link) as an argument")
     config_path = state().resolved_config_path
-    if is_lan_code(text):
-        parse_lan_code(text)  # a clear error for a typo before anything starts
-        if not config_path.exists():
-            _create_config(config_path, "", ())
-        return run_async(_join(config_path, text, name=name, interactive=not non_interactive))
-    kind, body = decode_text(text)
-    if kind in (CodeKind.PAIRING, CodeKind.REFERENCE_PAIRING):
+    parsed = parse_join_code(text)  # a clear error for a typo before anything starts
+    if isinstance(parsed, PairingCode):
         return join_with_pairing_code(text, name=name)
-    if kind is CodeKind.REFERENCE_INVITE:
-        raise InvalidCodeError(
-            "this is an invite code of the Go peer-up (/peerup/invite/1.0.0), which has no key "
-            "confirmation; this peer-up only joins its own codes",
-            hint="run `peerup invite` on a device with this peer-up",
-        )
-    invite_code = decode_invite_body(body)
     if not config_path.exists():
-        _create_config(config_path, invite_code.namespace, invite_code.relay_addresses)
+        if isinstance(parsed, InviteCode):
+            _create_config(config_path, parsed.namespace, parsed.relay_addresses)
+        else:
+            _create_config(config_path, "", ())
     return run_async(_join(config_path, text, name=name, interactive=not non_interactive))
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from app.core.codes.pgpwords import EVEN, ODD
 from app.core.errors import InvalidCodeError
 
-__all__ = ["LanCode", "is_lan_code", "parse_lan_code"]
+__all__ = ["LanCode", "code_words", "is_lan_code", "parse_lan_code"]
 
 MAX_NAMEPLATE = 999
 MAX_LAN_CODE_TEXT = 128
@@ -70,6 +70,17 @@ def nameplate_invite_id(nameplate: int) -> bytes:
     return hashlib.sha256(b"peerup-lan-nameplate\x00" + str(nameplate).encode()).digest()[:8]
 
 
+def code_words(position: int) -> tuple[str, ...]:
+    """The words that may stand at ``position`` (1-3) of a short code, for a completer.
+
+    Raises:
+        ValueError: ``position`` is not 1, 2 or 3.
+    """
+    if not 1 <= position <= len(_LISTS):
+        raise ValueError(f"a short code has words 1 to {len(_LISTS)}, not {position}")
+    return _LISTS[position - 1]
+
+
 def is_lan_code(text: str) -> bool:
     """Whether ``text`` looks like a short code (a number, a dash, a word) rather than base32."""
     return len(text) <= MAX_LAN_CODE_TEXT and _LOOKS_LIKE.match(text) is not None
@@ -86,7 +97,7 @@ def parse_lan_code(text: str) -> LanCode:
     match = _SHAPE.match(text)
     if match is None:
         raise InvalidCodeError(
-            "a short code is a number and three words, like 7-guitar-aftermath-crumpled"
+            "a short code is a number and three words, like 7-guidance-aftermath-crumpled"
         )
     nameplate = int(match.group(1))
     if not 1 <= nameplate <= MAX_NAMEPLATE:

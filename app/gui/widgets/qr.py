@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import qrcode
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -44,16 +44,32 @@ class QrWidget(QWidget):
         return QSize(132, 132)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        """Qt: draw the modules."""
+        """Qt: draw the modules, each a whole number of device pixels (crisp at any scale)."""
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("white"))
         if self._matrix:
             count = len(self._matrix) + 2 * QUIET
-            side = min(self.width(), self.height()) / count
+            # Device pixels per logical pixel: the screen's, or that of an image it is drawn on.
+            ratio = painter.deviceTransform().m11() or 1.0
+            # In device pixels: every module the same size, the code centred in the widget.
+            width, height = round(self.width() * ratio), round(self.height() * ratio)
+            module = max(1, min(width, height) // count)
+            left = (width - module * count) // 2 + QUIET * module
+            top = (height - module * count) // 2 + QUIET * module
+            painter.scale(1 / ratio, 1 / ratio)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor("black"))
             for y, row in enumerate(self._matrix):
-                for x, dark in enumerate(row):
-                    if dark:
-                        painter.drawRect(QRectF((x + QUIET) * side, (y + QUIET) * side, side, side))
+                x = 0
+                while x < len(row):
+                    if not row[x]:
+                        x += 1
+                        continue
+                    start = x
+                    while x < len(row) and row[x]:
+                        x += 1
+                    # One rectangle per run of dark modules: no seams between neighbours.
+                    painter.drawRect(
+                        QRect(left + start * module, top + y * module, (x - start) * module, module)
+                    )
         painter.end()

@@ -33,3 +33,28 @@ def test_matrix_is_square_and_empty_text_draws_nothing(qapp: object) -> None:
     widget = QrWidget()
     assert widget.text() == ""
     assert not widget.grab().isNull()
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1.5, 2.0])
+def test_an_invite_link_is_crisp_at_any_scale(qapp: object, ratio: float) -> None:
+    """Every module is the same whole number of device pixels (no blurred or uneven edges), and
+    the ~250-character link of an invite decodes at the invite wizard's size."""
+    link = "peerup://join/" + "-".join(["AMAX", "E7OV", "QPSD", "K3LM"] * 14)
+    widget = QrWidget(link)
+    widget.resize(288, 288)
+    side = round(288 * ratio)
+    image = QImage(side, side, QImage.Format.Format_Grayscale8)
+    image.setDevicePixelRatio(ratio)
+    widget.render(image)
+    stride = image.bytesPerLine()
+    rows = bytes(image.constBits())
+    pixels = [rows[y * stride : y * stride + side] for y in range(side)]
+    assert set(b"".join(pixels)) <= {0, 255}  # black and white only: nothing blended
+    count = len(qr_matrix(link)) + 4
+    module = side // count
+    for row in pixels[::7]:
+        runs = [len(run) for run in row.split(b"\xff") if run]
+        assert all(run % module == 0 for run in runs), (module, runs)
+    view = memoryview(b"".join(pixels)).cast("B", (side, side))
+    [found] = zxingcpp.read_barcodes(view)
+    assert found.text == link
