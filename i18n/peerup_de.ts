@@ -433,20 +433,12 @@
         <translation>Ergebnis der letzten Aktion</translation>
     </message>
     <message>
-        <source>&amp;Notifications</source>
-        <translation>&amp;Benachrichtigungen</translation>
+        <source>Pr&amp;eferences…</source>
+        <translation>Ein&amp;stellungen…</translation>
     </message>
     <message>
-        <source>Which notifications to show</source>
-        <translation>Welche Benachrichtigungen erscheinen</translation>
-    </message>
-    <message>
-        <source>&amp;Language</source>
-        <translation>&amp;Sprache</translation>
-    </message>
-    <message>
-        <source>The language of peer-up</source>
-        <translation>Die Sprache von peer-up</translation>
+        <source>Preferences: name, relays, network, notifications, language</source>
+        <translation>Einstellungen: Name, Relays, Netzwerk, Benachrichtigungen, Sprache</translation>
     </message>
     <message>
         <source>This device: %1</source>
@@ -559,14 +551,6 @@
     <message>
         <source>Removed %1.</source>
         <translation>%1 entfernt.</translation>
-    </message>
-    <message>
-        <source>System language</source>
-        <translation>Sprache des Systems</translation>
-    </message>
-    <message>
-        <source>The language changes at the next start.</source>
-        <translation>Die Sprache wechselt beim nächsten Start.</translation>
     </message>
 </context>
 <context>

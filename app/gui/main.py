@@ -232,7 +232,8 @@ class TrayApp(QObject):
     def open_window(self) -> PeersWindow:
         """Show the peers window (created on first use), raised and focused."""
         if self.window is None:
-            self.window = PeersWindow(self.bridge, self.notifications)
+            self.window = PeersWindow(self.bridge)
+            self.window.preferences_requested.connect(self.open_preferences)
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()
