@@ -34,6 +34,7 @@ from app.core.status import (
     RelayInfo,
     Resolved,
     ServiceInfo,
+    Settings,
     TracerouteResult,
     VerifySessionInfo,
 )
@@ -309,6 +310,51 @@ class LocalClient:
         """
         reply = await self._request("DELETE", _item(models.RELAYS, relay), models.RelayRemoved)
         return reply.address
+
+    async def settings(self) -> Settings:
+        """Return the preferences: device name, private network, mDNS, port mapping, hole
+        punching (the watch stream's snapshot carries them too)."""
+        return await self._request("GET", models.SETTINGS, Settings)
+
+    async def update_settings(
+        self,
+        *,
+        device_name: str | None = None,
+        network: str | None = None,
+        clear_network: bool = False,
+        mdns: bool | None = None,
+        port_mapping: bool | None = None,
+        hole_punching: bool | None = None,
+    ) -> Settings:
+        """Change preferences; the daemon writes config.yaml and applies them at once.
+
+        A None argument leaves that preference as it is.
+
+        Args:
+            device_name: The name this device announces to devices it pairs with (letters,
+                digits, ``.``, ``_``, ``-``); ``""`` goes back to the host name.
+            network: The private network (DHT namespace) to use; ``""`` is the global one.
+            clear_network: Use the global peer-up network (without ``network``).
+            mdns: Find peers on the local network by multicast DNS.
+            port_mapping: Ask the router for a port (UPnP / NAT-PMP).
+            hole_punching: Upgrade relayed connections to direct ones.
+
+        Returns:
+            The preferences now (``settings-changed`` and ``config-changed`` events follow).
+
+        Raises:
+            ApiError: ``invalid-name`` (device name), ``invalid-network`` (network name, or
+                ``network`` together with ``clear_network``); nothing is changed then.
+        """
+        body = models.SettingsUpdate(
+            device_name=device_name,
+            network=network,
+            clear_network=clear_network,
+            mdns=mdns,
+            port_mapping=port_mapping,
+            hole_punching=hole_punching,
+        )
+        return await self._request("POST", models.SETTINGS, Settings, body=body)
 
     async def forwards(self) -> list[ForwardInfo]:
         """Return the open forwards."""

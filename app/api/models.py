@@ -41,6 +41,8 @@ from app.core.status import (
     RttChanged,
     ServiceInfo,
     ServicesChanged,
+    Settings,
+    SettingsChanged,
     VerificationChanged,
     VerifyRequested,
     VerifySessionInfo,
@@ -79,6 +81,7 @@ INVITE: Final = f"{PREFIX}/invite"  # POST: open an invite; the reply streams it
 INVITES: Final = f"{PREFIX}/invites"  # GET: the open invites, whoever opened them (no codes)
 INVITE_CONFIRM: Final = f"{PREFIX}/invite/confirm"  # POST: the SAS matched, mark verified
 JOIN: Final = f"{PREFIX}/join"  # POST: join with an invite code
+SETTINGS: Final = f"{PREFIX}/settings"  # GET the preferences; POST changes them (applied live)
 
 MAX_BODY_BYTES: Final = 64 * 1024
 """Largest request body the daemon accepts."""
@@ -113,6 +116,28 @@ class RelayRemoved(msgspec.Struct, frozen=True):
     """The ``data`` of DELETE relays/{relay}: the address removed from config.yaml."""
 
     address: str
+
+
+class SettingsUpdate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST settings: change preferences; a member left out (or null) stays as it is.
+
+    Attributes:
+        device_name: The name this device announces to devices it pairs with; ``""`` goes back
+            to the host name.
+        network: The private network (DHT namespace) to use; ``""`` means the global peer-up
+            network, like ``clear_network``.
+        clear_network: Use the global peer-up network (``network`` must then be left out).
+        mdns: LAN discovery by multicast DNS.
+        port_mapping: Ask the router for a port (UPnP / NAT-PMP).
+        hole_punching: Upgrade relayed connections to direct ones.
+    """
+
+    device_name: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    network: Annotated[str, msgspec.Meta(max_length=63)] | None = None
+    clear_network: bool = False
+    mdns: bool | None = None
+    port_mapping: bool | None = None
+    hole_punching: bool | None = None
 
 
 class OpenForwardRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -371,10 +396,12 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag=
         verify_sessions: As ``GET verify`` (incoming requests waiting for an answer among them).
         invites: As ``GET invites``: the open invites, whichever client opened them (never
             their codes).
+        settings: As ``GET settings``: the preferences (``settings-changed`` carries new ones).
     """
 
     seq: int
     status: NodeStatus
+    settings: Settings
     peers: tuple[PeerInfo, ...] = ()
     paths: tuple[PathInfo, ...] = ()
     services: tuple[ServiceInfo, ...] = ()
@@ -444,6 +471,7 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         RttChanged,
         PortMappingChanged,
         ConfigChanged,
+        SettingsChanged,
         InviteChanged,
         JoinProgress,
         PeersIntroduced,

@@ -40,6 +40,12 @@ class InvalidNameError(PeerupError):
     code = "invalid-name"
 
 
+class InvalidNetworkError(InvalidNameError):
+    """A private network (DHT namespace) name that breaks the naming rules."""
+
+    code = "invalid-network"
+
+
 class IdentityError(PeerupError):
     """The identity key is missing, malformed or stored insecurely."""
 

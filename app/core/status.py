@@ -174,6 +174,27 @@ class NodeStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class Settings:
+    """The preferences a front end edits while the node runs (``GET``/``POST settings``).
+
+    Attributes:
+        device_name: The name this device announces to peers it pairs with (invites, joins,
+            relay pairing): ``identity.name``, or the host name when that is not set.
+        network: The private network (``discovery.network``, the DHT namespace); None for the
+            global peer-up network.
+        mdns: Find peers on the local network by multicast DNS (``discovery.mdns``).
+        port_mapping: Ask the router for a port, UPnP or NAT-PMP (``network.port_mapping``).
+        hole_punching: Upgrade relayed connections to direct ones (``network.hole_punching``).
+    """
+
+    device_name: str
+    network: str | None
+    mdns: bool
+    port_mapping: bool
+    hole_punching: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PingResult:
     """One ping round trip, or its failure."""
 
@@ -549,6 +570,17 @@ class ConfigChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class SettingsChanged:
+    """The preferences changed (``POST settings``, ``peerup config set``): the new values.
+
+    A ``config-changed`` event follows, naming the keys and whether any needs a restart.
+    """
+
+    settings: Settings
+    kind: str = field(default="settings-changed", init=False)
+
+
+@dataclass(frozen=True, slots=True)
 class InviteChanged:
     """An invite opened on this node changed: opened, attempted, failed, joined or ended."""
 
@@ -606,6 +638,7 @@ Event = (
     | RttChanged
     | PortMappingChanged
     | ConfigChanged
+    | SettingsChanged
     | InviteChanged
     | JoinProgress
     | PeersIntroduced

@@ -30,6 +30,7 @@ from app.core.status import (
     RelayInfo,
     Resolved,
     ServiceInfo,
+    Settings,
     TracerouteResult,
     VerifySessionInfo,
     VerifyState,
@@ -167,6 +168,24 @@ async def remove_relay(node: NodeFacade, call: Call) -> models.RelayRemoved:
     return models.RelayRemoved(address=node.remove_relay(call.params["relay"]))
 
 
+async def get_settings(node: NodeFacade, call: Call) -> Settings:
+    """GET settings."""
+    return node.settings()
+
+
+async def update_settings(node: NodeFacade, call: Call) -> Settings:
+    """POST settings: change preferences (see :class:`app.api.models.SettingsUpdate`)."""
+    req = call.json(models.SettingsUpdate)
+    return node.update_settings(
+        device_name=req.device_name,
+        network=req.network,
+        clear_network=req.clear_network,
+        mdns=req.mdns,
+        port_mapping=req.port_mapping,
+        hole_punching=req.hole_punching,
+    )
+
+
 async def get_forwards(node: NodeFacade, call: Call) -> list[ForwardInfo]:
     """GET forwards."""
     return node.forwards()
@@ -278,6 +297,7 @@ def _snapshot(node: NodeFacade, seq: int) -> models.Snapshot:
     return models.Snapshot(
         seq=seq,
         status=node.status(),
+        settings=node.settings(),
         peers=tuple(node.peers()),
         paths=tuple(node.paths()),
         services=tuple(node.services()),
@@ -535,5 +555,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "invites", get_invites),
     Route("POST", "invite/confirm", confirm_invite),
     Route("POST", "join", join),
+    Route("GET", "settings", get_settings),
+    Route("POST", "settings", update_settings),
 )
 """Every endpoint of API version :data:`app.api.models.API_VERSION`."""

@@ -24,6 +24,7 @@ from app.core.status import (
     RelayInfo,
     Resolved,
     ServiceInfo,
+    Settings,
     TracerouteResult,
     VerifySessionInfo,
 )
@@ -73,6 +74,24 @@ class NodeFacade(Protocol):
 
     def remove_relay(self, relay: str) -> str:
         """Remove a relay (multiaddr or peer ID) from config.yaml; returns its address."""
+        ...
+
+    def settings(self) -> Settings:
+        """The preferences (device name, network, mDNS, port mapping, hole punching)."""
+        ...
+
+    def update_settings(
+        self,
+        *,
+        device_name: str | None = None,
+        network: str | None = None,
+        clear_network: bool = False,
+        mdns: bool | None = None,
+        port_mapping: bool | None = None,
+        hole_punching: bool | None = None,
+    ) -> Settings:
+        """Change preferences in config.yaml and apply them live (InvalidNameError,
+        InvalidNetworkError); None leaves one as it is."""
         ...
 
     def forwards(self) -> list[ForwardInfo]: ...

@@ -29,7 +29,6 @@ from libp2p.abc import INetStream
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
-from libp2p.tools.anyio_service import background_trio_service
 
 from app import __version__
 from app.core.codes.invitecode import parse_invite_code
@@ -64,6 +63,7 @@ from app.core.status import (
     Resolved,
     ServiceInfo,
     ServicesChanged,
+    Settings,
     TracerouteResult,
     VerifySessionInfo,
 )
@@ -81,12 +81,12 @@ from app.engine.pairingctx import PairingContext
 from app.engine.paths import PathTracker
 from app.engine.peerbook import PeerBook
 from app.engine.ping import make_responder
-from app.engine.portmap import PortMapper
 from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.relaypair import PairingService
 from app.engine.services import ServiceRegistry
 from app.engine.settings import SettingsStore
+from app.engine.switches import HolePunching, LanDiscovery, PortMapping
 from app.engine.verify import VerifyManager
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ class Node:
             run on trio's clock.
 
     Attributes:
-        settings: The config, and its one writer.
+        settings_store: The config, and its one writer.
         bus: Engine events.
         peerbook: Who our peers are.
         gate: Who may connect.
@@ -183,16 +183,20 @@ class Node:
         self.identity = identity
         self._clock = clock
         self.bus = EventBus()
-        self.settings = SettingsStore(config, on_change=self._config_changed)
+        self.settings_store = SettingsStore(config, on_change=self._config_changed)
         self._peer_id = str(identity.peer_id)
         self._started_at: float | None = None  # trio time, once the node listens
         self.peerbook = PeerBook(
-            self.settings, identity.peer_id, self.bus, on_new_peers=self._peers_added, clock=clock
+            self.settings_store,
+            identity.peer_id,
+            self.bus,
+            on_new_peers=self._peers_added,
+            clock=clock,
         )
         self.gate = Gate(self.peerbook, self.bus, gating=config.enable_connection_gating)
-        self.dialer = Dialer(self.settings, self.peerbook)
+        self.dialer = Dialer(self.settings_store, self.peerbook)
         self._live = LiveConfig(
-            self.settings,
+            self.settings_store,
             self.bus,
             resolve_peer_id=self.dialer.resolve_peer_id,
             relay_infos=self._relay_infos,
@@ -211,7 +215,7 @@ class Node:
             clock=clock,
         )
         self._diagnostics = Diagnostics(
-            self.settings, self.peerbook, self.dialer, self.path_tracker
+            self.settings_store, self.peerbook, self.dialer, self.path_tracker
         )
         self._forwards = ForwardManager(
             self.dialer.open_service_stream, self.bus, self.peerbook.describe
@@ -231,17 +235,17 @@ class Node:
         self._relay_client: RelayClient | None = None
         self._relay_hop: RelayHop | None = None
         self._reach: ReachabilityMonitor | None = None
-        self._dcutr: compat.InboundDrivenDCUtR | None = None
+        self._hole_punching: HolePunching | None = None
         self._dht: PeerDHT | None = None
         self._address_pusher: AddressPusher | None = None
-        self._portmap: PortMapper | None = None
+        self._portmap: PortMapping | None = None
         self._invites: InviteService | None = None
         self.pairing: PairingService | None = None
 
     @property
     def config(self) -> Config:
         """The current config (the settings store's)."""
-        return self.settings.config
+        return self.settings_store.config
 
     # ---- life cycle -----------------------------------------------------------------------------
 
@@ -304,7 +308,18 @@ class Node:
             is_public=lambda: bool(relay_client.confirmed_addresses),
         )
         self.dialer.start(host, relay_client, self._dht)
-        self._live.attach(self._services, relay_client, self._dht)
+        self._hole_punching = HolePunching(host)
+        self._portmap = PortMapping(
+            self._tcp_listen_port, self._port_mapping_changed, clock=self._clock
+        )
+        self._live.attach(
+            self._services,
+            relay_client,
+            self._dht,
+            hole_punching=self._hole_punching,
+            port_mapping=self._portmap,
+            lan_discovery=LanDiscovery(host),
+        )
         self._reach = ReachabilityMonitor(
             has_relay_reservation=self._reachable_via_relay,
             confirmed_public=lambda: bool(relay_client.confirmed_addresses),
@@ -320,7 +335,7 @@ class Node:
         context = PairingContext(
             own_peer_id=self._peer_id,
             bus=self.bus,
-            settings=self.settings,
+            settings=self.settings_store,
             peers=self.peerbook,
             gate=self.gate,
             dialer=self.dialer,
@@ -356,15 +371,9 @@ class Node:
                 await nursery.start(self.grades.run)
                 await nursery.start(self._reach.run)
                 await nursery.start(self.pairing.run)
-                if config.hole_punching:
-                    self._dcutr = compat.InboundDrivenDCUtR(host)
-                    nursery.start_soon(self._run_dcutr, self._dcutr)
-                await nursery.start(self.path_tracker.run, self._dcutr)
-                if config.port_mapping:
-                    self._portmap = PortMapper(
-                        self._tcp_listen_port, self._port_mapping_changed, clock=self._clock
-                    )
-                    await nursery.start(self._portmap.run)
+                await nursery.start(self._hole_punching.run, config.hole_punching)
+                await nursery.start(self.path_tracker.run, self._hole_punching)
+                await nursery.start(self._portmap.run, config.port_mapping)
                 nursery.start_soon(self.peerbook.watch, self.gate.drop_unauthorized)
                 for spec in config.forwards:
                     await self._open_configured_forward(spec.peer, spec.service, spec.listen)
@@ -384,11 +393,6 @@ class Node:
             self.bus.close()
             self._host = None
             self.dialer.stop()
-
-    async def _run_dcutr(self, dcutr: compat.InboundDrivenDCUtR) -> None:
-        """Hole punching: py-libp2p's DCUtR upgrades relayed connections to direct ones."""
-        async with background_trio_service(dcutr):
-            await trio.sleep_forever()
 
     async def _open_configured_forward(self, peer: str, service: str, listen: str) -> None:
         try:
@@ -456,8 +460,8 @@ class Node:
     def _accepted_relayed(self, peer: ID) -> None:
         """We accepted a relayed connection: per DCUtR we start the hole punch, at once rather
         than at the next tick of py-libp2p's 2-second loop."""
-        if self._dcutr is not None and self._nursery is not None:
-            self._nursery.start_soon(self._dcutr.initiate_hole_punch, peer)
+        if self._hole_punching is not None:
+            self._hole_punching.initiate_soon(peer)
 
     def _config_changed(self, old: Config, new: Config) -> None:
         self._live.changed(old, new)
@@ -768,6 +772,31 @@ class Node:
     def remove_relay(self, relay: str) -> str:
         """Remove a relay (multiaddr or peer ID) from the config and stop using it."""
         return self._live.remove_relay(relay)
+
+    def settings(self) -> Settings:
+        """The preferences (see :meth:`LiveConfig.settings`)."""
+        return self._live.settings()
+
+    def update_settings(
+        self,
+        *,
+        device_name: str | None = None,
+        network: str | None = None,
+        clear_network: bool = False,
+        mdns: bool | None = None,
+        port_mapping: bool | None = None,
+        hole_punching: bool | None = None,
+    ) -> Settings:
+        """Change preferences in config.yaml and apply them live (see
+        :meth:`LiveConfig.update_settings`)."""
+        return self._live.update_settings(
+            device_name=device_name,
+            network=network,
+            clear_network=clear_network,
+            mdns=mdns,
+            port_mapping=port_mapping,
+            hole_punching=hole_punching,
+        )
 
     def forwards(self) -> list[ForwardInfo]:
         """Open forwards with live counters (and the peer's current verified state)."""

@@ -17,6 +17,8 @@ from app.core.errors import (
     AlreadyExistsError,
     ForwardNotFoundError,
     InvalidAddressError,
+    InvalidNameError,
+    InvalidNetworkError,
     NotFoundError,
     PeerUnreachableError,
     ServiceNotFoundError,
@@ -46,6 +48,8 @@ from app.core.status import (
     Resolved,
     ServiceInfo,
     ServicesChanged,
+    Settings,
+    SettingsChanged,
     TracerouteHop,
     TracerouteResult,
     VerifySessionInfo,
@@ -108,6 +112,9 @@ class FakeNode:
         self._started = time.time()
         self.reachability: Reachability | None = reachability(Grade.D)
         """Our grade in ``status()``; ``probe_reachability`` turns it into C."""
+        self._settings = Settings(
+            device_name="fake", network=None, mdns=False, port_mapping=False, hole_punching=True
+        )
 
     # ---- test controls ---------------------------------------------------------------------------
 
@@ -289,6 +296,39 @@ class FakeNode:
 
     def invites(self) -> list[InviteInfo]:
         return []
+
+    def settings(self) -> Settings:
+        self.calls.append(("settings",))
+        return self._settings
+
+    def update_settings(
+        self,
+        *,
+        device_name: str | None = None,
+        network: str | None = None,
+        clear_network: bool = False,
+        mdns: bool | None = None,
+        port_mapping: bool | None = None,
+        hole_punching: bool | None = None,
+    ) -> Settings:
+        """Names with a space are refused (``invalid-name``), networks in capitals
+        (``invalid-network``), as the real node's naming rules would."""
+        self.calls.append(("update_settings", device_name, network, clear_network))
+        if device_name is not None and " " in device_name:
+            raise InvalidNameError(f"invalid peer name {device_name!r}")
+        if (network and network != network.lower()) or (network and clear_network):
+            raise InvalidNetworkError(f"invalid network name {network!r}")
+        current = self._settings
+        self._settings = dataclasses.replace(
+            current,
+            device_name=current.device_name if device_name is None else device_name or "fake",
+            network=None if clear_network or network == "" else network or current.network,
+            mdns=current.mdns if mdns is None else mdns,
+            port_mapping=current.port_mapping if port_mapping is None else port_mapping,
+            hole_punching=current.hole_punching if hole_punching is None else hole_punching,
+        )
+        self.emit(SettingsChanged(settings=self._settings))
+        return self._settings
 
     def forwards(self) -> list[ForwardInfo]:
         self.calls.append(("forwards",))

@@ -31,6 +31,7 @@ from app.core.config.load import load_config
 from app.core.config.parse import parse_config
 from app.core.config.schema import (
     CONFIG_VERSION,
+    SETTINGS_KEYS,
     Config,
     ForwardConfig,
     RelayServiceConfig,
@@ -43,6 +44,7 @@ from app.core.config.yamldoc import parse_duration
 
 __all__ = [
     "CONFIG_VERSION",
+    "SETTINGS_KEYS",
     "Config",
     "ConfigEditor",
     "ForwardConfig",

@@ -10,8 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from app.core.ids.names import service_protocol_id
-from app.core.status import ServiceInfo
+from app.core.ids.names import default_device_name, service_protocol_id
+from app.core.status import ServiceInfo, Settings
 
 CONFIG_VERSION = 1
 DEFAULT_PING_PROTOCOL = "/pingpong/1.0.0"
@@ -93,6 +93,7 @@ class Config:
     version: int
     key_file: Path
     listen_addresses: tuple[str, ...]
+    identity_name: str | None = None  # identity.name: the device name announced; None: host name
     enable_quic: bool = False
     stun_servers: tuple[str, ...] = ()  # "host:port"; none by default (no third party is asked)
     hole_punching: bool = True  # upgrade relayed connections with DCUtR
@@ -114,6 +115,21 @@ class Config:
     forwards: tuple[ForwardConfig, ...] = ()
     relay_service: RelayServiceConfig = field(default_factory=RelayServiceConfig)
 
+    @property
+    def device_name(self) -> str:
+        """The name this device announces: ``identity.name``, else the host name's."""
+        return self.identity_name or default_device_name()
+
+    def settings(self) -> Settings:
+        """The preferences front ends edit (see :class:`~app.core.status.Settings`)."""
+        return Settings(
+            device_name=self.device_name,
+            network=self.network,
+            mdns=self.mdns,
+            port_mapping=self.port_mapping,
+            hole_punching=self.hole_punching,
+        )
+
     def name_for(self, peer_id: str) -> str | None:
         """Return the first name configured for ``peer_id``, or None."""
         for name, pid in self.names:
@@ -128,6 +144,17 @@ class Config:
                 return pid
         return None
 
+
+SETTINGS_KEYS = frozenset(
+    {
+        "identity.name",
+        "discovery.network",
+        "discovery.mdns",
+        "network.port_mapping",
+        "network.hole_punching",
+    }
+)
+"""The keys of :func:`changed_keys` that :meth:`Config.settings` shows."""
 
 TOP_KEYS = (
     "version",
@@ -157,7 +184,7 @@ def config_to_dict(config: Config) -> dict[str, object]:
     return {
         "path": str(config.path),
         "version": config.version,
-        "identity": {"key_file": str(config.key_file)},
+        "identity": {"key_file": str(config.key_file), "name": config.identity_name},
         "network": {
             "listen_addresses": list(config.listen_addresses),
             "enable_quic": config.enable_quic,

@@ -18,6 +18,8 @@ version: 1
 identity:
   # Private key of this node (keep it secret; relative paths are in this directory).
   key_file: identity.key
+  # The name this device announces to the devices it pairs with; null: the host name.
+  name: null
 
 network:
   # Where this node accepts libp2p connections. Keep the port: your peers remember where they
