@@ -361,15 +361,46 @@ class LocalClient:
         return await self._request("GET", models.FORWARDS, list[ForwardInfo])
 
     async def open_forward(
-        self, peer: str, service: str, listen: str = "127.0.0.1:0"
+        self, peer: str, service: str, listen: str = "127.0.0.1:0", *, persist: bool = False
     ) -> ForwardInfo:
-        """Listen on ``listen`` ("host:port", port 0 = any) and reach ``service`` on ``peer``."""
-        body = models.OpenForwardRequest(peer=peer, service=service, listen=listen)
+        """Listen on ``listen`` ("host:port", port 0 = any) and reach ``service`` on ``peer``.
+
+        Args:
+            peer: Name or peer ID (the daemon connects first: ``peer-unreachable`` when it
+                cannot).
+            service: The peer's service.
+            listen: The local address.
+            persist: Also save it in config.yaml: it opens at every start with the same id
+                (``cfg-<host>:<port>``; port 0 saves the port it got), can be stopped and
+                started (:meth:`set_forward_enabled`), and :meth:`close_forward` removes it
+                from the config.
+
+        Raises:
+            ApiError: ``address-in-use``, ``invalid-address``, ``already-exists`` (a saved
+                forward has that address), ``peer-unreachable``, ``not-authorized``,
+                ``unknown-peer``.
+        """
+        body = models.OpenForwardRequest(peer=peer, service=service, listen=listen, persist=persist)
         return await self._request("POST", models.FORWARDS, ForwardInfo, body=body)
 
     async def close_forward(self, forward_id: str) -> None:
-        """Close forward ``forward_id`` and its connections."""
+        """Close forward ``forward_id`` and its connections; a saved one leaves the config."""
         await self._request("DELETE", _item(models.FORWARDS, forward_id), object)
+
+    async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
+        """Start (listen again) or stop a saved forward, without removing it.
+
+        A stopped forward stays listed with state ``stopped`` and ``enabled`` false, its
+        listener closed (and its connections); config.yaml keeps it with ``enabled: false``.
+
+        Raises:
+            ApiError: ``forward-not-found``, ``forward-not-saved`` (opened without persist:
+                close it instead), ``address-in-use`` (starting: the port is taken now).
+        """
+        path = _item(models.FORWARDS, forward_id) + "/enabled"
+        if enabled:
+            return await self._request("POST", path, ForwardInfo, body={})
+        return await self._request("DELETE", path, ForwardInfo)
 
     async def auth_entries(self) -> list[AuthEntry]:
         """Return the entries of authorized_keys."""

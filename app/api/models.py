@@ -61,6 +61,7 @@ SERVICES: Final = f"{PREFIX}/services"  # GET, POST; DELETE services/{name}
 # POST services/{name}/enabled enables a configured service (exposes it); DELETE disables it.
 RELAYS: Final = f"{PREFIX}/relays"  # POST adds a relay to config.yaml; DELETE relays/{relay}
 FORWARDS: Final = f"{PREFIX}/forwards"  # GET, POST; DELETE forwards/{id}
+# POST forwards/{id}/enabled starts a saved forward (listens again); DELETE stops it (listed).
 AUTH: Final = f"{PREFIX}/auth"  # GET, POST; DELETE auth/{peer}
 RESOLVE: Final = f"{PREFIX}/resolve"
 CONNECT: Final = f"{PREFIX}/connect"
@@ -141,11 +142,17 @@ class SettingsUpdate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class OpenForwardRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """POST forwards: listen locally and reach a service on a peer."""
+    """POST forwards: listen locally and reach a service on a peer.
+
+    With ``persist`` the forward is saved in config.yaml (``forwards:``): opened at every start
+    with the same id, stopped and started with ``forwards/{id}/enabled``, removed from the
+    config when closed. Port 0 saves the port it got.
+    """
 
     peer: Name
     service: Name
     listen: Address = "127.0.0.1:0"
+    persist: bool = False
 
 
 class AuthorizeRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

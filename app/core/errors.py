@@ -143,6 +143,12 @@ class ForwardNotFoundError(PeerupError):
     code = "forward-not-found"
 
 
+class ForwardNotSavedError(PeerupError):
+    """The forward is not saved in the config, so it cannot be stopped and started (only closed)."""
+
+    code = "forward-not-saved"
+
+
 class AddressInUseError(PeerupError):
     """A local port is already taken."""
 

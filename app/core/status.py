@@ -26,7 +26,8 @@ class ForwardState(enum.StrEnum):
     STARTING = "starting"
     LISTENING = "listening"  # accepting local connections; peer reachable or not yet tried
     FAILED = "failed"  # listener could not start; see ``last_error``
-    CLOSED = "closed"
+    STOPPED = "stopped"  # a saved forward switched off: still listed, no listener
+    CLOSED = "closed"  # gone (closed, or its saved entry removed)
 
 
 class Grade(enum.StrEnum):
@@ -120,6 +121,10 @@ class ForwardInfo:
     last_error_code: str | None = None
     rate_up: float = 0.0  # bytes/s local client → peer, over the last second or so
     rate_down: float = 0.0  # bytes/s peer → local client; both 0 once the forward is idle
+    # Saved in config.yaml (``forwards:``): opened at every start, its id (``cfg-<host>:<port>``)
+    # stays the same across restarts.
+    persistent: bool = False
+    enabled: bool = True  # a saved forward switched off is STOPPED, enabled False
 
 
 @dataclass(frozen=True, slots=True)

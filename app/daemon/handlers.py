@@ -194,12 +194,23 @@ async def get_forwards(node: NodeFacade, call: Call) -> list[ForwardInfo]:
 async def open_forward(node: NodeFacade, call: Call) -> ForwardInfo:
     """POST forwards."""
     req = call.json(models.OpenForwardRequest)
-    return await node.open_forward(req.peer, req.service, req.listen)
+    return await node.open_forward(req.peer, req.service, req.listen, persist=req.persist)
 
 
 async def close_forward(node: NodeFacade, call: Call) -> None:
-    """DELETE forwards/{id}."""
+    """DELETE forwards/{id}: a saved forward leaves config.yaml too."""
     await node.close_forward(call.params["id"])
+
+
+async def start_forward(node: NodeFacade, call: Call) -> ForwardInfo:
+    """POST forwards/{id}/enabled: a saved forward listens again (``enabled: true``)."""
+    call.json(models.EmptyRequest)
+    return await node.set_forward_enabled(call.params["id"], True)
+
+
+async def stop_forward(node: NodeFacade, call: Call) -> ForwardInfo:
+    """DELETE forwards/{id}/enabled: a saved forward stops listening, stays listed."""
+    return await node.set_forward_enabled(call.params["id"], False)
 
 
 async def get_auth(node: NodeFacade, call: Call) -> list[AuthEntry]:
@@ -527,6 +538,8 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "forwards", get_forwards),
     Route("POST", "forwards", open_forward),
     Route("DELETE", "forwards/{id}", close_forward),
+    Route("POST", "forwards/{id}/enabled", start_forward),
+    Route("DELETE", "forwards/{id}/enabled", stop_forward),
     Route("GET", "auth", get_auth),
     Route("POST", "auth", authorize),
     Route("DELETE", "auth/{peer}", deauthorize),

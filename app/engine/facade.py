@@ -96,11 +96,20 @@ class NodeFacade(Protocol):
 
     def forwards(self) -> list[ForwardInfo]: ...
 
-    async def open_forward(self, peer: str, service: str, listen: str) -> ForwardInfo:
-        """Listen on ``listen`` ("host:port", port 0 = any), reaching ``service`` on ``peer``."""
+    async def open_forward(
+        self, peer: str, service: str, listen: str, *, persist: bool = False
+    ) -> ForwardInfo:
+        """Listen on ``listen`` ("host:port", port 0 = any), reaching ``service`` on ``peer``;
+        with ``persist`` saved in config.yaml (AlreadyExistsError for a saved address)."""
         ...
 
-    async def close_forward(self, forward_id: str) -> None: ...
+    async def close_forward(self, forward_id: str) -> None:
+        """Close a forward; a saved one is removed from config.yaml too."""
+        ...
+
+    async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
+        """Start or stop a saved forward (ForwardNotSavedError for another one)."""
+        ...
 
     def auth_entries(self) -> list[AuthEntry]: ...
 

@@ -8,6 +8,8 @@ the :class:`~app.engine.settings.SettingsStore` (round-trip YAML: comments survi
 
 * ``services``: a configured service is exposed as configured while enabled, and unexposed when
   disabled or removed (services exposed through the API without ``persist`` are left alone);
+* ``forwards``: the saved forwards are opened, stopped or closed as configured
+  (:class:`~app.engine.savedforwards.SavedForwards`; its own edits it has applied already);
 * ``relay.addresses``: the relay client reserves on a new relay at once and stops using a removed
   one; when ``discovery.bootstrap_peers`` is empty the relays are the DHT's bootstrap peers, so
   they change with them;
@@ -20,8 +22,8 @@ the :class:`~app.engine.settings.SettingsStore` (round-trip YAML: comments survi
   DHT to the new namespace (see :mod:`app.engine.switches` and :meth:`PeerDHT.set_network`).
   A ``settings-changed`` event with the new values comes before ``config-changed``.
 
-Anything else (listen addresses, QUIC, STUN servers, the relay service, gating, the forwards
-opened at start…) takes effect at the next start, and the event's ``restart_needed`` says so.
+Anything else (listen addresses, QUIC, STUN servers, the relay service, gating…) takes effect
+at the next start, and the event's ``restart_needed`` says so.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from app.core.status import ConfigChanged, RelayInfo, ServiceInfo, Settings, Set
 from app.engine.bus import EventBus
 from app.engine.dht import PeerDHT
 from app.engine.relay import RelayClient
+from app.engine.savedforwards import SavedForwards
 from app.engine.services import ServiceRegistry
 from app.engine.settings import SettingsStore
 from app.engine.switches import HolePunching, LanDiscovery, PortMapping
@@ -46,6 +49,7 @@ log = logging.getLogger("peerup.engine.liveconfig")
 LIVE_KEYS = frozenset(
     {
         "services",
+        "forwards",
         "names",
         "peer_addresses",
         "relay.addresses",
@@ -84,6 +88,7 @@ class LiveConfig:
         self._hole_punching: HolePunching | None = None
         self._port_mapping: PortMapping | None = None
         self._lan: LanDiscovery | None = None
+        self._saved_forwards: SavedForwards | None = None
 
     def attach(
         self,
@@ -94,11 +99,12 @@ class LiveConfig:
         hole_punching: HolePunching,
         port_mapping: PortMapping,
         lan_discovery: LanDiscovery,
+        saved_forwards: SavedForwards,
     ) -> None:
         """The node runs: apply the changes to these from now on."""
         self._services, self._relay_client, self._dht = services, relay_client, dht
         self._hole_punching, self._port_mapping = hole_punching, port_mapping
-        self._lan = lan_discovery
+        self._lan, self._saved_forwards = lan_discovery, saved_forwards
 
     def changed(self, old: Config, new: Config) -> None:
         """The settings store saved an edit: apply it, then publish ``config-changed``."""
@@ -107,6 +113,8 @@ class LiveConfig:
             return
         if "services" in keys and self._services is not None:
             self._sync_services(old, new)
+        if "forwards" in keys and self._saved_forwards is not None:
+            self._saved_forwards.config_changed()
         if "relay.addresses" in keys and self._relay_client is not None:
             self._relay_client.set_relays(new.relay_addresses)
         if {"relay.addresses", "discovery.bootstrap_peers"} & set(keys) and self._dht is not None:

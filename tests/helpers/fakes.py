@@ -16,6 +16,7 @@ import trio
 from app.core.errors import (
     AlreadyExistsError,
     ForwardNotFoundError,
+    ForwardNotSavedError,
     InvalidAddressError,
     InvalidNameError,
     InvalidNetworkError,
@@ -334,8 +335,11 @@ class FakeNode:
         self.calls.append(("forwards",))
         return list(self._forwards.values())
 
-    async def open_forward(self, peer: str, service: str, listen: str) -> ForwardInfo:
-        self.calls.append(("open_forward", peer, service, listen))
+    async def open_forward(
+        self, peer: str, service: str, listen: str, *, persist: bool = False
+    ) -> ForwardInfo:
+        """A saved forward (``persist``) gets the id ``cfg-<host>:<port>``."""
+        self.calls.append(("open_forward", peer, service, listen, persist))
         await trio.lowlevel.checkpoint()
         peer_id = self._peer_id(peer)
         if peer_id == DOWN:
@@ -345,12 +349,13 @@ class FakeNode:
             port = str(self._next_port)
             self._next_port += 1
         info = ForwardInfo(
-            id=f"fwd-{self._next_forward}",
+            id=f"cfg-{host}:{port}" if persist else f"fwd-{self._next_forward}",
             peer_id=peer_id,
             peer_name=peer if peer in self.names else None,
             service=service,
             listen_address=f"{host}:{port}",
             state=ForwardState.LISTENING,
+            persistent=persist,
         )
         self._next_forward += 1
         self._forwards[info.id] = info
@@ -364,6 +369,20 @@ class FakeNode:
         if info is None:
             raise ForwardNotFoundError(f"No forward {forward_id!r}.")
         self.emit(ForwardChanged(forward=dataclasses.replace(info, state=ForwardState.CLOSED)))
+
+    async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
+        self.calls.append(("set_forward_enabled", forward_id, enabled))
+        await trio.lowlevel.checkpoint()
+        info = self._forwards.get(forward_id)
+        if info is None:
+            raise ForwardNotFoundError(f"No forward {forward_id!r}.")
+        if not info.persistent:
+            raise ForwardNotSavedError(f"forward {forward_id} is not saved")
+        state = ForwardState.LISTENING if enabled else ForwardState.STOPPED
+        info = dataclasses.replace(info, state=state, enabled=enabled)
+        self._forwards[forward_id] = info
+        self.emit(ForwardChanged(forward=info))
+        return info
 
     def auth_entries(self) -> list[AuthEntry]:
         self.calls.append(("auth_entries",))

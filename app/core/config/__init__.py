@@ -38,6 +38,8 @@ from app.core.config.schema import (
     ServiceConfig,
     changed_keys,
     config_to_dict,
+    saved_forward_id,
+    saved_forward_ids,
 )
 from app.core.config.template import default_config_text, init_config_dir
 from app.core.config.yamldoc import parse_duration
@@ -57,4 +59,6 @@ __all__ = [
     "load_config",
     "parse_config",
     "parse_duration",
+    "saved_forward_id",
+    "saved_forward_ids",
 ]

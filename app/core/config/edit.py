@@ -421,8 +421,8 @@ class ConfigEditor:
 
     # ---- forwards -------------------------------------------------------------------------------
 
-    def add_forward(self, peer: str, service: str, listen: str) -> None:
-        """Add a forward opened at daemon start.
+    def add_forward(self, peer: str, service: str, listen: str, *, enabled: bool = True) -> None:
+        """Add a forward opened at daemon start (``enabled: false``: kept, not opened).
 
         Raises:
             InvalidNameError: Bad service name.
@@ -443,31 +443,61 @@ class ConfigEditor:
         entry["peer"] = peer
         entry["service"] = service
         entry["listen"] = listen.strip()
+        if not enabled:
+            entry["enabled"] = False
         forwards.append(entry)
 
     @staticmethod
-    def _find_forward(forwards: CommentedSeq, wanted: tuple[str, int]) -> int | None:
+    def _find_forward(
+        forwards: CommentedSeq, wanted: tuple[str, int], service: str | None = None
+    ) -> int | None:
         for i, item in enumerate(forwards):
-            if isinstance(item, CommentedMap) and isinstance(item.get("listen"), str):
-                try:
-                    if parse_host_port(item["listen"]) == wanted:
-                        return i
-                except InvalidAddressError:
-                    continue
+            if not isinstance(item, CommentedMap) or not isinstance(item.get("listen"), str):
+                continue
+            if service is not None and str(item.get("service", "")).strip() != service:
+                continue
+            try:
+                if parse_host_port(item["listen"]) == wanted:
+                    return i
+            except InvalidAddressError:
+                continue
         return None
 
-    def remove_forward(self, listen: str) -> None:
-        """Remove the forward listening on ``listen``.
+    def _forward_index(self, listen: str, service: str | None) -> tuple[CommentedSeq, int]:
+        forwards = self._root.get("forwards")
+        wanted = parse_host_port(listen)
+        if isinstance(forwards, CommentedSeq):
+            index = self._find_forward(forwards, wanted, service)
+            if index is not None:
+                return forwards, index
+        raise NotFoundError(f"no forward listens on {listen}")
+
+    def remove_forward(self, listen: str, *, service: str | None = None) -> None:
+        """Remove the forward listening on ``listen`` (of ``service``, when given: entries on
+        port 0 may share an address).
 
         Raises:
             NotFoundError: No forward listens there.
         """
-        forwards = self._root.get("forwards")
-        wanted = parse_host_port(listen)
-        index = self._find_forward(forwards, wanted) if isinstance(forwards, CommentedSeq) else None
-        if index is None or not isinstance(forwards, CommentedSeq):
-            raise NotFoundError(f"no forward listens on {listen}")
+        forwards, index = self._forward_index(listen, service)
         _delete_keeping_comments(forwards, index)
+
+    def set_forward_enabled(
+        self, listen: str, enabled: bool, *, service: str | None = None
+    ) -> None:
+        """Open the forward on ``listen`` at start, or keep it closed (``enabled: false``).
+
+        Raises:
+            NotFoundError: No forward listens there.
+        """
+        forwards, index = self._forward_index(listen, service)
+        entry = forwards[index]
+        assert isinstance(entry, CommentedMap)
+        if enabled:
+            if "enabled" in entry:
+                entry["enabled"] = True
+            return
+        _set_keeping_layout(entry, "enabled", False)
 
     def text(self) -> str:
         """Return the edited document as YAML text."""

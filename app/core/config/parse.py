@@ -544,7 +544,7 @@ class _Parser(NodeReader):
                     dotted,
                     item_line,
                 )
-            self.check_keys(item, dotted, ("peer", "service", "listen"))
+            self.check_keys(item, dotted, ("peer", "service", "listen", "enabled"))
             peer_text = self.string(item, "peer", f"{dotted}.peer").strip()
             peer = self.peer_ref(peer_text, known, f"{dotted}.peer", self.value_line(item, "peer"))
             service = self.string(item, "service", f"{dotted}.service").strip()
@@ -567,5 +567,6 @@ class _Parser(NodeReader):
                     listen_line,
                 )
             seen[hp] = item_line
-            out.append(ForwardConfig(peer=peer, service=service, listen=listen))
+            enabled = self.boolean(item, "enabled", f"{dotted}.enabled", default=True)
+            out.append(ForwardConfig(peer=peer, service=service, listen=listen, enabled=enabled))
         return tuple(out)

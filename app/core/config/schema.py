@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from app.core.ids.names import default_device_name, service_protocol_id
+from app.core.ids.netaddr import format_host_port, parse_host_port
 from app.core.status import ServiceInfo, Settings
 
 CONFIG_VERSION = 1
@@ -59,11 +60,47 @@ class ForwardConfig:
         peer: A name from ``names`` or a peer ID.
         service: The remote service name.
         listen: Local ``host:port`` to listen on.
+        enabled: Opened at start (false: listed, stopped, its port kept for it).
     """
 
     peer: str
     service: str
     listen: str
+    enabled: bool = True
+
+    @property
+    def forward_id(self) -> str:
+        """The id of the forward this entry makes (see :func:`saved_forward_id`)."""
+        return saved_forward_id(self.listen)
+
+
+def saved_forward_id(listen: str) -> str:
+    """The id of a saved forward: ``cfg-`` and its listen address (``cfg-127.0.0.1:2222``).
+
+    It stays the same across restarts, so front ends can address the forward.
+
+    Raises:
+        InvalidAddressError: ``listen`` is not host:port.
+    """
+    return "cfg-" + format_host_port(*parse_host_port(listen))
+
+
+def saved_forward_ids(entries: tuple[ForwardConfig, ...]) -> dict[str, ForwardConfig]:
+    """Each ``forwards:`` entry by the id of its forward, in order (``-2``, ``-3``… after an
+    address seen before: only entries on port 0 may share one).
+
+    Raises:
+        InvalidAddressError: An entry's ``listen`` is not host:port (a parsed config's is).
+    """
+    ids: dict[str, ForwardConfig] = {}
+    for entry in entries:
+        base = saved_forward_id(entry.listen)
+        forward_id, n = base, 1
+        while forward_id in ids:
+            n += 1
+            forward_id = f"{base}-{n}"
+        ids[forward_id] = entry
+    return ids
 
 
 @dataclass(frozen=True)
@@ -221,7 +258,8 @@ def config_to_dict(config: Config) -> dict[str, object]:
         "names": dict(config.names),
         "peer_addresses": {peer: list(addrs) for peer, addrs in config.peer_addresses},
         "forwards": [
-            {"peer": f.peer, "service": f.service, "listen": f.listen} for f in config.forwards
+            {"peer": f.peer, "service": f.service, "listen": f.listen, "enabled": f.enabled}
+            for f in config.forwards
         ],
         "relay_service": dataclasses.asdict(config.relay_service),
     }

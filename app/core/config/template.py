@@ -67,10 +67,11 @@ names: {{}}
 # Known addresses of peers: name or peer ID: [multiaddrs].
 peer_addresses: {{}}
 
-# Local ports opened when the daemon starts, e.g.
+# Local ports opened when the daemon starts (the tray's saved forwards), e.g.
 #   - peer: home
 #     service: ssh
 #     listen: 127.0.0.1:2222
+#     enabled: false   # kept, not opened
 forwards: []
 """
 

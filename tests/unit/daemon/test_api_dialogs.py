@@ -92,3 +92,30 @@ async def test_the_watch_snapshot_carries_the_settings_and_their_changes(
         assert event["kind"] == "settings-changed"
         assert event["settings"]["port_mapping"] is True
         assert event["seq"] == snapshot["seq"] + 1
+
+
+async def test_saved_forwards_open_stop_and_start(endpoint: ApiEndpoint) -> None:
+    async with running(endpoint) as server, server.client() as http:
+        body = {"peer": "home", "service": "ssh", "listen": "127.0.0.1:2222", "persist": True}
+        saved = data(await http.post("/v1/forwards", json=body))
+        assert isinstance(saved, dict)
+        assert (saved["id"], saved["persistent"], saved["enabled"]) == (
+            "cfg-127.0.0.1:2222",
+            True,
+            True,
+        )
+        assert ("open_forward", "home", "ssh", "127.0.0.1:2222", True) in server.node.calls
+        path = "/v1/forwards/cfg-127.0.0.1%3A2222/enabled"
+        stopped = data(await http.delete(path))
+        assert isinstance(stopped, dict)
+        assert (stopped["state"], stopped["enabled"]) == ("stopped", False)
+        started = data(await http.post(path))
+        assert isinstance(started, dict)
+        assert (started["state"], started["enabled"]) == ("listening", True)
+        error(await http.post(path, json={"extra": 1}), 400, "bad-request")
+
+        plain = data(await http.post("/v1/forwards", json={"peer": "home", "service": "ssh"}))
+        assert isinstance(plain, dict)
+        assert plain["persistent"] is False
+        error(await http.delete(f"/v1/forwards/{plain['id']}/enabled"), 409, "forward-not-saved")
+        error(await http.post("/v1/forwards/fwd-99/enabled"), 404, "forward-not-found")
