@@ -828,6 +828,10 @@
         <translation>fehlgeschlagen</translation>
     </message>
     <message>
+        <source>stopped</source>
+        <translation>angehalten</translation>
+    </message>
+    <message>
         <source>closed</source>
         <translation>geschlossen</translation>
     </message>
