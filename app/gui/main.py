@@ -30,6 +30,7 @@ from app.core.config import init_config_dir
 from app.core.errors import PeerupError
 from app.gui import qtcompat
 from app.gui.bridge import Bridge, StartEngine
+from app.gui.dialogs.preferences import PreferencesDialog
 from app.gui.i18n import install_translations, preferred_language
 from app.gui.notifications import Notifications
 from app.gui.peers_window import PeersWindow
@@ -144,6 +145,7 @@ class TrayApp(QObject):
         self.tray.preferences_requested.connect(self.open_preferences)
         self.notifications = Notifications(self.bridge, self.tray.notify, self)
         self.window: PeersWindow | None = None
+        self.preferences: PreferencesDialog | None = None
 
     def request_quit(self) -> None:
         """Quit as the menu's Quit does."""
@@ -175,6 +177,11 @@ class TrayApp(QObject):
             await self._quit.wait()
         finally:
             await self.tray.cancel_actions()
+            if self.preferences is not None:
+                await self.preferences.close_actions()
+                self.preferences.hide()
+                self.preferences.deleteLater()
+                self.preferences = None
             if self.window is not None:
                 await self.window.close_actions()
                 self.window.hide()  # hide, not close: closing the last window quits Qt
@@ -222,9 +229,14 @@ class TrayApp(QObject):
         """Show the port forwards window (tray ▸ Port forwards…)."""
         self._not_yet(translate("Main", "Port forwards"), "peerup proxy")
 
-    def open_preferences(self) -> None:
-        """Show the preferences (tray ▸ Preferences…)."""
-        self._not_yet(translate("Main", "Preferences"), "peerup config")
+    def open_preferences(self) -> PreferencesDialog:
+        """Show the preferences (tray ▸ Preferences…): one dialog, raised and focused."""
+        if self.preferences is None:
+            self.preferences = PreferencesDialog(self.bridge, self.notifications)
+        self.preferences.show()
+        self.preferences.raise_()
+        self.preferences.activateWindow()
+        return self.preferences
 
     def _not_yet(self, title: str, command: str) -> None:
         self.tray.notify(title, command)

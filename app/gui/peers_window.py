@@ -7,6 +7,8 @@ here blocks the loop: they are opened with ``open()`` and answer through signals
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QPoint, QSysInfo, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -65,7 +67,8 @@ class PeersWindow(QWidget):
         Args:
             bridge: The link to the engine.
             parent: The Qt parent.
-            device_name: This device's name in the header (default: the host name).
+            device_name: This device's name in the header while the engine's settings are not
+                known (default: the host name).
         """
         super().__init__(parent)
         self._device_name = device_name or QSysInfo.machineHostName()
@@ -218,9 +221,10 @@ class PeersWindow(QWidget):
         """Show ``state`` (None: not connected to the engine)."""
         self.model.set_peers(state.peers if state is not None else ())
         self.empty.setVisible(state is not None and not state.peers)
+        name = state.settings.device_name if state is not None else self._device_name
         self.device_name.setText(
             "<b>"
-            + translate("PeersWindow", "This device: %1").replace("%1", self._device_name)
+            + translate("PeersWindow", "This device: %1").replace("%1", html.escape(name))
             + "</b>"
         )
         if state is None:
