@@ -1121,6 +1121,18 @@
         <translation>Das ist keine gültige Peer-ID.</translation>
     </message>
     <message>
+        <source>That address cannot be used.</source>
+        <translation>Diese Adresse ist nicht verwendbar.</translation>
+    </message>
+    <message>
+        <source>That network name is not valid.</source>
+        <translation>Dieser Netzwerkname ist ungültig.</translation>
+    </message>
+    <message>
+        <source>Start at login could not be changed.</source>
+        <translation>Der Start beim Anmelden ließ sich nicht ändern.</translation>
+    </message>
+    <message>
         <source>It exists already.</source>
         <translation>Das gibt es schon.</translation>
     </message>
@@ -1628,10 +1640,6 @@
         <translation>Portweiterleitungen</translation>
     </message>
     <message>
-        <source>Preferences</source>
-        <translation>Einstellungen</translation>
-    </message>
-    <message>
         <source>peer-up: something went wrong</source>
         <translation>peer-up: etwas ist schiefgegangen</translation>
     </message>
@@ -1915,20 +1923,12 @@
         <translation>Ergebnis der letzten Aktion</translation>
     </message>
     <message>
-        <source>&amp;Notifications</source>
-        <translation>&amp;Benachrichtigungen</translation>
+        <source>Pr&amp;eferences…</source>
+        <translation>Ein&amp;stellungen…</translation>
     </message>
     <message>
-        <source>Which notifications to show</source>
-        <translation>Welche Benachrichtigungen erscheinen</translation>
-    </message>
-    <message>
-        <source>&amp;Language</source>
-        <translation>&amp;Sprache</translation>
-    </message>
-    <message>
-        <source>The language of peer-up</source>
-        <translation>Die Sprache von peer-up</translation>
+        <source>Preferences: name, relays, network, notifications, language</source>
+        <translation>Einstellungen: Name, Relays, Netzwerk, Benachrichtigungen, Sprache</translation>
     </message>
     <message>
         <source>This device: %1</source>
@@ -2026,13 +2026,200 @@
         <source>Removed %1.</source>
         <translation>%1 entfernt.</translation>
     </message>
+</context>
+<context>
+    <name>Preferences</name>
+    <message>
+        <source>peer-up Preferences</source>
+        <translation>peer-up-Einstellungen</translation>
+    </message>
+    <message>
+        <source>Preference pages</source>
+        <translation>Seiten der Einstellungen</translation>
+    </message>
+    <message>
+        <source>&amp;General</source>
+        <translation>&amp;Allgemein</translation>
+    </message>
+    <message>
+        <source>&amp;Relays</source>
+        <translation>&amp;Relays</translation>
+    </message>
+    <message>
+        <source>Ne&amp;twork</source>
+        <translation>Ne&amp;tzwerk</translation>
+    </message>
+    <message>
+        <source>Noti&amp;fications</source>
+        <translation>&amp;Benachrichtigungen</translation>
+    </message>
+    <message>
+        <source>Changes apply at once; there is nothing to save.</source>
+        <translation>Änderungen gelten sofort; speichern ist nicht nötig.</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Device &amp;name:</source>
+        <translation>Geräte&amp;name:</translation>
+    </message>
+    <message>
+        <source>This device&apos;s name</source>
+        <translation>Name dieses Geräts</translation>
+    </message>
+    <message>
+        <source>&amp;Apply</source>
+        <translation>&amp;Übernehmen</translation>
+    </message>
+    <message>
+        <source>Apply the device name</source>
+        <translation>Gerätenamen übernehmen</translation>
+    </message>
+    <message>
+        <source>What other devices see when you pair with them. Press Enter or Apply.</source>
+        <translation>So sehen andere Geräte dieses Gerät beim Koppeln. Mit der Eingabetaste oder „Übernehmen“ bestätigen.</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>S&amp;prache:</translation>
+    </message>
     <message>
         <source>System language</source>
         <translation>Sprache des Systems</translation>
     </message>
     <message>
-        <source>The language changes at the next start.</source>
-        <translation>Die Sprache wechselt beim nächsten Start.</translation>
+        <source>The language of peer-up</source>
+        <translation>Die Sprache von peer-up</translation>
+    </message>
+    <message>
+        <source>The tray menu and the open windows switch at once.</source>
+        <translation>Das Menü im Infobereich und die offenen Fenster wechseln sofort.</translation>
+    </message>
+    <message>
+        <source>&amp;Start peer-up when you log in</source>
+        <translation>peer-up beim Anmelden &amp;starten</translation>
+    </message>
+    <message>
+        <source>Adds peer-up to your desktop&apos;s startup programs (%1).</source>
+        <translation>Trägt peer-up in die Autostart-Programme Ihres Desktops ein (%1).</translation>
+    </message>
+    <message>
+        <source>Relays</source>
+        <translation>Relays</translation>
+    </message>
+    <message>
+        <source>A relay lets your devices reach this one from outside your network. This device keeps a reservation on each.</source>
+        <translation>Über ein Relay erreichen Ihre Geräte dieses auch von außerhalb Ihres Netzwerks. Dieses Gerät hält auf jedem eine Reservierung.</translation>
+    </message>
+    <message>
+        <source>No relays. On one LAN you need none; to reach this device from outside, add one.</source>
+        <translation>Keine Relays. Im selben LAN braucht es keines; damit dieses Gerät von außen erreichbar ist, fügen Sie eines hinzu.</translation>
+    </message>
+    <message>
+        <source>Remo&amp;ve…</source>
+        <translation>Ent&amp;fernen…</translation>
+    </message>
+    <message>
+        <source>Remove the selected relay</source>
+        <translation>Das gewählte Relay entfernen</translation>
+    </message>
+    <message>
+        <source>Add a relay &amp;address:</source>
+        <translation>Neue Relay-Adr&amp;esse:</translation>
+    </message>
+    <message>
+        <source>/ip4/…/tcp/7777/p2p/12D3KooW… or text from the relay</source>
+        <translation>/ip4/…/tcp/7777/p2p/12D3KooW… oder Text vom Relay</translation>
+    </message>
+    <message>
+        <source>The new relay&apos;s address</source>
+        <translation>Die Adresse des neuen Relays</translation>
+    </message>
+    <message>
+        <source>The relay&apos;s address, as peerup relay info on the relay prints it (or its QR code holds). You may paste the whole output, a peerup relay add line, or a pairing code from peerup relay pair.</source>
+        <translation>Die Adresse des Relays, wie peerup relay info auf dem Relay sie ausgibt (oder sein QR-Code sie enthält). Sie können die ganze Ausgabe einfügen, eine Zeile peerup relay add oder einen Kopplungscode von peerup relay pair.</translation>
+    </message>
+    <message>
+        <source>A&amp;dd</source>
+        <translation>Hin&amp;zufügen</translation>
+    </message>
+    <message>
+        <source>Add the relay</source>
+        <translation>Das Relay hinzufügen</translation>
+    </message>
+    <message>
+        <source>Private &amp;network:</source>
+        <translation>Privates &amp;Netzwerk:</translation>
+    </message>
+    <message>
+        <source>empty: the global network</source>
+        <translation>leer: das globale Netzwerk</translation>
+    </message>
+    <message>
+        <source>Private network name</source>
+        <translation>Name des privaten Netzwerks</translation>
+    </message>
+    <message>
+        <source>A&amp;pply</source>
+        <translation>&amp;Übernehmen</translation>
+    </message>
+    <message>
+        <source>Apply the private network name</source>
+        <translation>Namen des privaten Netzwerks übernehmen</translation>
+    </message>
+    <message>
+        <source>Devices look each other up only among those with the same network name. Leave it empty to use the global network.</source>
+        <translation>Geräte finden einander nur unter denen mit demselben Netzwerknamen. Leer lassen für das globale Netzwerk.</translation>
+    </message>
+    <message>
+        <source>&amp;LAN discovery (mDNS)</source>
+        <translation>&amp;LAN-Erkennung (mDNS)</translation>
+    </message>
+    <message>
+        <source>Finds your devices on this network without a relay; announces this device&apos;s peer ID on the network.</source>
+        <translation>Findet Ihre Geräte in diesem Netzwerk ohne Relay; macht dazu die Peer-ID dieses Geräts im Netzwerk bekannt.</translation>
+    </message>
+    <message>
+        <source>Port &amp;mapping (UPnP / NAT-PMP)</source>
+        <translation>&amp;Portfreigabe (UPnP / NAT-PMP)</translation>
+    </message>
+    <message>
+        <source>Asks your router to forward a port to peer-up, which can make this device directly reachable.</source>
+        <translation>Bittet Ihren Router, einen Port an peer-up weiterzuleiten; so kann dieses Gerät direkt erreichbar werden.</translation>
+    </message>
+    <message>
+        <source>&amp;Hole punching</source>
+        <translation>&amp;Hole Punching</translation>
+    </message>
+    <message>
+        <source>Turns a relayed connection into a direct one when both sides&apos; routers allow it.</source>
+        <translation>Macht aus einer Verbindung über ein Relay eine direkte, wenn die Router beider Seiten es zulassen.</translation>
+    </message>
+    <message>
+        <source>Show a desktop notification when:</source>
+        <translation>Eine Desktop-Benachrichtigung zeigen, wenn:</translation>
+    </message>
+    <message>
+        <source>peer-up&apos;s engine is not running: the device name and the network settings can be changed once it runs.</source>
+        <translation>Die Engine von peer-up läuft nicht: Gerätename und Netzwerkeinstellungen lassen sich ändern, sobald sie läuft.</translation>
+    </message>
+    <message>
+        <source>Added the relay %1. This device asks it for a reservation now; the list shows how that goes.</source>
+        <translation>Relay %1 hinzugefügt. Dieses Gerät bittet es jetzt um eine Reservierung; die Liste zeigt, wie das ausgeht.</translation>
+    </message>
+    <message>
+        <source>Remove relay</source>
+        <translation>Relay entfernen</translation>
+    </message>
+    <message>
+        <source>Stop using the relay %1? Devices outside your network may no longer reach this one.</source>
+        <translation>Relay %1 nicht mehr verwenden? Geräte außerhalb Ihres Netzwerks erreichen dieses dann womöglich nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Removed the relay %1.</source>
+        <translation>Relay %1 entfernt.</translation>
     </message>
 </context>
 <context>
@@ -2152,6 +2339,29 @@
     <message>
         <source>Configure at least two STUN servers on different IP addresses.</source>
         <translation>Mindestens zwei STUN-Server mit verschiedenen IP-Adressen einrichten.</translation>
+    </message>
+</context>
+<context>
+    <name>Relays</name>
+    <message>
+        <source>Reserved</source>
+        <translation>Reserviert</translation>
+    </message>
+    <message>
+        <source>Reserved until %1</source>
+        <translation>Reserviert bis %1</translation>
+    </message>
+    <message>
+        <source>Reserving a slot…</source>
+        <translation>Reserviere einen Platz…</translation>
+    </message>
+    <message>
+        <source>Relay</source>
+        <translation>Relay</translation>
+    </message>
+    <message>
+        <source>Reservation</source>
+        <translation>Reservierung</translation>
     </message>
 </context>
 <context>
@@ -2312,6 +2522,10 @@
     <message>
         <source>failed</source>
         <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>angehalten</translation>
     </message>
     <message>
         <source>closed</source>

@@ -34,6 +34,7 @@ from app.core.status import (
     RelayInfo,
     Resolved,
     ServiceInfo,
+    Settings,
     TracerouteResult,
     VerifySessionInfo,
 )
@@ -310,20 +311,96 @@ class LocalClient:
         reply = await self._request("DELETE", _item(models.RELAYS, relay), models.RelayRemoved)
         return reply.address
 
+    async def settings(self) -> Settings:
+        """Return the preferences: device name, private network, mDNS, port mapping, hole
+        punching (the watch stream's snapshot carries them too)."""
+        return await self._request("GET", models.SETTINGS, Settings)
+
+    async def update_settings(
+        self,
+        *,
+        device_name: str | None = None,
+        network: str | None = None,
+        clear_network: bool = False,
+        mdns: bool | None = None,
+        port_mapping: bool | None = None,
+        hole_punching: bool | None = None,
+    ) -> Settings:
+        """Change preferences; the daemon writes config.yaml and applies them at once.
+
+        A None argument leaves that preference as it is.
+
+        Args:
+            device_name: The name this device announces to devices it pairs with (letters,
+                digits, ``.``, ``_``, ``-``); ``""`` goes back to the host name.
+            network: The private network (DHT namespace) to use; ``""`` is the global one.
+            clear_network: Use the global peer-up network (without ``network``).
+            mdns: Find peers on the local network by multicast DNS.
+            port_mapping: Ask the router for a port (UPnP / NAT-PMP).
+            hole_punching: Upgrade relayed connections to direct ones.
+
+        Returns:
+            The preferences now (``settings-changed`` and ``config-changed`` events follow).
+
+        Raises:
+            ApiError: ``invalid-name`` (device name), ``invalid-network`` (network name, or
+                ``network`` together with ``clear_network``); nothing is changed then.
+        """
+        body = models.SettingsUpdate(
+            device_name=device_name,
+            network=network,
+            clear_network=clear_network,
+            mdns=mdns,
+            port_mapping=port_mapping,
+            hole_punching=hole_punching,
+        )
+        return await self._request("POST", models.SETTINGS, Settings, body=body)
+
     async def forwards(self) -> list[ForwardInfo]:
         """Return the open forwards."""
         return await self._request("GET", models.FORWARDS, list[ForwardInfo])
 
     async def open_forward(
-        self, peer: str, service: str, listen: str = "127.0.0.1:0"
+        self, peer: str, service: str, listen: str = "127.0.0.1:0", *, persist: bool = False
     ) -> ForwardInfo:
-        """Listen on ``listen`` ("host:port", port 0 = any) and reach ``service`` on ``peer``."""
-        body = models.OpenForwardRequest(peer=peer, service=service, listen=listen)
+        """Listen on ``listen`` ("host:port", port 0 = any) and reach ``service`` on ``peer``.
+
+        Args:
+            peer: Name or peer ID (the daemon connects first: ``peer-unreachable`` when it
+                cannot).
+            service: The peer's service.
+            listen: The local address.
+            persist: Also save it in config.yaml: it opens at every start with the same id
+                (``cfg-<host>:<port>``; port 0 saves the port it got), can be stopped and
+                started (:meth:`set_forward_enabled`), and :meth:`close_forward` removes it
+                from the config.
+
+        Raises:
+            ApiError: ``address-in-use``, ``invalid-address``, ``already-exists`` (a saved
+                forward has that address), ``peer-unreachable``, ``not-authorized``,
+                ``unknown-peer``.
+        """
+        body = models.OpenForwardRequest(peer=peer, service=service, listen=listen, persist=persist)
         return await self._request("POST", models.FORWARDS, ForwardInfo, body=body)
 
     async def close_forward(self, forward_id: str) -> None:
-        """Close forward ``forward_id`` and its connections."""
+        """Close forward ``forward_id`` and its connections; a saved one leaves the config."""
         await self._request("DELETE", _item(models.FORWARDS, forward_id), object)
+
+    async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
+        """Start (listen again) or stop a saved forward, without removing it.
+
+        A stopped forward stays listed with state ``stopped`` and ``enabled`` false, its
+        listener closed (and its connections); config.yaml keeps it with ``enabled: false``.
+
+        Raises:
+            ApiError: ``forward-not-found``, ``forward-not-saved`` (opened without persist:
+                close it instead), ``address-in-use`` (starting: the port is taken now).
+        """
+        path = _item(models.FORWARDS, forward_id) + "/enabled"
+        if enabled:
+            return await self._request("POST", path, ForwardInfo, body={})
+        return await self._request("DELETE", path, ForwardInfo)
 
     async def auth_entries(self) -> list[AuthEntry]:
         """Return the entries of authorized_keys."""

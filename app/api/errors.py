@@ -18,6 +18,7 @@ _STATUS_BY_CODE: dict[str, int] = {
     "no-such-endpoint": 404,
     "already-exists": 409,
     "address-in-use": 409,
+    "forward-not-saved": 409,
     "config-error": 400,
     "bad-request": 400,
     "unauthorized": 401,

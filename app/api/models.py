@@ -41,6 +41,8 @@ from app.core.status import (
     RttChanged,
     ServiceInfo,
     ServicesChanged,
+    Settings,
+    SettingsChanged,
     VerificationChanged,
     VerifyRequested,
     VerifySessionInfo,
@@ -59,6 +61,7 @@ SERVICES: Final = f"{PREFIX}/services"  # GET, POST; DELETE services/{name}
 # POST services/{name}/enabled enables a configured service (exposes it); DELETE disables it.
 RELAYS: Final = f"{PREFIX}/relays"  # POST adds a relay to config.yaml; DELETE relays/{relay}
 FORWARDS: Final = f"{PREFIX}/forwards"  # GET, POST; DELETE forwards/{id}
+# POST forwards/{id}/enabled starts a saved forward (listens again); DELETE stops it (listed).
 AUTH: Final = f"{PREFIX}/auth"  # GET, POST; DELETE auth/{peer}
 RESOLVE: Final = f"{PREFIX}/resolve"
 CONNECT: Final = f"{PREFIX}/connect"
@@ -79,6 +82,7 @@ INVITE: Final = f"{PREFIX}/invite"  # POST: open an invite; the reply streams it
 INVITES: Final = f"{PREFIX}/invites"  # GET: the open invites, whoever opened them (no codes)
 INVITE_CONFIRM: Final = f"{PREFIX}/invite/confirm"  # POST: the SAS matched, mark verified
 JOIN: Final = f"{PREFIX}/join"  # POST: join with an invite code
+SETTINGS: Final = f"{PREFIX}/settings"  # GET the preferences; POST changes them (applied live)
 
 MAX_BODY_BYTES: Final = 64 * 1024
 """Largest request body the daemon accepts."""
@@ -115,12 +119,40 @@ class RelayRemoved(msgspec.Struct, frozen=True):
     address: str
 
 
+class SettingsUpdate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST settings: change preferences; a member left out (or null) stays as it is.
+
+    Attributes:
+        device_name: The name this device announces to devices it pairs with; ``""`` goes back
+            to the host name.
+        network: The private network (DHT namespace) to use; ``""`` means the global peer-up
+            network, like ``clear_network``.
+        clear_network: Use the global peer-up network (``network`` must then be left out).
+        mdns: LAN discovery by multicast DNS.
+        port_mapping: Ask the router for a port (UPnP / NAT-PMP).
+        hole_punching: Upgrade relayed connections to direct ones.
+    """
+
+    device_name: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    network: Annotated[str, msgspec.Meta(max_length=63)] | None = None
+    clear_network: bool = False
+    mdns: bool | None = None
+    port_mapping: bool | None = None
+    hole_punching: bool | None = None
+
+
 class OpenForwardRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """POST forwards: listen locally and reach a service on a peer."""
+    """POST forwards: listen locally and reach a service on a peer.
+
+    With ``persist`` the forward is saved in config.yaml (``forwards:``): opened at every start
+    with the same id, stopped and started with ``forwards/{id}/enabled``, removed from the
+    config when closed. Port 0 saves the port it got.
+    """
 
     peer: Name
     service: Name
     listen: Address = "127.0.0.1:0"
+    persist: bool = False
 
 
 class AuthorizeRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -371,10 +403,12 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", tag=
         verify_sessions: As ``GET verify`` (incoming requests waiting for an answer among them).
         invites: As ``GET invites``: the open invites, whichever client opened them (never
             their codes).
+        settings: As ``GET settings``: the preferences (``settings-changed`` carries new ones).
     """
 
     seq: int
     status: NodeStatus
+    settings: Settings
     peers: tuple[PeerInfo, ...] = ()
     paths: tuple[PathInfo, ...] = ()
     services: tuple[ServiceInfo, ...] = ()
@@ -444,6 +478,7 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         RttChanged,
         PortMappingChanged,
         ConfigChanged,
+        SettingsChanged,
         InviteChanged,
         JoinProgress,
         PeersIntroduced,

@@ -37,6 +37,7 @@ from app.core.status import (
     ReachabilityChanged,
     RttChanged,
     ServicesChanged,
+    SettingsChanged,
     VerifyRequested,
     VerifySessionInfo,
     VerifyUpdated,
@@ -85,6 +86,9 @@ def apply_event(snapshot: Snapshot, item: WatchEvent) -> Snapshot:
     elif isinstance(event, PortMappingChanged):
         status = replace(state.status, port_mapping=event.mapping)
         state = msgspec.structs.replace(state, status=status)
+    elif isinstance(event, SettingsChanged):
+        status = replace(state.status, network=event.settings.network)
+        state = msgspec.structs.replace(state, status=status, settings=event.settings)
     return _recount(state)
 
 

@@ -40,6 +40,12 @@ class InvalidNameError(PeerupError):
     code = "invalid-name"
 
 
+class InvalidNetworkError(InvalidNameError):
+    """A private network (DHT namespace) name that breaks the naming rules."""
+
+    code = "invalid-network"
+
+
 class IdentityError(PeerupError):
     """The identity key is missing, malformed or stored insecurely."""
 
@@ -135,6 +141,12 @@ class ForwardNotFoundError(PeerupError):
     """No forward with that id."""
 
     code = "forward-not-found"
+
+
+class ForwardNotSavedError(PeerupError):
+    """The forward is not saved in the config, so it cannot be stopped and started (only closed)."""
+
+    code = "forward-not-saved"
 
 
 class AddressInUseError(PeerupError):

@@ -26,7 +26,8 @@ class ForwardState(enum.StrEnum):
     STARTING = "starting"
     LISTENING = "listening"  # accepting local connections; peer reachable or not yet tried
     FAILED = "failed"  # listener could not start; see ``last_error``
-    CLOSED = "closed"
+    STOPPED = "stopped"  # a saved forward switched off: still listed, no listener
+    CLOSED = "closed"  # gone (closed, or its saved entry removed)
 
 
 class Grade(enum.StrEnum):
@@ -120,6 +121,10 @@ class ForwardInfo:
     last_error_code: str | None = None
     rate_up: float = 0.0  # bytes/s local client → peer, over the last second or so
     rate_down: float = 0.0  # bytes/s peer → local client; both 0 once the forward is idle
+    # Saved in config.yaml (``forwards:``): opened at every start, its id (``cfg-<host>:<port>``)
+    # stays the same across restarts.
+    persistent: bool = False
+    enabled: bool = True  # a saved forward switched off is STOPPED, enabled False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +176,27 @@ class NodeStatus:
     # Connected peers that are not in authorized_keys: relays, DHT bootstrap peers, peers on
     # probation (connected_peers counts only authorized ones, as the peer list shows them).
     connected_others: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The preferences a front end edits while the node runs (``GET``/``POST settings``).
+
+    Attributes:
+        device_name: The name this device announces to peers it pairs with (invites, joins,
+            relay pairing): ``identity.name``, or the host name when that is not set.
+        network: The private network (``discovery.network``, the DHT namespace); None for the
+            global peer-up network.
+        mdns: Find peers on the local network by multicast DNS (``discovery.mdns``).
+        port_mapping: Ask the router for a port, UPnP or NAT-PMP (``network.port_mapping``).
+        hole_punching: Upgrade relayed connections to direct ones (``network.hole_punching``).
+    """
+
+    device_name: str
+    network: str | None
+    mdns: bool
+    port_mapping: bool
+    hole_punching: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,6 +575,17 @@ class ConfigChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class SettingsChanged:
+    """The preferences changed (``POST settings``, ``peerup config set``): the new values.
+
+    A ``config-changed`` event follows, naming the keys and whether any needs a restart.
+    """
+
+    settings: Settings
+    kind: str = field(default="settings-changed", init=False)
+
+
+@dataclass(frozen=True, slots=True)
 class InviteChanged:
     """An invite opened on this node changed: opened, attempted, failed, joined or ended."""
 
@@ -606,6 +643,7 @@ Event = (
     | RttChanged
     | PortMappingChanged
     | ConfigChanged
+    | SettingsChanged
     | InviteChanged
     | JoinProgress
     | PeersIntroduced

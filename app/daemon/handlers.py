@@ -30,6 +30,7 @@ from app.core.status import (
     RelayInfo,
     Resolved,
     ServiceInfo,
+    Settings,
     TracerouteResult,
     VerifySessionInfo,
     VerifyState,
@@ -167,6 +168,24 @@ async def remove_relay(node: NodeFacade, call: Call) -> models.RelayRemoved:
     return models.RelayRemoved(address=node.remove_relay(call.params["relay"]))
 
 
+async def get_settings(node: NodeFacade, call: Call) -> Settings:
+    """GET settings."""
+    return node.settings()
+
+
+async def update_settings(node: NodeFacade, call: Call) -> Settings:
+    """POST settings: change preferences (see :class:`app.api.models.SettingsUpdate`)."""
+    req = call.json(models.SettingsUpdate)
+    return node.update_settings(
+        device_name=req.device_name,
+        network=req.network,
+        clear_network=req.clear_network,
+        mdns=req.mdns,
+        port_mapping=req.port_mapping,
+        hole_punching=req.hole_punching,
+    )
+
+
 async def get_forwards(node: NodeFacade, call: Call) -> list[ForwardInfo]:
     """GET forwards."""
     return node.forwards()
@@ -175,12 +194,23 @@ async def get_forwards(node: NodeFacade, call: Call) -> list[ForwardInfo]:
 async def open_forward(node: NodeFacade, call: Call) -> ForwardInfo:
     """POST forwards."""
     req = call.json(models.OpenForwardRequest)
-    return await node.open_forward(req.peer, req.service, req.listen)
+    return await node.open_forward(req.peer, req.service, req.listen, persist=req.persist)
 
 
 async def close_forward(node: NodeFacade, call: Call) -> None:
-    """DELETE forwards/{id}."""
+    """DELETE forwards/{id}: a saved forward leaves config.yaml too."""
     await node.close_forward(call.params["id"])
+
+
+async def start_forward(node: NodeFacade, call: Call) -> ForwardInfo:
+    """POST forwards/{id}/enabled: a saved forward listens again (``enabled: true``)."""
+    call.json(models.EmptyRequest)
+    return await node.set_forward_enabled(call.params["id"], True)
+
+
+async def stop_forward(node: NodeFacade, call: Call) -> ForwardInfo:
+    """DELETE forwards/{id}/enabled: a saved forward stops listening, stays listed."""
+    return await node.set_forward_enabled(call.params["id"], False)
 
 
 async def get_auth(node: NodeFacade, call: Call) -> list[AuthEntry]:
@@ -278,6 +308,7 @@ def _snapshot(node: NodeFacade, seq: int) -> models.Snapshot:
     return models.Snapshot(
         seq=seq,
         status=node.status(),
+        settings=node.settings(),
         peers=tuple(node.peers()),
         paths=tuple(node.paths()),
         services=tuple(node.services()),
@@ -510,6 +541,8 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "forwards", get_forwards),
     Route("POST", "forwards", open_forward),
     Route("DELETE", "forwards/{id}", close_forward),
+    Route("POST", "forwards/{id}/enabled", start_forward),
+    Route("DELETE", "forwards/{id}/enabled", stop_forward),
     Route("GET", "auth", get_auth),
     Route("POST", "auth", authorize),
     Route("DELETE", "auth/{peer}", deauthorize),
@@ -538,5 +571,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "invites", get_invites),
     Route("POST", "invite/confirm", confirm_invite),
     Route("POST", "join", join, cancellable=True),
+    Route("GET", "settings", get_settings),
+    Route("POST", "settings", update_settings),
 )
 """Every endpoint of API version :data:`app.api.models.API_VERSION`."""

@@ -106,15 +106,19 @@ class PeerDHT:
         is_public: Callable[[], bool] = lambda: False,
     ) -> None:
         self._host = host
-        self.protocol_id = protocol_id(network)
         self.role = role
         self._is_public = is_public
         self._bootstrap: list[tuple[ID, multiaddr.Multiaddr]] = []
         self.set_bootstrap(bootstrap)
-        self._view = compat.DHTHostView(host, self.protocol_id)
-        mode = DHTMode.SERVER if role is DHTRole.SERVER else DHTMode.CLIENT
-        view: Any = self._view  # KadDHT wants an IHost; the view forwards to one
-        self._kad = KadDHT(view, mode, protocol_prefix=self.protocol_id)
+        self._announced: set[ID] = set()  # bootstrap peers that know us in this namespace
+        self._restart = trio.Event()
+        self.protocol_id, self._kad = self._new_kad(network, server=role is DHTRole.SERVER)
+
+    def _new_kad(self, network: str | None, *, server: bool) -> tuple[TProtocol, KadDHT]:
+        protocol = protocol_id(network)
+        view: Any = compat.DHTHostView(self._host, protocol)  # KadDHT wants an IHost
+        mode = DHTMode.SERVER if server else DHTMode.CLIENT
+        return protocol, KadDHT(view, mode, protocol_prefix=protocol)
 
     def set_bootstrap(self, bootstrap: Sequence[str]) -> None:
         """Use these bootstrap peers from now on (full multiaddrs; the config changed)."""
@@ -129,6 +133,28 @@ class PeerDHT:
             peers.append((peer, addr.decapsulate_code(P_P2P)))
         self._bootstrap = peers
 
+    def set_network(self, network: str | None) -> None:
+        """Move to another namespace (``discovery.network`` changed), without a restart.
+
+        A new Kademlia instance speaks the new protocol from now on (in the mode the old one
+        had); the old one stops and, as a server, no longer answers. Its routing table is not
+        carried over: peers of one namespace are not peers of the other. The bootstrap peers
+        are told about us again, in the new namespace.
+
+        Raises:
+            InvalidNetworkError: ``network`` is not a valid namespace.
+        """
+        if protocol_id(network) == self.protocol_id:
+            return
+        old_protocol, old = self.protocol_id, self._kad
+        self.protocol_id, self._kad = self._new_kad(network, server=old.mode is DHTMode.SERVER)
+        if old.mode is DHTMode.SERVER:
+            # KadDHT registers its handler as a server but never removes it when it stops.
+            self._host.remove_stream_handler(old_protocol)
+        self._announced.clear()
+        self._restart.set()
+        log.info("DHT moved from %s to %s", old_protocol, self.protocol_id)
+
     @property
     def server(self) -> bool:
         """Whether this node currently answers DHT lookups."""
@@ -136,27 +162,30 @@ class PeerDHT:
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Run the DHT until cancelled: its maintenance, bootstrap and mode switching."""
-        async with background_trio_service(self._kad), trio.open_nursery() as nursery:
+        async with trio.open_nursery() as nursery:
             nursery.start_soon(self._keep_bootstrapped)
             if self.role is DHTRole.AUTO_SERVER:
                 nursery.start_soon(self._follow_reachability)
-            log.info("DHT %s in %s mode", self.protocol_id, self.role.value)
-            task_status.started()
-            await trio.sleep_forever()
+            while True:
+                kad, self._restart = self._kad, trio.Event()
+                async with background_trio_service(kad):
+                    log.info("DHT %s in %s mode", self.protocol_id, self.role.value)
+                    task_status.started()
+                    task_status = trio.TASK_STATUS_IGNORED
+                    await self._restart.wait()  # set_network: the next instance takes over
 
     async def _keep_bootstrapped(self) -> None:
         """Connect to bootstrap peers, and look ourselves up on each new connection to one."""
         network = self._host.get_network()
-        announced: set[ID] = set()
         last_dial: dict[ID, float] = {}
         while True:
             for peer, addr in self._bootstrap:
                 if network.get_connections(peer):
-                    if peer not in announced:
-                        announced.add(peer)
+                    if peer not in self._announced:
+                        self._announced.add(peer)
                         await self._announce(peer)
                     continue
-                announced.discard(peer)
+                self._announced.discard(peer)
                 now = trio.current_time()
                 last = last_dial.get(peer)
                 if last is not None and now - last < BOOTSTRAP_REDIAL_INTERVAL:

@@ -24,6 +24,7 @@ from app.core.status import (
     RelayInfo,
     Resolved,
     ServiceInfo,
+    Settings,
     TracerouteResult,
     VerifySessionInfo,
 )
@@ -75,13 +76,40 @@ class NodeFacade(Protocol):
         """Remove a relay (multiaddr or peer ID) from config.yaml; returns its address."""
         ...
 
-    def forwards(self) -> list[ForwardInfo]: ...
-
-    async def open_forward(self, peer: str, service: str, listen: str) -> ForwardInfo:
-        """Listen on ``listen`` ("host:port", port 0 = any), reaching ``service`` on ``peer``."""
+    def settings(self) -> Settings:
+        """The preferences (device name, network, mDNS, port mapping, hole punching)."""
         ...
 
-    async def close_forward(self, forward_id: str) -> None: ...
+    def update_settings(
+        self,
+        *,
+        device_name: str | None = None,
+        network: str | None = None,
+        clear_network: bool = False,
+        mdns: bool | None = None,
+        port_mapping: bool | None = None,
+        hole_punching: bool | None = None,
+    ) -> Settings:
+        """Change preferences in config.yaml and apply them live (InvalidNameError,
+        InvalidNetworkError); None leaves one as it is."""
+        ...
+
+    def forwards(self) -> list[ForwardInfo]: ...
+
+    async def open_forward(
+        self, peer: str, service: str, listen: str, *, persist: bool = False
+    ) -> ForwardInfo:
+        """Listen on ``listen`` ("host:port", port 0 = any), reaching ``service`` on ``peer``;
+        with ``persist`` saved in config.yaml (AlreadyExistsError for a saved address)."""
+        ...
+
+    async def close_forward(self, forward_id: str) -> None:
+        """Close a forward; a saved one is removed from config.yaml too."""
+        ...
+
+    async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
+        """Start or stop a saved forward (ForwardNotSavedError for another one)."""
+        ...
 
     def auth_entries(self) -> list[AuthEntry]: ...
 

@@ -5,6 +5,12 @@ runs in the forward's nursery, so closing a forward (or stopping the node) cance
 listener and connections. Opening the stream to the peer is retried with exponential back-off while
 the peer is unreachable; a refused or unknown service fails at once (retrying cannot fix it).
 
+A forward saved in the config (``persistent``, see :mod:`app.engine.savedforwards`) has a
+stable id and may also be listed without a listener: ``stopped`` (switched off) or ``failed``
+(its listener could not start). :meth:`ForwardManager.stop_forward` closes a forward's listener
+and connections but keeps it listed, stopped; :meth:`ForwardManager.open_forward` with its id
+opens it again.
+
 The splice counts bytes in plain integers and publishes nothing. One ticker per manager publishes
 each forward's counters and rates about once a second, and only while they change: opening and
 closing a forward are published at once, everything else (bytes, connections, errors) on the next
@@ -22,8 +28,10 @@ from typing import TYPE_CHECKING
 import trio
 from libp2p.abc import INetStream
 
+from app.core.config import saved_forward_id
 from app.core.errors import (
     AddressInUseError,
+    AlreadyExistsError,
     ForwardNotFoundError,
     InvalidAddressError,
     PeerUnreachableError,
@@ -62,6 +70,8 @@ class _Forward:
     done_up: int = 0
     done_down: int = 0
     closed: trio.Event = field(default_factory=trio.Event)
+    active: bool = True  # it has a listener (a task); else it is only listed, stopped or failed
+    stopping: bool = False  # stop_forward: keep it listed, stopped, once its listener is closed
     # What the last tick saw: the byte totals and when; whether anything else changed since.
     tick_up: int = 0
     tick_down: int = 0
@@ -124,15 +134,36 @@ class ForwardManager:
         """Snapshot of every forward, in opening order."""
         return [f.snapshot() for f in self._forwards.values()]
 
-    async def open_forward(self, peer_id: str, service: str, listen: str) -> ForwardInfo:
+    async def open_forward(
+        self,
+        peer_id: str,
+        service: str,
+        listen: str,
+        *,
+        forward_id: str | None = None,
+        persistent: bool = False,
+    ) -> ForwardInfo:
         """Start listening on ``listen`` and forward each connection to ``service`` on ``peer_id``.
+
+        Args:
+            peer_id: The peer.
+            service: Its service.
+            listen: ``host:port`` (port 0: any free port).
+            forward_id: The id to use (a saved forward's; one listed without a listener is
+                opened again). Default: ``fwd-<n>``, or for a persistent forward
+                ``cfg-<host>:<port bound>``.
+            persistent: The forward is saved in the config.
 
         Raises:
             InvalidAddressError: ``listen`` is not host:port.
             AddressInUseError: the port is taken.
+            AlreadyExistsError: a forward with ``forward_id`` listens already.
         """
         if self._nursery is None:
             raise PeerupError("the node is not running")
+        existing = self._forwards.get(forward_id) if forward_id is not None else None
+        if existing is not None and existing.active:
+            raise AlreadyExistsError(f"forward {forward_id} is open already")
         host, port = parse_host_port(listen)
         try:
             listeners = await trio.open_tcp_listeners(port, host=host)
@@ -146,8 +177,11 @@ class ForwardManager:
                 f"cannot listen on {format_host_port(host, port)}: {exc.strerror or exc}"
             ) from exc
         bound = listeners[0].socket.getsockname()
-        forward_id = f"fwd-{self._next_id}"
-        self._next_id += 1
+        if forward_id is None and persistent:
+            forward_id = saved_forward_id(format_host_port(host, bound[1]))
+        if forward_id is None:
+            forward_id = f"fwd-{self._next_id}"
+            self._next_id += 1
         name, verified = self._describe_peer(peer_id)
         forward = _Forward(
             ForwardInfo(
@@ -158,11 +192,79 @@ class ForwardManager:
                 listen_address=format_host_port(bound[0], bound[1]),
                 state=ForwardState.LISTENING,
                 verified=verified,
+                persistent=persistent,
             ),
             tick_time=trio.current_time(),
         )
-        self._forwards[forward_id] = forward
+        self._forwards[forward_id] = forward  # replaces one listed without a listener
         self._nursery.start_soon(self._run_forward, forward, listeners)
+        self._publish(forward)
+        return forward.snapshot()
+
+    def list_inactive(
+        self,
+        forward_id: str,
+        peer_id: str,
+        service: str,
+        listen: str,
+        *,
+        state: ForwardState,
+        error: PeerupError | None = None,
+    ) -> ForwardInfo:
+        """List a saved forward that has no listener: ``stopped``, or ``failed`` with ``error``.
+
+        It replaces a forward of that id that has no listener either.
+
+        Raises:
+            AlreadyExistsError: a forward with ``forward_id`` listens.
+        """
+        existing = self._forwards.get(forward_id)
+        if existing is not None and existing.active:
+            raise AlreadyExistsError(f"forward {forward_id} is open already")
+        name, verified = self._describe_peer(peer_id)
+        forward = _Forward(
+            ForwardInfo(
+                id=forward_id,
+                peer_id=peer_id,
+                peer_name=name,
+                service=service,
+                listen_address=listen,
+                state=state,
+                verified=verified,
+                last_error=error.message if error is not None else None,
+                last_error_code=error.code if error is not None else None,
+                errors=1 if error is not None else 0,
+                persistent=True,
+                enabled=state is not ForwardState.STOPPED,
+            ),
+            active=False,
+        )
+        forward.closed.set()
+        self._forwards[forward_id] = forward
+        self._publish(forward)
+        return forward.snapshot()
+
+    def _require(self, forward_id: str) -> _Forward:
+        forward = self._forwards.get(forward_id)
+        if forward is None:
+            raise ForwardNotFoundError(
+                f"no forward with id {forward_id!r}", hint="list them with: peerup daemon forwards"
+            )
+        return forward
+
+    async def stop_forward(self, forward_id: str) -> ForwardInfo:
+        """Close a forward's listener and connections but keep it listed, ``stopped``.
+
+        Raises:
+            ForwardNotFoundError: no forward has that id.
+        """
+        forward = self._require(forward_id)
+        if forward.active:
+            forward.stopping = True
+            forward.cancel_scope.cancel()
+            await forward.closed.wait()
+            return forward.snapshot()
+        forward.info = replace(forward.info, state=ForwardState.STOPPED, enabled=False)
         self._publish(forward)
         return forward.snapshot()
 
@@ -172,18 +274,21 @@ class ForwardManager:
         Raises:
             ForwardNotFoundError: no forward has that id.
         """
-        forward = self._forwards.get(forward_id)
-        if forward is None:
-            raise ForwardNotFoundError(
-                f"no forward with id {forward_id!r}", hint="list them with: peerup daemon forwards"
-            )
+        forward = self._require(forward_id)
+        if not forward.active:
+            del self._forwards[forward_id]
+            forward.info = replace(forward.info, state=ForwardState.CLOSED)
+            self._publish(forward)
+            return
+        forward.stopping = False
         forward.cancel_scope.cancel()
         await forward.closed.wait()
 
     async def close_all(self) -> None:
         """Close every forward (graceful shutdown)."""
         for forward_id in list(self._forwards):
-            await self.close_forward(forward_id)
+            if forward_id in self._forwards:
+                await self.close_forward(forward_id)
 
     def _publish(self, forward: _Forward) -> None:
         self._bus.publish(ForwardChanged(forward.snapshot()))
@@ -240,10 +345,16 @@ class ForwardManager:
             for listener in listeners:
                 with trio.CancelScope(shield=True):
                     await listener.aclose()
+            forward.active = False
+            if forward.stopping:  # stop_forward: listed, stopped
+                state, enabled = ForwardState.STOPPED, False
+            else:
+                state, enabled = ForwardState.CLOSED, forward.info.enabled
+                if self._forwards.get(forward.info.id) is forward:
+                    del self._forwards[forward.info.id]
             forward.info = replace(
-                forward.info, state=ForwardState.CLOSED, rate_up=0.0, rate_down=0.0
+                forward.info, state=state, enabled=enabled, rate_up=0.0, rate_down=0.0
             )
-            self._forwards.pop(forward.info.id, None)
             self._publish(forward)
             forward.closed.set()
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import platform
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -191,7 +190,7 @@ class InviteService:
             invite_id=code.invite_id,
             own=own,
             expires_at=float(code.expires_at),
-            name=sanitize_peer_name(name or self._own_name()),
+            name=sanitize_peer_name(name or self._ctx.settings.config.device_name),
             services=self._service_names(),
         )
         send, receive = trio.open_memory_channel[InviteProgress](_PROGRESS_BUFFER)
@@ -242,9 +241,6 @@ class InviteService:
         await trio.sleep(max(0.0, invite.invitation.expires_at - self._ctx.clock()))
         if invite.invitation.refresh(self._ctx.clock()) is InvitationState.EXPIRED:
             invite._emit(InviteProgress(kind="expired"))
-
-    def _own_name(self) -> str:
-        return platform.node().split(".")[0]
 
     async def _code_addresses(self) -> list[str]:
         """Relays we hold a reservation on (waiting a little for one), then direct addresses."""
@@ -405,7 +401,7 @@ class InviteService:
             invite_id=code.invite_id,
             own=self._own,
             inviter=code.inviter,
-            name=sanitize_peer_name(name or self._own_name()),
+            name=sanitize_peer_name(name or self._ctx.settings.config.device_name),
             now=trio.current_time(),  # only for the handshake's deadline
         )
         frames = FrameBuffer()

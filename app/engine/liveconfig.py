@@ -8,15 +8,22 @@ the :class:`~app.engine.settings.SettingsStore` (round-trip YAML: comments survi
 
 * ``services``: a configured service is exposed as configured while enabled, and unexposed when
   disabled or removed (services exposed through the API without ``persist`` are left alone);
+* ``forwards``: the saved forwards are opened, stopped or closed as configured
+  (:class:`~app.engine.savedforwards.SavedForwards`; its own edits it has applied already);
 * ``relay.addresses``: the relay client reserves on a new relay at once and stops using a removed
   one; when ``discovery.bootstrap_peers`` is empty the relays are the DHT's bootstrap peers, so
   they change with them;
 * ``discovery.bootstrap_peers``: the DHT's bootstrap peers;
-* ``names``, ``peer_addresses``: read where they are used, so they apply at once anyway.
+* ``names``, ``peer_addresses``, ``identity.name`` (the device name announced by the next
+  invite, join or relay pairing): read where they are used, so they apply at once anyway;
+* the other preferences (:meth:`LiveConfig.update_settings`): ``network.hole_punching`` starts or
+  stops DCUtR (for relayed connections from then on), ``network.port_mapping`` makes the router
+  mapping or deletes it, ``discovery.mdns`` starts or stops mDNS, ``discovery.network`` moves the
+  DHT to the new namespace (see :mod:`app.engine.switches` and :meth:`PeerDHT.set_network`).
+  A ``settings-changed`` event with the new values comes before ``config-changed``.
 
-Anything else (listen addresses, QUIC, hole punching, port mapping, mDNS, STUN servers, the relay
-service, gating, the forwards opened at start…) takes effect at the next start, and the event's
-``restart_needed`` says so.
+Anything else (listen addresses, QUIC, STUN servers, the relay service, gating…) takes effect
+at the next start, and the event's ``restart_needed`` says so.
 """
 
 from __future__ import annotations
@@ -24,21 +31,31 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from app.core.config import Config, ServiceConfig, changed_keys
+from app.core.config import SETTINGS_KEYS, Config, ServiceConfig, changed_keys
 from app.core.errors import NotFoundError, PeerupError
-from app.core.status import ConfigChanged, RelayInfo, ServiceInfo
+from app.core.status import ConfigChanged, RelayInfo, ServiceInfo, Settings, SettingsChanged
 from app.engine.bus import EventBus
 from app.engine.dht import PeerDHT
 from app.engine.relay import RelayClient
+from app.engine.savedforwards import SavedForwards
 from app.engine.services import ServiceRegistry
 from app.engine.settings import SettingsStore
+from app.engine.switches import HolePunching, LanDiscovery, PortMapping
 
 __all__ = ["LIVE_KEYS", "LiveConfig"]
 
 log = logging.getLogger("peerup.engine.liveconfig")
 
 LIVE_KEYS = frozenset(
-    {"services", "names", "peer_addresses", "relay.addresses", "discovery.bootstrap_peers"}
+    {
+        "services",
+        "forwards",
+        "names",
+        "peer_addresses",
+        "relay.addresses",
+        "discovery.bootstrap_peers",
+        *SETTINGS_KEYS,
+    }
 )
 """The keys of :func:`app.core.config.changed_keys` a running node applies without a restart."""
 
@@ -68,10 +85,26 @@ class LiveConfig:
         self._services: ServiceRegistry | None = None
         self._relay_client: RelayClient | None = None
         self._dht: PeerDHT | None = None
+        self._hole_punching: HolePunching | None = None
+        self._port_mapping: PortMapping | None = None
+        self._lan: LanDiscovery | None = None
+        self._saved_forwards: SavedForwards | None = None
 
-    def attach(self, services: ServiceRegistry, relay_client: RelayClient, dht: PeerDHT) -> None:
+    def attach(
+        self,
+        services: ServiceRegistry,
+        relay_client: RelayClient,
+        dht: PeerDHT,
+        *,
+        hole_punching: HolePunching,
+        port_mapping: PortMapping,
+        lan_discovery: LanDiscovery,
+        saved_forwards: SavedForwards,
+    ) -> None:
         """The node runs: apply the changes to these from now on."""
         self._services, self._relay_client, self._dht = services, relay_client, dht
+        self._hole_punching, self._port_mapping = hole_punching, port_mapping
+        self._lan, self._saved_forwards = lan_discovery, saved_forwards
 
     def changed(self, old: Config, new: Config) -> None:
         """The settings store saved an edit: apply it, then publish ``config-changed``."""
@@ -80,14 +113,78 @@ class LiveConfig:
             return
         if "services" in keys and self._services is not None:
             self._sync_services(old, new)
+        if "forwards" in keys and self._saved_forwards is not None:
+            self._saved_forwards.config_changed()
         if "relay.addresses" in keys and self._relay_client is not None:
             self._relay_client.set_relays(new.relay_addresses)
         if {"relay.addresses", "discovery.bootstrap_peers"} & set(keys) and self._dht is not None:
             self._dht.set_bootstrap(new.bootstrap_peers or new.relay_addresses)
+        self._apply_settings(keys, new)
         restart = tuple(k for k in keys if k not in LIVE_KEYS)
         if restart:
             log.info("config changed; applies at the next start: %s", ", ".join(restart))
         self._bus.publish(ConfigChanged(keys=keys, restart_needed=restart))
+
+    # ---- settings (preferences) -----------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        """The preferences as configured now (each applied to the running node)."""
+        return self._settings.config.settings()
+
+    def update_settings(
+        self,
+        *,
+        device_name: str | None = None,
+        network: str | None = None,
+        clear_network: bool = False,
+        mdns: bool | None = None,
+        port_mapping: bool | None = None,
+        hole_punching: bool | None = None,
+    ) -> Settings:
+        """Change preferences in config.yaml and apply them at once; None leaves one unchanged.
+
+        Args:
+            device_name: The name announced to devices we pair with; ``""``: the host name again.
+            network: The private network (DHT namespace); ``""`` like ``clear_network``.
+            clear_network: Use the global peer-up network (no ``network`` with it).
+            mdns: LAN discovery by multicast DNS.
+            port_mapping: Ask the router for a port (UPnP / NAT-PMP).
+            hole_punching: Upgrade relayed connections to direct ones.
+
+        Returns:
+            The preferences now.
+
+        Raises:
+            InvalidNameError: ``device_name`` is not a valid name (``invalid-name``).
+            InvalidNetworkError: ``network`` is not a valid network name, or is given together
+                with ``clear_network`` (``invalid-network``). Nothing is written then.
+        """
+        changes = (device_name, network, mdns, port_mapping, hole_punching)
+        if not clear_network and all(v is None for v in changes):
+            return self.settings()
+        with self._settings.edit() as editor:
+            editor.update_settings(
+                device_name=device_name,
+                network=network,
+                clear_network=clear_network,
+                mdns=mdns,
+                port_mapping=port_mapping,
+                hole_punching=hole_punching,
+            )
+        return self.settings()
+
+    def _apply_settings(self, keys: tuple[str, ...], new: Config) -> None:
+        """Apply changed preferences to the running node and publish ``settings-changed``."""
+        if "network.hole_punching" in keys and self._hole_punching is not None:
+            self._hole_punching.set_enabled(new.hole_punching)
+        if "network.port_mapping" in keys and self._port_mapping is not None:
+            self._port_mapping.set_enabled(new.port_mapping)
+        if "discovery.mdns" in keys and self._lan is not None:
+            self._lan.set_enabled(new.mdns)
+        if "discovery.network" in keys and self._dht is not None:
+            self._dht.set_network(new.network)
+        if SETTINGS_KEYS & set(keys):
+            self._bus.publish(SettingsChanged(settings=new.settings()))
 
     # ---- services -------------------------------------------------------------------------------
 

@@ -22,21 +22,18 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import multiaddr
 import trio
 from libp2p import new_host
 from libp2p.abc import INetStream
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
-from libp2p.tools.anyio_service import background_trio_service
 
 from app import __version__
 from app.core.codes.invitecode import parse_invite_code
 from app.core.codes.lancode import is_lan_code, parse_lan_code
 from app.core.config import Config
 from app.core.errors import (
-    AddressInUseError,
     NotAuthorizedError,
     PeerUnreachableError,
     PeerupError,
@@ -64,6 +61,7 @@ from app.core.status import (
     Resolved,
     ServiceInfo,
     ServicesChanged,
+    Settings,
     TracerouteResult,
     VerifySessionInfo,
 )
@@ -76,17 +74,19 @@ from app.engine.forwards import ForwardManager
 from app.engine.gate import Gate
 from app.engine.grades import GradeSharing
 from app.engine.invite import InviteService, OpenInvite
+from app.engine.listening import check_listen_ports_free, listen_addresses
 from app.engine.liveconfig import LiveConfig
 from app.engine.pairingctx import PairingContext
 from app.engine.paths import PathTracker
 from app.engine.peerbook import PeerBook
 from app.engine.ping import make_responder
-from app.engine.portmap import PortMapper
 from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.relaypair import PairingService
+from app.engine.savedforwards import SavedForwards
 from app.engine.services import ServiceRegistry
 from app.engine.settings import SettingsStore
+from app.engine.switches import HolePunching, LanDiscovery, PortMapping
 from app.engine.verify import VerifyManager
 
 if TYPE_CHECKING:
@@ -94,66 +94,6 @@ if TYPE_CHECKING:
     from trio_typing import TaskStatus
 
 log = logging.getLogger("peerup.engine.node")
-
-
-def listen_addresses(configured: Sequence[str], *, quic: bool) -> list[str]:
-    """The addresses to listen on, given the QUIC switch.
-
-    With QUIC off, QUIC addresses are dropped (with a warning). With QUIC on and no QUIC address
-    configured, each TCP address gets a QUIC twin on a free UDP port, because py-libp2p ends up
-    listening on nothing when QUIC is enabled with TCP addresses only (platform notes).
-    """
-    tcp = [a for a in configured if "/quic" not in a]
-    quic_addrs = [a for a in configured if "/quic" in a]
-    if not quic:
-        if quic_addrs:
-            log.warning(
-                "ignoring QUIC listen addresses (network.enable_quic is false): %s", quic_addrs
-            )
-        return tcp
-    if not quic_addrs:
-        quic_addrs = [
-            "/".join(a.split("/")[:3]) + "/udp/0/quic-v1"
-            for a in tcp
-            if a.split("/")[3:4] == ["tcp"]
-        ]
-    return tcp + quic_addrs
-
-
-LISTENER_PROBE_TIMEOUT = 0.5
-_LOOPBACK_FOR = {"0.0.0.0": "127.0.0.1", "::": "::1"}
-
-
-async def check_listen_ports_free(listen: Sequence[multiaddr.Multiaddr]) -> None:
-    """Refuse to start when something already listens on a fixed TCP listen port.
-
-    py-libp2p listens with SO_REUSEPORT (hole punching dials from the listen port), so a second
-    daemon on the same port would start too and the kernel would split incoming connections
-    between the two. A test bind cannot tell a listener from the sockets an earlier run left
-    closing on that port (a restart would be refused), so this connects to the port instead
-    (wildcards through loopback): only a listener accepts. Port 0 is not checked.
-
-    Raises:
-        AddressInUseError: a socket already listens on one of the ports.
-    """
-    for addr in listen:
-        parts = str(addr).split("/")
-        if len(parts) != 5 or parts[1] not in ("ip4", "ip6") or parts[3] != "tcp":
-            continue
-        if not parts[4].isdigit() or int(parts[4]) == 0:
-            continue
-        port = int(parts[4])
-        with trio.move_on_after(LISTENER_PROBE_TIMEOUT):
-            try:
-                stream = await trio.open_tcp_stream(_LOOPBACK_FOR.get(parts[2], parts[2]), port)
-            except OSError:
-                continue  # refused (nobody listens), or an address the listener will report
-            await stream.aclose()
-            raise AddressInUseError(
-                f"Cannot listen on {addr}: TCP port {port} is already in use.",
-                hint="Another peerup daemon or program uses it: stop it, or set another "
-                "port in network.listen_addresses (port 0 picks a free one).",
-            )
 
 
 class Node:
@@ -167,7 +107,7 @@ class Node:
             run on trio's clock.
 
     Attributes:
-        settings: The config, and its one writer.
+        settings_store: The config, and its one writer.
         bus: Engine events.
         peerbook: Who our peers are.
         gate: Who may connect.
@@ -183,16 +123,20 @@ class Node:
         self.identity = identity
         self._clock = clock
         self.bus = EventBus()
-        self.settings = SettingsStore(config, on_change=self._config_changed)
+        self.settings_store = SettingsStore(config, on_change=self._config_changed)
         self._peer_id = str(identity.peer_id)
         self._started_at: float | None = None  # trio time, once the node listens
         self.peerbook = PeerBook(
-            self.settings, identity.peer_id, self.bus, on_new_peers=self._peers_added, clock=clock
+            self.settings_store,
+            identity.peer_id,
+            self.bus,
+            on_new_peers=self._peers_added,
+            clock=clock,
         )
         self.gate = Gate(self.peerbook, self.bus, gating=config.enable_connection_gating)
-        self.dialer = Dialer(self.settings, self.peerbook)
+        self.dialer = Dialer(self.settings_store, self.peerbook)
         self._live = LiveConfig(
-            self.settings,
+            self.settings_store,
             self.bus,
             resolve_peer_id=self.dialer.resolve_peer_id,
             relay_infos=self._relay_infos,
@@ -211,10 +155,13 @@ class Node:
             clock=clock,
         )
         self._diagnostics = Diagnostics(
-            self.settings, self.peerbook, self.dialer, self.path_tracker
+            self.settings_store, self.peerbook, self.dialer, self.path_tracker
         )
         self._forwards = ForwardManager(
             self.dialer.open_service_stream, self.bus, self.peerbook.describe
+        )
+        self._saved = SavedForwards(
+            self.settings_store, self._forwards, self.dialer.resolve_peer_id
         )
         self._verify = VerifyManager(
             identity.peer_id,
@@ -231,17 +178,17 @@ class Node:
         self._relay_client: RelayClient | None = None
         self._relay_hop: RelayHop | None = None
         self._reach: ReachabilityMonitor | None = None
-        self._dcutr: compat.InboundDrivenDCUtR | None = None
+        self._hole_punching: HolePunching | None = None
         self._dht: PeerDHT | None = None
         self._address_pusher: AddressPusher | None = None
-        self._portmap: PortMapper | None = None
+        self._portmap: PortMapping | None = None
         self._invites: InviteService | None = None
         self.pairing: PairingService | None = None
 
     @property
     def config(self) -> Config:
         """The current config (the settings store's)."""
-        return self.settings.config
+        return self.settings_store.config
 
     # ---- life cycle -----------------------------------------------------------------------------
 
@@ -304,7 +251,19 @@ class Node:
             is_public=lambda: bool(relay_client.confirmed_addresses),
         )
         self.dialer.start(host, relay_client, self._dht)
-        self._live.attach(self._services, relay_client, self._dht)
+        self._hole_punching = HolePunching(host)
+        self._portmap = PortMapping(
+            self._tcp_listen_port, self._port_mapping_changed, clock=self._clock
+        )
+        self._live.attach(
+            self._services,
+            relay_client,
+            self._dht,
+            hole_punching=self._hole_punching,
+            port_mapping=self._portmap,
+            lan_discovery=LanDiscovery(host),
+            saved_forwards=self._saved,
+        )
         self._reach = ReachabilityMonitor(
             has_relay_reservation=self._reachable_via_relay,
             confirmed_public=lambda: bool(relay_client.confirmed_addresses),
@@ -320,7 +279,7 @@ class Node:
         context = PairingContext(
             own_peer_id=self._peer_id,
             bus=self.bus,
-            settings=self.settings,
+            settings=self.settings_store,
             peers=self.peerbook,
             gate=self.gate,
             dialer=self.dialer,
@@ -356,18 +315,11 @@ class Node:
                 await nursery.start(self.grades.run)
                 await nursery.start(self._reach.run)
                 await nursery.start(self.pairing.run)
-                if config.hole_punching:
-                    self._dcutr = compat.InboundDrivenDCUtR(host)
-                    nursery.start_soon(self._run_dcutr, self._dcutr)
-                await nursery.start(self.path_tracker.run, self._dcutr)
-                if config.port_mapping:
-                    self._portmap = PortMapper(
-                        self._tcp_listen_port, self._port_mapping_changed, clock=self._clock
-                    )
-                    await nursery.start(self._portmap.run)
+                await nursery.start(self._hole_punching.run, config.hole_punching)
+                await nursery.start(self.path_tracker.run, self._hole_punching)
+                await nursery.start(self._portmap.run, config.port_mapping)
                 nursery.start_soon(self.peerbook.watch, self.gate.drop_unauthorized)
-                for spec in config.forwards:
-                    await self._open_configured_forward(spec.peer, spec.service, spec.listen)
+                await nursery.start(self._saved.run)  # the config's forwards
                 self._started_at = trio.current_time()
                 log.info("node %s listening on %s", self._peer_id, self._dialable_addresses())
                 task_status.started()
@@ -384,18 +336,6 @@ class Node:
             self.bus.close()
             self._host = None
             self.dialer.stop()
-
-    async def _run_dcutr(self, dcutr: compat.InboundDrivenDCUtR) -> None:
-        """Hole punching: py-libp2p's DCUtR upgrades relayed connections to direct ones."""
-        async with background_trio_service(dcutr):
-            await trio.sleep_forever()
-
-    async def _open_configured_forward(self, peer: str, service: str, listen: str) -> None:
-        try:
-            target = self.dialer.resolve_target(peer)
-            await self._forwards.open_forward(str(target.peer_id), service, listen)
-        except PeerupError as exc:
-            log.error("forward %s → %s/%s from the config failed: %s", listen, peer, service, exc)
 
     def _require_host(self) -> object:
         return self.dialer.require_host()
@@ -456,8 +396,8 @@ class Node:
     def _accepted_relayed(self, peer: ID) -> None:
         """We accepted a relayed connection: per DCUtR we start the hole punch, at once rather
         than at the next tick of py-libp2p's 2-second loop."""
-        if self._dcutr is not None and self._nursery is not None:
-            self._nursery.start_soon(self._dcutr.initiate_hole_punch, peer)
+        if self._hole_punching is not None:
+            self._hole_punching.initiate_soon(peer)
 
     def _config_changed(self, old: Config, new: Config) -> None:
         self._live.changed(old, new)
@@ -769,6 +709,31 @@ class Node:
         """Remove a relay (multiaddr or peer ID) from the config and stop using it."""
         return self._live.remove_relay(relay)
 
+    def settings(self) -> Settings:
+        """The preferences (see :meth:`LiveConfig.settings`)."""
+        return self._live.settings()
+
+    def update_settings(
+        self,
+        *,
+        device_name: str | None = None,
+        network: str | None = None,
+        clear_network: bool = False,
+        mdns: bool | None = None,
+        port_mapping: bool | None = None,
+        hole_punching: bool | None = None,
+    ) -> Settings:
+        """Change preferences in config.yaml and apply them live (see
+        :meth:`LiveConfig.update_settings`)."""
+        return self._live.update_settings(
+            device_name=device_name,
+            network=network,
+            clear_network=clear_network,
+            mdns=mdns,
+            port_mapping=port_mapping,
+            hole_punching=hole_punching,
+        )
+
     def forwards(self) -> list[ForwardInfo]:
         """Open forwards with live counters (and the peer's current verified state)."""
         return [
@@ -776,8 +741,11 @@ class Node:
             for f in self._forwards.snapshot()
         ]
 
-    async def open_forward(self, peer: str, service: str, listen: str) -> ForwardInfo:
-        """Open a forward; the peer is connected lazily, on the first local connection."""
+    async def open_forward(
+        self, peer: str, service: str, listen: str, *, persist: bool = False
+    ) -> ForwardInfo:
+        """Open a forward (with ``persist`` also saved in config.yaml, see
+        :meth:`SavedForwards.save`); connecting first, so an unreachable peer is told at once."""
         validate_service_name(service)
         target = self.dialer.resolve_target(peer)
         pid = target.peer_id.to_base58()
@@ -790,11 +758,21 @@ class Node:
         # does not pay for the dial. (Forwards from the config open without this, so a daemon can
         # start while the peer is offline; their connections retry on their own.)
         await self.dialer.ensure_connected(target)
+        if persist:
+            return await self._saved.save(pid, service, listen)
         return await self._forwards.open_forward(pid, service, listen)
 
     async def close_forward(self, forward_id: str) -> None:
-        """Close a forward and its connections."""
-        await self._forwards.close_forward(forward_id)
+        """Close a forward and its connections; a saved one leaves config.yaml too."""
+        if self._saved.is_saved(forward_id):
+            await self._saved.remove(forward_id)
+        else:
+            await self._forwards.close_forward(forward_id)
+
+    async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
+        """Start or stop a saved forward (see :meth:`SavedForwards.set_enabled`)."""
+        info = await self._saved.set_enabled(forward_id, enabled)
+        return replace(info, verified=self.peerbook.is_verified(info.peer_id))
 
     # ---- invites ---------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from app.engine.dialer import DIAL_TIMEOUT, Dialer, Target
 from app.engine.gate import Gate
 from app.engine.pathwatch import PathWatch
 from app.engine.peerbook import PeerBook
+from app.engine.switches import HolePunching
 
 if TYPE_CHECKING:
     from trio_typing import TaskStatus
@@ -167,7 +168,7 @@ class PathTracker:
         self._host: object | None = None
         self._nursery: trio.Nursery | None = None
         self._pathwatch: PathWatch | None = None
-        self._dcutr: compat.InboundDrivenDCUtR | None = None
+        self._dcutr: HolePunching | None = None
         self._connected_at: dict[str, float] = {}
         self._last_path: dict[str, tuple[PathType, str]] = {}
         self._upgrade_retry: dict[ID, tuple[float, float]] = {}  # peer → (next try, interval)
@@ -184,7 +185,7 @@ class PathTracker:
 
     async def run(
         self,
-        dcutr: compat.InboundDrivenDCUtR | None,
+        dcutr: HolePunching | None,
         *,
         task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
@@ -361,7 +362,7 @@ class PathTracker:
             await conn.close()
         self._upgrade_retry[peer] = (trio.current_time() + UPGRADE_RETRY_FIRST, UPGRADE_RETRY_FIRST)
 
-    async def retry_upgrades(self, dcutr: compat.InboundDrivenDCUtR | None) -> None:
+    async def retry_upgrades(self, dcutr: HolePunching | None) -> None:
         """Try direct paths again for relayed peers.
 
         A path may work again later (the NAT came back, the laptop is home again). Pairs whose

@@ -499,6 +499,8 @@ class PairingService:
     async def join(self, code_text: str, name: str) -> JoinResult:
         """Redeem a pairing code at its relay; authorize the relay and the members so far.
 
+        ``name`` is the name this device asks to be known by; empty: the configured device name.
+
         Raises:
             InvalidCodeError: The code does not decode.
             PairingError: ``refused`` (by the relay), ``tampered`` (a proof is wrong),
@@ -514,6 +516,7 @@ class PairingService:
         if code.relay_peer_id == self._own:
             raise PairingError("bad-request", "this code was made by this very node")
         relay = str(code.relay_peer_id)
+        name = name or self._ctx.settings.config.device_name
         with open_join_report(self._ctx.bus, via="relay-pairing", peer_id=relay) as report:
             return await self._join(code, name, report)
 

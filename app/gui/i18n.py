@@ -2,7 +2,9 @@
 
 Every visible string goes through ``tr()`` / ``QCoreApplication.translate``. English is the
 source language, but its plurals (``%n``) still come from a translation file, so English is
-loaded too. ``make i18n`` compiles ``i18n/*.ts`` into ``resources/i18n/``.
+loaded too. The language can change while the tray runs (:func:`choose_language`): every
+window re-reads its texts on Qt's ``LanguageChange`` event. ``make i18n`` compiles
+``i18n/*.ts`` into ``resources/i18n/``.
 """
 
 from __future__ import annotations
@@ -54,3 +56,19 @@ def preferred_language() -> str | None:
 def set_preferred_language(lang: str | None) -> None:
     """Save ``lang`` as the preferred language (None: follow the system locale)."""
     QSettings("peer-up", "peerup-tray").setValue("language", lang or "")
+
+
+def choose_language(lang: str | None) -> str:
+    """Save ``lang`` as the preference and switch to it now.
+
+    Installing the translation makes Qt send every window a ``LanguageChange`` event; the tray
+    menu and the windows set their texts again when it comes.
+
+    Args:
+        lang: A language code such as ``"de"``; None for the system locale's.
+
+    Returns:
+        The language installed.
+    """
+    set_preferred_language(lang)
+    return install_translations(lang)

@@ -33,6 +33,7 @@ from app.gui.bridge import Bridge, StartEngine
 from app.gui.desktop_entry import register_link_handler
 from app.gui.dialogs.invite import InviteDialog
 from app.gui.dialogs.join import JoinDialog
+from app.gui.dialogs.preferences import PreferencesDialog
 from app.gui.dialogs.verify import VerifyDialog
 from app.gui.i18n import install_translations, preferred_language
 from app.gui.notifications import Notifications
@@ -155,6 +156,7 @@ class TrayApp(QObject):
         self.invite_dialog: InviteDialog | None = None
         self.join_dialog: JoinDialog | None = None
         self._dialog_tasks = TaskSet()
+        self.preferences: PreferencesDialog | None = None
 
     def request_quit(self) -> None:
         """Quit as the menu's Quit does."""
@@ -198,6 +200,11 @@ class TrayApp(QObject):
                     dialog.deleteLater()
             self.invite_dialog = self.join_dialog = None
             await self._dialog_tasks.cancel_all()
+            if self.preferences is not None:
+                await self.preferences.close_actions()
+                self.preferences.hide()
+                self.preferences.deleteLater()
+                self.preferences = None
             if self.window is not None:
                 await self.window.close_actions()
                 self.window.hide()  # hide, not close: closing the last window quits Qt
@@ -287,9 +294,14 @@ class TrayApp(QObject):
         """Show the port forwards window (tray ▸ Port forwards…)."""
         self._not_yet(translate("Main", "Port forwards"), "peerup proxy")
 
-    def open_preferences(self) -> None:
-        """Show the preferences (tray ▸ Preferences…)."""
-        self._not_yet(translate("Main", "Preferences"), "peerup config")
+    def open_preferences(self) -> PreferencesDialog:
+        """Show the preferences (tray ▸ Preferences…): one dialog, raised and focused."""
+        if self.preferences is None:
+            self.preferences = PreferencesDialog(self.bridge, self.notifications)
+        self.preferences.show()
+        self.preferences.raise_()
+        self.preferences.activateWindow()
+        return self.preferences
 
     def _not_yet(self, title: str, command: str) -> None:
         self.tray.notify(title, command)
@@ -297,8 +309,9 @@ class TrayApp(QObject):
     def open_window(self) -> PeersWindow:
         """Show the peers window (created on first use), raised and focused."""
         if self.window is None:
-            self.window = PeersWindow(self.bridge, self.notifications)
+            self.window = PeersWindow(self.bridge)
             self.window.verify_requested.connect(self.open_verify)
+            self.window.preferences_requested.connect(self.open_preferences)
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()

@@ -7,8 +7,10 @@ here blocks the loop: they are opened with ``open()`` and answer through signals
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QSysInfo, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+import html
+
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QPoint, QSysInfo, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,7 +22,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,10 +29,7 @@ from PySide6.QtWidgets import (
 from app.api.models import Snapshot
 from app.core.status import PeerInfo
 from app.gui.bridge import Bridge
-from app.gui.i18n import preferred_language, set_preferred_language
 from app.gui.models.peers import Column, PeersModel, short_id
-from app.gui.notifications import Notifications, kind_label
-from app.gui.notify import Kind
 from app.gui.tasks import TaskSet
 from app.gui.texts import error_text, reason_text
 from app.gui.widgets.qr import QrWidget
@@ -53,14 +51,15 @@ class PeersWindow(QWidget):
 
     Signals:
         verify_requested(str): "Verify…" on a peer (its ID); the tray opens the dialog.
+        preferences_requested(): "Preferences…" was clicked.
     """
 
     verify_requested = Signal(str)
+    preferences_requested = Signal()
 
     def __init__(
         self,
         bridge: Bridge,
-        notifications: Notifications | None = None,
         parent: QWidget | None = None,
         *,
         device_name: str | None = None,
@@ -69,9 +68,9 @@ class PeersWindow(QWidget):
 
         Args:
             bridge: The link to the engine.
-            notifications: Whose per-kind switches the window offers; None for none.
             parent: The Qt parent.
-            device_name: This device's name in the header (default: the host name).
+            device_name: This device's name in the header while the engine's settings are not
+                known (default: the host name).
         """
         super().__init__(parent)
         self._device_name = device_name or QSysInfo.machineHostName()
@@ -79,29 +78,21 @@ class PeersWindow(QWidget):
         self._tasks = TaskSet()
         self._dialogs: list[QWidget] = []
         self.open_menu: QMenu | None = None  # the actions menu Enter opened last
-        self.setWindowTitle(translate("PeersWindow", "peer-up"))
-        _named(self, translate("PeersWindow", "peer-up peers window"))
         self.resize(900, 460)
 
         # ---- header: this device
         self.device_name = QLabel()
-        _named(self.device_name, translate("PeersWindow", "This device's name"))
         self.peer_id = QLineEdit()
         self.peer_id.setReadOnly(True)
-        _named(self.peer_id, translate("PeersWindow", "This device's peer ID"))
-        self.copy_id = QPushButton(translate("PeersWindow", "&Copy peer ID"))
-        _named(self.copy_id, translate("PeersWindow", "Copy this device's peer ID"))
+        self.copy_id = QPushButton()
         self.copy_id.clicked.connect(lambda: self._copy(self.peer_id.text()))
         self.grade = QLabel()
         self.grade.setWordWrap(True)
         self.grade.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _named(self.grade, translate("PeersWindow", "Reachability grade"))
         self.relays = QLabel()
         self.relays.setWordWrap(True)
-        _named(self.relays, translate("PeersWindow", "Relays"))
         self.qr = QrWidget()
         self.qr.setFixedSize(self.qr.sizeHint())
-        _named(self.qr, translate("PeersWindow", "QR code of this device's peer ID"))
 
         id_row = QHBoxLayout()
         id_row.addWidget(self.peer_id, 1)
@@ -131,43 +122,23 @@ class PeersWindow(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_context_menu)
         self.table.activated.connect(self._on_activated)
-        _named(self.table, translate("PeersWindow", "Peers"))
-        self.empty = QLabel(
-            translate(
-                "PeersWindow",
-                "No peers yet. Run peerup invite here and peerup join <code> on the other device.",
-            )
-        )
+        self.empty = QLabel()
         self.empty.setWordWrap(True)
-        _named(self.empty, translate("PeersWindow", "No peers yet"))
 
         # ---- actions on the selected peer
-        self.rename_button = QPushButton(translate("PeersWindow", "&Rename…"))
-        self.ping_button = QPushButton(translate("PeersWindow", "&Ping"))
-        self.verify_button = QPushButton(translate("PeersWindow", "&Verify…"))
-        self.remove_button = QPushButton(translate("PeersWindow", "Re&move…"))
-        self.copy_peer_button = QPushButton(translate("PeersWindow", "Copy I&D"))
-        _named(self.rename_button, translate("PeersWindow", "Rename the selected peer"))
-        _named(self.ping_button, translate("PeersWindow", "Ping the selected peer"))
-        _named(self.verify_button, translate("PeersWindow", "Verify the selected peer"))
-        _named(self.remove_button, translate("PeersWindow", "Remove the selected peer"))
-        _named(self.copy_peer_button, translate("PeersWindow", "Copy the selected peer's ID"))
+        self.rename_button = QPushButton()
+        self.ping_button = QPushButton()
+        self.verify_button = QPushButton()
+        self.remove_button = QPushButton()
+        self.copy_peer_button = QPushButton()
         self.rename_button.clicked.connect(self.rename_selected)
         self.ping_button.clicked.connect(self.ping_selected)
         self.verify_button.clicked.connect(self.verify_selected)
         self.remove_button.clicked.connect(self.remove_selected)
         self.copy_peer_button.clicked.connect(self.copy_selected)
         self.status = QLabel()
-        _named(self.status, translate("PeersWindow", "Result of the last action"))
-        self.notify_button = QToolButton()
-        self.notify_button.setText(translate("PeersWindow", "&Notifications"))
-        self.notify_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        _named(self.notify_button, translate("PeersWindow", "Which notifications to show"))
-        self._notifications = notifications
-        if notifications is not None:
-            self.notify_button.setMenu(self._notify_menu(notifications))
-        else:
-            self.notify_button.hide()
+        self.preferences_button = QPushButton()
+        self.preferences_button.clicked.connect(self.preferences_requested.emit)
         buttons = QHBoxLayout()
         for button in (
             self.rename_button,
@@ -178,13 +149,8 @@ class PeersWindow(QWidget):
         ):
             buttons.addWidget(button)
         buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.notify_button)
-        self.language_button = QToolButton()
-        self.language_button.setText(translate("PeersWindow", "&Language"))
-        self.language_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.language_button.setMenu(self._language_menu())
-        _named(self.language_button, translate("PeersWindow", "The language of peer-up"))
-        buttons.addWidget(self.language_button)
+        buttons.addWidget(self.preferences_button)
+        self._retranslate()
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -205,15 +171,62 @@ class PeersWindow(QWidget):
         bridge.error_raised.connect(self._on_error)
         self.show_state(bridge.state)
 
+    # ---- texts -------------------------------------------------------------------------------
+
+    def _retranslate(self) -> None:
+        """Set every fixed text in the current language (at start, and on a language change)."""
+        self.setWindowTitle(translate("PeersWindow", "peer-up"))
+        _named(self, translate("PeersWindow", "peer-up peers window"))
+        _named(self.device_name, translate("PeersWindow", "This device's name"))
+        _named(self.peer_id, translate("PeersWindow", "This device's peer ID"))
+        self.copy_id.setText(translate("PeersWindow", "&Copy peer ID"))
+        _named(self.copy_id, translate("PeersWindow", "Copy this device's peer ID"))
+        _named(self.grade, translate("PeersWindow", "Reachability grade"))
+        _named(self.relays, translate("PeersWindow", "Relays"))
+        _named(self.qr, translate("PeersWindow", "QR code of this device's peer ID"))
+        _named(self.table, translate("PeersWindow", "Peers"))
+        self.empty.setText(
+            translate(
+                "PeersWindow",
+                "No peers yet. Run peerup invite here and peerup join <code> on the other device.",
+            )
+        )
+        _named(self.empty, translate("PeersWindow", "No peers yet"))
+        self.rename_button.setText(translate("PeersWindow", "&Rename…"))
+        self.ping_button.setText(translate("PeersWindow", "&Ping"))
+        self.verify_button.setText(translate("PeersWindow", "&Verify…"))
+        self.remove_button.setText(translate("PeersWindow", "Re&move…"))
+        self.copy_peer_button.setText(translate("PeersWindow", "Copy I&D"))
+        _named(self.rename_button, translate("PeersWindow", "Rename the selected peer"))
+        _named(self.ping_button, translate("PeersWindow", "Ping the selected peer"))
+        _named(self.verify_button, translate("PeersWindow", "Verify the selected peer"))
+        _named(self.remove_button, translate("PeersWindow", "Remove the selected peer"))
+        _named(self.copy_peer_button, translate("PeersWindow", "Copy the selected peer's ID"))
+        _named(self.status, translate("PeersWindow", "Result of the last action"))
+        self.preferences_button.setText(translate("PeersWindow", "Pr&eferences…"))
+        _named(
+            self.preferences_button,
+            translate("PeersWindow", "Preferences: name, relays, network, notifications, language"),
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        """On a language change, show every text in the new language at once."""
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+            self.model.retranslate()
+            self.show_state(self._bridge.state)
+        super().changeEvent(event)
+
     # ---- following the state -----------------------------------------------------------------
 
     def show_state(self, state: Snapshot | None) -> None:
         """Show ``state`` (None: not connected to the engine)."""
         self.model.set_peers(state.peers if state is not None else ())
         self.empty.setVisible(state is not None and not state.peers)
+        name = state.settings.device_name if state is not None else self._device_name
         self.device_name.setText(
             "<b>"
-            + translate("PeersWindow", "This device: %1").replace("%1", self._device_name)
+            + translate("PeersWindow", "This device: %1").replace("%1", html.escape(name))
             + "</b>"
         )
         if state is None:
@@ -405,36 +418,6 @@ class PeersWindow(QWidget):
     def _on_error(self, code: str, message: str, _hint: str) -> None:
         if self.isVisible():
             self.status.setText(error_text(code, message))
-
-    def _notify_menu(self, notifications: Notifications) -> QMenu:
-        menu = QMenu(self)
-        for kind in Kind:
-            action = menu.addAction(kind_label(kind))
-            action.setCheckable(True)
-            action.setChecked(notifications.enabled(kind))
-            action.toggled.connect(lambda on, k=kind: notifications.set_enabled(k, on))
-        return menu
-
-    def _language_menu(self) -> QMenu:
-        menu = QMenu(self)
-        group = QActionGroup(menu)
-        chosen = preferred_language()
-        # Language names are written in their own language, so that anyone finds theirs.
-        for code, label in (
-            (None, translate("PeersWindow", "System language")),
-            ("en", "English"),
-            ("de", "Deutsch"),
-        ):
-            action = menu.addAction(label)
-            action.setCheckable(True)
-            action.setChecked(code == chosen)
-            group.addAction(action)
-            action.triggered.connect(lambda _=False, c=code: self._choose_language(c))
-        return menu
-
-    def _choose_language(self, code: str | None) -> None:
-        set_preferred_language(code)
-        self.status.setText(translate("PeersWindow", "The language changes at the next start."))
 
     async def close_actions(self) -> None:
         """Cancel the actions still running (on Quit)."""

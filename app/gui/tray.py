@@ -1,7 +1,8 @@
 """The tray icon and its menu, rebuilt from the bridge's signals (never from a timer).
 
 The icon, tooltip and menu contents come from :func:`app.gui.view.tray_view`; this module only
-turns them into Qt objects and wires the menu's actions to the bridge. The one timer here steps
+turns them into Qt objects and wires the menu's actions to the bridge. A change of language
+rebuilds the menu too. The one timer here steps
 the "connecting" animation; it reads no state.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Coroutine
 from importlib import resources
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -72,6 +73,8 @@ class Tray(QObject):
         self._animation.setInterval(FRAME_MS)
         self._animation.timeout.connect(self._next_frame)
         self.menu = QMenu()
+        # The menu is a top-level widget: Qt sends it LanguageChange when the language changes.
+        self.menu.installEventFilter(self)
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
         self._clicked_peer: str | None = None  # what clicking the last message opens
@@ -110,6 +113,12 @@ class Tray(QObject):
     def _on_change(self, *_: object) -> None:
         state: Snapshot | None = self._bridge.state
         self.render(tray_view(state, self._bridge.connection))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Rebuild the menu in the new language when the language changes."""
+        if watched is self.menu and event.type() == QEvent.Type.LanguageChange:
+            self._on_change()
+        return super().eventFilter(watched, event)
 
     def _on_message(self, title: str, text: str) -> None:
         self.notify(title, text)

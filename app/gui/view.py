@@ -210,6 +210,7 @@ def _forward_state(state: ForwardState) -> str:
         ForwardState.STARTING: translate("Tray", "starting"),
         ForwardState.LISTENING: translate("Tray", "listening"),
         ForwardState.FAILED: translate("Tray", "failed"),
+        ForwardState.STOPPED: translate("Tray", "stopped"),
         ForwardState.CLOSED: translate("Tray", "closed"),
     }[state]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.core.status import ConfigChanged, Event, RelaysChanged, ServicesChanged
+from app.core.status import ConfigChanged, Event, RelaysChanged, ServicesChanged, SettingsChanged
 from tests.helpers.daemons import DaemonProcess, EventLog, start_daemon
 from tests.helpers.nodes import NodeDir, free_port, make_node_dir
 from tests.helpers.services import start_service
@@ -191,4 +191,37 @@ def test_relay_add_reserves_at_once_and_remove_stops_using_it(three: Three) -> N
     assert [c.keys for c in config_events(events)] == [("relay.addresses",)] * 2
     reserved = [e for e in events if isinstance(e, RelaysChanged) and e.relays]
     assert any(r.reserved for e in reserved for r in e.relays)
+    assert home.proc.poll() is None
+
+
+def test_config_set_goes_through_the_daemon_and_applies_at_once(three: Three) -> None:
+    home = three.home
+    log = EventLog(home.endpoint, limit=120)
+    try:
+        log.wait_ready()
+        named = home.cli("config", "set", "name", "study-pc")
+        assert named.returncode == 0, named.stderr
+        assert named.stdout.splitlines() == ["name: study-pc", "The running daemon applied it."]
+        punching = home.cli("config", "set", "hole-punching", "off")
+        assert punching.returncode == 0, punching.stderr
+        bad = home.cli("config", "set", "network", "Not Valid")
+        assert bad.returncode == 1
+        assert "invalid network name" in bad.stderr
+        text = config_text(home)
+        assert "name: study-pc" in text
+        assert "hole_punching: false" in text
+        assert COMMENT.strip() in text
+        assert wait_for(lambda: len(config_events(log.events)) >= 2)
+    finally:
+        events = log.stop()
+    changes = config_events(events)
+    assert [(c.keys, c.restart_needed) for c in changes] == [
+        (("identity.name",), ()),
+        (("network.hole_punching",), ()),
+    ]
+    settings = [e.settings for e in events if isinstance(e, SettingsChanged)]
+    assert [(s.device_name, s.hole_punching) for s in settings] == [
+        ("study-pc", True),
+        ("study-pc", False),
+    ]
     assert home.proc.poll() is None

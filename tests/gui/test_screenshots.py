@@ -36,7 +36,7 @@ from app.gui.i18n import install_translations
 from app.gui.peers_window import PeersWindow
 from app.gui.tray import Tray
 from app.gui.view import Connection, tray_view
-from tests.helpers.factories import reachability
+from tests.helpers.factories import reachability, settings
 
 pytestmark = pytest.mark.gui
 
@@ -107,7 +107,7 @@ def demo_state() -> Snapshot:
             verified=True,
         ),
     )
-    return Snapshot(seq=1, status=status, peers=peers, forwards=forwards)
+    return Snapshot(seq=1, status=status, settings=settings(), peers=peers, forwards=forwards)
 
 
 def _grab(menu: QMenu) -> QPixmap:

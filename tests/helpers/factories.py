@@ -1,4 +1,4 @@
-"""Status values built for tests: a reachability, a node status, a watch snapshot.
+"""Status values built for tests: a reachability, a node status, settings, a watch snapshot.
 
 Every field gets a plain default; a test names only what it is about.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.models import Snapshot
-from app.core.status import Grade, NatMapping, NodeStatus, PeerInfo, Reachability
+from app.core.status import Grade, NatMapping, NodeStatus, PeerInfo, Reachability, Settings
 
 ME = "12D3KooWMe"
 
@@ -48,6 +48,19 @@ def node_status(**overrides: Any) -> NodeStatus:
     return NodeStatus(**fields)
 
 
+def settings(**overrides: Any) -> Settings:
+    """The preferences of a fresh config (device ``laptop``) unless ``overrides`` say otherwise."""
+    fields: dict[str, Any] = {
+        "device_name": "laptop",
+        "network": None,
+        "mdns": False,
+        "port_mapping": False,
+        "hole_punching": True,
+    }
+    fields.update(overrides)
+    return Settings(**fields)
+
+
 def snapshot(*peers: PeerInfo, **status: Any) -> Snapshot:
     """A watch snapshot of ``peers`` and :func:`node_status` (``status`` overrides it)."""
-    return Snapshot(seq=1, status=node_status(**status), peers=peers)
+    return Snapshot(seq=1, status=node_status(**status), settings=settings(), peers=peers)

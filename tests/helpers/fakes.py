@@ -16,7 +16,10 @@ import trio
 from app.core.errors import (
     AlreadyExistsError,
     ForwardNotFoundError,
+    ForwardNotSavedError,
     InvalidAddressError,
+    InvalidNameError,
+    InvalidNetworkError,
     NotFoundError,
     PeerUnreachableError,
     ServiceNotFoundError,
@@ -46,6 +49,8 @@ from app.core.status import (
     Resolved,
     ServiceInfo,
     ServicesChanged,
+    Settings,
+    SettingsChanged,
     TracerouteHop,
     TracerouteResult,
     VerifySessionInfo,
@@ -108,6 +113,9 @@ class FakeNode:
         self._started = time.time()
         self.reachability: Reachability | None = reachability(Grade.D)
         """Our grade in ``status()``; ``probe_reachability`` turns it into C."""
+        self._settings = Settings(
+            device_name="fake", network=None, mdns=False, port_mapping=False, hole_punching=True
+        )
 
     # ---- test controls ---------------------------------------------------------------------------
 
@@ -290,12 +298,48 @@ class FakeNode:
     def invites(self) -> list[InviteInfo]:
         return []
 
+    def settings(self) -> Settings:
+        self.calls.append(("settings",))
+        return self._settings
+
+    def update_settings(
+        self,
+        *,
+        device_name: str | None = None,
+        network: str | None = None,
+        clear_network: bool = False,
+        mdns: bool | None = None,
+        port_mapping: bool | None = None,
+        hole_punching: bool | None = None,
+    ) -> Settings:
+        """Names with a space are refused (``invalid-name``), networks in capitals
+        (``invalid-network``), as the real node's naming rules would."""
+        self.calls.append(("update_settings", device_name, network, clear_network))
+        if device_name is not None and " " in device_name:
+            raise InvalidNameError(f"invalid peer name {device_name!r}")
+        if (network and network != network.lower()) or (network and clear_network):
+            raise InvalidNetworkError(f"invalid network name {network!r}")
+        current = self._settings
+        self._settings = dataclasses.replace(
+            current,
+            device_name=current.device_name if device_name is None else device_name or "fake",
+            network=None if clear_network or network == "" else network or current.network,
+            mdns=current.mdns if mdns is None else mdns,
+            port_mapping=current.port_mapping if port_mapping is None else port_mapping,
+            hole_punching=current.hole_punching if hole_punching is None else hole_punching,
+        )
+        self.emit(SettingsChanged(settings=self._settings))
+        return self._settings
+
     def forwards(self) -> list[ForwardInfo]:
         self.calls.append(("forwards",))
         return list(self._forwards.values())
 
-    async def open_forward(self, peer: str, service: str, listen: str) -> ForwardInfo:
-        self.calls.append(("open_forward", peer, service, listen))
+    async def open_forward(
+        self, peer: str, service: str, listen: str, *, persist: bool = False
+    ) -> ForwardInfo:
+        """A saved forward (``persist``) gets the id ``cfg-<host>:<port>``."""
+        self.calls.append(("open_forward", peer, service, listen, persist))
         await trio.lowlevel.checkpoint()
         peer_id = self._peer_id(peer)
         if peer_id == DOWN:
@@ -305,12 +349,13 @@ class FakeNode:
             port = str(self._next_port)
             self._next_port += 1
         info = ForwardInfo(
-            id=f"fwd-{self._next_forward}",
+            id=f"cfg-{host}:{port}" if persist else f"fwd-{self._next_forward}",
             peer_id=peer_id,
             peer_name=peer if peer in self.names else None,
             service=service,
             listen_address=f"{host}:{port}",
             state=ForwardState.LISTENING,
+            persistent=persist,
         )
         self._next_forward += 1
         self._forwards[info.id] = info
@@ -324,6 +369,20 @@ class FakeNode:
         if info is None:
             raise ForwardNotFoundError(f"No forward {forward_id!r}.")
         self.emit(ForwardChanged(forward=dataclasses.replace(info, state=ForwardState.CLOSED)))
+
+    async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
+        self.calls.append(("set_forward_enabled", forward_id, enabled))
+        await trio.lowlevel.checkpoint()
+        info = self._forwards.get(forward_id)
+        if info is None:
+            raise ForwardNotFoundError(f"No forward {forward_id!r}.")
+        if not info.persistent:
+            raise ForwardNotSavedError(f"forward {forward_id} is not saved")
+        state = ForwardState.LISTENING if enabled else ForwardState.STOPPED
+        info = dataclasses.replace(info, state=state, enabled=enabled)
+        self._forwards[forward_id] = info
+        self.emit(ForwardChanged(forward=info))
+        return info
 
     def auth_entries(self) -> list[AuthEntry]:
         self.calls.append(("auth_entries",))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -36,7 +35,6 @@ from app.cli.standalone import wait_for_socket
 from app.core.codes.paircode import PairingCode, parse_pairing_code
 from app.core.config import ConfigEditor, init_config_dir, parse_duration
 from app.core.errors import AlreadyExistsError, ConfigError, PeerupError
-from app.core.ids.names import sanitize_peer_name
 from app.util.ports import pick_listen_port
 
 __all__ = ["join_with_pairing_code", "pair"]
@@ -248,8 +246,8 @@ def join_with_pairing_code(
             )
         endpoint, pid = _start_daemon(path)
         click.echo(f"Started the daemon in the background (pid {pid}); it receives introductions.")
-    own_name = name or sanitize_peer_name(platform.node())
-    reply = run_async(_join(endpoint, text, own_name))
+    # An empty name: the daemon announces its device name (identity.name, else the host name).
+    reply = run_async(_join(endpoint, text, name))
     click.echo(f"Joined group {reply.group_id} on relay {reply.relay}.")
     if reply.relay_added:
         click.echo("The relay was added to relay.addresses in the config.")

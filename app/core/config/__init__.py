@@ -31,18 +31,22 @@ from app.core.config.load import load_config
 from app.core.config.parse import parse_config
 from app.core.config.schema import (
     CONFIG_VERSION,
+    SETTINGS_KEYS,
     Config,
     ForwardConfig,
     RelayServiceConfig,
     ServiceConfig,
     changed_keys,
     config_to_dict,
+    saved_forward_id,
+    saved_forward_ids,
 )
 from app.core.config.template import default_config_text, init_config_dir
 from app.core.config.yamldoc import parse_duration
 
 __all__ = [
     "CONFIG_VERSION",
+    "SETTINGS_KEYS",
     "Config",
     "ConfigEditor",
     "ForwardConfig",
@@ -55,4 +59,6 @@ __all__ = [
     "load_config",
     "parse_config",
     "parse_duration",
+    "saved_forward_id",
+    "saved_forward_ids",
 ]

@@ -18,8 +18,14 @@ from app.core.config.load import read_config_text
 from app.core.config.parse import normalize_peer_id, parse_config
 from app.core.config.schema import Config
 from app.core.config.yamldoc import load_yaml, new_yaml
-from app.core.errors import AlreadyExistsError, ConfigError, InvalidAddressError, NotFoundError
-from app.core.ids.names import validate_peer_name, validate_service_name
+from app.core.errors import (
+    AlreadyExistsError,
+    ConfigError,
+    InvalidAddressError,
+    InvalidNetworkError,
+    NotFoundError,
+)
+from app.core.ids.names import validate_namespace, validate_peer_name, validate_service_name
 from app.core.ids.netaddr import check_multiaddr_syntax, format_host_port, parse_host_port
 from app.util.fsio import atomic_write_text
 
@@ -41,19 +47,31 @@ def _block_seq(items: Iterable[str] = ()) -> CommentedSeq:
 # those lines to whatever now precedes them.
 
 
-def _pop_trailing(node: CommentedMap | CommentedSeq, key: object) -> CommentToken | None:
+def _trailing_slot(
+    node: CommentedMap | CommentedSeq, key: object
+) -> tuple[list[object], int] | None:
+    """Where the comment after ``node[key]`` lives (deepest last entry first): (items, slot)."""
     value = node[key]
     if isinstance(value, CommentedMap | CommentedSeq) and len(value):
-        tok = _pop_trailing(value, _last_key(value))
-        if tok is not None:
-            return tok
+        found = _trailing_slot(value, _last_key(value))
+        if found is not None:
+            return found
     slot = 2 if isinstance(node, CommentedMap) else 0
     items = node.ca.items.get(key)
     if items and len(items) > slot and isinstance(items[slot], CommentToken):
-        found: CommentToken = items[slot]
-        items[slot] = None
-        return found
+        return items, slot
     return None
+
+
+def _pop_trailing(node: CommentedMap | CommentedSeq, key: object) -> CommentToken | None:
+    found = _trailing_slot(node, key)
+    if found is None:
+        return None
+    items, slot = found
+    tok = items[slot]
+    assert isinstance(tok, CommentToken)
+    items[slot] = None
+    return tok
 
 
 def _last_key(node: CommentedMap | CommentedSeq) -> object:
@@ -100,6 +118,27 @@ def _delete_keeping_comments(container: CommentedMap | CommentedSeq, key: object
         _attach_trailing(container, keys[position - 1], rest, tok)
         return
     _append_container_comment(container, rest, tok)
+
+
+def _set_keeping_layout(node: CommentedMap, key: str, value: object) -> None:
+    """``node[key] = value``; a new key goes last, before the blank lines and comment lines that
+    ended the section (they stay between this section and the next)."""
+    if key in node or not len(node):
+        node[key] = value
+        return
+    found = _trailing_slot(node, _last_key(node))
+    node[key] = value
+    if found is None:
+        return
+    items, slot = found
+    tok = items[slot]
+    assert isinstance(tok, CommentToken)
+    # The text up to the first newline is the last entry's own end-of-line comment: it stays.
+    own, newline, rest = str(tok.value).partition("\n")
+    if not newline or not rest:
+        return
+    tok.value = own + "\n"
+    _attach_trailing(node, key, "\n" + rest, CommentToken("\n" + rest, tok.start_mark))
 
 
 def _append_container_comment(
@@ -304,8 +343,86 @@ class ConfigEditor:
         """Turn this node's circuit relay service on or off (``relay_service.enabled``)."""
         self._section("relay_service")["enabled"] = bool(enabled)
 
-    def add_forward(self, peer: str, service: str, listen: str) -> None:
-        """Add a forward opened at daemon start.
+    # ---- settings (the preferences front ends edit) --------------------------------------------
+
+    def set_device_name(self, name: str | None) -> None:
+        """Set the name this device announces (``identity.name``); None: the host name again.
+
+        Raises:
+            InvalidNameError: Not a valid peer name (letters, digits, ``.``, ``_``, ``-``).
+        """
+        identity = self._section("identity")
+        if name is None:
+            if "name" in identity:
+                identity["name"] = None  # the template's comment above it stays useful
+            return
+        _set_keeping_layout(identity, "name", validate_peer_name(name.strip()))
+
+    def set_network(self, network: str | None) -> None:
+        """Set the private network (``discovery.network``); None: the global peer-up network.
+
+        Raises:
+            InvalidNetworkError: Not a valid network name.
+        """
+        value = None if network is None else validate_namespace(network.strip())
+        _set_keeping_layout(self._section("discovery"), "network", value)
+
+    def set_mdns(self, enabled: bool) -> None:
+        """Turn LAN discovery by multicast DNS on or off (``discovery.mdns``)."""
+        _set_keeping_layout(self._section("discovery"), "mdns", bool(enabled))
+
+    def set_port_mapping(self, enabled: bool) -> None:
+        """Turn asking the router for a port on or off (``network.port_mapping``)."""
+        _set_keeping_layout(self._section("network"), "port_mapping", bool(enabled))
+
+    def set_hole_punching(self, enabled: bool) -> None:
+        """Turn hole punching of relayed connections on or off (``network.hole_punching``)."""
+        _set_keeping_layout(self._section("network"), "hole_punching", bool(enabled))
+
+    def update_settings(
+        self,
+        *,
+        device_name: str | None = None,
+        network: str | None = None,
+        clear_network: bool = False,
+        mdns: bool | None = None,
+        port_mapping: bool | None = None,
+        hole_punching: bool | None = None,
+    ) -> None:
+        """Change several preferences at once; None leaves one as it is.
+
+        Args:
+            device_name: The name announced (``""``: the host name again).
+            network: The private network (``""``: the global one, like ``clear_network``).
+            clear_network: Use the global peer-up network (without ``network``).
+            mdns: LAN discovery by multicast DNS.
+            port_mapping: Ask the router for a port.
+            hole_punching: Upgrade relayed connections to direct ones.
+
+        Raises:
+            InvalidNameError: A bad device name.
+            InvalidNetworkError: A bad network name, or one given with ``clear_network``.
+        """
+        if clear_network and network:
+            raise InvalidNetworkError(
+                "give either a network or clear_network, not both",
+                hint="clear_network selects the global peer-up network",
+            )
+        if device_name is not None:
+            self.set_device_name(device_name.strip() or None)
+        if clear_network or network is not None:
+            self.set_network((network or "").strip() or None)
+        if mdns is not None:
+            self.set_mdns(mdns)
+        if port_mapping is not None:
+            self.set_port_mapping(port_mapping)
+        if hole_punching is not None:
+            self.set_hole_punching(hole_punching)
+
+    # ---- forwards -------------------------------------------------------------------------------
+
+    def add_forward(self, peer: str, service: str, listen: str, *, enabled: bool = True) -> None:
+        """Add a forward opened at daemon start (``enabled: false``: kept, not opened).
 
         Raises:
             InvalidNameError: Bad service name.
@@ -326,31 +443,61 @@ class ConfigEditor:
         entry["peer"] = peer
         entry["service"] = service
         entry["listen"] = listen.strip()
+        if not enabled:
+            entry["enabled"] = False
         forwards.append(entry)
 
     @staticmethod
-    def _find_forward(forwards: CommentedSeq, wanted: tuple[str, int]) -> int | None:
+    def _find_forward(
+        forwards: CommentedSeq, wanted: tuple[str, int], service: str | None = None
+    ) -> int | None:
         for i, item in enumerate(forwards):
-            if isinstance(item, CommentedMap) and isinstance(item.get("listen"), str):
-                try:
-                    if parse_host_port(item["listen"]) == wanted:
-                        return i
-                except InvalidAddressError:
-                    continue
+            if not isinstance(item, CommentedMap) or not isinstance(item.get("listen"), str):
+                continue
+            if service is not None and str(item.get("service", "")).strip() != service:
+                continue
+            try:
+                if parse_host_port(item["listen"]) == wanted:
+                    return i
+            except InvalidAddressError:
+                continue
         return None
 
-    def remove_forward(self, listen: str) -> None:
-        """Remove the forward listening on ``listen``.
+    def _forward_index(self, listen: str, service: str | None) -> tuple[CommentedSeq, int]:
+        forwards = self._root.get("forwards")
+        wanted = parse_host_port(listen)
+        if isinstance(forwards, CommentedSeq):
+            index = self._find_forward(forwards, wanted, service)
+            if index is not None:
+                return forwards, index
+        raise NotFoundError(f"no forward listens on {listen}")
+
+    def remove_forward(self, listen: str, *, service: str | None = None) -> None:
+        """Remove the forward listening on ``listen`` (of ``service``, when given: entries on
+        port 0 may share an address).
 
         Raises:
             NotFoundError: No forward listens there.
         """
-        forwards = self._root.get("forwards")
-        wanted = parse_host_port(listen)
-        index = self._find_forward(forwards, wanted) if isinstance(forwards, CommentedSeq) else None
-        if index is None or not isinstance(forwards, CommentedSeq):
-            raise NotFoundError(f"no forward listens on {listen}")
+        forwards, index = self._forward_index(listen, service)
         _delete_keeping_comments(forwards, index)
+
+    def set_forward_enabled(
+        self, listen: str, enabled: bool, *, service: str | None = None
+    ) -> None:
+        """Open the forward on ``listen`` at start, or keep it closed (``enabled: false``).
+
+        Raises:
+            NotFoundError: No forward listens there.
+        """
+        forwards, index = self._forward_index(listen, service)
+        entry = forwards[index]
+        assert isinstance(entry, CommentedMap)
+        if enabled:
+            if "enabled" in entry:
+                entry["enabled"] = True
+            return
+        _set_keeping_layout(entry, "enabled", False)
 
     def text(self) -> str:
         """Return the edited document as YAML text."""

@@ -131,7 +131,7 @@ class _Parser(NodeReader):
             )
         self.check_keys(root, "", TOP_KEYS)
         version = self.version(root)
-        key_file = self.identity(root)
+        key_file, identity_name = self.identity(root)
         network = self.network(root)
         relay = self.relay(root)
         discovery = self.discovery(root)
@@ -143,6 +143,7 @@ class _Parser(NodeReader):
             path=self.path,
             version=version,
             key_file=key_file,
+            identity_name=identity_name,
             listen_addresses=network.listen_addresses,
             enable_quic=network.enable_quic,
             hole_punching=network.hole_punching,
@@ -183,10 +184,18 @@ class _Parser(NodeReader):
         # The reference treats 0/absent as the current version.
         return max(version, CONFIG_VERSION)
 
-    def identity(self, root: CommentedMap) -> Path:
-        identity = self.mapping(root, "identity", "identity", ("key_file",), required=True)
+    def identity(self, root: CommentedMap) -> tuple[Path, str | None]:
+        identity = self.mapping(root, "identity", "identity", ("key_file", "name"), required=True)
         assert identity is not None
-        return self.path_value(identity, "key_file", "identity.key_file", "")
+        key_file = self.path_value(identity, "key_file", "identity.key_file", "")
+        if identity.get("name") is None:
+            return key_file, None
+        name = self.string(identity, "name", "identity.name").strip()
+        try:
+            validate_peer_name(name)
+        except InvalidNameError as exc:
+            self.fail(exc.message, "identity.name", self.value_line(identity, "name"), exc.hint)
+        return key_file, name
 
     def network(self, root: CommentedMap) -> _Network:
         network_keys = (
@@ -535,7 +544,7 @@ class _Parser(NodeReader):
                     dotted,
                     item_line,
                 )
-            self.check_keys(item, dotted, ("peer", "service", "listen"))
+            self.check_keys(item, dotted, ("peer", "service", "listen", "enabled"))
             peer_text = self.string(item, "peer", f"{dotted}.peer").strip()
             peer = self.peer_ref(peer_text, known, f"{dotted}.peer", self.value_line(item, "peer"))
             service = self.string(item, "service", f"{dotted}.service").strip()
@@ -558,5 +567,6 @@ class _Parser(NodeReader):
                     listen_line,
                 )
             seen[hp] = item_line
-            out.append(ForwardConfig(peer=peer, service=service, listen=listen))
+            enabled = self.boolean(item, "enabled", f"{dotted}.enabled", default=True)
+            out.append(ForwardConfig(peer=peer, service=service, listen=listen, enabled=enabled))
         return tuple(out)

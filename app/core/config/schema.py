@@ -10,8 +10,9 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from app.core.ids.names import service_protocol_id
-from app.core.status import ServiceInfo
+from app.core.ids.names import default_device_name, service_protocol_id
+from app.core.ids.netaddr import format_host_port, parse_host_port
+from app.core.status import ServiceInfo, Settings
 
 CONFIG_VERSION = 1
 DEFAULT_PING_PROTOCOL = "/pingpong/1.0.0"
@@ -59,11 +60,47 @@ class ForwardConfig:
         peer: A name from ``names`` or a peer ID.
         service: The remote service name.
         listen: Local ``host:port`` to listen on.
+        enabled: Opened at start (false: listed, stopped, its port kept for it).
     """
 
     peer: str
     service: str
     listen: str
+    enabled: bool = True
+
+    @property
+    def forward_id(self) -> str:
+        """The id of the forward this entry makes (see :func:`saved_forward_id`)."""
+        return saved_forward_id(self.listen)
+
+
+def saved_forward_id(listen: str) -> str:
+    """The id of a saved forward: ``cfg-`` and its listen address (``cfg-127.0.0.1:2222``).
+
+    It stays the same across restarts, so front ends can address the forward.
+
+    Raises:
+        InvalidAddressError: ``listen`` is not host:port.
+    """
+    return "cfg-" + format_host_port(*parse_host_port(listen))
+
+
+def saved_forward_ids(entries: tuple[ForwardConfig, ...]) -> dict[str, ForwardConfig]:
+    """Each ``forwards:`` entry by the id of its forward, in order (``-2``, ``-3``… after an
+    address seen before: only entries on port 0 may share one).
+
+    Raises:
+        InvalidAddressError: An entry's ``listen`` is not host:port (a parsed config's is).
+    """
+    ids: dict[str, ForwardConfig] = {}
+    for entry in entries:
+        base = saved_forward_id(entry.listen)
+        forward_id, n = base, 1
+        while forward_id in ids:
+            n += 1
+            forward_id = f"{base}-{n}"
+        ids[forward_id] = entry
+    return ids
 
 
 @dataclass(frozen=True)
@@ -93,6 +130,7 @@ class Config:
     version: int
     key_file: Path
     listen_addresses: tuple[str, ...]
+    identity_name: str | None = None  # identity.name: the device name announced; None: host name
     enable_quic: bool = False
     stun_servers: tuple[str, ...] = ()  # "host:port"; none by default (no third party is asked)
     hole_punching: bool = True  # upgrade relayed connections with DCUtR
@@ -114,6 +152,21 @@ class Config:
     forwards: tuple[ForwardConfig, ...] = ()
     relay_service: RelayServiceConfig = field(default_factory=RelayServiceConfig)
 
+    @property
+    def device_name(self) -> str:
+        """The name this device announces: ``identity.name``, else the host name's."""
+        return self.identity_name or default_device_name()
+
+    def settings(self) -> Settings:
+        """The preferences front ends edit (see :class:`~app.core.status.Settings`)."""
+        return Settings(
+            device_name=self.device_name,
+            network=self.network,
+            mdns=self.mdns,
+            port_mapping=self.port_mapping,
+            hole_punching=self.hole_punching,
+        )
+
     def name_for(self, peer_id: str) -> str | None:
         """Return the first name configured for ``peer_id``, or None."""
         for name, pid in self.names:
@@ -128,6 +181,17 @@ class Config:
                 return pid
         return None
 
+
+SETTINGS_KEYS = frozenset(
+    {
+        "identity.name",
+        "discovery.network",
+        "discovery.mdns",
+        "network.port_mapping",
+        "network.hole_punching",
+    }
+)
+"""The keys of :func:`changed_keys` that :meth:`Config.settings` shows."""
 
 TOP_KEYS = (
     "version",
@@ -157,7 +221,7 @@ def config_to_dict(config: Config) -> dict[str, object]:
     return {
         "path": str(config.path),
         "version": config.version,
-        "identity": {"key_file": str(config.key_file)},
+        "identity": {"key_file": str(config.key_file), "name": config.identity_name},
         "network": {
             "listen_addresses": list(config.listen_addresses),
             "enable_quic": config.enable_quic,
@@ -194,7 +258,8 @@ def config_to_dict(config: Config) -> dict[str, object]:
         "names": dict(config.names),
         "peer_addresses": {peer: list(addrs) for peer, addrs in config.peer_addresses},
         "forwards": [
-            {"peer": f.peer, "service": f.service, "listen": f.listen} for f in config.forwards
+            {"peer": f.peer, "service": f.service, "listen": f.listen, "enabled": f.enabled}
+            for f in config.forwards
         ],
         "relay_service": dataclasses.asdict(config.relay_service),
     }

@@ -18,6 +18,8 @@ version: 1
 identity:
   # Private key of this node (keep it secret; relative paths are in this directory).
   key_file: identity.key
+  # The name this device announces to the devices it pairs with; null: the host name.
+  name: null
 
 network:
   # Where this node accepts libp2p connections. Keep the port: your peers remember where they
@@ -65,10 +67,11 @@ names: {{}}
 # Known addresses of peers: name or peer ID: [multiaddrs].
 peer_addresses: {{}}
 
-# Local ports opened when the daemon starts, e.g.
+# Local ports opened when the daemon starts (the tray's saved forwards), e.g.
 #   - peer: home
 #     service: ssh
 #     listen: 127.0.0.1:2222
+#     enabled: false   # kept, not opened
 forwards: []
 """
 

@@ -8,14 +8,17 @@ mistaken for a peer ID.
 
 from __future__ import annotations
 
+import platform
 import re
 
-from app.core.errors import InvalidNameError
+from app.core.errors import InvalidNameError, InvalidNetworkError
 from app.core.ids.peerid import is_peer_id
 
 __all__ = [
+    "FALLBACK_DEVICE_NAME",
     "MAX_PEER_NAME",
     "SERVICE_NAME_RE",
+    "default_device_name",
     "sanitize_peer_name",
     "service_protocol_id",
     "validate_namespace",
@@ -25,6 +28,8 @@ __all__ = [
 
 SERVICE_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 MAX_PEER_NAME = 64
+FALLBACK_DEVICE_NAME = "peerup"
+"""The device name announced when the host name gives none (see :func:`default_device_name`)."""
 _PEER_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 _DNS_LABEL_RULE = (
     "1-63 characters: lowercase letters, digits and '-', starting and ending with a letter or digit"
@@ -69,10 +74,10 @@ def validate_namespace(ns: str) -> str:
     """Check a private-network (DHT namespace) name; same rule as service names.
 
     Raises:
-        InvalidNameError: The namespace breaks the rule.
+        InvalidNetworkError: The namespace breaks the rule (an :class:`InvalidNameError`).
     """
     if not _is_dns_label(ns):
-        raise InvalidNameError(
+        raise InvalidNetworkError(
             f"invalid network name {ns!r}: use {_DNS_LABEL_RULE}",
             hint="for example: my-crew",
         )
@@ -87,6 +92,22 @@ def sanitize_peer_name(name: str) -> str:
     """
     kept = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._-"))
     return kept[:MAX_PEER_NAME]
+
+
+def default_device_name(hostname: str | None = None) -> str:
+    """The name this device announces when the config sets none (``identity.name``).
+
+    The host name's first label (``laptop`` of ``laptop.example.org``) made a safe peer name,
+    or :data:`FALLBACK_DEVICE_NAME` when nothing usable is left.
+
+    Args:
+        hostname: The host name; default: this machine's (``platform.node()``).
+    """
+    text = platform.node() if hostname is None else hostname
+    name = sanitize_peer_name(text.split(".")[0])
+    if not name or is_peer_id(name):
+        return FALLBACK_DEVICE_NAME
+    return name
 
 
 def validate_peer_name(name: str) -> str:

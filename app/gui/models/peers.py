@@ -135,6 +135,14 @@ class PeersModel(QAbstractTableModel):
             self._peers.extend(fresh)
             self.endInsertRows()
 
+    def retranslate(self) -> None:
+        """Tell the views that every text changed (the language did)."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(Column) - 1)
+        if self._peers:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._peers) - 1, len(Column) - 1)
+            )
+
     def peer(self, row: int) -> PeerInfo:
         """The peer shown in ``row``."""
         return self._peers[row]

@@ -45,6 +45,7 @@ from app.core.status import (
     Resolved,
     ServiceInfo,
     ServicesChanged,
+    Settings,
     TracerouteResult,
 )
 from tests.helpers.daemons import default_signals
@@ -168,6 +169,25 @@ def test_snapshots_decode_into_status_dataclasses(daemon: ApiEndpoint) -> None:
         entries = await client.auth_entries()
         assert all(isinstance(e, AuthEntry) for e in entries)
         assert await client.resolve("home") == Resolved(name="home", peer_id=HOME, source="names")
+
+    run(go, daemon)
+
+
+def test_settings_are_typed_and_errors_keep_their_code(daemon: ApiEndpoint) -> None:
+    async def go(client: LocalClient) -> None:
+        settings = await client.settings()
+        assert isinstance(settings, Settings)
+        assert settings.device_name == "fake"
+        changed = await client.update_settings(device_name="study-pc", hole_punching=False)
+        assert changed == Settings("study-pc", None, False, False, False)
+        with pytest.raises(ApiError) as bad_name:
+            await client.update_settings(device_name="my box")
+        assert (bad_name.value.code, bad_name.value.status) == ("invalid-name", 400)
+        with pytest.raises(ApiError) as bad_network:
+            await client.update_settings(network="crew", clear_network=True)
+        assert bad_network.value.code == "invalid-network"
+        back = await client.update_settings(device_name="", hole_punching=True, clear_network=True)
+        assert back == settings
 
     run(go, daemon)
 

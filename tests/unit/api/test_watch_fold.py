@@ -1,4 +1,5 @@
-"""app.api.watch.apply_event on the event kinds of invites, RTTs, port mappings and config."""
+"""app.api.watch.apply_event on the event kinds of invites, RTTs, port mappings, settings and
+config."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from app.core.status import (
     PortMappingChanged,
     PortMappingInfo,
     RttChanged,
+    SettingsChanged,
 )
 from tests.helpers.fakes import HOME, LAPTOP, FakeNode
 
@@ -25,7 +27,11 @@ from tests.helpers.fakes import HOME, LAPTOP, FakeNode
 def snapshot() -> Snapshot:
     node = FakeNode()
     return Snapshot(
-        seq=10, status=node.status(), peers=tuple(node.peers()), paths=tuple(node.paths())
+        seq=10,
+        status=node.status(),
+        settings=node.settings(),
+        peers=tuple(node.peers()),
+        paths=tuple(node.paths()),
     )
 
 
@@ -63,6 +69,17 @@ def test_a_port_mapping_goes_into_the_status() -> None:
     assert state.status.port_mapping == mapping
     state = apply_event(state, WatchEvent(12, PortMappingChanged(None)))
     assert state.status.port_mapping is None
+
+
+def test_new_settings_replace_the_old_and_the_status_network() -> None:
+    before = snapshot()
+    new = replace(before.settings, device_name="study-pc", network="crew", mdns=True)
+    state = apply_event(before, WatchEvent(11, SettingsChanged(settings=new)))
+    assert state.settings == new
+    assert state.status.network == "crew"
+    assert msgspec.structs.replace(
+        state, settings=before.settings, status=before.status, seq=10
+    ) == (before)
 
 
 def test_events_that_change_no_snapshot_state_only_advance_the_number() -> None:

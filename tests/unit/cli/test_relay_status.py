@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.api.transport import endpoint_for_config
-from app.cli.commands.relay import relay_address
 from app.core.config import ConfigEditor, load_config
-from app.core.errors import InvalidAddressError, InvalidPeerIdError
 from app.launcher import _relay_serve_args
 from tests.helpers.fakes import BROKEN_RELAY, DOWN, LAPTOP, RELAY, RELAY_ADDR, reachability
 from tests.unit.api.test_client import ServerProcess
@@ -31,43 +29,6 @@ def _no_traceback(text: str) -> None:
 
 
 # ---- relay add / list / remove -------------------------------------------------------------------
-
-
-def test_relay_address_forms() -> None:
-    full = f"/ip4/203.0.113.7/tcp/7777/p2p/{RELAY_ID}"
-    assert relay_address(full) == full
-    assert relay_address(full, RELAY_ID) == full
-    assert relay_address("/ip4/203.0.113.7/tcp/4001", RELAY_ID) == (
-        f"/ip4/203.0.113.7/tcp/4001/p2p/{RELAY_ID}"
-    )
-    assert relay_address("203.0.113.7", RELAY_ID) == full
-    assert relay_address(" 203.0.113.7:4001 ", RELAY_ID) == (
-        f"/ip4/203.0.113.7/tcp/4001/p2p/{RELAY_ID}"
-    )
-    assert relay_address("[2001:db8::7]:4001", RELAY_ID) == (
-        f"/ip6/2001:db8::7/tcp/4001/p2p/{RELAY_ID}"
-    )
-    assert relay_address("[2001:db8::7]", RELAY_ID) == f"/ip6/2001:db8::7/tcp/7777/p2p/{RELAY_ID}"
-    assert relay_address("2001:db8::7", RELAY_ID) == f"/ip6/2001:db8::7/tcp/7777/p2p/{RELAY_ID}"
-    for bad in (
-        "203.0.113.7:0",
-        "203.0.113.7:99999",
-        "203.0.113.7:",
-        "relay.example.com:7777",
-        "[2001:db8::7",
-        "[2001:db8::7]4001",
-        "2001:db8::7:x:y:z:w:v",
-    ):
-        with pytest.raises(InvalidAddressError):
-            relay_address(bad, RELAY_ID)
-    with pytest.raises(InvalidAddressError, match="peer ID is needed"):
-        relay_address("203.0.113.7")
-    with pytest.raises(InvalidAddressError, match="no /p2p/"):
-        relay_address("/ip4/203.0.113.7/tcp/7777")
-    with pytest.raises(InvalidAddressError, match="--peer-id says"):
-        relay_address(full, OTHER_ID)
-    with pytest.raises(InvalidPeerIdError):
-        relay_address("203.0.113.7", "12D3KooWnope")
 
 
 def test_relay_add_list_remove_keep_comments(initialized: Path, run: Run) -> None:

@@ -523,7 +523,12 @@ def test_config_to_dict_is_json(tmp_path: Path) -> None:
     assert again["identity"]["key_file"] == str(CFG.parent / "identity.key")
     assert again["services"]["ssh"]["allowed_peers"] == [PA]
     assert again["names"] == {"home": PA, "laptop": PB}
-    assert again["forwards"][0] == {"peer": "home", "service": "ssh", "listen": "127.0.0.1:2222"}
+    assert again["forwards"][0] == {
+        "peer": "home",
+        "service": "ssh",
+        "listen": "127.0.0.1:2222",
+        "enabled": True,
+    }
     assert again["relay"]["reservation_interval"] == 5400.0
 
 

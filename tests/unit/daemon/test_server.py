@@ -594,6 +594,7 @@ async def test_watch_sends_a_snapshot_then_numbered_events(endpoint: ApiEndpoint
                     "kind",
                     "seq",
                     "status",
+                    "settings",
                     "peers",
                     "paths",
                     "services",

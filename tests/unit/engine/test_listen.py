@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.engine.node import listen_addresses
+from app.engine.listening import listen_addresses
 
 
 def test_listen_addresses_follow_the_quic_switch() -> None:

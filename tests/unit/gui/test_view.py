@@ -20,7 +20,7 @@ from app.core.status import (
 )
 from app.gui.i18n import install_translations
 from app.gui.view import Connection, Icon, tray_view
-from tests.helpers.factories import node_status, reachability
+from tests.helpers.factories import node_status, reachability, settings
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +53,7 @@ def _peer(name: str, path: PathType | None, *, verified: bool = True, rtt: float
 
 
 def _snapshot(*peers: PeerInfo, **kw: object) -> Snapshot:
-    return Snapshot(seq=1, status=_status(), peers=peers, **kw)  # type: ignore[arg-type]
+    return Snapshot(seq=1, status=_status(), settings=settings(), peers=peers, **kw)  # type: ignore[arg-type]
 
 
 def test_not_online_states() -> None:
@@ -120,5 +120,5 @@ def test_attention_for_an_unverified_peer_a_failed_forward_and_a_key_change() ->
     assert line.command == "ssh -p 2222 127.0.0.1"
 
     change = KeyChangeInfo("nas", "12D3KooWold", "12D3KooWnew", True, "changed")
-    state = Snapshot(seq=1, status=_status(key_changes=(change,)))
+    state = Snapshot(seq=1, status=_status(key_changes=(change,)), settings=settings())
     assert tray_view(state, Connection.ONLINE).attention == ("A peer's key changed",)

@@ -1,0 +1,144 @@
+"""End to end: what the tray's dialogs ask of a daemon, through ``LocalClient``.
+
+Two real ``peerup daemon`` processes on loopback: ``home`` exposes an echo service, ``laptop``
+knows home's address. A forward saved by the laptop (``persist``) survives its daemon's restart
+with the same id; it stops and starts without being removed, and closing it removes it from
+config.yaml.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pytest
+
+from app.api.client import LocalClient, open_local_client
+from app.api.errors import ApiError
+from app.core.config import load_config
+from app.core.status import ForwardState
+from tests.helpers.daemons import DaemonProcess, start_daemon
+from tests.helpers.nodes import NodeDir, free_port, make_node_dir
+from tests.helpers.services import start_service
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+
+
+@dataclass
+class Pair:
+    home: DaemonProcess
+    laptop: DaemonProcess
+    laptop_dir: NodeDir
+    echo_port: int
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    root = tmp_path_factory.mktemp("dialogs")
+    echo, echo_port = start_service("echo")
+    home_port = free_port()
+    home_dir = make_node_dir(
+        root,
+        "home",
+        listen=f"/ip4/127.0.0.1/tcp/{home_port}",
+        services={"echo": f"127.0.0.1:{echo_port}"},
+    )
+    laptop_dir = make_node_dir(
+        root,
+        "laptop",
+        names={"home": home_dir.peer_id},
+        peer_addresses={"home": [f"/ip4/127.0.0.1/tcp/{home_port}"]},
+    )
+    home_dir.authorize(laptop_dir)
+    laptop_dir.authorize(home_dir)
+    daemons: list[DaemonProcess] = []
+    try:
+        daemons.append(start_daemon(home_dir))
+        daemons.append(start_daemon(laptop_dir))
+        both = Pair(*daemons, laptop_dir=laptop_dir, echo_port=echo_port)
+        yield both
+        daemons.append(both.laptop)  # a test may have restarted it
+    finally:
+        for d in daemons:
+            d.stop()
+        echo.kill()
+        echo.wait(5)
+
+
+def call(daemon: DaemonProcess, fn: Callable[[LocalClient], Awaitable[T]]) -> T:
+    """Run ``fn`` with a client of ``daemon`` (bounded: 60 s)."""
+
+    async def main() -> T:
+        async with open_local_client(daemon.endpoint) as client:
+            return await asyncio.wait_for(fn(client), timeout=60)
+
+    return asyncio.run(main())
+
+
+def exchange(port: int, payload: bytes) -> bytes:
+    """Send ``payload``, half-close, read to EOF (a reset reads as what arrived so far)."""
+    received = bytearray()
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(payload)
+        s.shutdown(socket.SHUT_WR)
+        with contextlib.suppress(ConnectionResetError):
+            while data := s.recv(1 << 16):
+                received += data
+    return bytes(received)
+
+
+def refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_a_saved_forward_survives_a_restart_stops_starts_and_is_removed(pair: Pair) -> None:
+    port = free_port()
+    saved = call(
+        pair.laptop,
+        lambda c: c.open_forward("home", "echo", f"127.0.0.1:{port}", persist=True),
+    )
+    assert (saved.id, saved.persistent, saved.enabled) == (f"cfg-127.0.0.1:{port}", True, True)
+    assert exchange(port, b"before") == b"before"
+
+    # The laptop's daemon restarts: the forward is back with the same id, and works.
+    assert pair.laptop.stop() == 0
+    pair.laptop = start_daemon(pair.laptop_dir)
+    [back] = call(pair.laptop, lambda c: c.forwards())
+    assert (back.id, back.state, back.persistent, back.peer_name) == (
+        saved.id,
+        ForwardState.LISTENING,
+        True,
+        "home",
+    )
+    assert exchange(port, b"after the restart") == b"after the restart"
+
+    stopped = call(pair.laptop, lambda c: c.set_forward_enabled(saved.id, False))
+    assert (stopped.state, stopped.enabled) == (ForwardState.STOPPED, False)
+    assert refused(port)
+    assert [f.state for f in call(pair.laptop, lambda c: c.forwards())] == [ForwardState.STOPPED]
+    assert load_config(pair.laptop_dir.config_path).forwards[0].enabled is False
+    started = call(pair.laptop, lambda c: c.set_forward_enabled(saved.id, True))
+    assert started.state is ForwardState.LISTENING
+    assert exchange(port, b"started") == b"started"
+
+    # A forward opened without persist can only be closed.
+    plain = call(pair.laptop, lambda c: c.open_forward("home", "echo"))
+    with pytest.raises(ApiError) as err:
+        call(pair.laptop, lambda c: c.set_forward_enabled(plain.id, False))
+    assert (err.value.code, err.value.status) == ("forward-not-saved", 409)
+    call(pair.laptop, lambda c: c.close_forward(plain.id))
+
+    call(pair.laptop, lambda c: c.close_forward(saved.id))
+    assert call(pair.laptop, lambda c: c.forwards()) == []
+    assert load_config(pair.laptop_dir.config_path).forwards == ()
+    assert refused(port)
