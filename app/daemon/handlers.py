@@ -21,6 +21,7 @@ from app.core.status import (
     AuthEntry,
     ForwardInfo,
     InviteInfo,
+    ListenCheck,
     NodeStatus,
     PathInfo,
     PeerInfo,
@@ -29,6 +30,7 @@ from app.core.status import (
     Reachability,
     RelayInfo,
     Resolved,
+    ServiceCheck,
     ServiceInfo,
     Settings,
     TracerouteResult,
@@ -142,6 +144,11 @@ async def expose_service(node: NodeFacade, call: Call) -> ServiceInfo:
     )
 
 
+async def check_service(node: NodeFacade, call: Call) -> ServiceCheck:
+    """POST services/check: one connect to the local service, within 2 s."""
+    return await node.check_service(call.json(models.CheckServiceRequest).local_address)
+
+
 async def unexpose_service(node: NodeFacade, call: Call) -> None:
     """DELETE services/{name}?persist=true|false."""
     node.unexpose_service(call.params["name"], persist=call.flag("persist"))
@@ -195,6 +202,11 @@ async def open_forward(node: NodeFacade, call: Call) -> ForwardInfo:
     """POST forwards."""
     req = call.json(models.OpenForwardRequest)
     return await node.open_forward(req.peer, req.service, req.listen, persist=req.persist)
+
+
+async def check_listen(node: NodeFacade, call: Call) -> ListenCheck:
+    """POST forwards/check: could a forward listen there (else a free address near it)?"""
+    return await node.check_listen(call.json(models.CheckListenRequest).listen)
 
 
 async def close_forward(node: NodeFacade, call: Call) -> None:
@@ -530,6 +542,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "paths", get_paths),
     Route("GET", "services", get_services),
     Route("POST", "services", expose_service),
+    Route("POST", "services/check", check_service),
     Route("DELETE", "services/{name}", unexpose_service),
     Route("POST", "services/{name}/enabled", enable_service),
     Route("DELETE", "services/{name}/enabled", disable_service),
@@ -537,6 +550,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("DELETE", "relays/{relay}", remove_relay),
     Route("GET", "forwards", get_forwards),
     Route("POST", "forwards", open_forward),
+    Route("POST", "forwards/check", check_listen),
     Route("DELETE", "forwards/{id}", close_forward),
     Route("POST", "forwards/{id}/enabled", start_forward),
     Route("DELETE", "forwards/{id}/enabled", stop_forward),

@@ -49,6 +49,7 @@ from app.core.status import (
     ForwardInfo,
     Grade,
     InviteInfo,
+    ListenCheck,
     NodeStatus,
     PathInfo,
     PeerInfo,
@@ -59,6 +60,7 @@ from app.core.status import (
     RelayInfo,
     RelaysChanged,
     Resolved,
+    ServiceCheck,
     ServiceInfo,
     ServicesChanged,
     Settings,
@@ -74,7 +76,7 @@ from app.engine.forwards import ForwardManager
 from app.engine.gate import Gate
 from app.engine.grades import GradeSharing
 from app.engine.invite import InviteService, OpenInvite
-from app.engine.listening import check_listen_ports_free, listen_addresses
+from app.engine.listening import check_listen, check_listen_ports_free, listen_addresses
 from app.engine.liveconfig import LiveConfig
 from app.engine.pairingctx import PairingContext
 from app.engine.paths import PathTracker
@@ -84,7 +86,7 @@ from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.relaypair import PairingService
 from app.engine.savedforwards import SavedForwards
-from app.engine.services import ServiceRegistry
+from app.engine.services import ServiceRegistry, check_local_service
 from app.engine.settings import SettingsStore
 from app.engine.switches import HolePunching, LanDiscovery, PortMapping
 from app.engine.verify import VerifyManager
@@ -768,6 +770,15 @@ class Node:
             await self._saved.remove(forward_id)
         else:
             await self._forwards.close_forward(forward_id)
+
+    async def check_listen(self, listen: str) -> ListenCheck:
+        """Whether a forward could listen on ``listen`` (our forwards' addresses count as used),
+        and if not a free address near it."""
+        return await check_listen(listen, self._forwards.addresses())
+
+    async def check_service(self, local_address: str) -> ServiceCheck:
+        """Whether a local service answers (one connect within 2 s, closed at once)."""
+        return await check_local_service(local_address)
 
     async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
         """Start or stop a saved forward (see :meth:`SavedForwards.set_enabled`)."""

@@ -33,6 +33,7 @@ from app.core.errors import (
 from app.core.ids.netaddr import format_host_port, parse_host_port
 from app.core.status import ForwardInfo, ForwardState
 from app.engine.forwards import ForwardManager
+from app.engine.listening import same_listen_address
 from app.engine.settings import SettingsStore
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class SavedForwards:
         """
         host, port = parse_host_port(listen)
         async with self._lock:
-            if port and (host, port) in self.taken():
+            if port and any(same_listen_address((host, port), t) for t in self.taken()):
                 raise AlreadyExistsError(
                     f"a saved forward already listens on {format_host_port(host, port)}",
                     hint="start that one, or choose another local port",
