@@ -237,6 +237,20 @@ class LocalClient:
         params = {"all": "true" if include_unauthorized else "false"}
         return await self._request("GET", models.PEERS, list[PeerInfo], params=params)
 
+    async def peer_services(self, peer: str) -> list[str]:
+        """The services ``peer`` (name or peer ID) offers, sorted: the ``/peerup/<name>/1.0.0``
+        protocols it announces over identify, asked afresh.
+
+        The daemon connects first if needed (up to about 10 s). A service listed may still
+        refuse us (its allowed peers, verified-only): identify names them all.
+
+        Raises:
+            ApiError: ``peer-unreachable`` (502) when the peer cannot be reached,
+                ``not-authorized`` for a peer not in authorized_keys, ``unknown-peer``.
+        """
+        path = _item(models.PEERS, peer) + "/services"
+        return await self._request("GET", path, list[str], slow=True)
+
     async def paths(self) -> list[PathInfo]:
         """Return the path in use for every connected peer."""
         return await self._request("GET", models.PATHS, list[PathInfo])

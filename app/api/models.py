@@ -55,7 +55,7 @@ PREFIX: Final = f"/v{API_VERSION}"
 # ---- endpoints (paths relative to the socket; names kebab-case) ---------------------------------
 
 STATUS: Final = f"{PREFIX}/status"
-PEERS: Final = f"{PREFIX}/peers"
+PEERS: Final = f"{PREFIX}/peers"  # GET; GET peers/{peer}/services: what the peer offers us
 PATHS: Final = f"{PREFIX}/paths"
 SERVICES: Final = f"{PREFIX}/services"  # GET, POST; DELETE services/{name}
 # POST services/{name}/enabled enables a configured service (exposes it); DELETE disables it.

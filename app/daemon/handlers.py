@@ -122,6 +122,11 @@ async def get_peers(node: NodeFacade, call: Call) -> list[PeerInfo]:
     return node.peers(include_unauthorized=call.flag("all"))
 
 
+async def get_peer_services(node: NodeFacade, call: Call) -> list[str]:
+    """GET peers/{peer}/services: the service names the peer offers (connects first)."""
+    return await node.peer_services(call.params["peer"])
+
+
 async def get_paths(node: NodeFacade, call: Call) -> list[PathInfo]:
     """GET paths."""
     return node.paths()
@@ -539,6 +544,7 @@ async def pairing_join(node: NodeFacade, call: Call) -> models.PairingJoinReply:
 ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "status", get_status),
     Route("GET", "peers", get_peers),
+    Route("GET", "peers/{peer}/services", get_peer_services),
     Route("GET", "paths", get_paths),
     Route("GET", "services", get_services),
     Route("POST", "services", expose_service),

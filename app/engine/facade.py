@@ -113,6 +113,10 @@ class NodeFacade(Protocol):
         """Start or stop a saved forward (ForwardNotSavedError for another one)."""
         ...
 
+    async def peer_services(self, peer: str) -> list[str]:
+        """The services an authorized peer offers (connects first; PeerUnreachableError)."""
+        ...
+
     async def check_listen(self, listen: str) -> ListenCheck:
         """Whether a forward could listen there, with a suggestion (InvalidAddressError)."""
         ...

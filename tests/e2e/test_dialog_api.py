@@ -192,3 +192,11 @@ def test_exposing_a_configured_service_again_edits_it(pair: Pair) -> None:
         assert exchange(port, b"edited") == b"edited"
     finally:
         call(pair.laptop, lambda c: c.close_forward(forward.id))
+
+
+def test_the_services_home_offers(pair: Pair) -> None:
+    assert call(pair.laptop, lambda c: c.peer_services("home")) == ["echo"]
+    assert call(pair.home, lambda c: c.peer_services(pair.laptop_dir.peer_id)) == []
+    with pytest.raises(ApiError) as err:
+        call(pair.laptop, lambda c: c.peer_services("nobody"))
+    assert err.value.code == "unknown-peer"

@@ -375,6 +375,15 @@ class FakeNode:
             raise ForwardNotFoundError(f"No forward {forward_id!r}.")
         self.emit(ForwardChanged(forward=dataclasses.replace(info, state=ForwardState.CLOSED)))
 
+    async def peer_services(self, peer: str) -> list[str]:
+        """HOME offers ssh and web; DOWN cannot be reached; the others offer nothing."""
+        self.calls.append(("peer_services", peer))
+        await trio.lowlevel.checkpoint()
+        peer_id = self._peer_id(peer)
+        if peer_id == DOWN:
+            raise PeerUnreachableError(f"Cannot reach {peer}.", hint="Is it online?")
+        return ["ssh", "web"] if peer_id == HOME else []
+
     async def check_listen(self, listen: str) -> ListenCheck:
         """The engine's own check, on this machine; the fake's forwards count as used."""
         self.calls.append(("check_listen", listen))

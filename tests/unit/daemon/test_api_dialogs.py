@@ -13,6 +13,7 @@ from contextlib import aclosing
 import pytest
 
 from app.api.transport import ApiEndpoint
+from tests.helpers.fakes import LAPTOP
 from tests.helpers.nodes import free_port
 from tests.unit.daemon.test_server import data, endpoint, error, running
 
@@ -164,3 +165,11 @@ async def test_the_checks_before_saving(endpoint: ApiEndpoint) -> None:
         )
         # "check" is no service name here: DELETE services/check still reaches the service.
         error(await http.delete("/v1/services/check"), 404, "service-not-found")
+
+
+async def test_a_peers_offered_services(endpoint: ApiEndpoint) -> None:
+    async with running(endpoint) as server, server.client() as http:
+        assert data(await http.get("/v1/peers/home/services")) == ["ssh", "web"]
+        assert data(await http.get(f"/v1/peers/{LAPTOP}/services")) == []
+        error(await http.get("/v1/peers/down/services"), 502, "peer-unreachable")
+        error(await http.get("/v1/peers/ghost/services"), 404, "unknown-peer")
