@@ -30,6 +30,7 @@ from app.core.config import init_config_dir
 from app.core.errors import PeerupError
 from app.gui import qtcompat
 from app.gui.bridge import Bridge, StartEngine
+from app.gui.dialogs.forwards import ForwardsWindow
 from app.gui.i18n import install_translations, preferred_language
 from app.gui.notifications import Notifications
 from app.gui.peers_window import PeersWindow
@@ -144,6 +145,7 @@ class TrayApp(QObject):
         self.tray.preferences_requested.connect(self.open_preferences)
         self.notifications = Notifications(self.bridge, self.tray.notify, self)
         self.window: PeersWindow | None = None
+        self.forwards_window: ForwardsWindow | None = None
 
     def request_quit(self) -> None:
         """Quit as the menu's Quit does."""
@@ -180,6 +182,11 @@ class TrayApp(QObject):
                 self.window.hide()  # hide, not close: closing the last window quits Qt
                 self.window.deleteLater()
                 self.window = None
+            if self.forwards_window is not None:
+                await self.forwards_window.close_actions()
+                self.forwards_window.hide()
+                self.forwards_window.deleteLater()
+                self.forwards_window = None
             await self.bridge.quit()
             watching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -218,9 +225,14 @@ class TrayApp(QObject):
         """Show the emoji verification dialog for ``peer_id``."""
         self._not_yet(translate("Main", "Verify"), f"peerup verify {peer_id}")
 
-    def open_forwards(self) -> None:
-        """Show the port forwards window (tray ▸ Port forwards…)."""
-        self._not_yet(translate("Main", "Port forwards"), "peerup proxy")
+    def open_forwards(self) -> ForwardsWindow:
+        """Show the port forwards window (tray ▸ Port forwards…; one, created on first use)."""
+        if self.forwards_window is None:
+            self.forwards_window = ForwardsWindow(self.bridge)
+        self.forwards_window.show()
+        self.forwards_window.raise_()
+        self.forwards_window.activateWindow()
+        return self.forwards_window
 
     def open_preferences(self) -> None:
         """Show the preferences (tray ▸ Preferences…)."""
