@@ -1175,10 +1175,6 @@
         <translation>✔ Unter %1 antwortet etwas.</translation>
     </message>
     <message>
-        <source>(%1 ms)</source>
-        <translation>(%1 ms)</translation>
-    </message>
-    <message>
         <source>Nothing answers at %1.</source>
         <translation>Unter %1 antwortet nichts.</translation>
     </message>
@@ -1281,6 +1277,10 @@
     <message>
         <source>Give the service a name.</source>
         <translation>Geben Sie dem Dienst einen Namen.</translation>
+    </message>
+    <message>
+        <source>✔ Something answers at %1 (%2 ms).</source>
+        <translation>✔ Unter %1 antwortet etwas (%2 ms).</translation>
     </message>
     <message>
         <source>Tick the peers that may use it, or choose all peers.</source>

@@ -179,14 +179,21 @@ def test_forward_to_homes_web_server_from_the_window(
             assert QGuiApplication.clipboard().text() == f"http://localhost:{port}"
             assert window.status.text() == f"Copied: http://localhost:{port}"
 
-            # ---- Stop: listed, stopped, the port closed; Start: it serves again.
+            # ---- Stop: listed, stopped, the port closed. Start while another program has the
+            # port: said in plain words, still stopped. Start once it is free: it serves again.
             assert window.toggle_button.text() == "S&top"
             window.toggle_button.click()
             await until(app, "stopped", lambda: cell(window, 0, Column.STATE) == "stopped")
             assert window.toggle_button.text() == "S&tart"
             assert await blocking(refused, port)
+            with socket.create_server(("127.0.0.1", port)):
+                window.toggle_button.click()
+                await eventually("the error", lambda: window.banner.kind == "error")
+            assert window.banner.text().startswith("The address is in use.")
+            assert cell(window, 0, Column.STATE) == "stopped"
             window.toggle_button.click()
             await until(app, "started", lambda: cell(window, 0, Column.STATE) == "listening")
+            assert not window.banner.isVisible()
             assert await blocking(fetch, port) == PAGE
 
             # ---- The tray's engine stops and starts again (Pause, Resume): the forward is back.
@@ -374,7 +381,7 @@ def test_expose_a_service_verified_only_and_an_unverified_peer_is_refused(
             dialog.test_button.click()
             await eventually("the test", lambda: dialog.test_result.text() != "")
             assert dialog.test_result.text().startswith(
-                f"✔ Something answers at 127.0.0.1:{http_server}."
+                f"✔ Something answers at 127.0.0.1:{http_server} ("
             )
             dialog.save_button.click()
             await until(app, "web exposed", lambda: tab.model.rowCount() == 2)

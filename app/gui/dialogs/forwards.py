@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from app.api.client import LocalClient
 from app.api.errors import ApiError
 from app.api.models import Snapshot
-from app.core.status import ForwardInfo, ListenCheck, PeerInfo
+from app.core.status import ForwardInfo, ForwardState, ListenCheck, PeerInfo
 from app.gui.bridge import Bridge
 from app.gui.dialogs.services import ServiceDialog, ServicesTab, peer_label
 from app.gui.models.forwards import Column, ForwardsModel
@@ -389,6 +389,11 @@ class ForwardDialog(QDialog):
         await self._tasks.cancel_all()
 
 
+def _startable(forward: ForwardInfo) -> bool:
+    """Whether Start (not Stop) is the forward's action: stopped, or failed (Start retries)."""
+    return not forward.enabled or forward.state is ForwardState.FAILED
+
+
 async def _replace(
     client: LocalClient, old: ForwardInfo, peer_id: str, service: str, listen: str
 ) -> ForwardInfo:
@@ -551,7 +556,7 @@ class ForwardsWindow(QWidget):
         # Only a saved forward stops and starts; one opened for a while (peerup daemon connect)
         # is only removed.
         self.toggle_button.setEnabled(forward is not None and forward.persistent)
-        if forward is not None and not forward.enabled:
+        if forward is not None and _startable(forward):
             self.toggle_button.setText(translate("Forwards", "S&tart"))
         else:
             self.toggle_button.setText(translate("Forwards", "S&top"))
@@ -566,10 +571,10 @@ class ForwardsWindow(QWidget):
         )
         menu.addAction(translate("Forwards", "Copy command"), self.copy_selected)
         menu.addAction(translate("Forwards", "Edit…"), self.edit_selected)
-        if forward.enabled:
-            toggle = menu.addAction(translate("Forwards", "Stop"), self.toggle_selected)
-        else:
+        if _startable(forward):
             toggle = menu.addAction(translate("Forwards", "Start"), self.toggle_selected)
+        else:
+            toggle = menu.addAction(translate("Forwards", "Stop"), self.toggle_selected)
         toggle.setEnabled(forward.persistent)
         menu.addSeparator()
         menu.addAction(translate("Forwards", "Remove…"), self.remove_selected)
@@ -597,11 +602,11 @@ class ForwardsWindow(QWidget):
             self._open_dialog(ForwardDialog(self.bridge, forward, self))
 
     def toggle_selected(self) -> None:
-        """Stop the selected forward (it stays listed) if it runs, else start it again."""
+        """Stop the selected forward (it stays listed) if it runs, else start it (again)."""
         forward = self.selected()
         if forward is None:
             return
-        enabled = not forward.enabled
+        enabled = _startable(forward)
         text = (
             translate("Forwards", "Starting %1…")
             if enabled

@@ -60,13 +60,16 @@ def peer_label(peer: PeerInfo) -> str:
 
 def check_words(check: ServiceCheck) -> str:
     """What a check of a local service found, in plain words."""
+    if check.answers and check.connect_ms is not None:
+        return (
+            translate("Services", "✔ Something answers at %1 (%2 ms).")
+            .replace("%1", check.local_address)
+            .replace("%2", f"{check.connect_ms:.0f}")
+        )
     if check.answers:
-        text = translate("Services", "✔ Something answers at %1.").replace(
+        return translate("Services", "✔ Something answers at %1.").replace(
             "%1", check.local_address
         )
-        if check.connect_ms is not None:
-            text += " " + translate("Services", "(%1 ms)").replace("%1", f"{check.connect_ms:.0f}")
-        return text
     reason = error_text(check.error_code or "", check.error or "")
     text = translate("Services", "Nothing answers at %1.").replace("%1", check.local_address)
     return text + (" " + reason if reason else "")
