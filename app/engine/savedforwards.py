@@ -109,16 +109,17 @@ class SavedForwards:
         """Open (or list, stopped or failed) the forward of ``entry``; never raises."""
         self._running[forward_id] = entry
         peer = entry.peer
-        if not entry.enabled:
-            return self._list(forward_id, entry, peer, ForwardState.STOPPED)
         try:
             peer = self._resolve(entry.peer)
+            if not entry.enabled:
+                return self._list(forward_id, entry, peer, ForwardState.STOPPED)
             return await self._forwards.open_forward(
                 peer, entry.service, entry.listen, forward_id=forward_id, persistent=True
             )
         except PeerupError as exc:
             log.error("forward %s → %s/%s failed: %s", entry.listen, entry.peer, entry.service, exc)
-            return self._list(forward_id, entry, peer, ForwardState.FAILED, exc)
+            state = ForwardState.FAILED if entry.enabled else ForwardState.STOPPED
+            return self._list(forward_id, entry, peer, state, exc)
 
     def _list(
         self,
