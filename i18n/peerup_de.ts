@@ -9,6 +9,25 @@
     </message>
 </context>
 <context>
+    <name>BusyRow</name>
+    <message>
+        <source>What is under way</source>
+        <translation>Was gerade läuft</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>Läuft</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel what is under way</source>
+        <translation>Abbrechen, was gerade läuft</translation>
+    </message>
+</context>
+<context>
     <name>ConfirmStep</name>
     <message>
         <source>Compare the emoji</source>
@@ -1121,10 +1140,6 @@
         <translation>Das ist keine gültige Peer-ID.</translation>
     </message>
     <message>
-        <source>That address cannot be used.</source>
-        <translation>Diese Adresse ist nicht verwendbar.</translation>
-    </message>
-    <message>
         <source>That network name is not valid.</source>
         <translation>Dieser Netzwerkname ist ungültig.</translation>
     </message>
@@ -1139,6 +1154,38 @@
     <message>
         <source>The address is in use.</source>
         <translation>Die Adresse ist belegt.</translation>
+    </message>
+    <message>
+        <source>That address is not valid.</source>
+        <translation>Diese Adresse ist ungültig.</translation>
+    </message>
+    <message>
+        <source>Another forward uses this address.</source>
+        <translation>Eine andere Weiterleitung nutzt diese Adresse.</translation>
+    </message>
+    <message>
+        <source>Only the administrator may listen there (ports below 1024).</source>
+        <translation>Dort darf nur der Administrator lauschen (Ports unter 1024).</translation>
+    </message>
+    <message>
+        <source>This device has no such address.</source>
+        <translation>Dieses Gerät hat keine solche Adresse.</translation>
+    </message>
+    <message>
+        <source>No such host.</source>
+        <translation>Diesen Host gibt es nicht.</translation>
+    </message>
+    <message>
+        <source>peer-up cannot listen there.</source>
+        <translation>peer-up kann dort nicht lauschen.</translation>
+    </message>
+    <message>
+        <source>The connection was refused: no program listens on that port.</source>
+        <translation>Die Verbindung wurde abgelehnt: Kein Programm lauscht auf diesem Port.</translation>
+    </message>
+    <message>
+        <source>That address cannot be reached.</source>
+        <translation>Diese Adresse ist nicht erreichbar.</translation>
     </message>
     <message>
         <source>The config file has an error.</source>
@@ -1159,6 +1206,10 @@
     <message>
         <source>No such forward.</source>
         <translation>Diese Weiterleitung gibt es nicht.</translation>
+    </message>
+    <message>
+        <source>This forward is not saved, so it cannot be stopped: remove it instead.</source>
+        <translation>Diese Weiterleitung ist nicht gespeichert und kann daher nicht angehalten werden: Entfernen Sie sie stattdessen.</translation>
     </message>
     <message>
         <source>The connection broke.</source>
@@ -1189,16 +1240,16 @@
         <translation>Der Peer kann die interaktive Prüfung nicht ausführen (vielleicht läuft dort das Go-peer-up).</translation>
     </message>
     <message>
-        <source>This peer is not verified.</source>
-        <translation>Dieser Peer ist nicht verifiziert.</translation>
-    </message>
-    <message>
         <source>peer-up hit an internal error.</source>
         <translation>peer-up hatte einen internen Fehler.</translation>
     </message>
     <message>
         <source>No answer in time.</source>
         <translation>Keine Antwort in der vorgesehenen Zeit.</translation>
+    </message>
+    <message>
+        <source>The peer admits only verified peers: verify each other first (compare the emoji).</source>
+        <translation>Der Peer lässt nur verifizierte Peers zu: Verifizieren Sie sich zuerst gegenseitig (vergleichen Sie die Emoji).</translation>
     </message>
     <message>
         <source>The connection to peer-up broke.</source>
@@ -1279,6 +1330,344 @@
     <message>
         <source>peer-up&apos;s engine did not start.</source>
         <translation>Die Engine von peer-up ist nicht gestartet.</translation>
+    </message>
+</context>
+<context>
+    <name>Forwards</name>
+    <message>
+        <source>%1 %2/s</source>
+        <translation>%1 %2/s</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>angehalten</translation>
+    </message>
+    <message>
+        <source>starting</source>
+        <translation>startet</translation>
+    </message>
+    <message>
+        <source>listening</source>
+        <translation>lauscht</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>geschlossen</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>offline</translation>
+    </message>
+    <message>
+        <source>Direct</source>
+        <translation>Direkt</translation>
+    </message>
+    <message>
+        <source>Relayed</source>
+        <translation>Über Relay</translation>
+    </message>
+    <message>
+        <source>%1 / %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>Local address</source>
+        <translation>Lokale Adresse</translation>
+    </message>
+    <message>
+        <source>Peer / service</source>
+        <translation>Peer / Dienst</translation>
+    </message>
+    <message>
+        <source>Path</source>
+        <translation>Pfad</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>Verifiziert</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>Verbindungen</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>Rate</translation>
+    </message>
+    <message>
+        <source>Transferred</source>
+        <translation>Übertragen</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <source>✔ verified</source>
+        <translation>✔ verifiziert</translation>
+    </message>
+    <message>
+        <source>[UNVERIFIED]</source>
+        <translation>[UNVERIFIZIERT]</translation>
+    </message>
+    <message>
+        <source>%1 active, %2 since it opened</source>
+        <translation>%1 aktiv, %2 seit dem Öffnen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n error(s); the last one: %1</source>
+        <translation>
+            <numerusform>%n Fehler; der letzte: %1</numerusform>
+            <numerusform>%n Fehler; der letzte: %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1; kept in the config: it opens again at every start</source>
+        <translation>%1; in der Konfiguration gespeichert: öffnet sich bei jedem Start wieder</translation>
+    </message>
+    <message>
+        <source>Add a forward</source>
+        <translation>Weiterleitung hinzufügen</translation>
+    </message>
+    <message>
+        <source>Change forward %1</source>
+        <translation>Weiterleitung %1 ändern</translation>
+    </message>
+    <message>
+        <source>Reach a service on another device at an address on this one. The forward stays across restarts.</source>
+        <translation>Erreichen Sie einen Dienst auf einem anderen Gerät unter einer Adresse auf diesem. Die Weiterleitung bleibt auch nach einem Neustart bestehen.</translation>
+    </message>
+    <message>
+        <source>Peer</source>
+        <translation>Peer</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>Dienst</translation>
+    </message>
+    <message>
+        <source>for example: ssh</source>
+        <translation>zum Beispiel: ssh</translation>
+    </message>
+    <message>
+        <source>The peer&apos;s services</source>
+        <translation>Die Dienste des Peers</translation>
+    </message>
+    <message>
+        <source>Local address check</source>
+        <translation>Prüfung der lokalen Adresse</translation>
+    </message>
+    <message>
+        <source>&amp;Peer:</source>
+        <translation>&amp;Peer:</translation>
+    </message>
+    <message>
+        <source>Ser&amp;vice:</source>
+        <translation>&amp;Dienst:</translation>
+    </message>
+    <message>
+        <source>&amp;Local address:</source>
+        <translation>&amp;Lokale Adresse:</translation>
+    </message>
+    <message>
+        <source>&amp;Add</source>
+        <translation>&amp;Hinzufügen</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>&amp;Speichern</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>No peers yet: pair a device first (tray ▸ Invite a device…), then forward to its services.</source>
+        <translation>Noch keine Peers: Koppeln Sie zuerst ein Gerät (Infobereich ▸ Gerät einladen…) und leiten Sie dann an seine Dienste weiter.</translation>
+    </message>
+    <message>
+        <source>Asking %1 which services it offers…</source>
+        <translation>Frage %1, welche Dienste es anbietet…</translation>
+    </message>
+    <message>
+        <source>%1 offers you no services; you can still type a name.</source>
+        <translation>%1 bietet Ihnen keine Dienste an; Sie können trotzdem einen Namen eingeben.</translation>
+    </message>
+    <message>
+        <source>%1 offers: %2</source>
+        <translation>%1 bietet an: %2</translation>
+    </message>
+    <message>
+        <source>Could not ask %1 for its services; type the service&apos;s name.</source>
+        <translation>%1 konnte nicht nach seinen Diensten gefragt werden; geben Sie den Namen des Dienstes ein.</translation>
+    </message>
+    <message>
+        <source>This forward&apos;s address.</source>
+        <translation>Die Adresse dieser Weiterleitung.</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Wird geprüft…</translation>
+    </message>
+    <message>
+        <source>✔ Free.</source>
+        <translation>✔ Frei.</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>Belegt</translation>
+    </message>
+    <message>
+        <source>Another forward uses it</source>
+        <translation>Eine andere Weiterleitung nutzt sie</translation>
+    </message>
+    <message>
+        <source>%1 — use %2?</source>
+        <translation>%1 — %2 verwenden?</translation>
+    </message>
+    <message>
+        <source>&amp;Use %1</source>
+        <translation>%1 &amp;verwenden</translation>
+    </message>
+    <message>
+        <source>Choose or type a service.</source>
+        <translation>Wählen Sie einen Dienst oder geben Sie einen ein.</translation>
+    </message>
+    <message>
+        <source>Enter a local address.</source>
+        <translation>Geben Sie eine lokale Adresse ein.</translation>
+    </message>
+    <message>
+        <source>Opening the forward to %1…</source>
+        <translation>Weiterleitung zu %1 wird geöffnet…</translation>
+    </message>
+    <message>
+        <source>Port forwards — peer-up</source>
+        <translation>Portweiterleitungen — peer-up</translation>
+    </message>
+    <message>
+        <source>Port forwards</source>
+        <translation>Portweiterleitungen</translation>
+    </message>
+    <message>
+        <source>Forwards</source>
+        <translation>Weiterleitungen</translation>
+    </message>
+    <message>
+        <source>No forwards yet. Add one to reach a service on another device (its ssh, a web page…) at an address on this one.</source>
+        <translation>Noch keine Weiterleitungen. Fügen Sie eine hinzu, um einen Dienst auf einem anderen Gerät (sein ssh, eine Webseite…) unter einer Adresse auf diesem zu erreichen.</translation>
+    </message>
+    <message>
+        <source>&amp;Add…</source>
+        <translation>&amp;Hinzufügen…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>S&amp;top</source>
+        <translation>&amp;Anhalten</translation>
+    </message>
+    <message>
+        <source>&amp;Copy command</source>
+        <translation>Befehl &amp;kopieren</translation>
+    </message>
+    <message>
+        <source>&amp;Remove…</source>
+        <translation>&amp;Entfernen…</translation>
+    </message>
+    <message>
+        <source>Change the selected forward</source>
+        <translation>Die ausgewählte Weiterleitung ändern</translation>
+    </message>
+    <message>
+        <source>Stop or start the selected forward</source>
+        <translation>Die ausgewählte Weiterleitung anhalten oder starten</translation>
+    </message>
+    <message>
+        <source>Copy the command that uses the forward</source>
+        <translation>Den Befehl kopieren, der die Weiterleitung nutzt</translation>
+    </message>
+    <message>
+        <source>Remove the selected forward</source>
+        <translation>Die ausgewählte Weiterleitung entfernen</translation>
+    </message>
+    <message>
+        <source>Result of the last action</source>
+        <translation>Ergebnis der letzten Aktion</translation>
+    </message>
+    <message>
+        <source>&amp;Forwards</source>
+        <translation>&amp;Weiterleitungen</translation>
+    </message>
+    <message>
+        <source>E&amp;xposed services</source>
+        <translation>&amp;Freigegebene Dienste</translation>
+    </message>
+    <message>
+        <source>Not connected to peer-up&apos;s engine.</source>
+        <translation>Nicht mit der Engine von peer-up verbunden.</translation>
+    </message>
+    <message>
+        <source>S&amp;tart</source>
+        <translation>&amp;Starten</translation>
+    </message>
+    <message>
+        <source>Actions on %1</source>
+        <translation>Aktionen für %1</translation>
+    </message>
+    <message>
+        <source>Copy command</source>
+        <translation>Befehl kopieren</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>Entfernen…</translation>
+    </message>
+    <message>
+        <source>Starting %1…</source>
+        <translation>%1 wird gestartet…</translation>
+    </message>
+    <message>
+        <source>Stopping %1…</source>
+        <translation>%1 wird angehalten…</translation>
+    </message>
+    <message>
+        <source>Copied: %1</source>
+        <translation>Kopiert: %1</translation>
+    </message>
+    <message>
+        <source>Remove forward</source>
+        <translation>Weiterleitung entfernen</translation>
+    </message>
+    <message>
+        <source>Remove the forward from %1 to %2? Its connections close, and it does not open again at the next start.</source>
+        <translation>Die Weiterleitung von %1 zu %2 entfernen? Ihre Verbindungen werden geschlossen, und sie öffnet sich beim nächsten Start nicht wieder.</translation>
+    </message>
+    <message>
+        <source>Removing %1…</source>
+        <translation>%1 wird entfernt…</translation>
     </message>
 </context>
 <context>
@@ -1634,10 +2023,6 @@
     <message>
         <source>This device has a new identity. To connect another device, choose “Invite a device…” in this menu, and “Join with a code…” on the other.</source>
         <translation>Dieses Gerät hat eine neue Identität. Um ein anderes Gerät zu verbinden, wählen Sie hier im Menü „Gerät einladen…“ und auf dem anderen „Mit einem Code beitreten…“.</translation>
-    </message>
-    <message>
-        <source>Port forwards</source>
-        <translation>Portweiterleitungen</translation>
     </message>
     <message>
         <source>peer-up: something went wrong</source>
@@ -2381,6 +2766,277 @@
     <message>
         <source>Or compare the numbers: %1</source>
         <translation>Oder vergleichen Sie die Zahlen: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Services</name>
+    <message>
+        <source>all authorized peers</source>
+        <translation>alle autorisierten Peers</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Local address</source>
+        <translation>Lokale Adresse</translation>
+    </message>
+    <message>
+        <source>Who may use it</source>
+        <translation>Wer ihn nutzen darf</translation>
+    </message>
+    <message>
+        <source>Verified peers only</source>
+        <translation>Nur verifizierte Peers</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Aktiviert</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>Verbindungen</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>enabled</source>
+        <translation>aktiviert</translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation>deaktiviert</translation>
+    </message>
+    <message>
+        <source>%1 / %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>%1 active, %2 since it was exposed</source>
+        <translation>%1 aktiv, %2 seit der Freigabe</translation>
+    </message>
+    <message>
+        <source>Only peers whose key a person verified (the emoji) may use it.</source>
+        <translation>Nur Peers, deren Schlüssel ein Mensch verifiziert hat (die Emoji), dürfen ihn nutzen.</translation>
+    </message>
+    <message>
+        <source>%1  ✔ verified</source>
+        <translation>%1  ✔ verifiziert</translation>
+    </message>
+    <message>
+        <source>%1  [UNVERIFIED]</source>
+        <translation>%1  [UNVERIFIZIERT]</translation>
+    </message>
+    <message>
+        <source>✔ Something answers at %1 (%2 ms).</source>
+        <translation>✔ Unter %1 antwortet etwas (%2 ms).</translation>
+    </message>
+    <message>
+        <source>✔ Something answers at %1.</source>
+        <translation>✔ Unter %1 antwortet etwas.</translation>
+    </message>
+    <message>
+        <source>Nothing answers at %1.</source>
+        <translation>Unter %1 antwortet nichts.</translation>
+    </message>
+    <message>
+        <source>Expose a service</source>
+        <translation>Dienst freigeben</translation>
+    </message>
+    <message>
+        <source>Change service %1</source>
+        <translation>Dienst %1 ändern</translation>
+    </message>
+    <message>
+        <source>Let your peers reach a service that runs on this device (a web server, ssh…). It stays exposed across restarts.</source>
+        <translation>Lassen Sie Ihre Peers einen Dienst erreichen, der auf diesem Gerät läuft (einen Webserver, ssh…). Er bleibt auch nach einem Neustart freigegeben.</translation>
+    </message>
+    <message>
+        <source>for example: web</source>
+        <translation>zum Beispiel: web</translation>
+    </message>
+    <message>
+        <source>Service name</source>
+        <translation>Name des Dienstes</translation>
+    </message>
+    <message>
+        <source>for example: localhost:8080</source>
+        <translation>zum Beispiel: localhost:8080</translation>
+    </message>
+    <message>
+        <source>Local address of the service</source>
+        <translation>Lokale Adresse des Dienstes</translation>
+    </message>
+    <message>
+        <source>&amp;Test</source>
+        <translation>&amp;Testen</translation>
+    </message>
+    <message>
+        <source>Test that the service answers at its local address</source>
+        <translation>Testen, ob der Dienst unter seiner lokalen Adresse antwortet</translation>
+    </message>
+    <message>
+        <source>Test result</source>
+        <translation>Testergebnis</translation>
+    </message>
+    <message>
+        <source>&amp;All authorized peers</source>
+        <translation>&amp;Alle autorisierten Peers</translation>
+    </message>
+    <message>
+        <source>&amp;Only these peers:</source>
+        <translation>N&amp;ur diese Peers:</translation>
+    </message>
+    <message>
+        <source>Peers that may use the service</source>
+        <translation>Peers, die den Dienst nutzen dürfen</translation>
+    </message>
+    <message>
+        <source>Only &amp;verified peers (whose key you compared with the emoji)</source>
+        <translation>Nur &amp;verifizierte Peers (deren Schlüssel Sie mit den Emoji verglichen haben)</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>&amp;Local address:</source>
+        <translation>&amp;Lokale Adresse:</translation>
+    </message>
+    <message>
+        <source>Who may use it:</source>
+        <translation>Wer ihn nutzen darf:</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>&amp;Speichern</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Enter the service&apos;s local address.</source>
+        <translation>Geben Sie die lokale Adresse des Dienstes ein.</translation>
+    </message>
+    <message>
+        <source>Checking %1…</source>
+        <translation>%1 wird geprüft…</translation>
+    </message>
+    <message>
+        <source>Peers that use the service will get an error until something answers at its local address. You can save it anyway.</source>
+        <translation>Peers, die den Dienst nutzen, erhalten einen Fehler, bis unter seiner lokalen Adresse etwas antwortet. Sie können ihn trotzdem speichern.</translation>
+    </message>
+    <message>
+        <source>Save any&amp;way</source>
+        <translation>Trotzdem &amp;speichern</translation>
+    </message>
+    <message>
+        <source>Give the service a name.</source>
+        <translation>Geben Sie dem Dienst einen Namen.</translation>
+    </message>
+    <message>
+        <source>Tick the peers that may use it, or choose all peers.</source>
+        <translation>Haken Sie die Peers an, die ihn nutzen dürfen, oder wählen Sie alle Peers.</translation>
+    </message>
+    <message>
+        <source>Saving %1…</source>
+        <translation>%1 wird gespeichert…</translation>
+    </message>
+    <message>
+        <source>Exposed services</source>
+        <translation>Freigegebene Dienste</translation>
+    </message>
+    <message>
+        <source>No services exposed. Expose one to let your peers reach it (for example a web server on localhost:8080).</source>
+        <translation>Keine Dienste freigegeben. Geben Sie einen frei, damit Ihre Peers ihn erreichen (zum Beispiel einen Webserver auf localhost:8080).</translation>
+    </message>
+    <message>
+        <source>&amp;Expose…</source>
+        <translation>Frei&amp;geben…</translation>
+    </message>
+    <message>
+        <source>C&amp;hange…</source>
+        <translation>&amp;Ändern…</translation>
+    </message>
+    <message>
+        <source>&amp;Disable</source>
+        <translation>&amp;Deaktivieren</translation>
+    </message>
+    <message>
+        <source>&amp;Remove…</source>
+        <translation>&amp;Entfernen…</translation>
+    </message>
+    <message>
+        <source>Change the selected service</source>
+        <translation>Den ausgewählten Dienst ändern</translation>
+    </message>
+    <message>
+        <source>Enable or disable the selected service</source>
+        <translation>Den ausgewählten Dienst aktivieren oder deaktivieren</translation>
+    </message>
+    <message>
+        <source>Test that the selected service answers</source>
+        <translation>Testen, ob der ausgewählte Dienst antwortet</translation>
+    </message>
+    <message>
+        <source>Remove the selected service</source>
+        <translation>Den ausgewählten Dienst entfernen</translation>
+    </message>
+    <message>
+        <source>E&amp;nable</source>
+        <translation>&amp;Aktivieren</translation>
+    </message>
+    <message>
+        <source>Actions on %1</source>
+        <translation>Aktionen für %1</translation>
+    </message>
+    <message>
+        <source>Change…</source>
+        <translation>Ändern…</translation>
+    </message>
+    <message>
+        <source>Disable</source>
+        <translation>Deaktivieren</translation>
+    </message>
+    <message>
+        <source>Enable</source>
+        <translation>Aktivieren</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>Testen</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>Entfernen…</translation>
+    </message>
+    <message>
+        <source>Enabling %1…</source>
+        <translation>%1 wird aktiviert…</translation>
+    </message>
+    <message>
+        <source>Disabling %1…</source>
+        <translation>%1 wird deaktiviert…</translation>
+    </message>
+    <message>
+        <source>Remove service</source>
+        <translation>Dienst entfernen</translation>
+    </message>
+    <message>
+        <source>Remove %1? Peers can no longer reach it, and it is removed from the config.</source>
+        <translation>%1 entfernen? Peers können ihn nicht mehr erreichen, und er wird aus der Konfiguration entfernt.</translation>
+    </message>
+    <message>
+        <source>Removing %1…</source>
+        <translation>%1 wird entfernt…</translation>
     </message>
 </context>
 <context>

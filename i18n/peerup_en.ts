@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="en_US">
 <context>
+    <name>Forwards</name>
+    <message numerus="yes">
+        <source>%n error(s); the last one: %1</source>
+        <translation>
+            <numerusform>%n error; the last one: %1</numerusform>
+            <numerusform>%n errors; the last one: %1</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>InviteDialog</name>
     <message numerus="yes">
         <source>A join attempt failed: a wrong code? %n attempt(s) left before the code burns.</source>

@@ -25,6 +25,7 @@ from app.core.status import (
     Event,
     ForwardInfo,
     InviteInfo,
+    ListenCheck,
     NodeStatus,
     PathInfo,
     PeerInfo,
@@ -33,6 +34,7 @@ from app.core.status import (
     Reachability,
     RelayInfo,
     Resolved,
+    ServiceCheck,
     ServiceInfo,
     Settings,
     TracerouteResult,
@@ -235,6 +237,20 @@ class LocalClient:
         params = {"all": "true" if include_unauthorized else "false"}
         return await self._request("GET", models.PEERS, list[PeerInfo], params=params)
 
+    async def peer_services(self, peer: str) -> list[str]:
+        """The services ``peer`` (name or peer ID) offers, sorted: the ``/peerup/<name>/1.0.0``
+        protocols it announces over identify, asked afresh.
+
+        The daemon connects first if needed (up to about 10 s). A service listed may still
+        refuse us (its allowed peers, verified-only): identify names them all.
+
+        Raises:
+            ApiError: ``peer-unreachable`` (502) when the peer cannot be reached,
+                ``not-authorized`` for a peer not in authorized_keys, ``unknown-peer``.
+        """
+        path = _item(models.PEERS, peer) + "/services"
+        return await self._request("GET", path, list[str], slow=True)
+
     async def paths(self) -> list[PathInfo]:
         """Return the path in use for every connected peer."""
         return await self._request("GET", models.PATHS, list[PathInfo])
@@ -254,6 +270,10 @@ class LocalClient:
     ) -> ServiceInfo:
         """Expose ``local_address`` ("host:port") to peers as service ``name``.
 
+        With ``persist``, a service of that name in config.yaml already is replaced (its
+        address, allowed peers and ``verified_only``; its ``enabled`` stays): a front end's
+        edit. Without, a name exposed already is ``already-exists``.
+
         Args:
             name: Service name (a DNS label such as ``ssh``).
             local_address: Where the service listens locally.
@@ -272,6 +292,19 @@ class LocalClient:
             verified_only=verified_only,
         )
         return await self._request("POST", models.SERVICES, ServiceInfo, body=body)
+
+    async def check_service(self, local_address: str) -> ServiceCheck:
+        """Whether the local TCP service at ``local_address`` answers (before exposing it).
+
+        The daemon connects once, within 2 s, and closes the connection at once; ``answers``
+        false comes with ``error`` and ``error_code`` (``connection-refused``, ``timeout``,
+        ``unknown-host``, ``unreachable``).
+
+        Raises:
+            ApiError: ``invalid-address`` when it is not host:port with a real port.
+        """
+        body = models.CheckServiceRequest(local_address=local_address)
+        return await self._request("POST", models.SERVICES_CHECK, ServiceCheck, body=body)
 
     async def unexpose_service(self, name: str, *, persist: bool = False) -> None:
         """Stop exposing service ``name`` (and remove it from the config if ``persist``)."""
@@ -382,6 +415,21 @@ class LocalClient:
         """
         body = models.OpenForwardRequest(peer=peer, service=service, listen=listen, persist=persist)
         return await self._request("POST", models.FORWARDS, ForwardInfo, body=body)
+
+    async def check_listen(self, listen: str) -> ListenCheck:
+        """Whether a forward could listen on ``listen`` ("host:port"), before opening one.
+
+        Not free when another forward of the daemon (a stopped saved one too) or another
+        program has it, or we may not listen there (``error_code``: ``used-by-forward``,
+        ``address-in-use``, ``permission-denied``, ``address-not-available``,
+        ``unknown-host``, ``cannot-listen``); then ``suggestion`` is a free address on the
+        same host a few ports up (from 8000 + the port below 1024), when there is one.
+
+        Raises:
+            ApiError: ``invalid-address`` when it is not host:port or the port is out of range.
+        """
+        body = models.CheckListenRequest(listen=listen)
+        return await self._request("POST", models.FORWARDS_CHECK, ListenCheck, body=body)
 
     async def close_forward(self, forward_id: str) -> None:
         """Close forward ``forward_id`` and its connections; a saved one leaves the config."""

@@ -55,12 +55,14 @@ PREFIX: Final = f"/v{API_VERSION}"
 # ---- endpoints (paths relative to the socket; names kebab-case) ---------------------------------
 
 STATUS: Final = f"{PREFIX}/status"
-PEERS: Final = f"{PREFIX}/peers"
+PEERS: Final = f"{PREFIX}/peers"  # GET; GET peers/{peer}/services: what the peer offers us
 PATHS: Final = f"{PREFIX}/paths"
 SERVICES: Final = f"{PREFIX}/services"  # GET, POST; DELETE services/{name}
 # POST services/{name}/enabled enables a configured service (exposes it); DELETE disables it.
 RELAYS: Final = f"{PREFIX}/relays"  # POST adds a relay to config.yaml; DELETE relays/{relay}
 FORWARDS: Final = f"{PREFIX}/forwards"  # GET, POST; DELETE forwards/{id}
+FORWARDS_CHECK: Final = f"{PREFIX}/forwards/check"  # POST: could a forward listen there?
+SERVICES_CHECK: Final = f"{PREFIX}/services/check"  # POST: does a local service answer?
 # POST forwards/{id}/enabled starts a saved forward (listens again); DELETE stops it (listed).
 AUTH: Final = f"{PREFIX}/auth"  # GET, POST; DELETE auth/{peer}
 RESOLVE: Final = f"{PREFIX}/resolve"
@@ -153,6 +155,18 @@ class OpenForwardRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True
     service: Name
     listen: Address = "127.0.0.1:0"
     persist: bool = False
+
+
+class CheckListenRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST forwards/check: could a forward listen on ``listen`` (``host:port``)?"""
+
+    listen: Address
+
+
+class CheckServiceRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """POST services/check: does the local TCP service at ``local_address`` answer?"""
+
+    local_address: Address
 
 
 class AuthorizeRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

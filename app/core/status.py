@@ -128,6 +128,47 @@ class ForwardInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ListenCheck:
+    """Whether a forward could listen on an address (``POST forwards/check``).
+
+    Attributes:
+        listen: The address checked, as ``host:port``.
+        free: Nothing (no program, no other forward) has it, and we may listen there.
+        suggestion: When not free: a free address near it (the next ports up, same host), or
+            None when none was found (or another port would not help).
+        error: Why not, in English.
+        error_code: Stable code of ``error``: ``used-by-forward``, ``address-in-use``,
+            ``permission-denied``, ``address-not-available``, ``unknown-host``, ``cannot-listen``.
+    """
+
+    listen: str
+    free: bool
+    suggestion: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCheck:
+    """Whether a local TCP service answers (``POST services/check``): one connect, closed at once.
+
+    Attributes:
+        local_address: The address checked, as ``host:port``.
+        answers: A TCP connection was accepted.
+        error: Why not, in English.
+        error_code: Stable code of ``error``: ``connection-refused``, ``timeout``,
+            ``unknown-host``, ``unreachable``.
+        connect_ms: How long the connect took.
+    """
+
+    local_address: str
+    answers: bool
+    error: str | None = None
+    error_code: str | None = None
+    connect_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RelayInfo:
     """One configured relay, as the node's relay client sees it."""
 

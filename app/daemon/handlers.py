@@ -21,6 +21,7 @@ from app.core.status import (
     AuthEntry,
     ForwardInfo,
     InviteInfo,
+    ListenCheck,
     NodeStatus,
     PathInfo,
     PeerInfo,
@@ -29,6 +30,7 @@ from app.core.status import (
     Reachability,
     RelayInfo,
     Resolved,
+    ServiceCheck,
     ServiceInfo,
     Settings,
     TracerouteResult,
@@ -120,6 +122,11 @@ async def get_peers(node: NodeFacade, call: Call) -> list[PeerInfo]:
     return node.peers(include_unauthorized=call.flag("all"))
 
 
+async def get_peer_services(node: NodeFacade, call: Call) -> list[str]:
+    """GET peers/{peer}/services: the service names the peer offers (connects first)."""
+    return await node.peer_services(call.params["peer"])
+
+
 async def get_paths(node: NodeFacade, call: Call) -> list[PathInfo]:
     """GET paths."""
     return node.paths()
@@ -140,6 +147,11 @@ async def expose_service(node: NodeFacade, call: Call) -> ServiceInfo:
         persist=req.persist,
         verified_only=req.verified_only,
     )
+
+
+async def check_service(node: NodeFacade, call: Call) -> ServiceCheck:
+    """POST services/check: one connect to the local service, within 2 s."""
+    return await node.check_service(call.json(models.CheckServiceRequest).local_address)
 
 
 async def unexpose_service(node: NodeFacade, call: Call) -> None:
@@ -195,6 +207,11 @@ async def open_forward(node: NodeFacade, call: Call) -> ForwardInfo:
     """POST forwards."""
     req = call.json(models.OpenForwardRequest)
     return await node.open_forward(req.peer, req.service, req.listen, persist=req.persist)
+
+
+async def check_listen(node: NodeFacade, call: Call) -> ListenCheck:
+    """POST forwards/check: could a forward listen there (else a free address near it)?"""
+    return await node.check_listen(call.json(models.CheckListenRequest).listen)
 
 
 async def close_forward(node: NodeFacade, call: Call) -> None:
@@ -530,9 +547,11 @@ async def pairing_join(node: NodeFacade, call: Call) -> models.PairingJoinReply:
 ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "status", get_status),
     Route("GET", "peers", get_peers),
+    Route("GET", "peers/{peer}/services", get_peer_services),
     Route("GET", "paths", get_paths),
     Route("GET", "services", get_services),
     Route("POST", "services", expose_service),
+    Route("POST", "services/check", check_service),
     Route("DELETE", "services/{name}", unexpose_service),
     Route("POST", "services/{name}/enabled", enable_service),
     Route("DELETE", "services/{name}/enabled", disable_service),
@@ -540,6 +559,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("DELETE", "relays/{relay}", remove_relay),
     Route("GET", "forwards", get_forwards),
     Route("POST", "forwards", open_forward),
+    Route("POST", "forwards/check", check_listen),
     Route("DELETE", "forwards/{id}", close_forward),
     Route("POST", "forwards/{id}/enabled", start_forward),
     Route("DELETE", "forwards/{id}/enabled", stop_forward),

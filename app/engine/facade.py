@@ -16,6 +16,7 @@ from app.core.status import (
     AuthEntry,
     ForwardInfo,
     InviteInfo,
+    ListenCheck,
     NodeStatus,
     PathInfo,
     PeerInfo,
@@ -23,6 +24,7 @@ from app.core.status import (
     Reachability,
     RelayInfo,
     Resolved,
+    ServiceCheck,
     ServiceInfo,
     Settings,
     TracerouteResult,
@@ -109,6 +111,18 @@ class NodeFacade(Protocol):
 
     async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
         """Start or stop a saved forward (ForwardNotSavedError for another one)."""
+        ...
+
+    async def peer_services(self, peer: str) -> list[str]:
+        """The services an authorized peer offers (connects first; PeerUnreachableError)."""
+        ...
+
+    async def check_listen(self, listen: str) -> ListenCheck:
+        """Whether a forward could listen there, with a suggestion (InvalidAddressError)."""
+        ...
+
+    async def check_service(self, local_address: str) -> ServiceCheck:
+        """Whether a local TCP service answers within 2 s (InvalidAddressError)."""
         ...
 
     def auth_entries(self) -> list[AuthEntry]: ...

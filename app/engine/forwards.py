@@ -134,6 +134,10 @@ class ForwardManager:
         """Snapshot of every forward, in opening order."""
         return [f.snapshot() for f in self._forwards.values()]
 
+    def addresses(self) -> list[tuple[str, int]]:
+        """``(host, port)`` of every forward listed, saved ones without a listener too."""
+        return [parse_host_port(f.info.listen_address) for f in self._forwards.values()]
+
     async def open_forward(
         self,
         peer_id: str,

@@ -247,12 +247,16 @@ class LiveConfig:
         persist: bool = False,
         verified_only: bool = False,
     ) -> ServiceInfo:
-        """Expose a local TCP service; with ``persist`` it is added to config.yaml instead.
+        """Expose a local TCP service; with ``persist`` it goes into config.yaml instead.
+
+        With ``persist``, a service configured already is *replaced*: its address, allowed
+        peers and ``verified_only`` become these (a front end's edit), its ``enabled`` stays,
+        and it is exposed again as changed (streams open already finish).
 
         Raises:
-            AlreadyExistsError: The name is exposed already (without ``persist``) or configured
-                already (with it: nothing is written).
-            NotFoundError, InvalidNameError, InvalidAddressError, UnknownPeerError: Bad input.
+            AlreadyExistsError: The name is exposed already (without ``persist``).
+            NotFoundError, InvalidNameError, InvalidAddressError, UnknownPeerError: Bad input
+                (with ``persist`` nothing is written then).
         """
         allowed = [self._resolve(p) for p in allowed_peers]
         if not persist:
@@ -261,9 +265,14 @@ class LiveConfig:
             )
         self._require_services()
         with self._settings.edit() as editor:
-            editor.add_service(
-                name, local_address, allowed_peers=allowed, verified_only=verified_only
-            )
+            if self._configured(name) is None:
+                editor.add_service(
+                    name, local_address, allowed_peers=allowed, verified_only=verified_only
+                )
+            else:
+                editor.update_service(
+                    name, local_address, allowed_peers=allowed, verified_only=verified_only
+                )
         return self._info(name)
 
     def unexpose_service(self, name: str, *, persist: bool = False) -> None:

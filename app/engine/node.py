@@ -49,6 +49,7 @@ from app.core.status import (
     ForwardInfo,
     Grade,
     InviteInfo,
+    ListenCheck,
     NodeStatus,
     PathInfo,
     PeerInfo,
@@ -59,6 +60,7 @@ from app.core.status import (
     RelayInfo,
     RelaysChanged,
     Resolved,
+    ServiceCheck,
     ServiceInfo,
     ServicesChanged,
     Settings,
@@ -74,17 +76,18 @@ from app.engine.forwards import ForwardManager
 from app.engine.gate import Gate
 from app.engine.grades import GradeSharing
 from app.engine.invite import InviteService, OpenInvite
-from app.engine.listening import check_listen_ports_free, listen_addresses
+from app.engine.listening import check_listen, check_listen_ports_free, listen_addresses
 from app.engine.liveconfig import LiveConfig
 from app.engine.pairingctx import PairingContext
 from app.engine.paths import PathTracker
 from app.engine.peerbook import PeerBook
+from app.engine.peerservices import offered_services
 from app.engine.ping import make_responder
 from app.engine.reachability import ReachabilityMonitor
 from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
 from app.engine.relaypair import PairingService
 from app.engine.savedforwards import SavedForwards
-from app.engine.services import ServiceRegistry
+from app.engine.services import ServiceRegistry, check_local_service
 from app.engine.settings import SettingsStore
 from app.engine.switches import HolePunching, LanDiscovery, PortMapping
 from app.engine.verify import VerifyManager
@@ -610,12 +613,15 @@ class Node:
     def _store_verified(self, peer_id: str) -> None:
         self.peerbook.set_verified(peer_id, True)
 
-    async def _open_verify_stream(self, peer_id: str) -> INetStream:
+    def _require_authorized(self, peer_id: str) -> None:
         if not self.peerbook.is_authorized(peer_id):
             raise NotAuthorizedError(
                 f"peer {peer_id} is not in authorized_keys",
                 hint=f"authorize it first: peerup auth add {peer_id}",
             )
+
+    async def _open_verify_stream(self, peer_id: str) -> INetStream:
+        self._require_authorized(peer_id)
         try:
             return await self.dialer.open_stream(
                 self.dialer.resolve_target(peer_id), VERIFY_PROTOCOL
@@ -749,11 +755,7 @@ class Node:
         validate_service_name(service)
         target = self.dialer.resolve_target(peer)
         pid = target.peer_id.to_base58()
-        if not self.peerbook.is_authorized(pid):
-            raise NotAuthorizedError(
-                f"peer {pid} is not in authorized_keys",
-                hint=f"authorize it first: peerup auth add {pid}",
-            )
+        self._require_authorized(pid)
         # Connect first: the user learns at once that the peer is unreachable, and the first client
         # does not pay for the dial. (Forwards from the config open without this, so a daemon can
         # start while the peer is offline; their connections retry on their own.)
@@ -768,6 +770,21 @@ class Node:
             await self._saved.remove(forward_id)
         else:
             await self._forwards.close_forward(forward_id)
+
+    async def peer_services(self, peer: str) -> list[str]:
+        """The services an authorized peer offers us (see :func:`offered_services`)."""
+        target = self.dialer.resolve_target(peer)
+        self._require_authorized(target.peer_id.to_base58())
+        return await offered_services(self.dialer, target)
+
+    async def check_listen(self, listen: str) -> ListenCheck:
+        """Whether a forward could listen on ``listen`` (our forwards' addresses count as used),
+        and if not a free address near it."""
+        return await check_listen(listen, self._forwards.addresses())
+
+    async def check_service(self, local_address: str) -> ServiceCheck:
+        """Whether a local service answers (one connect within 2 s, closed at once)."""
+        return await check_local_service(local_address)
 
     async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
         """Start or stop a saved forward (see :meth:`SavedForwards.set_enabled`)."""

@@ -33,6 +33,7 @@ from app.core.errors import (
 from app.core.ids.netaddr import format_host_port, parse_host_port
 from app.core.status import ForwardInfo, ForwardState
 from app.engine.forwards import ForwardManager
+from app.engine.listening import same_listen_address
 from app.engine.settings import SettingsStore
 
 if TYPE_CHECKING:
@@ -108,16 +109,17 @@ class SavedForwards:
         """Open (or list, stopped or failed) the forward of ``entry``; never raises."""
         self._running[forward_id] = entry
         peer = entry.peer
-        if not entry.enabled:
-            return self._list(forward_id, entry, peer, ForwardState.STOPPED)
         try:
             peer = self._resolve(entry.peer)
+            if not entry.enabled:
+                return self._list(forward_id, entry, peer, ForwardState.STOPPED)
             return await self._forwards.open_forward(
                 peer, entry.service, entry.listen, forward_id=forward_id, persistent=True
             )
         except PeerupError as exc:
             log.error("forward %s → %s/%s failed: %s", entry.listen, entry.peer, entry.service, exc)
-            return self._list(forward_id, entry, peer, ForwardState.FAILED, exc)
+            state = ForwardState.FAILED if entry.enabled else ForwardState.STOPPED
+            return self._list(forward_id, entry, peer, state, exc)
 
     def _list(
         self,
@@ -156,7 +158,7 @@ class SavedForwards:
         """
         host, port = parse_host_port(listen)
         async with self._lock:
-            if port and (host, port) in self.taken():
+            if port and any(same_listen_address((host, port), t) for t in self.taken()):
                 raise AlreadyExistsError(
                     f"a saved forward already listens on {format_host_port(host, port)}",
                     hint="start that one, or choose another local port",

@@ -7,6 +7,7 @@ service's ``allowed_peers``) is reset before any byte of the service is touched.
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,16 +16,18 @@ import trio
 from libp2p.abc import INetStream
 from libp2p.custom_types import TProtocol
 
-from app.core.errors import AlreadyExistsError, NotFoundError
+from app.core.errors import AlreadyExistsError, InvalidAddressError, NotFoundError
 from app.core.ids.names import service_protocol_id, validate_service_name
-from app.core.ids.netaddr import parse_host_port
+from app.core.ids.netaddr import format_host_port, parse_host_port
 from app.core.ids.peerid import PeerId
-from app.core.status import ServiceInfo
+from app.core.status import ServiceCheck, ServiceInfo
 from app.engine.splice import Counters, SpliceError, refuse, reset_quietly, splice
 
 log = logging.getLogger("peerup.engine.services")
 
 LOCAL_DIAL_TIMEOUT = 10.0
+CHECK_TIMEOUT = 2.0
+"""How long :func:`check_local_service` waits for the service to accept (seconds)."""
 
 
 @dataclass(slots=True)
@@ -176,3 +179,43 @@ class ServiceRegistry:
         if not self._is_authorized(remote):
             return False
         return not service.allowed_peers or remote in service.allowed_peers
+
+
+def _errnos(exc: BaseException) -> set[int | None]:
+    """The errnos of a failed connect (trio's happy eyeballs raise one error for all tries)."""
+    cause = exc.__cause__
+    if isinstance(cause, BaseExceptionGroup):
+        return {getattr(e, "errno", None) for e in cause.exceptions}
+    return {getattr(exc, "errno", None)}
+
+
+async def check_local_service(local_address: str) -> ServiceCheck:
+    """Whether a local TCP service answers: one connect within :data:`CHECK_TIMEOUT`, closed
+    at once (nothing is sent).
+
+    Raises:
+        InvalidAddressError: ``local_address`` is not host:port with a real port.
+    """
+    host, port = parse_host_port(local_address, default_host="localhost")
+    if port == 0:
+        raise InvalidAddressError(f"{local_address!r}: a service needs a real port, not 0")
+    address = format_host_port(host, port)
+    started = trio.current_time()
+    try:
+        with trio.fail_after(CHECK_TIMEOUT):
+            stream = await trio.open_tcp_stream(host, port)
+    except trio.TooSlowError:
+        return ServiceCheck(
+            address, False, f"{address} did not answer within {CHECK_TIMEOUT:.0f} s", "timeout"
+        )
+    except trio.socket.gaierror as exc:
+        return ServiceCheck(address, False, f"unknown host {host} ({exc.strerror})", "unknown-host")
+    except OSError as exc:
+        if _errnos(exc) == {errno.ECONNREFUSED}:
+            return ServiceCheck(
+                address, False, f"nothing listens on {address}", "connection-refused"
+            )
+        return ServiceCheck(address, False, f"cannot reach {address}: {exc}", "host-unreachable")
+    connect_ms = round((trio.current_time() - started) * 1000, 2)
+    await stream.aclose()
+    return ServiceCheck(address, True, connect_ms=connect_ms)

@@ -24,13 +24,14 @@ from types import TracebackType
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSocketNotifier, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app.core.config import init_config_dir
 from app.core.errors import PeerupError
 from app.gui import qtcompat
 from app.gui.bridge import Bridge, StartEngine
 from app.gui.desktop_entry import register_link_handler
+from app.gui.dialogs.forwards import ForwardsWindow
 from app.gui.dialogs.invite import InviteDialog
 from app.gui.dialogs.join import JoinDialog
 from app.gui.dialogs.preferences import PreferencesDialog
@@ -38,8 +39,8 @@ from app.gui.dialogs.verify import VerifyDialog
 from app.gui.i18n import install_translations, preferred_language
 from app.gui.notifications import Notifications
 from app.gui.peers_window import PeersWindow
-from app.gui.tasks import TaskSet
 from app.gui.tray import Tray
+from app.gui.windows import Windows
 from app.util.log import setup_logging
 from app.util.paths import default_config_path
 from app.util.ports import pick_listen_port
@@ -151,12 +152,7 @@ class TrayApp(QObject):
         self.tray.verify_requested.connect(self.open_verify)
         self.notifications = Notifications(self.bridge, self.tray.notify, self)
         self.notifications.verify_request_shown.connect(self.tray.open_verify_on_click)
-        self.window: PeersWindow | None = None
-        self.verify_dialogs: dict[str, VerifyDialog] = {}  # by peer ID: one dialog per peer
-        self.invite_dialog: InviteDialog | None = None
-        self.join_dialog: JoinDialog | None = None
-        self._dialog_tasks = TaskSet()
-        self.preferences: PreferencesDialog | None = None
+        self.windows = Windows()
 
     def request_quit(self) -> None:
         """Quit as the menu's Quit does."""
@@ -188,28 +184,7 @@ class TrayApp(QObject):
             await self._quit.wait()
         finally:
             await self.tray.cancel_actions()
-            for verify in list(self.verify_dialogs.values()):
-                await verify.close_actions()
-                verify.hide()
-                verify.deleteLater()
-            self.verify_dialogs.clear()
-            for dialog in (self.invite_dialog, self.join_dialog):
-                if dialog is not None:
-                    dialog.hide()  # hide, not close: closing the last window quits Qt
-                    await dialog.close_actions()
-                    dialog.deleteLater()
-            self.invite_dialog = self.join_dialog = None
-            await self._dialog_tasks.cancel_all()
-            if self.preferences is not None:
-                await self.preferences.close_actions()
-                self.preferences.hide()
-                self.preferences.deleteLater()
-                self.preferences = None
-            if self.window is not None:
-                await self.window.close_actions()
-                self.window.hide()  # hide, not close: closing the last window quits Qt
-                self.window.deleteLater()
-                self.window = None
+            await self.windows.close_all()
             await self.bridge.quit()
             watching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -229,16 +204,50 @@ class TrayApp(QObject):
                 translate("Main", "peer-up is already running (see the tray)."),
             )
 
-    # ---- the dialogs (app/gui/dialogs) --------------------------------------------------------
+    # ---- the windows and dialogs (app/gui/dialogs, app/gui/windows.py) ------------------------
+
+    @property
+    def window(self) -> PeersWindow | None:
+        """The peers window, once opened."""
+        return self.windows.find(PeersWindow)
+
+    @property
+    def invite_dialog(self) -> InviteDialog | None:
+        """The open invite wizard."""
+        return self.windows.find(InviteDialog)
+
+    @property
+    def join_dialog(self) -> JoinDialog | None:
+        """The open join dialog."""
+        return self.windows.find(JoinDialog)
+
+    @property
+    def preferences(self) -> PreferencesDialog | None:
+        """The open preferences."""
+        return self.windows.find(PreferencesDialog)
+
+    @property
+    def forwards_window(self) -> ForwardsWindow | None:
+        """The port forwards window, once opened."""
+        return self.windows.find(ForwardsWindow)
+
+    def verify_dialog(self, peer_id: str) -> VerifyDialog | None:
+        """The open verification dialog for ``peer_id``."""
+        return self.windows.find(VerifyDialog, peer_id)
+
+    def open_window(self) -> PeersWindow:
+        """Show the peers window (created on first use), raised and focused."""
+        window, made = self.windows.show(PeersWindow, lambda: PeersWindow(self.bridge))
+        if made:
+            window.verify_requested.connect(self.open_verify)
+            window.preferences_requested.connect(self.open_preferences)
+        return window
 
     def open_invite(self) -> InviteDialog:
         """Show the invite wizard (tray ▸ Invite a device…); the open one if there is one."""
-        dialog = self.invite_dialog
-        if dialog is None:
-            dialog = self.invite_dialog = InviteDialog(self.bridge)
+        dialog, made = self.windows.show(InviteDialog, lambda: InviteDialog(self.bridge))
+        if made:
             dialog.show_peers_requested.connect(self.open_window)
-            dialog.finished.connect(lambda _result, d=dialog: self._dismiss(d))
-        _present(dialog)
         return dialog
 
     def open_join(self, text: str = "") -> JoinDialog:
@@ -246,27 +255,12 @@ class TrayApp(QObject):
 
         An open join dialog is raised; ``text`` replaces its code unless a join is under way.
         """
-        dialog = self.join_dialog
-        if dialog is None:
-            dialog = self.join_dialog = JoinDialog(self.bridge, text)
+        dialog, made = self.windows.show(JoinDialog, lambda: JoinDialog(self.bridge, text))
+        if made:
             dialog.show_peers_requested.connect(self.open_window)
-            dialog.finished.connect(lambda _result, d=dialog: self._dismiss(d))
         elif text:
             dialog.set_text(text)
-        _present(dialog)
         return dialog
-
-    def _dismiss(self, dialog: InviteDialog | JoinDialog) -> None:
-        """A dialog was closed: forget it, and delete it once its requests have ended."""
-        if dialog is self.invite_dialog:
-            self.invite_dialog = None
-        if dialog is self.join_dialog:
-            self.join_dialog = None
-        self._dialog_tasks.spawn(self._dispose(dialog))
-
-    async def _dispose(self, dialog: InviteDialog | JoinDialog) -> None:
-        await dialog.close_actions()
-        dialog.deleteLater()
 
     def open_verify(self, peer_id: str) -> VerifyDialog:
         """Show the emoji verification dialog for ``peer_id`` (raised if it is open already).
@@ -274,55 +268,22 @@ class TrayApp(QObject):
         From the peers window's "Verify…", the tray menu's request entries and a clicked
         request notification. A new dialog answers the peer's waiting request, or starts a run.
         """
-        dialog = self.verify_dialogs.get(peer_id)
-        if dialog is None:
-            dialog = VerifyDialog(self.bridge, peer_id)
-            self.verify_dialogs[peer_id] = dialog
-            dialog.finished.connect(lambda _=0, p=peer_id, d=dialog: self._verify_closed(p, d))
+        dialog, made = self.windows.show(
+            VerifyDialog, lambda: VerifyDialog(self.bridge, peer_id), peer_id
+        )
+        if made:
             dialog.begin()
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
         return dialog
 
-    def _verify_closed(self, peer_id: str, dialog: VerifyDialog) -> None:
-        if self.verify_dialogs.get(peer_id) is dialog:
-            del self.verify_dialogs[peer_id]
-        dialog.deleteLater()
-
-    def open_forwards(self) -> None:
-        """Show the port forwards window (tray ▸ Port forwards…)."""
-        self._not_yet(translate("Main", "Port forwards"), "peerup proxy")
+    def open_forwards(self) -> ForwardsWindow:
+        """Show the port forwards window (tray ▸ Port forwards…; one, created on first use)."""
+        return self.windows.show(ForwardsWindow, lambda: ForwardsWindow(self.bridge))[0]
 
     def open_preferences(self) -> PreferencesDialog:
         """Show the preferences (tray ▸ Preferences…): one dialog, raised and focused."""
-        if self.preferences is None:
-            self.preferences = PreferencesDialog(self.bridge, self.notifications)
-        self.preferences.show()
-        self.preferences.raise_()
-        self.preferences.activateWindow()
-        return self.preferences
-
-    def _not_yet(self, title: str, command: str) -> None:
-        self.tray.notify(title, command)
-
-    def open_window(self) -> PeersWindow:
-        """Show the peers window (created on first use), raised and focused."""
-        if self.window is None:
-            self.window = PeersWindow(self.bridge)
-            self.window.verify_requested.connect(self.open_verify)
-            self.window.preferences_requested.connect(self.open_preferences)
-        self.window.show()
-        self.window.raise_()
-        self.window.activateWindow()
-        return self.window
-
-
-def _present(dialog: QDialog) -> None:
-    """Show ``dialog`` on top, focused."""
-    dialog.show()
-    dialog.raise_()
-    dialog.activateWindow()
+        return self.windows.show(
+            PreferencesDialog, lambda: PreferencesDialog(self.bridge, self.notifications)
+        )[0]
 
 
 class CrashDialogs:

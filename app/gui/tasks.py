@@ -16,7 +16,11 @@ class TaskSet:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        """Run ``coro`` on the loop; the task is kept until it ends (and returned, to cancel)."""
+        """Run ``coro`` on the loop; the task is kept until it ends.
+
+        Returns:
+            The task, for a Cancel button that cancels this one request.
+        """
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._finished)

@@ -198,16 +198,31 @@ def error_texts() -> dict[str, str]:
         "not-authorized": translate("Errors", "This peer is not authorized."),
         "invalid-name": translate("Errors", "That name is not valid."),
         "invalid-peer-id": translate("Errors", "That is not a valid peer ID."),
-        "invalid-address": translate("Errors", "That address cannot be used."),
         "invalid-network": translate("Errors", "That network name is not valid."),
         "autostart-failed": translate("Errors", "Start at login could not be changed."),
         "already-exists": translate("Errors", "It exists already."),
         "address-in-use": translate("Errors", "The address is in use."),
+        "invalid-address": translate("Errors", "That address is not valid."),
+        "used-by-forward": translate("Errors", "Another forward uses this address."),
+        "permission-denied": translate(
+            "Errors", "Only the administrator may listen there (ports below 1024)."
+        ),
+        "address-not-available": translate("Errors", "This device has no such address."),
+        "unknown-host": translate("Errors", "No such host."),
+        "cannot-listen": translate("Errors", "peer-up cannot listen there."),
+        "connection-refused": translate(
+            "Errors", "The connection was refused: no program listens on that port."
+        ),
+        "timeout": translate("Errors", "No answer in time."),
+        "host-unreachable": translate("Errors", "That address cannot be reached."),
         "config-error": translate("Errors", "The config file has an error."),
         "identity-error": translate("Errors", "This device's identity cannot be read."),
         "service-not-found": translate("Errors", "The peer offers no such service."),
         "service-unavailable": translate("Errors", "The service is not available."),
         "forward-not-found": translate("Errors", "No such forward."),
+        "forward-not-saved": translate(
+            "Errors", "This forward is not saved, so it cannot be stopped: remove it instead."
+        ),
         "connection-broken": translate("Errors", "The connection broke."),
         "too-many-connections": translate("Errors", "Too many connections."),
         "relay-unreachable": translate("Errors", "The relay cannot be reached."),
@@ -219,9 +234,11 @@ def error_texts() -> dict[str, str]:
         "verify-unsupported": translate(
             "Errors", "The peer cannot run the interactive check (it may run the Go peer-up)."
         ),
-        "not-verified": translate("Errors", "This peer is not verified."),
+        "not-verified": translate(
+            "Errors",
+            "The peer admits only verified peers: verify each other first (compare the emoji).",
+        ),
         "internal-error": translate("Errors", "peer-up hit an internal error."),
-        "timeout": translate("Errors", "No answer in time."),
         "connection-lost": translate("Errors", "The connection to peer-up broke."),
         "not-running": translate("Errors", "peer-up's engine is not running."),
         # Pairing: the codes of invites and joins (a join's failure reason, app/core/errors.py

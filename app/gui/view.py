@@ -9,6 +9,7 @@ and a ``QMenu``. Keeping the mapping here lets it be tested without widgets. Tex
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
@@ -222,6 +223,37 @@ def _forward_line(forward: ForwardInfo) -> ForwardLine:
     )
     if not forward.verified:
         text += "  " + translate("Tray", "[UNVERIFIED]")
+    return ForwardLine(forward.id, text, forward_command(forward))
+
+
+# Service names (or their dash/underscore-separated words) that say how a client reaches them.
+_KIND_WORDS = {
+    "ssh": frozenset({"ssh", "sftp", "scp"}),
+    "https": frozenset({"https"}),
+    "http": frozenset({"http", "web", "www", "website", "site"}),
+}
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost", "0.0.0.0", "::", ""})
+
+
+def service_kind(service: str) -> str | None:
+    """``ssh``, ``https`` or ``http`` when a service's name says what it is, else None."""
+    words = set(re.split(r"[-_.]", service.lower()))
+    return next((kind for kind, known in _KIND_WORDS.items() if words & known), None)
+
+
+def forward_command(forward: ForwardInfo) -> str:
+    """What to type to use a forward: the tray's and the forwards window's "Copy command".
+
+    ``ssh -p 2222 localhost`` for an ssh-like service, ``http://localhost:8080`` for a web
+    one (``https://`` for ``https``), else ``localhost:PORT``. A forward listening on loopback
+    or on every interface is reached at ``localhost``; one on another address at that address.
+    """
     host, _, port = forward.listen_address.rpartition(":")
-    command = f"ssh -p {port} {host}" if forward.service == "ssh" else forward.listen_address
-    return ForwardLine(forward.id, text, command)
+    host = host.removeprefix("[").removesuffix("]")
+    if host in _LOOPBACK_HOSTS:
+        host = "localhost"
+    kind = service_kind(forward.service)
+    if kind == "ssh":
+        return f"ssh -p {port} {host}"
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return f"{kind}://{where}" if kind else where

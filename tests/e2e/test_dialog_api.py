@@ -142,3 +142,61 @@ def test_a_saved_forward_survives_a_restart_stops_starts_and_is_removed(pair: Pa
     assert call(pair.laptop, lambda c: c.forwards()) == []
     assert load_config(pair.laptop_dir.config_path).forwards == ()
     assert refused(port)
+
+
+def test_the_checks_a_dialog_runs_before_saving(pair: Pair) -> None:
+    port = free_port()
+    saved = call(
+        pair.laptop,
+        lambda c: c.open_forward("home", "echo", f"127.0.0.1:{port}", persist=True),
+    )
+    try:
+        call(pair.laptop, lambda c: c.set_forward_enabled(saved.id, False))
+        used = call(pair.laptop, lambda c: c.check_listen(f"localhost:{port}"))
+        assert (used.free, used.error_code) == (False, "used-by-forward")  # stopped, still its
+        assert used.suggestion is not None
+        assert call(pair.laptop, lambda c: c.check_listen(used.suggestion or "")).free
+        with pytest.raises(ApiError) as bad:
+            call(pair.laptop, lambda c: c.check_listen("localhost:99999"))
+        assert (bad.value.code, bad.value.status) == ("invalid-address", 400)
+
+        answers = call(pair.home, lambda c: c.check_service(f"127.0.0.1:{pair.echo_port}"))
+        assert (answers.answers, answers.error_code) == (True, None)
+        assert answers.connect_ms is not None
+        silent = call(pair.home, lambda c: c.check_service(f"127.0.0.1:{free_port()}"))
+        assert (silent.answers, silent.error_code) == (False, "connection-refused")
+    finally:
+        call(pair.laptop, lambda c: c.close_forward(saved.id))
+
+
+def test_exposing_a_configured_service_again_edits_it(pair: Pair) -> None:
+    home = pair.home
+    edited = call(
+        home,
+        lambda c: c.expose_service(
+            "echo",
+            f"localhost:{pair.echo_port}",
+            allowed_peers=[pair.laptop_dir.peer_id],
+            persist=True,
+        ),
+    )
+    assert (edited.local_address, edited.allowed_peers) == (
+        f"localhost:{pair.echo_port}",
+        (pair.laptop_dir.peer_id,),
+    )
+    [service] = load_config(home.node.config_path).services
+    assert service.local_address == f"localhost:{pair.echo_port}"
+    forward = call(pair.laptop, lambda c: c.open_forward("home", "echo"))
+    try:
+        port = int(forward.listen_address.rsplit(":", 1)[1])
+        assert exchange(port, b"edited") == b"edited"
+    finally:
+        call(pair.laptop, lambda c: c.close_forward(forward.id))
+
+
+def test_the_services_home_offers(pair: Pair) -> None:
+    assert call(pair.laptop, lambda c: c.peer_services("home")) == ["echo"]
+    assert call(pair.home, lambda c: c.peer_services(pair.laptop_dir.peer_id)) == []
+    with pytest.raises(ApiError) as err:
+        call(pair.laptop, lambda c: c.peer_services("nobody"))
+    assert err.value.code == "unknown-peer"

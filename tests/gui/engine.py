@@ -59,10 +59,27 @@ async def until(
                 signal.disconnect(wake)
 
 
-def laptop_tray_and_home(tmp_path: Path) -> tuple[TrayApp, NodeDir, NodeDir]:
-    """A tray (engine in-process) on "laptop", and "home", authorized both ways, not started."""
-    home = make_node_dir(tmp_path, "home")
-    laptop = make_node_dir(tmp_path, "laptop", names={"home": home.peer_id})
+def laptop_tray_and_home(
+    tmp_path: Path, *, home_port: int | None = None, home_services: dict[str, str] | None = None
+) -> tuple[TrayApp, NodeDir, NodeDir]:
+    """A tray (engine in-process) on "laptop", and "home", authorized both ways, not started.
+
+    Args:
+        tmp_path: Where their config directories go.
+        home_port: home listens on this loopback port, and laptop's config pins home's address
+            there (``peer_addresses``), so laptop reaches home by itself (after a restart too).
+        home_services: Services home exposes (name → local address).
+    """
+    home_address = f"/ip4/127.0.0.1/tcp/{home_port}" if home_port is not None else None
+    home = make_node_dir(
+        tmp_path, "home", listen=home_address or "/ip4/127.0.0.1/tcp/0", services=home_services
+    )
+    laptop = make_node_dir(
+        tmp_path,
+        "laptop",
+        names={"home": home.peer_id},
+        peer_addresses={"home": [home_address]} if home_address else None,
+    )
     home.authorize(laptop)
     laptop.authorize(home)
     return TrayApp(laptop.config_path, start_engine_as_guest), laptop, home

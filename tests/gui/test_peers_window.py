@@ -86,14 +86,14 @@ def test_window_follows_a_peer_and_renames_pings_and_removes_it(
 
             # Verify… opens the verification dialog; Cancel closes it (and cancels the run).
             window.verify_button.click()
-            verify = app.verify_dialogs[home.peer_id]
+            verify = app.verify_dialog(home.peer_id)
             assert verify.isVisible()
             assert verify.windowTitle() == "Verify nas"
             verify.close_button.click()
             await until(
                 app,
                 "the dialog closed",
-                lambda: home.peer_id not in app.verify_dialogs,
+                lambda: app.verify_dialog(home.peer_id) is None,
                 also=(verify.finished,),
             )
 

@@ -201,7 +201,7 @@ def test_engine_settings_and_relays_apply_through_the_api(
             dialog.add_relay_button.click()
             assert dialog.banner.kind == "error"
             assert dialog.banner.code == "invalid-address"
-            assert dialog.banner.text().startswith("That address cannot be used.")
+            assert dialog.banner.text().startswith("That address is not valid.")
             assert "peer ID is needed" in dialog.banner.text()
             assert "Traceback" not in dialog.banner.text()
 
@@ -356,7 +356,7 @@ def test_language_start_at_login_and_notifications_with_the_keyboard_alone(
             qtbot.keyClicks(dialog.relay_edit, "relay.example.com:7777")
             await key(dialog.relay_edit, Qt.Key.Key_Return)
             assert dialog.banner.kind == "error"
-            assert dialog.banner.text().startswith("That address cannot be used.")
+            assert dialog.banner.text().startswith("That address is not valid.")
 
             # Notifications: Alt+F to the tab, Tab to the first switch, Space turns it off;
             # the choice persists.
@@ -377,10 +377,13 @@ def test_language_start_at_login_and_notifications_with_the_keyboard_alone(
             await key(first, Qt.Key.Key_Space)
             assert app.notifications.enabled(Kind.PEER_JOINED)
 
-            # Escape closes the dialog; the tray keeps running, and it opens again.
+            # Escape closes the dialog (the tray forgets it); the tray keeps running, and it
+            # opens again, a new one.
             await key(focus(), Qt.Key.Key_Escape)
-            assert not dialog.isVisible()
-            assert app.open_preferences() is dialog
+            assert app.preferences is None
+            again = app.open_preferences()
+            assert again.isVisible()
+            assert app.preferences is again
         finally:
             app.request_quit()
             async with asyncio.timeout(STEP):

@@ -187,7 +187,7 @@ def test_tray_menu_renders(tmp_path: Path, lang: str) -> None:
     [copy] = ssh.actions()
     assert copy.text() == {"en": "Copy command", "de": "Befehl kopieren"}[lang]
     copy.trigger()
-    assert QGuiApplication.clipboard().text() == "ssh -p 2222 127.0.0.1"
+    assert QGuiApplication.clipboard().text() == "ssh -p 2222 localhost"
 
     _save(canvas, "tray-menu", lang)
     tray.hide()

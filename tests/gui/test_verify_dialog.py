@@ -103,14 +103,14 @@ def test_verify_both_confirm_then_a_mismatch(
             told: list[str] = []
             home_app.notifications.shown.connect(lambda title, _text: told.append(title))
             await select_verify_with_keys(qtbot, window)
-            mine = app.verify_dialogs[home.peer_id]
+            mine = app.verify_dialog(home.peer_id)
             assert mine.isVisible()
             await until(
                 app, "laptop's emoji page", lambda: on_page(mine, Page.SAS), also=seen(mine)
             )
             await until(home_app, "home is told", lambda: "laptop asks to verify" in told)
             home_app.tray.icon.messageClicked.emit()  # the person clicks the notification
-            theirs = home_app.verify_dialogs[laptop.peer_id]
+            theirs = home_app.verify_dialog(laptop.peer_id)
             await until(
                 home_app, "home's emoji page", lambda: on_page(theirs, Page.SAS), also=seen(theirs)
             )
@@ -163,13 +163,13 @@ def test_verify_both_confirm_then_a_mismatch(
             assert [p.verified for p in home_state.peers] == [True]
             qtbot.keyClick(mine, Qt.Key.Key_Escape)  # Close, with the keyboard
             await until(
-                app, "closed", lambda: home.peer_id not in app.verify_dialogs, also=seen(mine)
+                app, "closed", lambda: app.verify_dialog(home.peer_id) is None, also=seen(mine)
             )
             theirs.close_button.click()
             await until(
                 home_app,
                 "home's closed",
-                lambda: laptop.peer_id not in home_app.verify_dialogs,
+                lambda: home_app.verify_dialog(laptop.peer_id) is None,
                 also=seen(theirs),
             )
 
@@ -189,7 +189,7 @@ def test_verify_both_confirm_then_a_mismatch(
             await until(
                 home_app,
                 "cancelled",
-                lambda: laptop.peer_id not in home_app.verify_dialogs,
+                lambda: home_app.verify_dialog(laptop.peer_id) is None,
                 also=seen(asking),
             )
             await until(app, "the request went away", lambda: not app.tray.view.requests)
@@ -204,7 +204,7 @@ def test_verify_both_confirm_then_a_mismatch(
             [entry] = [a for a in app.tray.menu.actions() if a.text().startswith("Verify home")]
             assert entry.text() == "Verify home (asks now)…"
             entry.trigger()
-            mine = app.verify_dialogs[home.peer_id]
+            mine = app.verify_dialog(home.peer_id)
             await until(
                 app, "laptop's emoji page", lambda: on_page(mine, Page.SAS), also=seen(mine)
             )
@@ -280,7 +280,7 @@ def test_a_peer_without_the_verify_protocol_gets_the_fingerprint(
             assert index is not None
             window.table.selectRow(index)
             window.verify_button.click()
-            dialog = app.verify_dialogs[old.peer_id]
+            dialog = app.verify_dialog(old.peer_id)
             await until(
                 app,
                 "the fingerprint page",

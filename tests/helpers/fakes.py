@@ -27,6 +27,7 @@ from app.core.errors import (
     VerificationError,
     VerifyUnsupportedError,
 )
+from app.core.ids.netaddr import parse_host_port
 from app.core.status import (
     AuthEntry,
     AuthorizedKeysChanged,
@@ -36,6 +37,7 @@ from app.core.status import (
     ForwardState,
     Grade,
     InviteInfo,
+    ListenCheck,
     NatMapping,
     NodeStatus,
     PathInfo,
@@ -47,6 +49,7 @@ from app.core.status import (
     RelayInfo,
     RelaysChanged,
     Resolved,
+    ServiceCheck,
     ServiceInfo,
     ServicesChanged,
     Settings,
@@ -56,6 +59,8 @@ from app.core.status import (
     VerifySessionInfo,
 )
 from app.engine.bus import EventBus, Subscription
+from app.engine.listening import check_listen
+from app.engine.services import check_local_service
 
 ME = "12D3KooWFakeSelf000000000000000000000000000000000000"
 HOME = "12D3KooWFakeHome000000000000000000000000000000000000"
@@ -369,6 +374,26 @@ class FakeNode:
         if info is None:
             raise ForwardNotFoundError(f"No forward {forward_id!r}.")
         self.emit(ForwardChanged(forward=dataclasses.replace(info, state=ForwardState.CLOSED)))
+
+    async def peer_services(self, peer: str) -> list[str]:
+        """HOME offers ssh and web; DOWN cannot be reached; the others offer nothing."""
+        self.calls.append(("peer_services", peer))
+        await trio.lowlevel.checkpoint()
+        peer_id = self._peer_id(peer)
+        if peer_id == DOWN:
+            raise PeerUnreachableError(f"Cannot reach {peer}.", hint="Is it online?")
+        return ["ssh", "web"] if peer_id == HOME else []
+
+    async def check_listen(self, listen: str) -> ListenCheck:
+        """The engine's own check, on this machine; the fake's forwards count as used."""
+        self.calls.append(("check_listen", listen))
+        taken = [parse_host_port(f.listen_address) for f in self._forwards.values()]
+        return await check_listen(listen, taken)
+
+    async def check_service(self, local_address: str) -> ServiceCheck:
+        """The engine's own check, on this machine."""
+        self.calls.append(("check_service", local_address))
+        return await check_local_service(local_address)
 
     async def set_forward_enabled(self, forward_id: str, enabled: bool) -> ForwardInfo:
         self.calls.append(("set_forward_enabled", forward_id, enabled))

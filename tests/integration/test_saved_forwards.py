@@ -179,6 +179,7 @@ async def test_config_forwards_stopped_failed_and_edited_by_the_config(tmp_path:
         ):
             await cnode.connect(server.peer_id, [snode.status().listen_addresses[0]])
             stopped, failed = cnode.forwards()
+            assert (stopped.peer_id, stopped.peer_name) == (server.peer_id, "server")
             assert (stopped.id, stopped.state, stopped.enabled, stopped.listen_address) == (
                 f"cfg-127.0.0.1:{idle}",
                 ForwardState.STOPPED,

@@ -229,6 +229,38 @@ class ConfigEditor:
         services[name] = entry
         del host
 
+    def update_service(
+        self,
+        name: str,
+        local_address: str,
+        *,
+        allowed_peers: Sequence[str] = (),
+        verified_only: bool = False,
+    ) -> None:
+        """Change a service's address, allowed peers and ``verified_only`` in place (its
+        ``enabled``, ``protocol`` and comments stay).
+
+        Raises:
+            NotFoundError: No such service.
+            InvalidAddressError: ``local_address`` is not host:port.
+            InvalidPeerIdError: An allowed peer is not a peer ID.
+        """
+        _host, port = parse_host_port(local_address)
+        if port == 0:
+            raise InvalidAddressError(f"{local_address!r}: a service needs a real port, not 0")
+        peers = [normalize_peer_id(p) for p in allowed_peers]
+        services = self._root.get("services")
+        entry = services.get(name) if isinstance(services, CommentedMap) else None
+        if not isinstance(entry, CommentedMap):
+            raise NotFoundError(f"service {name!r} is not configured")
+        entry["local_address"] = local_address.strip()
+        if peers:
+            _set_keeping_layout(entry, "allowed_peers", _block_seq(peers))
+        elif "allowed_peers" in entry:
+            _delete_keeping_comments(entry, "allowed_peers")
+        if verified_only or "verified_only" in entry:
+            _set_keeping_layout(entry, "verified_only", bool(verified_only))
+
     def remove_service(self, name: str) -> None:
         """Remove a service.
 

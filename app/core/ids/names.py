@@ -17,9 +17,11 @@ from app.core.ids.peerid import is_peer_id
 __all__ = [
     "FALLBACK_DEVICE_NAME",
     "MAX_PEER_NAME",
+    "PROTOCOL_NAMES",
     "SERVICE_NAME_RE",
     "default_device_name",
     "sanitize_peer_name",
+    "service_name_of",
     "service_protocol_id",
     "validate_namespace",
     "validate_peer_name",
@@ -68,6 +70,39 @@ def service_protocol_id(name: str) -> str:
         InvalidNameError: ``name`` is not a valid service name.
     """
     return f"/peerup/{validate_service_name(name)}/1.0.0"
+
+
+PROTOCOL_NAMES = frozenset(
+    {
+        "dialback",
+        "invite",
+        "kad",
+        "peer-notify",
+        "ping",
+        "reachability",
+        "relay-pair",
+        "rtt-probe",
+        "verify",
+    }
+)
+"""Names in peer-up's own protocol IDs (``/peerup/<name>/1.0.0``, ours and the Go peer-up's):
+those are no services."""
+
+
+def service_name_of(protocol_id: str) -> str | None:
+    """The service a protocol ID offers: ``ssh`` for ``/peerup/ssh/1.0.0``.
+
+    Returns:
+        The service name, or None for anything else (another scheme or version, a name that
+        breaks the naming rule, one of peer-up's own protocols in :data:`PROTOCOL_NAMES`).
+    """
+    parts = protocol_id.split("/") if isinstance(protocol_id, str) else []
+    if len(parts) != 4 or parts[0] != "" or parts[1] != "peerup" or parts[3] != "1.0.0":
+        return None
+    name = parts[2]
+    if not _is_dns_label(name) or name in PROTOCOL_NAMES:
+        return None
+    return name
 
 
 def validate_namespace(ns: str) -> str:

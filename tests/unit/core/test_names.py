@@ -12,6 +12,7 @@ from app.core.errors import InvalidNameError
 from app.core.ids.names import (
     SERVICE_NAME_RE,
     sanitize_peer_name,
+    service_name_of,
     service_protocol_id,
     validate_namespace,
     validate_peer_name,
@@ -106,3 +107,30 @@ def test_good_peer_names(name: str) -> None:
 def test_bad_peer_names(name: str, fragment: str) -> None:
     with pytest.raises(InvalidNameError, match=fragment):
         validate_peer_name(name)
+
+
+@pytest.mark.parametrize(
+    ("protocol", "name"),
+    [
+        ("/peerup/ssh/1.0.0", "ssh"),
+        ("/peerup/home-assistant/1.0.0", "home-assistant"),
+        ("/peerup/ssh/2.0.0", None),
+        ("/peerup/SSH/1.0.0", None),
+        ("/peerup/verify/1.0.0", None),
+        ("/peerup/reachability/1.0.0", None),
+        ("/peerup/dialback/1.0.0", None),
+        ("/peerup/relay-pair/1.0.0", None),
+        ("/peerup/peer-notify/1.0.0", None),
+        ("/peerup/kad/1.0.0", None),
+        ("/peerup/crew/kad/1.0.0", None),
+        ("/peerup/invite/2.0.0", None),
+        ("/ipfs/id/1.0.0", None),
+        ("/pingpong/1.0.0", None),
+        ("peerup/ssh/1.0.0", None),
+        ("", None),
+    ],
+)
+def test_the_service_a_protocol_offers(protocol: str, name: str | None) -> None:
+    assert service_name_of(protocol) == name
+    if name is not None:
+        assert service_protocol_id(name) == protocol

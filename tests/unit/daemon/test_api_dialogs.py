@@ -13,6 +13,8 @@ from contextlib import aclosing
 import pytest
 
 from app.api.transport import ApiEndpoint
+from tests.helpers.fakes import LAPTOP
+from tests.helpers.nodes import free_port
 from tests.unit.daemon.test_server import data, endpoint, error, running
 
 __all__ = ["endpoint"]  # the fixture, imported for this module's tests
@@ -119,3 +121,55 @@ async def test_saved_forwards_open_stop_and_start(endpoint: ApiEndpoint) -> None
         assert plain["persistent"] is False
         error(await http.delete(f"/v1/forwards/{plain['id']}/enabled"), 409, "forward-not-saved")
         error(await http.post("/v1/forwards/fwd-99/enabled"), 404, "forward-not-found")
+
+
+async def test_the_checks_before_saving(endpoint: ApiEndpoint) -> None:
+    async with running(endpoint) as server, server.client() as http:
+        port = free_port()
+        free = data(await http.post("/v1/forwards/check", json={"listen": f"127.0.0.1:{port}"}))
+        assert free == {
+            "listen": f"127.0.0.1:{port}",
+            "free": True,
+            "suggestion": None,
+            "error": None,
+            "error_code": None,
+        }
+        # The fake's own forward on that port counts as used.
+        body = {"peer": "home", "service": "ssh", "listen": f"127.0.0.1:{port}"}
+        data(await http.post("/v1/forwards", json=body))
+        used = data(await http.post("/v1/forwards/check", json={"listen": f"127.0.0.1:{port}"}))
+        assert isinstance(used, dict)
+        assert (used["free"], used["error_code"]) == (False, "used-by-forward")
+        assert used["suggestion"].startswith("127.0.0.1:")
+        err = error(
+            await http.post("/v1/forwards/check", json={"listen": "127.0.0.1:99999"}),
+            400,
+            "invalid-address",
+        )
+        assert "99999" in str(err["message"])
+        error(await http.post("/v1/forwards/check", json={}), 400, "bad-request")
+
+        refused = data(
+            await http.post("/v1/services/check", json={"local_address": f"127.0.0.1:{port + 1}"})
+        )
+        assert isinstance(refused, dict)
+        assert (refused["answers"], refused["error_code"], refused["connect_ms"]) == (
+            False,
+            "connection-refused",
+            None,
+        )
+        error(
+            await http.post("/v1/services/check", json={"local_address": "no port"}),
+            400,
+            "invalid-address",
+        )
+        # "check" is no service name here: DELETE services/check still reaches the service.
+        error(await http.delete("/v1/services/check"), 404, "service-not-found")
+
+
+async def test_a_peers_offered_services(endpoint: ApiEndpoint) -> None:
+    async with running(endpoint) as server, server.client() as http:
+        assert data(await http.get("/v1/peers/home/services")) == ["ssh", "web"]
+        assert data(await http.get(f"/v1/peers/{LAPTOP}/services")) == []
+        error(await http.get("/v1/peers/down/services"), 502, "peer-unreachable")
+        error(await http.get("/v1/peers/ghost/services"), 404, "unknown-peer")

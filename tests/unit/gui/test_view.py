@@ -19,7 +19,7 @@ from app.core.status import (
     Reachability,
 )
 from app.gui.i18n import install_translations
-from app.gui.view import Connection, Icon, tray_view
+from app.gui.view import Connection, Icon, forward_command, service_kind, tray_view
 from tests.helpers.factories import node_status, reachability, settings
 
 
@@ -117,8 +117,37 @@ def test_attention_for_an_unverified_peer_a_failed_forward_and_a_key_change() ->
     assert view.attention == ("A forward failed",)
     [line] = view.forwards
     assert line.text == "ssh → nas @ 127.0.0.1:2222 · failed"
-    assert line.command == "ssh -p 2222 127.0.0.1"
+    assert line.command == "ssh -p 2222 localhost"
 
     change = KeyChangeInfo("nas", "12D3KooWold", "12D3KooWnew", True, "changed")
     state = Snapshot(seq=1, status=_status(key_changes=(change,)), settings=settings())
     assert tray_view(state, Connection.ONLINE).attention == ("A peer's key changed",)
+
+
+@pytest.mark.parametrize(
+    ("service", "listen", "command"),
+    [
+        ("ssh", "127.0.0.1:2222", "ssh -p 2222 localhost"),
+        ("home-ssh", "0.0.0.0:2200", "ssh -p 2200 localhost"),
+        ("sftp", "192.168.1.5:2022", "ssh -p 2022 192.168.1.5"),
+        ("web", "127.0.0.1:8080", "http://localhost:8080"),
+        ("http", "[::1]:8081", "http://localhost:8081"),
+        ("https", "127.0.0.1:8443", "https://localhost:8443"),
+        ("grafana_web", "[fd00::5]:3000", "http://[fd00::5]:3000"),
+        ("postgres", "127.0.0.1:5432", "localhost:5432"),
+        ("sshfoo", "127.0.0.1:9000", "localhost:9000"),
+    ],
+)
+def test_copy_command_says_what_to_type(service: str, listen: str, command: str) -> None:
+    assert (
+        forward_command(
+            ForwardInfo("f1", "12D3KooWnas", "nas", service, listen, ForwardState.LISTENING)
+        )
+        == command
+    )
+
+
+def test_service_kind() -> None:
+    assert service_kind("SSH") == "ssh"
+    assert service_kind("my.web") == "http"
+    assert service_kind("mqtt") is None
