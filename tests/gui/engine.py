@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import SignalInstance
 
 from app.gui.main import TrayApp
 from app.launcher import start_engine_as_guest
+from tests.helpers.daemons import DaemonProcess
 from tests.helpers.nodes import NodeDir, make_node_dir
 
 STEP = 30.0  # seconds for any one step
@@ -83,3 +86,45 @@ def laptop_tray_and_home(
     home.authorize(laptop)
     laptop.authorize(home)
     return TrayApp(laptop.config_path, start_engine_as_guest), laptop, home
+
+
+async def eventually(
+    what: str, check: Callable[[], bool], limit: float = STEP, detail: Callable[[], str] = str
+) -> None:
+    """Wait, bounded, until ``check()`` holds, looking every 50 ms (for what no bridge signal
+    announces: a dialog changes on its own requests' replies)."""
+    deadline = time.monotonic() + limit
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {limit} s {detail()}")
+        await asyncio.sleep(0.05)
+
+
+def attached_tray(node: NodeDir, daemon: DaemonProcess) -> TrayApp:
+    """A tray attached to ``daemon`` (its API in the daemon's own runtime directory)."""
+    old = os.environ.get("PEERUP_RUNTIME_DIR")
+    os.environ["PEERUP_RUNTIME_DIR"] = str(daemon.endpoint.socket_path.parent)
+    try:
+        app = TrayApp(node.config_path, None)
+    finally:
+        if old is None:
+            os.environ.pop("PEERUP_RUNTIME_DIR", None)
+        else:
+            os.environ["PEERUP_RUNTIME_DIR"] = old
+    assert app.bridge.endpoint == daemon.endpoint
+    return app
+
+
+@contextlib.asynccontextmanager
+async def running(*apps: TrayApp) -> AsyncIterator[None]:
+    """Run the trays until the block ends (then quit them), once each follows its engine."""
+    tasks = [asyncio.ensure_future(app.run()) for app in apps]
+    try:
+        for app in apps:
+            await eventually("the tray's engine", lambda a=app: a.bridge.state is not None)
+        yield
+    finally:
+        for app in apps:
+            app.request_quit()
+        async with asyncio.timeout(STEP):
+            await asyncio.gather(*tasks)

@@ -34,7 +34,7 @@ from app.gui.models.forwards import Column
 from app.gui.models.services import Column as ServiceColumn
 from app.gui.texts import error_text
 from app.gui.view import Connection
-from tests.gui.engine import STEP, laptop_tray_and_home, until
+from tests.gui.engine import STEP, eventually, laptop_tray_and_home, until
 from tests.helpers.daemons import DaemonProcess, start_daemon
 from tests.helpers.nodes import free_port
 from tests.helpers.services import start_service
@@ -76,16 +76,6 @@ def refused(port: int) -> bool:
 
 async def blocking(fn: Callable[..., object], *args: object) -> object:
     return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
-
-
-async def eventually(what: str, check: Callable[[], bool], limit: float = STEP) -> None:
-    """Wait, bounded, until ``check()`` holds (for what no bridge signal announces: dialogs)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what}: not within {limit} s")
-        await asyncio.sleep(0.05)
 
 
 def tray_action(app: TrayApp, text: str) -> QAction:

@@ -14,13 +14,12 @@ leave the peer unverified, with Remove), a relay's pairing code shows the group'
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import os
 import subprocess
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,7 +38,7 @@ from app.gui.main import InstanceServer, TrayApp, instance_name
 from app.gui.texts import error_texts
 from app.launcher import start_engine_as_guest
 from tests.gui.desktop import REPO, tray_command
-from tests.gui.engine import STEP
+from tests.gui.engine import attached_tray, eventually, running
 from tests.helpers.daemons import DaemonProcess, start_daemon
 from tests.helpers.nodes import NodeDir, make_node_dir
 
@@ -52,48 +51,6 @@ def _windows_may_close(qapp: QApplication) -> Iterator[None]:
     qapp.setQuitOnLastWindowClosed(False)
     yield
     qapp.setQuitOnLastWindowClosed(True)
-
-
-async def eventually(
-    what: str, check: Callable[[], bool], limit: float = STEP, detail: Callable[[], str] = str
-) -> None:
-    """Wait, bounded, until ``check()`` holds (dialogs change on their own requests' replies,
-    not only on the bridge's signals)."""
-    deadline = time.monotonic() + limit
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {limit} s {detail()}")
-        await asyncio.sleep(0.05)
-
-
-def attached_tray(node: NodeDir, daemon: DaemonProcess) -> TrayApp:
-    """A tray attached to ``daemon`` (its API in the daemon's own runtime directory)."""
-    old = os.environ.get("PEERUP_RUNTIME_DIR")
-    os.environ["PEERUP_RUNTIME_DIR"] = str(daemon.endpoint.socket_path.parent)
-    try:
-        app = TrayApp(node.config_path, None)
-    finally:
-        if old is None:
-            os.environ.pop("PEERUP_RUNTIME_DIR", None)
-        else:
-            os.environ["PEERUP_RUNTIME_DIR"] = old
-    assert app.bridge.endpoint == daemon.endpoint
-    return app
-
-
-@contextlib.asynccontextmanager
-async def running(*apps: TrayApp) -> AsyncIterator[None]:
-    """Run the trays until the block ends (then quit them), once each follows its engine."""
-    tasks = [asyncio.ensure_future(app.run()) for app in apps]
-    try:
-        for app in apps:
-            await eventually("the tray's engine", lambda a=app: a.bridge.state is not None)
-        yield
-    finally:
-        for app in apps:
-            app.request_quit()
-        async with asyncio.timeout(STEP):
-            await asyncio.gather(*tasks)
 
 
 def key(

@@ -10,7 +10,7 @@ drives the dialog with the keyboard alone. Offscreen Qt; Qt warnings fail.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ from app.gui.main import TrayApp
 from app.gui.notifications import Notifications
 from app.gui.notify import Kind
 from app.launcher import start_engine_as_guest
-from tests.gui.engine import STEP, until
+from tests.gui.engine import STEP, eventually, until
 from tests.helpers.daemons import DaemonProcess, start_daemon
 from tests.helpers.factories import snapshot
 from tests.helpers.nodes import NodeDir, free_port, make_node_dir
@@ -66,16 +66,6 @@ def desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp: QApplication)
     yield home
     qapp.setQuitOnLastWindowClosed(True)
     install_translations("en")
-
-
-async def eventually(what: str, check: Callable[[], bool], *, within: float = STEP) -> None:
-    """Wait, bounded in time and count, for what no bridge signal announces (a posted Qt event,
-    the end of the dialog's own request)."""
-    for _ in range(round(within / TICK)):
-        if check():
-            return
-        await asyncio.sleep(TICK)
-    raise AssertionError(f"{what}: not within {within} s")
 
 
 def settings_of(app: TrayApp) -> Settings:
