@@ -256,7 +256,8 @@ class LocalClient:
         return await self._request("GET", models.PATHS, list[PathInfo])
 
     async def services(self) -> list[ServiceInfo]:
-        """Return the local services exposed to peers."""
+        """Return the local services: those exposed to peers (``enabled``) and the configured
+        ones switched off (``enabled`` False)."""
         return await self._request("GET", models.SERVICES, list[ServiceInfo])
 
     async def expose_service(

@@ -166,7 +166,7 @@ def _recount(state: Snapshot) -> Snapshot:
         state.status,
         connected_peers=connected_peers,
         connected_others=len(connected) - connected_peers,
-        services=len(state.services),
+        services=sum(1 for s in state.services if s.enabled),
         forwards=len(state.forwards),
     )
     return msgspec.structs.replace(state, status=status)

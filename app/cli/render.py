@@ -365,8 +365,8 @@ def render_services(
     Args:
         services: Services from the config (or from the daemon).
         names: Peer ID → name, for the allowed-peers column.
-        live: When a daemon runs, its exposed services by name; adds an ``exposed`` or
-            ``not exposed`` column.
+        live: When a daemon runs, the services it exposes by name; adds ``exposed`` or
+            ``not exposed`` to the state.
 
     Returns:
         Text lines.

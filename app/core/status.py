@@ -86,7 +86,11 @@ class PeerInfo:
 
 @dataclass(frozen=True, slots=True)
 class ServiceInfo:
-    """A local TCP service exposed to peers."""
+    """A local TCP service exposed to peers, or configured and switched off.
+
+    ``enabled`` is whether the node exposes it now: a service with ``enabled: false`` in the
+    config is listed too, ``enabled`` False and its counters 0, so front ends can enable it.
+    """
 
     name: str
     protocol_id: str
@@ -203,7 +207,7 @@ class NodeStatus:
     listen_addresses: tuple[str, ...]
     connected_peers: int
     authorized_peers: int
-    services: int
+    services: int  # exposed now (configured ones switched off do not count)
     forwards: int
     config_path: str
     network: str | None = None  # private DHT namespace, None for the global one
@@ -504,7 +508,8 @@ class ForwardChanged:
 
 @dataclass(frozen=True, slots=True)
 class ServicesChanged:
-    """The set of exposed services changed."""
+    """The services changed: one exposed, unexposed, edited, added or removed (the whole list,
+    switched-off ones too, as ``GET services`` gives it)."""
 
     services: tuple[ServiceInfo, ...]
     kind: str = field(default="services-changed", init=False)

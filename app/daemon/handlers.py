@@ -467,7 +467,8 @@ class Route:
         handler: The function to call.
         shuts_down: Call the daemon's ``on_shutdown`` after the reply is sent.
         cancellable: Cancel the handler when the client goes away before the reply (a long
-            request whose work should stop with it: a join).
+            request whose work should stop with it: a join, a forward whose dial is under way,
+            the checks and the question a dialog's Cancel gives up on).
     """
 
     method: str
@@ -547,19 +548,19 @@ async def pairing_join(node: NodeFacade, call: Call) -> models.PairingJoinReply:
 ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "status", get_status),
     Route("GET", "peers", get_peers),
-    Route("GET", "peers/{peer}/services", get_peer_services),
+    Route("GET", "peers/{peer}/services", get_peer_services, cancellable=True),
     Route("GET", "paths", get_paths),
     Route("GET", "services", get_services),
     Route("POST", "services", expose_service),
-    Route("POST", "services/check", check_service),
+    Route("POST", "services/check", check_service, cancellable=True),
     Route("DELETE", "services/{name}", unexpose_service),
     Route("POST", "services/{name}/enabled", enable_service),
     Route("DELETE", "services/{name}/enabled", disable_service),
     Route("POST", "relays", add_relay),
     Route("DELETE", "relays/{relay}", remove_relay),
     Route("GET", "forwards", get_forwards),
-    Route("POST", "forwards", open_forward),
-    Route("POST", "forwards/check", check_listen),
+    Route("POST", "forwards", open_forward, cancellable=True),
+    Route("POST", "forwards/check", check_listen, cancellable=True),
     Route("DELETE", "forwards/{id}", close_forward),
     Route("POST", "forwards/{id}/enabled", start_forward),
     Route("DELETE", "forwards/{id}/enabled", stop_forward),

@@ -15,7 +15,8 @@ Theory of operation:
   the long-lived event streams.
 * Streams (ping, events) run in a nursery with a task that waits for ``http.disconnect`` and
   cancels the stream, so a client that goes away leaves no task behind. So do the long requests
-  marked ``cancellable`` (a join): a client that gives up cancels the work, not only its wait.
+  marked ``cancellable`` (a join, opening a forward): a client that gives up cancels the work,
+  not only its wait, so a cancelled forward does not open once its dial is through.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ the :class:`~app.engine.settings.SettingsStore` (round-trip YAML: comments survi
 
 * ``services``: a configured service is exposed as configured while enabled, and unexposed when
   disabled or removed (services exposed through the API without ``persist`` are left alone);
+  :meth:`LiveConfig.services` lists the disabled ones too, and every edit of the section is one
+  ``services-changed`` event;
 * ``forwards``: the saved forwards are opened, stopped or closed as configured
   (:class:`~app.engine.savedforwards.SavedForwards`; its own edits it has applied already);
 * ``relay.addresses``: the relay client reserves on a new relay at once and stops using a removed
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from app.core.config import SETTINGS_KEYS, Config, ServiceConfig, changed_keys
 from app.core.errors import NotFoundError, PeerupError
@@ -112,7 +115,9 @@ class LiveConfig:
         if not keys:
             return
         if "services" in keys and self._services is not None:
-            self._sync_services(old, new)
+            with self._services.batch():
+                self._sync_services(old, new)
+                self._services.changed()  # a disabled service's entry is listed too
         if "forwards" in keys and self._saved_forwards is not None:
             self._saved_forwards.config_changed()
         if "relay.addresses" in keys and self._relay_client is not None:
@@ -196,6 +201,27 @@ class LiveConfig:
     def _exposed(self) -> dict[str, ServiceInfo]:
         return {s.name: s for s in self._require_services().snapshot()}
 
+    def services(self) -> list[ServiceInfo]:
+        """Every service: the configured ones in config order, then those exposed through the
+        API only (without ``persist``), by name. Empty while the node does not run.
+
+        An exposed service is listed as it runs (``enabled`` True, its counters); a configured
+        one that is not exposed (``enabled: false`` in the config) as configured, ``enabled``
+        False, so front ends can list it and enable it again.
+        """
+        if self._services is None:
+            return []
+        exposed = self._exposed()
+        configured = [self._listed(s, exposed) for s in self._settings.config.services]
+        listed = {s.name for s in configured}
+        return [*configured, *(s for name, s in exposed.items() if name not in listed)]
+
+    @staticmethod
+    def _listed(service: ServiceConfig, exposed: dict[str, ServiceInfo]) -> ServiceInfo:
+        """A configured service as listed: as exposed now, else as configured, not enabled."""
+        live = exposed.get(service.name)
+        return live if live is not None else replace(service.info(), enabled=False)
+
     def _sync_services(self, old: Config, new: Config) -> None:
         before = {s.name: s for s in old.services}
         after = {s.name: s for s in new.services}
@@ -229,14 +255,14 @@ class LiveConfig:
         return next((s for s in self._settings.config.services if s.name == name), None)
 
     def _info(self, name: str) -> ServiceInfo:
-        """The service as exposed now, else as configured."""
-        live = self._exposed().get(name)
-        if live is not None:
-            return live
+        """The service as :meth:`services` lists it."""
+        exposed = self._exposed()
         service = self._configured(name)
-        if service is None:
-            raise NotFoundError(f"service {name!r} is not configured")
-        return service.info()
+        if service is not None:
+            return self._listed(service, exposed)
+        if name in exposed:
+            return exposed[name]
+        raise NotFoundError(f"service {name!r} is not configured")
 
     def expose_service(
         self,
@@ -283,10 +309,11 @@ class LiveConfig:
         """
         services = self._require_services()
         if persist and self._configured(name) is not None:
-            with self._settings.edit() as editor:
-                editor.remove_service(name)
-            if name in self._exposed():  # it was exposed without the config's knowledge
-                services.unexpose(name)
+            with services.batch():
+                with self._settings.edit() as editor:
+                    editor.remove_service(name)
+                if name in self._exposed():  # it was exposed without the config's knowledge
+                    services.unexpose(name)
             return
         services.unexpose(name)
 
@@ -296,12 +323,12 @@ class LiveConfig:
         Raises:
             NotFoundError: No such service in the config.
         """
-        self._require_services()
-        with self._settings.edit() as editor:
-            editor.set_service_enabled(name, enabled)
-        service = self._configured(name)
-        assert service is not None  # the edit found it
-        self._apply(service, replace=False)  # the entry may have been unchanged
+        with self._require_services().batch():
+            with self._settings.edit() as editor:
+                editor.set_service_enabled(name, enabled)
+            service = self._configured(name)
+            assert service is not None  # the edit found it
+            self._apply(service, replace=False)  # the entry may have been unchanged
         return self._info(name)
 
     # ---- relays ---------------------------------------------------------------------------------

@@ -294,19 +294,20 @@ class Node:
         self.pairing = PairingService(context)
         self.pairing.install(host)
         self._invites = InviteService(
-            context, service_names=lambda: [s.name for s in self.services()]
+            context, service_names=lambda: [s.name for s in self._exposed_services()]
         )
         self._invites.install(host)
         if config.relay_service.enabled:
             self._start_relay_hop()
-        for service in config.services:
-            if service.enabled:
-                self._services.expose(
-                    service.name,
-                    service.local_address,
-                    service.allowed_peers,
-                    verified_only=service.verified_only,
-                )
+        with self._services.batch():  # one services-changed: all of them exposed
+            for service in config.services:
+                if service.enabled:
+                    self._services.expose(
+                        service.name,
+                        service.local_address,
+                        service.allowed_peers,
+                        verified_only=service.verified_only,
+                    )
         try:
             async with host.run(listen), trio.open_nursery() as nursery:
                 self._nursery = nursery
@@ -492,7 +493,7 @@ class Node:
             connected_peers=authorized_connected,
             connected_others=len(connected) - authorized_connected,
             authorized_peers=len(self.peerbook.authorized_ids()),
-            services=len(self.services()),
+            services=len(self._exposed_services()),
             forwards=len(self._forwards.snapshot()),
             config_path=str(self.config.path),
             network=self.config.network,
@@ -679,7 +680,12 @@ class Node:
     # ---- services and forwards ------------------------------------------------------------------
 
     def services(self) -> list[ServiceInfo]:
-        """Exposed services."""
+        """The exposed services and the configured ones switched off (``enabled`` False); see
+        :meth:`LiveConfig.services`."""
+        return self._live.services()
+
+    def _exposed_services(self) -> list[ServiceInfo]:
+        """The services exposed now, by name."""
         return self._services.snapshot() if self._services is not None else []
 
     def _services_changed(self) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import errno
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import trio
@@ -61,7 +62,7 @@ class ServiceRegistry:
     Args:
         host: The libp2p host to register protocol handlers on.
         is_authorized: Whether a peer ID (base58) is in authorized_keys right now.
-        on_change: Called after every expose/unexpose.
+        on_change: Called after every expose/unexpose (once for a :meth:`batch`).
         is_verified: Whether a peer ID's key was verified by a human (for ``verified_only``).
     """
 
@@ -78,10 +79,36 @@ class ServiceRegistry:
         self._is_verified = is_verified
         self._on_change = on_change
         self._services: dict[str, _Service] = {}
+        self._batches = 0
+        self._pending = False
 
     def snapshot(self) -> list[ServiceInfo]:
         """Snapshot of every exposed service, sorted by name."""
         return [s.info() for _, s in sorted(self._services.items())]
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Changes made within count as one: ``on_change`` is called once at the end, if any.
+
+        An edit of a service unexposes and exposes it again; watchers should see the edit, not
+        the service gone for a moment. Batches nest.
+        """
+        self._batches += 1
+        try:
+            yield
+        finally:
+            self._batches -= 1
+            if not self._batches and self._pending:
+                self._pending = False
+                self._on_change()
+
+    def changed(self) -> None:
+        """The services as listed changed (also from outside: their config): call ``on_change``,
+        now or at the end of the batch."""
+        if self._batches:
+            self._pending = True
+        else:
+            self._on_change()
 
     def expose(
         self,
@@ -117,7 +144,7 @@ class ServiceRegistry:
         self._host.set_stream_handler(  # type: ignore[attr-defined]
             TProtocol(service_protocol_id(name)), self._make_handler(service)
         )
-        self._on_change()
+        self.changed()
         return service.info()
 
     def unexpose(self, name: str) -> None:
@@ -129,7 +156,7 @@ class ServiceRegistry:
         if self._services.pop(name, None) is None:
             raise NotFoundError(f"service {name!r} is not exposed")
         self._host.get_mux().remove_handler(TProtocol(service_protocol_id(name)))  # type: ignore[attr-defined]
-        self._on_change()
+        self.changed()
 
     def _make_handler(self, service: _Service) -> Callable[[INetStream], Awaitable[None]]:
         async def handle(stream: INetStream) -> None:

@@ -3,7 +3,8 @@
 Two real ``peerup daemon`` processes on loopback: ``home`` exposes an echo service, ``laptop``
 knows home's address. A forward saved by the laptop (``persist``) survives its daemon's restart
 with the same id; it stops and starts without being removed, and closing it removes it from
-config.yaml.
+config.yaml. A service disabled through the API stays listed (``enabled`` False), on the watch
+stream too and after home's restart, and is enabled again from there.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -19,8 +20,9 @@ import pytest
 
 from app.api.client import LocalClient, open_local_client
 from app.api.errors import ApiError
+from app.api.models import Snapshot, WatchEvent
 from app.core.config import load_config
-from app.core.status import ForwardState
+from app.core.status import ForwardState, NodeStatus, ServiceInfo, ServicesChanged
 from tests.helpers.daemons import DaemonProcess, start_daemon
 from tests.helpers.nodes import NodeDir, free_port, make_node_dir
 from tests.helpers.services import start_service
@@ -63,7 +65,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         daemons.append(start_daemon(laptop_dir))
         both = Pair(*daemons, laptop_dir=laptop_dir, echo_port=echo_port)
         yield both
-        daemons.append(both.laptop)  # a test may have restarted it
+        daemons += [both.home, both.laptop]  # a test may have restarted them
     finally:
         for d in daemons:
             d.stop()
@@ -200,3 +202,81 @@ def test_the_services_home_offers(pair: Pair) -> None:
     with pytest.raises(ApiError) as err:
         call(pair.laptop, lambda c: c.peer_services("nobody"))
     assert err.value.code == "unknown-peer"
+
+
+async def _watched(
+    client: LocalClient, change: Callable[[LocalClient], Awaitable[ServiceInfo]] | None = None
+) -> tuple[Snapshot, ServicesChanged | None, list[ServiceInfo], NodeStatus]:
+    """The watch stream's snapshot; with ``change``, made then, the services-changed it brings;
+    then ``GET services`` and ``GET status``."""
+    items = client.watch()
+    event: ServicesChanged | None = None
+    try:
+        snapshot = await anext(items)
+        assert isinstance(snapshot, Snapshot)
+        if change is not None:
+            await change(client)
+            while event is None:
+                item = await anext(items)
+                if isinstance(item, WatchEvent) and isinstance(item.event, ServicesChanged):
+                    event = item.event
+    finally:
+        await items.aclose()
+    return snapshot, event, await client.services(), await client.status()
+
+
+def echo_listed(services: Sequence[ServiceInfo]) -> list[tuple[str, bool, int]]:
+    return [(s.name, s.enabled, s.streams_total) for s in services]
+
+
+def test_a_disabled_service_stays_listed_and_is_enabled_again(pair: Pair) -> None:
+    home_dir = pair.home.node
+    # Used once, so its counters are not 0 while exposed.
+    forward = call(pair.laptop, lambda c: c.open_forward("home", "echo"))
+    port = int(forward.listen_address.rsplit(":", 1)[1])
+    assert exchange(port, b"used") == b"used"
+    call(pair.laptop, lambda c: c.close_forward(forward.id))
+
+    snapshot, event, services, status = call(
+        pair.home, lambda c: _watched(c, lambda c: c.set_service_enabled("echo", False))
+    )
+    [before] = snapshot.services
+    assert (before.name, before.enabled) == ("echo", True)
+    assert before.streams_total >= 1
+    assert event is not None
+    assert echo_listed(event.services) == [("echo", False, 0)]  # a disabled one counts nothing
+    assert echo_listed(services) == [("echo", False, 0)]
+    assert services[0].local_address == before.local_address
+    assert status.services == 0  # the status counts the exposed ones
+    assert call(pair.laptop, lambda c: c.peer_services("home")) == []  # no longer offered
+    listed = pair.home.cli("service", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "disabled, not exposed" in listed.stdout
+    shown = pair.home.cli("daemon", "services")
+    assert shown.returncode == 0, shown.stderr
+    assert "Services (1):" in shown.stdout
+    assert "disabled" in shown.stdout
+
+    # home restarts: the disabled service is listed still.
+    assert pair.home.stop() == 0
+    pair.home = start_daemon(home_dir)
+    snapshot, _, services, status = call(pair.home, _watched)
+    assert echo_listed(snapshot.services) == [("echo", False, 0)]
+    assert echo_listed(services) == [("echo", False, 0)]
+    assert status.services == 0
+
+    # Enabled again from there: exposed, and a forward to it works.
+    snapshot, event, services, status = call(
+        pair.home, lambda c: _watched(c, lambda c: c.set_service_enabled("echo", True))
+    )
+    assert event is not None
+    assert echo_listed(event.services) == [("echo", True, 0)]
+    assert echo_listed(services) == [("echo", True, 0)]
+    assert status.services == 1
+    assert load_config(home_dir.config_path).services[0].enabled is True
+    forward = call(pair.laptop, lambda c: c.open_forward("home", "echo"))
+    try:
+        port = int(forward.listen_address.rsplit(":", 1)[1])
+        assert exchange(port, b"enabled again") == b"enabled again"
+    finally:
+        call(pair.laptop, lambda c: c.close_forward(forward.id))

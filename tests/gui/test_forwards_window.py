@@ -6,7 +6,8 @@ A forward added in the window fetches a page from home and the table shows its c
 rate; it stops, starts, survives the tray engine's restart; "Copy command" gives the URL; the
 free-port check offers another port; a second forward is added with the keyboard alone. In the
 "Exposed services" tab a service is exposed verified-only (after its check), and home, not
-verified, is refused in plain words. Offscreen Qt; Qt warnings fail.
+verified, is refused in plain words; a service disabled with the CLI stays listed, disabled, and
+is enabled from the tab. Offscreen Qt; Qt warnings fail.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import socket
+import subprocess
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -35,7 +37,7 @@ from app.gui.models.services import Column as ServiceColumn
 from app.gui.texts import error_text
 from app.gui.view import Connection
 from tests.gui.engine import STEP, eventually, laptop_tray_and_home, until
-from tests.helpers.daemons import DaemonProcess, start_daemon
+from tests.helpers.daemons import REPO, DaemonProcess, start_daemon
 from tests.helpers.nodes import free_port
 from tests.helpers.services import start_service
 
@@ -455,7 +457,7 @@ def test_expose_a_service_verified_only_and_an_unverified_peer_is_refused(
 
 
 def service_text(window: ForwardsWindow, name: str, column: ServiceColumn) -> str | None:
-    """A cell of service ``name``'s row (None while it is not listed: a change re-exposes it)."""
+    """A cell of service ``name``'s row (None while it is not listed)."""
     row = window.services.model.row_of(name)
     return None if row is None else service_cell(window, row, column)
 
@@ -494,6 +496,79 @@ def test_a_slow_step_can_be_cancelled(
                 "Could not ask home for its services; type the service's name."
             )
             dialog.reject()
+        finally:
+            app.request_quit()
+            async with asyncio.timeout(STEP):
+                await running
+
+    qasync_loop.run_until_complete(scenario())
+
+
+def peerup(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``peerup`` CLI on ``config`` (blocking: run it in an executor); it reaches the
+    tray's in-process engine through its API socket, as from a terminal."""
+    return subprocess.run(
+        [*DaemonProcess.base_command(), "--config", str(config), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_service_disabled_with_the_cli_is_listed_and_enabled_from_the_tab(
+    tmp_path: Path, qasync_loop: asyncio.AbstractEventLoop, http_server: int
+) -> None:
+    app, laptop, _home = laptop_tray_and_home(tmp_path)
+    with laptop.config_path.open("a") as config:
+        config.write(
+            f"services:\n  web: {{enabled: true, local_address: '127.0.0.1:{http_server}'}}\n"
+        )
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(app.run())
+        try:
+            await until(app, "the in-process engine", lambda: app.bridge.state is not None)
+            window = app.open_forwards()
+            window.tabs.setCurrentWidget(window.services)
+            tab = window.services
+            await until(
+                app,
+                "web listed",
+                lambda: service_text(window, "web", ServiceColumn.ENABLED) == "enabled",
+            )
+
+            # ---- Disabled from a terminal: the row stays, disabled.
+            done = await blocking(peerup, laptop.config_path, "service", "disable", "web")
+            assert isinstance(done, subprocess.CompletedProcess)
+            assert done.returncode == 0, done.stderr
+            assert "The running daemon no longer exposes it now." in done.stdout
+            await until(
+                app,
+                "web disabled",
+                lambda: service_text(window, "web", ServiceColumn.ENABLED) == "disabled",
+            )
+            assert tab.model.rowCount() == 1
+            assert not tab.empty.isVisible()
+            box = tab.model.index(_row(window, "web"), ServiceColumn.ENABLED)
+            assert tab.model.data(box, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
+
+            # ---- Enabled again from the tab.
+            tab.table.selectRow(_row(window, "web"))
+            assert tab.toggle_button.text() == "E&nable"
+            tab.toggle_button.click()
+            await until(
+                app,
+                "web enabled",
+                lambda: service_text(window, "web", ServiceColumn.ENABLED) == "enabled",
+            )
+            assert tab.toggle_button.text() == "&Disable"
+            listed = await blocking(peerup, laptop.config_path, "service", "list")
+            assert isinstance(listed, subprocess.CompletedProcess)
+            assert listed.returncode == 0, listed.stderr
+            assert "enabled, exposed" in listed.stdout
+            assert "enabled: false" not in laptop.config_path.read_text()
         finally:
             app.request_quit()
             async with asyncio.timeout(STEP):

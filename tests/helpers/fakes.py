@@ -178,7 +178,7 @@ class FakeNode:
             listen_addresses=("/ip4/127.0.0.1/tcp/4001",),
             connected_peers=1,
             authorized_peers=len(self._auth),
-            services=len(self._services),
+            services=sum(1 for s in self._services.values() if s.enabled),
             forwards=len(self._forwards),
             config_path="/tmp/peerup/config.yaml",
             relays=(
@@ -269,15 +269,14 @@ class FakeNode:
         self.emit(ServicesChanged(services=tuple(self._services.values())))
 
     def set_service_enabled(self, name: str, enabled: bool) -> ServiceInfo:
-        """A disabled service leaves the exposed ones; only an exposed one can be enabled."""
+        """A disabled service stays listed, ``enabled`` False (as the node lists it)."""
         self.calls.append(("set_service_enabled", name, enabled))
         info = self._services.get(name)
         if info is None:
             raise NotFoundError(f"service {name!r} is not configured")
-        if not enabled:
-            del self._services[name]
+        if info.enabled != enabled:
+            info = self._services[name] = dataclasses.replace(info, enabled=enabled)
             self.emit(ServicesChanged(services=tuple(self._services.values())))
-            return dataclasses.replace(info, enabled=False)
         return info
 
     def add_relay(self, address: str) -> RelayInfo:

@@ -100,7 +100,7 @@ def daemon_peers(include_all: bool, as_json: bool) -> int:
 @json_option
 @config_option()
 def daemon_services(as_json: bool) -> int:
-    """List the services the daemon exposes."""
+    """List the daemon's services: those it exposes, and the configured ones disabled."""
     services = _call(lambda c: c.services())
     return emit(
         services,

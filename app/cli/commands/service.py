@@ -123,7 +123,9 @@ def service_list(as_json: bool) -> int:
     infos = [s.info() for s in config.services]
     live: dict[str, ServiceInfo] | None = None
     if daemon_running():
-        live = {s.name: s for s in _via_daemon(lambda client: client.services())}
+        # The daemon lists the disabled ones too (enabled False): only the others are exposed.
+        listed = _via_daemon(lambda client: client.services())
+        live = {s.name: s for s in listed if s.enabled}
     if as_json:
         data = []
         for info in infos:

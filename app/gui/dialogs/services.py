@@ -331,8 +331,6 @@ class ServicesTab(QWidget):
         self._bridge = bridge
         self._steps = steps
         self._open_dialog = open_dialog
-        self._state: Snapshot | None = None
-        self._disabled: dict[str, ServiceInfo] = {}  # disabled here: see _remember
         self.open_menu: QMenu | None = None
         self.model = ServicesModel(self)
         self.model.enable_requested.connect(self.set_enabled)
@@ -396,35 +394,15 @@ class ServicesTab(QWidget):
         self._update_buttons()
 
     def show_state(self, state: Snapshot | None) -> None:
-        """Show the services of ``state`` (None: not connected), and those disabled here."""
-        self._state = state
+        """Show the services of ``state`` (None: not connected); the engine lists the disabled
+        ones too, so they can be enabled again."""
         if state is None:
             self.model.set_state((), ())
         else:
-            listed = {s.name for s in state.services}
-            for name in listed & self._disabled.keys():  # enabled again, here or elsewhere
-                del self._disabled[name]
-            services = [*state.services, *self._disabled.values()]
-            self.model.set_state(services, state.peers)
+            self.model.set_state(state.services, state.peers)
         self.empty.setVisible(state is not None and self.model.rowCount() == 0)
         self.add_button.setEnabled(state is not None)
         self._update_buttons()
-
-    def _remember(self, service: ServiceInfo) -> None:
-        """Keep listing a service this tab disabled.
-
-        The engine lists only the services it exposes, so a disabled one would leave the table,
-        and with it the way to enable it again; the config keeps it (``enabled: false``).
-        """
-        if service.enabled:
-            self._disabled.pop(service.name, None)
-        else:
-            self._disabled[service.name] = service
-        self.show_state(self._state)
-
-    def _forget(self, name: str) -> None:
-        self._disabled.pop(name, None)
-        self.show_state(self._state)
 
     def selected(self) -> ServiceInfo | None:
         """The service selected in the table, if any."""
@@ -470,21 +448,13 @@ class ServicesTab(QWidget):
 
     def add(self) -> None:
         """Open the dialog that exposes a new service."""
-        self._open(ServiceDialog(self._bridge, None, self))
+        self._open_dialog(ServiceDialog(self._bridge, None, self))
 
     def edit_selected(self) -> None:
         """Open the dialog that changes the selected service."""
         service = self.selected()
         if service is not None:
-            self._open(ServiceDialog(self._bridge, service, self))
-
-    def _open(self, dialog: ServiceDialog) -> None:
-        def saved() -> None:
-            if dialog.result_service is not None and not dialog.result_service.enabled:
-                self._remember(dialog.result_service)  # changed while disabled
-
-        dialog.accepted.connect(saved)
-        self._open_dialog(dialog)
+            self._open_dialog(ServiceDialog(self._bridge, service, self))
 
     def toggle_selected(self) -> None:
         """Enable the selected service if it is disabled, else disable it."""
@@ -499,9 +469,8 @@ class ServicesTab(QWidget):
             if enabled
             else translate("Services", "Disabling %1…")
         )
-        self._steps.step(
-            text.replace("%1", name), lambda c: c.set_service_enabled(name, enabled), self._remember
-        )
+        # The table shows the change once the watch stream brings it.
+        self._steps.step(text.replace("%1", name), lambda c: c.set_service_enabled(name, enabled))
 
     def test_selected(self) -> None:
         """Check that something answers at the selected service's local address."""
@@ -547,7 +516,6 @@ class ServicesTab(QWidget):
                 self._steps.step(
                     translate("Services", "Removing %1…").replace("%1", name),
                     lambda c: c.unexpose_service(name, persist=True),
-                    lambda _: self._forget(name),
                 )
 
         box.finished.connect(answered)

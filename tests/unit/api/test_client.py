@@ -251,9 +251,11 @@ def test_config_edits_relays_services_and_invites(daemon: ApiEndpoint) -> None:
         await client.expose_service("db", "localhost:5432", persist=True)
         disabled = await client.set_service_enabled("db", False)
         assert (disabled.name, disabled.enabled) == ("db", False)
-        assert "db" not in [s.name for s in await client.services()]
+        assert ("db", False) in [(s.name, s.enabled) for s in await client.services()]
+        enabled = await client.set_service_enabled("db", True)
+        assert (enabled.name, enabled.enabled) == ("db", True)
         with pytest.raises(ApiError) as info:
-            await client.set_service_enabled("db", True)  # the fake forgets a disabled one
+            await client.set_service_enabled("nope", True)
         assert info.value.code == "not-found"
 
         assert await client.invites() == []

@@ -1,5 +1,5 @@
-"""app.api.watch.apply_event on the event kinds of invites, RTTs, port mappings, settings and
-config."""
+"""app.api.watch.apply_event on the event kinds of invites, RTTs, port mappings, settings,
+config and services."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from app.core.status import (
     PortMappingChanged,
     PortMappingInfo,
     RttChanged,
+    ServiceInfo,
+    ServicesChanged,
     SettingsChanged,
 )
 from tests.helpers.fakes import HOME, LAPTOP, FakeNode
@@ -94,3 +96,11 @@ def test_events_that_change_no_snapshot_state_only_advance_the_number() -> None:
         after = apply_event(before, WatchEvent(seq, event))
         assert msgspec.structs.replace(after, seq=before.seq) == before
         assert after.seq == seq
+
+
+def test_services_are_listed_switched_off_too_and_the_status_counts_the_exposed() -> None:
+    web = ServiceInfo("web", "/peerup/web/1.0.0", "localhost:8080", enabled=True)
+    ssh = ServiceInfo("ssh", "/peerup/ssh/1.0.0", "localhost:22", enabled=False)
+    state = apply_event(snapshot(), WatchEvent(11, ServicesChanged(services=(web, ssh))))
+    assert state.services == (web, ssh)
+    assert state.status.services == 1
