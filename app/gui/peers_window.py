@@ -221,7 +221,7 @@ class PeersWindow(QWidget):
 
     def show_state(self, state: Snapshot | None) -> None:
         """Show ``state`` (None: not connected to the engine)."""
-        self.model.set_peers(state.peers if state is not None else ())
+        self.model.replace_rows(state.peers if state is not None else ())
         self.empty.setVisible(state is not None and not state.peers)
         name = state.settings.device_name if state is not None else self._device_name
         self.device_name.setText(
@@ -269,7 +269,7 @@ class PeersWindow(QWidget):
     def selected_peer(self) -> PeerInfo | None:
         """The peer selected in the table, if any."""
         rows = self.table.selectionModel().selectedRows()
-        return self.model.peer(rows[0].row()) if rows else None
+        return self.model.row(rows[0].row()) if rows else None
 
     def _update_buttons(self, *_: object) -> None:
         peer = self.selected_peer()
@@ -301,12 +301,12 @@ class PeersWindow(QWidget):
         index = self.table.indexAt(pos)
         if index.isValid():
             self.table.selectRow(index.row())
-            self.actions_menu(self.model.peer(index.row())).popup(
+            self.actions_menu(self.model.row(index.row())).popup(
                 self.table.viewport().mapToGlobal(pos)
             )
 
     def _on_activated(self, index: QModelIndex) -> None:
-        peer = self.model.peer(index.row())
+        peer = self.model.row(index.row())
         rect = self.table.visualRect(index)
         menu = self.actions_menu(peer)
         menu.popup(self.table.viewport().mapToGlobal(rect.bottomLeft()))
@@ -397,7 +397,7 @@ class PeersWindow(QWidget):
 
     def _on_ping(self, peer_id: str, rtt: float | None) -> None:
         row = self.model.row_of(peer_id)
-        name = self._name(self.model.peer(row)) if row is not None else short_id(peer_id)
+        name = self._name(self.model.row(row)) if row is not None else short_id(peer_id)
         if rtt is None:
             self.status.setText(translate("PeersWindow", "%1 did not answer.").replace("%1", name))
         else:

@@ -460,7 +460,7 @@ class PreferencesDialog(QDialog):
             widget.setEnabled(online)
         if state is None:
             self._settings = None
-            self.relays.set_relays(())
+            self.relays.replace_rows(())
             self.relays_empty.hide()
             if self.banner.kind != "error":
                 self._offline_notice = True
@@ -478,7 +478,7 @@ class PreferencesDialog(QDialog):
             if self.banner.kind == "info":
                 self.banner.clear_message()
         self._show_settings(state.settings)
-        self.relays.set_relays(state.status.relays)
+        self.relays.replace_rows(state.status.relays)
         self.relays_empty.setVisible(not state.status.relays)
         self._update_buttons()
 
@@ -517,7 +517,7 @@ class PreferencesDialog(QDialog):
     def selected_relay(self) -> str | None:
         """The address of the relay selected in the table, if any."""
         rows = self.relays_table.selectionModel().selectedRows()
-        return self.relays.relay(rows[0].row()).address if rows else None
+        return self.relays.row(rows[0].row()).address if rows else None
 
     # ---- general -----------------------------------------------------------------------------
 

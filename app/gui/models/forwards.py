@@ -14,27 +14,18 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QLocale,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt
 from PySide6.QtGui import QBrush
 
 from app.core.status import ForwardInfo, ForwardState, PathInfo, PathType, PeerInfo
 from app.gui.models.peers import WARNING_COLOUR, short_id
+from app.gui.models.rows import Index, RowsModel
 from app.gui.texts import error_text
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
 translate = QCoreApplication.translate
 
 FORWARD_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's ForwardInfo
-
-Index = QModelIndex | QPersistentModelIndex
 
 IDLE_RATE = 0.5
 """Bytes per second below which a rate shows as none (what rounds to 0 B/s is no traffic)."""
@@ -117,65 +108,19 @@ def error_words(forward: ForwardInfo) -> str:
     return error_text(forward.last_error_code or "", forward.last_error)
 
 
-class ForwardsModel(QAbstractTableModel):
-    """The forwards of the state; :meth:`set_state` applies a new state incrementally."""
+class ForwardsModel(RowsModel[ForwardRow]):
+    """The forwards of the state, by ID; :meth:`set_state` applies a new state incrementally."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         """Create an empty model."""
-        super().__init__(parent)
-        self._rows: list[ForwardRow] = []
+        super().__init__(len(Column), parent)
 
-    # ---- feeding -----------------------------------------------------------------------------
+    def key(self, row: ForwardRow) -> str:
+        """A forward is known by its ID."""
+        return row.forward.id
 
-    def set_state(self, forwards: Sequence[ForwardInfo], peers: Sequence[PeerInfo]) -> None:
-        """Show ``forwards`` (with their peers' paths from ``peers``): only what changed."""
-        paths = {p.peer_id: p.path for p in peers}
-        wanted = {f.id: ForwardRow(f, paths.get(f.peer_id)) for f in forwards}
-        for row in reversed(range(len(self._rows))):
-            if self._rows[row].forward.id not in wanted:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._rows[row]
-                self.endRemoveRows()
-        for row, old in enumerate(self._rows):
-            new = wanted[old.forward.id]
-            if new != old:
-                self._rows[row] = new
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
-        known = {r.forward.id for r in self._rows}
-        fresh = [wanted[f.id] for f in forwards if f.id not in known]
-        if fresh:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._rows.extend(fresh)
-            self.endInsertRows()
-
-    def forward(self, row: int) -> ForwardInfo:
-        """The forward shown in ``row``."""
-        return self._rows[row].forward
-
-    def row_of(self, forward_id: str) -> int | None:
-        """The row showing forward ``forward_id``, if any."""
-        for row, shown in enumerate(self._rows):
-            if shown.forward.id == forward_id:
-                return row
-        return None
-
-    # ---- QAbstractTableModel -----------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        """Qt: the number of forwards."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        """Qt: the number of columns."""
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:  # noqa: ANN401 (Qt's variant)
-        """Qt: the column titles."""
-        if orientation is not Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def headers(self) -> tuple[str, ...]:
+        """The column titles."""
         return (
             translate("Forwards", "Local address"),
             translate("Forwards", "Peer / service"),
@@ -186,13 +131,22 @@ class ForwardsModel(QAbstractTableModel):
             translate("Forwards", "Rate"),
             translate("Forwards", "Transferred"),
             translate("Forwards", "Last error"),
-        )[section]
+        )
+
+    def set_state(self, forwards: Sequence[ForwardInfo], peers: Sequence[PeerInfo]) -> None:
+        """Show ``forwards`` (with their peers' paths from ``peers``): only what changed."""
+        paths = {p.peer_id: p.path for p in peers}
+        self.replace_rows([ForwardRow(f, paths.get(f.peer_id)) for f in forwards])
+
+    def forward(self, row: int) -> ForwardInfo:
+        """The forward shown in ``row``."""
+        return self.row(row).forward
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: ANN401
         """Qt: a cell's text, tooltip, colour or the row's forward."""
-        if not index.isValid() or index.row() >= len(self._rows):
+        if not index.isValid() or index.row() >= self.rowCount():
             return None
-        row = self._rows[index.row()]
+        row = self.row(index.row())
         column = Column(index.column())
         if role == FORWARD_ROLE:
             return row.forward

@@ -1,6 +1,6 @@
 """The peers table: one row per known peer, fed by the bridge's folded state.
 
-:meth:`PeersModel.set_peers` takes the peers of each new state and changes only what changed:
+:meth:`PeersModel.replace_rows` takes the peers of each new state and changes only what changed:
 rows of peers that went away are removed, new peers are inserted at the end, and a changed peer
 emits ``dataChanged`` for its row. The view keeps its selection and scroll position through the
 stream of events.
@@ -9,23 +9,15 @@ stream of events.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QDateTime,
-    QLocale,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.core.status import PathType, PeerInfo
+from app.gui.models.rows import Index, RowsModel
 from app.gui.texts import reason_text
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
@@ -33,8 +25,6 @@ translate = QCoreApplication.translate
 
 WARNING_COLOUR = QColor(176, 64, 0)
 PEER_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's PeerInfo
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 class Column(IntEnum):
@@ -92,8 +82,8 @@ def grade_text(peer: PeerInfo) -> str:
     return reach.grade.value
 
 
-class PeersModel(QAbstractTableModel):
-    """The known peers; :meth:`set_peers` applies a new state incrementally."""
+class PeersModel(RowsModel[PeerInfo]):
+    """The known peers, by peer ID; :meth:`replace_rows` applies a new state incrementally."""
 
     def __init__(
         self, parent: QObject | None = None, *, clock: Callable[[], float] = time.time
@@ -104,72 +94,21 @@ class PeersModel(QAbstractTableModel):
             parent: The Qt parent.
             clock: Unix time now (when a peer was last seen connected).
         """
-        super().__init__(parent)
-        self._peers: list[PeerInfo] = []
+        super().__init__(len(Column), parent)
         self._clock = clock
         self._last_seen: dict[str, float] = {}
 
-    # ---- feeding -----------------------------------------------------------------------------
+    def key(self, row: PeerInfo) -> str:
+        """A peer is known by its peer ID."""
+        return row.peer_id
 
-    def set_peers(self, peers: Sequence[PeerInfo]) -> None:
-        """Show ``peers``: remove, update and insert only the rows that changed."""
-        now = self._clock()
-        wanted = {p.peer_id: p for p in peers}
-        for row in reversed(range(len(self._peers))):
-            if self._peers[row].peer_id not in wanted:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._peers[row]
-                self.endRemoveRows()
-        for row, old in enumerate(self._peers):
-            new = wanted[old.peer_id]
-            if old.connected and not new.connected:
-                self._last_seen[new.peer_id] = now
-            if new != old:
-                self._peers[row] = new
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
-        known = {p.peer_id for p in self._peers}
-        fresh = [p for p in peers if p.peer_id not in known]
-        if fresh:
-            first = len(self._peers)
-            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._peers.extend(fresh)
-            self.endInsertRows()
+    def changed(self, old: PeerInfo, new: PeerInfo) -> None:
+        """A peer that disconnects was last seen now."""
+        if old.connected and not new.connected:
+            self._last_seen[new.peer_id] = self._clock()
 
-    def retranslate(self) -> None:
-        """Tell the views that every text changed (the language did)."""
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(Column) - 1)
-        if self._peers:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._peers) - 1, len(Column) - 1)
-            )
-
-    def peer(self, row: int) -> PeerInfo:
-        """The peer shown in ``row``."""
-        return self._peers[row]
-
-    def row_of(self, peer_id: str) -> int | None:
-        """The row showing ``peer_id``, if any."""
-        for row, peer in enumerate(self._peers):
-            if peer.peer_id == peer_id:
-                return row
-        return None
-
-    # ---- QAbstractTableModel -----------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        """Qt: the number of peers."""
-        return 0 if parent.isValid() else len(self._peers)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        """Qt: the number of columns."""
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:  # noqa: ANN401 (Qt's variant)
-        """Qt: the column titles."""
-        if orientation is not Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def headers(self) -> tuple[str, ...]:
+        """The column titles."""
         return (
             translate("Peers", "Name"),
             translate("Peers", "Peer ID"),
@@ -178,13 +117,13 @@ class PeersModel(QAbstractTableModel):
             translate("Peers", "RTT"),
             translate("Peers", "Last seen"),
             translate("Peers", "Grade"),
-        )[section]
+        )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: ANN401
         """Qt: a cell's text, tooltip, colour or the row's peer."""
-        if not index.isValid() or index.row() >= len(self._peers):
+        if not index.isValid() or index.row() >= self.rowCount():
             return None
-        peer = self._peers[index.row()]
+        peer = self.row(index.row())
         column = Column(index.column())
         if role == PEER_ROLE:
             return peer

@@ -1,36 +1,25 @@
 """The relays table of the preferences: each configured relay and its reservation's state.
 
 Fed with ``status.relays`` of the bridge's folded state (a ``relays-changed`` event brings a
-fresh snapshot); :meth:`RelaysModel.set_relays` changes only the rows that changed, so the
+fresh snapshot); :meth:`RelaysModel.replace_rows` changes only the rows that changed, so the
 selection stays on its relay while reservations come and go.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QDateTime,
-    QLocale,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QObject, Qt
 from PySide6.QtGui import QBrush
 
 from app.core.status import RelayInfo
 from app.gui.models.peers import WARNING_COLOUR, relay_host, short_id
+from app.gui.models.rows import Index, RowsModel
 from app.gui.texts import error_text
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
 translate = QCoreApplication.translate
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 class Column(IntEnum):
@@ -67,74 +56,26 @@ def reservation_text(relay: RelayInfo) -> str:
     return translate("Relays", "Reserving a slot…")
 
 
-class RelaysModel(QAbstractTableModel):
-    """The configured relays with their reservations."""
+class RelaysModel(RowsModel[RelayInfo]):
+    """The configured relays with their reservations, by address."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         """Create an empty model."""
-        super().__init__(parent)
-        self._relays: list[RelayInfo] = []
+        super().__init__(len(Column), parent)
 
-    def set_relays(self, relays: Sequence[RelayInfo]) -> None:
-        """Show ``relays``: remove, update and insert only the rows that changed."""
-        wanted = {r.address: r for r in relays}
-        for row in reversed(range(len(self._relays))):
-            if self._relays[row].address not in wanted:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._relays[row]
-                self.endRemoveRows()
-        for row, old in enumerate(self._relays):
-            new = wanted[old.address]
-            if new != old:
-                self._relays[row] = new
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
-        known = {r.address for r in self._relays}
-        fresh = [r for r in relays if r.address not in known]
-        if fresh:
-            first = len(self._relays)
-            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._relays.extend(fresh)
-            self.endInsertRows()
+    def key(self, row: RelayInfo) -> str:
+        """A relay is known by its address."""
+        return row.address
 
-    def relay(self, row: int) -> RelayInfo:
-        """The relay shown in ``row``."""
-        return self._relays[row]
-
-    def row_of(self, address: str) -> int | None:
-        """The row showing the relay at ``address``, if any."""
-        return next((i for i, r in enumerate(self._relays) if r.address == address), None)
-
-    def retranslate(self) -> None:
-        """Tell the views that every text changed (the language did)."""
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(Column) - 1)
-        if self._relays:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._relays) - 1, len(Column) - 1)
-            )
-
-    # ---- QAbstractTableModel -----------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        """Qt: the number of relays."""
-        return 0 if parent.isValid() else len(self._relays)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        """Qt: the number of columns."""
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:  # noqa: ANN401 (Qt's variant)
-        """Qt: the column titles."""
-        if orientation is not Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return (translate("Relays", "Relay"), translate("Relays", "Reservation"))[section]
+    def headers(self) -> tuple[str, ...]:
+        """The column titles."""
+        return (translate("Relays", "Relay"), translate("Relays", "Reservation"))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: ANN401
         """Qt: a cell's text, tooltip or colour."""
-        if not index.isValid() or index.row() >= len(self._relays):
+        if not index.isValid() or index.row() >= self.rowCount():
             return None
-        relay = self._relays[index.row()]
+        relay = self.row(index.row())
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return relay_label(relay.address) if column is Column.RELAY else reservation_text(relay)

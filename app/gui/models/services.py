@@ -12,25 +12,16 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from app.core.status import PeerInfo, ServiceInfo
 from app.gui.models.peers import short_id
+from app.gui.models.rows import Index, RowsModel
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
 translate = QCoreApplication.translate
 
 SERVICE_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's ServiceInfo
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 class Column(IntEnum):
@@ -59,7 +50,7 @@ def allowed_text(names: Sequence[str]) -> str:
     return ", ".join(names)
 
 
-class ServicesModel(QAbstractTableModel):
+class ServicesModel(RowsModel[ServiceRow]):
     """The exposed services; :meth:`set_state` applies a new state incrementally.
 
     Signals:
@@ -70,63 +61,14 @@ class ServicesModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         """Create an empty model."""
-        super().__init__(parent)
-        self._rows: list[ServiceRow] = []
+        super().__init__(len(Column), parent)
 
-    # ---- feeding -----------------------------------------------------------------------------
+    def key(self, row: ServiceRow) -> str:
+        """A service is known by its name."""
+        return row.service.name
 
-    def set_state(self, services: Sequence[ServiceInfo], peers: Sequence[PeerInfo]) -> None:
-        """Show ``services`` (naming allowed peers from ``peers``): only what changed."""
-        names = {p.peer_id: p.name or short_id(p.peer_id) for p in peers}
-        wanted = {
-            s.name: ServiceRow(s, tuple(names.get(p, short_id(p)) for p in s.allowed_peers))
-            for s in services
-        }
-        for row in reversed(range(len(self._rows))):
-            if self._rows[row].service.name not in wanted:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._rows[row]
-                self.endRemoveRows()
-        for row, old in enumerate(self._rows):
-            new = wanted[old.service.name]
-            if new != old:
-                self._rows[row] = new
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
-        known = {r.service.name for r in self._rows}
-        fresh = [wanted[s.name] for s in services if s.name not in known]
-        if fresh:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._rows.extend(fresh)
-            self.endInsertRows()
-
-    def service(self, row: int) -> ServiceInfo:
-        """The service shown in ``row``."""
-        return self._rows[row].service
-
-    def row_of(self, name: str) -> int | None:
-        """The row showing service ``name``, if any."""
-        for row, shown in enumerate(self._rows):
-            if shown.service.name == name:
-                return row
-        return None
-
-    # ---- QAbstractTableModel -----------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        """Qt: the number of services."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        """Qt: the number of columns."""
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:  # noqa: ANN401 (Qt's variant)
-        """Qt: the column titles."""
-        if orientation is not Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def headers(self) -> tuple[str, ...]:
+        """The column titles."""
         return (
             translate("Services", "Name"),
             translate("Services", "Local address"),
@@ -134,7 +76,21 @@ class ServicesModel(QAbstractTableModel):
             translate("Services", "Verified peers only"),
             translate("Services", "Enabled"),
             translate("Services", "Connections"),
-        )[section]
+        )
+
+    def set_state(self, services: Sequence[ServiceInfo], peers: Sequence[PeerInfo]) -> None:
+        """Show ``services`` (naming allowed peers from ``peers``): only what changed."""
+        names = {p.peer_id: p.name or short_id(p.peer_id) for p in peers}
+        self.replace_rows(
+            [
+                ServiceRow(s, tuple(names.get(p, short_id(p)) for p in s.allowed_peers))
+                for s in services
+            ]
+        )
+
+    def service(self, row: int) -> ServiceInfo:
+        """The service shown in ``row``."""
+        return self.row(row).service
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         """Qt: the "Enabled" cell is a check box."""
@@ -145,9 +101,9 @@ class ServicesModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: ANN401
         """Qt: a cell's text, tooltip, check state or the row's service."""
-        if not index.isValid() or index.row() >= len(self._rows):
+        if not index.isValid() or index.row() >= self.rowCount():
             return None
-        row = self._rows[index.row()]
+        row = self.row(index.row())
         column = Column(index.column())
         if role == SERVICE_ROLE:
             return row.service
@@ -171,11 +127,11 @@ class ServicesModel(QAbstractTableModel):
             not index.isValid()
             or index.column() != Column.ENABLED
             or role != Qt.ItemDataRole.CheckStateRole
-            or index.row() >= len(self._rows)
+            or index.row() >= self.rowCount()
         ):
             return False
         wanted = Qt.CheckState(value) == Qt.CheckState.Checked
-        service = self._rows[index.row()].service
+        service = self.row(index.row()).service
         if wanted != service.enabled:
             self.enable_requested.emit(service.name, wanted)
         return False

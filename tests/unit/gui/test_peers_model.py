@@ -44,26 +44,26 @@ def test_rows_are_inserted_updated_and_removed_incrementally() -> None:
     model.dataChanged.connect(lambda tl, _br, _r: log.append(f"change {tl.row()}"))
     model.modelReset.connect(lambda: log.append("reset"))
 
-    model.set_peers([_peer(A, "home"), _peer(B, "nas")])
+    model.replace_rows([_peer(A, "home"), _peer(B, "nas")])
     assert log == ["insert 0-1"]
     assert _texts(model, 0)[: Column.PATH + 1] == ["home", "…AAAAAAAA", "[UNVERIFIED]", "offline"]
 
     log.clear()
-    model.set_peers([_peer(A, "home"), _peer(B, "nas", PathType.DIRECT)])  # nas connects
+    model.replace_rows([_peer(A, "home"), _peer(B, "nas", PathType.DIRECT)])  # nas connects
     assert log == ["change 1"]
     assert _texts(model, 1)[Column.PATH] == "Direct · tcp"
     assert _texts(model, 1)[Column.RTT] == "12 ms"
 
     log.clear()
-    model.set_peers([_peer(A, "home"), _peer(B, "nas", PathType.RELAYED)])
+    model.replace_rows([_peer(A, "home"), _peer(B, "nas", PathType.RELAYED)])
     assert _texts(model, 1)[Column.PATH] == "Relayed · tcp via 1.2.3.4"
 
-    model.set_peers([_peer(A, "home"), _peer(B, "nas")])  # nas goes away: last seen now
+    model.replace_rows([_peer(A, "home"), _peer(B, "nas")])  # nas goes away: last seen now
     assert _texts(model, 1)[Column.LAST_SEEN] != "never"
     assert _texts(model, 0)[Column.LAST_SEEN] == "never"
 
     log.clear()
-    model.set_peers([_peer(B, "nas")])  # home removed
+    model.replace_rows([_peer(B, "nas")])  # home removed
     assert log == ["remove 0-0"]
     assert model.rowCount() == 1
     assert model.row_of(B) == 0
@@ -75,7 +75,7 @@ def test_verified_badge_colour_and_grade_tooltip() -> None:
     reach = Reachability(
         Grade.D, "symmetric-nat", "x", "y", NatMapping.ADDRESS_DEPENDENT, False, False, (), 0.0
     )
-    model.set_peers([_peer(A, "home", reachability=reach, expected_path=PathType.RELAYED)])
+    model.replace_rows([_peer(A, "home", reachability=reach, expected_path=PathType.RELAYED)])
     badge = model.index(0, Column.VERIFIED)
     assert model.data(badge, Qt.ItemDataRole.ForegroundRole) is not None  # the warning colour
     grade = model.index(0, Column.GRADE)
