@@ -45,3 +45,13 @@ def _english(qapp: object) -> None:
     from app.gui.i18n import install_translations
 
     assert install_translations("en") == "en"
+
+
+@pytest.fixture(params=["en", "de"])
+def lang(request: pytest.FixtureRequest, qapp: object) -> Iterator[str]:
+    """Each language in turn (the screenshot tests); English again afterwards."""
+    from app.gui.i18n import install_translations
+
+    assert install_translations(request.param) == request.param
+    yield request.param
+    install_translations("en")

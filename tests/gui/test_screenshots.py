@@ -9,13 +9,11 @@ twins ``tray-menu-de.png`` and ``peers-window-de.png``.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
@@ -32,10 +30,10 @@ from app.core.status import (
     RelayInfo,
 )
 from app.gui.bridge import Bridge
-from app.gui.i18n import install_translations
 from app.gui.peers_window import PeersWindow
 from app.gui.tray import Tray
 from app.gui.view import Connection, tray_view
+from tests.gui.shots import not_blank, save
 from tests.helpers.factories import reachability, settings
 
 pytestmark = pytest.mark.gui
@@ -116,32 +114,6 @@ def _grab(menu: QMenu) -> QPixmap:
     return menu.grab()
 
 
-def _not_blank(image: QImage) -> bool:
-    first = image.pixelColor(0, 0)
-    step = max(1, image.width() // 40)
-    return any(
-        image.pixelColor(x, y) != first
-        for x in range(0, image.width(), step)
-        for y in range(0, image.height(), step)
-    )
-
-
-@pytest.fixture(params=["en", "de"])
-def lang(request: pytest.FixtureRequest, qapp: object) -> Iterator[str]:
-    """Each language in turn; English again afterwards."""
-    assert install_translations(request.param) == request.param
-    yield request.param
-    install_translations("en")
-
-
-def _save(pixmap: QPixmap, name: str, lang: str) -> None:
-    out = os.environ.get("PEERUP_SCREENSHOTS")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        suffix = "" if lang == "en" else f"-{lang}"
-        assert pixmap.save(str(Path(out) / f"{name}{suffix}.png"))
-
-
 def test_tray_menu_renders(tmp_path: Path, lang: str) -> None:
     bridge = Bridge(tmp_path / "config.yaml", None)
     tray = Tray(bridge)
@@ -161,7 +133,7 @@ def test_tray_menu_renders(tmp_path: Path, lang: str) -> None:
     assert isinstance(peers_menu, QMenu)
     peers = _grab(peers_menu)
     for pixmap, menu in ((main, tray.menu), (peers, peers_menu)):
-        assert _not_blank(pixmap.toImage())
+        assert not_blank(pixmap.toImage())
         metrics = menu.fontMetrics()
         widest = max(metrics.horizontalAdvance(a.text()) for a in menu.actions())
         assert pixmap.width() >= widest  # no text cut off
@@ -176,7 +148,7 @@ def test_tray_menu_renders(tmp_path: Path, lang: str) -> None:
     painter.drawPixmap(QPoint(12, 12), main)
     painter.drawPixmap(QPoint(12 + main.width() - 4, 12 + peers_row.y()), peers)
     painter.end()
-    assert _not_blank(canvas.toImage())
+    assert not_blank(canvas.toImage())
 
     # Each forward's "Copy command" puts what to type on the clipboard.
     forwards_title = {"en": "Forwards", "de": "Weiterleitungen"}[lang]
@@ -189,7 +161,7 @@ def test_tray_menu_renders(tmp_path: Path, lang: str) -> None:
     copy.trigger()
     assert QGuiApplication.clipboard().text() == "ssh -p 2222 localhost"
 
-    _save(canvas, "tray-menu", lang)
+    save(canvas, "tray-menu", lang)
     tray.hide()
 
 
@@ -203,7 +175,7 @@ def test_peers_window_renders(qtbot: QtBot, tmp_path: Path, lang: str) -> None:
     qtbot.waitExposed(window)
     pixmap = window.grab()
     image = pixmap.toImage()
-    assert _not_blank(image)
+    assert not_blank(image)
     assert window.model.rowCount() == 4
     # No column is cut off: the table shows every column's full width.
     header = window.table.horizontalHeader()
@@ -214,4 +186,4 @@ def test_peers_window_renders(qtbot: QtBot, tmp_path: Path, lang: str) -> None:
         )
     badge = window.model.data(window.model.index(1, 2))
     assert badge == {"en": "[UNVERIFIED]", "de": "[UNVERIFIZIERT]"}[lang]
-    _save(pixmap, "peers-window", lang)
+    save(pixmap, "peers-window", lang)

@@ -10,13 +10,10 @@ Always checks that they render (not blank, no column cut off); with ``PEERUP_SCR
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
 import pytest
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QAbstractButton, QLabel, QTabBar, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -25,8 +22,8 @@ from app.core.status import ForwardInfo, ForwardState, ListenCheck, ServiceCheck
 from app.gui.bridge import Bridge
 from app.gui.dialogs.forwards import ForwardDialog, ForwardsWindow
 from app.gui.dialogs.services import ServiceDialog
-from app.gui.i18n import install_translations
 from app.gui.models.forwards import Column
+from tests.gui.shots import shoot
 from tests.gui.test_screenshots import demo_state
 
 pytestmark = pytest.mark.gui
@@ -103,34 +100,6 @@ def forwards_state() -> Snapshot:
     return msgspec.structs.replace(state, forwards=forwards, services=services)
 
 
-def _not_blank(image: QImage) -> bool:
-    first = image.pixelColor(0, 0)
-    step = max(1, image.width() // 40)
-    return any(
-        image.pixelColor(x, y) != first
-        for x in range(0, image.width(), step)
-        for y in range(0, image.height(), step)
-    )
-
-
-@pytest.fixture(params=["en", "de"])
-def lang(request: pytest.FixtureRequest, qapp: object) -> Iterator[str]:
-    """Each language in turn; English again afterwards."""
-    assert install_translations(request.param) == request.param
-    yield request.param
-    install_translations("en")
-
-
-def _save(widget: QWidget, name: str, lang: str) -> None:
-    pixmap: QPixmap = widget.grab()
-    assert _not_blank(pixmap.toImage())
-    out = os.environ.get("PEERUP_SCREENSHOTS")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        suffix = "" if lang == "en" else f"-{lang}"
-        assert pixmap.save(str(Path(out) / f"{name}{suffix}.png"))
-
-
 class _Bridge(Bridge):
     """A bridge that shows a fixed state (nothing answers on its socket)."""
 
@@ -188,7 +157,7 @@ def test_forwards_tab_renders(qtbot: QtBot, tmp_path: Path, lang: str) -> None:
     window.table.selectRow(0)
     rate = window.model.data(window.model.index(0, Column.RATE))
     assert rate == {"en": "↑ 1.2 KiB/s  ↓ 4.8 MiB/s", "de": "↑ 1,2 KiB/s  ↓ 4,8 MiB/s"}[lang]
-    _save(window, "forwards-window", lang)
+    shoot(window, "forwards-window", lang)
 
 
 def test_add_dialog_offers_a_free_port(
@@ -226,7 +195,7 @@ def test_add_dialog_offers_a_free_port(
                 "de": "Belegt — 127.0.0.1:2223 verwenden?",
             }[lang]
         )
-        _save(dialog, "forwards-add", lang)
+        shoot(dialog, "forwards-add", lang)
         dialog.reject()
         await dialog.close_actions()
 
@@ -244,7 +213,7 @@ def test_services_tab_renders(qtbot: QtBot, tmp_path: Path, lang: str) -> None:
     window.services.table.selectRow(2)  # disabled: Enable instead of Disable
     assert_unique_mnemonics(window)
     window.services.table.selectRow(1)
-    _save(window, "forwards-services", lang)
+    shoot(window, "forwards-services", lang)
 
 
 def test_service_dialog_mnemonics(

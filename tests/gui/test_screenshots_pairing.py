@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.api.models import JoinedPeer, PairingJoinReply
@@ -28,22 +27,14 @@ from app.core.status import JoinProgress, JoinStep
 from app.gui.bridge import Bridge
 from app.gui.dialogs.invite import InviteDialog
 from app.gui.dialogs.join import JoinDialog
-from app.gui.i18n import install_translations
-from tests.gui.test_screenshots import RELAY, _not_blank, _save
+from tests.gui.shots import assert_nothing_cut_off, shoot
+from tests.gui.test_screenshots import RELAY
 
 pytestmark = pytest.mark.gui
 
 HOME = "12D3KooWLapt0pZ8mT9BqVdR3fKc4XyE6hNw2PsJ7uGa5bLx1Qn"
 INVITER = "12D3KooWPjceQrSwdWXPyLLeABRXmuqt69Rg3sBYUXCUVwbj7QbA"
 GROUP_RELAY = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"
-
-
-@pytest.fixture(params=["en", "de"])
-def lang(request: pytest.FixtureRequest, qapp: object) -> Iterator[str]:
-    """Each language in turn; English again afterwards."""
-    assert install_translations(request.param) == request.param
-    yield request.param
-    install_translations("en")
 
 
 def invite_code() -> InviteCode:
@@ -55,24 +46,12 @@ def invite_code() -> InviteCode:
     )
 
 
-def assert_nothing_cut_off(dialog: QWidget) -> None:
-    """Every visible label and button is as wide as its text needs (or wraps)."""
-    for label in dialog.findChildren(QLabel):
-        if label.isVisible() and not label.wordWrap() and label.text():
-            assert label.width() >= label.sizeHint().width(), label.text()
-    for button in dialog.findChildren(QAbstractButton):
-        if button.isVisible():
-            assert button.width() >= button.sizeHint().width(), button.text()
-
-
 def grab(qtbot: QtBot, dialog: QWidget, name: str, lang: str) -> None:
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.adjustSize()
     qtbot.wait(10)  # the layout settles on the next turn of the event loop
-    pixmap = dialog.grab()
-    _save(pixmap, name, lang)
-    assert _not_blank(pixmap.toImage())
+    shoot(dialog, name, lang)
     assert_nothing_cut_off(dialog)
 
 

@@ -10,24 +10,20 @@ into ``<dir>``, and their German twins (``-de``).
 from __future__ import annotations
 
 import dataclasses
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.api.models import Snapshot
 from app.core.status import RelayInfo, Settings
 from app.gui.bridge import Bridge
 from app.gui.dialogs.preferences import PreferencesDialog
-from app.gui.i18n import install_translations
 from app.gui.notifications import Notifications
 from app.gui.notify import Kind
+from tests.gui.shots import assert_nothing_cut_off, shoot
 from tests.gui.test_screenshots import RELAY, SINCE, demo_state
 
 pytestmark = pytest.mark.gui
@@ -59,47 +55,6 @@ def preferences_state() -> Snapshot:
     return msgspec.structs.replace(state, status=status, settings=settings)
 
 
-def _not_blank(image: QImage) -> bool:
-    first = image.pixelColor(0, 0)
-    step = max(1, image.width() // 40)
-    return any(
-        image.pixelColor(x, y) != first
-        for x in range(0, image.width(), step)
-        for y in range(0, image.height(), step)
-    )
-
-
-@pytest.fixture(params=["en", "de"])
-def lang(request: pytest.FixtureRequest, qapp: object) -> Iterator[str]:
-    """Each language in turn; English again afterwards."""
-    assert install_translations(request.param) == request.param
-    yield request.param
-    install_translations("en")
-
-
-def _save(widget: QWidget, name: str, lang: str) -> None:
-    pixmap: QPixmap = widget.grab()
-    assert _not_blank(pixmap.toImage())
-    out = os.environ.get("PEERUP_SCREENSHOTS")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        suffix = "" if lang == "en" else f"-{lang}"
-        assert pixmap.save(str(Path(out) / f"{name}{suffix}.png"))
-
-
-def _nothing_cut_off(page: QWidget) -> None:
-    """Every button and one-line label on ``page`` is as wide as its text needs."""
-    for widget in page.findChildren(QWidget):
-        if not widget.isVisibleTo(page):
-            continue
-        one_line = isinstance(widget, QLabel) and not widget.wordWrap()
-        if one_line or isinstance(widget, QAbstractButton):
-            assert widget.width() >= widget.sizeHint().width(), (
-                type(widget).__name__,
-                widget.property("text"),
-            )
-
-
 @pytest.fixture
 def dialog(
     qtbot: QtBot, tmp_path: Path, lang: str, monkeypatch: pytest.MonkeyPatch
@@ -127,8 +82,8 @@ def test_general_tab_renders(dialog: PreferencesDialog, lang: str) -> None:
     assert dialog.name_edit.text() == "laptop"
     assert dialog.language.currentIndex() == 0
     assert "(~/.config/autostart)" in dialog.autostart_hint.text()
-    _nothing_cut_off(dialog.tabs.currentWidget())
-    _save(dialog, "preferences-general", lang)
+    assert_nothing_cut_off(dialog.tabs.currentWidget())
+    shoot(dialog, "preferences-general", lang)
 
 
 def test_relays_tab_renders(dialog: PreferencesDialog, lang: str) -> None:
@@ -149,8 +104,8 @@ def test_relays_tab_renders(dialog: PreferencesDialog, lang: str) -> None:
     assert dialog.relays.data(dialog.relays.index(0, 0)) == "203.0.113.9:4001 · …XG5uBtCm"
     table.selectRow(0)
     dialog.relay_edit.setFocus()
-    _nothing_cut_off(dialog.tabs.currentWidget())
-    _save(dialog, "preferences-relays", lang)
+    assert_nothing_cut_off(dialog.tabs.currentWidget())
+    shoot(dialog, "preferences-relays", lang)
 
 
 def test_network_tab_renders(dialog: PreferencesDialog, lang: str) -> None:
@@ -159,8 +114,8 @@ def test_network_tab_renders(dialog: PreferencesDialog, lang: str) -> None:
     assert dialog.mdns.isChecked()
     assert not dialog.port_mapping.isChecked()
     assert dialog.hole_punching.isChecked()
-    _nothing_cut_off(dialog.tabs.currentWidget())
-    _save(dialog, "preferences-network", lang)
+    assert_nothing_cut_off(dialog.tabs.currentWidget())
+    shoot(dialog, "preferences-network", lang)
 
 
 def test_notifications_tab_renders(dialog: PreferencesDialog, lang: str) -> None:
@@ -168,5 +123,5 @@ def test_notifications_tab_renders(dialog: PreferencesDialog, lang: str) -> None
     assert [box.isChecked() for box in dialog.notify_boxes.values()] == [
         kind not in (Kind.PATH_DIRECT, Kind.PATH_RELAYED) for kind in Kind
     ]
-    _nothing_cut_off(dialog.tabs.currentWidget())
-    _save(dialog, "preferences-notifications", lang)
+    assert_nothing_cut_off(dialog.tabs.currentWidget())
+    shoot(dialog, "preferences-notifications", lang)

@@ -9,13 +9,11 @@ their German twins (``-de``).
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QFontMetrics, QImage, QPixmap
+from PySide6.QtGui import QFontMetrics, QPixmap
 from pytestqt.qtbot import QtBot
 
 from app.api.models import Snapshot
@@ -24,7 +22,7 @@ from app.core.pairing.sas import Sas, reference_fingerprint
 from app.core.status import FingerprintInfo, PeerInfo, SasInfo, VerifySessionInfo, VerifyState
 from app.gui.bridge import Bridge
 from app.gui.dialogs.verify import Outcome, Page, VerifyDialog
-from app.gui.i18n import install_translations
+from tests.gui.shots import shoot
 from tests.helpers.factories import snapshot
 
 pytestmark = pytest.mark.gui
@@ -32,14 +30,6 @@ pytestmark = pytest.mark.gui
 ME = str(PeerId.from_ed25519_public_key(bytes(range(32))))
 HOME = str(PeerId.from_ed25519_public_key(bytes(range(32, 64))))
 SAS = Sas(indices=(5, 151, 101, 136), number=482_913)  # fox, wrench, sun behind cloud, eggplant
-
-
-@pytest.fixture(params=["en", "de"])
-def lang(request: pytest.FixtureRequest, qapp: object) -> Iterator[str]:
-    """Each language in turn; English again afterwards."""
-    assert install_translations(request.param) == request.param
-    yield request.param
-    install_translations("en")
 
 
 def _state() -> Snapshot:
@@ -70,28 +60,11 @@ def _dialog(qtbot: QtBot, tmp_path: Path) -> VerifyDialog:
     return dialog
 
 
-def _not_blank(image: QImage) -> bool:
-    first = image.pixelColor(0, 0)
-    step = max(1, image.width() // 40)
-    return any(
-        image.pixelColor(x, y) != first
-        for x in range(0, image.width(), step)
-        for y in range(0, image.height(), step)
-    )
-
-
 def _shot(qtbot: QtBot, dialog: VerifyDialog, name: str, lang: str) -> QPixmap:
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.adjustSize()
-    pixmap = dialog.grab()
-    assert _not_blank(pixmap.toImage())
-    out = os.environ.get("PEERUP_SCREENSHOTS")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        suffix = "" if lang == "en" else f"-{lang}"
-        assert pixmap.save(str(Path(out) / f"{name}{suffix}.png"))
-    return pixmap
+    return shoot(dialog, name, lang)
 
 
 def _names_fit(dialog: VerifyDialog, page: Page) -> None:
