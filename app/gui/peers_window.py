@@ -12,16 +12,13 @@ import html
 from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QPoint, QSysInfo, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +30,7 @@ from app.gui.models.peers import Column, PeersModel, short_id
 from app.gui.tasks import TaskSet
 from app.gui.texts import error_text, reason_text
 from app.gui.widgets.qr import QrWidget
+from app.gui.widgets.table import rows_table
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
 translate = QCoreApplication.translate
@@ -109,16 +107,7 @@ class PeersWindow(QWidget):
 
         # ---- the peers
         self.model = PeersModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
-        self.table.verticalHeader().hide()
-        columns = self.table.horizontalHeader()
-        columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # The path takes the room left over, so the table fills the window's width.
-        columns.setSectionResizeMode(Column.PATH, QHeaderView.ResizeMode.Stretch)
+        self.table = rows_table(self.model, Column.PATH)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_context_menu)
         self.table.activated.connect(self._on_activated)

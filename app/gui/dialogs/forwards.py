@@ -17,19 +17,16 @@ from typing import Final
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -48,6 +45,7 @@ from app.gui.texts import error_text
 from app.gui.view import forward_command, service_kind
 from app.gui.widgets.banner import MessageBanner
 from app.gui.widgets.busy import ApiSteps, BusyRow
+from app.gui.widgets.table import rows_table
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
 translate = QCoreApplication.translate
@@ -445,19 +443,10 @@ class ForwardsWindow(QWidget):
 
         # ---- forwards
         self.model = ForwardsModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
-        self.table.verticalHeader().hide()
-        columns = self.table.horizontalHeader()
-        columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        columns.setSectionResizeMode(Column.ERROR, QHeaderView.ResizeMode.Stretch)
+        self.table = rows_table(self.model, Column.ERROR, translate("Forwards", "Forwards"))
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_context_menu)
         self.table.activated.connect(self._on_activated)
-        self.table.setAccessibleName(translate("Forwards", "Forwards"))
         self.empty = QLabel(
             translate(
                 "Forwards",

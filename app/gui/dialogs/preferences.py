@@ -19,13 +19,11 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLayout,
     QLineEdit,
@@ -33,7 +31,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStyle,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -53,6 +50,7 @@ from app.gui.notifications import Notifications, kind_label
 from app.gui.notify import Kind
 from app.gui.tasks import TaskSet
 from app.gui.widgets.banner import MessageBanner
+from app.gui.widgets.table import rows_table
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
 translate = QCoreApplication.translate
@@ -222,16 +220,9 @@ class PreferencesDialog(QDialog):
     def _relays_tab(self) -> QWidget:
         self.relays_page = QWidget()
         self.relays = RelaysModel(self)
-        self.relays_table = QTableView()
-        self.relays_table.setModel(self.relays)
-        self.relays_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.relays_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.relays_table.setTabKeyNavigation(False)  # Tab leaves the table
-        self.relays_table.verticalHeader().hide()
+        self.relays_table = rows_table(self.relays, Column.STATE)
         self.relays_table.setWordWrap(False)
         header = self.relays_table.horizontalHeader()
-        header.setSectionResizeMode(Column.RELAY, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(Column.STATE, QHeaderView.ResizeMode.Stretch)
         # Room for four relays (most people have one or two); it grows with the window.
         rows = self.relays_table.verticalHeader().defaultSectionSize()
         self.relays_table.setMinimumHeight(header.sizeHint().height() + 4 * rows + 4)

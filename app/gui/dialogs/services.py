@@ -12,14 +12,12 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -28,7 +26,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QRadioButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +40,7 @@ from app.gui.tasks import TaskSet
 from app.gui.texts import error_text
 from app.gui.widgets.banner import MessageBanner
 from app.gui.widgets.busy import ApiSteps, BusyRow
+from app.gui.widgets.table import rows_table
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
 translate = QCoreApplication.translate
@@ -334,19 +332,12 @@ class ServicesTab(QWidget):
         self.open_menu: QMenu | None = None
         self.model = ServicesModel(self)
         self.model.enable_requested.connect(self.set_enabled)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        columns = self.table.horizontalHeader()
-        columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        columns.setSectionResizeMode(Column.ALLOWED, QHeaderView.ResizeMode.Stretch)
+        self.table = rows_table(
+            self.model, Column.ALLOWED, translate("Services", "Exposed services")
+        )
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_context_menu)
         self.table.activated.connect(self._on_activated)
-        self.table.setAccessibleName(translate("Services", "Exposed services"))
         self.empty = QLabel(
             translate(
                 "Services",
