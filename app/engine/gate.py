@@ -150,8 +150,9 @@ class Gate:
         # opens to peers on probation (an invitee is no pairing joiner).
         others = roles - {Role.PROBATION}
         granted = self._probation_protocols(pid)
-        return lambda p: may_open(p, others, open_relay=open_relay) or (
-            p in granted and may_open(p, {Role.PROBATION}, open_relay=open_relay)
+        return lambda p: (
+            may_open(p, others, open_relay=open_relay)
+            or (p in granted and may_open(p, {Role.PROBATION}, open_relay=open_relay))
         )
 
     def _stream_policy(self, peer_id: ID) -> Callable[[str], bool]:

@@ -203,7 +203,7 @@ async def test_introductions_with_bad_proofs_or_from_other_peers_are_refused(
             # The right proof, sent by a peer that is not the relay: an authorized peer is no
             # relay, so the admission table does not even let it open the protocol.
             right = Introduction(group.group_id, 2, ((Member(intruder, "x"), good),))
-            with pytest.raises(Exception) as refused:  # noqa: B017 - checked just below
+            with pytest.raises(Exception) as refused:
                 await _send_introduction(evil, node, right)
             assert compat.is_protocol_refusal(refused.value)
             assert victim.peer_id not in _keys(member)

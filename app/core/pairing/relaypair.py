@@ -794,7 +794,6 @@ class MembershipBook:
         if len(union) > max(size - 1, 0):
             raise PairingError(
                 "too-many",
-                f"group {intro.group_id} would have {len(union) + 1} members, more than its "
-                f"{size}",
+                f"group {intro.group_id} would have {len(union) + 1} members, more than its {size}",
             )
         return accepted

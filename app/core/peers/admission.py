@@ -225,6 +225,8 @@ def is_relay_entry(entry: AuthorizedKey) -> bool:
 
 
 def _cell(roles: frozenset[Role]) -> str:
+    if Role.ANYONE in roles:
+        return Role.ANYONE.value  # includes every other role but a stranger on probation
     return ", ".join(r.value for r in Role if r in roles)
 
 

@@ -118,4 +118,3 @@ def install() -> None:
 def original_builder() -> Callable[[Any, Multiaddr | None], Any]:
     """Upstream's message builder, for the test that proves the defect."""
     return _original_mk
-

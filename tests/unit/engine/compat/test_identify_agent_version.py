@@ -30,7 +30,6 @@ def _identify_message(agent_version: str) -> Any:
 
 
 def test_defect_identify_announces_a_fixed_agent_version() -> None:
-    from libp2p.identity.identify import identify
 
     assert "agent_version" not in inspect.signature(new_host).parameters
     builder = identify_tells_all.original_builder()  # IDENTIFY-TELLS-ALL wraps it
