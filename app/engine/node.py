@@ -557,7 +557,8 @@ class Node:
         return self.path_tracker.paths()
 
     def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
-        """Authorized peers (connected or not), plus connected strangers if asked."""
+        """Authorized peers (connected or not), plus the other connected peers if asked (relays
+        with ``role="relay"``, strangers)."""
         paths = {p.peer_id: p for p in self.paths()}
         peer_ids = self.peerbook.authorized_ids()
         if include_unauthorized:
