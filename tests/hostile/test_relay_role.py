@@ -23,6 +23,8 @@ from app.core.pairing.relaypair import (
     KEEP_EXPIRED,
     Introduction,
     Member,
+    Membership,
+    MembershipBook,
     encode_notify,
     intro_proof,
     member_key,
@@ -30,10 +32,13 @@ from app.core.pairing.relaypair import (
 from app.core.peers import admission
 from app.core.peers.authkeys import AuthorizedKeysFile
 from app.engine.node import Node, open_node
+from app.engine.relaypair import MEMBERSHIP_FILE
 from app.engine.splice import read_to_eof
+from app.util.fsio import atomic_write_bytes
 from tests.helpers.clock import TrioWallClock
 from tests.helpers.nodes import NodeDir, exchange, free_port, make_node_dir, serve_echo
 from tests.hostile.attack import opened
+from tests.unit.engine.compat.hosts import noise_host, running
 
 pytestmark = pytest.mark.trio
 
@@ -177,3 +182,39 @@ async def test_introductions_beyond_the_groups_size_or_time_are_refused(tmp_path
 
                 await _forward_echo(fnode, mnode)
             nursery.cancel_scope.cancel()
+
+
+async def test_a_relay_paired_before_roles_existed_is_a_relay_from_the_next_start(
+    tmp_path: Path,
+) -> None:
+    """An old join wrote the relay as a peer: the node marks it ``role=relay`` when it starts."""
+    attacker = noise_host()
+    async with trio.open_nursery() as nursery, running(attacker):
+        echo_port = await nursery.start(serve_echo)
+        member = make_node_dir(
+            tmp_path, "member", services={"echo": f"127.0.0.1:{echo_port}"}, hole_punching=False
+        )
+        friend = make_node_dir(tmp_path, "friend", hole_punching=False)
+        member.authorize(friend)
+        friend.authorize(member)
+        relay = PeerId.parse(attacker.get_id().to_base58())
+        keys = AuthorizedKeysFile(member.path / "authorized_keys")
+        keys.add(relay, "relay")
+        keys.set_attr(relay, "group", "0a0b0c0d")
+        keys.set_attr(relay, "hmac_proof", "ab" * 32)
+        atomic_write_bytes(
+            member.path / MEMBERSHIP_FILE,
+            MembershipBook([Membership("0a0b0c0d", str(relay), None, 0.0)]).to_json(),
+            mode=0o600,
+        )
+        async with (
+            open_node(load_config(member.config_path), member.identity) as mnode,
+            open_node(load_config(friend.config_path), friend.identity) as fnode,
+        ):
+            assert _keys(member)[str(relay)]["role"] == "relay"
+            await mnode.connect(str(relay), [str(attacker.get_addrs()[0])])
+            attempts = [service_protocol_id("echo"), admission.VERIFY, admission.PING]
+            assert await opened(attacker, mnode.peer_id, attempts) == set()
+            assert await opened(attacker, mnode.peer_id, [admission.NOTIFY]) == {admission.NOTIFY}
+            await _forward_echo(fnode, mnode)
+        nursery.cancel_scope.cancel()
