@@ -231,8 +231,11 @@ class Node:
             host,
             relays=self._relays_in_use,
             dht_peers=lambda: self._dht.bootstrap_ids if self._dht is not None else (),
+            # Only a relay run on purpose opens up, never the automatic hop of a public node.
             open_relay=lambda: (
-                self._relay_hop is not None and self.config.relay_service.open_reservations
+                self._relay_hop is not None
+                and self.config.relay_service.enabled
+                and self.config.relay_service.open_reservations
             ),
         )
         self.path_tracker.install(host)
