@@ -304,7 +304,9 @@ def render_peers(peers: Sequence[PeerInfo]) -> list[str]:
     rows = []
     for p in peers:
         extra = []
-        if not p.authorized:
+        if p.role == "relay":
+            extra.append("(relay: circuits and introductions only)")
+        elif not p.authorized:
             extra.append("(not authorized)")
         if p.agent_version:
             extra.append(p.agent_version)

@@ -82,6 +82,9 @@ class PeerInfo:
     # Direct addresses it was last reached at (app/core/peers/addrbook.py), tried first on the
     # next dial.
     remembered_addresses: tuple[RememberedAddress, ...] = ()
+    # "peer", or "relay": a relay in authorized_keys with role=relay (it carries circuits and
+    # introduces its group's members; no peer: listed only among the others, never as a peer).
+    role: str = "peer"
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,7 @@ class PeerDHT:
         self.role = role
         self._is_public = is_public
         self._bootstrap: list[tuple[ID, multiaddr.Multiaddr]] = []
+        self.bootstrap_ids: frozenset[str] = frozenset()  # their peer IDs (the gate's DHT role)
         self.set_bootstrap(bootstrap)
         self._announced: set[ID] = set()  # bootstrap peers that know us in this namespace
         self._restart = trio.Event()
@@ -132,6 +133,7 @@ class PeerDHT:
                 continue
             peers.append((peer, addr.decapsulate_code(P_P2P)))
         self._bootstrap = peers
+        self.bootstrap_ids = frozenset(peer.to_base58() for peer, _ in peers)
 
     def set_network(self, network: str | None) -> None:
         """Move to another namespace (``discovery.network`` changed), without a restart.

@@ -1,23 +1,31 @@
-"""The Gate: who may connect to us, and what a peer on probation may open.
+"""The Gate: who may connect to us, and which protocols each peer may open.
 
-Every inbound connection is checked right after the Noise handshake (compat NO-PEER-GATE): an
-authorized peer passes; an unknown peer passes only while a probation is open (an invite or a
-relay pairing group waits for someone it does not know yet), and then may open only that
-probation's protocols (compat STREAM-GATE). When the probation ends, the strangers it admitted
-that did not become authorized are disconnected.
+Every inbound connection is checked right after the Noise handshake (compat NO-PEER-GATE): a
+peer with a role passes (authorized, a relay we use, a DHT bootstrap peer; anyone when our relay
+is open to everyone); an unknown peer passes only while a probation is open (an invite or a
+relay pairing group waits for someone it does not know yet). When the probation ends, the
+strangers it admitted that did not become authorized are disconnected.
+
+Every stream a peer opens, on a connection it dialled or one we dialled, is negotiated against
+the protocols the admission table (:mod:`app.core.peers.admission`) lets its roles open; a peer
+on probation may open only its probation's protocols. Identify tells a peer that is not
+authorized only the protocols it may open (compat IDENTIFY-TELLS-ALL).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import trio
 from libp2p.peer.id import ID
+from multiaddr import Multiaddr
 
+from app.core.peers.admission import Role, may_open
+from app.core.reach.interfaces import is_global
 from app.core.status import ConnectionRefused
 from app.engine import compat
 from app.engine.bus import EventBus
@@ -72,18 +80,103 @@ class Gate:
         self._bus = bus
         self._gating = gating
         self._probations: list[Probation] = []
-        self._restricted: set[str] = set()
         self._host: object | None = None
+        self._relays: Callable[[], Collection[str]] = tuple
+        self._dht_peers: Callable[[], Collection[str]] = tuple
+        self._open_relay: Callable[[], bool] = lambda: False
 
-    def install(self, host: object) -> None:
-        """Gate ``host``'s inbound connections and the streams of peers on probation."""
+    def install(
+        self,
+        host: object,
+        *,
+        relays: Callable[[], Collection[str]] = tuple,
+        dht_peers: Callable[[], Collection[str]] = tuple,
+        open_relay: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Gate ``host``'s inbound connections, every peer's streams and what identify tells.
+
+        Args:
+            host: The libp2p host.
+            relays: The peer IDs of the relays we use (``relay.addresses``, our groups' relays);
+                ``role=relay`` lines of authorized_keys count too.
+            dht_peers: The peer IDs of our DHT bootstrap peers.
+            open_relay: Whether our relay service is open to everyone
+                (``relay_service.open_reservations``, while the hop runs).
+        """
         self._host = host
+        self._relays = relays
+        self._dht_peers = dht_peers
+        self._open_relay = open_relay
         compat.install_peer_gate(host, self._allows, self._on_refused)
-        compat.install_stream_gate(host, self._probation_protocols)
+        compat.install_stream_gate(host, self._stream_policy)
+        compat.filter_identify(host, self._identify_view)
+
+    # ---- roles and the admission table ----------------------------------------------------------
+
+    def roles(self, pid: str) -> frozenset[Role]:
+        """What ``pid`` is to us right now.
+
+        Every peer holds ``anyone``, except a stranger admitted on probation: it holds
+        ``probation`` alone (it may not even run identify).
+        """
+        roles = set()
+        if self._peers.is_authorized(pid):
+            roles.add(Role.AUTHORIZED)
+            if self._peers.is_verified(pid):
+                roles.add(Role.VERIFIED)
+        if self._peers.is_relay(pid) or pid in self._relays():
+            roles.add(Role.RELAY)
+        if pid in self._dht_peers():
+            roles.add(Role.DHT)
+        if not self.on_probation(pid):
+            roles.add(Role.ANYONE)
+        elif roles:
+            roles |= {Role.PROBATION, Role.ANYONE}
+        else:
+            roles.add(Role.PROBATION)
+        return frozenset(roles)
+
+    def may_open(self, peer: ID | str, protocol: str) -> bool:
+        """Whether ``peer`` may open ``protocol`` now (the admission table, and probation)."""
+        pid = peer if isinstance(peer, str) else peer.to_base58()
+        return self._policy_for(pid)(protocol)
+
+    def _policy_for(self, pid: str) -> Callable[[str], bool]:
+        roles = self.roles(pid)
+        open_relay = self._open_relay()
+        if Role.PROBATION not in roles:
+            return lambda p: may_open(p, roles, open_relay=open_relay)
+        # A peer on probation may open its probation's protocols, not every protocol the table
+        # opens to peers on probation (an invitee is no pairing joiner).
+        others = roles - {Role.PROBATION}
+        granted = self._probation_protocols(pid)
+        return lambda p: (
+            may_open(p, others, open_relay=open_relay)
+            or (p in granted and may_open(p, {Role.PROBATION}, open_relay=open_relay))
+        )
+
+    def _stream_policy(self, peer_id: ID) -> Callable[[str], bool]:
+        return self._policy_for(peer_id.to_base58())
+
+    def _identify_view(self, peer_id: ID) -> compat.IdentifyView | None:
+        """What identify tells ``peer_id``: everything to an authorized peer; to anyone else
+        only what it may open, and our addresses only if it is a relay or DHT peer we use."""
+        pid = peer_id.to_base58()
+        roles = self.roles(pid)
+        if Role.AUTHORIZED in roles:
+            return None
+        policy = self._policy_for(pid)
+        if roles & {Role.RELAY, Role.DHT}:
+            return compat.IdentifyView(policy, lambda _addr: True, signed_record=True)
+        return compat.IdentifyView(policy, _public_address, signed_record=False)
 
     def _allows(self, peer_id: ID) -> bool:
         pid = peer_id.to_base58()
-        return self._peers.is_authorized(pid) or self._admit_on_probation(pid)
+        return (
+            bool(self.roles(pid) - {Role.ANYONE, Role.PROBATION})
+            or self._open_relay()
+            or self._admit_on_probation(pid)
+        )
 
     @asynccontextmanager
     async def open_probation(
@@ -118,7 +211,6 @@ class Gate:
             if len(probation.peers) < probation.limit:
                 probation.peers[pid] = now
                 probation.admitted_total += 1
-                self._restricted.add(pid)
                 log.info("admitted %s on probation (may open %s)", pid, sorted(probation.protocols))
                 return True
         for probation in self._probations:
@@ -136,11 +228,8 @@ class Gate:
             ):
                 del probation.peers[pid]
 
-    def _probation_protocols(self, peer_id: ID) -> frozenset[str] | None:
-        """The protocols a peer admitted on probation may open; None for everyone else."""
-        pid = peer_id.to_base58()
-        if pid not in self._restricted or self._peers.is_authorized(pid):
-            return None
+    def _probation_protocols(self, pid: str) -> frozenset[str]:
+        """The protocols the open probations that admitted ``pid`` opened."""
         allowed: frozenset[str] = frozenset()
         for probation in self._probations:
             if pid in probation.peers:
@@ -153,7 +242,6 @@ class Gate:
 
     def forget(self, pid: str) -> None:
         """``pid``'s last connection closed: its probation slots are free again."""
-        self._restricted.discard(pid)
         for probation in self._probations:
             probation.peers.pop(pid, None)
 
@@ -174,12 +262,21 @@ class Gate:
         self._bus.publish(ConnectionRefused(peer_id=peer_id.to_base58(), address=address))
 
     async def drop_unauthorized(self) -> None:
-        """Close the connections of every peer that is neither authorized nor on probation."""
+        """Close the connections of every peer that has no role any more (neither authorized,
+        nor a relay or DHT peer we use, nor on probation)."""
         if not self._gating or self._host is None:
             return
         network = self._host.get_network()  # type: ignore[attr-defined]
         for peer in list(network.get_connections_map()):
-            pid = peer.to_base58()
-            if not self._peers.is_authorized(pid) and not self.on_probation(pid):
+            if not self.roles(peer.to_base58()) - {Role.ANYONE}:
                 log.info("closing connections of deauthorized peer %s", peer)
                 await network.close_peer(peer)
+
+
+def _public_address(addr: Multiaddr) -> bool:
+    """A listen address a stranger may be told: relayed, or a global IP."""
+    text = str(addr)
+    if "/p2p-circuit" in text:
+        return True
+    parts = text.split("/")
+    return len(parts) > 2 and parts[1] in ("ip4", "ip6") and is_global(parts[2])

@@ -84,7 +84,13 @@ from app.engine.peerbook import PeerBook
 from app.engine.peerservices import offered_services
 from app.engine.ping import make_responder
 from app.engine.reachability import ReachabilityMonitor
-from app.engine.relay import RelayClient, RelayHop, RelayLimits, listen_addresses_expanded
+from app.engine.relay import (
+    HOP_PROTOCOL,
+    RelayClient,
+    RelayHop,
+    RelayLimits,
+    listen_addresses_expanded,
+)
 from app.engine.relaypair import PairingService
 from app.engine.savedforwards import SavedForwards
 from app.engine.services import ServiceRegistry, check_local_service
@@ -221,7 +227,17 @@ class Node:
         )
         self._host = host
         compat.disable_auto_dial(host)
-        self.gate.install(host)
+        self.gate.install(
+            host,
+            relays=self._relays_in_use,
+            dht_peers=lambda: self._dht.bootstrap_ids if self._dht is not None else (),
+            # Only a relay run on purpose opens up, never the automatic hop of a public node.
+            open_relay=lambda: (
+                self._relay_hop is not None
+                and self.config.relay_service.enabled
+                and self.config.relay_service.open_reservations
+            ),
+        )
         self.path_tracker.install(host)
         if config.ping_enabled:
             host.set_stream_handler(
@@ -413,10 +429,20 @@ class Node:
         if self._reach is not None:
             self._reach.refresh()
 
+    def _relays_in_use(self) -> set[str]:
+        """The peer IDs of the relays we reserve on, and of our pairing groups' relays."""
+        relays: set[str] = set()
+        if self._relay_client is not None:
+            relays.update(r.peer_id.to_base58() for r in self._relay_client.relays)
+        if self.pairing is not None:
+            relays.update(self.pairing.group_relays())
+        return relays
+
     def _start_relay_hop(self) -> None:
         self._relay_hop = RelayHop(
             self._require_host(),
             RelayLimits.from_config(self.config.relay_service),
+            may_reserve=lambda peer: self.gate.may_open(peer, HOP_PROTOCOL),
             clock=self._clock,
         )
         self._relay_hop.install()
@@ -535,7 +561,8 @@ class Node:
         return self.path_tracker.paths()
 
     def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
-        """Authorized peers (connected or not), plus connected strangers if asked."""
+        """Authorized peers (connected or not), plus the other connected peers if asked (relays
+        with ``role="relay"``, strangers)."""
         paths = {p.peer_id: p for p in self.paths()}
         peer_ids = self.peerbook.authorized_ids()
         if include_unauthorized:
@@ -550,7 +577,8 @@ class Node:
                 PeerInfo(
                     peer_id=pid,
                     name=self.peerbook.name_for(pid),
-                    authorized=entry is not None,
+                    authorized=self.peerbook.is_listed(pid),
+                    role="relay" if self.peerbook.is_relay(pid) else "peer",
                     verified=self.peerbook.is_verified(pid),
                     connected=path is not None,
                     comment=entry.comment if entry else "",
@@ -563,7 +591,11 @@ class Node:
                         if interfaces is not None
                         else None
                     ),
-                    remembered_addresses=self.peerbook.remembered.entries(pid) if entry else (),
+                    remembered_addresses=(
+                        self.peerbook.remembered.entries(pid)
+                        if self.peerbook.is_listed(pid)
+                        else ()
+                    ),
                 )
             )
         return result

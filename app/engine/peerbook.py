@@ -106,12 +106,16 @@ class PeerBook:
         return not self._gating or self.model.is_authorized(peer_id)
 
     def is_listed(self, peer_id: str) -> bool:
-        """Whether ``peer_id`` is in authorized_keys (whatever the gating setting)."""
+        """Whether ``peer_id`` is in authorized_keys as a peer (whatever the gating setting)."""
         return self.model.is_authorized(peer_id)
 
+    def is_relay(self, peer_id: str) -> bool:
+        """Whether ``peer_id`` is in authorized_keys as a relay (``role=relay``), not a peer."""
+        return self.model.is_relay(peer_id)
+
     def authorized_ids(self) -> list[str]:
-        """Every peer ID in authorized_keys, in file order."""
-        return list(self.model.entries)
+        """Every peer of authorized_keys, in file order (relays are no peers: left out)."""
+        return self.model.peer_ids()
 
     def entry(self, peer_id: str) -> AuthorizedKey | None:
         """``peer_id``'s authorized_keys line, if any."""

@@ -10,8 +10,11 @@ member that was offline gets its introductions when it next connects (deliveries
 the store, so they survive restarts too).
 
 Member side (every node): ``/peerup/peer-notify/1.0.0`` accepts introductions from the relay of a
-group we joined, for that group, with proofs that verify (see :mod:`app.core.pairing.relaypair`);
-the groups we joined live in ``relay-groups.json`` next to the config. :meth:`PairingService.join`
+group we joined, for that group, with proofs that verify, within the group's size and time as our
+join recorded them (see :mod:`app.core.pairing.relaypair`); the groups we joined live in
+``relay-groups.json`` next to the config. The relay goes into authorized_keys as a relay
+(``role=relay``), not as a peer: the admission table lets it carry circuits and introduce
+members, and nothing else (no service, no verification, no ping). :meth:`PairingService.join`
 redeems a code. Members written by a join or an introduction are published as
 ``peers-introduced``, and a join's steps as ``join-progress``.
 """
@@ -50,6 +53,7 @@ from app.core.errors import (
 from app.core.ids.names import sanitize_peer_name, validate_peer_name
 from app.core.ids.peerid import PeerId
 from app.core.pairing.relaypair import (
+    KEEP_EXPIRED,
     MAX_NOTIFY,
     MAX_PAIR_REPLY,
     MAX_PAIR_REQUEST,
@@ -73,6 +77,7 @@ from app.core.pairing.relaypair import (
     relay_proof,
 )
 from app.core.peers import trust
+from app.core.peers.admission import RELAY_ROLE
 from app.core.status import KEY_CHANGED, IntroducedPeer, JoinStep, PeersIntroduced
 from app.engine.joinprogress import JoinReport, open_join_report
 from app.engine.pairingctx import PairingContext
@@ -93,6 +98,7 @@ NOTIFY_TIMEOUT = 10.0
 MAX_STATE_FILE = 8 * 1024 * 1024
 MAX_CODE_ADDRESSES = 4
 EXPIRY_CHECK_INTERVAL = 5.0
+RELAY_COMMENT = "relay"
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,7 @@ class PairingService:
         self._nursery: trio.Nursery | None = None
         self._sending: set[tuple[str, str]] = set()
         self._load()
+        self._relays_as_relays()
 
     def _load(self) -> None:
         for path, loader in ((self._state_path, "store"), (self._book_path, "book")):
@@ -176,6 +183,36 @@ class PairingService:
                 log.error("%s is unusable (%s); moved to %s, starting empty", path, exc, bad)
                 with contextlib.suppress(OSError):
                     path.replace(bad)
+
+    def _relays_as_relays(self) -> None:
+        """Make the relays of our groups relays, not peers (``role=relay``), in authorized_keys.
+
+        Joins before the admission table wrote them as peers; only the lines a join wrote
+        (comment ``relay``, a ``hmac_proof``) are changed, not a relay authorized by hand.
+        """
+        keys = self._ctx.peers.keys_file
+        relays = self.group_relays()
+        try:
+            stale = [
+                e.peer_id
+                for e in keys.load()
+                if str(e.peer_id) in relays
+                and e.attr(RELAY_ROLE[0]) is None
+                and e.comment == RELAY_COMMENT
+                and e.attr("hmac_proof")
+            ]
+            for peer in stale:
+                log.info("pairing: %s is the relay of a group of ours, not a peer", peer)
+                keys.set_attr(peer, *RELAY_ROLE)
+        except PeerupError as exc:
+            log.error("cannot mark our groups' relays in authorized_keys: %s", exc)
+            return
+        if stale:
+            self._ctx.peers.reload()
+
+    def group_relays(self) -> set[str]:
+        """The peer IDs of the relays of the groups we joined."""
+        return {m.relay for m in self.book.memberships}
 
     def _save_store(self) -> None:
         atomic_write_bytes(self._state_path, self.store.to_json(), mode=0o600)
@@ -434,7 +471,9 @@ class PairingService:
                 for e in keys.load()
                 if e.attr("group") == intro.group_id and str(e.peer_id) not in relays
             ]
-            accepted = self.book.check(intro, sender=sender, own=own, known_members=known)
+            accepted = self.book.check(
+                intro, sender=sender, own=own, known_members=known, now=self._ctx.clock()
+            )
             added = self._write_members(intro.group_id, accepted)
             self._introduced(intro.group_id, str(sender), added)
         except (PeerupError, trio.TooSlowError) as exc:
@@ -560,13 +599,23 @@ class PairingService:
                         "tampered", f"the proof for member {member.peer_id.short()} is invalid"
                     )
         keys = self._ctx.peers.keys_file
-        with contextlib.suppress(AlreadyExistsError):
-            keys.add(relay, "relay")
+        try:
+            keys.add(relay, RELAY_COMMENT)
+        except AlreadyExistsError:
+            pass  # authorized before (by hand, as a peer, or by another group): it stays so
+        else:
+            # A relay, not a peer: it carries circuits and introduces this group's members.
+            keys.set_attr(relay, *RELAY_ROLE)
         keys.set_attr(relay, "group", reply.group_id)
         keys.set_attr(relay, "hmac_proof", relay_proof(code.token, reply.group_id).hex())
         self.book.add(
             Membership(
-                reply.group_id, str(relay), key.hex() if verified else None, self._ctx.clock()
+                reply.group_id,
+                str(relay),
+                key.hex() if verified else None,
+                self._ctx.clock(),
+                group_size=reply.group_size,
+                introduce_until=code.expires_at + KEEP_EXPIRED if code.expires_at else 0.0,
             )
         )
         self._save_book()

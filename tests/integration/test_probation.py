@@ -12,12 +12,15 @@ from libp2p.peer.id import ID
 from app.core.config import load_config
 from app.core.errors import PeerUnreachableError
 from app.core.ids.names import service_protocol_id
+from app.core.peers.admission import INVITE
 from app.engine.node import Node, open_node
 from tests.helpers.nodes import make_node_dir
 
 pytestmark = pytest.mark.trio
 
-PROBE = "/peerup-test/probe/1.0.0"
+# A peer on probation may open only what the admission table opens to probation (the invite
+# protocol): the tests answer it with an echo instead of the invite handshake.
+PROBE = INVITE
 
 
 async def _probe_echo(stream) -> None:  # type: ignore[no-untyped-def]

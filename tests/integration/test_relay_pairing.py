@@ -36,6 +36,7 @@ from app.core.status import (
     JoinStep,
     PeersIntroduced,
 )
+from app.engine import compat
 from app.engine.bus import Numbered, Subscription
 from app.engine.node import Node, open_node
 from app.engine.relaypair import EXPIRY_CHECK_INTERVAL
@@ -199,9 +200,12 @@ async def test_introductions_with_bad_proofs_or_from_other_peers_are_refused(
             # A valid proof for another group, or for another recipient, is no better.
             other_group = Introduction("deadbeef", 2, ((Member(intruder, "x"), good),))
             assert await _send_introduction(relay, node, other_group) == b"\x00"
-            # The right proof, sent by a peer that is not the relay.
+            # The right proof, sent by a peer that is not the relay: an authorized peer is no
+            # relay, so the admission table does not even let it open the protocol.
             right = Introduction(group.group_id, 2, ((Member(intruder, "x"), good),))
-            assert await _send_introduction(evil, node, right) == b"\x00"
+            with pytest.raises(Exception) as refused:
+                await _send_introduction(evil, node, right)
+            assert compat.is_protocol_refusal(refused.value)
             assert victim.peer_id not in _keys(member)
             # Only from the relay, with the right proof, is it accepted.
             assert await _send_introduction(relay, node, right) == b"\x01"

@@ -358,6 +358,9 @@ class _Parser(NodeReader):
                 default=defaults.session_duration,
             ),
             health_port=self.port(node, "health_port"),
+            open_reservations=self.boolean(
+                node, "open_reservations", "relay_service.open_reservations", default=False
+            ),
             session_data_limit=self.data_size(
                 node, "session_data_limit", defaults.session_data_limit
             ),

@@ -120,6 +120,10 @@ class RelayServiceConfig:
     session_duration: float = 3600.0
     session_data_limit: int = 1 << 30
     health_port: int = 0  # /healthz on 127.0.0.1:<port> while relaying; 0 = off
+    # With enabled: reservations, circuits and dial-back for any peer that connects, not only
+    # authorized ones (the gate then admits strangers; they may open the hop, dial-back and
+    # identify only). Never for the automatic hop of a node that is publicly dialable.
+    open_reservations: bool = False
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,10 @@ Proofs (the reference stored HMACs and never checked them; here every member che
   replayed to another member, another group, or with another peer ID swapped in.
 * The relay's line on the joiner keeps the reference's ``hmac_proof = HMAC-SHA256(token, gid)``.
 
-Threat model: the relay is trusted to introduce (it made every code; it could introduce anyone).
+Threat model: the relay is trusted to introduce (it made every code; it could introduce anyone)
+within the bounds the member recorded when it joined: no more members than the group has codes
+(the size the relay's reply to the join gave), and no introduction after the group's expiry (as
+the member's code declared it) plus the week the relay keeps delivering to members who were away.
 Members accept introductions only over a Noise-authenticated stream from their relay's peer ID,
 only for a group they joined through that relay, and only with a valid proof. A peer that is not
 the relay, a forged or replayed proof, or another group's introduction is refused. Our pairing
@@ -52,6 +55,7 @@ from app.core.errors import PairingError, RemoteProtocolError
 from app.core.ids.peerid import PeerId
 
 __all__ = [
+    "KEEP_EXPIRED",
     "MAX_FAILED_ATTEMPTS",
     "MAX_GROUP_SIZE",
     "NOTIFY_PROTOCOL",
@@ -659,12 +663,29 @@ class Membership(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
         relay: The relay's peer ID (introductions are accepted from it only).
         member_key: Hex; None when the group was joined through a Go relay (proofs unverifiable).
         joined_at: Unix seconds.
+        group_size: The number of codes of the group, as the relay's reply to our join said (0:
+            not recorded, a membership from before it was). No introduction may take the group
+            past it, whatever later messages claim.
+        introduce_until: Unix seconds after which the relay may introduce nobody any more: the
+            group's expiry that our code declared, plus the week the relay keeps delivering
+            introductions to members who were away (0: not known; see :meth:`until`).
     """
 
     group_id: str
     relay: str
     member_key: str | None
     joined_at: float
+    group_size: int = 0
+    introduce_until: float = 0.0
+
+    def until(self) -> float:
+        """When introductions end: :attr:`introduce_until`, or a week after the join when our
+        code did not say when its group expires (a Go relay's code, an old membership)."""
+        return self.introduce_until or self.joined_at + KEEP_EXPIRED
+
+    def size_bound(self, claimed: int) -> int:
+        """How many members the group may have, given the size a message ``claimed``."""
+        return min(claimed, self.group_size) if self.group_size else claimed
 
 
 class _BookState(msgspec.Struct, forbid_unknown_fields=True):
@@ -719,6 +740,7 @@ class MembershipBook:
         sender: PeerId,
         own: PeerId,
         known_members: Iterable[PeerId],
+        now: float,
     ) -> list[tuple[Member, bytes]]:
         """Which introduced members to accept.
 
@@ -727,13 +749,16 @@ class MembershipBook:
             sender: The Noise-authenticated peer that sent it.
             own: This node.
             known_members: Peers already in authorized_keys with ``group=<gid>`` (relays excluded).
+            now: Unix seconds.
 
         Returns:
             The members to authorize (self and the relay left out), with their proofs.
 
         Raises:
             PairingError: ``not-relay`` (sender is not the relay of a group of ours),
-                ``unknown-group``, ``tampered`` (a proof does not verify), ``too-many``.
+                ``unknown-group``, ``expired`` (the group's time, as our join recorded it, is
+                over), ``tampered`` (a proof does not verify), ``too-many`` (more members than
+                the group has codes, as our join recorded it, or as the message says).
         """
         membership = self.find(intro.group_id, sender)
         if membership is None:
@@ -746,6 +771,10 @@ class MembershipBook:
                     "unknown-group", f"this node is not a member of group {intro.group_id}"
                 )
             raise PairingError("not-relay", f"{sender.short()} is not a relay of any group of ours")
+        if now > membership.until():
+            raise PairingError(
+                "expired", f"group {intro.group_id} is over: its relay introduces nobody any more"
+            )
         accepted: list[tuple[Member, bytes]] = []
         key = bytes.fromhex(membership.member_key) if membership.member_key else None
         for member, proof in intro.members:
@@ -761,10 +790,10 @@ class MembershipBook:
             accepted.append((member, proof))
         union = {str(p) for p in known_members} | {str(m.peer_id) for m, _ in accepted}
         union.discard(str(own))
-        if len(union) > max(intro.group_size - 1, 0):
+        size = membership.size_bound(intro.group_size)
+        if len(union) > max(size - 1, 0):
             raise PairingError(
                 "too-many",
-                f"group {intro.group_id} would have {len(union) + 1} members, more than its "
-                f"{intro.group_size}",
+                f"group {intro.group_id} would have {len(union) + 1} members, more than its {size}",
             )
         return accepted

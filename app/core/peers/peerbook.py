@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from app.core.errors import InvalidPeerIdError, UnknownPeerError
 from app.core.ids.peerid import PeerId, is_peer_id
 from app.core.peers import trust
+from app.core.peers.admission import is_relay_entry
 from app.core.peers.authkeys import AuthorizedKey
 from app.core.status import AuthEntry, Resolved
 
@@ -71,8 +72,18 @@ class PeerBookModel:
         return cls(own, {str(e.peer_id): e for e in entries}, dict(names))
 
     def is_authorized(self, peer_id: str) -> bool:
-        """Whether ``peer_id`` is in authorized_keys."""
-        return peer_id in self.entries
+        """Whether ``peer_id`` is in authorized_keys as a peer (a ``role=relay`` line is not)."""
+        entry = self.entries.get(peer_id)
+        return entry is not None and not is_relay_entry(entry)
+
+    def is_relay(self, peer_id: str) -> bool:
+        """Whether ``peer_id``'s line in authorized_keys is a relay's (``role=relay``)."""
+        entry = self.entries.get(peer_id)
+        return entry is not None and is_relay_entry(entry)
+
+    def peer_ids(self) -> list[str]:
+        """The peers of authorized_keys, in file order (relays left out)."""
+        return [pid for pid, e in self.entries.items() if not is_relay_entry(e)]
 
     def is_verified(self, peer_id: str) -> bool:
         """Whether a human verified ``peer_id`` (its ``verified=`` value matches, recomputed)."""

@@ -24,6 +24,7 @@ from typing import Final
 
 from app.engine.compat import (
     identify_agent_version,
+    identify_tells_all,
     mdns_wildcard,
     noise_write_per_message,
     quic_tail_loss,
@@ -47,6 +48,7 @@ from app.engine.compat.dht_prefix_ignored import (
     bounded_addrs,
 )
 from app.engine.compat.identify_agent_version import AGENT_VERSION_KEY, on_identified
+from app.engine.compat.identify_tells_all import IdentifyView, filter_identify
 from app.engine.compat.listener_leak import close_listeners
 from app.engine.compat.negotiation_untyped import (
     causes,
@@ -67,6 +69,7 @@ __all__ = [
     "MAX_DHT_ADDR_BYTES",
     "CompatNotInstalledError",
     "DHTHostView",
+    "IdentifyView",
     "InboundDrivenDCUtR",
     "abort_transport",
     "advertise_addresses",
@@ -78,6 +81,7 @@ __all__ = [
     "dialable_addrs",
     "disable_auto_dial",
     "expand_wildcards",
+    "filter_identify",
     "hole_punch_source",
     "install",
     "install_peer_gate",
@@ -122,6 +126,7 @@ DEFECTS: Final[dict[str, str]] = {
     "CIRCUIT-ADDRS-MANGLED": "circuit_addrs_mangled",
     "IDENTIFY-AGENT-VERSION": "identify_agent_version",
     "IDENTIFY-NO-EVENT": "identify_agent_version",
+    "IDENTIFY-TELLS-ALL": "identify_tells_all",
     "LISTENER-LEAK": "listener_leak",
     "NEGOTIATION-UNTYPED": "negotiation_untyped",
     "SWARM-ONE-ADDR-PER-CLASS": "swarm_one_addr_per_class",
@@ -154,6 +159,7 @@ def install() -> None:
     yamux_shutdown_eof.install()
     yamux_credit_per_read.install()
     identify_agent_version.install()
+    identify_tells_all.install()
     _installed = True
 
 

@@ -9,26 +9,25 @@ Workaround (per host):
   a refused peer is closed right after the Noise handshake, before any muxer or stream exists;
   and it wraps the swarm's ``add_conn``, which QUIC connections (secured by their own TLS, never
   passing the upgrader) go through before any stream is accepted.
-* :func:`install_stream_gate` lets restricted peers open some protocols only (a peer admitted on
-  probation during an invite may open the invite protocol and nothing else): their streams are
-  negotiated against a table holding only those protocols, so any other is answered "na", as if
-  we did not speak it.
+* :func:`install_stream_gate` lets each peer open only the protocols a policy allows it (the
+  admission table of ``app/core/peers/admission.py``: a stranger we dialled may open identify,
+  a peer admitted on probation during an invite the invite protocol): the host's protocol table
+  is replaced by one that negotiates each stream against the protocols its peer may open, so
+  any other is answered "na", as if we did not speak it. Upstream's own stream handling (its
+  negotiation timeout, QUIC's semaphores) is kept.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 from collections.abc import Callable
 from typing import Any
 
-import trio
 from libp2p.custom_types import TProtocol
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
 from libp2p.protocol_muxer.multiselect import Multiselect
-from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicator
 from libp2p.security.exceptions import HandshakeFailure
 from libp2p.transport.exceptions import SecurityUpgradeFailure
 
@@ -37,51 +36,64 @@ log = logging.getLogger("peerup.engine.compat")
 
 PeerAllowed = Callable[[ID], bool]
 PeerRefused = Callable[[ID, str], None]
-StreamRestriction = Callable[[ID], "frozenset[str] | None"]
+StreamPolicy = Callable[[ID], "Callable[[str], bool] | None"]
 STREAM_NEGOTIATE_TIMEOUT = 10
 
 
-def install_stream_gate(host: Any, restricted: StreamRestriction) -> None:
-    """Let restricted peers open only some protocols (defect NO-PEER-GATE, for streams).
+class _GatedMultiselect(Multiselect):
+    """A host's protocol table that each peer sees through its own filter."""
 
-    Args:
-        host: The libp2p host; its swarm's stream handler is wrapped in place.
-        restricted: Called with the peer of every inbound stream; ``None`` means no restriction,
-            a set means only those protocol IDs may be negotiated (empty: none at all).
-    """
-    swarm = host.get_network()
-    original = swarm.common_stream_handler
+    def __init__(self, handlers: dict[TProtocol | None, Any], policy: StreamPolicy) -> None:
+        super().__init__(handlers)
+        self._policy = policy
 
-    @functools.wraps(original)
-    async def handle(net_stream: Any) -> None:
-        peer = net_stream.muxed_conn.peer_id
-        allowed = restricted(peer)
-        if allowed is None:
-            await original(net_stream)
-            return
+    async def negotiate(
+        self, communicator: Any, negotiate_timeout: int = STREAM_NEGOTIATE_TIMEOUT
+    ) -> tuple[TProtocol | None, Any]:
+        """Negotiate against the protocols the stream's peer may open (all, for most)."""
+        peer = _stream_peer(communicator)
+        may_open = self._policy(peer) if peer is not None else _nothing
+        if may_open is None:
+            return await super().negotiate(communicator, negotiate_timeout)
         table: dict[TProtocol | None, Any] = {
-            p: h
-            for p, h in host.multiselect.handlers.items()
-            if p is not None and str(p) in allowed
+            p: h for p, h in self.handlers.items() if p is not None and may_open(str(p))
         }
         try:
-            with trio.fail_after(STREAM_NEGOTIATE_TIMEOUT):
-                protocol, handler = await Multiselect(table).negotiate(
-                    MultiselectCommunicator(net_stream), STREAM_NEGOTIATE_TIMEOUT
-                )
-        except Exception as exc:  # a refused or broken negotiation: one line, then reset
-            log.info("refused a stream from restricted peer %s: %s", peer, exc)
-            with contextlib.suppress(Exception):
-                await net_stream.reset()
-            return
-        if protocol is None or handler is None:
-            with contextlib.suppress(Exception):
-                await net_stream.reset()
-            return
-        net_stream.set_protocol(protocol)
-        await handler(net_stream)
+            return await Multiselect(table).negotiate(communicator, negotiate_timeout)
+        except Exception:  # a refused or broken negotiation: one line, and the host resets
+            log.info("refused a stream from %s (not admitted to what it asked for)", peer)
+            raise
 
-    swarm.set_stream_handler(handle)
+
+def _nothing(_protocol: str) -> bool:
+    return False
+
+
+def _stream_peer(communicator: Any) -> ID | None:
+    stream = getattr(communicator, "read_writer", None)
+    conn = getattr(stream, "muxed_conn", None)
+    peer = getattr(conn, "peer_id", None)
+    return peer if isinstance(peer, ID) else None
+
+
+def install_stream_gate(host: Any, policy: StreamPolicy) -> None:
+    """Let each peer open only the protocols ``policy`` allows it (defect NO-PEER-GATE, streams).
+
+    The host's protocol table is replaced by one that negotiates every inbound stream against
+    the protocols its peer may open, on inbound and outbound connections alike; a protocol the
+    peer may not open is answered "na", as if we did not speak it, and ``ls`` lists only the
+    others. Handlers registered later (``set_stream_handler``) land in the same table.
+
+    Args:
+        host: The libp2p host; its ``multiselect`` is replaced in place.
+        policy: Called with the peer of every inbound stream: ``None`` lets it open every
+            protocol, otherwise a predicate on protocol IDs.
+    """
+    current = host.multiselect
+    if isinstance(current, _GatedMultiselect):
+        current._policy = policy
+        return
+    host.multiselect = _GatedMultiselect(current.handlers, policy)
 
 
 def install_peer_gate(host: Any, allowed: PeerAllowed, on_refused: PeerRefused) -> None:

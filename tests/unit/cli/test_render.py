@@ -68,6 +68,13 @@ def test_peers_carry_badges() -> None:
     assert lines[1].lstrip().startswith("[VERIFIED]")
 
 
+def test_a_relay_is_shown_as_one() -> None:
+    relay = PeerInfo(PEER, None, authorized=False, verified=False, connected=True, role="relay")
+    stranger = PeerInfo(PEER, None, authorized=False, verified=False, connected=True)
+    assert "(relay: circuits and introductions only)" in render.render_peers([relay])[0]
+    assert "(not authorized)" in render.render_peers([stranger])[0]
+
+
 def test_forward_line_and_counters() -> None:
     fwd = ForwardInfo(
         id="fwd-1",

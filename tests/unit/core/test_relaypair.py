@@ -136,7 +136,7 @@ def test_introductions_leave_every_member_knowing_every_other(size: int) -> None
             assert intro is not None
             decoded = decode_notify(encode_notify(intro))
             accepted = books[member].check(
-                decoded, sender=RELAY, own=member, known_members=known[member]
+                decoded, sender=RELAY, own=member, known_members=known[member], now=0.0
             )
             known[member] |= {m.peer_id for m, _ in accepted}
             store.mark_delivered(gid, member, (m.peer_id for m, _ in decoded.members))
@@ -154,7 +154,7 @@ def test_offline_member_gets_everything_it_missed_in_one_message() -> None:
     assert {m.peer_id for m, _ in intro.members} == {PEERS[1], PEERS[2]}
     assert intro.group_size == 3
     book = MembershipBook([Membership(gid, str(RELAY), member_key(tokens[0]).hex(), 0)])
-    assert len(book.check(intro, sender=RELAY, own=PEERS[0], known_members=())) == 2
+    assert len(book.check(intro, sender=RELAY, own=PEERS[0], known_members=(), now=0.0)) == 2
 
 
 def test_reference_size_check_bug_is_fixed() -> None:
@@ -169,9 +169,11 @@ def test_reference_size_check_bug_is_fixed() -> None:
             for p in (PEERS[1], PEERS[2])
         ),
     )
-    assert len(book.check(intro, sender=RELAY, own=PEERS[0], known_members=[PEERS[1]])) == 2
+    assert (
+        len(book.check(intro, sender=RELAY, own=PEERS[0], known_members=[PEERS[1]], now=0.0)) == 2
+    )
     with pytest.raises(PairingError) as info:
-        book.check(intro, sender=RELAY, own=PEERS[0], known_members=[PEERS[3], PEERS[4]])
+        book.check(intro, sender=RELAY, own=PEERS[0], known_members=[PEERS[3], PEERS[4]], now=0.0)
     assert info.value.reason == "too-many"
 
 
@@ -194,9 +196,9 @@ def test_check_refuses_forgery_and_strangers() -> None:
     ]
     for message, sender, reason in cases:
         with pytest.raises(PairingError) as info:
-            book.check(message, sender=sender, own=me, known_members=())
+            book.check(message, sender=sender, own=me, known_members=(), now=0.0)
         assert info.value.reason == reason
-    assert book.check(intro(good), sender=RELAY, own=me, known_members=()) == [
+    assert book.check(intro(good), sender=RELAY, own=me, known_members=(), now=0.0) == [
         (Member(other, "o"), good)
     ]
 
@@ -204,9 +206,9 @@ def test_check_refuses_forgery_and_strangers() -> None:
 def test_reference_relay_groups_accept_unverifiable_proofs() -> None:
     book = MembershipBook([Membership("0a0b0c0d", str(RELAY), None, 0)])
     message = Introduction("0a0b0c0d", 2, ((Member(PEERS[1], "o"), b"\x00" * 32),))
-    assert len(book.check(message, sender=RELAY, own=PEERS[0], known_members=())) == 1
+    assert len(book.check(message, sender=RELAY, own=PEERS[0], known_members=(), now=0.0)) == 1
     with pytest.raises(PairingError):
-        book.check(message, sender=PEERS[2], own=PEERS[0], known_members=())
+        book.check(message, sender=PEERS[2], own=PEERS[0], known_members=(), now=0.0)
 
 
 def test_wire_round_trips_and_errors() -> None:

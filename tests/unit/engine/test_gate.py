@@ -11,10 +11,15 @@ from pathlib import Path
 import pytest
 import trio
 from libp2p.custom_types import TProtocol
+from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
+from multiaddr import Multiaddr
 from trio.testing import MockClock
 
 from app.core.config import load_config
+from app.core.ids.names import service_protocol_id
+from app.core.peers import admission
+from app.core.peers.admission import Role
 from app.engine.bus import EventBus
 from app.engine.gate import PROBATION_CONNECT_GRACE, Gate
 from app.engine.peerbook import PeerBook
@@ -72,3 +77,62 @@ async def test_a_slot_whose_connection_went_away_is_free_after_the_grace(
         await trio.sleep(2 * PROBATION_CONNECT_GRACE)
         assert not await _connects(first, server)
         assert probation.peers.keys() == {second.get_id().to_base58()}
+
+
+def _gate(tmp_path: Path, keys: str = "") -> tuple[Gate, PeerBook]:
+    node = make_node_dir(tmp_path, "node")
+    (node.path / "authorized_keys").write_text(keys)
+    bus = EventBus()
+    peers = PeerBook(SettingsStore(load_config(node.config_path)), node.identity.peer_id, bus)
+    return Gate(peers, bus), peers
+
+
+FRIEND = "12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf"
+RELAY = "12D3KooWCRscMgHgEo3ojm8ovzheydpvTEqsDtq7Vby38cMHrYjt"
+BOOTSTRAP = "12D3KooWHFRXjJvgxcpTkvrRXMXzF9yXtuJq6Jup6TA7G8T6VqRA"
+STRANGER = "12D3KooWKnDdG3iXw9eTFijk3EWSunZcFi54Zka4wmtqtt6rPxc8"
+
+
+async def test_roles_come_from_authorized_keys_the_relays_and_the_dht(tmp_path: Path) -> None:
+    gate, peers = _gate(
+        tmp_path, f"{FRIEND}  # friend\n{RELAY}  group=0a0b0c0d  role=relay  # relay\n"
+    )
+    gate.install(noise_host(), dht_peers=lambda: {BOOTSTRAP})
+    assert gate.roles(FRIEND) == {Role.ANYONE, Role.AUTHORIZED}
+    assert gate.roles(RELAY) == {Role.ANYONE, Role.RELAY}
+    assert not peers.is_authorized(RELAY)
+    assert gate.roles(BOOTSTRAP) == {Role.ANYONE, Role.DHT}
+    assert gate.roles(STRANGER) == {Role.ANYONE}
+    assert gate.may_open(FRIEND, service_protocol_id("ssh"))
+    assert not gate.may_open(RELAY, service_protocol_id("ssh"))
+    assert gate.may_open(RELAY, admission.STOP)
+    assert not gate.may_open(STRANGER, admission.PING)
+    # identify: a peer is told everything; a relay what it may open, with our addresses; a
+    # stranger what it may open, public addresses only, no signed record.
+    assert gate._identify_view(ID.from_base58(FRIEND)) is None
+    relay_view = gate._identify_view(ID.from_base58(RELAY))
+    assert relay_view is not None
+    assert relay_view.signed_record
+    assert not relay_view.protocol(service_protocol_id("ssh"))
+    stranger_view = gate._identify_view(ID.from_base58(STRANGER))
+    assert stranger_view is not None
+    assert not stranger_view.signed_record
+    assert not stranger_view.address(Multiaddr("/ip4/192.168.1.5/tcp/4001"))
+    assert stranger_view.address(Multiaddr("/ip4/1.2.3.4/tcp/4001"))
+    assert stranger_view.protocol(admission.IDENTIFY)
+    assert not stranger_view.protocol(admission.VERIFY)
+
+
+async def test_a_stranger_on_probation_may_open_its_probations_protocol_only(
+    tmp_path: Path,
+) -> None:
+    gate, _ = _gate(tmp_path)
+    gate.install(noise_host())
+    async with gate.open_probation(protocols={admission.INVITE}, limit=1):
+        assert gate._allows(ID.from_base58(STRANGER))
+        assert gate.roles(STRANGER) == {Role.PROBATION}
+        assert gate.may_open(STRANGER, admission.INVITE)
+        # Not even identify, nor what the table opens to another kind of probation.
+        assert not gate.may_open(STRANGER, admission.IDENTIFY)
+        assert not gate.may_open(STRANGER, admission.RELAY_PAIR)
+    assert gate.roles(STRANGER) == {Role.ANYONE}

@@ -17,7 +17,7 @@ from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.peer.id import ID
 from libp2p.peer.peerstore import PeerStore, PeerStoreError
 
-from app.engine.compat import identify_agent_version
+from app.engine.compat import identify_agent_version, identify_tells_all
 from tests.unit.engine.compat.hosts import (
     noise_host,
 )
@@ -30,10 +30,10 @@ def _identify_message(agent_version: str) -> Any:
 
 
 def test_defect_identify_announces_a_fixed_agent_version() -> None:
-    from libp2p.identity.identify import identify
 
     assert "agent_version" not in inspect.signature(new_host).parameters
-    assert "agent_version=AGENT_VERSION" in inspect.getsource(identify._mk_identify_protobuf)
+    builder = identify_tells_all.original_builder()  # IDENTIFY-TELLS-ALL wraps it
+    assert "agent_version=AGENT_VERSION" in inspect.getsource(builder)
 
 
 @pytest.mark.trio
