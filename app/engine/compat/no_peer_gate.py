@@ -12,7 +12,8 @@ Workaround (per host):
 * :func:`install_stream_gate` lets restricted peers open some protocols only (a peer admitted on
   probation during an invite may open the invite protocol and nothing else): their streams are
   negotiated against a table holding only those protocols, so any other is answered "na", as if
-  we did not speak it.
+  we did not speak it; and at most ``max_streams`` of their streams run at once (more are
+  reset), so one connection cannot run hundreds of handshakes in parallel.
 """
 
 from __future__ import annotations
@@ -32,25 +33,32 @@ from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicat
 from libp2p.security.exceptions import HandshakeFailure
 from libp2p.transport.exceptions import SecurityUpgradeFailure
 
+from app.engine.compat.addresses import Origin, origin_of
+
 log = logging.getLogger("peerup.engine.compat")
 
 
-PeerAllowed = Callable[[ID], bool]
+PeerAllowed = Callable[[ID, Origin], bool]
 PeerRefused = Callable[[ID, str], None]
 StreamRestriction = Callable[[ID], "frozenset[str] | None"]
 STREAM_NEGOTIATE_TIMEOUT = 10
 
 
-def install_stream_gate(host: Any, restricted: StreamRestriction) -> None:
+def install_stream_gate(
+    host: Any, restricted: StreamRestriction, *, max_streams: int | None = None
+) -> None:
     """Let restricted peers open only some protocols (defect NO-PEER-GATE, for streams).
 
     Args:
         host: The libp2p host; its swarm's stream handler is wrapped in place.
         restricted: Called with the peer of every inbound stream; ``None`` means no restriction,
             a set means only those protocol IDs may be negotiated (empty: none at all).
+        max_streams: How many negotiated streams of one restricted peer may run at once (None:
+            no bound); a stream beyond it is reset before its handler runs.
     """
     swarm = host.get_network()
     original = swarm.common_stream_handler
+    running: dict[ID, int] = {}
 
     @functools.wraps(original)
     async def handle(net_stream: Any) -> None:
@@ -78,8 +86,19 @@ def install_stream_gate(host: Any, restricted: StreamRestriction) -> None:
             with contextlib.suppress(Exception):
                 await net_stream.reset()
             return
-        net_stream.set_protocol(protocol)
-        await handler(net_stream)
+        if max_streams is not None and running.get(peer, 0) >= max_streams:
+            log.info("reset a stream of restricted peer %s: %d already run", peer, max_streams)
+            with contextlib.suppress(Exception):
+                await net_stream.reset()
+            return
+        running[peer] = running.get(peer, 0) + 1
+        try:
+            net_stream.set_protocol(protocol)
+            await handler(net_stream)
+        finally:
+            running[peer] -= 1
+            if not running[peer]:
+                del running[peer]
 
     swarm.set_stream_handler(handle)
 
@@ -89,7 +108,8 @@ def install_peer_gate(host: Any, allowed: PeerAllowed, on_refused: PeerRefused) 
 
     Args:
         host: The libp2p host; its swarm's upgrader is wrapped in place.
-        allowed: Called with the Noise-authenticated peer ID of every inbound connection.
+        allowed: Called with the Noise-authenticated peer ID of every inbound connection and
+            where the connection comes from (its remote IP, whether it is relayed).
         on_refused: Called with the peer ID and remote address of every refused connection.
     """
     upgrader = host.get_network().upgrader
@@ -101,7 +121,7 @@ def install_peer_gate(host: Any, allowed: PeerAllowed, on_refused: PeerRefused) 
         if is_initiator:
             return secured
         remote = secured.get_remote_peer()
-        if allowed(remote):
+        if allowed(remote, origin_of(raw_conn)):
             return secured
         address = _describe_remote(raw_conn)
         try:
@@ -119,7 +139,7 @@ def install_peer_gate(host: Any, allowed: PeerAllowed, on_refused: PeerRefused) 
 
     @functools.wraps(original_add_conn)
     async def add_conn(muxed_conn: Any, direction: str = "unknown") -> Any:
-        if direction == "inbound" and not allowed(muxed_conn.peer_id):
+        if direction == "inbound" and not allowed(muxed_conn.peer_id, origin_of(muxed_conn)):
             try:
                 await muxed_conn.close()
             finally:

@@ -40,7 +40,7 @@ async def test_peer_gate_refuses_before_any_stream() -> None:
     server, client = noise_host(), noise_host()
     refused: list[str] = []
     no_peer_gate.install_peer_gate(
-        server, lambda pid: False, lambda pid, addr: refused.append(str(pid))
+        server, lambda pid, origin: False, lambda pid, addr: refused.append(str(pid))
     )
 
     async def handler(stream) -> None:  # pragma: no cover - must never run
