@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Benchmark: invite → join → SAS confirm with real daemons, and randomized attacks on it.
+"""Benchmark: invite → join → SAS confirm with real daemons, and attacks on it.
 
 1. Two real ``peerup daemon`` processes on loopback: one opens an invite (POST invite, streamed),
    the other joins with the code (POST join), the inviter confirms the SAS (POST invite/confirm).
-   Time from opening the invite to the confirmation, median of 10 runs (3 with --quick). Bar: 2 s.
+   Each run's joiner is a fresh daemon with a fresh identity, so every run includes the new
+   connection (started before the clock starts). Time from opening the invite to the
+   confirmation, median of 10 runs (3 with --quick). Bar: 2 s. The suite reported is the one
+   the joins negotiated.
 2. Randomized trials (default 1000; 300 with --quick) of the /peerup/invite/2.0.0 state machines
    in-process with real crypto (SPAKE2, ML-KEM-768, HKDF, ChaCha20-Poly1305): half with a wrong
    code (random password), half with a tampered message (a flipped byte anywhere in M1-M5, a
@@ -11,8 +14,16 @@
    A trial counts as accepted if a side completes after receiving an altered message or with a
    wrong password. Bar: zero.
 3. A few of the wrong-code trials over the real daemons (3 per run: the third burns the code).
+4. A parallel attack on a real invite (3 per run, 1 with --quick): Mallory, a raw py-libp2p
+   host (tests/hostile/attacker.py) with three identities (two source addresses), opens 200
+   handshakes with wrong passwords at once and holds them in flight, then tries the right
+   password. Each M2 she receives is one guess checked offline (its MAC says whether her
+   password was right). Bars: no handshake of hers accepted, at most 3 guesses checked and
+   counted per invite.
 
-The last line is one JSON object with invite_join_sas_s, trials, wrong_accepted, tampered_accepted.
+The last line is one JSON object: invite_join_sas_s (cold connections), suite (negotiated),
+trials, wrong_accepted, tampered_accepted, parallel_guesses_accepted, max_guesses_counted (the
+inviter's count of failed attempts after the attack), max_guesses_checked (M2s Mallory got).
 
 Usage: python bench/pairing.py [--quick] [--trials N]
 """
@@ -21,14 +32,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
 import os
 import random
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import trio
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -40,15 +56,17 @@ from app.core.errors import PairingError  # noqa: E402
 from app.core.ids.peerid import PeerId  # noqa: E402
 from app.core.pairing.invite import (  # noqa: E402
     SUITE_CLASSIC,
-    SUITE_HYBRID,
     FrameBuffer,
     InviterHandshake,
     JoinerHandshake,
 )
+from app.engine import compat  # noqa: E402
 from tests.helpers.daemons import DaemonProcess, start_daemon  # noqa: E402
 from tests.helpers.nodes import make_node_dir  # noqa: E402
+from tests.hostile.attacker import Attacker, Guess, open_attacker  # noqa: E402
 
 INVITE_ID = b"\x07" * 8
+PARALLEL = 200
 
 
 def _body(framed: bytes | None) -> bytes:
@@ -150,7 +168,8 @@ def wrong_code_trial(rng: random.Random) -> bool:
     return i.outcome is not None or j.outcome is not None
 
 
-async def pair_once(a: DaemonProcess, b: DaemonProcess) -> float:
+async def pair_once(a: DaemonProcess, b: DaemonProcess) -> tuple[float, str]:
+    """One invite → join → SAS confirm; returns the time and the suite the join negotiated."""
     async with open_local_client(a.endpoint) as inviter, open_local_client(b.endpoint) as joiner:
         start = time.perf_counter()
         stream = inviter.invite(name="home", ttl=60)
@@ -167,7 +186,89 @@ async def pair_once(a: DaemonProcess, b: DaemonProcess) -> float:
         finally:
             await stream.aclose()
         await inviter.confirm_invite(b.node.peer_id)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, result.suite
+
+
+def cold_pairings(root: Path, a: DaemonProcess, runs: int) -> tuple[list[float], set[str]]:
+    """``runs`` pairings, each with a fresh joiner daemon (a new identity, a new connection)."""
+    times: list[float] = []
+    suites: set[str] = set()
+    for n in range(runs):
+        b = start_daemon(make_node_dir(root, f"laptop{n}"))
+        try:
+            elapsed, suite = asyncio.run(pair_once(a, b))
+        finally:
+            b.stop()
+        times.append(elapsed)
+        suites.add(suite)
+    return times, suites
+
+
+@dataclass
+class Attack:
+    """What one parallel attack on one invite got."""
+
+    checked: int  # M2s Mallory received: guesses she could check offline
+    accepted: int  # her handshakes the inviter accepted
+    counted: int  # failed attempts the inviter counted
+    burned: bool
+
+
+async def _mallory(code: InviteCode, parallel: int) -> tuple[list[Guess], Guess]:
+    """Mallory's side (trio, in a worker thread): ``parallel`` wrong guesses, then the right one."""
+    peer = str(code.inviter)
+    address = code.direct_addresses[0]
+    async with open_attacker() as m1, open_attacker() as m2, open_attacker() as m3:
+        mallories: list[Attacker] = []
+        for mallory, source in ((m1, "127.0.0.2"), (m2, "127.0.0.2"), (m3, "127.0.0.3")):
+            with contextlib.suppress(Exception):  # refused: she attacks with fewer
+                await mallory.connect(peer, address, source=source)
+                mallories.append(mallory)
+        if not mallories:
+            raise SystemExit("the inviter admitted none of Mallory's identities")
+        answered: list[Guess] = []
+        hold = trio.Event()
+        async with trio.open_nursery() as nursery:
+            for i in range(parallel):
+                nursery.start_soon(
+                    lambda m: m.guess(
+                        peer, code.invite_id, os.urandom(10), answered=answered, hold=hold
+                    ),
+                    mallories[i % len(mallories)],
+                )
+            with trio.fail_after(60):
+                while len(answered) < parallel:  # noqa: ASYNC110 - all in flight, or refused
+                    await trio.sleep(0.05)
+            right = await mallories[0].guess(peer, code.invite_id, code.password)
+            hold.set()
+        return answered, right
+
+
+async def parallel_attack(a: DaemonProcess, parallel: int) -> Attack:
+    """One invite on ``a``, attacked by Mallory with ``parallel`` handshakes plus the right one."""
+    async with open_local_client(a.endpoint) as inviter:
+        stream = inviter.invite(name="home", ttl=120)
+        counted, burned, joined = 0, False, False
+        try:
+            first = await anext(stream)
+            code = parse_invite_code(first.code or "")
+            answered, right = await asyncio.to_thread(trio.run, _mallory, code, parallel)
+            checked = sum(g is not Guess.REFUSED for g in answered)
+            # Her guesses fail as soon as she lets go of them: read what the inviter counted.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(10):
+                    async for line in stream:
+                        if line.kind in ("attempt-failed", "burned"):
+                            counted = line.failures
+                        burned |= line.kind == "burned"
+                        joined |= line.kind == "joined"
+                        if line.final or counted >= checked:
+                            break
+        finally:
+            await stream.aclose()
+    # Only Mallory joins this invite: a "joined" line is hers too.
+    accepted = max(sum(g is Guess.JOINED for g in [*answered, right]), int(joined))
+    return Attack(checked, accepted, counted, burned)
 
 
 async def real_wrong_codes(a: DaemonProcess, b: DaemonProcess) -> tuple[int, int, bool]:
@@ -203,13 +304,17 @@ async def real_wrong_codes(a: DaemonProcess, b: DaemonProcess) -> tuple[int, int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs (< 40 s)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs (< 1 min)")
     parser.add_argument("--trials", type=int, default=None, help="randomized trials (1000)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     trials = args.trials if args.trials is not None else (300 if args.quick else 1000)
     runs = 3 if args.quick else 10
+    attacks = 1 if args.quick else 3
     rng = random.Random(args.seed)
+    compat.install()  # Mallory's host runs in this process
+    # Her host's py-libp2p logs every protocol the inviter refuses her (identify, …): not news.
+    logging.getLogger("libp2p").setLevel(logging.CRITICAL)
 
     started = time.perf_counter()
     wrong_accepted = tampered_accepted = 0
@@ -226,29 +331,40 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-pairing-") as tmp:
         root = Path(tmp)
         a = start_daemon(make_node_dir(root, "home", services={"ssh": "127.0.0.1:22"}))
-        b = start_daemon(make_node_dir(root, "laptop"))
+        b = start_daemon(make_node_dir(root, "mallory-code"))
         try:
-            times = [asyncio.run(pair_once(a, b)) for _ in range(runs)]
+            times, suites = cold_pairings(root, a, runs)
             real_trials, real_accepted, burned = asyncio.run(real_wrong_codes(a, b))
+            results = [asyncio.run(parallel_attack(a, PARALLEL)) for _ in range(attacks)]
         finally:
             a.stop()
             b.stop()
     median = statistics.median(times)
-    print(f"invite → join → SAS confirm (real daemons, loopback): median {median:.3f} s, "
-          f"max {max(times):.3f} s over {runs} runs")  # fmt: skip
+    print(f"invite → join → SAS confirm (real daemons, loopback, a cold connection each run): "
+          f"median {median:.3f} s, max {max(times):.3f} s over {runs} runs; "
+          f"suite {', '.join(sorted(suites))}")  # fmt: skip
     print(f"wrong codes over real daemons: {real_trials}, accepted {real_accepted}, "
           f"code burned after them: {burned}")  # fmt: skip
+    for n, attack in enumerate(results, 1):
+        print(f"parallel attack {n}: {PARALLEL} wrong handshakes + the right one: "
+              f"{attack.checked} guesses checked, {attack.counted} counted by the inviter, "
+              f"accepted {attack.accepted}, burned {attack.burned}")  # fmt: skip
     print(
         json.dumps(
             {
                 "invite_join_sas_s": round(median, 3),
                 "invite_join_sas_max_s": round(max(times), 3),
+                "cold_runs": runs,
+                "suite": ", ".join(sorted(suites)),
                 "trials": trials,
                 "wrong_accepted": wrong_accepted + real_accepted,
                 "tampered_accepted": tampered_accepted,
                 "real_wrong_trials": real_trials,
                 "burned_after_3": burned,
-                "suite": SUITE_HYBRID,
+                "parallel_attacks": attacks,
+                "parallel_guesses_accepted": sum(r.accepted for r in results),
+                "max_guesses_counted": max(r.counted for r in results),
+                "max_guesses_checked": max(r.checked for r in results),
             }
         )
     )

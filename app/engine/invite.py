@@ -2,8 +2,14 @@
 
 The handshake itself is :mod:`app.core.pairing.invite` (sans-IO); this module moves its frames
 over a libp2p stream with a bound on every read and every wait, admits unknown joiners on probation
-while an invite is open (only ``/peerup/invite/2.0.0``, at most 3 at once), and writes what a
-successful handshake established: authorized_keys and names on both sides.
+while an invite is open (only ``/peerup/invite/2.0.0``, at most 3 at once, 2 from one address),
+and writes what a successful handshake established: authorized_keys and names on both sides.
+
+Hostile joiners: an attempt counts against the invite from the moment it begins (at most 3
+guesses per invite, however many run in parallel: see :class:`Invitation`); a short LAN code
+answers only while it is announced by mDNS, and only over a direct connection from the LAN it
+was announced on; a stranger that names an invite we do not have (or a short code from off the
+LAN) is charged to the gate's probe budget and dropped once it is used up.
 
 Every client sees the invites and joins, not only the one that started them: each change of an
 open invite is an ``invite-changed`` event (its state, attempts left, who joined; never the code,
@@ -47,11 +53,14 @@ from app.core.pairing.invite import (
     SasView,
     peek_invite_id,
 )
+from app.core.reach.lan import IPNetwork, announced_subnets, on_subnets
 from app.core.status import KEY_CHANGED, InviteChanged, InviteInfo, InviteState, JoinStep
+from app.engine import compat
 from app.engine.dialer import Target
 from app.engine.joinprogress import JoinReport, open_join_report
 from app.engine.lanfind import find_inviter, only_loopback, open_advertisement
 from app.engine.pairingctx import PairingContext
+from app.engine.reachability import discover_interfaces
 
 log = logging.getLogger("peerup.engine.invite")
 
@@ -62,6 +71,7 @@ STEP_TIMEOUT = 15.0
 JOIN_TIMEOUT = 30.0
 RESERVATION_WAIT = 5.0
 PROBATION_LIMIT = MAX_FAILURES
+PROBATION_PER_ADDRESS = PROBATION_LIMIT - 1
 MAX_RELAYS_IN_CODE = 3
 MAX_DIRECT_IN_CODE = 3
 _PROGRESS_BUFFER = 32
@@ -145,6 +155,7 @@ class InviteService:
         self._own = PeerId.parse(context.own_peer_id)
         self._service_names = service_names
         self._open: dict[bytes, OpenInvite] = {}
+        self._lan_only: dict[bytes, tuple[IPNetwork, ...]] = {}  # short code ID → its LAN
         self._paired: dict[str, SasView] = {}
 
     def install(self, host: object) -> None:
@@ -202,28 +213,35 @@ class InviteService:
         )
         invite = OpenInvite(code, invitation, send, receive, info, self._publish)
         short = LanCode.create() if lan else None
-        if short is not None:
-            invitation.add_code(short.invite_id, short.password)
-        for invite_id in invitation.invite_ids:
-            self._open[invite_id] = invite
+        self._open[code.invite_id] = invite
         try:
             async with (
-                self._ctx.gate.open_probation(protocols={PROTOCOL_ID}, limit=PROBATION_LIMIT),
+                self._ctx.gate.open_probation(
+                    protocols={PROTOCOL_ID},
+                    limit=PROBATION_LIMIT,
+                    per_address=PROBATION_PER_ADDRESS,
+                ),
                 contextlib.AsyncExitStack() as stack,
                 trio.open_nursery() as nursery,
             ):
-                advertised = False
+                announced: tuple[str, ...] = ()
                 if short is not None:
-                    advertised = await stack.enter_async_context(
+                    announced = await stack.enter_async_context(
                         open_advertisement(short.nameplate, str(self._own), addresses)
                     )
+                if short is not None and announced:
+                    # Live only from now on (announced), for the LAN it was announced on.
+                    interfaces = await trio.to_thread.run_sync(discover_interfaces)
+                    self._lan_only[short.invite_id] = announced_subnets(announced, interfaces)
+                    invitation.add_code(short.invite_id, short.password)
+                    self._open[short.invite_id] = invite
                 nursery.start_soon(self._expire, invite)
                 invite._emit(
                     InviteProgress(
                         kind="code",
                         code=code.text(),
                         link=code.link(),
-                        short_code=short.text() if short is not None and advertised else None,
+                        short_code=short.text() if short is not None and announced else None,
                         expires_at=code.expires_at,
                     )
                 )
@@ -231,11 +249,16 @@ class InviteService:
                     yield invite
                 finally:
                     invite.cancel()
+                    self._close_codes(invitation)  # before the announcement ends
                     nursery.cancel_scope.cancel()
         finally:
-            for invite_id in invitation.invite_ids:
-                self._open.pop(invite_id, None)
+            self._close_codes(invitation)
             send.close()
+
+    def _close_codes(self, invitation: Invitation) -> None:
+        for invite_id in invitation.invite_ids:
+            self._open.pop(invite_id, None)
+            self._lan_only.pop(invite_id, None)
 
     async def _expire(self, invite: OpenInvite) -> None:
         await trio.sleep(max(0.0, invite.invitation.expires_at - self._ctx.clock()))
@@ -268,40 +291,59 @@ class InviteService:
             )
         return addresses
 
+    def _usable_from(self, invite_id: bytes, origin: compat.Origin) -> bool:
+        """Whether the code named by ``invite_id`` may be used over a connection from there:
+        a short LAN code only directly from the LAN it was announced on."""
+        subnets = self._lan_only.get(invite_id)
+        return subnets is None or (not origin.relayed and on_subnets(origin.ip, subnets))
+
     async def _handle(self, stream: INetStream) -> None:
         peer = PeerId.parse(stream.muxed_conn.peer_id.to_base58())
+        origin = compat.origin_of(stream.muxed_conn)
         frames = FrameBuffer()
-        invite: OpenInvite | None = None
         try:
             with trio.fail_after(STEP_TIMEOUT):
                 body = await _read_frame(stream, frames)
-            invite_id = peek_invite_id(body)
-            invite = self._open.get(invite_id) if invite_id is not None else None
-            if invite is None:
-                raise PairingError("unknown", "no such invite")
+        except Exception as exc:  # nothing named: refuse quietly, like a closed port
+            log.info("refused an invite handshake from %s: %s", peer, exc)
+            await _reset(stream)
+            return
+        invite_id = peek_invite_id(body)
+        invite = self._open.get(invite_id) if invite_id is not None else None
+        if invite is None or invite_id is None or not self._usable_from(invite_id, origin):
+            # No invite to charge (or a short code from off its LAN): charged to the stranger.
+            log.info("refused an invite handshake from %s (%s): no such invite", peer, origin.ip)
+            await _reset(stream)
+            if not self._ctx.gate.charge_probe(str(peer), origin):
+                await self._ctx.gate.drop(str(peer))
+            return
+        try:
             attempt = invite.invitation.begin(peer, self._ctx.clock(), invite_id)
-        except Exception as exc:  # no invite to charge: refuse quietly, like a closed port
+        except PairingError as exc:  # closed, or its guesses are in use: it costs nothing
             log.info("refused an invite handshake from %s: %s", peer, exc)
             await _reset(stream)
             return
         invite._emit(InviteProgress(kind="attempt", peer_id=str(peer)))
-        try:
-            while True:
-                reply = attempt.receive(body, self._ctx.clock())
-                if reply is None:
-                    break
-                with trio.fail_after(STEP_TIMEOUT):
-                    await stream.write(reply)
-                    body = await _read_frame(stream, frames)
-            outcome = attempt.outcome
-            assert outcome is not None
-            if not invite.invitation.claim(self._ctx.clock()):
-                raise PairingError("used", "the invite closed during the handshake")
-        except Exception as exc:  # every failure of an attempt counts against the invite
-            log.info("invite attempt by %s failed: %s", peer, exc)
-            await _reset(stream)
-            self._count_failure(invite)
-            return
+        with self._ctx.gate.protocol_step(str(peer)):
+            try:
+                while True:
+                    reply = attempt.receive(body, self._ctx.clock())
+                    if reply is None:
+                        break
+                    with trio.fail_after(STEP_TIMEOUT):
+                        await stream.write(reply)
+                        body = await _read_frame(stream, frames)
+                    if invite.invitation.refresh(self._ctx.clock()) is not InvitationState.OPEN:
+                        raise PairingError("closed", "the invite closed during the handshake")
+                outcome = attempt.outcome
+                assert outcome is not None
+                if not invite.invitation.claim(self._ctx.clock()):
+                    raise PairingError("used", "the invite closed during the handshake")
+            except Exception as exc:  # every failure of an attempt counts against the invite
+                log.info("invite attempt by %s failed: %s", peer, exc)
+                await _reset(stream)
+                self._count_failure(invite)
+                return
         name, warning = self._store_peer(outcome, comment_fallback="joined")
         self._paired[str(peer)] = SasView.of(outcome.sas)
         # Published with no wait since the claim: a snapshot never sees it joined before the event.

@@ -59,12 +59,17 @@ def _lan_addresses(addresses: Sequence[str]) -> list[str]:
 @asynccontextmanager
 async def open_advertisement(
     nameplate: int, peer_id: str, addresses: Sequence[str]
-) -> AsyncIterator[bool]:
-    """Advertise an open short-code invite while the block runs; yields whether it worked."""
+) -> AsyncIterator[tuple[str, ...]]:
+    """Advertise an open short-code invite while the block runs.
+
+    Yields:
+        The IP addresses it was announced with (the short code is for their LANs only);
+        empty when it could not be announced.
+    """
     lan = _lan_addresses(addresses)
     if not lan:
         log.warning("no LAN address to advertise the short code on")
-        yield False
+        yield ()
         return
     properties = {"n": str(nameplate), "p": peer_id}
     properties.update({f"a{i}": a for i, a in enumerate(lan)})
@@ -87,10 +92,10 @@ async def open_advertisement(
         log.warning("cannot advertise the short code by mDNS: %s", exc)
         if zc is not None:
             await _close(zc, None)
-        yield False
+        yield ()
         return
     try:
-        yield True
+        yield tuple(str(ipaddress.ip_address(ip)) for ip in ips)
     finally:
         await _close(zc, info)
 

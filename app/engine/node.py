@@ -142,7 +142,12 @@ class Node:
             on_new_peers=self._peers_added,
             clock=clock,
         )
-        self.gate = Gate(self.peerbook, self.bus, gating=config.enable_connection_gating)
+        self.gate = Gate(
+            self.peerbook,
+            self.bus,
+            gating=config.enable_connection_gating,
+            idle_timeout=config.probation_timeout,
+        )
         self.dialer = Dialer(self.settings_store, self.peerbook)
         self._live = LiveConfig(
             self.settings_store,

@@ -79,6 +79,7 @@ from app.core.pairing.relaypair import (
 from app.core.peers import trust
 from app.core.peers.admission import RELAY_ROLE
 from app.core.status import KEY_CHANGED, IntroducedPeer, JoinStep, PeersIntroduced
+from app.engine import compat
 from app.engine.joinprogress import JoinReport, open_join_report
 from app.engine.pairingctx import PairingContext
 from app.engine.peerbook import unique_name
@@ -93,6 +94,7 @@ log = logging.getLogger("peerup.engine.relaypair")
 STATE_FILE = "relay-pairing.json"
 MEMBERSHIP_FILE = "relay-groups.json"
 PROBATION_LIMIT = 10
+PROBATION_PER_ADDRESS = 3
 PAIR_TIMEOUT = 30.0
 NOTIFY_TIMEOUT = 10.0
 MAX_STATE_FILE = 8 * 1024 * 1024
@@ -246,7 +248,9 @@ class PairingService:
                     await self._changed.wait()
                     continue
                 async with self._ctx.gate.open_probation(
-                    protocols={PAIR_PROTOCOL}, limit=PROBATION_LIMIT
+                    protocols={PAIR_PROTOCOL},
+                    limit=PROBATION_LIMIT,
+                    per_address=PROBATION_PER_ADDRESS,
                 ):
                     log.info("pairing open: admitting unknown peers for %s", PAIR_PROTOCOL)
                     while self.store.any_open(self._ctx.clock()):
@@ -344,18 +348,22 @@ class PairingService:
     async def _handle_pair(self, stream: INetStream) -> None:
         peer_id = stream.muxed_conn.peer_id
         pid = PeerId.parse(peer_id.to_base58())
+        gate = self._ctx.gate
         try:
             with trio.fail_after(PAIR_TIMEOUT):
                 data = await read_to_eof(stream, MAX_PAIR_REQUEST)
-                token, name = decode_pair_request(data)
-                redeemed = self.store.redeem(token, pid, name, self._ctx.clock())
-                self._save_store()
-                self._authorize_joiner(pid, name, redeemed.group_id, redeemed.peer_expires_at)
-                await stream.write(encode_pair_reply(redeemed.reply))
+                with gate.protocol_step(str(pid)):  # its request is in: not idle
+                    token, name = decode_pair_request(data)
+                    redeemed = self.store.redeem(token, pid, name, self._ctx.clock())
+                    self._save_store()
+                    self._authorize_joiner(pid, name, redeemed.group_id, redeemed.peer_expires_at)
+                    await stream.write(encode_pair_reply(redeemed.reply))
             log.info("pairing: %s (%s) joined group %s", pid, name or "-", redeemed.group_id)
         except Exception as exc:  # anything from an untrusted peer: one uniform refusal
             if isinstance(exc, PairingError) and exc.reason in ("wrong-code", "burned"):
                 self._save_store()  # the failed attempt counts, across restarts too
+            if isinstance(exc, PairingError) and exc.reason == "unknown":
+                gate.charge_probe(str(pid), compat.origin_of(stream.muxed_conn))
             log.warning("pairing: refused %s: %s", pid, first_line(exc))
             with contextlib.suppress(Exception):
                 await stream.write(encode_pair_error())

@@ -1,4 +1,4 @@
-"""Hostile tests start real nodes in this process (and attackers driving py-libp2p directly), so
+"""Hostile tests start real nodes in this process and attack them with raw py-libp2p hosts, so
 the session installs the py-libp2p workarounds first, as every composition root does."""
 
 from __future__ import annotations

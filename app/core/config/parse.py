@@ -17,6 +17,7 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 from app.core.config.schema import (
     CONFIG_VERSION,
     DEFAULT_PING_PROTOCOL,
+    DEFAULT_PROBATION_TIMEOUT,
     DEFAULT_RESERVATION_INTERVAL,
     RELAY_SERVICE_KEYS,
     TOP_KEYS,
@@ -113,6 +114,7 @@ class _Security(NamedTuple):
     authorized_keys_file: Path
     enable_connection_gating: bool = True
     verified_only: bool = False
+    probation_timeout: float = DEFAULT_PROBATION_TIMEOUT
 
 
 class _Protocols(NamedTuple):
@@ -156,6 +158,7 @@ class _Parser(NodeReader):
             mdns=discovery.mdns,
             authorized_keys_file=security.authorized_keys_file,
             enable_connection_gating=security.enable_connection_gating,
+            probation_timeout=security.probation_timeout,
             ping_enabled=protocols.ping_enabled,
             ping_protocol=protocols.ping_protocol,
             services=self.services(root, verified_only_default=security.verified_only),
@@ -273,7 +276,12 @@ class _Parser(NodeReader):
             root,
             "security",
             "security",
-            ("authorized_keys_file", "enable_connection_gating", "verified_only"),
+            (
+                "authorized_keys_file",
+                "enable_connection_gating",
+                "verified_only",
+                "probation_timeout",
+            ),
             required=False,
         )
         if security is None:
@@ -290,7 +298,13 @@ class _Parser(NodeReader):
         verified_only = self.boolean(
             security, "verified_only", "security.verified_only", default=False
         )
-        return _Security(authorized_keys, gating, verified_only)
+        probation_timeout = self.duration(
+            security,
+            "probation_timeout",
+            "security.probation_timeout",
+            default=DEFAULT_PROBATION_TIMEOUT,
+        )
+        return _Security(authorized_keys, gating, verified_only, probation_timeout)
 
     def protocols(self, root: CommentedMap) -> _Protocols:
         protocols = self.mapping(root, "protocols", "protocols", ("ping_pong",), required=False)

@@ -17,6 +17,7 @@ from app.core.status import ServiceInfo, Settings
 CONFIG_VERSION = 1
 DEFAULT_PING_PROTOCOL = "/pingpong/1.0.0"
 DEFAULT_RESERVATION_INTERVAL = 120.0
+DEFAULT_PROBATION_TIMEOUT = 15.0  # a stranger's first (and each next) step while pairing
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,9 @@ class Config:
     mdns: bool = False  # find peers on the local network (multicast DNS); off: it announces us
     authorized_keys_file: Path = field(default_factory=Path)
     enable_connection_gating: bool = True
+    # A stranger admitted while an invite or a pairing group is open is dropped after this many
+    # seconds without a protocol step (issue 15: nobody can hold the few slots).
+    probation_timeout: float = DEFAULT_PROBATION_TIMEOUT
     ping_enabled: bool = True
     ping_protocol: str = DEFAULT_PING_PROTOCOL
     services: tuple[ServiceConfig, ...] = ()
@@ -245,6 +249,7 @@ def config_to_dict(config: Config) -> dict[str, object]:
         "security": {
             "authorized_keys_file": str(config.authorized_keys_file),
             "enable_connection_gating": config.enable_connection_gating,
+            "probation_timeout": config.probation_timeout,
         },
         "protocols": {
             "ping_pong": {"enabled": config.ping_enabled, "id": config.ping_protocol},

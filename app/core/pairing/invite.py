@@ -17,7 +17,15 @@ fail like any other tampering. Each AEAD key encrypts exactly one message, so no
 The SAS comes from the SAS key, both IDs and ``T4`` (the transcript through M4).
 
 A wrong password makes MAC_I wrong (the joiner stops) or MAC_J wrong (the inviter stops): one
-guess per run, no offline test. The joiner reports every such failure as "wrong code or expired".
+guess per run. The joiner reports every such failure as "wrong code or expired".
+
+M2 is where a guess is tested: with MAC_I in hand the joiner learns offline whether its password
+was right, whether or not it ever sends M3. So :class:`Invitation` counts a guess when an attempt
+*begins* (the inviter is about to send M2), not when it ends: an attempt may begin only while the
+failed attempts plus those in flight are fewer than :data:`MAX_FAILURES`; each attempt then ends
+either failed (it stays counted, even after the invite was used or closed) or successful (the
+invite is used; nothing more begins). However many handshakes a peer runs in parallel, at most 3
+passwords are ever tested against one invite.
 """
 
 from __future__ import annotations
@@ -604,6 +612,9 @@ MAX_FAILURES = 3
 class Invitation:
     """One invite on the inviter's side: single use, a TTL, burned after 3 failed attempts.
 
+    At most :data:`MAX_FAILURES` guesses are ever tested against it (see the module docstring):
+    :meth:`begin` reserves one, :meth:`fail` keeps it counted, :meth:`claim` ends it in success.
+
     Args:
         password: The code's password.
         invite_id: The code's invite ID.
@@ -628,6 +639,8 @@ class Invitation:
         self.invite_id = invite_id
         self.expires_at = expires_at
         self.failures = 0
+        self.in_flight = 0
+        self.attempts = 0
         self.state = InvitationState.OPEN
         self._password = password
         self._own = own
@@ -652,12 +665,22 @@ class Invitation:
         """Every invite ID this invite answers to."""
         return (self.invite_id, *self._alternates)
 
+    @property
+    def guesses_left(self) -> int:
+        """How many more attempts may begin now (failed and in-flight ones use up the 3)."""
+        return max(0, MAX_FAILURES - self.failures - self.in_flight)
+
     def begin(self, joiner: PeerId, now: float, invite_id: bytes | None = None) -> InviterHandshake:
         """Start an attempt by ``joiner`` for the code named by ``invite_id`` (default: main).
 
+        The attempt is counted from here (its M2 lets the joiner test its password) until it
+        ends: call exactly one of :meth:`fail` or :meth:`claim` for it.
+
         Raises:
-            PairingError: the invite is not open (reason = its state), or the ID is unknown;
-                the joiner only ever sees the stream close, i.e. "wrong code or expired".
+            PairingError: the invite is not open (reason = its state), the ID is unknown
+                (``unknown``), or the attempts failed and in flight already use up the guesses
+                (``busy``); the joiner only ever sees the stream close, i.e. "wrong code or
+                expired".
         """
         state = self.refresh(now)
         if state is not InvitationState.OPEN:
@@ -669,6 +692,14 @@ class Invitation:
             password = self._alternates[invite_id]
         else:
             raise PairingError("unknown", "no such invite")
+        if not self.guesses_left:
+            raise PairingError(
+                "busy",
+                f"{self.in_flight} attempt(s) in progress and {self.failures} failed: "
+                "no guess left to offer now",
+            )
+        self.in_flight += 1
+        self.attempts += 1
         return InviterHandshake(
             password=password,
             invite_id=invite_id,
@@ -681,19 +712,28 @@ class Invitation:
         )
 
     def fail(self) -> bool:
-        """Count a failed attempt; True when this one burned the invite."""
-        if self.state is not InvitationState.OPEN:
-            return False
+        """End an attempt in failure: it stays counted, whatever state the invite is in now.
+
+        Returns:
+            True when this failure burned the invite (it was open, and this is the third).
+        """
+        self.in_flight = max(0, self.in_flight - 1)
         self.failures += 1
-        if self.failures >= MAX_FAILURES:
+        if self.state is InvitationState.OPEN and self.failures >= MAX_FAILURES:
             self.state = InvitationState.BURNED
             return True
         return False
 
     def claim(self, now: float) -> bool:
-        """Mark the invite used by a completed attempt; False if it closed meanwhile."""
+        """End a completed attempt: the invite is used.
+
+        Returns:
+            False if the invite closed meanwhile (then the attempt is still in flight: end it
+            with :meth:`fail`).
+        """
         if self.refresh(now) is not InvitationState.OPEN:
             return False
+        self.in_flight = max(0, self.in_flight - 1)
         self.state = InvitationState.USED
         return True
 

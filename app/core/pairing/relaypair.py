@@ -14,8 +14,12 @@ are random. That lets the relay charge a failed attempt to the group it was aime
 the wire carries only the token; with 96 random bits per code, online guessing stays hopeless.
 **Burn:** after :data:`MAX_FAILED_ATTEMPTS` failed attempts against a group, its unused codes are
 dead (per *group*, because a wrong token cannot be tied to one slot; the reference's per-slot
-counter was never incremented at all). Attempts whose prefix names no open group are charged to
-no group (they cannot be a typo of any code we issued) and are only logged.
+counter was never incremented at all). A token is checked and a failure counted in one step
+(:meth:`TokenStore.redeem`), so parallel attempts are counted one by one: a group is burned by
+its third wrong token, whatever the concurrency, and a wrong token still counts once the group is
+full. Attempts whose prefix names no group are charged to no group (they cannot be a typo of any
+code we issued): :meth:`~TokenStore.redeem` refuses them as ``unknown``, and the engine charges
+them to the stranger's probe budget (:mod:`app.core.pairing.probes`).
 
 Proofs (the reference stored HMACs and never checked them; here every member checks):
 
@@ -565,13 +569,14 @@ class TokenStore:
 
         Raises:
             PairingError: ``wrong-code``, ``expired``, ``revoked``, ``burned`` or ``used``; a
-                failed attempt counts against the group its token names.
+                failed attempt counts against the group its token names. ``unknown`` when
+                the token names no group here (counted against none).
         """
         if len(token) != TOKEN_SIZE:
-            raise PairingError("wrong-code", "the token has the wrong size")
+            raise PairingError("unknown", "the token has the wrong size")
         group = self._groups.get(token[:GROUP_ID_BYTES].hex())
         if group is None:
-            raise PairingError("wrong-code", "the token names no group on this relay")
+            raise PairingError("unknown", "the token names no group on this relay")
         state = self._state(group, now)
         if state in ("revoked", "burned", "expired"):
             raise PairingError(state, f"pairing group {group.id} is {state}")

@@ -27,6 +27,7 @@ _PRIVATE_V4 = tuple(
 _UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def is_lan_ip(ip: IPAddress) -> bool:
@@ -115,3 +116,41 @@ def lan_dial_candidates(peer_addresses: Sequence[str], ours: InterfaceSummary) -
         if any(ip.version == net.version and ip in net for net in networks):
             result.append(text)
     return result
+
+
+def _parse_ip(text: str) -> IPAddress | None:
+    try:
+        ip = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def announced_subnets(ips: Iterable[str], interfaces: InterfaceSummary) -> tuple[IPNetwork, ...]:
+    """The subnets of our interfaces that hold ``ips`` (the LAN something was announced on).
+
+    Loopback counts (tests, one machine). An address on no interface we know, or one whose
+    prefix length is unknown, stands for itself alone (/32, /128).
+    """
+    found: dict[IPNetwork, None] = {}
+    for text in ips:
+        ip = _parse_ip(text)
+        if ip is None:
+            continue
+        network: IPNetwork = ipaddress.ip_network(ip)
+        for iface in interfaces.addresses:
+            if _parse_ip(iface.ip) == ip and iface.prefix_len is not None:
+                network = ipaddress.ip_interface(f"{ip}/{iface.prefix_len}").network
+                break
+        found[network] = None
+    return tuple(found)
+
+
+def on_subnets(ip: str | None, subnets: Sequence[IPNetwork]) -> bool:
+    """Whether the address ``ip`` lies in one of ``subnets`` (None, or no address: False)."""
+    parsed = _parse_ip(ip) if ip else None
+    return parsed is not None and any(
+        parsed.version == net.version and parsed in net for net in subnets
+    )

@@ -37,7 +37,13 @@ from app.engine.compat import (
     yamux_timer_per_frame,
     yamux_write,
 )
-from app.engine.compat.addresses import expand_wildcards, is_relayed, is_unspecified
+from app.engine.compat.addresses import (
+    Origin,
+    expand_wildcards,
+    is_relayed,
+    is_unspecified,
+    origin_of,
+)
 from app.engine.compat.auto_dial import disable_auto_dial
 from app.engine.compat.circuit_addrs_mangled import advertise_addresses
 from app.engine.compat.dcutr import InboundDrivenDCUtR, hole_punch_source, is_inbound_relayed
@@ -71,6 +77,7 @@ __all__ = [
     "DHTHostView",
     "IdentifyView",
     "InboundDrivenDCUtR",
+    "Origin",
     "abort_transport",
     "advertise_addresses",
     "bounded_addrs",
@@ -95,6 +102,7 @@ __all__ = [
     "is_unspecified",
     "noise_only_security",
     "on_identified",
+    "origin_of",
     "require_installed",
 ]
 

@@ -60,6 +60,7 @@ discovery:
 security:
   authorized_keys_file: /etc/peerup/authorized_keys
   enable_connection_gating: true
+  probation_timeout: 20s
 protocols:
   ping_pong: {{enabled: false, id: /pingpong/1.0.0}}
 services:
@@ -105,6 +106,7 @@ def test_full_config() -> None:
     assert c.reservation_interval == 5400.0
     assert c.network == "my-crew"
     assert c.authorized_keys_file == Path("/etc/peerup/authorized_keys")
+    assert c.probation_timeout == 20.0
     assert c.ping_enabled is False
     assert c.services == (
         ServiceConfig("ssh", "localhost:22", True, (PA,), ""),
@@ -140,6 +142,7 @@ def test_minimal_config_gets_defaults() -> None:
     assert c.reservation_interval == 120.0
     assert c.ping_protocol == "/pingpong/1.0.0"
     assert c.enable_connection_gating is True
+    assert c.probation_timeout == 15.0
 
 
 def test_go_reference_keys_are_accepted() -> None:
@@ -172,6 +175,12 @@ def test_go_reference_keys_are_accepted() -> None:
             "reservation_interval: soon",
             "relay.reservation_interval",
             "duration",
+        ),
+        (
+            "probation_timeout: 20s",
+            "probation_timeout: 0",
+            "security.probation_timeout",
+            "more than 0",
         ),
         ("network: my-crew", "network: My_Crew", "discovery.network", "invalid network"),
         ("service: ssh", "service: s s", "forwards[0].service", "invalid service name"),

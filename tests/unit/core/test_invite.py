@@ -278,6 +278,81 @@ def test_invitation_single_use_expiry_cancel() -> None:
     assert not cancelled.fail()
 
 
+def _invitation() -> Invitation:
+    return Invitation(
+        password=PASSWORD, invite_id=INVITE_ID, own=INVITER, expires_at=100.0, name="home",
+        services=[],
+    )  # fmt: skip
+
+
+def test_a_guess_counts_when_its_attempt_begins_whatever_the_concurrency() -> None:
+    invitation = _invitation()
+    # Three attempts in flight use up the guesses: a fourth cannot begin, though none failed.
+    attempts = [invitation.begin(JOINER, 1.0) for _ in range(3)]
+    assert len(attempts) == 3
+    assert invitation.guesses_left == 0
+    with pytest.raises(PairingError) as err:
+        invitation.begin(JOINER, 1.0)
+    assert err.value.reason == "busy"
+    # One fails: still no guess left (its guess was tested); the other two fail: burned.
+    assert invitation.fail() is False
+    with pytest.raises(PairingError):
+        invitation.begin(JOINER, 1.0)
+    assert invitation.fail() is False
+    assert invitation.fail() is True
+    assert invitation.state is InvitationState.BURNED
+    assert invitation.attempts == 3
+
+
+def test_a_success_frees_nothing_and_a_late_failure_still_counts() -> None:
+    invitation = _invitation()
+    first = invitation.begin(JOINER, 1.0)
+    second = invitation.begin(JOINER, 1.0)
+    assert first is not second
+    assert invitation.guesses_left == 1
+    assert invitation.claim(2.0)  # the first one completes: used
+    assert invitation.in_flight == 1
+    # The other one fails after the invite was used: it is counted all the same.
+    assert invitation.fail() is False
+    assert invitation.failures == 1
+    assert invitation.in_flight == 0
+    assert invitation.state is InvitationState.USED
+    with pytest.raises(PairingError) as err:
+        invitation.begin(JOINER, 3.0)
+    assert err.value.reason == "used"
+    assert invitation.attempts == 2
+
+
+def test_an_attempt_completed_after_expiry_is_ended_as_a_failure() -> None:
+    invitation = _invitation()
+    invitation.begin(JOINER, 1.0)
+    assert not invitation.claim(100.0)  # expired meanwhile: still in flight
+    assert invitation.in_flight == 1
+    invitation.fail()
+    assert (invitation.in_flight, invitation.failures) == (0, 1)
+    assert invitation.state is InvitationState.EXPIRED
+
+
+@given(st.lists(st.sampled_from(["begin", "fail", "claim"]), max_size=40))
+def test_never_more_than_three_guesses_per_invite(steps: list[str]) -> None:
+    invitation = _invitation()
+    open_attempts = 0
+    for step in steps:
+        if step == "begin":
+            try:
+                invitation.begin(JOINER, 1.0)
+            except PairingError:
+                continue
+            open_attempts += 1
+        elif open_attempts and step == "fail":
+            invitation.fail()
+            open_attempts -= 1
+        elif open_attempts and step == "claim" and invitation.claim(2.0):
+            open_attempts -= 1
+    assert invitation.attempts <= 3
+    assert invitation.in_flight == open_attempts
+
+
 @given(
     bodies=st.lists(st.binary(min_size=1, max_size=300), min_size=1, max_size=5),
     cuts=st.lists(st.integers(0, 2000), max_size=10),

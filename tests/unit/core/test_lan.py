@@ -12,9 +12,11 @@ from app.core.errors import RemoteProtocolError
 from app.core.reach.interfaces import InterfaceAddress, InterfaceSummary
 from app.core.reach.lan import (
     MAX_LAN_ADDRESSES,
+    announced_subnets,
     lan_address,
     lan_addresses,
     lan_dial_candidates,
+    on_subnets,
     parse_lan_address,
 )
 
@@ -145,3 +147,24 @@ def test_candidate_exactly_when_on_our_subnet(ours: str, theirs: str, prefix: in
 def test_candidates_never_crash(texts: list[str]) -> None:
     for text in lan_dial_candidates(texts, HOME):
         parse_lan_address(text)
+
+
+def test_a_short_code_announced_on_a_lan_is_for_that_lan_only() -> None:
+    ours = InterfaceSummary.of(
+        [
+            InterfaceAddress("lo", "127.0.0.1", True, 8),
+            InterfaceAddress("eth0", "192.168.1.5", False, 24),
+            InterfaceAddress("eth0", "fd00::5", False, 64),
+            InterfaceAddress("wlan0", "10.0.0.7", False, None),
+        ]
+    )
+    subnets = announced_subnets(["192.168.1.5", "fd00::5", "10.0.0.7", "junk"], ours)
+    assert [str(n) for n in subnets] == ["192.168.1.0/24", "fd00::/64", "10.0.0.7/32"]
+    assert on_subnets("192.168.1.77", subnets)
+    assert on_subnets("::ffff:192.168.1.77", subnets)  # an IPv4-mapped source
+    assert on_subnets("fd00::99", subnets)
+    assert on_subnets("10.0.0.7", subnets)
+    # Another LAN, the internet, our loopback (not announced), or no address at all: not ours.
+    for source in ("192.168.2.1", "10.0.0.8", "203.0.113.9", "127.0.0.1", "fd01::1", "", None):
+        assert not on_subnets(source, subnets), source
+    assert [str(n) for n in announced_subnets(["127.0.0.1"], ours)] == ["127.0.0.0/8"]

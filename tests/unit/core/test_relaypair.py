@@ -91,10 +91,23 @@ def test_three_failures_burn_the_group() -> None:
     assert (group.state, group.failed_attempts) == ("burned", 3)
 
 
+def test_a_full_group_still_counts_wrong_tokens() -> None:
+    store, _gid, tokens = _store()
+    for i, token in enumerate(tokens):
+        store.redeem(token, PEERS[i], f"m{i}", now=1001)
+    assert store.groups(now=1001)[0].state == "full"
+    wrong = tokens[0][:4] + bytes(12)
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        with pytest.raises(PairingError):
+            store.redeem(wrong, PEERS[4], "x", now=1002)
+    assert store.groups(now=1002)[0].failed_attempts == MAX_FAILED_ATTEMPTS
+
+
 def test_unknown_prefix_charges_no_group() -> None:
     store, _, tokens = _store()
-    with pytest.raises(PairingError):
+    with pytest.raises(PairingError) as info:
         store.redeem(bytes(16), PEERS[4], "x", now=1001)
+    assert info.value.reason == "unknown"  # the engine charges the stranger's probe budget
     assert store.groups(now=1001)[0].failed_attempts == 0
     store.redeem(tokens[0], PEERS[0], "a", now=1001)
 

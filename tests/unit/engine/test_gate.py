@@ -1,4 +1,5 @@
-"""The Gate's probation slots and their grace, with real hosts on loopback and trio's mock clock.
+"""The Gate's probation slots, their grace and idle timeout, with real hosts on loopback and
+trio's mock clock.
 
 What a peer on probation may open, and the disconnection when the probation ends, are tested
 with real nodes in tests/integration/test_probation.py.
@@ -6,6 +7,7 @@ with real nodes in tests/integration/test_probation.py.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,9 @@ from app.core.config import load_config
 from app.core.ids.names import service_protocol_id
 from app.core.peers import admission
 from app.core.peers.admission import Role
+from app.engine import compat
 from app.engine.bus import EventBus
-from app.engine.gate import PROBATION_CONNECT_GRACE, Gate
+from app.engine.gate import PROBATION_CONNECT_GRACE, PROBATION_IDLE_TIMEOUT, Gate
 from app.engine.peerbook import PeerBook
 from app.engine.settings import SettingsStore
 from tests.helpers.nodes import make_node_dir
@@ -56,7 +59,8 @@ async def test_a_slot_whose_connection_went_away_is_free_after_the_grace(
     gate.install(server)
     async with (
         running(server, first, second),
-        gate.open_probation(protocols={PROBE}, limit=1) as probation,
+        # No idle timeout here: the grace of a slot whose connection went away is tested alone.
+        gate.open_probation(protocols={PROBE}, limit=1, idle_timeout=math.inf) as probation,
     ):
         assert await _connects(first, server)
         admitted = trio.current_time()
@@ -129,10 +133,56 @@ async def test_a_stranger_on_probation_may_open_its_probations_protocol_only(
     gate, _ = _gate(tmp_path)
     gate.install(noise_host())
     async with gate.open_probation(protocols={admission.INVITE}, limit=1):
-        assert gate._allows(ID.from_base58(STRANGER))
+        assert gate._allows(ID.from_base58(STRANGER), compat.Origin("127.0.0.1", relayed=False))
         assert gate.roles(STRANGER) == {Role.PROBATION}
         assert gate.may_open(STRANGER, admission.INVITE)
         # Not even identify, nor what the table opens to another kind of probation.
         assert not gate.may_open(STRANGER, admission.IDENTIFY)
         assert not gate.may_open(STRANGER, admission.RELAY_PAIR)
     assert gate.roles(STRANGER) == {Role.ANYONE}
+
+
+async def test_a_stranger_without_a_protocol_step_is_dropped_and_its_slot_freed(
+    tmp_path: Path, autojump_clock: MockClock
+) -> None:
+    gate, _ = _gate(tmp_path)
+    server, idle, busy, late = noise_host(), noise_host(), noise_host(), noise_host()
+    gate.install(server)
+    async with (
+        running(server, idle, busy, late),
+        gate.open_probation(protocols={PROBE}, limit=2, per_address=2) as probation,
+    ):
+        assert await _connects(idle, server)
+        assert await _connects(busy, server)
+        assert not await _connects(late, server)  # both slots taken
+        busy_id = busy.get_id().to_base58()
+        with gate.protocol_step(busy_id):  # a step in progress: kept however long it lasts
+            await trio.sleep(PROBATION_IDLE_TIMEOUT + 1)
+            assert not server.get_network().get_connections(idle.get_id())
+            assert server.get_network().get_connections(busy.get_id())
+            assert probation.peers.keys() == {busy_id}
+            assert probation.evicted_total == 1
+            # The idle one's slot is free again.
+            assert await _connects(late, server)
+        # After its step, the bound starts again.
+        await trio.sleep(PROBATION_IDLE_TIMEOUT - 1)
+        assert server.get_network().get_connections(busy.get_id())
+        await trio.sleep(2)
+        assert not server.get_network().get_connections(busy.get_id())
+
+
+async def test_one_address_cannot_take_every_slot(
+    tmp_path: Path, autojump_clock: MockClock
+) -> None:
+    gate, _ = _gate(tmp_path)
+    server, first, second, third = noise_host(), noise_host(), noise_host(), noise_host()
+    gate.install(server)
+    async with (
+        running(server, first, second, third),
+        gate.open_probation(protocols={PROBE}, limit=3) as probation,
+    ):
+        assert probation.per_address == 2  # the default: one fewer than the slots
+        assert await _connects(first, server)
+        assert await _connects(second, server)
+        assert not await _connects(third, server)  # all three come from 127.0.0.1
+        assert len(probation.peers) == 2

@@ -40,7 +40,7 @@ async def test_peer_gate_refuses_before_any_stream() -> None:
     server, client = noise_host(), noise_host()
     refused: list[str] = []
     no_peer_gate.install_peer_gate(
-        server, lambda pid: False, lambda pid, addr: refused.append(str(pid))
+        server, lambda pid, origin: False, lambda pid, addr: refused.append(str(pid))
     )
 
     async def handler(stream) -> None:  # pragma: no cover - must never run
@@ -58,3 +58,47 @@ async def test_peer_gate_refuses_before_any_stream() -> None:
                 raise AssertionError("stream opened")
         assert refused
         assert set(refused) == {str(client.get_id())}
+
+
+@pytest.mark.trio
+async def test_stream_gate_runs_a_few_streams_of_a_limited_peer_at_once() -> None:
+    from app.engine.compat.addresses import origin_of
+
+    server, client = noise_host(), noise_host()
+    no_peer_gate.install_stream_gate(
+        server, lambda pid: lambda p: p == str(SINK), limited=lambda pid: True, max_streams=2
+    )
+    release = trio.Event()
+    running_now: list[int] = []
+    origins = []
+
+    async def handler(stream) -> None:
+        running_now.append(1)
+        origins.append(origin_of(stream.muxed_conn))
+        await release.wait()
+        await stream.write(b"ok")
+        await stream.close()
+
+    server.set_stream_handler(SINK, handler)
+    answers: list[bytes] = []
+
+    async def one() -> None:
+        try:
+            stream = await client.new_stream(server.get_id(), [SINK])
+            answers.append(bytes(await stream.read(2)))
+        except Exception:  # reset: py-libp2p raises several types
+            answers.append(b"")
+
+    async with running(server, client):
+        await client.connect(PeerInfo(server.get_id(), server.get_addrs()))
+        with trio.fail_after(15):
+            async with trio.open_nursery() as nursery:
+                for _ in range(5):
+                    nursery.start_soon(one)
+                while len(answers) < 3:  # noqa: ASYNC110 - three are reset at once
+                    await trio.sleep(0.01)
+                assert len(running_now) == 2
+                release.set()
+    assert sorted(answers) == [b"", b"", b"", b"ok", b"ok"]
+    # Where those streams came from: a direct TCP connection from loopback.
+    assert {(o.ip, o.relayed) for o in origins} == {("127.0.0.1", False)}
