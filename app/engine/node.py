@@ -413,11 +413,10 @@ class Node:
             self._reach.refresh()
 
     def _start_relay_hop(self) -> None:
-        self._relay_hop = RelayHop(
-            self._require_host(),
-            RelayLimits.from_config(self.config.relay_service),
-            clock=self._clock,
-        )
+        section = self.config.relay_service
+        # A relay by configuration has its limits; every peer is a relay with small ones.
+        limits = RelayLimits.from_config(section if section.enabled else section.auto)
+        self._relay_hop = RelayHop(self._require_host(), limits, clock=self._clock)
         self._relay_hop.install()
 
     def relay_statistics(self) -> dict[str, int]:

@@ -44,7 +44,7 @@ from libp2p.relay.circuit_v2.pb.circuit_pb2 import HopMessage, Limit, Reservatio
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import PeerId as PbPeer
 from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_msg
 
-from app.core.config import RelayServiceConfig
+from app.core.config import AutoRelayConfig, RelayServiceConfig
 from app.core.errors import PeerUnreachableError
 from app.core.reach import dialback
 from app.engine import compat
@@ -97,12 +97,12 @@ class RelayLimits:
     session_data_limit: int = 1 << 30  # bytes per circuit (both directions); 0 = unlimited
 
     @classmethod
-    def from_config(cls, section: RelayServiceConfig) -> RelayLimits:
-        """The limits set in the config's ``relay_service:`` section.
+    def from_config(cls, section: RelayServiceConfig | AutoRelayConfig) -> RelayLimits:
+        """The limits set in the config's ``relay_service:`` section, or its ``auto:`` one.
 
-        Each field here has a namesake of the same type there (``enabled`` and ``health_port``
-        are the config's alone), so they map by name; tests/unit/engine/test_relay_limits.py
-        holds the two classes to that, defaults included.
+        Each field here has a namesake of the same type in both (``enabled``, ``health_port``
+        and ``auto`` are the config's alone), so they map by name;
+        tests/unit/engine/test_relay_limits.py holds the classes to that, defaults included.
         """
         return cls(**{f.name: getattr(section, f.name) for f in fields(cls)})
 
