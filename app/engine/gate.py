@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import trio
 from libp2p.peer.id import ID
 
-from app.core.status import ConnectionRefused
 from app.engine import compat
 from app.engine.bus import EventBus
 from app.engine.peerbook import PeerBook
+from app.engine.refusals import RefusalReporter
 
 __all__ = ["PROBATION_CONNECT_GRACE", "Gate", "Probation"]
 
@@ -74,6 +74,8 @@ class Gate:
         self._probations: list[Probation] = []
         self._restricted: set[str] = set()
         self._host: object | None = None
+        # Counted, and reported on the bus at most once a second (the node runs its task).
+        self.refusals = RefusalReporter(bus)
 
     def install(self, host: object) -> None:
         """Gate ``host``'s inbound connections and the streams of peers on probation."""
@@ -170,8 +172,7 @@ class Gate:
                 await network.close_peer(ID.from_base58(pid))
 
     def _on_refused(self, peer_id: ID, address: str) -> None:
-        log.warning("refused connection from unauthorized peer %s at %s", peer_id, address)
-        self._bus.publish(ConnectionRefused(peer_id=peer_id.to_base58(), address=address))
+        self.refusals.refused(peer_id.to_base58(), address)
 
     async def drop_unauthorized(self) -> None:
         """Close the connections of every peer that is neither authorized nor on probation."""

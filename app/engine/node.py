@@ -311,6 +311,7 @@ class Node:
             async with host.run(listen), trio.open_nursery() as nursery:
                 self._nursery = nursery
                 await nursery.start(self._forwards.run)
+                await nursery.start(self.gate.refusals.run)
                 await nursery.start(self._verify.run)
                 await nursery.start(relay_client.run)
                 await nursery.start(self._address_pusher.run)
@@ -490,6 +491,7 @@ class Node:
             listen_addresses=addrs,
             connected_peers=authorized_connected,
             connected_others=len(connected) - authorized_connected,
+            refused_connections=self.gate.refusals.total,
             authorized_peers=len(self.peerbook.authorized_ids()),
             services=len(self.services()),
             forwards=len(self._forwards.snapshot()),
