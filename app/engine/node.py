@@ -424,6 +424,10 @@ class Node:
         """The relay service's counters (empty when this node does not relay)."""
         return self._relay_hop.statistics() if self._relay_hop is not None else {}
 
+    def relay_serving(self) -> bool:
+        """Whether this node's relay hop runs and its host offers the hop protocol."""
+        return self._relay_hop is not None and self._relay_hop.installed()
+
     # ---- UPnP / NAT-PMP port mapping (see engine/portmap.py) ------------------------------------
 
     def _tcp_listeners(self) -> list[tuple[str, int]]:

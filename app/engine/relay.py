@@ -191,6 +191,10 @@ class RelayHop:
         self._host.set_stream_handler(HOP_PROTOCOL, self._handle_hop)
         self._host.set_stream_handler(TProtocol(dialback.PROTOCOL_ID), self._handle_dialback)
 
+    def installed(self) -> bool:
+        """Whether the host offers the hop protocol now (RESERVE and CONNECT are answered)."""
+        return HOP_PROTOCOL in self._host.get_mux().get_protocols()
+
     def uninstall(self) -> None:
         """Stop offering the hop (circuits already running finish)."""
         mux = self._host.get_mux()
@@ -222,7 +226,7 @@ class RelayHop:
                 target = dialback.tcp_target(addr)
                 if target is None or target[0] != observed:
                     continue
-                if await _answers_multistream(*target):
+                if await answers_multistream(*target):
                     reachable.append(addr)
             await stream.write(dialback.encode_response(reachable))
             await close_quietly(stream)
@@ -476,7 +480,7 @@ class CircuitStream(ReadWriteCloser):
 DIALBACK_TIMEOUT = 3.0
 
 
-async def _answers_multistream(ip: str, port: int) -> bool:
+async def answers_multistream(ip: str, port: int) -> bool:
     """Whether a libp2p listener answers multistream-select on a new TCP connection."""
     try:
         with trio.fail_after(DIALBACK_TIMEOUT):
