@@ -735,9 +735,11 @@ class RelayClient:
         peer: ID = muxed.peer_id
         if peer != source:
             log.warning(
-                "relay %s announced a circuit from %s, but the peer in it is %s: using %s",
-                relay_id, source, peer, peer,
-            )  # fmt: skip
+                "relay %s announced a circuit from %s, but the peer in it is %s",
+                relay_id,
+                source,
+                peer,
+            )
         _label_circuit(self._host, muxed, _circuit_label(relay_addr, relay_id, peer))
         self._on_inbound(peer)
 
@@ -830,13 +832,9 @@ def _tag_relayed(host: Any, peer: ID, address: multiaddr.Multiaddr) -> None:
         if (
             not any("/p2p-circuit" in a for a in addrs)
             and getattr(conn.muxed_conn, "secured_conn", None) is not None
-            and _is_relayed_raw(conn)
+            and _is_relayed_muxed(conn.muxed_conn)
         ):
             conn.set_transport_info([address], ConnectionType.RELAYED)
-
-
-def _is_relayed_raw(conn: Any) -> bool:
-    return _is_relayed_muxed(conn.muxed_conn)
 
 
 def _peer_info(peer: ID, addr: multiaddr.Multiaddr | None) -> Any:

@@ -18,7 +18,8 @@ from libp2p.relay.circuit_v2.pb.circuit_pb2 import StopMessage
 from app.core.config import load_config
 from app.core.ids.peerid import PeerId
 from app.core.peers.authkeys import AuthorizedKeysFile
-from app.core.status import PathType
+from app.core.status import PathType, PeerConnected
+from app.engine.bus import Numbered
 from app.engine.node import open_node
 from app.engine.relay import RelayHop, RelayLimits
 from tests.helpers.nodes import ELSEWHERE, make_node_dir
@@ -58,6 +59,7 @@ async def test_a_circuit_is_the_peer_noise_authenticates(tmp_path: Path) -> None
         )
         async with (
             open_node(load_config(home.config_path), home.identity) as hnode,
+            hnode.subscribe() as events,
             open_node(load_config(laptop.config_path), laptop.identity) as lnode,
         ):
             with trio.fail_after(20):
@@ -65,6 +67,15 @@ async def test_a_circuit_is_the_peer_noise_authenticates(tmp_path: Path) -> None
                     await trio.sleep(0.1)
             path = await lnode.connect("home")
             assert path.path_type is PathType.RELAYED
+            # Front ends heard of the laptop, with its own ID in the path, at once.
+            announced = ""
+            with trio.fail_after(10):
+                async for item in events:
+                    event = item.event if isinstance(item, Numbered) else None
+                    if isinstance(event, PeerConnected) and event.peer_id == laptop.peer_id:
+                        announced = event.path.address
+                        break
+            assert announced.endswith(f"/p2p-circuit/p2p/{laptop.peer_id}"), announced
             # Home sees the laptop, whatever the relay claimed, and nothing of the victim.
             paths = {p.peer_id: p for p in hnode.paths()}
             assert victim.to_base58() not in paths
