@@ -20,7 +20,7 @@ GUI_TEST_PACKAGES := xvfb trayer xdotool dbus fonts-dejavu-core imagemagick xdg-
 # Node.js runs the js-libp2p relay of the interop tests; Debian's only if none is installed.
 NODE_PACKAGES := nodejs npm
 
-.PHONY: run test lint setup system-deps gui-test-deps apt-install interop-deps bench screenshots i18n clean
+.PHONY: run test lint setup system-deps gui-test-deps apt-install interop-deps bench fuzz screenshots i18n clean
 
 # The tray; without any display it says so in one line and runs the daemon instead.
 run: setup
@@ -83,6 +83,14 @@ apt-install:
 
 bench: setup
 	$(BIN)/python bench/forward.py
+
+# The fuzz harness for longer than `make test`'s 20000 inputs (seed 7): FUZZ_RUNS inputs from
+# FUZZ_SEED (a few minutes by default). Without --runs and with atheris installed,
+# `python fuzz/fuzz_core_parsers.py` runs coverage-guided instead.
+FUZZ_RUNS ?= 500000
+FUZZ_SEED ?= 1
+fuzz: setup
+	$(BIN)/python fuzz/fuzz_core_parsers.py --runs $(FUZZ_RUNS) --seed $(FUZZ_SEED)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

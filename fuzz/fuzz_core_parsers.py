@@ -1,16 +1,24 @@
-"""Fuzz every parser in app.core with untrusted bytes.
+"""Fuzz every decoder in app.core that reads bytes from the network or from a file.
 
-Each input's first byte picks a parser; the rest is the payload (decoded as UTF-8 with
-replacement for the text parsers). A parser may reject input only with a PeerupError; any other
-exception is a bug and stops the run with the offending input printed.
+Each input's first byte picks a target; the rest is the payload (decoded as UTF-8 with
+replacement for the text parsers). A target may reject input only with a PeerupError (or the
+error its decoder documents); any other exception, or a failed property, is a bug and stops the
+run with the offending input printed.
+
+The handshakes (invite, verify) run for real between both of their sides, through every
+message: the payload says which message is altered and how (an edit script, or a replacement),
+and the run must then fail on the receiving side, never pair or show equal SAS.
 
 Run with atheris when it is installed (coverage-guided)::
 
     .venv/bin/python fuzz/fuzz_core_parsers.py [atheris/libFuzzer args]
 
-Without atheris it runs the same harness over random and mutated inputs::
+Without atheris, or with ``--runs``, it runs the same harness over random and mutated inputs,
+each target getting an equal share. ``make test`` runs :data:`DEFAULT_RUNS` of them (seed 7,
+tests/unit/core/test_fuzz_target.py); ``make fuzz`` runs 500000 (``FUZZ_RUNS=…``,
+``FUZZ_SEED=…`` to change)::
 
-    .venv/bin/python fuzz/fuzz_core_parsers.py --runs 20000 [--seed 1]
+    .venv/bin/python fuzz/fuzz_core_parsers.py --runs 500000 [--seed 1]
 """
 
 from __future__ import annotations
@@ -26,15 +34,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.core import config
-from app.core.codes import codetext, invitecode, lancode, maddrbin, paircode
+from app.core.codes import codetext, invitecode, joincode, lancode, maddrbin, paircode, relaytext
+from app.core.config import yamldoc
 from app.core.errors import PeerupError
 from app.core.ids import identity, names, netaddr, peerid
 from app.core.pairing import invite as invite_hs
 from app.core.pairing import relaypair, verify
 from app.core.peers import addrbook, authkeys
-from app.core.reach import lan, natpmp, stun
-from app.core.wire import refusal
+from app.core.reach import dialback, gradewire, lan, natpmp, reachability, stun
+from app.core.status import Grade, NatMapping, Reachability
+from app.core.wire import refusal, varint
 
+# The budget of `make test` (tests/unit/core/test_fuzz_target.py): about 15 s on one core.
+DEFAULT_RUNS = 20_000
 _CONFIG_PATH = Path("/fuzz/config.yaml")
 _PEER = "12D3KooWLCavCP1Pma9NGJQnGDQhgwSjgQgupWprZJH4w1P3HCVL"
 _PEER2 = "12D3KooWPjceQrSwdWXPyLLeABRXmuqt69Rg3sBYUXCUVwbj7QbA"
@@ -118,33 +130,30 @@ def _code_text(data: bytes) -> None:
     assert codetext.decode_text(codetext.encode_text(body)) == (kind, body)
 
 
-def _verify_session(data: bytes) -> None:
-    """The verify protocol's state machine as responder (first byte even) or initiator."""
-    if not data:
-        return
+def _verify_frames(data: bytes) -> None:
+    """The verify protocol's frame parsers, and a session fed raw bytes in any state."""
+    with contextlib.suppress(PeerupError):
+        frame, rest = verify.parse_frame(data)
+        assert frame is not None or rest == data
+        if frame is not None:
+            assert len(frame.raw) + len(rest) == len(data)
+            for parse in (
+                verify.parse_hello,
+                verify.parse_accept,
+                verify.parse_result,
+                verify.parse_abort,
+            ):
+                with contextlib.suppress(PeerupError):
+                    parse(frame.payload)
     own, other = peerid.PeerId.parse(_PEER).raw, peerid.PeerId.parse(_PEER2).raw
-    role = verify.Role.RESPONDER if data[0] % 2 == 0 else verify.Role.INITIATOR
-    session = verify.VerifySession(role, own_id=own, peer_id=other, now=0.0)
-    if role is verify.Role.INITIATOR:
-        session.start()
-    events = session.receive_data(data[1:], now=1.0)
-    assert all(isinstance(e, verify.SendData | verify.Aborted | verify.SasReady) for e in events)
+    session = verify.VerifySession(verify.Role.RESPONDER, own_id=own, peer_id=other, now=0.0)
+    events = session.receive_data(data, now=1.0)
+    assert all(isinstance(e, verify.SendData | verify.Aborted) for e in events), events
 
 
 def _refusal(data: bytes) -> None:
     result = refusal.decode_refusal(data)
     assert result is None or data.startswith(refusal.REFUSAL_MAGIC)
-
-
-def _verify_seed(role_byte: int) -> bytes:
-    own, other = peerid.PeerId.parse(_PEER).raw, peerid.PeerId.parse(_PEER2).raw
-    initiator = verify.VerifySession(verify.Role.INITIATOR, own_id=own, peer_id=other, now=0.0)
-    hello = b"".join(e.data for e in initiator.start() if isinstance(e, verify.SendData))
-    if role_byte == 0:
-        return b"\x00" + hello
-    responder = verify.VerifySession(verify.Role.RESPONDER, own_id=other, peer_id=own, now=0.0)
-    accept = responder.receive_data(hello, now=0.0)
-    return b"\x01" + b"".join(e.data for e in accept if isinstance(e, verify.SendData))
 
 
 def _pairing_code(data: bytes) -> None:
@@ -178,6 +187,9 @@ def _relay_pair_wire(data: bytes) -> None:
 
 
 def _invite_body(data: bytes) -> None:
+    # The first message's invite ID, which the inviter reads before any attempt is counted.
+    invite_id = invite_hs.peek_invite_id(data)
+    assert invite_id is None or len(invite_id) <= 32
     code = invitecode.decode_invite_body(b"\x03" + data)
     assert invitecode.decode_invite_body(code.to_body()) == code
     assert invitecode.parse_invite_code(code.link()) == code
@@ -189,32 +201,120 @@ def _binary_multiaddr(data: bytes) -> None:
 
 
 _INVITE_ID = bytes(range(8))
+_PASSWORD = b"p" * 10
 
 
-def _invite_handshake(data: bytes) -> None:
-    # Every handshake message is untrusted: the inviter's view of M1 (and then M3), the joiner's
-    # view of M2 (and then M4). Only PairingError may come out; nothing may be accepted.
+def _edit(message: bytes, script: bytes) -> bytes:
+    """``message`` changed as ``script`` says: ``0xFF`` + replacement, or 4-byte edits.
+
+    Each edit is ``op, position (2 bytes), value``: op % 4 is 0 XOR the byte at the position
+    with the value, 1 insert the value there, 2 delete the byte there, 3 cut the message there.
+    """
+    if script[:1] == b"\xff":
+        return script[1:]
+    buf = bytearray(message)
+    for i in range(0, len(script) - 3, 4):
+        op, value = script[i] % 4, script[i + 3]
+        pos = int.from_bytes(script[i + 1 : i + 3], "big") % (len(buf) + 1)
+        if op == 0 and pos < len(buf):
+            buf[pos] ^= value
+        elif op == 1:
+            buf.insert(pos, value)
+        elif op == 2 and pos < len(buf):
+            del buf[pos]
+        elif op == 3:
+            del buf[pos:]
+    return bytes(buf)
+
+
+def _invite_run(data: bytes) -> None:
+    """A real invite handshake, joiner and inviter, with one of its 5 messages altered.
+
+    ``data[0]``: bit 0 the joiner offers the hybrid suite (else classic only), bits 1-3 which
+    message is altered (M1-M5; 0 or 6-7: none), bit 4 the joiner has the wrong password;
+    ``data[1:]``: the edit script (:func:`_edit`). An unaltered run with the right password
+    pairs both sides with the same SAS; any other run never completes on the inviter's side,
+    and the joiner completes only when M5 (after its last step) was the altered one.
+    """
+    if not data:
+        return
+    suites = invite_hs.DEFAULT_SUITES if data[0] & 1 else (invite_hs.SUITE_CLASSIC,)
+    altered_step = (data[0] >> 1) & 7
+    wrong_password = bool(data[0] & 16)
     own, other = peerid.PeerId.parse(_PEER), peerid.PeerId.parse(_PEER2)
-    frames = invite_hs.FrameBuffer()
-    with contextlib.suppress(PeerupError):
-        frames.feed(data)
+    joiner = invite_hs.JoinerHandshake(
+        password=b"q" * 10 if wrong_password else _PASSWORD, invite_id=_INVITE_ID, own=other,
+        inviter=own, name="laptop", now=0.0, suites=suites,
+    )  # fmt: skip
     inviter = invite_hs.InviterHandshake(
-        password=b"p" * 10, invite_id=_INVITE_ID, own=own, joiner=other, name="home",
+        password=_PASSWORD, invite_id=_INVITE_ID, own=own, joiner=other, name="home",
         services=["ssh"], now=0.0,
     )  # fmt: skip
-    with contextlib.suppress(PeerupError):
-        inviter.receive(data, 0.0)
-        inviter.receive(data, 0.0)
-    assert inviter.outcome is None
-    joiner = invite_hs.JoinerHandshake(
-        password=b"p" * 10, invite_id=_INVITE_ID, own=other, inviter=own, name="laptop", now=0.0,
-        suites=(invite_hs.SUITE_CLASSIC,),
-    )  # fmt: skip
-    joiner.start()
-    with contextlib.suppress(PeerupError):
-        joiner.receive(data, 0.0)
-        joiner.receive(data, 0.0)
-    assert joiner.outcome is None
+    altered = False
+    message: bytes | None = joiner.start()[2:]
+    step = 1
+    with contextlib.suppress(invite_hs.PairingError):
+        while message is not None:
+            if step == altered_step:
+                edited = _edit(message, data[1:])
+                altered, message = edited != message, edited
+            receiver = inviter if step % 2 else joiner
+            reply = receiver.receive(message, 1.0)
+            message = reply[2:] if reply is not None else None
+            step += 1
+    if not altered and not wrong_password:
+        assert inviter.outcome is not None, data
+        assert joiner.outcome is not None, data
+        assert inviter.outcome.sas == joiner.outcome.sas
+        assert inviter.outcome.suite == joiner.outcome.suite == suites[0]
+        assert (inviter.outcome.name, joiner.outcome.name) == ("laptop", "home")
+        return
+    assert inviter.outcome is None, (data, "the inviter paired on an altered run")
+    if wrong_password or altered_step < 5:
+        assert joiner.outcome is None, (data, "the joiner paired on an altered run")
+
+
+def _verify_run(data: bytes) -> None:
+    """A real verify run, initiator and responder, with one of its frames altered.
+
+    ``data[0] % 8`` is which frame (in the order sent: HELLO, ACCEPT, COMMIT, KEY, REVEAL, then
+    the two RESULTs; 7: none) is altered by the edit script ``data[1:]`` (:func:`_edit`). Both
+    humans answer "match". Unaltered, both sides show the same SAS and complete verified;
+    altered before the SAS, the two sides never show the same SAS.
+    """
+    if not data:
+        return
+    altered_index = data[0] % 8
+    own, other = peerid.PeerId.parse(_PEER).raw, peerid.PeerId.parse(_PEER2).raw
+    initiator = verify.VerifySession(verify.Role.INITIATOR, own_id=own, peer_id=other, now=0.0)
+    responder = verify.VerifySession(verify.Role.RESPONDER, own_id=other, peer_id=own, now=0.0)
+    sides = {initiator: responder, responder: initiator}
+    queue = [(responder, e.data) for e in initiator.start() if isinstance(e, verify.SendData)]
+    altered = False
+    index = 0
+    completed: dict[verify.VerifySession, verify.Completed] = {}
+    while queue and index < 16:
+        receiver, frame = queue.pop(0)
+        if index == altered_index:
+            edited = _edit(frame, data[1:])
+            altered, frame = edited != frame, edited
+        index += 1
+        events = receiver.receive_data(frame, now=1.0)
+        if any(isinstance(e, verify.SasReady) for e in events):
+            events += receiver.confirm(True, now=1.0)
+        for event in events:
+            assert isinstance(event, verify.VerifyEvent), event
+            if isinstance(event, verify.SendData):
+                queue.append((sides[receiver], event.data))
+            elif isinstance(event, verify.Completed):
+                completed[receiver] = event
+    if not altered:
+        assert initiator.sas is not None, data
+        assert initiator.sas == responder.sas
+        assert all(c.verified for c in completed.values()), completed
+        assert len(completed) == 2, completed
+    elif altered_index < 5 and initiator.sas is not None and responder.sas is not None:
+        assert initiator.sas != responder.sas, (data, "equal SAS on an altered run")
 
 
 def _nat_pmp(data: bytes) -> None:
@@ -254,6 +354,59 @@ def _lan_address(data: bytes) -> None:
     assert lan.parse_lan_address(lan.lan_address(str(ip), port)) == (ip, port)
 
 
+def _dialback(data: bytes) -> None:
+    # What a relay reads from a node asking for a dial-back, and the node from the relay.
+    with contextlib.suppress(PeerupError):
+        request = dialback.decode_request(data)
+        assert len(request.addrs) <= dialback.MAX_ADDRESSES
+        assert dialback.decode_request(dialback.encode_request(request.addrs)) == request
+        for addr in request.addrs:
+            target = dialback.tcp_target(addr)
+            assert target is None or 0 < target[1] < 65536, target
+    with contextlib.suppress(PeerupError):
+        reply = dialback.decode_response(data)
+        assert dialback.decode_response(dialback.encode_response(reply.reachable)) == reply
+
+
+def _grade(data: bytes) -> None:
+    # A peer's reachability announcement: every field validated before it is stored.
+    value = gradewire.decode_grade(data)
+    assert isinstance(value.grade, Grade)
+    assert isinstance(value.nat_mapping, NatMapping)
+    assert len(value.lan_addresses) <= lan.MAX_LAN_ADDRESSES
+    assert gradewire.decode_grade(gradewire.encode_grade(value)) == value
+
+
+def _uvarint(data: bytes) -> None:
+    # Varints inside binary codes and multiaddrs.
+    pos = 0
+    while pos < len(data):
+        value, end = varint.read_uvarint(data, pos, error=lambda p: PeerupError(str(p)))
+        assert end > pos
+        assert varint.encode_uvarint(value) == data[pos:end]
+        pos = end
+
+
+def _join_text(data: bytes) -> None:
+    # What a person pastes into join, relay add or the tray: any code, link or address text.
+    text = _text(data)
+    with contextlib.suppress(PeerupError):
+        joincode.parse_join_code(text)
+    with contextlib.suppress(PeerupError):
+        address = relaytext.relay_address_from_text(text)
+        assert "/p2p/" in address, address
+    with contextlib.suppress(PeerupError):
+        _host, port = reachability.parse_stun_server(text)
+        assert 0 < port < 65536
+    with contextlib.suppress(ValueError):  # parse_duration's documented error
+        assert yamldoc.parse_duration(text) >= 0
+
+
+def _stun_message(data: bytes) -> None:
+    message = stun.decode_message(data)
+    assert len(message.transaction_id) == 12
+
+
 def _address_book(data: bytes) -> None:
     # The state file of remembered peer addresses: another program may have written it.
     book = addrbook.AddressBook.from_json(data)
@@ -262,27 +415,36 @@ def _address_book(data: bytes) -> None:
 
 
 PARSERS: tuple[Callable[[bytes], None], ...] = (
+    # files
     _parse_config,
     _parse_authorized_keys,
+    _identity_bytes,
+    _address_book,
+    # network: messages peers, relays, gateways and STUN servers send
+    _stun_response,
+    _stun_message,
+    _nat_pmp,
+    _dialback,
+    _grade,
+    _refusal,
+    _relay_pair_wire,
+    _lan_address,
+    _verify_frames,
+    _verify_run,
+    _invite_run,
+    _invite_body,
+    # codes and addresses people paste
+    _code_text,
+    _join_text,
+    _pairing_code,
+    _lan_code,
+    _binary_multiaddr,
+    _uvarint,
     _peer_id_text,
     _peer_id_bytes,
-    _identity_bytes,
     _host_port,
     _multiaddr,
     _names,
-    _stun_response,
-    _code_text,
-    _verify_session,
-    _refusal,
-    _invite_body,
-    _binary_multiaddr,
-    _invite_handshake,
-    _lan_code,
-    _pairing_code,
-    _relay_pair_wire,
-    _nat_pmp,
-    _lan_address,
-    _address_book,
 )
 
 
@@ -308,15 +470,32 @@ def _seed_invite_code() -> invitecode.InviteCode:
 
 def _seed_hello() -> bytes:
     joiner = invite_hs.JoinerHandshake(
-        password=b"p" * 10, invite_id=_INVITE_ID, own=peerid.PeerId.parse(_PEER2),
+        password=_PASSWORD, invite_id=_INVITE_ID, own=peerid.PeerId.parse(_PEER2),
         inviter=peerid.PeerId.parse(_PEER), name="laptop", now=0.0,
         suites=(invite_hs.SUITE_CLASSIC,),
     )  # fmt: skip
     return joiner.start()
 
 
+def _handshake_seeds() -> list[tuple[Callable[[bytes], None], bytes]]:
+    """Full runs: unaltered, wrong password, and one byte flipped in each message."""
+    seeds: list[tuple[Callable[[bytes], None], bytes]] = []
+    for hybrid in (0, 1):
+        seeds += [(_invite_run, bytes([hybrid])), (_invite_run, bytes([hybrid | 16]))]
+        for step in range(1, 6):
+            flags = bytes([step << 1 | hybrid])
+            seeds.append((_invite_run, flags + b"\x00\x00\x05\x01"))  # XOR byte 5 with 1
+            seeds.append((_invite_run, flags + b"\x03\x00\x04\x00"))  # cut after 4 bytes
+    seeds.append((_invite_run, bytes([1 << 1]) + b"\xff" + _seed_hello()[2:]))  # another M1
+    seeds.append((_verify_run, b"\x07"))
+    for index in range(7):
+        seeds.append((_verify_run, bytes([index]) + b"\x00\x00\x04\x01"))
+        seeds.append((_verify_run, bytes([index]) + b"\x01\x00\x00\x07"))  # insert at the front
+    return seeds
+
+
 def _seeds() -> list[tuple[int, bytes]]:
-    """Valid inputs for each parser, so that mutations explore near-valid territory."""
+    """Valid inputs for each target, so that mutations explore near-valid territory."""
     ident = identity.Identity.generate(lambda n: bytes(range(n)))
     good_config = (
         config.default_config_text(listen_port=4001)
@@ -324,51 +503,96 @@ def _seeds() -> list[tuple[int, bytes]]:
         .replace("names: {}", f"names:\n  home: {_PEER}")
         .replace("peer_addresses: {}", "peer_addresses:\n  home: ['/ip4/192.168.1.5/tcp/4001']")
         .replace("forwards: []", "forwards:\n  - {peer: home, service: ssh, listen: '2222'}")
+        + "relay_service:\n  enabled: true\n  session_data_limit: 2MB\n"
+        + "  auto: {max_circuits: 3, session_duration: 5m}\n"
     )
     minimal = "identity: {key_file: k}\nnetwork: {listen_addresses: [/ip4/0.0.0.0/tcp/0]}\n"
-    seeds = [
-        (0, good_config.encode()),
-        (0, minimal.encode()),
-        (1, f"# c\n{_PEER}  verified=sha256:0011aabb  # laptop\n\n{_PEER2} group=1\n".encode()),
-        (2, _PEER.encode()),
-        (2, b"QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N"),
-        (3, peerid.PeerId.parse(_PEER).raw),
-        (4, ident.to_private_key_bytes()),
-        (5, b"[::1]:2222"),
-        (5, b"localhost:22"),
-        (6, f"/ip4/1.2.3.4/tcp/7777/p2p/{_PEER}/p2p-circuit/p2p/{_PEER2}".encode()),
-        (6, b"/ip6/::1/udp/4001/quic-v1"),
-        (7, b"web-ui"),
-        (8, stun.encode_binding_success(_STUN_TID, "203.0.113.5", 40000, legacy_mapped=True)),
-        (8, stun.encode_binding_success(_STUN_TID, "2001:db8::5", 1, software="fuzz")),
-        (8, stun.encode_binding_request(_STUN_TID)),
-        (9, codetext.encode_text(b"\x03" + bytes(range(60))).encode()),
-        (9, codetext.to_link(codetext.encode_text(b"\x04" + bytes(30))).encode()),
-        (10, _verify_seed(0)),
-        (10, _verify_seed(1)),
-        (11, refusal.encode_refusal("not-verified", "service 'ssh' admits verified peers only")),
-        (12, _seed_invite_code().to_body()[1:]),
-        (13, maddrbin.encode_multiaddr(f"/dns4/relay.example.com/tcp/443/p2p/{_PEER}")),
-        (13, maddrbin.encode_multiaddr("/ip6/2001:db8::1/udp/4001/quic-v1")),
-        (14, _seed_hello()[2:]),
-        (15, b"7-guitarist-revenge-aardvark"),
-        (16, _pairing_seed()[1:]),
-        (17, _notify_seed()),
-        (17, relaypair.encode_pair_request(bytes(16), "laptop")),
-        (18, natpmp.encode_mapping_response(7, 4001, 4001, 3600)),
-        (18, natpmp.encode_mapping_response(7, 4001, 0, 0)),
-        (18, natpmp.encode_external_address_response(7, "203.0.113.5")),
-        (18, natpmp.encode_error_response(natpmp.OP_MAP_TCP, 2, 7)),
+    relay = f"/ip4/203.0.113.5/tcp/7777/p2p/{_PEER}"
+    seeds: list[tuple[Callable[[bytes], None], bytes]] = [
+        (_parse_config, good_config.encode()),
+        (_parse_config, minimal.encode()),
         (
-            18,
+            _parse_authorized_keys,
+            f"# c\n{_PEER}  verified=sha256:0011aabb  # laptop\n\n{_PEER2} group=1\n".encode(),
+        ),
+        (_peer_id_text, _PEER.encode()),
+        (_peer_id_text, b"QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N"),
+        (_peer_id_bytes, peerid.PeerId.parse(_PEER).raw),
+        (_identity_bytes, ident.to_private_key_bytes()),
+        (_host_port, b"[::1]:2222"),
+        (_host_port, b"localhost:22"),
+        (_multiaddr, f"/ip4/1.2.3.4/tcp/7777/p2p/{_PEER}/p2p-circuit/p2p/{_PEER2}".encode()),
+        (_multiaddr, b"/ip6/::1/udp/4001/quic-v1"),
+        (_names, b"web-ui"),
+        (
+            _stun_response,
+            stun.encode_binding_success(_STUN_TID, "203.0.113.5", 40000, legacy_mapped=True),
+        ),
+        (_stun_response, stun.encode_binding_success(_STUN_TID, "2001:db8::5", 1, software="fuzz")),
+        (_stun_response, stun.encode_binding_request(_STUN_TID)),
+        (_stun_message, stun.encode_binding_success(_STUN_TID, "198.51.100.1", 3478)),
+        (_code_text, codetext.encode_text(b"\x03" + bytes(range(60))).encode()),
+        (_code_text, codetext.to_link(codetext.encode_text(b"\x04" + bytes(30))).encode()),
+        (_verify_frames, _verify_hello()),
+        (
+            _refusal,
+            refusal.encode_refusal("not-verified", "service 'ssh' admits verified peers only"),
+        ),
+        (_invite_body, _seed_invite_code().to_body()[1:]),
+        (_invite_body, _seed_hello()[2:]),
+        (
+            _binary_multiaddr,
+            maddrbin.encode_multiaddr(f"/dns4/relay.example.com/tcp/443/p2p/{_PEER}"),
+        ),
+        (_binary_multiaddr, maddrbin.encode_multiaddr("/ip6/2001:db8::1/udp/4001/quic-v1")),
+        (_lan_code, b"7-guitarist-revenge-aardvark"),
+        (_pairing_code, _pairing_seed()[1:]),
+        (_relay_pair_wire, _notify_seed()),
+        (_relay_pair_wire, relaypair.encode_pair_request(bytes(16), "laptop")),
+        (_nat_pmp, natpmp.encode_mapping_response(7, 4001, 4001, 3600)),
+        (_nat_pmp, natpmp.encode_mapping_response(7, 4001, 0, 0)),
+        (_nat_pmp, natpmp.encode_external_address_response(7, "203.0.113.5")),
+        (_nat_pmp, natpmp.encode_error_response(natpmp.OP_MAP_TCP, 2, 7)),
+        (
+            _nat_pmp,
             b"Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n"
             b"eth0\t00000000\t0101A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n",
         ),
-        (19, b"/ip4/192.168.1.5/tcp/4001"),
-        (19, b"/ip6/fd00::1/tcp/4001"),
-        (20, _address_book_seed()),
+        (_lan_address, b"/ip4/192.168.1.5/tcp/4001"),
+        (_lan_address, b"/ip6/fd00::1/tcp/4001"),
+        (_address_book, _address_book_seed()),
+        (
+            _dialback,
+            dialback.encode_request(["/ip4/203.0.113.5/tcp/4001", "/ip6/2001:db8::5/tcp/1"]),
+        ),
+        (_dialback, dialback.encode_response(["/ip4/203.0.113.5/tcp/4001"])),
+        (_grade, gradewire.encode_grade(_grade_seed())),
+        (
+            _uvarint,
+            varint.encode_uvarint(300) + varint.encode_uvarint(0) + varint.encode_uvarint(1 << 40),
+        ),
+        (_join_text, _seed_invite_code().text().encode()),
+        (_join_text, f"ready: peer {_PEER}\nlistening on {relay}\n".encode()),
+        (_join_text, b"[2001:db8::7]:3478"),
+        (_join_text, b"1h30m"),
+        *_handshake_seeds(),
     ]
-    return [(i % len(PARSERS), s) for i, s in seeds]
+    return [(PARSERS.index(target), data) for target, data in seeds]
+
+
+def _verify_hello() -> bytes:
+    own, other = peerid.PeerId.parse(_PEER).raw, peerid.PeerId.parse(_PEER2).raw
+    initiator = verify.VerifySession(verify.Role.INITIATOR, own_id=own, peer_id=other, now=0.0)
+    return b"".join(e.data for e in initiator.start() if isinstance(e, verify.SendData))
+
+
+def _grade_seed() -> Reachability:
+    return Reachability(
+        grade=Grade.B, reason_code="public-address-unconfirmed", reason="r", hint="h",
+        nat_mapping=NatMapping.ENDPOINT_INDEPENDENT, udp_blocked=False, cgnat=False,
+        public_addresses=("203.0.113.5", "198.51.100.1:4001"), probed_at=1.7e9,
+        lan_addresses=("/ip4/192.168.1.5/tcp/4001",),
+    )  # fmt: skip
 
 
 def _address_book_seed() -> bytes:
@@ -426,15 +650,17 @@ def _mutate(rng: random.Random, data: bytes) -> bytes:
 def run_random(runs: int, seed: int) -> int:
     """Run the harness over ``runs`` generated inputs; return a process exit code."""
     rng = random.Random(seed)
-    seeds = _seeds()
+    by_target: dict[int, list[bytes]] = {}
+    for which, base in _seeds():
+        by_target.setdefault(which, []).append(base)
     for i in range(runs):
-        choice = rng.random()
-        if choice < 0.25:
+        # Every target gets its share, however many seeds it has (or how slow it is).
+        which = rng.randrange(len(PARSERS))
+        if rng.random() < 0.25 or which not in by_target:
             payload = rng.randbytes(rng.randint(0, 200))
-            data = bytes([rng.randrange(len(PARSERS))]) + payload
         else:
-            which, base = rng.choice(seeds)
-            data = bytes([which]) + _mutate(rng, base)
+            payload = _mutate(rng, rng.choice(by_target[which]))
+        data = bytes([which]) + payload
         try:
             harness(data)
         except Exception:
@@ -446,13 +672,15 @@ def run_random(runs: int, seed: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: atheris if importable, otherwise the random runner."""
+    """Entry point: the random runner with ``--runs`` or without atheris; else atheris."""
     argv = sys.argv[1:] if argv is None else argv
     try:
         import atheris  # type: ignore[import-not-found]
     except ImportError:
+        atheris = None
+    if atheris is None or any(a.startswith("--runs") for a in argv):
         parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-        parser.add_argument("--runs", type=int, default=20000)
+        parser.add_argument("--runs", type=int, default=DEFAULT_RUNS)
         parser.add_argument("--seed", type=int, default=0)
         args = parser.parse_args(argv)
         return run_random(args.runs, args.seed)

@@ -224,6 +224,7 @@ class NodeStatus:
     # Connected peers that are not in authorized_keys: relays, DHT bootstrap peers, peers on
     # probation (connected_peers counts only authorized ones, as the peer list shows them).
     connected_others: int = 0
+    refused_connections: int = 0  # connections the gate refused since the node started
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,10 +529,16 @@ class AuthorizedKeysChanged:
 
 @dataclass(frozen=True, slots=True)
 class ConnectionRefused:
-    """An inbound connection from a peer not in authorized_keys was refused."""
+    """Connections from peers not in authorized_keys were refused.
+
+    At most one such event is published a second: ``count`` refusals since the previous one,
+    ``peer_id`` and ``address`` those of the last (``NodeStatus.refused_connections`` has the
+    total).
+    """
 
     peer_id: str
     address: str
+    count: int = 1
     kind: str = field(default="connection-refused", init=False)
 
 

@@ -1,16 +1,21 @@
 """``/healthz`` on loopback for relays (``relay_service.health_port``), for monitors like systemd.
 
-Answers ``GET /healthz`` with ``{"status": "ok", "uptime_seconds", "connected_peers" (all of them),
-"reservations", "circuits"}``; anything else is 404. It is bound to 127.0.0.1 only and needs no
-cookie: it says nothing a local user could not see with ``peerup status``.
+``GET /healthz`` reports whether the relay serves, checked at each request: the hop protocol is
+offered (``hop``) and a libp2p listener answers on a new TCP connection to the node's own listen
+port (``listening``). Both: ``200`` and ``"status": "ok"``; else ``503``, ``"status":
+"not-serving"`` and the ``problems``. The body also has ``uptime_seconds``, ``connected_peers``
+(all of them), ``reservations``, ``circuits``, ``circuits_total`` and ``bytes_relayed``;
+anything else is 404. It is bound to 127.0.0.1 only and needs no cookie: it says nothing a
+local user could not see with ``peerup status``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import socket
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,8 +26,10 @@ from hypercorn.typing import ASGIFramework
 from hypercorn.utils import wrap_app
 
 from app.core.errors import AddressInUseError
+from app.core.reach import dialback
 from app.daemon.server import _hypercorn_config
 from app.engine.node import Node
+from app.engine.relay import answers_multistream
 
 if TYPE_CHECKING:
     from trio_typing import TaskStatus
@@ -47,17 +54,10 @@ def build_health_app(node: Node) -> Callable[[Scope, Receive, Send], Awaitable[N
             return
         if scope["type"] != "http":
             return
+        body: dict[str, object]
         if scope["method"] == "GET" and scope["path"] == "/healthz":
-            status = node.status()
-            stats = node.relay_statistics()
-            body = {
-                "status": "ok",
-                "uptime_seconds": round(status.uptime_seconds, 1),
-                "connected_peers": status.connected_peers + status.connected_others,
-                "reservations": stats.get("reservations", 0),
-                "circuits": stats.get("circuits", 0),
-            }
-            code = 200
+            body = await health(node)
+            code = 200 if body["status"] == "ok" else 503
         else:
             body, code = {"error": "not found"}, 404
         data = json.dumps(body).encode()
@@ -71,6 +71,38 @@ def build_health_app(node: Node) -> Callable[[Scope, Receive, Send], Awaitable[N
         await send({"type": "http.response.body", "body": data})
 
     return app
+
+
+async def health(node: Node) -> dict[str, object]:
+    """The relay's state as ``/healthz`` reports it (see the module docstring)."""
+    status = node.status()
+    stats = node.relay_statistics()
+    hop = node.relay_serving()
+    listening = await _answers_on_listen_port(status.listen_addresses)
+    problems = []
+    if not hop:
+        problems.append("the relay hop is not running")
+    if not listening:
+        problems.append("no libp2p listener answers on the listen port")
+    return {
+        "status": "not-serving" if problems else "ok",
+        "problems": problems,
+        "hop": hop,
+        "listening": listening,
+        "uptime_seconds": round(status.uptime_seconds, 1),
+        "connected_peers": status.connected_peers + status.connected_others,
+        "reservations": stats.get("reservations", 0),
+        "circuits": stats.get("circuits", 0),
+        "circuits_total": stats.get("circuits_total", 0),
+        "bytes_relayed": stats.get("bytes_relayed", 0),
+    }
+
+
+async def _answers_on_listen_port(addresses: Sequence[str]) -> bool:
+    """Whether a libp2p listener answers on the first TCP listen address (loopback first)."""
+    targets = [t for t in (dialback.tcp_target(a.split("/p2p/")[0]) for a in addresses) if t]
+    targets.sort(key=lambda t: not ipaddress.ip_address(t[0]).is_loopback)
+    return bool(targets) and await answers_multistream(*targets[0])
 
 
 async def serve_health(

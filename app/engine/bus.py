@@ -149,13 +149,16 @@ class EventBus:
                 self._subscribers.discard(subscriber)
 
     @asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Subscription]:
+    async def subscribe(self, *, buffer: int | None = None) -> AsyncIterator[Subscription]:
         """Yield a subscription to the events published from now on.
 
         It yields :class:`Numbered` events and, after falling behind, one :class:`Resync`; it
         ends when the bus closes.
+
+        Args:
+            buffer: How many events it may have pending (default: the bus's).
         """
-        subscription = Subscription(self, self._buffer)
+        subscription = Subscription(self, self._buffer if buffer is None else buffer)
         self.attach(subscription)
         try:
             yield subscription

@@ -37,10 +37,10 @@ from multiaddr import Multiaddr
 from app.core.pairing.probes import ProbeBudget
 from app.core.peers.admission import Role, may_open
 from app.core.reach.interfaces import is_global
-from app.core.status import ConnectionRefused
 from app.engine import compat
 from app.engine.bus import EventBus
 from app.engine.peerbook import PeerBook
+from app.engine.refusals import RefusalReporter
 
 __all__ = [
     "PROBATION_CONNECT_GRACE",
@@ -141,6 +141,8 @@ class Gate:
         self._relays: Callable[[], Collection[str]] = tuple
         self._dht_peers: Callable[[], Collection[str]] = tuple
         self._open_relay: Callable[[], bool] = lambda: False
+        # Counted, and reported on the bus at most once a second (the node runs its task).
+        self.refusals = RefusalReporter(bus)
 
     def install(
         self,
@@ -450,8 +452,7 @@ class Gate:
                 await network.close_peer(ID.from_base58(pid))
 
     def _on_refused(self, peer_id: ID, address: str) -> None:
-        log.warning("refused connection from unauthorized peer %s at %s", peer_id, address)
-        self._bus.publish(ConnectionRefused(peer_id=peer_id.to_base58(), address=address))
+        self.refusals.refused(peer_id.to_base58(), address)
 
     async def drop_unauthorized(self) -> None:
         """Close the connections of every peer that has no role any more (neither authorized,

@@ -333,6 +333,7 @@ class Node:
             async with host.run(listen), trio.open_nursery() as nursery:
                 self._nursery = nursery
                 await nursery.start(self._forwards.run)
+                await nursery.start(self.gate.refusals.run)
                 await nursery.start(self._verify.run)
                 await nursery.start(relay_client.run)
                 await nursery.start(self._address_pusher.run)
@@ -444,9 +445,12 @@ class Node:
         return relays
 
     def _start_relay_hop(self) -> None:
+        section = self.config.relay_service
+        # A relay by configuration has its limits; every peer is a relay with small ones.
+        limits = RelayLimits.from_config(section if section.enabled else section.auto)
         self._relay_hop = RelayHop(
             self._require_host(),
-            RelayLimits.from_config(self.config.relay_service),
+            limits,
             may_reserve=lambda peer: self.gate.may_open(peer, HOP_PROTOCOL),
             clock=self._clock,
         )
@@ -455,6 +459,10 @@ class Node:
     def relay_statistics(self) -> dict[str, int]:
         """The relay service's counters (empty when this node does not relay)."""
         return self._relay_hop.statistics() if self._relay_hop is not None else {}
+
+    def relay_serving(self) -> bool:
+        """Whether this node's relay hop runs and its host offers the hop protocol."""
+        return self._relay_hop is not None and self._relay_hop.installed()
 
     # ---- UPnP / NAT-PMP port mapping (see engine/portmap.py) ------------------------------------
 
@@ -523,6 +531,7 @@ class Node:
             listen_addresses=addrs,
             connected_peers=authorized_connected,
             connected_others=len(connected) - authorized_connected,
+            refused_connections=self.gate.refusals.total,
             authorized_peers=len(self.peerbook.authorized_ids()),
             services=len(self._exposed_services()),
             forwards=len(self._forwards.snapshot()),

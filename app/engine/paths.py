@@ -73,6 +73,10 @@ def classify_path(peer_id: str, conn: INetConn, connected_at: float) -> PathInfo
     else:
         ip_version = "unknown"
     path_type = PathType.RELAYED if "/p2p-circuit" in address else PathType.DIRECT
+    if path_type is PathType.RELAYED:
+        # The peer at the end of a circuit is the one its connection authenticated, whatever a
+        # relay's message (or a label not finished yet) says.
+        address = f"{address.split('/p2p-circuit')[0]}/p2p-circuit/p2p/{peer_id}"
     return PathInfo(
         peer_id=peer_id,
         path_type=path_type,

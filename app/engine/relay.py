@@ -44,7 +44,7 @@ from libp2p.relay.circuit_v2.pb.circuit_pb2 import HopMessage, Limit, Reservatio
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import PeerId as PbPeer
 from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_msg
 
-from app.core.config import RelayServiceConfig
+from app.core.config import AutoRelayConfig, RelayServiceConfig
 from app.core.errors import PeerUnreachableError
 from app.core.reach import dialback
 from app.engine import compat
@@ -56,6 +56,7 @@ from app.engine.splice import (
     read_to_eof,
     reset_quietly,
 )
+from app.util.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
@@ -78,6 +79,15 @@ UNEXPECTED_MESSAGE = 401
 
 MESSAGE_TIMEOUT = 10.0
 
+# Dial-back requests (each dials up to 8 ports for up to 3 s each): a client asks after each
+# reservation and when a port mapping is made, a few times an hour; per peer 4 at once, then
+# one per 30 s; in total 32 at once, then one a second; at most 8 running at once.
+DIALBACK_PEER_BURST = 4
+DIALBACK_PEER_RATE = 1 / 30
+DIALBACK_TOTAL_BURST = 32
+DIALBACK_TOTAL_RATE = 1.0
+DIALBACK_MAX_ACTIVE = 8
+
 
 @dataclass(frozen=True, slots=True)
 class RelayLimits:
@@ -97,12 +107,12 @@ class RelayLimits:
     session_data_limit: int = 1 << 30  # bytes per circuit (both directions); 0 = unlimited
 
     @classmethod
-    def from_config(cls, section: RelayServiceConfig) -> RelayLimits:
-        """The limits set in the config's ``relay_service:`` section.
+    def from_config(cls, section: RelayServiceConfig | AutoRelayConfig) -> RelayLimits:
+        """The limits set in the config's ``relay_service:`` section, or its ``auto:`` one.
 
-        Each field here has a namesake of the same type there (``enabled`` and ``health_port``
-        are the config's alone), so they map by name; tests/unit/engine/test_relay_limits.py
-        holds the two classes to that, defaults included.
+        Each field here has a namesake of the same type in both (``enabled``, ``health_port``
+        and ``auto`` are the config's alone), so they map by name;
+        tests/unit/engine/test_relay_limits.py holds the classes to that, defaults included.
         """
         return cls(**{f.name: getattr(section, f.name) for f in fields(cls)})
 
@@ -114,11 +124,30 @@ class _Reservation:
 
 
 def _remote_ip(stream: INetStream) -> str | None:
+    """The IP the peer's connection comes from; None when unknown.
+
+    A relayed connection's address is the relay's, not the peer's: unknown too.
+    """
+    if _is_relayed_stream(stream):
+        return None
     try:
         remote = stream.muxed_conn.get_remote_address()  # type: ignore[attr-defined]
-    except Exception:  # relayed or exotic connections may not know their address
+    except Exception:  # exotic connections may not know their address
         return None
     return str(remote[0]) if remote else None
+
+
+def _is_relayed_stream(stream: INetStream) -> bool:
+    """Whether ``stream`` runs on a connection through a relay (a circuit of ours)."""
+    return _is_relayed_muxed(stream.muxed_conn)
+
+
+def _is_relayed_muxed(muxed: Any) -> bool:
+    # The type our RawConnection of a circuit was made with, through Noise and yamux.
+    try:
+        return bool(muxed.get_connection_type() == ConnectionType.RELAYED)
+    except Exception:  # a closing connection may not answer
+        return False
 
 
 class RelayHop:
@@ -147,11 +176,24 @@ class RelayHop:
         self._circuits: Counter[ID] = Counter()
         self.circuits_total = 0
         self.bytes_relayed = 0
+        self.reservations_refused = 0
+        self.dialbacks_refused = 0
+        self._dialbacks_active = 0
+        self._dialback_per_peer = RateLimiter(
+            rate=DIALBACK_PEER_RATE,
+            burst=DIALBACK_PEER_BURST,
+            max_keys=max(limits.max_reservations * 4, 64),
+        )
+        self._dialback_total = RateLimiter(rate=DIALBACK_TOTAL_RATE, burst=DIALBACK_TOTAL_BURST)
 
     def install(self) -> None:
         """Register the hop protocol (and our dial-back service) on the host."""
         self._host.set_stream_handler(HOP_PROTOCOL, self._handle_hop)
         self._host.set_stream_handler(TProtocol(dialback.PROTOCOL_ID), self._handle_dialback)
+
+    def installed(self) -> bool:
+        """Whether the host offers the hop protocol now (RESERVE and CONNECT are answered)."""
+        return HOP_PROTOCOL in self._host.get_mux().get_protocols()
 
     def uninstall(self) -> None:
         """Stop offering the hop (circuits already running finish)."""
@@ -160,23 +202,52 @@ class RelayHop:
         mux.remove_handler(TProtocol(dialback.PROTOCOL_ID))
 
     async def _handle_dialback(self, stream: INetStream) -> None:
-        """Dial each address back on a fresh TCP connection (see app.core.reach.dialback)."""
+        """Dial each address back on a fresh TCP connection (see app.core.reach.dialback).
+
+        Refused (a reset, before anything is dialled): a requester whose connection comes
+        through a relay (the IP we see is the relay's: we would dial the relay), and requests
+        beyond the rate limits, per peer and in total, or beyond the dial-backs running at once.
+        """
+        peer: ID = stream.muxed_conn.peer_id
+        observed = _remote_ip(stream)
+        refusal = self._dialback_refusal(peer, observed)
+        if refusal is not None:
+            self.dialbacks_refused += 1
+            log.info("refused a dial-back for %s: %s", peer, refusal)
+            await reset_quietly(stream)
+            return
+        assert observed is not None
+        self._dialbacks_active += 1
         try:
             with trio.fail_after(MESSAGE_TIMEOUT):
                 request = dialback.decode_request(await read_to_eof(stream, dialback.MAX_MESSAGE))
-            observed = _remote_ip(stream)
             reachable: list[str] = []
             for addr in request.addrs:
                 target = dialback.tcp_target(addr)
-                if target is None or observed is None or target[0] != observed:
+                if target is None or target[0] != observed:
                     continue
-                if await _answers_multistream(*target):
+                if await answers_multistream(*target):
                     reachable.append(addr)
             await stream.write(dialback.encode_response(reachable))
             await close_quietly(stream)
         except Exception as exc:  # a client's request is untrusted; it gets a reset
-            log.info("dial-back for %s failed: %s", stream.muxed_conn.peer_id, exc)
+            log.info("dial-back for %s failed: %s", peer, exc)
             await reset_quietly(stream)
+        finally:
+            self._dialbacks_active -= 1
+
+    def _dialback_refusal(self, peer: ID, observed: str | None) -> str | None:
+        """Why a dial-back for ``peer`` (seen at ``observed``) is refused now; None: it is not."""
+        if observed is None:
+            return "its connection comes through a relay (or from an unknown address)"
+        if self._dialbacks_active >= DIALBACK_MAX_ACTIVE:
+            return f"{DIALBACK_MAX_ACTIVE} dial-backs are running"
+        now = trio.current_time()
+        if not self._dialback_per_peer.allow(peer, now):
+            return "too many requests from this peer"
+        if not self._dialback_total.allow(None, now):
+            return "too many requests"
+        return None
 
     def statistics(self) -> dict[str, int]:
         """Current reservations and circuits."""
@@ -186,6 +257,8 @@ class RelayHop:
             "circuits": sum(self._circuits.values()),
             "circuits_total": self.circuits_total,
             "bytes_relayed": self.bytes_relayed,
+            "reservations_refused": self.reservations_refused,
+            "dialbacks_refused": self.dialbacks_refused,
         }
 
     def _expire(self) -> None:
@@ -221,8 +294,8 @@ class RelayHop:
         if not self._may_reserve(peer):
             status = PERMISSION_DENIED
         elif (existing is None and len(self._reservations) >= self.limits.max_reservations) or (
+            # Peers whose IP we do not know (through a relay) share one bucket of that size.
             existing is None
-            and ip is not None
             and sum(1 for r in self._reservations.values() if r.ip == ip)
             >= self.limits.max_reservations_per_ip
         ):
@@ -230,6 +303,7 @@ class RelayHop:
         else:
             status = OK
         if status != OK:
+            self.reservations_refused += 1
             log.info("refused reservation of %s (status %d)", peer, status)
             await _send_hop_status(stream, status)
             await close_quietly(stream)
@@ -282,14 +356,7 @@ class RelayHop:
         try:
             with trio.fail_after(MESSAGE_TIMEOUT):
                 dst = await self._host.new_stream(target, [STOP_PROTOCOL])
-                await write_delimited_msg(
-                    dst,
-                    StopMessage(
-                        type=StopMessage.CONNECT,
-                        peer=PbPeer(id=source.to_bytes()),
-                        limit=self._limit_pb(),
-                    ),
-                )
+                await write_delimited_msg(dst, self._stop_message(source))
                 reply = await read_delimited_msg(dst, StopMessage)
         except Exception as exc:  # the destination may be gone or speak nonsense
             log.info("circuit %s → %s: destination failed: %s", source, target, exc)
@@ -313,6 +380,12 @@ class RelayHop:
         finally:
             self._circuits[source] -= 1
             self._circuits[target] -= 1
+
+    def _stop_message(self, source: ID) -> StopMessage:
+        """The STOP CONNECT that tells the destination who opens the circuit."""
+        return StopMessage(
+            type=StopMessage.CONNECT, peer=PbPeer(id=source.to_bytes()), limit=self._limit_pb()
+        )
 
     async def _splice(self, a: INetStream, b: INetStream) -> None:
         budget = [self.limits.session_data_limit or math.inf]
@@ -407,7 +480,7 @@ class CircuitStream(ReadWriteCloser):
 DIALBACK_TIMEOUT = 3.0
 
 
-async def _answers_multistream(ip: str, port: int) -> bool:
+async def answers_multistream(ip: str, port: int) -> bool:
     """Whether a libp2p listener answers multistream-select on a new TCP connection."""
     try:
         with trio.fail_after(DIALBACK_TIMEOUT):
@@ -643,20 +716,32 @@ class RelayClient:
             log.info("stop stream from relay %s failed: %s", relay_id, exc)
             await reset_quietly(stream)
             return
-        address = _circuit_label(self._relay_address(relay_id), relay_id, source)
+        # The source in the STOP message is only what the relay claims: the connection is
+        # labelled, gated and hole-punched as the peer Noise authenticates inside the circuit.
+        relay_addr = self._relay_address(relay_id)
+        unlabelled = _circuit_label(relay_addr, relay_id, None)
         raw = RawConnection(
             stream=CircuitStream(stream),
             initiator=False,
             connection_type=ConnectionType.RELAYED,
-            addresses=[address],
+            addresses=[unlabelled],
         )
         try:
-            await self._host.upgrade_inbound_connection(raw, address)
-            _tag_relayed(self._host, source, address)
-            self._on_inbound(source)
+            muxed = await self._host.upgrade_inbound_connection(raw, unlabelled)
         except Exception as exc:  # refused by our gate, or a failed handshake
             log.info("relayed connection from %s via %s not accepted: %s", source, relay_id, exc)
             await reset_quietly(stream)
+            return
+        peer: ID = muxed.peer_id
+        if peer != source:
+            log.warning(
+                "relay %s announced a circuit from %s, but the peer in it is %s",
+                relay_id,
+                source,
+                peer,
+            )
+        _label_circuit(self._host, muxed, _circuit_label(relay_addr, relay_id, peer))
+        self._on_inbound(peer)
 
     def _relay_address(self, relay_id: ID) -> multiaddr.Multiaddr | None:
         for relay in self.relays:
@@ -722,10 +807,19 @@ def listen_addresses_expanded(host: Any) -> list[multiaddr.Multiaddr]:
 
 
 def _circuit_label(
-    relay_addr: multiaddr.Multiaddr | None, relay_id: ID, peer: ID
+    relay_addr: multiaddr.Multiaddr | None, relay_id: ID, peer: ID | None
 ) -> multiaddr.Multiaddr:
+    """``<relay-addr>/p2p/<relay>/p2p-circuit[/p2p/<peer>]``."""
     prefix = str(relay_addr) if relay_addr is not None else ""
-    return multiaddr.Multiaddr(f"{prefix}/p2p/{relay_id}/p2p-circuit/p2p/{peer}")
+    suffix = f"/p2p/{peer}" if peer is not None else ""
+    return multiaddr.Multiaddr(f"{prefix}/p2p/{relay_id}/p2p-circuit{suffix}")
+
+
+def _label_circuit(host: Any, muxed: Any, address: multiaddr.Multiaddr) -> None:
+    """Label the swarm connection over ``muxed`` with its circuit ``address``."""
+    for conn in host.get_network().get_connections(muxed.peer_id):
+        if conn.muxed_conn is muxed:
+            conn.set_transport_info([address], ConnectionType.RELAYED)
 
 
 def _tag_relayed(host: Any, peer: ID, address: multiaddr.Multiaddr) -> None:
@@ -738,15 +832,9 @@ def _tag_relayed(host: Any, peer: ID, address: multiaddr.Multiaddr) -> None:
         if (
             not any("/p2p-circuit" in a for a in addrs)
             and getattr(conn.muxed_conn, "secured_conn", None) is not None
-            and _is_relayed_raw(conn)
+            and _is_relayed_muxed(conn.muxed_conn)
         ):
             conn.set_transport_info([address], ConnectionType.RELAYED)
-
-
-def _is_relayed_raw(conn: Any) -> bool:
-    secured = getattr(conn.muxed_conn, "secured_conn", None)
-    raw = getattr(secured, "conn", None)
-    return isinstance(raw, RawConnection) and raw.get_connection_type() == ConnectionType.RELAYED
 
 
 def _peer_info(peer: ID, addr: multiaddr.Multiaddr | None) -> Any:

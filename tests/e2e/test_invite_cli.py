@@ -60,10 +60,11 @@ def test_invite_join_between_two_daemons(tmp_path: Path) -> None:
         assert dict(load_config(home.config_path).names)["laptop"] == laptop.peer_id
         ping = b.cli("ping", "home", "-c", "1")
         assert ping.returncode == 0, ping.stderr
-        # The code is single use.
+        # The inviting daemon still runs, but the invite ended with its use: the same code is
+        # refused by it (tests/e2e's interactive test checks it while the inviter still runs).
         again = b.cli("join", code, "--non-interactive")
-        assert again.returncode != 0
-        assert "wrong code or expired" in again.stderr or "reach" in again.stderr
+        assert again.returncode == 1, again.stderr
+        assert "wrong code or expired" in again.stderr
     finally:
         a.stop()
         b.stop()
@@ -104,6 +105,7 @@ def test_interactive_invite_shows_qr_and_asks_the_inviter(tmp_path: Path) -> Non
     laptop = make_node_dir(tmp_path, "laptop")
     a = start_daemon(home)
     b = start_daemon(laptop)
+    c = start_daemon(make_node_dir(tmp_path, "third"))
     proc = subprocess.Popen(
         [*DaemonProcess.base_command(), "--config", str(home.config_path), "invite",
          "--name", "home", "--ttl", "60"],
@@ -129,6 +131,17 @@ def test_interactive_invite_shows_qr_and_asks_the_inviter(tmp_path: Path) -> Non
         # The joiner says no; the inviter's human says yes.
         joined = b.cli("join", code.group(1), "--name", "laptop", stdin="n\n")
         assert joined.returncode == 0, joined.stderr + joined.stdout
+        # The code is single use: while the inviter still runs (its human has not answered
+        # yet), a third device with the same code gets nothing. The invite closed with its
+        # use, so no probation admits the stranger: the inviter's gate refuses it right after
+        # the secure handshake (a reusable code would have let it join).
+        assert proc.poll() is None
+        third = c.cli("join", code.group(1), "--name", "third", "--non-interactive")
+        assert third.returncode == 1, third.stderr
+        assert "could not reach the inviter" in third.stderr
+        assert "secure handshake" in third.stderr
+        assert proc.poll() is None
+        assert c.node.peer_id not in _auth(home)
         out, err = proc.communicate("y\n", timeout=30)
         assert proc.returncode == 0, err + out
         assert "Do the emoji match? [y/N]" in out
@@ -142,3 +155,4 @@ def test_interactive_invite_shows_qr_and_asks_the_inviter(tmp_path: Path) -> Non
             proc.wait(timeout=10)
         a.stop()
         b.stop()
+        c.stop()

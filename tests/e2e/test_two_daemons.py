@@ -575,6 +575,7 @@ def test_relay_serve_health_check(tmp_path: Path) -> None:
                     raise
                 time.sleep(0.2)
         assert body["status"] == "ok"
+        assert (body["hop"], body["listening"], body["problems"]) == (True, True, [])
         assert body["reservations"] == 0
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/other", timeout=5)

@@ -1,5 +1,5 @@
-"""Hostile tests start real nodes in this process and attack them with raw py-libp2p hosts, so
-the session installs the py-libp2p workarounds first, as every composition root does."""
+"""Hostile tests start real nodes (and attackers' raw py-libp2p hosts) in this process, so the
+session installs the py-libp2p workarounds first, as every composition root does."""
 
 from __future__ import annotations
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import trio
 
-from app.core.config import load_config
+from app.core.config import AutoRelayConfig, load_config
 from app.core.status import PathType
 from app.engine.node import open_node
+from app.engine.relay import RelayLimits
 from tests.helpers.nodes import (
     ELSEWHERE,
     exchange,
@@ -146,8 +147,13 @@ async def test_dialback_confirms_a_public_node(tmp_path: Path) -> None:
                         break
                     await trio.sleep(0.2)
             assert reach.reason_code
-            # Every peer is a relay: a publicly dialable node relays for its authorized peers.
+            # Every peer is a relay: a publicly dialable node relays for its authorized peers,
+            # with the small limits of relay_service.auto, not those of a relay service.
             assert node.status().relay_service
+            assert node._relay_hop is not None
+            assert node._relay_hop.limits == RelayLimits.from_config(AutoRelayConfig())
+            assert relay._relay_hop is not None
+            assert relay._relay_hop.limits == RelayLimits()
 
 
 async def test_circuit_limits_and_relay_shutdown_mid_circuit(tmp_path: Path) -> None:

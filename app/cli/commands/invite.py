@@ -29,6 +29,7 @@ from app.core.codes.joincode import parse_join_code
 from app.core.codes.paircode import PairingCode
 from app.core.config import ConfigEditor, init_config_dir, load_config
 from app.core.errors import PeerupError
+from app.core.files import read_limited
 from app.core.pairing.invite import InviteProgress, JoinResult, SasView
 from app.util.ports import pick_listen_port
 
@@ -219,16 +220,22 @@ async def _after_pairing(
 @click.argument("code", nargs=-1)
 @click.option("--name", default="", help="The name the inviting device will know this one by.")
 @click.option(
+    "--code-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the code (or link) from this file instead of the command line.",
+)
+@click.option(
     "--non-interactive", is_flag=True, help="Do not ask; read the code from stdin if not given."
 )
 @config_option()
-def join(code: tuple[str, ...], name: str, non_interactive: bool) -> int:
-    """Join another device with its invite code or peerup://join/ link."""
-    text = " ".join(code).strip()
-    if not text and non_interactive:
-        text = sys.stdin.readline(_MAX_CODE_STDIN).strip()
-    if not text:
-        raise click.UsageError("give the invite code (or link) as an argument")
+def join(code: tuple[str, ...], name: str, code_file: Path | None, non_interactive: bool) -> int:
+    """Join another device with its invite code or peerup://join/ link.
+
+    A CODE on the command line can be seen by other users of this computer (in the process
+    list) while the command runs. To keep it off: leave it out and type or paste it when asked
+    (in a terminal), give - to read it from standard input, or use --code-file FILE.
+    """
+    text = _read_code(code, code_file, interactive=not non_interactive)
     config_path = state().resolved_config_path
     parsed = parse_join_code(text)  # a clear error for a typo before anything starts
     if isinstance(parsed, PairingCode):
@@ -239,6 +246,31 @@ def join(code: tuple[str, ...], name: str, non_interactive: bool) -> int:
         else:
             _create_config(config_path, "", ())
     return run_async(_join(config_path, text, name=name, interactive=not non_interactive))
+
+
+def _read_code(code: tuple[str, ...], code_file: Path | None, *, interactive: bool) -> str:
+    """The code from the arguments, ``-`` (stdin), ``--code-file`` or a prompt in a terminal."""
+    if code_file is not None and code:
+        raise click.UsageError("give the code as an argument or with --code-file, not both")
+    if code_file is not None:
+        try:
+            data = read_limited(code_file, _MAX_CODE_STDIN, "code file", PeerupError)
+        except FileNotFoundError:
+            raise PeerupError(f"no code file {code_file}") from None
+        text = data.decode("utf-8", "replace")
+    elif code == ("-",) or (not code and not interactive):
+        text = sys.stdin.readline(_MAX_CODE_STDIN)
+    elif not code and sys.stdin.isatty():
+        text = click.prompt("Invite code (or link)", default="", show_default=False)
+    else:
+        text = " ".join(code)
+    text = " ".join(text.split())  # pieces separated by spaces or lines are one code
+    if not text:
+        raise click.UsageError(
+            "give the invite code (or link): as an argument, - to read it from stdin, "
+            "or --code-file FILE"
+        )
+    return text
 
 
 def _create_config(config_path: Path, namespace: str, relays: tuple[str, ...]) -> None:

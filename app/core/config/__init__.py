@@ -32,6 +32,7 @@ from app.core.config.parse import parse_config
 from app.core.config.schema import (
     CONFIG_VERSION,
     SETTINGS_KEYS,
+    AutoRelayConfig,
     Config,
     ForwardConfig,
     RelayServiceConfig,
@@ -47,6 +48,7 @@ from app.core.config.yamldoc import parse_duration
 __all__ = [
     "CONFIG_VERSION",
     "SETTINGS_KEYS",
+    "AutoRelayConfig",
     "Config",
     "ConfigEditor",
     "ForwardConfig",

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from app.core.config.schema import (
+    AUTO_RELAY_KEYS,
     CONFIG_VERSION,
     DEFAULT_PING_PROTOCOL,
     DEFAULT_PROBATION_TIMEOUT,
     DEFAULT_RESERVATION_INTERVAL,
     RELAY_SERVICE_KEYS,
     TOP_KEYS,
+    AutoRelayConfig,
     Config,
     ForwardConfig,
     RelayServiceConfig,
@@ -335,12 +337,30 @@ class _Parser(NodeReader):
         defaults = RelayServiceConfig()
         if node is None:
             return defaults
+        auto = self.mapping(node, "auto", "relay_service.auto", AUTO_RELAY_KEYS, required=False)
+        return RelayServiceConfig(
+            enabled=self.boolean(node, "enabled", "relay_service.enabled", default=False),
+            health_port=self.port(node, "health_port"),
+            open_reservations=self.boolean(
+                node, "open_reservations", "relay_service.open_reservations", default=False
+            ),
+            auto=(
+                AutoRelayConfig(**self.relay_limits(auto, "relay_service.auto", AutoRelayConfig()))
+                if auto is not None
+                else AutoRelayConfig()
+            ),
+            **self.relay_limits(node, "relay_service", defaults),
+        )
+
+    def relay_limits(
+        self, node: CommentedMap, dotted: str, defaults: RelayServiceConfig | AutoRelayConfig
+    ) -> dict[str, Any]:
+        """The limits of a relay hop in ``node`` (``relay_service`` or ``relay_service.auto``)."""
 
         def count(key: str) -> int:
             value = node.get(key)
             if value is None:
                 return int(getattr(defaults, key))
-            dotted = f"relay_service.{key}"
             if (
                 not isinstance(value, int)
                 or isinstance(value, bool | ScalarBoolean)
@@ -348,37 +368,28 @@ class _Parser(NodeReader):
             ):
                 self.fail(
                     f"expected a whole number from 1 to 1000000 ({describe(value)} given)",
-                    dotted,
+                    f"{dotted}.{key}",
                     self.value_line(node, key),
                 )
             return int(value)
 
-        return RelayServiceConfig(
-            enabled=self.boolean(node, "enabled", "relay_service.enabled", default=False),
-            max_reservations=count("max_reservations"),
-            max_reservations_per_ip=count("max_reservations_per_ip"),
-            max_circuits=count("max_circuits"),
-            max_circuits_per_peer=count("max_circuits_per_peer"),
-            reservation_ttl=self.duration(
-                node,
-                "reservation_ttl",
-                "relay_service.reservation_ttl",
-                default=defaults.reservation_ttl,
+        def duration(key: str) -> float:
+            return self.duration(
+                node, key, f"{dotted}.{key}", default=float(getattr(defaults, key))
+            )
+
+        return {
+            "max_reservations": count("max_reservations"),
+            "max_reservations_per_ip": count("max_reservations_per_ip"),
+            "max_circuits": count("max_circuits"),
+            "max_circuits_per_peer": count("max_circuits_per_peer"),
+            "reservation_ttl": duration("reservation_ttl"),
+            "session_duration": duration("session_duration"),
+            "session_data_limit": self.data_size(
+                node, f"{dotted}.session_data_limit", "session_data_limit",
+                defaults.session_data_limit,
             ),
-            session_duration=self.duration(
-                node,
-                "session_duration",
-                "relay_service.session_duration",
-                default=defaults.session_duration,
-            ),
-            health_port=self.port(node, "health_port"),
-            open_reservations=self.boolean(
-                node, "open_reservations", "relay_service.open_reservations", default=False
-            ),
-            session_data_limit=self.data_size(
-                node, "session_data_limit", defaults.session_data_limit
-            ),
-        )
+        }  # fmt: skip
 
     def port(self, node: CommentedMap, key: str) -> int:
         value = node.get(key)
@@ -396,11 +407,10 @@ class _Parser(NodeReader):
             )
         return int(value)
 
-    def data_size(self, node: CommentedMap, key: str, default: int) -> int:
+    def data_size(self, node: CommentedMap, dotted: str, key: str, default: int) -> int:
         value = node.get(key)
         if value is None:
             return default
-        dotted = f"relay_service.{key}"
         line = self.value_line(node, key)
         if isinstance(value, int) and not isinstance(value, bool | ScalarBoolean) and value > 0:
             return int(value)

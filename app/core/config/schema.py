@@ -105,11 +105,31 @@ def saved_forward_ids(entries: tuple[ForwardConfig, ...]) -> dict[str, ForwardCo
 
 
 @dataclass(frozen=True)
+class AutoRelayConfig:
+    """Limits of the relay a node runs by itself (``relay_service.auto:``).
+
+    Every peer is a relay: a node that a relay confirmed publicly dialable (grade A) relays for
+    its authorized peers without ``relay_service.enabled``. That hop is for a peer's circuit
+    while hole punching upgrades it, and a fallback, not a relay service, so its limits are
+    small, as the Go peer-up's (10 min and 128 KiB per circuit).
+    """
+
+    max_reservations: int = 32
+    max_reservations_per_ip: int = 4
+    max_circuits: int = 16
+    max_circuits_per_peer: int = 4
+    reservation_ttl: float = 3600.0
+    session_duration: float = 600.0
+    session_data_limit: int = 128 << 10
+
+
+@dataclass(frozen=True)
 class RelayServiceConfig:
     """Limits of this node's circuit relay service (``relay_service:``; used by ``relay serve``).
 
     The defaults carry real traffic (an hour and 1 GiB per circuit), unlike libp2p's 2 min and
-    128 KiB, which only suffice for hole-punch signalling.
+    128 KiB, which only suffice for hole-punch signalling. ``auto`` holds the limits of the
+    relay a publicly dialable node runs for its peers when ``enabled`` is false.
     """
 
     enabled: bool = False
@@ -125,6 +145,7 @@ class RelayServiceConfig:
     # authorized ones (the gate then admits strangers; they may open the hop, dial-back and
     # identify only). Never for the automatic hop of a node that is publicly dialable.
     open_reservations: bool = False
+    auto: AutoRelayConfig = field(default_factory=AutoRelayConfig)
 
 
 @dataclass(frozen=True)
@@ -216,6 +237,7 @@ TOP_KEYS = (
     "relay_service",
 )
 RELAY_SERVICE_KEYS = tuple(f.name for f in fields(RelayServiceConfig))
+AUTO_RELAY_KEYS = tuple(f.name for f in fields(AutoRelayConfig))
 # Written by the Go peer-up; accepted so its configs load, but not used.
 IGNORED_KEYS = {
     "": ("telemetry",),

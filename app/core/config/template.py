@@ -35,6 +35,11 @@ relay:
   # /ip4/203.0.113.7/tcp/7777/p2p/12D3KooW...
   addresses: []
   reservation_interval: 2m
+  # Every peer is a relay: while a relay confirms this device publicly dialable (grade A),
+  # it relays for its authorized peers, with small limits of its own per circuit (a top-level
+  # section; a relay set up with `peerup relay setup` uses relay_service's limits), e.g.
+  #   relay_service:
+  #     auto: {{max_circuits: 16, session_duration: 10m, session_data_limit: 128KB}}
 
 discovery:
   # Private network name (isolates the DHT); null means the global peer-up network.

@@ -4,7 +4,9 @@ The node sends the TCP addresses it listens on; the relay opens a *new* TCP conn
 (never reusing the connection the request came on, which is how py-libp2p's AutoNAT reports a
 false "reachable") and checks that a libp2p listener answers multistream-select there. Only
 addresses whose IP is the one the relay sees the request coming from are tried, so a relay cannot
-be used to probe third parties. One JSON message each way; both sides validate everything.
+be used to probe third parties; a requester whose connection comes through another relay (the
+IP seen is that relay's) is refused, and requests are rate-limited per peer and in total
+(:class:`app.engine.relay.RelayHop`). One JSON message each way; both sides validate everything.
 """
 
 from __future__ import annotations

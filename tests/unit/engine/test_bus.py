@@ -83,3 +83,12 @@ async def test_closing_the_bus_ends_subscriptions_after_what_they_hold() -> None
     async with bus.subscribe() as late:
         with trio.fail_after(5):
             assert [item async for item in late] == []
+
+
+async def test_a_subscriber_may_have_a_buffer_of_its_own() -> None:
+    bus = EventBus(buffer=8)
+    async with bus.subscribe(buffer=2) as small, bus.subscribe() as default:
+        for n in range(1, 4):
+            bus.publish(gone(n))
+        assert default.pending == 3
+        assert await take(small, 1) == [Resync(seq=3)]  # it overflowed at the third

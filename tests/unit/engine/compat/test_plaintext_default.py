@@ -12,10 +12,12 @@ import trio.testing
 from libp2p import new_host
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.custom_types import TProtocol
+from libp2p.network.exceptions import SwarmException
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.security.insecure.transport import PLAINTEXT_PROTOCOL_ID, InsecureTransport
+from libp2p.transport.exceptions import SecurityUpgradeFailure
 
-from app.engine.compat import plaintext_default
+from app.engine.compat import causes, is_protocol_refusal, plaintext_default
 from tests.unit.engine.compat.hosts import (
     LOOPBACK,
     noise_host,
@@ -44,6 +46,11 @@ async def test_plaintext_dialer_is_refused() -> None:
         listen_addrs=LOOPBACK,
     )
     async with running(ours, plaintext):
-        with pytest.raises(Exception), trio.fail_after(15):  # noqa: B017 - any dial failure
+        with pytest.raises(SwarmException) as refused, trio.fail_after(15):
             await plaintext.connect(PeerInfo(ours.get_id(), ours.get_addrs()))
+        # Refused for the reason meant: the security negotiation, where we answered "na" to
+        # plaintext (not a broken socket or a timeout).
+        chain = causes(refused.value)
+        assert any(isinstance(c, SecurityUpgradeFailure) for c in chain), chain
+        assert is_protocol_refusal(refused.value), chain
         assert not ours.get_network().get_connections(plaintext.get_id())
