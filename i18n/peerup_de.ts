@@ -1196,6 +1196,14 @@
         <translation>Die Identität dieses Geräts kann nicht gelesen werden.</translation>
     </message>
     <message>
+        <source>A file that decides who may connect could be changed by other users of this computer: peer-up does not use it.</source>
+        <translation>Eine Datei, die festlegt, wer sich verbinden darf, könnte von anderen Benutzern dieses Computers geändert werden: peer-up verwendet sie nicht.</translation>
+    </message>
+    <message>
+        <source>The list of authorized peers (authorized_keys) cannot be read.</source>
+        <translation>Die Liste der autorisierten Peers (authorized_keys) kann nicht gelesen werden.</translation>
+    </message>
+    <message>
         <source>The peer offers no such service.</source>
         <translation>Der Peer bietet diesen Dienst nicht an.</translation>
     </message>
@@ -2136,6 +2144,10 @@
 </context>
 <context>
     <name>Peers</name>
+    <message>
+        <source>expired: not authorized</source>
+        <translation>abgelaufen: nicht autorisiert</translation>
+    </message>
     <message>
         <source>offline</source>
         <translation>offline</translation>
@@ -3131,6 +3143,10 @@
     <message>
         <source>Connecting…</source>
         <translation>Verbinde…</translation>
+    </message>
+    <message>
+        <source>The list of authorized peers was not reloaded</source>
+        <translation>Die Liste der autorisierten Peers wurde nicht neu geladen</translation>
     </message>
     <message>
         <source>A peer&apos;s key changed</source>

@@ -17,6 +17,7 @@ import msgspec
 from app.core.pairing.invite import InviteProgress, JoinResult
 from app.core.status import (
     AuthorizedKeysChanged,
+    AuthorizedKeysProblem,
     ConfigChanged,
     ConnectionRefused,
     Event,
@@ -30,6 +31,7 @@ from app.core.status import (
     PathInfo,
     PeerConnected,
     PeerDisconnected,
+    PeerExpired,
     PeerInfo,
     PeerKeyChanged,
     PeersIntroduced,
@@ -454,6 +456,8 @@ class WatchEvent(msgspec.Struct, frozen=True):
 RESNAPSHOT_AFTER: Final = frozenset(
     {
         "authorized-keys-changed",
+        "authorized-keys-problem",
+        "peer-expired",
         "verification-changed",
         "peer-key-changed",
         "relays-changed",
@@ -482,6 +486,8 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         ForwardChanged,
         ServicesChanged,
         AuthorizedKeysChanged,
+        AuthorizedKeysProblem,
+        PeerExpired,
         ConnectionRefused,
         ReachabilityChanged,
         RelaysChanged,

@@ -195,6 +195,11 @@ def render_node_status(status: NodeStatus) -> list[str]:
         f"Forwards:  {status.forwards} open",
         f"QUIC:      {'on' if status.quic_enabled else 'off'}",
     ]
+    problem = status.authorized_keys_problem
+    if problem is not None:
+        lines.append(f"Warning:   {problem.message}; the previous authorized_keys is kept")
+        if problem.hint:
+            lines.append(f"           {problem.hint}")
     lines.extend(listen_lines(status.listen_addresses))
     lines.extend(relay_lines(status.relays))
     lines.extend(_labelled("Circuit:   ", status.circuit_addresses, "(none)"))
@@ -304,7 +309,9 @@ def render_peers(peers: Sequence[PeerInfo]) -> list[str]:
     rows = []
     for p in peers:
         extra = []
-        if p.role == "relay":
+        if p.expired:
+            extra.append("(expired: not authorized)")
+        elif p.role == "relay":
             extra.append("(relay: circuits and introductions only)")
         elif not p.authorized:
             extra.append("(not authorized)")
@@ -484,6 +491,8 @@ def render_auth_entries(entries: Sequence[AuthEntry]) -> list[str]:
             head += f"  {e.name}"
         if e.comment:
             head += f"  # {e.comment}"
+        if e.expired:
+            head += "  [EXPIRED: not authorized]"
         lines.append(head)
         details = [f"[verified={e.verified_value}]"] if e.verified_value else []
         details += [f"[{k}={v}]" for k, v in e.attributes if k != "verified"]

@@ -58,6 +58,13 @@ class AuthorizedKeysError(PeerupError):
     code = "authorized-keys-error"
 
 
+class UnsafeFileError(PeerupError):
+    """A file that grants access (authorized_keys, the relay pairing state) is writable by group
+    or others, or owned by another user than root or ours: it is not trusted, whatever it says."""
+
+    code = "unsafe-file"
+
+
 class ConfigError(PeerupError):
     """The configuration file is invalid.
 

@@ -1,7 +1,11 @@
 """Reading the small private files peer-up keeps (config, identity key, authorized_keys).
 
 Each caller raises its own error class, so the messages name the kind of file; the checks and their
-wording live here once.
+wording live here once. Two kinds of file are checked before they are trusted
+(:func:`require_private`): secrets (config, identity key: :data:`SECRET`, nobody else may read or
+write them) and files that grant access (authorized_keys, the relay pairing state:
+:data:`GRANTING`, nobody else may write them; a line planted there would let a stranger in). Both
+must be owned by root or by the user peer-up runs as.
 """
 
 from __future__ import annotations
@@ -9,23 +13,42 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.core.errors import PeerupError
-from app.util.fsio import insecure_mode
+from app.util.fsio import exposure, own_user
+
+__all__ = ["GRANTING", "SECRET", "read_limited", "require_private", "utf8_error_line"]
+
+SECRET = 0o077
+"""The mode bits a secret file must not have: group or others may neither read nor write it."""
+GRANTING = 0o022
+"""The mode bits a file that grants access must not have: group or others may not write it."""
 
 
-def require_private(path: Path, what: str, error: type[PeerupError]) -> None:
-    """Refuse a file that group or others may access (the reference's rule, with its fix hint).
+def require_private(path: Path, what: str, error: type[PeerupError], *, mask: int = SECRET) -> None:
+    """Refuse a file that someone else could read or change (the reference's rule and fix hint).
+
+    Args:
+        path: The file, which must exist.
+        what: Its kind as the message names it, e.g. ``"config file"``.
+        error: The error class to raise (called with the message and ``hint=``).
+        mask: :data:`SECRET` (nobody else may read or write) or :data:`GRANTING` (nobody else
+            may write).
 
     Raises:
-        error: The file is group/other accessible, or cannot be inspected.
+        error: The file has one of the ``mask`` bits, is owned by another user than root or
+            ours, or cannot be inspected.
     """
     try:
-        bits = insecure_mode(path)
-        mode = path.stat().st_mode & 0o777
+        seen = exposure(path, mask)
     except OSError as exc:
         raise error(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-    if bits is not None:
+    if seen.foreign_uid is not None:
         raise error(
-            f"{what} {path} has insecure permissions {mode:04o} (expected 0600)",
+            f"{what} {path} is owned by another user (uid {seen.foreign_uid}), who could change it",
+            hint=f"fix with: chown {own_user()} {path} && chmod 600 {path}",
+        )
+    if seen.loose:
+        raise error(
+            f"{what} {path} has insecure permissions {seen.mode:04o} (expected 0600)",
             hint=f"fix with: chmod 600 {path}",
         )
 

@@ -85,6 +85,8 @@ class PeerInfo:
     # "peer", or "relay": a relay in authorized_keys with role=relay (it carries circuits and
     # introduces its group's members; no peer: listed only among the others, never as a peer).
     role: str = "peer"
+    # Its authorized_keys line has expired (``expires=``): listed, but ``authorized`` is False.
+    expired: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +203,24 @@ class PortMappingInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file the node refused to (re)load; it keeps what it had.
+
+    Attributes:
+        path: The file.
+        code: Stable code of ``message``: ``unsafe-file`` (others could have written it) or
+            ``authorized-keys-error`` (unreadable, not UTF-8, too large).
+        message: What is wrong, in English.
+        hint: How to fix it, e.g. ``fix with: chmod 600 …``.
+    """
+
+    path: str
+    code: str
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NodeStatus:
     """A snapshot of the whole node."""
 
@@ -225,6 +245,9 @@ class NodeStatus:
     # probation (connected_peers counts only authorized ones, as the peer list shows them).
     connected_others: int = 0
     refused_connections: int = 0  # connections the gate refused since the node started
+    # The last reload of authorized_keys was refused (the node keeps the last good list); None
+    # once a reload succeeds.
+    authorized_keys_problem: FileProblem | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +324,8 @@ class AuthEntry:
     verified_value: str | None = None  # the raw verified= attribute, e.g. "sha256:9724b150"
     warning: str | None = None  # e.g. a key change for a known name, caused by this call
     warning_code: str | None = None  # stable code of ``warning``: "peer-key-changed"
+    expires_at: float | None = None  # expires= as Unix seconds (None: none, or unreadable)
+    expired: bool = False  # the line no longer authorizes (its expires= passed or is unreadable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,6 +553,27 @@ class AuthorizedKeysChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthorizedKeysProblem:
+    """A reload of authorized_keys was refused (e.g. the file became writable by others); the
+    node keeps the last good list. ``status.authorized_keys_problem`` holds it until a reload
+    succeeds (then ``authorized-keys-changed``)."""
+
+    problem: FileProblem
+    kind: str = field(default="authorized-keys-problem", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PeerExpired:
+    """An authorized peer's ``expires=`` came: it is no longer authorized, its connections were
+    closed. It stays listed in authorized_keys (``expired`` in the peer and auth lists)."""
+
+    peer_id: str
+    name: str | None
+    expires_at: float | None  # None: the value could not be read (which counts as expired)
+    kind: str = field(default="peer-expired", init=False)
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionRefused:
     """Connections from peers not in authorized_keys were refused.
 
@@ -689,6 +735,8 @@ Event = (
     | ForwardChanged
     | ServicesChanged
     | AuthorizedKeysChanged
+    | AuthorizedKeysProblem
+    | PeerExpired
     | ConnectionRefused
     | ReachabilityChanged
     | RelaysChanged

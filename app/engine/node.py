@@ -547,6 +547,7 @@ class Node:
             reachability=self._reach.current() if self._reach is not None else None,
             key_changes=self.peerbook.key_changes,
             port_mapping=self._portmap.current() if self._portmap is not None else None,
+            authorized_keys_problem=self.peerbook.problem,
         )
 
     def _relay_infos(self) -> list[RelayInfo]:
@@ -575,12 +576,14 @@ class Node:
         return self.path_tracker.paths()
 
     def peers(self, *, include_unauthorized: bool = False) -> list[PeerInfo]:
-        """Authorized peers (connected or not), plus the other connected peers if asked (relays
-        with ``role="relay"``, strangers)."""
+        """Peers in authorized_keys (connected or not; expired ones flagged and not
+        authorized), plus the other connected peers if asked (relays with ``role="relay"``,
+        strangers)."""
         paths = {p.peer_id: p for p in self.paths()}
-        peer_ids = self.peerbook.authorized_ids()
+        peer_ids = self.peerbook.listed_ids()
+        listed = set(peer_ids)  # peer lines, expired ones too (relay lines are no peers)
         if include_unauthorized:
-            peer_ids += [p for p in paths if not self.peerbook.is_listed(p)]
+            peer_ids += [p for p in paths if p not in listed]
         ours = self._reach.current() if self._reach is not None else None
         interfaces = self._reach.interfaces() if self._reach is not None else None
         result = []
@@ -592,7 +595,7 @@ class Node:
                     peer_id=pid,
                     name=self.peerbook.name_for(pid),
                     authorized=self.peerbook.is_listed(pid),
-                    role="relay" if self.peerbook.is_relay(pid) else "peer",
+                    role="relay" if entry is not None and pid not in listed else "peer",
                     verified=self.peerbook.is_verified(pid),
                     connected=path is not None,
                     comment=entry.comment if entry else "",
@@ -605,11 +608,11 @@ class Node:
                         if interfaces is not None
                         else None
                     ),
+                    # A peer's own: an expired one's too (it may be authorized again).
                     remembered_addresses=(
-                        self.peerbook.remembered.entries(pid)
-                        if self.peerbook.is_listed(pid)
-                        else ()
+                        self.peerbook.remembered.entries(pid) if pid in listed else ()
                     ),
+                    expired=self.peerbook.is_expired(pid),
                 )
             )
         return result

@@ -17,12 +17,18 @@ join recorded them (see :mod:`app.core.pairing.relaypair`); the groups we joined
 members, and nothing else (no service, no verification, no ping). :meth:`PairingService.join`
 redeems a code. Members written by a join or an introduction are published as
 ``peers-introduced``, and a join's steps as ``join-progress``.
+
+Both files grant access (a planted group or membership would let a stranger pair or be
+introduced), so, like authorized_keys, they are refused at start when someone else could have
+written them (:class:`~app.core.errors.UnsafeFileError`: the node does not start). A joiner's
+``expires=`` (``relay pair --expires``) is enforced by the PeerBook like any other.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 import time
 from collections.abc import Sequence
@@ -49,7 +55,9 @@ from app.core.errors import (
     PairingError,
     PeerupError,
     RemoteProtocolError,
+    UnsafeFileError,
 )
+from app.core.files import GRANTING, require_private
 from app.core.ids.names import sanitize_peer_name, validate_peer_name
 from app.core.ids.peerid import PeerId
 from app.core.pairing.relaypair import (
@@ -78,6 +86,7 @@ from app.core.pairing.relaypair import (
 )
 from app.core.peers import trust
 from app.core.peers.admission import RELAY_ROLE
+from app.core.peers.authkeys import format_expires
 from app.core.status import KEY_CHANGED, IntroducedPeer, JoinStep, PeersIntroduced
 from app.engine import compat
 from app.engine.joinprogress import JoinReport, open_join_report
@@ -99,7 +108,6 @@ PAIR_TIMEOUT = 30.0
 NOTIFY_TIMEOUT = 10.0
 MAX_STATE_FILE = 8 * 1024 * 1024
 MAX_CODE_ADDRESSES = 4
-EXPIRY_CHECK_INTERVAL = 5.0
 RELAY_COMMENT = "relay"
 
 
@@ -137,6 +145,16 @@ class JoinResult:
     relay_added: bool
 
 
+def _require_safe_state(path: Path) -> None:
+    """Refuse a state file someone else could have written (a missing one is fine).
+
+    Raises:
+        UnsafeFileError: Writable by group or others, or owned by another user than root or us.
+    """
+    if os.path.lexists(path):
+        require_private(path, "relay pairing file", UnsafeFileError, mask=GRANTING)
+
+
 def _read_state(path: Path) -> bytes | None:
     try:
         with path.open("rb") as fh:
@@ -152,7 +170,10 @@ class PairingService:
     """Relay pairing for one node (both roles; the relay role only with the relay service).
 
     ``clock`` is the wall clock: groups, codes and authorized_keys ``expires=`` carry Unix or
-    RFC 3339 times. The waits until they come, and the expiry poll, run on trio's clock.
+    RFC 3339 times. The waits until they come run on trio's clock.
+
+    Raises:
+        UnsafeFileError: A state file could have been written by someone else.
     """
 
     def __init__(self, context: PairingContext) -> None:
@@ -172,6 +193,7 @@ class PairingService:
 
     def _load(self) -> None:
         for path, loader in ((self._state_path, "store"), (self._book_path, "book")):
+            _require_safe_state(path)  # refused, not moved aside: the user must look at it
             try:
                 data = _read_state(path)
                 if data is None:
@@ -238,7 +260,6 @@ class PairingService:
             task_status.started()
             if not self._relaying:
                 await trio.sleep_forever()
-            nursery.start_soon(self._expire_members)
             while True:
                 now = self._ctx.clock()
                 if self.store.prune(now):
@@ -261,31 +282,6 @@ class PairingService:
                         with trio.move_on_after(max(0.0, deadline - self._ctx.clock())):
                             await self._changed.wait()
                 log.info("no pairing group open: probation closed")
-
-    async def _expire_members(self) -> None:
-        """Members paired with ``--expires`` lose their authorization on the relay when it ends.
-
-        (The reference kept that expiry in memory only, so a relay restart made it permanent.)
-        """
-        keys = self._ctx.peers.keys_file
-        while True:
-            await trio.sleep(EXPIRY_CHECK_INTERVAL)
-            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._ctx.clock()))
-            try:
-                expired = [
-                    e.peer_id
-                    for e in keys.load()
-                    if e.attr("group") and (e.attr("expires") or "9") <= now
-                ]
-                for pid in expired:
-                    log.info("pairing: authorization of %s expired", pid)
-                    keys.remove(pid)
-            except PeerupError as exc:
-                log.error("cannot expire paired members: %s", exc)
-                continue
-            if expired:
-                self._ctx.peers.reload()
-                await self._ctx.gate.drop_unauthorized()
 
     # ---- relay: admin ---------------------------------------------------------------------------
 
@@ -387,12 +383,10 @@ class PairingService:
         keys = self._ctx.peers.keys_file
         comment = name or f"paired-{time.strftime('%Y-%m-%d', time.localtime(self._ctx.clock()))}"
         with contextlib.suppress(AlreadyExistsError):
-            keys.add(pid, comment)
+            keys.add(pid, comment, now=self._ctx.clock())
         keys.set_attr(pid, "group", gid)
-        if expires_at:
-            keys.set_attr(
-                pid, "expires", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_at))
-            )
+        # This group's expiry (or none) replaces one a former pairing left on the line.
+        keys.set_attr(pid, "expires", format_expires(expires_at) if expires_at else None)
         self._ctx.peers.reload()
 
     def _introduce_group(self, group_id: str, *, exclude: str) -> None:

@@ -217,6 +217,14 @@ def error_texts() -> dict[str, str]:
         "host-unreachable": translate("Errors", "That address cannot be reached."),
         "config-error": translate("Errors", "The config file has an error."),
         "identity-error": translate("Errors", "This device's identity cannot be read."),
+        "unsafe-file": translate(
+            "Errors",
+            "A file that decides who may connect could be changed by other users of this "
+            "computer: peer-up does not use it.",
+        ),
+        "authorized-keys-error": translate(
+            "Errors", "The list of authorized peers (authorized_keys) cannot be read."
+        ),
         "service-not-found": translate("Errors", "The peer offers no such service."),
         "service-unavailable": translate("Errors", "The service is not available."),
         "forward-not-found": translate("Errors", "No such forward."),

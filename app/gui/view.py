@@ -175,6 +175,8 @@ def _not_online(connection: Connection) -> TrayView:
 def _attention(state: Snapshot, peers: list[PeerInfo]) -> tuple[str, ...]:
     """Why the user should look: each reason once, most urgent first."""
     reasons: list[str] = []
+    if state.status.authorized_keys_problem is not None:
+        reasons.append(translate("Tray", "The list of authorized peers was not reloaded"))
     if state.status.key_changes:
         reasons.append(translate("Tray", "A peer's key changed"))
     if any(s.role == "responder" and s.state is VerifyState.ASKING for s in state.verify_sessions):

@@ -12,9 +12,17 @@ import os
 import stat
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "insecure_mode"]
+__all__ = [
+    "Exposure",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "exposure",
+    "insecure_mode",
+    "own_user",
+]
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -70,6 +78,45 @@ def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
 
 
+@dataclass(frozen=True)
+class Exposure:
+    """Who besides us could read or change a file (see :func:`exposure`).
+
+    Attributes:
+        mode: The file's permission bits, e.g. ``0o644``.
+        loose: The bits of the asked mask that are set (0 when none are).
+        foreign_uid: The owner's uid when it is neither root nor this process's user, else None.
+    """
+
+    mode: int
+    loose: int
+    foreign_uid: int | None
+
+
+def exposure(path: Path, mask: int = 0o077) -> Exposure:
+    """One ``stat`` of ``path`` (following symlinks): its mode bits within ``mask`` and a foreign
+    owner.
+
+    Root and this process's own user are trusted owners (as ssh trusts them for its files); any
+    other owner could rewrite the file at will. On Windows, where POSIX modes and uids mean
+    nothing, nothing is reported.
+
+    Args:
+        path: An existing file.
+        mask: The permission bits that must not be set, e.g. ``0o077`` (nobody else may read or
+            write) or ``0o022`` (nobody else may write).
+
+    Raises:
+        OSError: ``path`` cannot be stat'ed.
+    """
+    st = os.stat(path)
+    if sys.platform == "win32":
+        return Exposure(stat.S_IMODE(st.st_mode), 0, None)
+    mode = stat.S_IMODE(st.st_mode)
+    foreign = st.st_uid not in (0, os.geteuid())
+    return Exposure(mode, mode & mask, st.st_uid if foreign else None)
+
+
 def insecure_mode(path: Path) -> int | None:
     """Return the group/other permission bits of ``path`` if there are any.
 
@@ -83,7 +130,16 @@ def insecure_mode(path: Path) -> int | None:
     Raises:
         OSError: ``path`` cannot be stat'ed.
     """
+    return exposure(path, 0o077).loose or None
+
+
+def own_user() -> str:
+    """This process's user name (its uid where no name is known), for a ``chown`` hint."""
     if sys.platform == "win32":
-        return None
-    bits = stat.S_IMODE(os.stat(path).st_mode) & 0o077
-    return bits or None
+        return ""
+    import pwd  # POSIX only
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())

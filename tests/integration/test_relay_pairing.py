@@ -27,19 +27,19 @@ from app.core.pairing.relaypair import (
     intro_proof,
     member_key,
 )
-from app.core.peers.authkeys import AuthorizedKeysFile
+from app.core.peers.authkeys import AuthorizedKeysFile, parse_expires
 from app.core.status import (
     ConfigChanged,
     Event,
     IntroducedPeer,
     JoinProgress,
     JoinStep,
+    PeerExpired,
     PeersIntroduced,
 )
 from app.engine import compat
 from app.engine.bus import Numbered, Subscription
 from app.engine.node import Node, open_node
-from app.engine.relaypair import EXPIRY_CHECK_INTERVAL
 from app.engine.splice import read_to_eof
 from tests.helpers.clock import TrioWallClock
 from tests.helpers.nodes import NodeDir, free_port, make_node_dir
@@ -221,7 +221,7 @@ async def test_malformed_codes_are_refused_before_any_dial(tmp_path: Path) -> No
         assert time.monotonic() - started < 1
 
 
-async def test_expires_removes_the_member_from_the_relay(
+async def test_expires_ends_the_members_authorization_on_the_relay_at_once(
     tmp_path: Path, autojump_clock: MockClock
 ) -> None:
     relay_dir = _relay_dir(tmp_path)
@@ -231,16 +231,29 @@ async def test_expires_removes_the_member_from_the_relay(
         load_config(relay_dir.config_path), relay_dir.identity, clock=clock
     ) as relay:
         group = _pairing(relay).create_group(count=1, ttl=600, namespace=None, peer_ttl=60)
-        async with open_node(load_config(m.config_path), m.identity, clock=clock) as node:
+        async with (
+            open_node(load_config(m.config_path), m.identity, clock=clock) as node,
+            relay.subscribe() as events,
+        ):
             await _pairing(node).join(group.codes[0], "m")
-            joined = trio.current_time()
-            assert "expires" in _keys(relay_dir)[m.peer_id]
-            with trio.fail_after(120):
-                while m.peer_id in _keys(relay_dir):  # noqa: ASYNC110 - polls a file
-                    await trio.sleep(0.2)
-            # Removed by the first expiry check after the minute (expires= has whole seconds).
-            assert 59 <= trio.current_time() - joined <= 61 + EXPIRY_CHECK_INTERVAL
+            expires = parse_expires(_keys(relay_dir)[m.peer_id]["expires"])
+            assert 59 <= expires - clock() <= 61  # whole seconds
+            assert relay.is_authorized(m.peer_id)
+            assert m.peer_id in {p.peer_id for p in relay.paths()}
+            seen = await _events_until(events, lambda e: isinstance(e, PeerExpired), limit=120)
+            # At the expiry itself (a timer, not a poll).
+            assert expires <= clock() <= expires + 0.5
+            assert seen[-1] == PeerExpired(m.peer_id, None, expires)
             assert not relay.is_authorized(m.peer_id)
+            with trio.fail_after(5):
+                while m.peer_id in {p.peer_id for p in relay.paths()}:  # noqa: ASYNC110
+                    await trio.sleep(0.1)
+            # The line stays, flagged: the relay's lists show the member expired.
+            assert "expires" in _keys(relay_dir)[m.peer_id]
+            (info,) = [p for p in relay.peers() if p.peer_id == m.peer_id]
+            assert (info.authorized, info.expired) == (False, True)
+            (entry,) = [e for e in relay.auth_entries() if e.peer_id == m.peer_id]
+            assert (entry.expired, entry.expires_at) == (True, expires)
 
 
 async def _events_until(

@@ -2,11 +2,14 @@
 
 ``add`` and ``remove`` go through the daemon when one runs, so it reloads the file and (on
 remove) drops the peer's connections; otherwise they edit the file, and the next daemon start reads
-it. ``list`` and ``validate`` read the file itself, the single source of truth.
+it. ``list`` and ``validate`` read the file itself, the single source of truth: a file that someone
+else could have written is still listed, with a warning that the daemon refuses it, and fails
+``validate``.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -33,6 +36,7 @@ from app.core.errors import (
     NotFoundError,
     PeerupError,
     UnknownPeerError,
+    UnsafeFileError,
 )
 from app.core.ids.identity import load_identity
 from app.core.ids.peerid import PeerId
@@ -90,19 +94,31 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def local_auth_entries(config: Config | None, path: Path) -> list[AuthEntry]:
-    """Read authorized_keys into the same entries the daemon reports.
+    """Read authorized_keys into the same entries the daemon reports (expired lines flagged).
+
+    A file that someone else could have written is read all the same, so that the user sees
+    what it says, but a warning on stderr says that a daemon refuses it and how to fix it.
 
     Args:
         config: For the ``names:`` of each peer (None: no names).
         path: The authorized_keys file.
 
     Returns:
-        One entry per authorized peer, in file order.
+        One entry per listed peer, in file order.
     """
+    keys = AuthorizedKeysFile(path)
+    try:
+        keys.check_safe()
+    except UnsafeFileError as exc:
+        click.secho(
+            f"Warning: {exc.message}: a daemon refuses to use it.", fg="red", bold=True, err=True
+        )
+        if exc.hint:
+            click.echo(f"Hint: {exc.hint}", err=True)
     model = PeerBookModel.of(
-        own_peer_id(config), AuthorizedKeysFile(path).load(), config.names if config else ()
+        own_peer_id(config), keys.load(check=False), config.names if config else ()
     )
-    return model.auth_entries()
+    return model.auth_entries(now=time.time())
 
 
 def own_peer_id(config: Config | None) -> PeerId | None:
@@ -121,7 +137,10 @@ def own_peer_id(config: Config | None) -> PeerId | None:
 @_file_option
 @config_option()
 def auth_add(peer: str, comment: str, file: Path | None) -> int:
-    """Authorize PEER (a peer ID, or a name from the config) to connect."""
+    """Authorize PEER (a peer ID, or a name from the config) to connect.
+
+    A peer whose line has expired (expires=) is authorized again: the expiry is removed.
+    """
     config = _config_or_none(file)
     resolved = resolve_peer(config, peer)
     if not comment and resolved.source == "names":
@@ -145,7 +164,7 @@ def auth_add(peer: str, comment: str, file: Path | None) -> int:
             entries=keys.load(),
             own=own_peer_id(config),
         )
-    key = keys.add(peer_id, comment)
+    key = keys.add(peer_id, comment, now=time.time())  # an expired line is renewed
     click.echo(f"Authorized {key.peer_id}  {render.badge(False)}")
     if change is not None:
         click.echo(change.message(), err=True)
@@ -225,6 +244,11 @@ async def _remove_via_daemon(peer_id: str) -> None:
 def auth_validate(file: Path | None) -> int:
     """Check an authorized_keys FILE (default: the config's) and report every bad line."""
     path = file if file is not None else _auth_file(load_cli_config(), None)
+    unsafe = None
+    try:
+        AuthorizedKeysFile(path).check_safe()
+    except UnsafeFileError as exc:
+        unsafe = exc
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -232,11 +256,14 @@ def auth_validate(file: Path | None) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise AuthorizedKeysError(f"cannot read {path}: {exc}") from None
     entries, errors = parse_authorized_keys(text)
+    if unsafe is not None:
+        click.echo(f"{unsafe.message}: a daemon refuses to use it ({unsafe.hint})")
     for error in errors:
         click.echo(f"line {error.line}: {error.message}")
-    if errors:
-        noun = "problem" if len(errors) == 1 else "problems"
-        click.echo(f"FAIL: {path}: {len(errors)} {noun}, {len(entries)} valid peers")
+    if errors or unsafe is not None:
+        count = len(errors) + (unsafe is not None)
+        noun = "problem" if count == 1 else "problems"
+        click.echo(f"FAIL: {path}: {count} {noun}, {len(entries)} valid peers")
         return 1
     click.echo(f"OK: {path}: {len(entries)} authorized peers")
     return 0

@@ -8,8 +8,13 @@ Format (the reference's, so files can be shared with the Go peer-up)::
 Known attributes are ``expires=<RFC3339>``, ``verified=sha256:<hex>``, ``group=<hex>`` and
 ``hmac_proof=<hex>``; others are kept as they are. A line with a bad peer ID grants nothing and is
 reported. A line with a malformed attribute still authorizes its (valid) peer ID, as in the
-reference, but the problem is reported so ``auth validate`` can show it. Duplicate peer IDs:
-the first line wins and the others are reported.
+reference, but the problem is reported so ``auth validate`` can show it; the one exception is
+``expires=``: a line whose expiry cannot be read is expired (a damaged limit must not read as
+"never"). Duplicate peer IDs: the first line wins and the others are reported.
+
+The file grants access, so it is read only when nobody but us (or root) could have written it
+(:func:`app.core.files.require_private` with :data:`~app.core.files.GRANTING`): a line planted in a
+world-writable file would otherwise let a stranger in.
 
 Every change rewrites the whole file atomically and touches only the target line; every other
 byte (comments, blank lines, odd spacing, CRLF endings) is kept as it was.
@@ -21,6 +26,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.core.errors import (
@@ -28,8 +34,9 @@ from app.core.errors import (
     AuthorizedKeysError,
     InvalidPeerIdError,
     NotFoundError,
+    UnsafeFileError,
 )
-from app.core.files import read_limited, utf8_error_line
+from app.core.files import GRANTING, read_limited, require_private, utf8_error_line
 from app.core.ids.peerid import PeerId
 from app.util.fsio import atomic_write_text
 
@@ -38,7 +45,9 @@ __all__ = [
     "AuthorizedKeysFile",
     "LineError",
     "format_entry",
+    "format_expires",
     "parse_authorized_keys",
+    "parse_expires",
     "write_header",
 ]
 
@@ -46,6 +55,14 @@ _ATTR_KEY_RE = re.compile(r"^[a-z_]+$")
 _FIRST_ATTRS = ("expires", "verified")
 # A list of peers is small; a huge file is a mistake or an attack, not something to parse.
 _MAX_FILE_SIZE = 4 * 1024 * 1024
+# RFC 3339 date-time (section 5.6), ASCII digits only: 2026-01-31T12:00:00Z, …T12:00:00.5+02:00.
+_RFC3339_RE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})",
+    re.ASCII,
+)
+_MAX_EXPIRES_LENGTH = 40
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 HEADER = (
     "# peer-up authorized_keys: peers allowed to connect to this node.\n"
@@ -82,6 +99,26 @@ class AuthorizedKey:
         """The ``verified`` attribute (e.g. ``sha256:1a2b3c4d``), None while unverified."""
         return self.attr("verified")
 
+    @property
+    def expires_at(self) -> float | None:
+        """When the authorization ends (Unix seconds); None without ``expires=``, and when the
+        value cannot be read (:meth:`is_expired` then says so)."""
+        value = self.attr("expires")
+        if value is None:
+            return None
+        try:
+            return parse_expires(value)
+        except AuthorizedKeysError:
+            return None
+
+    def is_expired(self, now: float) -> bool:
+        """Whether the line no longer authorizes at ``now`` (Unix seconds): its ``expires=``
+        time has come, or it cannot be read."""
+        if self.attr("expires") is None:
+            return False
+        expires = self.expires_at
+        return expires is None or now >= expires
+
 
 @dataclass(frozen=True)
 class LineError:
@@ -94,6 +131,47 @@ class LineError:
 
     line: int
     message: str
+
+
+def parse_expires(value: str) -> float:
+    """Read an ``expires=`` value: an RFC 3339 time such as ``2026-01-31T12:00:00Z``.
+
+    The value comes from a file that others may have written (or a relay's message): it is
+    checked strictly, ASCII digits only, bounded in length; a leap second (``:60``) is read as
+    the next second.
+
+    Returns:
+        Unix seconds.
+
+    Raises:
+        AuthorizedKeysError: Not such a time, or not a real one (a 31st of February, an offset
+            of 24 hours).
+    """
+    match = _RFC3339_RE.fullmatch(value) if len(value) <= _MAX_EXPIRES_LENGTH else None
+    if match is None:
+        raise AuthorizedKeysError(
+            f"expires={_clip(value)!r} is not an RFC 3339 time such as 2026-01-31T12:00:00Z"
+        )
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction = float(match[7]) if match[7] else 0.0
+    zone = match[8]
+    offset = 0
+    if zone not in ("Z", "z"):
+        zone_hours, zone_minutes = int(zone[1:3]), int(zone[4:6])
+        if zone_hours > 23 or zone_minutes > 59:
+            raise AuthorizedKeysError(f"expires={value!r} has an impossible UTC offset")
+        offset = (zone_hours * 3600 + zone_minutes * 60) * (1 if zone[0] == "+" else -1)
+    leap = 1 if second == 60 else 0
+    try:
+        moment = datetime(year, month, day, hour, minute, second - leap, tzinfo=UTC)
+    except ValueError:
+        raise AuthorizedKeysError(f"expires={value!r} is not a real date and time") from None
+    return (moment - _EPOCH).total_seconds() + leap + fraction - offset
+
+
+def format_expires(unix: float) -> str:
+    """An ``expires=`` value for a Unix time, in whole seconds (UTC): ``2026-01-31T12:00:00Z``."""
+    return datetime.fromtimestamp(int(unix), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _split_lines(text: str) -> list[str]:
@@ -130,6 +208,11 @@ def _parse_line(raw: str, number: int) -> tuple[AuthorizedKey | None, list[LineE
         else:
             seen.add(key)
             attributes.append((key, value))
+            if key == "expires":
+                try:
+                    parse_expires(value)
+                except AuthorizedKeysError as exc:
+                    errors.append(LineError(number, f"{exc.message}: the peer counts as expired"))
     entry = AuthorizedKey(
         peer_id=peer_id,
         attributes=tuple(attributes),
@@ -246,7 +329,19 @@ class AuthorizedKeysFile:
         self.path = Path(path)
         self._errors: list[LineError] = []
 
-    def _read(self) -> str | None:
+    def check_safe(self) -> None:
+        """Refuse the file if someone else could have written it (a missing file is safe).
+
+        Raises:
+            UnsafeFileError: It is writable by group or others, or owned by another user than
+                root or ours; the hint says how to fix it (``chmod 600 …``).
+        """
+        if os.path.lexists(self.path):
+            require_private(self.path, "authorized_keys", UnsafeFileError, mask=GRANTING)
+
+    def _read(self, *, check: bool = True) -> str | None:
+        if check:
+            self.check_safe()
         try:
             data = read_limited(self.path, _MAX_FILE_SIZE, "authorized_keys", AuthorizedKeysError)
         except FileNotFoundError:
@@ -260,16 +355,21 @@ class AuthorizedKeysFile:
                 hint="authorized_keys must be a plain text file",
             ) from None
 
-    def load(self) -> list[AuthorizedKey]:
+    def load(self, *, check: bool = True) -> list[AuthorizedKey]:
         """Read and parse the file; problems are kept for :meth:`errors`.
+
+        Args:
+            check: Refuse a file someone else could have written (see :meth:`check_safe`).
+                Only a command that merely shows the file, and warns, passes False.
 
         Returns:
             The authorized peers; ``[]`` when the file does not exist.
 
         Raises:
+            UnsafeFileError: ``check`` and the file is not safe.
             AuthorizedKeysError: The file cannot be read or is not UTF-8 text.
         """
-        text = self._read()
+        text = self._read(check=check)
         if text is None:
             self._errors = []
             return []
@@ -280,13 +380,14 @@ class AuthorizedKeysFile:
         """Return the problems found by the last :meth:`load`."""
         return list(self._errors)
 
-    def signature(self) -> tuple[int, int, int] | None:
-        """Return ``(mtime_ns, size, inode)`` to detect changes cheaply; None if missing."""
+    def signature(self) -> tuple[int, ...] | None:
+        """Return ``(mtime_ns, size, inode, mode, uid)`` to detect changes cheaply (a ``chmod``
+        or ``chown`` counts: it can make the file unsafe); None if missing."""
         try:
             st = os.stat(self.path)
         except OSError:
             return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
+        return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_mode, st.st_uid)
 
     def _write(self, lines: list[str]) -> None:
         try:
@@ -294,25 +395,37 @@ class AuthorizedKeysFile:
         except OSError as exc:
             raise AuthorizedKeysError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
-    def add(self, peer_id: PeerId, comment: str = "") -> AuthorizedKey:
+    def add(self, peer_id: PeerId, comment: str = "", *, now: float | None = None) -> AuthorizedKey:
         """Authorize ``peer_id``, appending a line ``<id>  # <comment>``.
 
         Args:
             peer_id: The peer to add.
             comment: Usually the peer's name; newlines and ``#`` are removed.
+            now: The wall time (Unix seconds). When given, a line of the peer that has expired
+                by then is renewed instead (its ``expires=`` removed; comment kept).
 
         Returns:
-            The new entry.
+            The new (or renewed) entry.
 
         Raises:
-            AlreadyExistsError: The peer is already listed.
+            AlreadyExistsError: The peer is already listed (and not expired at ``now``).
+            UnsafeFileError: The file is not safe (see :meth:`check_safe`).
             AuthorizedKeysError: The file cannot be read or written.
         """
         text = self._read()
         if text is None:
             text = HEADER
         entries, _ = parse_authorized_keys(text)
-        if any(e.peer_id == peer_id for e in entries):
+        listed = next((e for e in entries if e.peer_id == peer_id), None)
+        if listed is not None and now is not None and listed.is_expired(now):
+            self.set_attr(peer_id, "expires", None)
+            return AuthorizedKey(
+                peer_id,
+                tuple(a for a in listed.attributes if a[0] != "expires"),
+                listed.comment,
+                listed.line,
+            )
+        if listed is not None:
             raise AlreadyExistsError(f"peer {peer_id.short()} is already authorized")
         lines = _split_lines(text)
         # The text ends with "\n" exactly when the last split element is "".

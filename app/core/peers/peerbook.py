@@ -1,8 +1,9 @@
 """Who our peers are: authorized keys, their names, their verified state (a pure model).
 
 The engine's :class:`~app.engine.peerbook.PeerBook` (a running node) and the CLI without a daemon
-read the same files through this one model, so a name resolves, a badge shows and a key change is
-detected the same way everywhere. Pure: the entries and names come in as values.
+read the same files through this one model, so a name resolves, a badge shows, an expiry counts
+and a key change is detected the same way everywhere. Pure: the entries, the names and the wall
+time (for ``expires=``) come in as values.
 """
 
 from __future__ import annotations
@@ -71,19 +72,30 @@ class PeerBookModel:
         """Build the model from the files' contents."""
         return cls(own, {str(e.peer_id): e for e in entries}, dict(names))
 
-    def is_authorized(self, peer_id: str) -> bool:
-        """Whether ``peer_id`` is in authorized_keys as a peer (a ``role=relay`` line is not)."""
+    def is_authorized(self, peer_id: str, *, now: float) -> bool:
+        """Whether ``peer_id`` is in authorized_keys as a peer (a ``role=relay`` line is not)
+        and its line has not expired at ``now`` (Unix seconds)."""
         entry = self.entries.get(peer_id)
-        return entry is not None and not is_relay_entry(entry)
+        return entry is not None and not is_relay_entry(entry) and not entry.is_expired(now)
 
-    def is_relay(self, peer_id: str) -> bool:
-        """Whether ``peer_id``'s line in authorized_keys is a relay's (``role=relay``)."""
+    def is_relay(self, peer_id: str, *, now: float) -> bool:
+        """Whether ``peer_id``'s line in authorized_keys is a relay's (``role=relay``) and has
+        not expired at ``now``."""
         entry = self.entries.get(peer_id)
-        return entry is not None and is_relay_entry(entry)
+        return entry is not None and is_relay_entry(entry) and not entry.is_expired(now)
 
     def peer_ids(self) -> list[str]:
-        """The peers of authorized_keys, in file order (relays left out)."""
+        """The peers of authorized_keys, in file order (relays left out, expired ones kept)."""
         return [pid for pid, e in self.entries.items() if not is_relay_entry(e)]
+
+    def expired_ids(self, now: float) -> set[str]:
+        """The peers (and relays) whose lines have expired at ``now``."""
+        return {pid for pid, e in self.entries.items() if e.is_expired(now)}
+
+    def next_expiry(self, now: float) -> float | None:
+        """The earliest ``expires=`` still to come after ``now``, None when none is."""
+        times = [t for e in self.entries.values() if (t := e.expires_at) is not None and t > now]
+        return min(times, default=None)
 
     def is_verified(self, peer_id: str) -> bool:
         """Whether a human verified ``peer_id`` (its ``verified=`` value matches, recomputed)."""
@@ -98,8 +110,8 @@ class PeerBookModel:
         """See :func:`resolve_peer`."""
         return resolve_peer(self.names, text)
 
-    def auth_entry(self, entry: AuthorizedKey) -> AuthEntry:
-        """One authorized_keys line as shown to users."""
+    def auth_entry(self, entry: AuthorizedKey, *, now: float) -> AuthEntry:
+        """One authorized_keys line as shown to users (expired or not at ``now``)."""
         peer_id = str(entry.peer_id)
         return AuthEntry(
             peer_id=peer_id,
@@ -108,11 +120,13 @@ class PeerBookModel:
             attributes=tuple(entry.attributes),
             name=self.name_for(peer_id),
             verified_value=entry.verified,
+            expires_at=entry.expires_at,
+            expired=entry.is_expired(now),
         )
 
-    def auth_entries(self) -> list[AuthEntry]:
-        """authorized_keys as shown to users, in file order."""
-        return [self.auth_entry(e) for e in self.entries.values()]
+    def auth_entries(self, *, now: float) -> list[AuthEntry]:
+        """authorized_keys as shown to users, in file order (expired lines flagged)."""
+        return [self.auth_entry(e, now=now) for e in self.entries.values()]
 
     def key_changes(self, new: Iterable[AuthorizedKey]) -> list[trust.KeyChange]:
         """The key changes a new authorized_keys brings: a new line whose name (its ``names:``

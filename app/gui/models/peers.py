@@ -45,8 +45,10 @@ def short_id(peer_id: str) -> str:
 
 
 def path_text(peer: PeerInfo) -> str:
-    """ "Direct · tcp", "Relayed · tcp via /ip4/…", or offline."""
+    """ "Direct · tcp", "Relayed · tcp via /ip4/…", offline, or expired (no longer authorized)."""
     path = peer.path
+    if path is None and peer.expired:
+        return translate("Peers", "expired: not authorized")
     if path is None:
         return translate("Peers", "offline")
     if path.path_type is PathType.DIRECT:

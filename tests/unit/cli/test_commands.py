@@ -176,6 +176,8 @@ def test_auth_add_list_remove(initialized: Path, run: Run) -> None:
             "verified_value": None,
             "warning": None,
             "warning_code": None,
+            "expires_at": None,
+            "expired": False,
         }
     ]
 
@@ -237,6 +239,56 @@ def test_auth_validate(initialized: Path, tmp_path: Path, run: Run) -> None:
     assert result.code == 1
     assert "line 3: " in result.out
     assert "FAIL" in result.out
+
+
+def test_a_file_others_may_change_is_listed_with_a_warning_and_not_edited(
+    initialized: Path, run: Run
+) -> None:
+    keys = initialized.parent / "authorized_keys"
+    keys.write_text(keys.read_text() + f"{PEER_A}  # planted\n", encoding="utf-8")
+    keys.chmod(0o666)
+    listed = run("auth", "list")
+    assert listed.code == 0
+    assert f"[UNVERIFIED] {PEER_A}  # planted" in listed.out  # what it says, to look at
+    assert (
+        f"Warning: authorized_keys {keys} has insecure permissions 0666 (expected 0600): "
+        "a daemon refuses to use it." in listed.err
+    )
+    assert f"Hint: fix with: chmod 600 {keys}" in listed.err
+    status = run("status")
+    assert "insecure permissions 0666" in status.err
+    added = run("auth", "add", PEER_B)
+    assert added.code == 1
+    assert f"Hint: fix with: chmod 600 {keys}" in added.err
+    _no_traceback(added.err)
+    assert PEER_B not in keys.read_text()
+    validated = run("auth", "validate")
+    assert validated.code == 1
+    assert "insecure permissions 0666" in validated.out
+    assert "FAIL" in validated.out
+    keys.chmod(0o600)
+    assert run("auth", "validate").code == 0
+    assert run("auth", "list").err == ""
+
+
+def test_an_expired_line_is_listed_as_such_and_renewed_by_auth_add(
+    initialized: Path, run: Run
+) -> None:
+    keys = initialized.parent / "authorized_keys"
+    keys.write_text(
+        keys.read_text() + f"{PEER_A}  expires=2020-01-01T00:00:00Z  # old friend\n"
+        f"{PEER_B}  expires=2999-01-01T00:00:00Z  # until later\n",
+        encoding="utf-8",
+    )
+    listed = run("auth", "list")
+    assert f"[UNVERIFIED] {PEER_A}  # old friend  [EXPIRED: not authorized]" in listed.out
+    assert f"[UNVERIFIED] {PEER_B}  # until later\n" in listed.out
+    entries = {e["peer_id"]: e for e in json.loads(run("auth", "list", "--json").out)}
+    assert (entries[PEER_A]["expired"], entries[PEER_A]["expires_at"]) == (True, 1577836800.0)
+    assert entries[PEER_B]["expired"] is False
+    assert run("auth", "add", PEER_A).code == 0
+    assert f"{PEER_A}  # old friend" in keys.read_text()  # the expiry is gone, the line kept
+    assert run("auth", "add", PEER_B).code == 1  # not expired: already authorized
 
 
 def test_auth_with_file_option(env: Path, tmp_path: Path, run: Run) -> None:

@@ -21,6 +21,7 @@ from app.cli.standalone import StandaloneStartError, daemon_command, wait_for_so
 from app.core.errors import InvalidAddressError
 from app.core.status import (
     AuthEntry,
+    FileProblem,
     ForwardInfo,
     ForwardState,
     Grade,
@@ -262,6 +263,33 @@ def test_node_status_counts_peers_as_listed_and_others_apart() -> None:
     assert f"{head} (also connected: 1 relay or unauthorized peer)" in one
     two = render.render_node_status(_status(connected_others=2))
     assert f"{head} (also connected: 2 relays or unauthorized peers)" in two
+
+
+def test_node_status_shows_a_refused_authorized_keys_reload() -> None:
+    problem = FileProblem(
+        "/c/authorized_keys",
+        "unsafe-file",
+        "authorized_keys /c/authorized_keys has insecure permissions 0666 (expected 0600)",
+        "fix with: chmod 600 /c/authorized_keys",
+    )
+    lines = render.render_node_status(_status(authorized_keys_problem=problem))
+    assert (
+        "Warning:   authorized_keys /c/authorized_keys has insecure permissions 0666 (expected "
+        "0600); the previous authorized_keys is kept"
+    ) in lines
+    assert "           fix with: chmod 600 /c/authorized_keys" in lines
+    assert not any(line.startswith("Warning:") for line in render.render_node_status(_status()))
+
+
+def test_expired_peers_say_so() -> None:
+    peers = [
+        PeerInfo(PEER, "old", authorized=False, verified=False, connected=False, expired=True),
+        PeerInfo(RELAY_ID, None, authorized=False, verified=False, connected=True),
+    ]
+    lines = render.render_peers(peers)
+    assert "(expired: not authorized)" in lines[0]
+    assert "(not authorized)" in lines[1]
+    assert "expired" not in lines[1]
 
 
 def test_reachability_lines() -> None:

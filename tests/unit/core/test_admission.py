@@ -142,9 +142,9 @@ def test_a_relay_line_is_no_peer() -> None:
     assert not errors
     assert [is_relay_entry(e) for e in entries] == [True, False]
     model = PeerBookModel.of(None, entries, ())
-    assert not model.is_authorized(str(relay))
-    assert model.is_relay(str(relay))
-    assert model.is_authorized(str(peer))
+    assert not model.is_authorized(str(relay), now=0.0)
+    assert model.is_relay(str(relay), now=0.0)
+    assert model.is_authorized(str(peer), now=0.0)
     assert model.peer_ids() == [str(peer)]
 
 

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import stat
 import sys
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.errors import AlreadyExistsError, AuthorizedKeysError, NotFoundError
+from app.core.errors import (
+    AlreadyExistsError,
+    AuthorizedKeysError,
+    NotFoundError,
+    UnsafeFileError,
+)
 from app.core.ids.peerid import PeerId
 from app.core.peers.authkeys import (
     AuthorizedKeysFile,
     LineError,
     format_entry,
+    format_expires,
     parse_authorized_keys,
+    parse_expires,
     write_header,
 )
 
@@ -75,7 +83,8 @@ def test_format_entry_order_and_separators() -> None:
     assert format_entry(PA, (), "") == A
 
 
-_attr_key = st.from_regex(r"\A[a-z_]{1,10}\Z")
+# expires= must be a time (a damaged one is reported): its round trip is tested below.
+_attr_key = st.from_regex(r"\A[a-z_]{1,10}\Z").filter(lambda k: k != "expires")
 _attr_val = st.text(
     alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="#"),
     min_size=1,
@@ -317,3 +326,170 @@ def test_comment_lines_survive_every_edit(
     f.set_attr(PA, "verified", None)
     f.remove(PB)
     assert path.read_bytes() == original.encode("utf-8")
+
+
+# --- expires= (untrusted input: the file may come from anywhere, a relay writes it) ------------
+
+_moments = st.datetimes(
+    min_value=datetime(1970, 1, 1), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=300)
+@given(moment=_moments)
+def test_expires_round_trip(moment: datetime) -> None:
+    unix = int(moment.timestamp())
+    text = format_expires(unix)
+    assert parse_expires(text) == unix
+    assert format_expires(parse_expires(text)) == text
+
+
+@settings(max_examples=300)
+@given(
+    moment=_moments,
+    offset_minutes=st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59),
+    fraction=st.integers(min_value=0, max_value=999_999),
+)
+def test_expires_offsets_and_fractions_name_the_same_instant(
+    moment: datetime, offset_minutes: int, fraction: int
+) -> None:
+    zone = timezone(timedelta(minutes=offset_minutes))
+    local = moment.astimezone(zone).replace(microsecond=fraction)
+    sign = "-" if offset_minutes < 0 else "+"
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    text = local.strftime("%Y-%m-%dT%H:%M:%S") + f".{fraction:06d}{sign}{hours:02d}:{minutes:02d}"
+    assert parse_expires(text) == pytest.approx(local.timestamp(), abs=1e-6)
+
+
+@settings(max_examples=1000)
+@given(value=st.text(max_size=60))
+def test_parse_expires_raises_only_its_error(value: str) -> None:
+    message = None
+    try:
+        unix = parse_expires(value)
+    except AuthorizedKeysError as exc:
+        message = exc.message
+    if message is None:
+        assert isinstance(unix, float)
+    else:
+        assert message.startswith("expires=")
+
+
+@settings(max_examples=500)
+@given(
+    value=st.from_regex(
+        r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+        r"([Zz]|[+-][0-9]{2}:[0-9]{2})\Z"
+    )
+)
+def test_well_formed_but_impossible_times_are_refused_not_crashed(value: str) -> None:
+    # Months 13, the 31st of February, hour 25, offset +24:00 … all match the syntax.
+    message = ""
+    try:
+        parse_expires(value)
+    except AuthorizedKeysError as exc:
+        message = exc.message
+    assert not message or "real date" in message or "offset" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "unix"),
+    [
+        ("1970-01-01T00:00:00Z", 0.0),
+        ("2026-01-31T12:00:00Z", 1769860800.0),
+        ("2026-01-31t12:00:00z", 1769860800.0),
+        ("2026-01-31T14:00:00+02:00", 1769860800.0),
+        ("2026-01-31T11:30:00-00:30", 1769860800.0),
+        ("2026-01-31T12:00:00.25Z", 1769860800.25),
+        ("2016-12-31T23:59:60Z", 1483228800.0),  # a leap second: the next second
+    ],
+)
+def test_parse_expires_examples(text: str, unix: float) -> None:
+    assert parse_expires(text) == unix
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "t",
+        "2026-01-31",
+        "2026-01-31 12:00:00Z",
+        "2026-01-31T12:00:00",  # no zone: which instant?
+        "2026-02-31T12:00:00Z",
+        "2026-01-31T24:00:00Z",
+        "2026-01-31T12:00:00+24:00",
+        "2026-01-31T12:00:00+02:60",
+        "0000-01-01T00:00:00Z",
+        "٢٠٢٦-01-31T12:00:00Z",  # Arabic-Indic digits: int() reads them, the syntax does not
+        "2026-01-31T12:00:00.1234567890Z",
+        "2026-01-31T12:00:00Z" + " " * 30,
+        "9" * 10_000,
+    ],
+)
+def test_parse_expires_refuses(text: str) -> None:
+    with pytest.raises(AuthorizedKeysError):
+        parse_expires(text)
+
+
+def test_expired_lines_and_unreadable_expiries() -> None:
+    text = (
+        f"{A}  expires=2026-01-31T12:00:00Z  # until the end of January\n"
+        f"{B}  expires=soon  # damaged\n"
+    )
+    entries, errors = parse_authorized_keys(text)
+    a, b = entries
+    assert a.expires_at == 1769860800.0
+    assert not a.is_expired(1769860799.9)
+    assert a.is_expired(1769860800.0)  # at the moment itself
+    # A damaged expiry is not "never": the peer counts as expired, and the problem is told.
+    assert b.expires_at is None
+    assert b.is_expired(0.0)
+    assert [(e.line, "counts as expired" in e.message) for e in errors] == [(2, True)]
+    (no_expiry,), _ = parse_authorized_keys(f"{A}\n")
+    assert not no_expiry.is_expired(1e12)
+
+
+def test_add_renews_an_expired_line_and_only_that(akf: AuthorizedKeysFile) -> None:
+    akf.set_attr(PA, "expires", "2026-01-31T12:00:00Z")
+    with pytest.raises(AlreadyExistsError):
+        akf.add(PA, "again", now=1769860799.0)  # not expired yet
+    with pytest.raises(AlreadyExistsError):
+        akf.add(PA, "again")  # no clock: a line is a line
+    renewed = akf.add(PA, "again", now=1769860800.0)
+    assert renewed.peer_id == PA
+    assert renewed.attr("expires") is None
+    assert renewed.comment == "laptop"  # the line's own comment stays
+    (entry,) = [e for e in akf.load() if e.peer_id == PA]
+    assert entry.attr("expires") is None
+    assert entry.verified == "sha256:0011aabb"
+
+
+# --- who may have written the file --------------------------------------------------------------
+
+
+@posix_only
+@pytest.mark.parametrize("mode", [0o666, 0o620, 0o602])
+def test_a_file_others_may_write_is_refused_for_reading_and_writing(
+    akf: AuthorizedKeysFile, mode: int
+) -> None:
+    akf.path.chmod(mode)
+    for call in (akf.load, lambda: akf.add(PeerId.from_ed25519_public_key(b"\x05" * 32))):
+        with pytest.raises(UnsafeFileError) as info:
+            call()
+        assert info.value.hint == f"fix with: chmod 600 {akf.path}"
+    assert [e.peer_id for e in akf.load(check=False)] == [PA, PB]  # what it says, for a warning
+    akf.path.chmod(0o644)  # readable by others: no secret in it, nobody else may change it
+    assert [e.peer_id for e in akf.load()] == [PA, PB]
+
+
+def test_a_missing_file_is_safe(tmp_path: Path) -> None:
+    AuthorizedKeysFile(tmp_path / "authorized_keys").check_safe()
+    assert AuthorizedKeysFile(tmp_path / "authorized_keys").load() == []
+
+
+@posix_only
+def test_signature_changes_with_mode_and_owner(akf: AuthorizedKeysFile) -> None:
+    before = akf.signature()
+    akf.path.chmod(0o666)  # same bytes, same mtime: the reload must still look
+    assert akf.signature() != before

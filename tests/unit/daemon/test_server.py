@@ -346,6 +346,8 @@ async def test_every_plain_endpoint(endpoint: ApiEndpoint) -> None:
             "verified_value": None,
             "warning": None,
             "warning_code": None,
+            "expires_at": None,
+            "expired": False,
         }
         error(await http.post("/v1/auth", json={"peer_id": STRANGER}), 409, "already-exists")
         assert data(await http.delete(f"/v1/auth/{STRANGER}")) is None

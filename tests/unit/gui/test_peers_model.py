@@ -70,6 +70,13 @@ def test_rows_are_inserted_updated_and_removed_incrementally() -> None:
     assert model.row_of(A) is None
 
 
+def test_an_expired_peer_says_so_in_its_path_column() -> None:
+    model = PeersModel(clock=lambda: 1_000_000.0)
+    model.replace_rows([_peer(A, "home", expired=True), _peer(B, "nas")])
+    assert _texts(model, 0)[Column.PATH] == "expired: not authorized"
+    assert _texts(model, 1)[Column.PATH] == "offline"
+
+
 def test_verified_badge_colour_and_grade_tooltip() -> None:
     model = PeersModel()
     reach = Reachability(

@@ -8,6 +8,7 @@ pytest.importorskip("PySide6")
 
 from app.api.models import Snapshot
 from app.core.status import (
+    FileProblem,
     ForwardInfo,
     ForwardState,
     Grade,
@@ -122,6 +123,12 @@ def test_attention_for_an_unverified_peer_a_failed_forward_and_a_key_change() ->
     change = KeyChangeInfo("nas", "12D3KooWold", "12D3KooWnew", True, "changed")
     state = Snapshot(seq=1, status=_status(key_changes=(change,)), settings=settings())
     assert tray_view(state, Connection.ONLINE).attention == ("A peer's key changed",)
+
+    problem = FileProblem("/c/authorized_keys", "unsafe-file", "insecure", "fix with: chmod 600")
+    state = Snapshot(seq=1, status=_status(authorized_keys_problem=problem), settings=settings())
+    view = tray_view(state, Connection.ONLINE)
+    assert view.icon is Icon.ATTENTION
+    assert view.attention == ("The list of authorized peers was not reloaded",)
 
 
 @pytest.mark.parametrize(
