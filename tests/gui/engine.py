@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import SignalInstance
+from PySide6.QtGui import QAction
 
 from app.gui.main import TrayApp
 from app.launcher import start_engine_as_guest
@@ -128,3 +129,10 @@ async def running(*apps: TrayApp) -> AsyncIterator[None]:
             app.request_quit()
         async with asyncio.timeout(STEP):
             await asyncio.gather(*tasks)
+
+
+def menu_action(app: TrayApp, text: str) -> QAction:
+    """The tray menu's entry ``text`` (enabled), as a click in the menu would find it."""
+    [action] = [a for a in app.tray.menu.actions() if a.text() == text]
+    assert action.isEnabled(), text
+    return action

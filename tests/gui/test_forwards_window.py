@@ -16,14 +16,13 @@ import asyncio
 import http.client
 import socket
 import subprocess
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -31,15 +30,14 @@ from app.api.client import open_local_client
 from app.core.status import ForwardInfo
 from app.gui.dialogs.forwards import ForwardDialog, ForwardsWindow
 from app.gui.dialogs.services import ServiceDialog
-from app.gui.main import TrayApp
 from app.gui.models.forwards import Column
 from app.gui.models.services import Column as ServiceColumn
 from app.gui.texts import error_text
 from app.gui.view import Connection
-from tests.gui.engine import STEP, eventually, laptop_tray_and_home, until
+from tests.gui.engine import STEP, eventually, laptop_tray_and_home, menu_action, until
 from tests.helpers.daemons import REPO, DaemonProcess, start_daemon
 from tests.helpers.nodes import free_port
-from tests.helpers.services import start_service
+from tests.helpers.services import fetch_page, serving_page
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
@@ -49,22 +47,9 @@ PAGE = b"<html><body>" + b"peer-up says hello. " * 20_000 + b"</body></html>"  #
 
 @pytest.fixture
 def http_server(tmp_path: Path) -> Iterator[int]:
-    """The stdlib HTTP server in its own process, serving ``page.html``; yields its port."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "page.html").write_bytes(PAGE)
-    proc, port = start_service("http", str(site))
-    try:
+    """home's web server: the stdlib HTTP server in its own process serving ``page.html``."""
+    with serving_page(tmp_path / "site", PAGE) as port:
         yield port
-    finally:
-        proc.kill()
-        proc.wait(10)
-
-
-def fetch(port: int) -> bytes:
-    """GET page.html through a local port (blocking: run it in an executor)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/page.html", timeout=20) as reply:
-        return bytes(reply.read())
 
 
 def refused(port: int) -> bool:
@@ -78,12 +63,6 @@ def refused(port: int) -> bool:
 
 async def blocking(fn: Callable[..., object], *args: object) -> object:
     return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
-
-
-def tray_action(app: TrayApp, text: str) -> QAction:
-    [action] = [a for a in app.tray.menu.actions() if a.text() == text]
-    assert action.isEnabled(), text
-    return action
 
 
 async def activate(window: QWidget) -> None:
@@ -157,7 +136,7 @@ def test_forward_to_homes_web_server_from_the_window(
             # and home's path.
             rates: list[str] = []
             window.model.dataChanged.connect(lambda *_: rates.append(cell(window, 0, Column.RATE)))
-            assert await blocking(fetch, port) == PAGE
+            assert await blocking(fetch_page, port) == PAGE
             await until(app, "counted", lambda: cell(window, 0, Column.CONNECTIONS) == "0 / 1")
             await until(app, "rate back to idle", lambda: cell(window, 0, Column.RATE) == "–")
             assert any("↓" in rate and "/s" in rate for rate in rates), rates
@@ -186,19 +165,19 @@ def test_forward_to_homes_web_server_from_the_window(
             window.toggle_button.click()
             await until(app, "started", lambda: cell(window, 0, Column.STATE) == "listening")
             assert not window.banner.isVisible()
-            assert await blocking(fetch, port) == PAGE
+            assert await blocking(fetch_page, port) == PAGE
 
             # ---- The tray's engine stops and starts again (Pause, Resume): the forward is back.
-            tray_action(app, "Pause").trigger()
+            menu_action(app, "Pause").trigger()
             await until(app, "paused", lambda: app.bridge.connection is Connection.PAUSED)
             assert window.model.rowCount() == 0
             assert window.banner.isVisible()  # "Not connected to peer-up's engine."
-            tray_action(app, "Resume").trigger()
+            menu_action(app, "Resume").trigger()
             await until(app, "resumed", lambda: window.model.rowCount() == 1)
             assert cell(window, 0, Column.LOCAL) == f"127.0.0.1:{port}"
             assert window.model.forward(0).persistent
             assert not window.banner.isVisible()
-            assert await blocking(fetch, port) == PAGE  # laptop dials home by itself
+            assert await blocking(fetch_page, port) == PAGE  # laptop dials home by itself
 
             # ---- The free-port check: a port another program has comes with another one to
             # take; so does the port of a forward.
@@ -244,7 +223,7 @@ def test_forward_to_homes_web_server_from_the_window(
             await eventually("free", lambda: dialog.listen_note.text() == "✔ Free.")
             QTest.keyClick(dialog.listen, Qt.Key.Key_Return)
             await until(app, "the second forward", lambda: window.model.rowCount() == 2)
-            assert await blocking(fetch, second) == PAGE
+            assert await blocking(fetch_page, second) == PAGE
 
             # Enter on its row edits it: moved to another port, it serves there only.
             await activate(window)
@@ -268,7 +247,7 @@ def test_forward_to_homes_web_server_from_the_window(
                 "moved",
                 lambda: listening(window) == {f"127.0.0.1:{port}", f"127.0.0.1:{third}"},
             )
-            assert await blocking(fetch, third) == PAGE
+            assert await blocking(fetch_page, third) == PAGE
             assert await blocking(refused, second)
 
             # Alt+R asks, Alt+Y removes it.
@@ -392,7 +371,7 @@ def test_expose_a_service_verified_only_and_an_unverified_peer_is_refused(
                 forward = await client.open_forward(laptop.peer_id, "web")
                 port = int(forward.listen_address.rsplit(":", 1)[1])
                 with pytest.raises((OSError, http.client.HTTPException)):
-                    await blocking(fetch, port)
+                    await blocking(fetch_page, port)
                 loop = asyncio.get_running_loop()
                 deadline = loop.time() + STEP
                 while loop.time() < deadline:
@@ -419,7 +398,7 @@ def test_expose_a_service_verified_only_and_an_unverified_peer_is_refused(
                 "web changed",
                 lambda: service_text(window, "web", ServiceColumn.VERIFIED_ONLY) == "no",
             )
-            assert await blocking(fetch, port) == PAGE
+            assert await blocking(fetch_page, port) == PAGE
 
             # ---- Disable (the box in the table), enable, then remove the spare service.
             spare = tab.model.row_of("spare")

@@ -11,13 +11,12 @@ with home shown verified and the forward's counters counting it.
 from __future__ import annotations
 
 import asyncio
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -25,14 +24,21 @@ from app.gui.dialogs.forwards import ForwardDialog
 from app.gui.main import TrayApp
 from app.gui.models.forwards import Column
 from app.launcher import start_engine_as_guest
-from tests.gui.engine import attached_tray, eventually, running, until
+from tests.gui.engine import attached_tray, eventually, menu_action, running, until
 from tests.helpers.daemons import start_daemon
 from tests.helpers.nodes import free_port, make_node_dir
-from tests.helpers.services import start_service
+from tests.helpers.services import fetch_page, serving_page
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 PAGE = b"<html><body>" + b"through peer-up, verified. " * 10_000 + b"</body></html>"
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[int]:
+    """home's web server: the stdlib HTTP server in its own process serving ``page.html``."""
+    with serving_page(tmp_path / "site", PAGE) as port:
+        yield port
 
 
 @pytest.fixture(autouse=True)
@@ -41,32 +47,6 @@ def _windows_may_close(qapp: QApplication) -> Iterator[None]:
     qapp.setQuitOnLastWindowClosed(False)
     yield
     qapp.setQuitOnLastWindowClosed(True)
-
-
-@pytest.fixture
-def web(tmp_path: Path) -> Iterator[int]:
-    """The stdlib HTTP server in its own process serving ``page.html``; yields its port."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "page.html").write_bytes(PAGE)
-    proc, port = start_service("http", str(site))
-    try:
-        yield port
-    finally:
-        proc.kill()
-        proc.wait(10)
-
-
-def menu_action(app: TrayApp, text: str) -> QAction:
-    """The tray menu's entry ``text`` (enabled), as a click in the menu would find it."""
-    [action] = [a for a in app.tray.menu.actions() if a.text() == text]
-    assert action.isEnabled(), text
-    return action
-
-
-def fetch(port: int) -> bytes:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/page.html", timeout=20) as reply:
-        return bytes(reply.read())
 
 
 def verified(app: TrayApp, peer_id: str) -> bool:
@@ -145,7 +125,7 @@ def test_invite_join_verify_forward_and_fetch_a_page_all_in_the_tray(
 
             # A page through the forward, byte for byte; the window counts it.
             loop = asyncio.get_running_loop()
-            assert await loop.run_in_executor(None, fetch, port) == PAGE
+            assert await loop.run_in_executor(None, fetch_page, port) == PAGE
             await until(inviter, "counted", lambda: cell(Column.CONNECTIONS) == "0 / 1")
             assert window.model.forward(0).bytes_down >= len(PAGE)
             window.table.selectRow(0)

@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,3 +66,23 @@ if __name__ == "__main__":
         run_echo()
     elif sys.argv[1] == "http":
         run_http(sys.argv[2])
+
+
+@contextlib.contextmanager
+def serving_page(folder: Path, page: bytes) -> Iterator[int]:
+    """The stdlib HTTP server in its own process serving ``page`` as ``page.html`` from
+    ``folder``; yields its port and stops it afterwards."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "page.html").write_bytes(page)
+    proc, port = start_service("http", str(folder))
+    try:
+        yield port
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def fetch_page(port: int) -> bytes:
+    """GET ``page.html`` from a local port (blocking: run it in an executor)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/page.html", timeout=20) as reply:
+        return bytes(reply.read())
