@@ -12,6 +12,27 @@ _NOISY = ("libp2p", "multiaddr", "hypercorn.error", "hypercorn.access", "async_s
 # ...and a few routine failures at ERROR: every TCP dial that fails (a stale or unreachable address
 # of a peer, up to 4 attempts each). Our own messages say which dial failed and why.
 _ROUTINE_ERRORS = ("libp2p.transport.tcp.tcp",)
+# py-libp2p logs a multi-line ERROR for every stream a peer refuses with multistream's "na", an
+# expected answer (a go-libp2p relay has no dial-back protocol of ours): a debug line instead.
+_STREAM_LOGGER = "libp2p.host.basic_host"
+
+
+class _RefusedProtocolIsDebug(logging.Filter):
+    """Turns py-libp2p's ERROR "Failed to open stream … protocols not supported" into DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR:
+            return True
+        message = record.getMessage()
+        if not (
+            message.startswith("Failed to open stream") and "protocols not supported" in message
+        ):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        lines = [line.strip() for line in message.splitlines()]
+        error = next((line for line in lines if line.startswith("Error:")), "")
+        record.msg, record.args = f"{lines[0].rstrip(':')}: {error.removeprefix('Error: ')}", None
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
 
 def setup_logging() -> None:
@@ -30,6 +51,9 @@ def setup_logging() -> None:
     libp2p = logging.getLogger("libp2p")
     libp2p.propagate = True
     libp2p.setLevel(logging.NOTSET)  # py-libp2p's import sets WARNING; the root's level decides
+    stream_logger = logging.getLogger(_STREAM_LOGGER)
+    if not any(isinstance(f, _RefusedProtocolIsDebug) for f in stream_logger.filters):
+        stream_logger.addFilter(_RefusedProtocolIsDebug())
     if not debug:
         for name in _NOISY:
             logging.getLogger(name).setLevel(logging.ERROR)
