@@ -262,6 +262,7 @@ class Node:
             on_inbound=self._accepted_relayed,
             clock=self._clock,
             extra_addresses=self._mapped_addresses,
+            still_needed=self._relay_still_needed,
         )
         relay_client.install()
         # ---- DHT and advertised addresses (app/engine/dht.py) ----
@@ -435,6 +436,18 @@ class Node:
         if self._reach is not None:
             self._reach.refresh()
 
+    def _relay_still_needed(self, relay: ID) -> bool:
+        """Whether a relay removed from ``relay.addresses`` keeps its connection for another role.
+
+        A pairing group's relay, a listed peer and a bootstrap node do.
+        """
+        pid = relay.to_base58()
+        if self.pairing is not None and pid in self.pairing.group_relays():
+            return True
+        if self.peerbook.is_listed(pid):
+            return True
+        return any(a.rsplit("/p2p/", 1)[-1] == pid for a in self.config.bootstrap_peers)
+
     def _relays_in_use(self) -> set[str]:
         """The peer IDs of the relays we reserve on, and of our pairing groups' relays."""
         relays: set[str] = set()
@@ -553,13 +566,13 @@ class Node:
     def _relay_infos(self) -> list[RelayInfo]:
         if self._relay_client is None:
             return []
-        now = self._clock()
+        client = self._relay_client
         return [
             RelayInfo(
                 address=str(r.address),
                 peer_id=r.peer_id.to_base58(),
-                reserved=r.expires > now,
-                expires_at=r.expires if r.expires > now else None,
+                reserved=client.holds(r),
+                expires_at=r.expires if client.holds(r) else None,
                 error=r.error,
                 error_code=r.error_code,
             )

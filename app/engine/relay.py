@@ -14,9 +14,13 @@ written here, on top of py-libp2p's protobuf messages and connection upgrader:
 * :class:`RelayHop` answers RESERVE (a reservation per peer, with TTL and limits per peer, per IP
   and in total) and CONNECT (opens STOP to the reserved destination, then splices the two streams
   with half-close, a duration limit and a data limit per circuit).
-* :class:`RelayClient` keeps a reservation on each configured relay (refreshed before it expires,
-  re-made after a disconnect), accepts STOP streams as inbound connections, and dials through a
-  relay (a CONNECT, then the normal Noise+yamux upgrade inside the relayed stream).
+* :class:`RelayClient` keeps a reservation on each configured relay, accepts STOP streams as
+  inbound connections, and dials through a relay (a CONNECT, then the normal Noise+yamux upgrade
+  inside the relayed stream). A reservation is trusted only while the connection it was made on
+  lives: when that connection closes (the relay restarted, our network changed) it is dropped at
+  once and made again at once, then with a jittered back-off from 0.5 s doubling to 30 s (a
+  restarted relay is not met by all its clients in the same instant); a held one is renewed at
+  80 % of its time.
 
 A relayed connection is labelled ``<relay-addr>/p2p/<relay>/p2p-circuit/p2p/<peer>`` on both ends,
 which is how :func:`app.engine.node.classify_path` sees RELAYED.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -34,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import multiaddr
 import trio
-from libp2p.abc import INetStream
+from libp2p.abc import INetConn, INetStream, INetwork, INotifee
 from libp2p.connection_types import ConnectionType
 from libp2p.custom_types import TProtocol
 from libp2p.io.abc import ReadWriteCloser
@@ -498,6 +503,17 @@ async def answers_multistream(ip: str, port: int) -> bool:
     return reply.startswith(dialback.MULTISTREAM_HEADER)
 
 
+# Re-reserving on a relay that is gone: the first try at once (jittered up to the minimum),
+# then after a back-off doubling from the minimum to the maximum, each wait jittered by ±25 %.
+RESERVE_BACKOFF_MIN = 0.5
+RESERVE_BACKOFF_MAX = 30.0
+# A reservation that lived this long before its connection closed starts the back-off afresh;
+# a relay that accepts and then hangs up at once is retried ever more slowly.
+RESERVE_STABLE = 30.0
+# A held reservation is renewed when this share of its time has passed.
+RENEW_AT = 0.8
+
+
 @dataclass(slots=True)
 class RelayState:
     """What the client knows about one configured relay."""
@@ -508,6 +524,12 @@ class RelayState:
     error: str | None = None
     error_code: str | None = None  # stable code of ``error``
     reserved_addrs: list[multiaddr.Multiaddr] = field(default_factory=list)
+    # The muxed connection the reservation was made on: the relay holds it while that lives.
+    muxed: Any = None
+    renew_at: float = 0.0  # wall clock: when a held reservation is renewed (80 % of its time)
+    granted_at: float = -math.inf  # trio clock: when the reservation was made
+    retry_at: float = 0.0  # trio clock: when an unheld relay is tried next
+    backoff: float = RESERVE_BACKOFF_MIN
 
     def circuit_address(self) -> multiaddr.Multiaddr:
         """Our address through this relay, for peers to dial."""
@@ -524,6 +546,8 @@ class RelayClient:
         on_inbound: Called with the peer of every relayed connection we accepted.
         clock: Wall clock.
         extra_addresses: More TCP addresses of ours for the dial-back to try (a port mapping).
+        still_needed: Whether a relay that was removed is still needed in another role (a
+            pairing group's relay, a peer, a bootstrap node): its connection then stays.
     """
 
     def __init__(
@@ -535,29 +559,39 @@ class RelayClient:
         on_inbound: Callable[[ID], None] = lambda _peer: None,
         clock: Callable[[], float] = time.time,
         extra_addresses: Callable[[], Sequence[str]] = list,
+        still_needed: Callable[[ID], bool] = lambda _peer: False,
     ) -> None:
         self._host = host
         self._extra_addresses = extra_addresses
         self._on_change = on_change
         self._on_inbound = on_inbound
         self._clock = clock
+        self._still_needed = still_needed
         self.relays: list[RelayState] = [_relay_state(text) for text in relays]
         self._refresh_now = trio.Event()
+        self._closing: set[ID] = set()  # removed relays whose connection may be closed
         self.confirmed_addresses: list[str] = []  # listen addresses a relay reached from outside
 
     def install(self) -> None:
-        """Register the STOP protocol (relayed inbound connections)."""
+        """Register the STOP protocol (relayed inbound connections) and follow connection closes."""
         self._host.set_stream_handler(STOP_PROTOCOL, self._handle_stop)
+        self._host.get_network().register_notifee(_RelayConnectionWatcher(self))
+
+    def holds(self, relay: RelayState) -> bool:
+        """Whether ``relay`` holds a reservation for us: granted, unexpired, its connection open."""
+        return (
+            relay.expires > self._clock()
+            and relay.muxed is not None
+            and self._alive(relay.peer_id, relay.muxed)
+        )
 
     def has_reservation(self) -> bool:
         """Whether at least one relay holds a live reservation for us."""
-        now = self._clock()
-        return any(r.expires > now for r in self.relays)
+        return any(self.holds(r) for r in self.relays)
 
     def circuit_addresses(self) -> list[str]:
         """Our relayed addresses (only relays with a live reservation)."""
-        now = self._clock()
-        return [str(r.circuit_address()) for r in self.relays if r.expires > now]
+        return [str(r.circuit_address()) for r in self.relays if self.holds(r)]
 
     def add_relay(self, text: str) -> bool:
         """Start using one more relay (a pairing code brought it); False if known already."""
@@ -572,9 +606,10 @@ class RelayClient:
     def set_relays(self, addresses: Sequence[str]) -> None:
         """Use exactly these relays from now on (the config changed while the node runs).
 
-        A new relay is reserved on at once. A removed one is no longer refreshed nor announced
-        (its reservation lapses on the relay; connections made through it stay until they end).
-        ``on_change`` is called when the list changed.
+        A new relay is reserved on at once. A removed one is no longer refreshed nor announced,
+        and its connection is closed unless something else needs it (``still_needed``, or a
+        relayed connection of ours runs through it). ``on_change`` is called when the list
+        changed.
         """
         wanted = list(dict.fromkeys(str(multiaddr.Multiaddr(a)) for a in addresses))
         kept = [r for r in self.relays if str(r.address) in wanted]
@@ -582,48 +617,109 @@ class RelayClient:
         added = [_relay_state(a) for a in wanted if a not in have]
         if not added and len(kept) == len(self.relays):
             return
+        removed = [r for r in self.relays if all(r is not k for k in kept)]
         self.relays = kept + added
-        if added:
-            self.refresh_soon()
+        kept_peers = {r.peer_id for r in self.relays}
+        self._closing.update(r.peer_id for r in removed if r.peer_id not in kept_peers)
+        self._wake()
         self._on_change()
 
     def refresh_soon(self) -> None:
-        """Re-reserve now (after a network change or a relay restart)."""
+        """Re-reserve now where no reservation is held (after a network change)."""
+        for relay in self.relays:
+            if not self.holds(relay):
+                relay.retry_at = 0.0
+        self._wake()
+
+    def _wake(self) -> None:
         self._refresh_now.set()
+
+    def connection_closed(self, conn: INetConn) -> None:
+        """A swarm connection closed: a reservation made on it is gone; re-reserve at once."""
+        muxed = getattr(conn, "muxed_conn", None)
+        now = trio.current_time()
+        for relay in self.relays:
+            if relay.muxed is None or relay.muxed is not muxed:
+                continue
+            relay.muxed = None
+            if now - relay.granted_at >= RESERVE_STABLE:
+                relay.backoff = RESERVE_BACKOFF_MIN
+            relay.retry_at = now + random.uniform(0, relay.backoff)
+            if relay.expires > self._clock():
+                relay.expires = 0.0
+                relay.error = "the connection to the relay closed"
+                relay.error_code = "relay-unreachable"
+                log.info("connection to relay %s closed: reserving again", relay.peer_id)
+                self._on_change()
+            self._wake()
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Keep a reservation on every relay until cancelled."""
         task_status.started()
-        if not self.relays:
-            await self._refresh_now.wait()  # add_relay() or set_relays() wakes us
-        backoff = 1.0
         while True:
-            next_check = math.inf
-            visited = list(self.relays)  # set_relays may change the list meanwhile
-            for relay in visited:
-                now = self._clock()
-                if relay.expires - now < 0.2 * 60 or not self._connected(relay.peer_id):
-                    await self._reserve(relay)
-                if relay.expires > now:
-                    # Refresh at 80 % of the remaining time, and at least once a minute, so a
-                    # relay that restarted (and forgot us) is noticed quickly.
-                    next_check = min(next_check, max(1.0, min(60.0, 0.8 * (relay.expires - now))))
-            if not self.has_reservation():
-                next_check = backoff
-                backoff = min(backoff * 2, 30.0)
-            else:
-                backoff = 1.0
+            # A new event first: a wake-up during this round (a close, an edit) is not lost.
             self._refresh_now = trio.Event()
-            if any(all(r is not v for v in visited) for r in self.relays):
-                continue  # set_relays added one during this round: reserve on it now
-            with trio.move_on_after(next_check):
+            await self._close_removed()
+            wake_at = math.inf
+            for relay in list(self.relays):  # set_relays may change the list meanwhile
+                if all(relay is not r for r in self.relays):
+                    continue
+                if self._due(relay):
+                    await self._reserve(relay)
+                wake_at = min(wake_at, self._next_attempt(relay))
+            with trio.move_on_at(wake_at):
                 await self._refresh_now.wait()
 
-    def _connected(self, peer: ID) -> bool:
-        return bool(self._host.get_network().get_connections(peer))
+    def _due(self, relay: RelayState) -> bool:
+        if self.holds(relay):
+            return self._clock() >= relay.renew_at
+        return trio.current_time() >= relay.retry_at
+
+    def _next_attempt(self, relay: RelayState) -> float:
+        """When (trio clock) ``relay`` needs the next reservation attempt."""
+        if self.holds(relay):
+            # Woken at the renewal, or when the reservation ends (say, a clock jump).
+            left = min(relay.renew_at, relay.expires) - self._clock()
+            return trio.current_time() + max(1.0, left)
+        return relay.retry_at
+
+    async def _close_removed(self) -> None:
+        """Hang up on relays no longer configured, unless something else needs them."""
+        closing, self._closing = self._closing, set()
+        network = self._host.get_network()
+        for peer in closing:
+            if any(r.peer_id == peer for r in self.relays) or self._still_needed(peer):
+                continue
+            if self._circuits_through(peer):
+                continue  # our relayed connections run over it: they end when they end
+            if network.get_connections(peer):
+                log.info("relay %s removed: closing its connection", peer)
+                try:
+                    await network.close_peer(peer)
+                except Exception as exc:  # a connection closing meanwhile
+                    log.debug("closing relay %s: %s", peer, exc)
+
+    def _circuits_through(self, relay_id: ID) -> bool:
+        """Whether a relayed connection of ours goes through ``relay_id``."""
+        marker = f"/p2p/{relay_id}/p2p-circuit"
+        for conns in self._host.get_network().get_connections_map().values():
+            for conn in conns:
+                try:
+                    addrs = [str(a) for a in conn.get_transport_addresses()]
+                except Exception:  # a connection being torn down
+                    continue
+                if any(marker in a for a in addrs):
+                    return True
+        return False
+
+    def _alive(self, peer: ID, muxed: Any) -> bool:
+        return any(c.muxed_conn is muxed for c in self._host.get_network().get_connections(peer))
 
     async def _reserve(self, relay: RelayState) -> None:
-        had = relay.expires > self._clock()
+        had = self.holds(relay)
+        if had:
+            relay.backoff = RESERVE_BACKOFF_MIN  # a renewal: the last one lasted
+        muxed: Any = None
         try:
             with trio.fail_after(MESSAGE_TIMEOUT):
                 base = relay.address.decapsulate(multiaddr.Multiaddr(f"/p2p/{relay.peer_id}"))
@@ -631,21 +727,26 @@ class RelayClient:
                 self._host.get_network().unblock_peer(relay.peer_id)
                 await compat.connect_each(self._host, _peer_info(relay.peer_id, base))
                 stream = await self._host.new_stream(relay.peer_id, [HOP_PROTOCOL])
+                muxed = stream.muxed_conn
                 await write_delimited_msg(stream, HopMessage(type=HopMessage.RESERVE))
                 reply = await read_delimited_msg(stream, HopMessage)
                 await close_quietly(stream)
         except Exception as exc:  # unreachable relay, refused stream, garbage reply
-            relay.error = dial_failure_text(exc)
-            relay.error_code = "relay-unreachable"
-            relay.expires = 0.0
+            self._failed(relay, dial_failure_text(exc), "relay-unreachable")
             log.info("reservation on %s failed: %s", relay.peer_id, relay.error)
         else:
             if (
                 reply.type == HopMessage.STATUS
                 and reply.status == OK
                 and reply.HasField("reservation")
+                and self._alive(relay.peer_id, muxed)
             ):
+                now = self._clock()
                 relay.expires = float(reply.reservation.expire)
+                relay.renew_at = now + RENEW_AT * max(0.0, relay.expires - now)
+                relay.muxed = muxed
+                relay.granted_at = trio.current_time()
+                relay.retry_at = 0.0
                 relay.error = relay.error_code = None
                 relay.reserved_addrs = []
                 for raw in reply.reservation.addrs:
@@ -654,20 +755,34 @@ class RelayClient:
                     except Exception:  # a relay's address list is untrusted input
                         continue
                 log.info("reserved on relay %s until %s", relay.peer_id, time.ctime(relay.expires))
+                if not had:
+                    self._on_change()
+                    had = True
                 await self._confirm_public(relay)
+            elif reply.type == HopMessage.STATUS and reply.status == OK:
+                self._failed(relay, "the connection to the relay closed", "relay-unreachable")
             else:
-                relay.expires = 0.0
-                relay.error = f"relay refused the reservation (status {reply.status})"
-                relay.error_code = "reservation-refused"
+                self._failed(
+                    relay,
+                    f"relay refused the reservation (status {reply.status})",
+                    "reservation-refused",
+                )
                 log.warning("relay %s: %s", relay.peer_id, relay.error)
-        if had != (relay.expires > self._clock()):
+        if had != self.holds(relay):
             self._on_change()
+
+    def _failed(self, relay: RelayState, error: str, code: str) -> None:
+        """A reservation attempt failed: none is held; the next try waits out the back-off."""
+        relay.expires = 0.0
+        relay.muxed = None
+        relay.error, relay.error_code = error, code
+        relay.retry_at = trio.current_time() + relay.backoff * random.uniform(0.75, 1.25)
+        relay.backoff = min(relay.backoff * 2, RESERVE_BACKOFF_MAX)
 
     async def confirm_public_now(self) -> None:
         """Ask a relay that holds our reservation for a dial-back now (e.g. a port was mapped)."""
-        now = self._clock()
         for relay in self.relays:
-            if relay.expires > now:
+            if self.holds(relay):
                 await self._confirm_public(relay)
                 return
 
@@ -794,6 +909,31 @@ class RelayClient:
             await reset_quietly(stream)
             raise PeerUnreachableError(f"through relay {relay_id}: {first_line(exc)}") from exc
         _tag_relayed(self._host, target, address)
+
+
+class _RelayConnectionWatcher(INotifee):
+    """Tells the relay client when a swarm connection closes (a reservation may be gone)."""
+
+    def __init__(self, client: RelayClient) -> None:
+        self._client = client
+
+    async def connected(self, network: INetwork, conn: INetConn) -> None:
+        return None
+
+    async def disconnected(self, network: INetwork, conn: INetConn) -> None:
+        self._client.connection_closed(conn)
+
+    async def opened_stream(self, network: INetwork, stream: INetStream) -> None:
+        return None
+
+    async def closed_stream(self, network: INetwork, stream: INetStream) -> None:
+        return None
+
+    async def listen(self, network: INetwork, multiaddr: multiaddr.Multiaddr) -> None:
+        return None
+
+    async def listen_close(self, network: INetwork, multiaddr: multiaddr.Multiaddr) -> None:
+        return None
 
 
 def _relay_state(text: str) -> RelayState:
