@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import trio
+from libp2p.peer.id import ID
 
 from app.core.config import load_config
 from app.engine.node import Node, open_node
@@ -137,3 +138,28 @@ async def test_relay_restart_recovers_reservations_and_forwards_in_seconds(
             relay.stop()
         nursery.cancel_scope.cancel()
     assert len(results) == 2
+
+
+async def test_a_removed_relay_is_hung_up_on_and_leaves_the_list(tmp_path: Path) -> None:
+    port = free_port()
+    relay_dir = make_node_dir(
+        tmp_path,
+        "relay",
+        listen=f"/ip4/127.0.0.1/tcp/{port}",
+        extra="relay_service: {enabled: true}\n",
+    )
+    relay_addr = f"/ip4/127.0.0.1/tcp/{port}/p2p/{relay_dir.peer_id}"
+    node_dir = make_node_dir(tmp_path, "node", extra=f"relay: {{addresses: ['{relay_addr}']}}\n")
+    relay_dir.authorize(node_dir)
+    async with (
+        open_node(load_config(relay_dir.config_path), relay_dir.identity),
+        open_node(load_config(node_dir.config_path), node_dir.identity) as node,
+    ):
+        await _until(lambda: _reserved(node), 20)
+        relay_id = ID.from_base58(relay_dir.peer_id)
+        network = node._require_host().get_network()
+        assert network.get_connections(relay_id)
+        node.remove_relay(relay_dir.peer_id)
+        assert not node.status().relays
+        # Nothing else needs it (no pairing group, not a peer, no circuit): hung up on.
+        await _until(lambda: not network.get_connections(relay_id), 5)
