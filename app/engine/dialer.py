@@ -35,7 +35,7 @@ from app.core.ids.names import service_protocol_id, validate_service_name
 from app.engine import compat
 from app.engine.dht import PeerDHT
 from app.engine.peerbook import PeerBook
-from app.engine.relay import RelayClient
+from app.engine.relayclient import RelayClient
 from app.engine.settings import SettingsStore
 from app.engine.splice import (
     connection_broke,

@@ -39,7 +39,7 @@ from app.core.errors import NotFoundError, PeerupError
 from app.core.status import ConfigChanged, RelayInfo, ServiceInfo, Settings, SettingsChanged
 from app.engine.bus import EventBus
 from app.engine.dht import PeerDHT
-from app.engine.relay import RelayClient
+from app.engine.relayclient import RelayClient
 from app.engine.savedforwards import SavedForwards
 from app.engine.services import ServiceRegistry
 from app.engine.settings import SettingsStore

@@ -84,13 +84,8 @@ from app.engine.peerbook import PeerBook
 from app.engine.peerservices import offered_services
 from app.engine.ping import make_responder
 from app.engine.reachability import ReachabilityMonitor
-from app.engine.relay import (
-    HOP_PROTOCOL,
-    RelayClient,
-    RelayHop,
-    RelayLimits,
-    listen_addresses_expanded,
-)
+from app.engine.relay import HOP_PROTOCOL, RelayHop, RelayLimits
+from app.engine.relayclient import RelayClient, listen_addresses_expanded
 from app.engine.relaypair import PairingService
 from app.engine.savedforwards import SavedForwards
 from app.engine.services import ServiceRegistry, check_local_service

@@ -9,7 +9,7 @@ from app.engine.bus import EventBus
 from app.engine.dialer import Dialer
 from app.engine.gate import Gate
 from app.engine.peerbook import PeerBook
-from app.engine.relay import RelayClient
+from app.engine.relayclient import RelayClient
 from app.engine.settings import SettingsStore
 
 __all__ = ["PairingContext"]

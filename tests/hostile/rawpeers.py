@@ -19,7 +19,7 @@ from app.core.config import load_config
 from app.core.ids.peerid import PeerId
 from app.core.peers.authkeys import AuthorizedKeysFile
 from app.engine.node import Node, open_node
-from app.engine.relay import RelayClient
+from app.engine.relayclient import RelayClient
 from tests.helpers.nodes import NodeDir, make_node_dir
 from tests.unit.engine.compat.hosts import LOOPBACK, noise_host
 

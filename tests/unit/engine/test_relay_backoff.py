@@ -14,7 +14,8 @@ import trio
 from libp2p.peer.id import ID
 from trio.testing import MockClock
 
-from app.engine.relay import RelayClient, RelayHop, RelayLimits
+from app.engine.relay import RelayHop, RelayLimits
+from app.engine.relayclient import RelayClient
 from tests.helpers.clock import TrioWallClock
 from tests.unit.engine.compat.hosts import noise_host, running
 
