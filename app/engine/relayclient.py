@@ -230,9 +230,21 @@ class RelayClient:
             with trio.move_on_at(wake_at):
                 await self._refresh_now.wait()
 
+    def _held_elsewhere(self, relay: RelayState) -> bool:
+        """Whether another configured address of the same relay holds our reservation on it.
+
+        One reservation per relay is enough; an address that failed keeps its own error (a
+        reservation made over the other address's connection would make it look reserved).
+        """
+        return any(
+            r is not relay and r.peer_id == relay.peer_id and self.holds(r) for r in self.relays
+        )
+
     def _due(self, relay: RelayState) -> bool:
         if self.holds(relay):
             return self._clock() >= relay.renew_at
+        if self._held_elsewhere(relay):
+            return False
         return trio.current_time() >= relay.retry_at
 
     def _next_attempt(self, relay: RelayState) -> float:
@@ -241,6 +253,8 @@ class RelayClient:
             # Woken at the renewal, or when the reservation ends (say, a clock jump).
             left = min(relay.renew_at, relay.expires) - self._clock()
             return trio.current_time() + max(1.0, left)
+        if self._held_elsewhere(relay):
+            return math.inf  # a close of that reservation's connection wakes the loop
         return relay.retry_at
 
     async def _close_removed(self) -> None:
