@@ -122,14 +122,15 @@ async def test_a_closed_relay_connection_drops_the_reservation_and_reserves_agai
 
         for _ in range(3):
             # The relay hangs up (a restart): the reservation is gone at once, not at expiry ...
-            asked = len(policy.asked)
+            asked, seen = len(policy.asked), len(changes)
             await relay.get_network().close_peer(client.get_id())
             await trio.sleep(0.01)
-            assert changes[-1] is False
+            # (The first retry is jittered from 0 s: it may already have succeeded by now.)
+            assert changes[seen] is False
             # ... and made again within the first jittered wait (0.5 s), on the new connection.
             await trio.sleep(0.6)
             assert held()
-            assert len(policy.asked) == asked + 1
+            assert len(policy.asked) > asked
             assert changes[-1] is True
             (state,) = reservations.relays
             assert state.error is None
