@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from app.api.client import open_local_client
 from app.api.transport import ApiEndpoint
 from app.util.paths import api_cookie_path
 from tests.helpers.nodes import NodeDir
-from tests.lab.netlab import Lab
+from tests.lab.netlab import STUN1_ALT_IP, STUN2_ALT_IP, Lab
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,15 +73,39 @@ LISTEN_PORT = 4001
 RELAY_PORT = 7777
 
 
+STUND = shutil.which("stund")
+"""Debian's stund (package stun-server), the lab's STUN server: an implementation nobody here
+wrote, so the grades are checked against it. Without it the lab falls back to our own
+``tests.helpers.stun_server`` (the Makefile's APT list installs stun-server)."""
+
+
+def start_stun_servers(lab: Lab) -> str:
+    """Start a STUN server on port :data:`STUN_PORT` of stun1 and of stun2; return its name.
+
+    stund (when installed) needs two addresses and two ports per server (RFC 3489's
+    CHANGE-REQUEST): stun1 and stun2 each get a second public address
+    (:data:`~tests.lab.netlab.STUN1_ALT_IP`, :data:`~tests.lab.netlab.STUN2_ALT_IP`) and it binds
+    3478 and 3479 on both. Returns ``"stund"`` or ``"ours"`` (the fallback).
+    """
+    for stun, alt in ((lab.stun1, STUN1_ALT_IP), (lab.stun2, STUN2_ALT_IP)):
+        if STUND is not None:
+            lab.add_public_address(stun, alt)
+            argv = [STUND, "-h", stun.ip, "-a", alt, "-p", str(STUN_PORT),
+                    "-o", str(STUN_PORT + 1)]  # fmt: skip
+        else:
+            argv = [sys.executable, "-m", "tests.helpers.stun_server", "--host", stun.ip,
+                    "--port", str(STUN_PORT)]  # fmt: skip
+        lab.popen(stun.ns, argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return "stund" if STUND is not None else "ours"
+
+
 def start_public_services(lab: Lab, root: Path) -> str:
-    """Start the public segment's services: our STUN server on stun1 and stun2, and an open
-    (ungated) relay daemon on the relay host (on IPv4, and IPv6 in a ``Lab(ipv6=True)``).
-    Returns the relay's IPv4 multiaddr."""
+    """Start the public segment's services: STUN on stun1 and stun2 (:func:`start_stun_servers`:
+    Debian's stund), and an open (ungated) relay daemon on the relay host (on IPv4, and IPv6 in
+    a ``Lab(ipv6=True)``). Returns the relay's IPv4 multiaddr."""
     from tests.helpers.nodes import make_node_dir
 
-    for stun in (lab.stun1, lab.stun2):
-        argv = [sys.executable, "-m", "tests.helpers.stun_server", "--host", stun.ip]
-        lab.popen(stun.ns, [*argv, "--port", str(STUN_PORT)], cwd=REPO, stdout=subprocess.DEVNULL)
+    start_stun_servers(lab)
     listen = f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}"
     relay = make_node_dir(root, "relay", listen=listen, extra="relay_service: {enabled: true}\n")
     config = relay.config_path.read_text()

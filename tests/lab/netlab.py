@@ -85,6 +85,9 @@ PUBLIC_GATEWAY = "203.0.113.1"  # the public segment's own address: a dead end, 
 RELAY_IP = "203.0.113.10"
 STUN1_IP = "203.0.113.20"
 STUN2_IP = "203.0.113.21"
+# The second address each STUN host gets when its server needs two (Debian's stund does).
+STUN1_ALT_IP = "203.0.113.22"
+STUN2_ALT_IP = "203.0.113.23"
 # IPv6 (optional: ``Lab(ipv6=True)``): the public segment is a /64 of the documentation prefix
 # 2001:db8::/32; each IPv6 home gets its own /64 routed to its router. A public host's IPv6
 # address repeats the last octet of its IPv4 one (203.0.113.10 -> 2001:db8:0:1::10).
@@ -273,6 +276,7 @@ class PublicHost:
     ns: str
     ip: str
     ip6: str | None = None
+    extra_ips: list[str] = field(default_factory=list)  # Lab.add_public_address
 
 
 @dataclass
@@ -301,6 +305,8 @@ class Home:
     lan_net6: ipaddress.IPv6Network | None = None
     extra_hosts6: dict[str, str] = field(default_factory=dict)  # ns -> LAN IPv6 address
     _next_host: int = 3
+    outer: OuterRouter | None = None  # the router this home's router sits behind (add_home behind=)
+    wan_ip: str | None = None  # the router's WAN address when behind ``outer`` (else public_ip)
 
     def set_nat(self, kind: str) -> None:
         """Change the router's NAT kind in place (see :meth:`Lab.set_nat`)."""
@@ -313,6 +319,25 @@ class Home:
     def move_lan_ip(self, new: str) -> None:
         """Change the (first) host's LAN address; must stay in the LAN's subnet."""
         self.lab.move_address(self.host_ns, self.lan_ip, new)
+
+
+@dataclass
+class OuterRouter:
+    """A NAT router between home routers and the public segment: a carrier NAT or a private one.
+
+    Its WAN (``wan``) holds ``public_ip`` on the public segment; its inside bridge (``lan``) holds
+    ``inside_ip`` in ``inside_net`` (100.64.0.0/10 for a carrier NAT, RFC 1918 space for the
+    first router of a double NAT). Homes added with ``add_home(..., behind=outer)`` get their
+    router's WAN address from ``inside_net`` (.2, .3, …). NAT kind ``nat``: as a home router's.
+    """
+
+    name: str
+    ns: str
+    nat: str
+    public_ip: str
+    inside_ip: str
+    inside_net: ipaddress.IPv4Network
+    _next_inside: int = 2
 
 
 class Lab:
@@ -344,6 +369,7 @@ class Lab:
         self.namespaces: list[str] = []
         self.hosts: dict[str, PublicHost] = {}
         self.homes: dict[str, Home] = {}
+        self.outers: dict[str, OuterRouter] = {}
         self.procs: list[subprocess.Popen[Any]] = []
         self._port = 0
         self._used_public: set[str] = {PUBLIC_GATEWAY}
@@ -477,7 +503,7 @@ class Lab:
 
         In a ``Lab(ipv6=True)`` it gets the matching IPv6 address too (:func:`public_ip6`).
         """
-        if name in self.hosts or name in self.homes:
+        if name in self.hosts or name in self.homes or name in self.outers:
             raise LabError(f"name {name!r} already used")
         self._check_name(name)
         ip = self._claim_public(ip or self._alloc_public(30))
@@ -488,6 +514,17 @@ class Lab:
         host = PublicHost(name, ns, ip, ip6)
         self.hosts[name] = host
         return host
+
+    def add_public_address(self, host: PublicHost, ip: str | None = None) -> str:
+        """Give public host ``host`` a second IPv4 address on the public segment; return it.
+
+        For servers that need two addresses, as a STUN server answering CHANGE-REQUEST does
+        (Debian's ``stund -h <ip> -a <second ip>``). Default: the next free 203.0.113.30+.
+        """
+        ip = self._claim_public(ip or self._alloc_public(30))
+        _ip("-n", host.ns, "addr", "add", f"{ip}/{PUBLIC_NET.prefixlen}", "dev", "eth0")
+        host.extra_ips.append(ip)
+        return ip
 
     @property
     def relay(self) -> PublicHost:
@@ -514,6 +551,7 @@ class Lab:
         public_ip: str | None = None,
         lan_net: str | None = None,
         ipv6: bool = False,
+        behind: OuterRouter | None = None,
     ) -> Home:
         """A home segment behind NAT kind ``nat`` (one of :data:`NAT_KINDS`).
 
@@ -527,10 +565,18 @@ class Lab:
         router by the public namespace, with no NAT and a stateful firewall
         (:meth:`firewall6_rules`). A ``none`` host gets its public IPv6 address on ``eth0``,
         no firewall. The IPv4 side is the same as without ``ipv6``.
+
+        With ``behind`` (an :class:`OuterRouter` from :meth:`add_carrier_nat` or
+        :meth:`add_outer_router`) the home's router is not on the public segment: its WAN gets
+        the next address of the outer router's inside network, and its traffic is NATed twice
+        (``Home.wan_ip`` is that inside address, ``Home.public_ip`` the outer router's public
+        one, ``Home.outer`` the outer router). Not with ``nat="none"`` or ``ipv6``.
         """
+        if behind is not None and (nat == "none" or ipv6 or public_ip):
+            raise LabError("add_home(behind=...) needs a router home without ipv6 or public_ip")
         if nat not in NAT_KINDS:
             raise ValueError(f"nat must be one of {NAT_KINDS}")
-        if name in self.homes or name in self.hosts:
+        if name in self.homes or name in self.hosts or name in self.outers:
             raise LabError(f"name {name!r} already used")
         if ipv6 and not self.ipv6:
             raise LabError("add_home(ipv6=True) needs Lab(ipv6=True)")
@@ -546,7 +592,11 @@ class Lab:
             self.homes[name] = home
             return home
 
-        wan_ip = self._claim_public(public_ip or self._alloc_public(101))
+        if behind is None:
+            wan_ip = self._claim_public(public_ip or self._alloc_public(101))
+        else:
+            wan_ip = str(behind.inside_net.network_address + behind._next_inside)
+            behind._next_inside += 1
         index = len(self.homes) + 1
         net = ipaddress.IPv4Network(lan_net or f"192.168.{index}.0/24")
         router_lan = str(net.network_address + 1)
@@ -554,7 +604,10 @@ class Lab:
         router_ns = f"{self.tag}-{name}-r"
         wan_ip6 = public_ip6(wan_ip) if ipv6 else None
         self._add_ns(router_ns)
-        self._attach_public(router_ns, "wan", wan_ip, wan_ip6)
+        if behind is None:
+            self._attach_public(router_ns, "wan", wan_ip, wan_ip6)
+        else:
+            self._attach_inside(behind, router_ns, wan_ip)
         self._sysctl(router_ns, "net.ipv4.ip_forward", "1")
         _ip("-n", router_ns, "link", "add", "lan", "type", "bridge")
         _ip("-n", router_ns, "addr", "add", f"{router_lan}/{net.prefixlen}", "dev", "lan")
@@ -573,7 +626,7 @@ class Lab:
             name,
             nat,
             host_ns,
-            public_ip=wan_ip,
+            public_ip=wan_ip if behind is None else behind.public_ip,
             lan_ip=host_lan,
             router_ns=router_ns,
             router_lan_ip=router_lan,
@@ -583,6 +636,8 @@ class Lab:
             lan_ip6=None if net6 is None else str(net6.network_address + 2),
             router_lan_ip6=None if net6 is None else str(net6.network_address + 1),
             lan_net6=net6,
+            outer=behind,
+            wan_ip=None if behind is None else wan_ip,
         )
         self._attach_lan(home, host_ns, host_lan, "h2", home.lan_ip6)
         self._apply_nat(router_ns, nat, ipv6=ipv6)
@@ -604,6 +659,67 @@ class Lab:
         home._next_host += 1
         home.extra_hosts[ns] = ip
         return ns
+
+    def add_outer_router(
+        self,
+        name: str,
+        nat: str = "eim",
+        *,
+        inside_net: str,
+        public_ip: str | None = None,
+    ) -> OuterRouter:
+        """A NAT router on the public segment that home routers can sit behind (``behind=``).
+
+        Its WAN gets ``public_ip`` (default: the next free 203.0.113.101+, like a home router's),
+        its inside bridge the first address of ``inside_net``; it NATs like a home router of kind
+        ``nat`` (``eim`` or ``symmetric``) and drops unsolicited inbound traffic. Namespace
+        ``<tag>-<name>``. Use :meth:`add_carrier_nat` for an ISP's carrier-grade NAT.
+        """
+        if nat not in ("eim", "symmetric"):
+            raise ValueError("an outer router's nat must be 'eim' or 'symmetric'")
+        if name in self.homes or name in self.hosts or name in self.outers:
+            raise LabError(f"name {name!r} already used")
+        self._check_name(name)
+        net = ipaddress.IPv4Network(inside_net)
+        ip = self._claim_public(public_ip or self._alloc_public(101))
+        ns = f"{self.tag}-{name}"
+        self._add_ns(ns)
+        self._attach_public(ns, "wan", ip)
+        self._sysctl(ns, "net.ipv4.ip_forward", "1")
+        inside = str(net.network_address + 1)
+        _ip("-n", ns, "link", "add", "lan", "type", "bridge")
+        _ip("-n", ns, "addr", "add", f"{inside}/{net.prefixlen}", "dev", "lan")
+        _ip("-n", ns, "link", "set", "lan", "up")
+        self._apply_nat(ns, nat)
+        outer = OuterRouter(name, ns, nat, ip, inside, net)
+        self.outers[name] = outer
+        return outer
+
+    def add_carrier_nat(
+        self, name: str, nat: str = "eim", *, inside_net: str | None = None
+    ) -> OuterRouter:
+        """An ISP's carrier-grade NAT: an outer router whose inside network is in 100.64.0.0/10.
+
+        ``inside_net`` defaults to 100.64.<100 + k>.0/24 (k counts the lab's outer routers), clear
+        of the CGNAT-like homes' ``lan_net`` choices in the tests (100.64.1-9.0/24). A home behind
+        it (``add_home(name, behind=carrier)``) gets a WAN address there: host 192.168.k.2 → home
+        router (NAT) → 100.64.x.y → carrier NAT → 203.0.113.x.
+        """
+        net = inside_net or f"100.64.{100 + len(self.outers)}.0/24"
+        if not ipaddress.IPv4Network(net).subnet_of(ipaddress.IPv4Network("100.64.0.0/10")):
+            raise ValueError("a carrier NAT's inside network is in 100.64.0.0/10")
+        return self.add_outer_router(name, nat, inside_net=net)
+
+    def _attach_inside(self, outer: OuterRouter, router_ns: str, ip: str) -> None:
+        """A veth from ``outer``'s inside bridge into ``router_ns`` as ``wan`` holding ``ip``."""
+        port = f"i{outer._next_inside - 1}"
+        _ip("-n", outer.ns, "link", "add", port, "type", "veth", "peer", "name", "wan",
+            "netns", router_ns)  # fmt: skip
+        _ip("-n", outer.ns, "link", "set", port, "master", "lan")
+        _ip("-n", outer.ns, "link", "set", port, "up")
+        _ip("-n", router_ns, "addr", "add", f"{ip}/{outer.inside_net.prefixlen}", "dev", "wan")
+        _ip("-n", router_ns, "link", "set", "wan", "up")
+        _ip("-n", router_ns, "route", "add", "default", "via", outer.inside_ip, "dev", "wan")
 
     def _attach_lan(self, home: Home, ns: str, ip: str, port: str, ip6: str | None = None) -> None:
         assert home.router_ns is not None
@@ -691,7 +807,7 @@ class Lab:
             raise ValueError(f"nat must be one of {NAT_KINDS}")
         self._apply_nat(home.router_ns, kind, ipv6=home.ipv6)
         home.nat = kind
-        self._readd_address(home.router_ns, home.public_ip)
+        self._readd_address(home.router_ns, home.wan_ip or home.public_ip)
 
     # ----------------------------------------------------------------- running things
     @staticmethod
@@ -819,6 +935,10 @@ class Lab:
             f"  {h.name:8} {h.public_ip:15} nat={h.nat} host={h.host_ns} lan={h.lan_ip}"
             + (f" ip6={h.lan_ip6} (router {h.public_ip6})" if h.ipv6 else "")
             for h in self.homes.values()
+        ]
+        lines += [
+            f"  {o.name:8} {o.public_ip:15} outer nat={o.nat} inside={o.inside_net} ns={o.ns}"
+            for o in self.outers.values()
         ]
         return "\n".join(lines)
 
