@@ -2642,6 +2642,14 @@
         <translation>Für Note A: %1.</translation>
     </message>
     <message>
+        <source>Put the outer router (often the ISP&apos;s modem) in bridge mode, or forward peer-up&apos;s port on both routers, or use IPv6 (a port mapping on your own router alone does not reach through the outer one).</source>
+        <translation>Den äußeren Router (oft das Modem Ihres Anbieters) in den Bridge-Modus schalten, den Port von peer-up auf beiden Routern weiterleiten oder IPv6 nutzen (eine Portfreigabe nur auf Ihrem eigenen Router reicht nicht durch den äußeren).</translation>
+    </message>
+    <message>
+        <source>For grade A: put the outer router (often the ISP&apos;s modem) in bridge mode, or forward peer-up&apos;s port on both routers, or use IPv6 (a port mapping on your own router alone does not reach through the outer one).</source>
+        <translation>Für Note A: den äußeren Router (oft das Modem Ihres Anbieters) in den Bridge-Modus schalten, den Port von peer-up auf beiden Routern weiterleiten oder IPv6 nutzen (eine Portfreigabe nur auf Ihrem eigenen Router reicht nicht durch den äußeren).</translation>
+    </message>
+    <message>
         <source>No network connection: this machine has no address beyond loopback and link-local.</source>
         <translation>Keine Netzwerkverbindung: Dieser Rechner hat außer Loopback und Link-Local keine Adresse.</translation>
     </message>
@@ -2688,6 +2696,34 @@
     <message>
         <source>Ask your ISP for a public IPv4 address, or use IPv6.</source>
         <translation>Ihren Anbieter nach einer öffentlichen IPv4-Adresse fragen oder IPv6 nutzen.</translation>
+    </message>
+    <message>
+        <source>Your ISP shares one public IPv4 address among many customers (CGNAT), but its NAT keeps one mapping for every destination; direct connections work by hole punching.</source>
+        <translation>Ihr Anbieter teilt eine öffentliche IPv4-Adresse unter vielen Kunden auf (CGNAT), aber sein NAT behält eine Zuordnung für alle Ziele; direkte Verbindungen gelingen per Hole Punching.</translation>
+    </message>
+    <message>
+        <source>For grade A, ask your ISP for a public IPv4 address, or use IPv6 (a port mapping on your router cannot open your ISP&apos;s NAT).</source>
+        <translation>Für Note A: Ihren Anbieter nach einer öffentlichen IPv4-Adresse fragen oder IPv6 nutzen (eine Portfreigabe auf Ihrem Router kann das NAT Ihres Anbieters nicht öffnen).</translation>
+    </message>
+    <message>
+        <source>Your router is behind another router (double NAT); the mapping stays the same for every destination, so direct connections work by hole punching.</source>
+        <translation>Ihr Router steht hinter einem weiteren Router (doppeltes NAT); die Zuordnung bleibt für alle Ziele gleich, daher gelingen direkte Verbindungen per Hole Punching.</translation>
+    </message>
+    <message>
+        <source>Your router is behind another router (double NAT); UDP is blocked or mapped per destination, but your TCP port keeps one mapping for every destination; direct connections work over TCP only.</source>
+        <translation>Ihr Router steht hinter einem weiteren Router (doppeltes NAT); UDP ist gesperrt oder wird je Ziel umgesetzt, aber Ihr TCP-Port behält eine Zuordnung für alle Ziele; direkte Verbindungen gehen nur über TCP.</translation>
+    </message>
+    <message>
+        <source>Your router is behind another router (double NAT) and your network blocks UDP; peers reach you through the relay.</source>
+        <translation>Ihr Router steht hinter einem weiteren Router (doppeltes NAT), und Ihr Netzwerk sperrt UDP; Peers erreichen Sie über das Relay.</translation>
+    </message>
+    <message>
+        <source>Allow outbound UDP on your network. %1</source>
+        <translation>Ausgehendes UDP in Ihrem Netzwerk erlauben. %1</translation>
+    </message>
+    <message>
+        <source>Your router is behind another router (double NAT) and a new port is picked for every destination, which defeats hole punching; connections use the relay.</source>
+        <translation>Ihr Router steht hinter einem weiteren Router (doppeltes NAT), und für jedes Ziel wird ein neuer Port gewählt, was Hole Punching verhindert; Verbindungen laufen über das Relay.</translation>
     </message>
     <message>
         <source>UDP is blocked or mapped per destination, but your TCP port keeps one mapping for every destination; direct connections work over TCP only.</source>

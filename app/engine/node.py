@@ -288,6 +288,7 @@ class Node:
             has_relay_reservation=self._reachable_via_relay,
             confirmed_public=lambda: bool(relay_client.confirmed_addresses),
             port_mapping=lambda: self._portmap is not None and self._portmap.current() is not None,
+            gateway_external=lambda: self._portmap.external_ip() if self._portmap else None,
             relays_configured=lambda: bool(self.config.relay_addresses),
             lan_peers=self.path_tracker.has_lan_peer,
             tcp_listeners=self._tcp_listeners,

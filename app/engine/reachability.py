@@ -34,13 +34,16 @@ from app.core.ids.netaddr import format_host_port
 from app.core.reach import stun
 from app.core.reach.interfaces import InterfaceAddress, InterfaceSummary
 from app.core.reach.reachability import (
+    NatMapping,
     ProbeError,
     StunProbe,
     StunResult,
     assess,
     parse_stun_server,
 )
+from app.core.reach.upstream import Hop
 from app.core.status import Reachability
+from app.engine.hops import probe_hops
 
 if TYPE_CHECKING:
     # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
@@ -318,6 +321,7 @@ class ReachabilityMonitor:
         relays_configured: Callable[[], bool] = lambda: True,
         lan_peers: Callable[[], bool] = lambda: False,
         tcp_listeners: Callable[[], Sequence[tuple[str, int]]] = lambda: (),
+        gateway_external: Callable[[], str | None] = lambda: None,
         stun_servers: Sequence[str] = (),
         on_change: Callable[[Reachability], None] | None = None,
         discover: Callable[[], InterfaceSummary] = discover_interfaces,
@@ -337,6 +341,7 @@ class ReachabilityMonitor:
         self._relays_configured = relays_configured
         self._lan_peers = lan_peers
         self._tcp_listeners = tcp_listeners
+        self._gateway_external = gateway_external
         self._on_change = on_change
         self._discover = discover
         self._clock = clock
@@ -351,6 +356,7 @@ class ReachabilityMonitor:
         self._lock = trio.Lock()
         self._interfaces: InterfaceSummary | None = None
         self._stun: StunResult | None = None
+        self._hops: tuple[Hop, ...] = ()
         self._probed_at = 0.0
         self._current: Reachability | None = None
         self._stats = {"probes": 0, "network_changes": 0, "published": 0}
@@ -409,6 +415,7 @@ class ReachabilityMonitor:
                     retries=self._stun_retries,
                     local_ips=interfaces.ips,
                 )
+            self._hops = await _probe_hops_behind_nat(result)
             self._interfaces, self._stun, self._probed_at = interfaces, result, self._clock()
             self._last_probe = trio.current_time()
             self._stats["probes"] += 1
@@ -431,6 +438,8 @@ class ReachabilityMonitor:
             tcp_listeners=self._tcp_listeners(),
             relays_configured=self._relays_configured(),
             lan_peers=self._lan_peers(),
+            hops=self._hops,
+            gateway_external=self._gateway_external(),
         )
         previous = self._current
         self._current = value
@@ -440,6 +449,10 @@ class ReachabilityMonitor:
             if self._on_change is not None:
                 self._on_change(value)
         return value
+
+    def last_hops(self) -> tuple[Hop, ...]:
+        """The routers the latest hop probe found (see :mod:`app.engine.hops`)."""
+        return self._hops
 
     def _open_watcher(self) -> trio.socket.SocketType | None:
         mode = self._watch
@@ -509,3 +522,16 @@ class ReachabilityMonitor:
             await trio.sleep(self._regrade_interval)
             if self._current is not None and not self._lock.locked():
                 self.refresh()
+
+
+async def _probe_hops_behind_nat(stun_result: StunResult | None) -> tuple[Hop, ...]:
+    """The hop probe towards the first STUN server that answered, when a NAT is in the way.
+
+    Without a NAT (or with no answer) there is nothing beyond a router to find: no probe.
+    """
+    if stun_result is None or stun_result.mapping is NatMapping.NO_NAT:
+        return ()
+    for probe in stun_result.probes:
+        if probe.mapped is not None and probe.server_address is not None:
+            return await probe_hops(probe.server_address)
+    return ()

@@ -26,6 +26,7 @@ from libp2p.discovery.mdns.mdns import create_mdns_discovery
 from libp2p.peer.id import ID
 from libp2p.tools.anyio_service import background_trio_service
 
+from app.core.reach.upstream import gateway_external_ip
 from app.core.status import PortMappingInfo
 from app.engine import compat
 from app.engine.portmap import PortMapper
@@ -148,6 +149,12 @@ class PortMapping:
     def current(self) -> PortMappingInfo | None:
         """The mapping in place, or None (always None once switched off)."""
         return self._mapper.current() if self._mapper is not None else None
+
+    def external_ip(self) -> str | None:
+        """The external IP the gateway reported for our mapping (private or 100.64/10 when the
+        router is behind another NAT: :mod:`app.core.reach.upstream`)."""
+        info = self.current()
+        return gateway_external_ip(info.external_address) if info is not None else None
 
     def external_addresses(self) -> list[str]:
         """The mapping as a multiaddr (for the relay's dial-back and our announcements)."""

@@ -34,6 +34,18 @@ def reason_texts() -> dict[str, tuple[str, str]]:
         "%1", upnp
     )
     direct_a = translate("Reachability", "For grade A, %1.").replace("%1", upnp)
+    double = translate(
+        "Reachability",
+        "Put the outer router (often the ISP's modem) in bridge mode, or forward peer-up's port "
+        "on both routers, or use IPv6 (a port mapping on your own router alone does not reach "
+        "through the outer one).",
+    )
+    double_a = translate(
+        "Reachability",
+        "For grade A: put the outer router (often the ISP's modem) in bridge mode, or forward "
+        "peer-up's port on both routers, or use IPv6 (a port mapping on your own router alone "
+        "does not reach through the outer one).",
+    )
     return {
         "offline": (
             translate(
@@ -108,6 +120,54 @@ def reason_texts() -> dict[str, tuple[str, str]]:
                 "have no IPv6; peers reach you through the relay.",
             ),
             translate("Reachability", "Ask your ISP for a public IPv4 address, or use IPv6."),
+        ),
+        "cgnat-endpoint-independent": (
+            translate(
+                "Reachability",
+                "Your ISP shares one public IPv4 address among many customers (CGNAT), but its "
+                "NAT keeps one mapping for every destination; direct connections work by hole "
+                "punching.",
+            ),
+            translate(
+                "Reachability",
+                "For grade A, ask your ISP for a public IPv4 address, or use IPv6 (a port "
+                "mapping on your router cannot open your ISP's NAT).",
+            ),
+        ),
+        "double-nat": (
+            translate(
+                "Reachability",
+                "Your router is behind another router (double NAT); the mapping stays the same "
+                "for every destination, so direct connections work by hole punching.",
+            ),
+            double_a,
+        ),
+        "double-nat-tcp-only": (
+            translate(
+                "Reachability",
+                "Your router is behind another router (double NAT); UDP is blocked or mapped "
+                "per destination, but your TCP port keeps one mapping for every destination; "
+                "direct connections work over TCP only.",
+            ),
+            double_a,
+        ),
+        "double-nat-udp-blocked": (
+            translate(
+                "Reachability",
+                "Your router is behind another router (double NAT) and your network blocks "
+                "UDP; peers reach you through the relay.",
+            ),
+            translate("Reachability", "Allow outbound UDP on your network. %1").replace(
+                "%1", double
+            ),
+        ),
+        "double-nat-symmetric": (
+            translate(
+                "Reachability",
+                "Your router is behind another router (double NAT) and a new port is picked for "
+                "every destination, which defeats hole punching; connections use the relay.",
+            ),
+            double,
         ),
         "tcp-only": (
             translate(

@@ -30,6 +30,7 @@ from app.core.errors import InvalidAddressError
 from app.core.ids.netaddr import format_host_port, parse_host_port
 from app.core.reach.interfaces import InterfaceSummary, is_cgnat, is_global
 from app.core.reach.lan import lan_addresses
+from app.core.reach.upstream import Hop, UpstreamNat, detect_upstream_nat
 from app.core.status import Grade, NatMapping, PathType, Reachability
 
 __all__ = [
@@ -37,10 +38,12 @@ __all__ = [
     "REASON_CODES",
     "Grade",
     "GradeResult",
+    "Hop",
     "NatMapping",
     "ProbeError",
     "StunProbe",
     "StunResult",
+    "UpstreamNat",
     "assess",
     "classify_mapping",
     "detect_cgnat",
@@ -223,6 +226,18 @@ _LAN_ONLY = (
     "nobody outside can reach you: no public address is confirmed and "
 )
 _HINT_DIRECT_A = f"For grade A, {_HINT_UPNP}."
+# Behind a NAT beyond the home router, a port mapping on the home router opens nothing: these
+# hints name what works there instead.
+_HINT_CARRIER_A = (
+    "For grade A, ask your ISP for a public IPv4 address, or use IPv6 (a port mapping on your "
+    "router cannot open your ISP's NAT)."
+)
+_HINT_DOUBLE = (
+    "Put the outer router (often the ISP's modem) in bridge mode, or forward peer-up's port on "
+    "both routers, or use IPv6 (a port mapping on your own router alone does not reach through "
+    "the outer one)."
+)
+_HINT_DOUBLE_A = f"For grade A: {_HINT_DOUBLE[0].lower()}{_HINT_DOUBLE[1:]}"
 
 # reason_code -> (grade, reason, hint). Codes are API contract: never rename one.
 _RULES: dict[str, tuple[Grade, str, str]] = {
@@ -268,6 +283,37 @@ _RULES: dict[str, tuple[Grade, str, str]] = {
         "Your ISP shares one public IPv4 address among many customers (CGNAT) and you have no "
         "IPv6; peers reach you through the relay.",
         "Ask your ISP for a public IPv4 address, or use IPv6.",
+    ),
+    "cgnat-endpoint-independent": (
+        Grade.B,
+        "Your ISP shares one public IPv4 address among many customers (CGNAT), but its NAT "
+        "keeps one mapping for every destination; direct connections work by hole punching.",
+        _HINT_CARRIER_A,
+    ),
+    "double-nat": (
+        Grade.B,
+        "Your router is behind another router (double NAT); the mapping stays the same for "
+        "every destination, so direct connections work by hole punching.",
+        _HINT_DOUBLE_A,
+    ),
+    "double-nat-tcp-only": (
+        Grade.C,
+        "Your router is behind another router (double NAT); UDP is blocked or mapped per "
+        "destination, but your TCP port keeps one mapping for every destination; direct "
+        "connections work over TCP only.",
+        _HINT_DOUBLE_A,
+    ),
+    "double-nat-udp-blocked": (
+        Grade.E,
+        "Your router is behind another router (double NAT) and your network blocks UDP; peers "
+        "reach you through the relay.",
+        f"Allow outbound UDP on your network. {_HINT_DOUBLE}",
+    ),
+    "double-nat-symmetric": (
+        Grade.D,
+        "Your router is behind another router (double NAT) and a new port is picked for every "
+        "destination, which defeats hole punching; connections use the relay.",
+        _HINT_DOUBLE,
     ),
     "tcp-only": (
         Grade.C,
@@ -339,6 +385,7 @@ def grade(
     tcp_mapping: NatMapping = NatMapping.UNKNOWN,
     relays_configured: bool = True,
     lan_peers: bool = False,
+    upstream: UpstreamNat = UpstreamNat.UNKNOWN,
 ) -> GradeResult:
     """Grade reachability; rules are tried in this order and the first match wins.
 
@@ -351,16 +398,24 @@ def grade(
        (``lan-only-relay-down`` when relays are configured but none holds a reservation),
        else **F no-relay-configured** (no relay configured) or **F no-relay** (relays
        configured, none reserved). The hint says what fits: add a relay, or check it.
-    4. **E cgnat**: CGNAT (interface or mapped address in 100.64/10) and no global IPv6.
+    4. Carrier-grade NAT (interface or mapped address in 100.64/10, or ``upstream`` is
+       CARRIER) and no global IPv6: **B cgnat-endpoint-independent** when STUN saw one mapping
+       for every destination (hole punching works through it: the path is what counts, and
+       the hint names what gives A there: a public IPv4 address or IPv6, never UPnP), else
+       **E cgnat**.
     5. **C tcp-only**: UDP is useless for hole punching (blocked, or address-dependent) but TCP
        is known to be punchable: ``tcp_mapping`` is endpoint-independent (or no NAT), or a
-       UPnP/NAT-PMP ``port_mapping`` exists (unconfirmed, else rule 2). DCUtR then punches
-       over TCP with simultaneous open.
-    6. **E udp-blocked**: STUN requests went out and no server answered.
+       UPnP/NAT-PMP ``port_mapping`` exists (unconfirmed, else rule 2) and no NAT beyond the
+       router shows (``upstream``; a mapping there opens nothing). DCUtR then punches over TCP
+       with simultaneous open. **C double-nat-tcp-only** when ``upstream`` is DOUBLE.
+    6. **E udp-blocked**: STUN requests went out and no server answered
+       (**E double-nat-udp-blocked** when ``upstream`` is DOUBLE).
     7. **B public-address-unconfirmed**: a global IPv4/IPv6 address on an interface (no NAT,
        maybe a firewall); IPv6 wins over an IPv4 symmetric NAT, as DCUtR can punch over IPv6.
-    8. **B no-nat** / **B endpoint-independent**: STUN says hole punching works over UDP.
-    9. **D symmetric-nat**: address-dependent mapping.
+    8. **B no-nat** / **B endpoint-independent** (**B double-nat** when ``upstream`` is
+       DOUBLE): STUN says hole punching works over UDP.
+    9. **D symmetric-nat** (**D double-nat-symmetric** when ``upstream`` is DOUBLE):
+       address-dependent mapping.
     10. **D no-stun-servers** (``stun`` is None) / **D stun-inconclusive** (mapping unknown).
 
     Args:
@@ -372,6 +427,8 @@ def grade(
         tcp_mapping: Mapping behaviour of our TCP port, if known (e.g. from observed addresses).
         relays_configured: At least one relay is configured (else the hint says how to add one).
         lan_peers: An authorized peer is connected to us directly over a private network.
+        upstream: A NAT beyond our router, if one shows
+            (:func:`~app.core.reach.upstream.detect_upstream_nat`).
 
     Returns:
         The grade, reason code, reason and hint.
@@ -388,23 +445,30 @@ def grade(
         if lan_peers:
             return _result("lan-only-relay-down" if relays_configured else "lan-only")
         return _result("no-relay" if relays_configured else "no-relay-configured")
-    if detect_cgnat(interfaces, stun) and not interfaces.global_ipv6:
-        return _result("cgnat")
     mapping = stun.mapping if stun is not None else NatMapping.UNKNOWN
     udp_blocked = stun is not None and stun.udp_blocked
+    carrier = detect_cgnat(interfaces, stun) or upstream is UpstreamNat.CARRIER
+    if carrier and not interfaces.global_ipv6:
+        if mapping is NatMapping.ENDPOINT_INDEPENDENT and not udp_blocked:
+            return _result("cgnat-endpoint-independent")
+        return _result("cgnat")
     udp_unpunchable = udp_blocked or mapping is NatMapping.ADDRESS_DEPENDENT
-    if udp_unpunchable and (tcp_mapping in _PUNCHABLE or port_mapping):
-        return _result("tcp-only")
+    port_mapping_opens = port_mapping and upstream is UpstreamNat.UNKNOWN
+    if udp_unpunchable and (tcp_mapping in _PUNCHABLE or port_mapping_opens):
+        return _result("double-nat-tcp-only" if upstream is UpstreamNat.DOUBLE else "tcp-only")
     if udp_blocked:
-        return _result("udp-blocked")
+        return _result(
+            "double-nat-udp-blocked" if upstream is UpstreamNat.DOUBLE else "udp-blocked"
+        )
     if interfaces.global_ipv4 or interfaces.global_ipv6:
         return _result("public-address-unconfirmed")
     if mapping is NatMapping.NO_NAT:
         return _result("no-nat")
+    double = upstream is UpstreamNat.DOUBLE
     if mapping is NatMapping.ENDPOINT_INDEPENDENT:
-        return _result("endpoint-independent")
+        return _result("double-nat" if double else "endpoint-independent")
     if mapping is NatMapping.ADDRESS_DEPENDENT:
-        return _result("symmetric-nat")
+        return _result("double-nat-symmetric" if double else "symmetric-nat")
     if stun is None:
         return _result("no-stun-servers")
     return _result("stun-inconclusive")
@@ -422,6 +486,8 @@ def assess(
     tcp_listeners: Iterable[tuple[str, int]] = (),
     relays_configured: bool = True,
     lan_peers: bool = False,
+    hops: Sequence[Hop] = (),
+    gateway_external: str | None = None,
 ) -> Reachability:
     """Grade and package the evidence as the :class:`~app.core.status.Reachability` status.
 
@@ -437,10 +503,15 @@ def assess(
             we tell our peers (:func:`app.core.reach.lan.lan_addresses`).
         relays_configured: As for :func:`grade`.
         lan_peers: As for :func:`grade`.
+        hops: Routers that answered the hop probe (for
+            :func:`~app.core.reach.upstream.detect_upstream_nat`).
+        gateway_external: The external IP our UPnP/NAT-PMP gateway reported, if any.
 
     Returns:
-        The status value front ends show.
+        The status value front ends show (``cgnat`` is also true for a carrier NAT beyond our
+        router).
     """
+    upstream = detect_upstream_nat(interfaces, hops=hops, gateway_external=gateway_external)
     result = grade(
         interfaces,
         stun,
@@ -450,6 +521,7 @@ def assess(
         tcp_mapping=tcp_mapping,
         relays_configured=relays_configured,
         lan_peers=lan_peers,
+        upstream=upstream,
     )
     public = [*interfaces.global_ipv6, *interfaces.global_ipv4]
     if stun is not None:
@@ -463,7 +535,7 @@ def assess(
         hint=result.hint,
         nat_mapping=stun.mapping if stun is not None else NatMapping.UNKNOWN,
         udp_blocked=stun is not None and stun.udp_blocked,
-        cgnat=detect_cgnat(interfaces, stun),
+        cgnat=detect_cgnat(interfaces, stun) or upstream is UpstreamNat.CARRIER,
         public_addresses=tuple(dict.fromkeys(public)),
         probed_at=probed_at,
         lan_addresses=lan_addresses(interfaces, tcp_listeners),

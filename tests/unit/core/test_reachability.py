@@ -21,6 +21,13 @@ from app.core.reach.reachability import (
     grade,
     parse_stun_server,
 )
+from app.core.reach.upstream import (
+    Hop,
+    UpstreamNat,
+    detect_upstream_nat,
+    gateway_external_ip,
+    parse_recverr,
+)
 from app.core.status import PathType, Reachability
 
 LOCAL_PORT = 40000
@@ -302,9 +309,29 @@ GRADE_TABLE = [
     # 3. not dialable and no relay: nobody reaches us
     (PUBLIC_V4, NO_NAT, False, False, False, NatMapping.UNKNOWN, Grade.F, "no-relay"),
     (LAN, EIM, False, False, True, NatMapping.ENDPOINT_INDEPENDENT, Grade.F, "no-relay"),
-    # 4. CGNAT without IPv6
-    (CGNAT_IF, EIM, False, True, False, NatMapping.UNKNOWN, Grade.E, "cgnat"),
-    (LAN, MAPPED_CGNAT, False, True, False, NatMapping.UNKNOWN, Grade.E, "cgnat"),
+    # 4. CGNAT without IPv6: B when it maps endpoint-independently (hole punching works), else E
+    (
+        CGNAT_IF,
+        EIM,
+        False,
+        True,
+        False,
+        NatMapping.UNKNOWN,
+        Grade.B,
+        "cgnat-endpoint-independent",
+    ),
+    (
+        LAN,
+        MAPPED_CGNAT,
+        False,
+        True,
+        False,
+        NatMapping.UNKNOWN,
+        Grade.B,
+        "cgnat-endpoint-independent",
+    ),
+    (CGNAT_IF, SYMMETRIC, False, True, False, NatMapping.UNKNOWN, Grade.E, "cgnat"),
+    (CGNAT_IF, BLOCKED, False, True, False, NatMapping.UNKNOWN, Grade.E, "cgnat"),
     (CGNAT_IF, None, False, True, True, NatMapping.ENDPOINT_INDEPENDENT, Grade.E, "cgnat"),
     # ... with IPv6 the IPv6 address decides; overlay (Tailscale) addresses are not CGNAT
     (CGNAT_V6, EIM, False, True, False, NatMapping.UNKNOWN, Grade.B, "public-address-unconfirmed"),
@@ -445,7 +472,11 @@ def test_a_reservation_or_a_dial_back_beats_the_lan() -> None:
 
 
 def test_every_reason_code_is_reachable_and_in_the_table() -> None:
-    reached = {row[-1] for row in GRADE_TABLE} | {row[-1] for row in NO_RESERVATION_TABLE}
+    reached = (
+        {row[-1] for row in GRADE_TABLE}
+        | {row[-1] for row in NO_RESERVATION_TABLE}
+        | {row[-1] for row in UPSTREAM_TABLE}
+    )
     assert reached == REASON_CODES
     assert {row[-2] for row in GRADE_TABLE} == set(Grade)
 
@@ -464,6 +495,165 @@ def test_hints_are_actionable() -> None:
     assert "ISP" in hint(CGNAT_IF, EIM, confirmed_public=False, has_relay_reservation=True)
     assert "IPv6" in hint(CGNAT_IF, EIM, confirmed_public=False, has_relay_reservation=True)
     assert "relay" in hint(LAN, EIM, confirmed_public=False, has_relay_reservation=False)
+
+
+# ---- a NAT beyond our router: carrier NAT and double NAT -----------------------------------------
+
+# Hop probes as the NAT lab's homes answer them (tests/lab/test_carrier_nat.py).
+CARRIER_HOPS = (Hop(1, "192.168.1.1"), Hop(2, "100.64.100.1"))
+DOUBLE_HOPS = (Hop(1, "192.168.2.1"), Hop(2, "10.9.0.1"))
+PLAIN_HOPS = (Hop(1, "192.168.3.1"), Hop(2, "203.0.113.1"), Hop(3, "10.0.0.1"))
+
+UPSTREAM_DETECTION = [
+    # (interfaces, hops, gateway external IP) -> upstream
+    (LAN, CARRIER_HOPS, None, UpstreamNat.CARRIER),
+    (LAN, tuple(reversed(CARRIER_HOPS)), None, UpstreamNat.CARRIER),  # order does not matter
+    (LAN, (), "100.70.1.2", UpstreamNat.CARRIER),  # UPnP/NAT-PMP: the router's WAN is CGNAT
+    (LAN, DOUBLE_HOPS, None, UpstreamNat.DOUBLE),
+    (LAN, (), "10.0.0.7", UpstreamNat.DOUBLE),  # the router's WAN is private
+    (LAN, DOUBLE_HOPS, "100.64.0.9", UpstreamNat.CARRIER),  # a carrier NAT is the stronger claim
+    (LAN, PLAIN_HOPS, None, UpstreamNat.UNKNOWN),  # private hops after a public one: ISP core
+    (LAN, (Hop(1, "192.168.3.1"),), "203.0.113.9", UpstreamNat.UNKNOWN),  # one NAT
+    (LAN, (), None, UpstreamNat.UNKNOWN),  # nothing measured
+    (PUBLIC_V4, CARRIER_HOPS, None, UpstreamNat.UNKNOWN),  # a public interface: no NAT at all
+]
+
+
+@pytest.mark.parametrize(("interfaces", "hops", "gateway", "expected"), UPSTREAM_DETECTION)
+def test_detect_upstream_nat(
+    interfaces: InterfaceSummary, hops: tuple[Hop, ...], gateway: str | None, expected: UpstreamNat
+) -> None:
+    assert detect_upstream_nat(interfaces, hops=hops, gateway_external=gateway) is expected
+
+
+# (interfaces, stun, port_mapping, tcp_mapping, upstream) -> (grade, code), relay reserved
+UPSTREAM_TABLE = [
+    (LAN, EIM, False, NatMapping.UNKNOWN, UpstreamNat.CARRIER, Grade.B,
+     "cgnat-endpoint-independent"),
+    (LAN, SYMMETRIC, False, NatMapping.UNKNOWN, UpstreamNat.CARRIER, Grade.E, "cgnat"),
+    (LAN, EIM, False, NatMapping.UNKNOWN, UpstreamNat.DOUBLE, Grade.B, "double-nat"),
+    (LAN, SYMMETRIC, False, NatMapping.UNKNOWN, UpstreamNat.DOUBLE, Grade.D,
+     "double-nat-symmetric"),
+    # a port mapping on a router behind another NAT opens nothing: no C from it
+    (LAN, SYMMETRIC, True, NatMapping.UNKNOWN, UpstreamNat.DOUBLE, Grade.D,
+     "double-nat-symmetric"),
+    (LAN, SYMMETRIC, True, NatMapping.UNKNOWN, UpstreamNat.UNKNOWN, Grade.C, "tcp-only"),
+    (LAN, BLOCKED, False, NatMapping.ENDPOINT_INDEPENDENT, UpstreamNat.DOUBLE, Grade.C,
+     "double-nat-tcp-only"),
+    (LAN, BLOCKED, False, NatMapping.UNKNOWN, UpstreamNat.DOUBLE, Grade.E,
+     "double-nat-udp-blocked"),
+    # global IPv6 decides over a carrier NAT, as over a host in CGNAT space
+    (LAN_V6, SYMMETRIC, False, NatMapping.UNKNOWN, UpstreamNat.CARRIER, Grade.B,
+     "public-address-unconfirmed"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("interfaces", "stun", "port_mapping", "tcp", "upstream", "expected", "code"), UPSTREAM_TABLE
+)
+def test_grade_beyond_the_router(
+    interfaces: InterfaceSummary,
+    stun: StunResult,
+    port_mapping: bool,
+    tcp: NatMapping,
+    upstream: UpstreamNat,
+    expected: Grade,
+    code: str,
+) -> None:
+    result = grade(
+        interfaces, stun, confirmed_public=False, has_relay_reservation=True,
+        port_mapping=port_mapping, tcp_mapping=tcp, upstream=upstream,
+    )  # fmt: skip
+    assert (result.grade, result.reason_code) == (expected, code)
+
+
+NAT_BEYOND_CODES = {
+    "cgnat",
+    "cgnat-endpoint-independent",
+    "double-nat",
+    "double-nat-symmetric",
+    "double-nat-tcp-only",
+    "double-nat-udp-blocked",
+}
+
+
+@given(
+    st.sampled_from([LAN, CGNAT_IF, TAILSCALE]),
+    stun_st := st.one_of(st.none(), st.lists(probe_st, max_size=4).map(lambda p: stun_result(*p))),
+    st.booleans(),
+    st.sampled_from(list(NatMapping)),
+    st.sampled_from([UpstreamNat.CARRIER, UpstreamNat.DOUBLE]),
+)
+def test_behind_a_nat_beyond_the_router_no_hint_says_upnp(
+    interfaces: InterfaceSummary,
+    stun: StunResult | None,
+    port_mapping: bool,
+    tcp: NatMapping,
+    upstream: UpstreamNat,
+) -> None:
+    """Behind a carrier NAT or a second router, a mapping on the home router opens nothing: no
+    hint may advise one, and the grade follows the mapping (endpoint-independent is B)."""
+    result = grade(
+        interfaces, stun, confirmed_public=False, has_relay_reservation=True,
+        port_mapping=port_mapping, tcp_mapping=tcp, upstream=upstream,
+    )  # fmt: skip
+    assert "enable UPnP" not in result.hint, result
+    if result.reason_code in NAT_BEYOND_CODES:
+        assert any(w in result.hint for w in ("ISP", "bridge mode", "IPv6")), result
+    mapping = stun.mapping if stun is not None else NatMapping.UNKNOWN
+    if mapping is NatMapping.ENDPOINT_INDEPENDENT and not stun.udp_blocked:  # type: ignore[union-attr]
+        assert result.grade is Grade.B, result
+
+
+def test_assess_uses_hops_and_the_gateway() -> None:
+    carrier = assess(
+        LAN, EIM, confirmed_public=False, has_relay_reservation=True, probed_at=1.0,
+        hops=CARRIER_HOPS,
+    )  # fmt: skip
+    assert (carrier.grade, carrier.reason_code, carrier.cgnat) == (
+        Grade.B,
+        "cgnat-endpoint-independent",
+        True,
+    )
+    double = assess(
+        LAN, SYMMETRIC, confirmed_public=False, has_relay_reservation=True, probed_at=1.0,
+        gateway_external="192.168.0.2",
+    )  # fmt: skip
+    assert (double.grade, double.reason_code, double.cgnat) == (
+        Grade.D,
+        "double-nat-symmetric",
+        False,
+    )
+
+
+def _recverr(origin: int, icmp_type: int, family: int, ip: bytes) -> bytes:
+    import struct
+
+    return struct.pack("=IBBBBII", 113, origin, icmp_type, 0, 0, 0, 0) + struct.pack(
+        "=HH4s8x", family, 0, ip
+    )
+
+
+def test_parse_recverr() -> None:
+    assert parse_recverr(_recverr(2, 11, 2, bytes([100, 64, 100, 1]))) == (11, "100.64.100.1")
+    assert parse_recverr(_recverr(2, 3, 2, bytes([203, 0, 113, 20]))) == (3, "203.0.113.20")
+    assert parse_recverr(_recverr(1, 11, 2, bytes(4))) is None  # a local error, no ICMP
+    assert parse_recverr(_recverr(2, 11, 10, bytes(4))) is None  # not IPv4
+    assert parse_recverr(b"short") is None
+
+
+@given(st.binary(max_size=64))
+def test_parse_recverr_never_raises(data: bytes) -> None:
+    parse_recverr(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "ip"),
+    [("100.64.3.4:4001", "100.64.3.4"), ("[2001:db8::1]:4001", "2001:db8::1"), ("", None),
+     (None, None), ("nonsense:1", None)],
+)  # fmt: skip
+def test_gateway_external_ip(text: str | None, ip: str | None) -> None:
+    assert gateway_external_ip(text) == ip
 
 
 bool_st = st.booleans()
