@@ -62,6 +62,14 @@ def start_miniupnpd(
     lab.exec(home.router_ns, ["iptables", "-I", "FORWARD", "-i", "wan", "-o", "lan", "-m",
                               "conntrack", "--ctstate", "DNAT", "-j", "ACCEPT"])  # fmt: skip
     stun_ip, stun_port = stun.rsplit(":", 1)
+    # miniupnpd's STUN test (RFC 5780 style) asks for answers from the server's other address
+    # and port too (stund sends them); from those it decides whether the WAN is NATed again.
+    # The router's own filter would drop them as unsolicited, and miniupnpd would disable port
+    # forwarding ("restrictive or symmetric NAT"): let the STUN host's answers in.
+    sources = next(([h.ip, *h.extra_ips] for h in lab.hosts.values() if h.ip == stun_ip), [])
+    for source in sources:
+        lab.exec(home.router_ns, ["iptables", "-I", "INPUT", "-i", "wan", "-p", "udp", "-s",
+                                  source, "-j", "ACCEPT"])  # fmt: skip
     config = workdir / "miniupnpd.conf"
     config.write_text(
         "ext_ifname=wan\nlistening_ip=lan\n"
