@@ -9,6 +9,7 @@ import importlib.util
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import threading
@@ -31,6 +32,8 @@ STUN_PORT = 3478  # udp_tools.py whoami (UDP)
 TCP_PORT = 3479  # udp_tools.py whoami (TCP)
 REAL_STUN_PORT = 3480  # tests/helpers/stun_server.py, when present
 HAVE_REAL_STUN = importlib.util.find_spec("tests.helpers.stun_server") is not None
+STUND = shutil.which("stund")  # Debian's stund (package stun-server): nobody here wrote it
+STUND_PORT = 3482  # and 3483, its second port
 
 
 class Agent:
@@ -115,6 +118,10 @@ HOMES = {
     "mv": "eim",  # mutated by the network-change test
 }
 LAN_NETS = {"ca": "100.64.7.0/24"}
+# Homes whose router sits behind another NAT: (outer router, its NAT kind, inside network).
+OUTER = {"ispe": ("eim", "100.64.100.0/24"), "isps": ("symmetric", "100.64.101.0/24"),
+         "oute": ("eim", "10.9.0.0/24")}  # fmt: skip
+BEHIND = {"ce": "ispe", "cs": "isps", "de": "oute"}  # carrier eim, carrier symmetric, double NAT
 
 
 def _host_snapshot() -> dict[str, Any]:
@@ -159,11 +166,23 @@ def lab(host_before: dict[str, Any]) -> Iterator[Lab]:
     with Lab() as lab:
         for name, kind in HOMES.items():
             lab.add_home(name, nat=kind, lan_net=LAN_NETS.get(name))
+        outers = {
+            name: lab.add_outer_router(name, kind, inside_net=net)
+            for name, (kind, net) in OUTER.items()
+        }
+        for name, outer in BEHIND.items():
+            lab.add_home(name, nat="eim", behind=outers[outer])
         for host in (lab.stun1, lab.stun2, lab.relay):
             _start_whoami(lab, host.ns)
         if HAVE_REAL_STUN:
             for host in (lab.stun1, lab.stun2):
                 _start_real_stun(lab, host.ns)
+        if STUND is not None:  # Debian's stund: two addresses, two ports
+            for host, alt in ((lab.stun1, netlab.STUN1_ALT_IP), (lab.stun2, netlab.STUN2_ALT_IP)):
+                lab.add_public_address(host, alt)
+                lab.popen(host.ns, [STUND, "-h", host.ip, "-a", alt, "-p", str(STUND_PORT),
+                                    "-o", str(STUND_PORT + 1)], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)  # fmt: skip
         yield lab
     assert _lab_namespaces(lab.tag) == [], "lab namespaces survived teardown"
     assert all(p.poll() is not None for p in lab.procs)
@@ -237,18 +256,26 @@ print(json.dumps({"mapping": str(r.mapping), "udp_blocked": r.udp_blocked,
 """
 
 
-@pytest.mark.skipif(not HAVE_REAL_STUN, reason="tests/helpers/stun_server.py not there yet")
+@pytest.mark.parametrize("server", ["ours", "stund"])
 @pytest.mark.parametrize(
     ("name", "mapping", "blocked"),
     [("ea", "endpoint-independent", False), ("sa", "address-dependent", False),
-     ("ua", "unknown", True), ("na", "no-nat", False), ("ca", "endpoint-independent", False)],
+     ("ua", "unknown", True), ("na", "no-nat", False), ("ca", "endpoint-independent", False),
+     ("ce", "endpoint-independent", False), ("cs", "address-dependent", False),
+     ("de", "endpoint-independent", False)],
 )  # fmt: skip
 def test_real_stun_server_and_project_prober(
-    lab: Lab, name: str, mapping: str, blocked: bool
+    lab: Lab, server: str, name: str, mapping: str, blocked: bool
 ) -> None:
-    """tests/helpers/stun_server.py on stun1/stun2, app.engine.reachability.probe_stun in a home."""
+    """A STUN server on stun1/stun2 (ours, tests/helpers/stun_server.py, or Debian's stund),
+    app.engine.reachability.probe_stun in a home."""
+    if server == "ours" and not HAVE_REAL_STUN:
+        pytest.skip("tests/helpers/stun_server.py not there")
+    if server == "stund" and STUND is None:
+        pytest.skip("stund not installed (apt-get install stun-server)")
+    port = REAL_STUN_PORT if server == "ours" else STUND_PORT
     home = lab.homes[name]
-    argv = [sys.executable, "-c", PROBE_SCRIPT, lab.stun1.ip, lab.stun2.ip, str(REAL_STUN_PORT)]
+    argv = [sys.executable, "-c", PROBE_SCRIPT, lab.stun1.ip, lab.stun2.ip, str(port)]
     out = json.loads(lab.exec(home.host_ns, argv, cwd=REPO, timeout=20).stdout)
     info = f"{name} ({home.nat}): {out}"
     assert out["mapping"] == mapping, info
@@ -257,7 +284,49 @@ def test_real_stun_server_and_project_prober(
         assert {ip for ip, _ in out["external"]} == {home.public_ip}, info
 
 
-@pytest.mark.parametrize("name", ["eb", "sb", "ua", "nb"])
+@pytest.mark.parametrize("name", list(BEHIND))
+def test_udp_mapping_behind_an_outer_router(lab: Lab, name: str) -> None:
+    """Two NATs in a row: STUN sees the outer router's public address, and the mapping is the
+    outer NAT's kind (the home router keeps the port, so an eim outer NAT keeps it too)."""
+    home = lab.homes[name]
+    assert home.outer is not None
+    agent = Agent(lab, home.host_ns)
+    try:
+        mapped = agent.probe(lab, timeout=3.0)
+    finally:
+        agent.close()
+    info = f"{name} (behind {home.outer.name}, {home.outer.nat}): {mapped}\n{lab.describe()}"
+    assert _ip(mapped["stun1"]) == _ip(mapped["stun2"]) == home.outer.public_ip, info
+    assert home.public_ip == home.outer.public_ip, info
+    if home.outer.nat == "eim":
+        assert _port(mapped["stun1"]) == _port(mapped["stun2"]) == agent.port, info
+    else:
+        assert _port(mapped["stun1"]) != _port(mapped["stun2"]), info
+
+
+HOPS_SCRIPT = """
+import sys, trio
+from app.engine.hops import probe_hops
+hops = trio.run(probe_hops, (sys.argv[1], int(sys.argv[2])))
+print(" ".join(f"{h.ttl}:{h.address}" for h in hops))
+"""
+
+
+@pytest.mark.parametrize("name", ["ea", "ca", *BEHIND])
+def test_hops_show_the_nat_beyond_the_router(lab: Lab, name: str) -> None:
+    """app.engine.hops (TTL-limited datagrams, ICMP Time Exceeded) towards stun1: the home
+    router's LAN address at TTL 1, the outer router's inside address at TTL 2 (100.64/10 for a
+    carrier NAT), nothing more (stun1 is on the public segment, which is one bridge)."""
+    home = lab.homes[name]
+    argv = [sys.executable, "-c", HOPS_SCRIPT, lab.stun1.ip, str(STUN_PORT)]
+    hops = lab.exec(home.host_ns, argv, cwd=REPO, timeout=20).stdout.split()
+    expected = [f"1:{home.router_lan_ip}"]
+    if home.outer is not None:
+        expected.append(f"2:{home.outer.inside_ip}")
+    assert hops == expected, (name, hops, lab.describe())
+
+
+@pytest.mark.parametrize("name", ["eb", "sb", "ua", "nb", *BEHIND])
 def test_tcp_to_relay_is_seen_from_public_ip(lab: Lab, name: str) -> None:
     home = lab.homes[name]
     agent = Agent(lab, home.host_ns)
@@ -274,7 +343,9 @@ def test_tcp_to_relay_is_seen_from_public_ip(lab: Lab, name: str) -> None:
 @pytest.mark.parametrize(
     ("a", "b", "expect", "early"),
     [("ea", "eb", True, False), ("ea", "eb", True, True), ("ea", "na", True, False),
-     ("na", "nb", True, False), ("sa", "sb", False, False), ("ua", "eb", False, False)],
+     ("na", "nb", True, False), ("sa", "sb", False, False), ("ua", "eb", False, False),
+     ("ce", "eb", True, False), ("de", "ea", True, False), ("ca", "ce", True, False),
+     ("cs", "sb", False, False)],
 )  # fmt: skip
 def test_udp_hole_punching(lab: Lab, a: str, b: str, expect: bool, early: bool) -> None:
     """Both sides send to the other's stun1-mapped address; ``early``: b's datagrams reach a's
@@ -310,8 +381,10 @@ def test_udp_hole_punching(lab: Lab, a: str, b: str, expect: bool, early: bool) 
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "expect"), [("ea", "eb", True), ("ea", "na", True), ("sa", "sb", False)]
-)
+    ("a", "b", "expect"),
+    [("ea", "eb", True), ("ea", "na", True), ("sa", "sb", False), ("ce", "eb", True),
+     ("de", "ca", True)],
+)  # fmt: skip
 def test_tcp_simultaneous_open(lab: Lab, a: str, b: str, expect: bool) -> None:
     """TCP hole punching as DCUtR does it: each side connects from the port it used toward the
     relay to the address the relay saw for the other side."""
