@@ -106,6 +106,7 @@ class PortMapper:
         self._expires_at: float | None = None
         self._wake = trio.Event()
         self.error: str | None = None
+        self._reported_external: str | None = None  # what the gateway last said, mapped or not
 
     def current(self) -> PortMappingInfo | None:
         """The mapping in place, or None."""
@@ -120,6 +121,16 @@ class PortMapper:
             expires_at=self._expires_at,
             method=m.method,
         )
+
+    def reported_external_ip(self) -> str | None:
+        """The external IP the gateway last reported, even when it refused to map.
+
+        A router behind another NAT reports its own WAN address, a private or 100.64/10 one, and
+        often refuses to map (miniupnpd does): what it reports still shows the NAT beyond it
+        (:mod:`app.core.reach.upstream`). None before any gateway answered.
+        """
+        m = self._mapping
+        return m.external_ip if m is not None and m.external_ip else self._reported_external
 
     def external_addresses(self) -> list[str]:
         """The mapping as a multiaddr (for the relay's dial-back and our announcements)."""
@@ -217,6 +228,7 @@ class PortMapper:
 
     async def _map_new(self, port: int) -> _Mapping:
         """Try NAT-PMP and UPnP discovery at once; map with NAT-PMP if it works, else UPnP."""
+        self._reported_external = None  # maybe another network: only a fresh answer counts
         errors: dict[str, str] = {}
         by_natpmp: list[_Mapping] = []
         found_igd: list[tuple[Any, str]] = []
@@ -266,6 +278,7 @@ class PortMapper:
             else:
                 self._igd = igd
                 return mapping
+
         raise PortMappingFailed(
             "; ".join(f"{_METHOD_NAMES[m]}: {errors[m]}" for m in (UPNP, NAT_PMP) if m in errors)
             or "no gateway answered"
@@ -273,6 +286,7 @@ class PortMapper:
 
     async def _natpmp_map(self, client: NatPmpClient, port: int, external_port: int) -> _Mapping:
         external_ip = await client.external_address()
+        self._reported_external = external_ip or None
         answer = await client.map_tcp(
             port, external_port=external_port, lifetime=self._lease or LEASE
         )
@@ -297,6 +311,8 @@ class PortMapper:
         """Add or renew the UPnP mapping. Runs in a worker thread."""
         lan = str(igd.lanaddr)
         external_ip = str(igd.externalipaddress() or "")
+        # One str assignment (atomic); read on the trio thread by reported_external_ip().
+        self._reported_external = external_ip or None
         lease = self._lease
         try:
             igd.addportmapping(port, "TCP", lan, port, DESCRIPTION, "", lease)

@@ -26,7 +26,6 @@ from libp2p.discovery.mdns.mdns import create_mdns_discovery
 from libp2p.peer.id import ID
 from libp2p.tools.anyio_service import background_trio_service
 
-from app.core.reach.upstream import gateway_external_ip
 from app.core.status import PortMappingInfo
 from app.engine import compat
 from app.engine.portmap import PortMapper
@@ -151,10 +150,9 @@ class PortMapping:
         return self._mapper.current() if self._mapper is not None else None
 
     def external_ip(self) -> str | None:
-        """The external IP the gateway reported for our mapping (private or 100.64/10 when the
+        """The external IP the gateway reported, mapped or not (private or 100.64/10 when the
         router is behind another NAT: :mod:`app.core.reach.upstream`)."""
-        info = self.current()
-        return gateway_external_ip(info.external_address) if info is not None else None
+        return self._mapper.reported_external_ip() if self._mapper is not None else None
 
     def external_addresses(self) -> list[str]:
         """The mapping as a multiaddr (for the relay's dial-back and our announcements)."""

@@ -22,6 +22,8 @@ class FakeNatPmpGateway:
         external_ip: The public address it claims.
         port_offset: External port = internal port + this.
         result: Result code of every answer (0: success).
+        refuse_mappings: Result code of mapping requests only (0: map), as a router behind
+            another NAT may answer while it still reports its external address.
         silent: Answer nothing (and count what arrives).
         drop_first: Drop this many requests before answering (tests retries).
         epoch: Seconds since start of epoch to report (a test may reset it).
@@ -32,6 +34,7 @@ class FakeNatPmpGateway:
     external_ip: str = "203.0.113.77"
     port_offset: int = 0
     result: int = 0
+    refuse_mappings: int = 0
     silent: bool = False
     drop_first: int = 0
     epoch: int = 1000
@@ -65,6 +68,8 @@ class FakeNatPmpGateway:
             return natpmp.encode_error_response(opcode, self.result, self.epoch)
         if opcode == natpmp.OP_EXTERNAL_ADDRESS:
             return natpmp.encode_external_address_response(self.epoch, self.external_ip)
+        if opcode == natpmp.OP_MAP_TCP and self.refuse_mappings:
+            return natpmp.encode_error_response(opcode, self.refuse_mappings, self.epoch)
         if opcode == natpmp.OP_MAP_TCP and len(data) >= 12:
             _, _, _, internal, _suggested, lifetime = struct.unpack("!BBHHHI", data[:12])
             if lifetime == 0:

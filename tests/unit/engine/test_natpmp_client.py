@@ -208,3 +208,31 @@ async def test_mapper_reports_why_nothing_mapped() -> None:
         assert mapper.current() is None
         assert "NAT-PMP: the gateway refuses port mappings" in mapper.error
         nursery.cancel_scope.cancel()
+
+
+async def test_mapper_keeps_the_external_address_a_refusing_gateway_reported() -> None:
+    """A router behind another NAT reports its private WAN address and refuses to map: the
+    address still tells the grade that another NAT lies beyond (app.core.reach.upstream)."""
+    gateway = FakeNatPmpGateway(
+        external_ip="10.0.0.7", refuse_mappings=natpmp.ResultCode.NOT_AUTHORIZED
+    )
+
+    async def find_gateway() -> str:
+        return "127.0.0.1"
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(gateway.run)
+        mapper = PortMapper(
+            lambda: 4001, lambda: None, discovery_timeout=0.5, gateway=find_gateway,
+            natpmp_port=gateway.port,
+        )  # fmt: skip
+        assert mapper.reported_external_ip() is None
+        async with trio.open_nursery() as inner:
+            await inner.start(mapper.run)
+            with trio.fail_after(15):
+                while mapper.error is None:  # noqa: ASYNC110
+                    await trio.sleep(0.05)
+            inner.cancel_scope.cancel()
+        assert mapper.current() is None
+        assert mapper.reported_external_ip() == "10.0.0.7"
+        nursery.cancel_scope.cancel()
