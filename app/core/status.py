@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Annotated
+
+import msgspec
 
 from app.core.peers.addrbook import RememberedAddress
 
@@ -269,6 +272,34 @@ class Settings:
     mdns: bool
     port_mapping: bool
     hole_punching: bool
+
+
+class SettingsUpdate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A change of preferences (``POST settings``); a member left out (or None) stays as it is.
+
+    Attributes:
+        device_name: The name this device announces to devices it pairs with; ``""`` goes back
+            to the host name.
+        network: The private network (DHT namespace) to use; ``""`` means the global peer-up
+            network, like ``clear_network``.
+        clear_network: Use the global peer-up network (``network`` must then be left out).
+        mdns: LAN discovery by multicast DNS.
+        port_mapping: Ask the router for a port (UPnP / NAT-PMP).
+        hole_punching: Upgrade relayed connections to direct ones.
+    """
+
+    device_name: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    network: Annotated[str, msgspec.Meta(max_length=63)] | None = None
+    clear_network: bool = False
+    mdns: bool | None = None
+    port_mapping: bool | None = None
+    hole_punching: bool | None = None
+
+    @property
+    def changes_nothing(self) -> bool:
+        """True when every member leaves its preference as it is."""
+        values = (self.device_name, self.network, self.mdns, self.port_mapping, self.hole_punching)
+        return not self.clear_network and all(v is None for v in values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,7 @@ from app.core.status import (
     ServiceInfo,
     ServicesChanged,
     Settings,
+    SettingsUpdate,
     TracerouteResult,
     VerifySessionInfo,
 )
@@ -782,26 +783,10 @@ class Node:
         """The preferences (see :meth:`LiveConfig.settings`)."""
         return self._live.settings()
 
-    def update_settings(
-        self,
-        *,
-        device_name: str | None = None,
-        network: str | None = None,
-        clear_network: bool = False,
-        mdns: bool | None = None,
-        port_mapping: bool | None = None,
-        hole_punching: bool | None = None,
-    ) -> Settings:
+    def update_settings(self, change: SettingsUpdate) -> Settings:
         """Change preferences in config.yaml and apply them live (see
         :meth:`LiveConfig.update_settings`)."""
-        return self._live.update_settings(
-            device_name=device_name,
-            network=network,
-            clear_network=clear_network,
-            mdns=mdns,
-            port_mapping=port_mapping,
-            hole_punching=hole_punching,
-        )
+        return self._live.update_settings(change)
 
     def forwards(self) -> list[ForwardInfo]:
         """Open forwards with live counters (and the peer's current verified state)."""
