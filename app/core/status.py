@@ -53,6 +53,26 @@ class NatMapping(enum.StrEnum):
     UNKNOWN = "unknown"  # not enough answers to tell
 
 
+class LanDialOutcome(enum.StrEnum):
+    """How a dial of a relayed peer's private (LAN) addresses went."""
+
+    TRYING = "trying"
+    WORKED = "worked"  # a direct connection came up (ours, or the peer's dial at the same time)
+    FAILED = "failed"  # none of the addresses answered in time
+
+
+@dataclass(frozen=True, slots=True)
+class LanDial:
+    """The last dial of a relayed peer's LAN addresses (app.core.reach.samenat.LanDialPlan)."""
+
+    addresses: tuple[str, ...]  # the peer's own LAN addresses that were dialled
+    same_nat: bool  # some lie on none of our subnets: dialled because we share its public IP
+    outcome: LanDialOutcome
+    at: float  # unix time of the outcome (of the start while "trying")
+    address: str = ""  # the one that connected ("worked" by our dial)
+    retry_at: float | None = None  # unix time from which the same addresses are dialled again
+
+
 @dataclass(frozen=True, slots=True)
 class PathInfo:
     """The path currently used for one connected peer."""
@@ -65,6 +85,7 @@ class PathInfo:
     connected_at: float  # unix time
     rtt_ms: float | None = None
     verified: bool = False  # the peer's key was verified by a human (app.core.peers.trust)
+    lan_dial: LanDial | None = None  # the last dial of the peer's LAN addresses, if any
 
 
 @dataclass(frozen=True, slots=True)
