@@ -26,6 +26,8 @@ from typing import TypeGuard
 from app.core.status import (
     AuthEntry,
     ForwardInfo,
+    LanDial,
+    LanDialOutcome,
     NodeStatus,
     PathInfo,
     PeerInfo,
@@ -350,7 +352,25 @@ def render_paths(paths: Sequence[PathInfo], names: Mapping[str, str] | None = No
         ]
         for p in paths
     ]
-    return table(rows)
+    notes = [
+        f"  {peer_label(p.peer_id, names.get(p.peer_id))}: {lan_dial_text(p.lan_dial)}"
+        for p in paths
+        if p.lan_dial is not None
+    ]
+    return table(rows) + notes
+
+
+def lan_dial_text(dial: LanDial) -> str:
+    """Return how the last dial of a peer's LAN addresses went, e.g. ``LAN dial across
+    subnets (same public address) failed at 12:01 (/ip4/10.0.0.2/tcp/4001); next try 12:02``."""
+    what = "LAN dial across subnets (same public address)" if dial.same_nat else "LAN dial"
+    when = format_clock(dial.at)
+    if dial.outcome is LanDialOutcome.WORKED:
+        return f"{what} worked at {when}" + (f" via {dial.address}" if dial.address else "")
+    if dial.outcome is LanDialOutcome.TRYING:
+        return f"{what} trying since {when} ({', '.join(dial.addresses)})"
+    text = f"{what} failed at {when} ({', '.join(dial.addresses)})"
+    return text + (f"; next try {format_clock(dial.retry_at)}" if dial.retry_at else "")
 
 
 # ---- services and forwards -----------------------------------------------------------------------
