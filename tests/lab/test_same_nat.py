@@ -9,7 +9,8 @@ private address across the router (``app.core.reach.samenat``) and keeps how it 
 
 The negative case: the router drops what passes between its LANs (a guest network). The dial
 fails, is kept as failed with its next try 30 s later, the pair stays RELAYED, and the daemon
-does not dial again in the meantime.
+does not dial again in the meantime; once the router routes again, that next try makes the pair
+DIRECT.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pytest
 from app.api.transport import ApiEndpoint
 from app.core.reach.samenat import LAN_RETRY_FIRST
 from app.core.status import LanDial, LanDialOutcome, PathInfo, PathType
+from app.engine.paths import UPGRADE_RETRY_TICK
 from tests.helpers.nodes import NodeDir, make_node_dir
 from tests.lab.daemons import (
     EXCHANGE,
@@ -206,3 +208,20 @@ def test_a_router_that_drops_between_its_lans_leaves_the_pair_relayed(pair: Pair
         assert path is not None
         assert path.path_type is PathType.RELAYED, path
     print(f"dropped between LANs: failed dials kept {dials}; no new dial in {QUIET:.0f} s")
+
+    # The router routes again: nothing tells the daemons, the next try (retry_at) finds it.
+    pair.lab.set_subnet_routing(pair.home, True)
+    due = max(d.retry_at or 0 for d in dials) - time.time()
+    bound = due + 2 * UPGRADE_RETRY_TICK  # the retry runs on a 5 s tick
+    started = time.monotonic()
+    path = _path(a, nb.peer_id)
+    while time.monotonic() - started < bound:
+        path = _path(a, nb.peer_id)
+        if path is not None and path.path_type is PathType.DIRECT:
+            break
+        time.sleep(0.2)
+    assert path is not None
+    assert path.path_type is PathType.DIRECT, path
+    assert _ip_of(path.address) == pair.ips[1], path
+    took = time.monotonic() - started
+    print(f"routed again: DIRECT {took:.1f} s later (the next try was due in {due:.1f} s)")
