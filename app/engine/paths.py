@@ -214,10 +214,6 @@ class PathTracker:
         """Our network (``peer_id`` None) or a peer's changed: its LAN deserves a new try."""
         self._lan_plan.changed(peer_id)
 
-    def lan_dial(self, peer_id: str) -> LanDial | None:
-        """The last dial of ``peer_id``'s LAN addresses and how it went (None: never dialled)."""
-        return self._lan_plan.last(peer_id)
-
     def statistics(self) -> dict[str, int]:
         """The liveness prober's counters (empty before the node runs)."""
         return self._pathwatch.statistics() if self._pathwatch is not None else {}

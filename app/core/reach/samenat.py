@@ -44,8 +44,9 @@ __all__ = [
 
 MAX_SAME_NAT_ADDRESSES = 4
 # The same addresses of a peer are dialled again after 30 s, then 60, 120 … 600 s while nothing
-# changes; after a change (either side's network, the peer's grade) at once, but never twice
-# within MIN_GAP seconds.
+# changes (a look-alike subnet in another home, 192.168.1.0/24 is in most, costs a failed dial now
+# and then, not one per message or tick); after a change (either side's network, the peer's
+# grade) at once, but never twice within MIN_GAP seconds.
 LAN_RETRY_FIRST = 30.0
 LAN_RETRY_MAX = 600.0
 MIN_GAP = 5.0
@@ -207,7 +208,7 @@ class LanDialPlan:
         """Keep how the dial :meth:`begin` returned went: ``address`` connected, or None: failed.
 
         Returns:
-            The record, None if there was no dial (or :meth:`forget` came in between).
+            The record, None if there was no dial.
         """
         entry = self._entries.get(peer_id)
         if entry is None:
@@ -228,10 +229,6 @@ class LanDialPlan:
         for pid, entry in self._entries.items():
             if peer_id is None or pid == peer_id:
                 entry.stale = True
-
-    def forget(self, peer_id: str) -> None:
-        """Drop what is known about ``peer_id``'s LAN dials."""
-        self._entries.pop(peer_id, None)
 
     def last(self, peer_id: str) -> LanDial | None:
         """The last dial of ``peer_id``'s LAN addresses and its outcome, None if never."""

@@ -154,8 +154,7 @@ def test_plan_records_success() -> None:
         None,
     )
     assert plan.end("other", None, wall=7.0) is None
-    plan.forget("p")
-    assert plan.last("p") is None
+    assert plan.last("other") is None
 
 
 def test_plan_dials_new_addresses_at_once_and_after_a_change_not_before_min_gap() -> None:
