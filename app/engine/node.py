@@ -559,20 +559,7 @@ class Node:
         )
 
     def _relay_infos(self) -> list[RelayInfo]:
-        if self._relay_client is None:
-            return []
-        client = self._relay_client
-        return [
-            RelayInfo(
-                address=str(r.address),
-                peer_id=r.peer_id.to_base58(),
-                reserved=client.holds(r),
-                expires_at=r.expires if client.holds(r) else None,
-                error=r.error,
-                error_code=r.error_code,
-            )
-            for r in self._relay_client.relays
-        ]
+        return self._relay_client.infos() if self._relay_client is not None else []
 
     def _dialable_addresses(self) -> list[str]:
         """Listen addresses as a peer would dial them: wildcards expanded to interface addresses."""
