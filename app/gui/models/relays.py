@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QObject, Qt
 from PySide6.QtGui import QBrush
 
+from app.core.circuitlimit import CircuitLimit
 from app.core.status import RelayInfo
 from app.gui.models.peers import WARNING_COLOUR, relay_host, short_id
 from app.gui.models.rows import Index, RowsModel
@@ -43,17 +44,52 @@ def relay_label(address: str) -> str:
 
 
 def reservation_text(relay: RelayInfo) -> str:
-    """The reservation's state in plain words: until when, or why there is none."""
+    """The reservation's state in plain words: until when (and the relay's limit, if it sets
+    one), or why there is none."""
     if relay.reserved:
         if relay.expires_at is None:
-            return translate("Relays", "Reserved")
+            return translate("Relays", "Reserved") + limit_note(relay)
         until = QDateTime.fromSecsSinceEpoch(round(relay.expires_at)).time()
         return translate("Relays", "Reserved until %1").replace(
             "%1", QLocale().toString(until, QLocale.FormatType.ShortFormat)
-        )
+        ) + limit_note(relay)
     if relay.error_code or relay.error:
         return error_text(relay.error_code or "", relay.error or "")
     return translate("Relays", "Reserving a slot…")
+
+
+def limit_text(limit: CircuitLimit) -> str:
+    """``128 KiB / 2 min per connection`` in the user's language (only the kinds limited)."""
+    parts = []
+    if limit.data is not None:
+        parts.append(_bytes_text(limit.data))
+    if limit.duration is not None:
+        parts.append(_seconds_text(limit.duration))
+    return translate("Relays", "%1 per connection").replace("%1", " / ".join(parts))
+
+
+def limit_note(relay: RelayInfo) -> str:
+    """`` · limited: 128 KiB / 2 min per connection`` for a limit too tight for forwards,
+    `` · limit: 1 GiB / 1 h per connection`` for a generous one, ``""`` for none."""
+    limit = relay.limit
+    if limit is None:
+        return ""
+    if limit.tight:
+        return " · " + translate("Relays", "limited: %1").replace("%1", limit_text(limit))
+    return " · " + translate("Relays", "limit: %1").replace("%1", limit_text(limit))
+
+
+def _bytes_text(count: int) -> str:
+    # QLocale.formattedDataSize speaks the user's language (128 KiB, 128 KB in some).
+    return QLocale().formattedDataSize(count, 0 if count % 1024 == 0 else 1)
+
+
+def _seconds_text(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return translate("Relays", "%n h", "", seconds // 3600)
+    if seconds % 60 == 0:
+        return translate("Relays", "%n min", "", seconds // 60)
+    return translate("Relays", "%n s", "", seconds)
 
 
 class RelaysModel(RowsModel[RelayInfo]):

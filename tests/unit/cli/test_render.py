@@ -400,3 +400,13 @@ def test_relay_address_helpers() -> None:
         "/dns4/x",
         "/ip4/127.0.0.1/tcp/1",
     ]
+
+
+def test_a_relay_states_its_limit() -> None:
+    address = f"/ip4/203.0.113.7/tcp/4001/p2p/{RELAY_ID}"
+    stock = RelayInfo(address, RELAY_ID, True, None, limit_data=128 << 10, limit_duration=120)
+    ours = RelayInfo(address, RELAY_ID, True, None, limit_data=1 << 30, limit_duration=3600)
+    free = RelayInfo(address, RELAY_ID, True, None)
+    assert render.relay_state(stock) == "reserved (limited: 128 KiB / 2 min per connection)"
+    assert render.relay_state(ours) == "reserved (limit: 1 GiB / 1 h per connection)"
+    assert render.relay_state(free) == "reserved"
