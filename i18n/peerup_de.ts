@@ -1128,6 +1128,10 @@
         <translation>Der Peer ist gerade nicht erreichbar.</translation>
     </message>
     <message>
+        <source>The only path to the peer is a relay that limits each connection to a few hundred kilobytes or minutes, so a forward would be cut off. Run your own relay (peerup relay serve) and add it on both devices, or let them reach each other directly.</source>
+        <translation>Der einzige Weg zum Gerät führt über ein Relay, das jede Verbindung auf wenige hundert Kilobyte oder Minuten begrenzt; eine Weiterleitung würde abbrechen. Betreiben Sie Ihr eigenes Relay (peerup relay serve) und fügen Sie es auf beiden Geräten hinzu, oder sorgen Sie dafür, dass sich die Geräte direkt erreichen.</translation>
+    </message>
+    <message>
         <source>This peer is not authorized.</source>
         <translation>Dieser Peer ist nicht autorisiert.</translation>
     </message>
@@ -2751,6 +2755,39 @@
     <message>
         <source>Reserving a slot…</source>
         <translation>Reserviere einen Platz…</translation>
+    </message>
+    <message>
+        <source>%1 per connection</source>
+        <translation>%1 pro Verbindung</translation>
+    </message>
+    <message>
+        <source>limited: %1</source>
+        <translation>begrenzt: %1</translation>
+    </message>
+    <message>
+        <source>limit: %1</source>
+        <translation>Grenze: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n h</source>
+        <translation>
+            <numerusform>%n Std.</numerusform>
+            <numerusform>%n Std.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min</source>
+        <translation>
+            <numerusform>%n Min.</numerusform>
+            <numerusform>%n Min.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n s</source>
+        <translation>
+            <numerusform>%n Sek.</numerusform>
+            <numerusform>%n Sek.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Relay</source>

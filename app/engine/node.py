@@ -76,6 +76,7 @@ from app.engine.forwards import ForwardManager
 from app.engine.gate import Gate
 from app.engine.grades import GradeSharing
 from app.engine.invite import InviteService, OpenInvite
+from app.engine.limitguard import LimitGuard
 from app.engine.listening import check_listen, check_listen_ports_free, listen_addresses
 from app.engine.liveconfig import LiveConfig
 from app.engine.pairingctx import PairingContext
@@ -166,9 +167,8 @@ class Node:
         self._diagnostics = Diagnostics(
             self.settings_store, self.peerbook, self.dialer, self.path_tracker
         )
-        self._forwards = ForwardManager(
-            self.dialer.open_service_stream, self.bus, self.peerbook.describe
-        )
+        guard = LimitGuard(self.dialer, lambda: self._hole_punching)  # forwards avoid tight relays
+        self._forwards = ForwardManager(guard.open_forward_stream, self.bus, self.peerbook.describe)
         self._saved = SavedForwards(
             self.settings_store, self._forwards, self.dialer.resolve_peer_id
         )
