@@ -168,7 +168,7 @@ class RelayClient:
     def _note_limit(self, muxed: Any, relay_id: ID, limit: CircuitLimit | None) -> None:
         if limit is not None:
             self._circuit_limits[muxed] = (relay_id, limit)
-            log.info("relayed connection via %s is limited: %s", relay_id, limit.describe())
+            log.info("relayed connection via %s: its relay allows %s", relay_id, limit.describe())
 
     def infos(self) -> list[RelayInfo]:
         """Each configured relay as the status shows it: reservation, error, granted limit."""
