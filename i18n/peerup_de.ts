@@ -2757,16 +2757,16 @@
         <translation>Reserviere einen Platz…</translation>
     </message>
     <message>
-        <source>%1 per connection</source>
-        <translation>%1 pro Verbindung</translation>
+        <source>None</source>
+        <translation>Keine</translation>
     </message>
     <message>
-        <source>limited: %1</source>
-        <translation>begrenzt: %1</translation>
+        <source>This relay allows %1 per connection.</source>
+        <translation>Dieses Relay erlaubt %1 pro Verbindung.</translation>
     </message>
     <message>
-        <source>limit: %1</source>
-        <translation>Grenze: %1</translation>
+        <source>Too little for forwards: they go direct or through another relay, or are refused with a plain error. Run your own relay (peerup relay serve) for forwards.</source>
+        <translation>Zu wenig für Weiterleitungen: Sie laufen direkt oder über ein anderes Relay oder werden mit einer klaren Fehlermeldung abgelehnt. Betreiben Sie für Weiterleitungen Ihr eigenes Relay (peerup relay serve).</translation>
     </message>
     <message numerus="yes">
         <source>%n h</source>
@@ -2796,6 +2796,10 @@
     <message>
         <source>Reservation</source>
         <translation>Reservierung</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>Grenze</translation>
     </message>
 </context>
 <context>

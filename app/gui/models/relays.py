@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QObject, Qt
 from PySide6.QtGui import QBrush
 
-from app.core.circuitlimit import CircuitLimit
 from app.core.status import RelayInfo
 from app.gui.models.peers import WARNING_COLOUR, relay_host, short_id
 from app.gui.models.rows import Index, RowsModel
@@ -28,6 +27,7 @@ class Column(IntEnum):
 
     RELAY = 0
     STATE = 1
+    LIMIT = 2  # what the relay grants each connection
 
 
 def relay_label(address: str) -> str:
@@ -44,39 +44,50 @@ def relay_label(address: str) -> str:
 
 
 def reservation_text(relay: RelayInfo) -> str:
-    """The reservation's state in plain words: until when (and the relay's limit, if it sets
-    one), or why there is none."""
+    """The reservation's state in plain words: until when, or why there is none."""
     if relay.reserved:
         if relay.expires_at is None:
-            return translate("Relays", "Reserved") + limit_note(relay)
+            return translate("Relays", "Reserved")
         until = QDateTime.fromSecsSinceEpoch(round(relay.expires_at)).time()
         return translate("Relays", "Reserved until %1").replace(
             "%1", QLocale().toString(until, QLocale.FormatType.ShortFormat)
-        ) + limit_note(relay)
+        )
     if relay.error_code or relay.error:
         return error_text(relay.error_code or "", relay.error or "")
     return translate("Relays", "Reserving a slot…")
 
 
-def limit_text(limit: CircuitLimit) -> str:
-    """``128 KiB / 2 min per connection`` in the user's language (only the kinds limited)."""
+def limit_text(relay: RelayInfo) -> str:
+    """What the relay grants each connection to us: ``128 KiB / 2 min``, ``None`` (no limit),
+    or ``""`` while there is no reservation."""
+    if not relay.reserved:
+        return ""
+    limit = relay.limit
+    if limit is None:
+        return translate("Relays", "None")
     parts = []
     if limit.data is not None:
         parts.append(_bytes_text(limit.data))
     if limit.duration is not None:
         parts.append(_seconds_text(limit.duration))
-    return translate("Relays", "%1 per connection").replace("%1", " / ".join(parts))
+    return " / ".join(parts)
 
 
-def limit_note(relay: RelayInfo) -> str:
-    """`` · limited: 128 KiB / 2 min per connection`` for a limit too tight for forwards,
-    `` · limit: 1 GiB / 1 h per connection`` for a generous one, ``""`` for none."""
-    limit = relay.limit
+def limit_tooltip(relay: RelayInfo) -> str:
+    """Why the limit matters: a tight one is too little for forwards."""
+    limit = relay.limit if relay.reserved else None
     if limit is None:
         return ""
+    text = translate("Relays", "This relay allows %1 per connection.").replace(
+        "%1", limit_text(relay)
+    )
     if limit.tight:
-        return " · " + translate("Relays", "limited: %1").replace("%1", limit_text(limit))
-    return " · " + translate("Relays", "limit: %1").replace("%1", limit_text(limit))
+        text += "\n" + translate(
+            "Relays",
+            "Too little for forwards: they go direct or through another relay, or are refused "
+            "with a plain error. Run your own relay (peerup relay serve) for forwards.",
+        )
+    return text
 
 
 def _bytes_text(count: int) -> str:
@@ -105,7 +116,11 @@ class RelaysModel(RowsModel[RelayInfo]):
 
     def headers(self) -> tuple[str, ...]:
         """The column titles."""
-        return (translate("Relays", "Relay"), translate("Relays", "Reservation"))
+        return (
+            translate("Relays", "Relay"),
+            translate("Relays", "Reservation"),
+            translate("Relays", "Limit"),  # per connection (the tooltip says so)
+        )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: ANN401
         """Qt: a cell's text, tooltip or colour."""
@@ -114,7 +129,11 @@ class RelaysModel(RowsModel[RelayInfo]):
         relay = self.row(index.row())
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
+            if column is Column.LIMIT:
+                return limit_text(relay)
             return relay_label(relay.address) if column is Column.RELAY else reservation_text(relay)
+        if column is Column.LIMIT:
+            return self._limit_data(relay, role)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             if column is Column.RELAY:
                 return relay.address
@@ -122,5 +141,16 @@ class RelaysModel(RowsModel[RelayInfo]):
             return "\n".join(dict.fromkeys(t for t in texts if t))
         failed = not relay.reserved and bool(relay.error_code or relay.error)
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.STATE and failed:
+            return QBrush(WARNING_COLOUR)
+        return None
+
+    @staticmethod
+    def _limit_data(relay: RelayInfo, role: int) -> Any:  # noqa: ANN401
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return limit_tooltip(relay) or None
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return limit_tooltip(relay) or limit_text(relay)
+        tight = relay.reserved and relay.limit is not None and relay.limit.tight
+        if role == Qt.ItemDataRole.ForegroundRole and tight:
             return QBrush(WARNING_COLOUR)
         return None
