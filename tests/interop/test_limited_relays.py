@@ -19,6 +19,7 @@ import functools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -129,6 +130,39 @@ def _no_errors(*daemons: DaemonProcess) -> None:
         assert not errors, f"{daemon.node.path.name}: {errors[:5]}"
 
 
+async def _proxy_output(daemon: DaemonProcess) -> str:
+    """Run ``peerup proxy home echo <port>``, send one connection through it, and return what
+    it printed once the connection's error showed (it is stopped by SIGINT, as by Ctrl+C)."""
+    port = free_port()
+    command = [*daemon.base_command(), "--config", str(daemon.node.config_path)]
+    proc = await trio.lowlevel.open_process(
+        [*command, "proxy", "home", "echo", str(port)],
+        env=daemon.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    out = b""
+    try:
+        with trio.fail_after(30):
+            while b"Press Ctrl+C" not in out:
+                out += await proc.stdout.receive_some(4096) or b""
+            await exchange(port, b"x" * 1024)
+            while b"(last:" not in out:
+                chunk = await proc.stdout.receive_some(4096)
+                if not chunk:
+                    break
+                out += chunk
+    finally:
+        proc.send_signal(signal.SIGINT)
+        with trio.move_on_after(10):
+            await proc.wait()
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    return out.decode(errors="replace")
+
+
 async def _relay_list_shows_the_limit(daemon: DaemonProcess, relay_id: str) -> None:
     listed = await trio.to_thread.run_sync(daemon.cli, "relay", "list")
     assert listed.returncode == 0, listed.stderr
@@ -206,6 +240,11 @@ async def test_a_20_mb_forward_through_only_a_stock_relay_fails_at_once(
                     _, again, took_again = await _transfer(port)
                     assert again == b""
                     assert took_again < 2.0, took_again
+                    # `peerup proxy` prints the plain error.
+                    shown = await _proxy_output(laptop)
+                    print(f"peerup proxy printed:\n{shown}")
+                    assert "(last: the only path to" in shown, shown
+                    assert "peerup relay serve" in shown, shown
                     _no_errors(home, laptop)
                 finally:
                     laptop.stop()
