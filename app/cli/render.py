@@ -259,14 +259,25 @@ def format_clock(timestamp: float) -> str:
 
 
 def relay_state(relay: RelayInfo) -> str:
-    """Return ``reserved until HH:MM`` or ``not reserved: <error>``."""
+    """Return ``reserved until HH:MM`` (with the relay's limit, if it sets one:
+    ``(limited: 128 KiB / 2 min per connection)``) or ``not reserved: <error>``."""
     if relay.reserved:
-        if relay.expires_at is None:
-            return "reserved"
-        return f"reserved until {format_clock(relay.expires_at)}"
+        text = "reserved"
+        if relay.expires_at is not None:
+            text += f" until {format_clock(relay.expires_at)}"
+        return text + relay_limit_note(relay)
     if relay.error:
         return f"not reserved: {relay.error}"
     return "not reserved yet"
+
+
+def relay_limit_note(relay: RelayInfo) -> str:
+    """`` (limited: 128 KiB / 2 min per connection)`` for a tight limit (too little for
+    forwards), `` (limit: 1 GiB / 1 h per connection)`` for a generous one, ``""`` for none."""
+    limit = relay.limit
+    if limit is None:
+        return ""
+    return f" ({'limited' if limit.tight else 'limit'}: {limit.describe()})"
 
 
 def render_relay(relay: RelayInfo) -> str:

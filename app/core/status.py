@@ -13,6 +13,7 @@ from typing import Annotated
 
 import msgspec
 
+from app.core.circuitlimit import CircuitLimit
 from app.core.peers.addrbook import RememberedAddress
 
 
@@ -212,6 +213,17 @@ class RelayInfo:
     error: str | None = None  # why the last reservation attempt failed
     # Stable code of ``error``: "relay-unreachable" or "reservation-refused".
     error_code: str | None = None
+    # What the relay grants each relayed connection to us (circuit relay v2's ``Limit``): bytes
+    # per direction and seconds; None when unlimited (or not reserved).
+    limit_data: int | None = None
+    limit_duration: int | None = None
+
+    @property
+    def limit(self) -> CircuitLimit | None:
+        """The granted limit, None when unlimited."""
+        if self.limit_data is None and self.limit_duration is None:
+            return None
+        return CircuitLimit(duration=self.limit_duration, data=self.limit_data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,6 +77,7 @@ from app.engine.forwards import ForwardManager
 from app.engine.gate import Gate
 from app.engine.grades import GradeSharing
 from app.engine.invite import InviteService, OpenInvite
+from app.engine.limitguard import LimitGuard
 from app.engine.listening import check_listen, check_listen_ports_free, listen_addresses
 from app.engine.liveconfig import LiveConfig
 from app.engine.pairingctx import PairingContext
@@ -167,9 +168,8 @@ class Node:
         self._diagnostics = Diagnostics(
             self.settings_store, self.peerbook, self.dialer, self.path_tracker
         )
-        self._forwards = ForwardManager(
-            self.dialer.open_service_stream, self.bus, self.peerbook.describe
-        )
+        guard = LimitGuard(self.dialer, lambda: self._hole_punching)  # forwards avoid tight relays
+        self._forwards = ForwardManager(guard.open_forward_stream, self.bus, self.peerbook.describe)
         self._saved = SavedForwards(
             self.settings_store, self._forwards, self.dialer.resolve_peer_id
         )
@@ -560,20 +560,7 @@ class Node:
         )
 
     def _relay_infos(self) -> list[RelayInfo]:
-        if self._relay_client is None:
-            return []
-        client = self._relay_client
-        return [
-            RelayInfo(
-                address=str(r.address),
-                peer_id=r.peer_id.to_base58(),
-                reserved=client.holds(r),
-                expires_at=r.expires if client.holds(r) else None,
-                error=r.error,
-                error_code=r.error_code,
-            )
-            for r in self._relay_client.relays
-        ]
+        return self._relay_client.infos() if self._relay_client is not None else []
 
     def _dialable_addresses(self) -> list[str]:
         """Listen addresses as a peer would dial them: wildcards expanded to interface addresses."""

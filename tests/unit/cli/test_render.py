@@ -421,3 +421,13 @@ def test_paths_tell_how_the_last_lan_dial_went() -> None:
     )
     assert lines[3].endswith("LAN dial worked at 12:01 via /ip4/192.168.1.3/tcp/4001")
     assert render.render_paths([dataclasses.replace(relayed, lan_dial=None)])[1:] == []
+
+
+def test_a_relay_states_its_limit() -> None:
+    address = f"/ip4/203.0.113.7/tcp/4001/p2p/{RELAY_ID}"
+    stock = RelayInfo(address, RELAY_ID, True, None, limit_data=128 << 10, limit_duration=120)
+    ours = RelayInfo(address, RELAY_ID, True, None, limit_data=1 << 30, limit_duration=3600)
+    free = RelayInfo(address, RELAY_ID, True, None)
+    assert render.relay_state(stock) == "reserved (limited: 128 KiB / 2 min per connection)"
+    assert render.relay_state(ours) == "reserved (limit: 1 GiB / 1 h per connection)"
+    assert render.relay_state(free) == "reserved"
