@@ -1128,6 +1128,10 @@
         <translation>Der Peer ist gerade nicht erreichbar.</translation>
     </message>
     <message>
+        <source>The only path to the peer is a relay that limits each connection to a few hundred kilobytes or minutes, so a forward would be cut off. Run your own relay (peerup relay serve) and add it on both devices, or let them reach each other directly.</source>
+        <translation>Der einzige Weg zum Gerät führt über ein Relay, das jede Verbindung auf wenige hundert Kilobyte oder Minuten begrenzt; eine Weiterleitung würde abbrechen. Betreiben Sie Ihr eigenes Relay (peerup relay serve) und fügen Sie es auf beiden Geräten hinzu, oder sorgen Sie dafür, dass sich die Geräte direkt erreichen.</translation>
+    </message>
+    <message>
         <source>This peer is not authorized.</source>
         <translation>Dieser Peer ist nicht autorisiert.</translation>
     </message>
@@ -2789,12 +2793,49 @@
         <translation>Reserviere einen Platz…</translation>
     </message>
     <message>
+        <source>None</source>
+        <translation>Keine</translation>
+    </message>
+    <message>
+        <source>This relay allows %1 per connection.</source>
+        <translation>Dieses Relay erlaubt %1 pro Verbindung.</translation>
+    </message>
+    <message>
+        <source>Too little for forwards: they go direct or through another relay, or are refused with a plain error. Run your own relay (peerup relay serve) for forwards.</source>
+        <translation>Zu wenig für Weiterleitungen: Sie laufen direkt oder über ein anderes Relay oder werden mit einer klaren Fehlermeldung abgelehnt. Betreiben Sie für Weiterleitungen Ihr eigenes Relay (peerup relay serve).</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n h</source>
+        <translation>
+            <numerusform>%n Std.</numerusform>
+            <numerusform>%n Std.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min</source>
+        <translation>
+            <numerusform>%n Min.</numerusform>
+            <numerusform>%n Min.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n s</source>
+        <translation>
+            <numerusform>%n Sek.</numerusform>
+            <numerusform>%n Sek.</numerusform>
+        </translation>
+    </message>
+    <message>
         <source>Relay</source>
         <translation>Relay</translation>
     </message>
     <message>
         <source>Reservation</source>
         <translation>Reservierung</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>Grenze</translation>
     </message>
 </context>
 <context>

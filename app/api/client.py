@@ -37,6 +37,7 @@ from app.core.status import (
     ServiceCheck,
     ServiceInfo,
     Settings,
+    SettingsUpdate,
     TracerouteResult,
     VerifySessionInfo,
 )
@@ -350,28 +351,11 @@ class LocalClient:
         punching (the watch stream's snapshot carries them too)."""
         return await self._request("GET", models.SETTINGS, Settings)
 
-    async def update_settings(
-        self,
-        *,
-        device_name: str | None = None,
-        network: str | None = None,
-        clear_network: bool = False,
-        mdns: bool | None = None,
-        port_mapping: bool | None = None,
-        hole_punching: bool | None = None,
-    ) -> Settings:
+    async def update_settings(self, change: SettingsUpdate) -> Settings:
         """Change preferences; the daemon writes config.yaml and applies them at once.
 
-        A None argument leaves that preference as it is.
-
         Args:
-            device_name: The name this device announces to devices it pairs with (letters,
-                digits, ``.``, ``_``, ``-``); ``""`` goes back to the host name.
-            network: The private network (DHT namespace) to use; ``""`` is the global one.
-            clear_network: Use the global peer-up network (without ``network``).
-            mdns: Find peers on the local network by multicast DNS.
-            port_mapping: Ask the router for a port (UPnP / NAT-PMP).
-            hole_punching: Upgrade relayed connections to direct ones.
+            change: The preferences to change (a member left None stays as it is).
 
         Returns:
             The preferences now (``settings-changed`` and ``config-changed`` events follow).
@@ -380,15 +364,7 @@ class LocalClient:
             ApiError: ``invalid-name`` (device name), ``invalid-network`` (network name, or
                 ``network`` together with ``clear_network``); nothing is changed then.
         """
-        body = models.SettingsUpdate(
-            device_name=device_name,
-            network=network,
-            clear_network=clear_network,
-            mdns=mdns,
-            port_mapping=port_mapping,
-            hole_punching=hole_punching,
-        )
-        return await self._request("POST", models.SETTINGS, Settings, body=body)
+        return await self._request("POST", models.SETTINGS, Settings, body=change)
 
     async def forwards(self) -> list[ForwardInfo]:
         """Return the open forwards."""

@@ -27,6 +27,7 @@ _STATUS_BY_CODE: dict[str, int] = {
     "request-too-large": 413,
     "unsupported-media-type": 415,
     "peer-unreachable": 502,
+    "relay-limited": 502,
     "service-unavailable": 502,
     "internal-error": 500,
 }

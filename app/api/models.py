@@ -123,28 +123,6 @@ class RelayRemoved(msgspec.Struct, frozen=True):
     address: str
 
 
-class SettingsUpdate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """POST settings: change preferences; a member left out (or null) stays as it is.
-
-    Attributes:
-        device_name: The name this device announces to devices it pairs with; ``""`` goes back
-            to the host name.
-        network: The private network (DHT namespace) to use; ``""`` means the global peer-up
-            network, like ``clear_network``.
-        clear_network: Use the global peer-up network (``network`` must then be left out).
-        mdns: LAN discovery by multicast DNS.
-        port_mapping: Ask the router for a port (UPnP / NAT-PMP).
-        hole_punching: Upgrade relayed connections to direct ones.
-    """
-
-    device_name: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    network: Annotated[str, msgspec.Meta(max_length=63)] | None = None
-    clear_network: bool = False
-    mdns: bool | None = None
-    port_mapping: bool | None = None
-    hole_punching: bool | None = None
-
-
 class OpenForwardRequest(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """POST forwards: listen locally and reach a service on a peer.
 

@@ -30,6 +30,7 @@ class ExitCode(enum.IntEnum):
 _BY_ERROR_CODE: dict[str, ExitCode] = {
     "daemon-not-running": ExitCode.NO_DAEMON,
     "peer-unreachable": ExitCode.UNREACHABLE,
+    "relay-limited": ExitCode.UNREACHABLE,
 }
 
 

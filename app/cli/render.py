@@ -26,6 +26,8 @@ from typing import TypeGuard
 from app.core.status import (
     AuthEntry,
     ForwardInfo,
+    LanDial,
+    LanDialOutcome,
     NodeStatus,
     PathInfo,
     PeerInfo,
@@ -257,14 +259,25 @@ def format_clock(timestamp: float) -> str:
 
 
 def relay_state(relay: RelayInfo) -> str:
-    """Return ``reserved until HH:MM`` or ``not reserved: <error>``."""
+    """Return ``reserved until HH:MM`` (with the relay's limit, if it sets one:
+    ``(limited: 128 KiB / 2 min per connection)``) or ``not reserved: <error>``."""
     if relay.reserved:
-        if relay.expires_at is None:
-            return "reserved"
-        return f"reserved until {format_clock(relay.expires_at)}"
+        text = "reserved"
+        if relay.expires_at is not None:
+            text += f" until {format_clock(relay.expires_at)}"
+        return text + relay_limit_note(relay)
     if relay.error:
         return f"not reserved: {relay.error}"
     return "not reserved yet"
+
+
+def relay_limit_note(relay: RelayInfo) -> str:
+    """`` (limited: 128 KiB / 2 min per connection)`` for a tight limit (too little for
+    forwards), `` (limit: 1 GiB / 1 h per connection)`` for a generous one, ``""`` for none."""
+    limit = relay.limit
+    if limit is None:
+        return ""
+    return f" ({'limited' if limit.tight else 'limit'}: {limit.describe()})"
 
 
 def render_relay(relay: RelayInfo) -> str:
@@ -350,7 +363,25 @@ def render_paths(paths: Sequence[PathInfo], names: Mapping[str, str] | None = No
         ]
         for p in paths
     ]
-    return table(rows)
+    notes = [
+        f"  {peer_label(p.peer_id, names.get(p.peer_id))}: {lan_dial_text(p.lan_dial)}"
+        for p in paths
+        if p.lan_dial is not None
+    ]
+    return table(rows) + notes
+
+
+def lan_dial_text(dial: LanDial) -> str:
+    """Return how the last dial of a peer's LAN addresses went, e.g. ``LAN dial across
+    subnets (same public address) failed at 12:01 (/ip4/10.0.0.2/tcp/4001); next try 12:02``."""
+    what = "LAN dial across subnets (same public address)" if dial.same_nat else "LAN dial"
+    when = format_clock(dial.at)
+    if dial.outcome is LanDialOutcome.WORKED:
+        return f"{what} worked at {when}" + (f" via {dial.address}" if dial.address else "")
+    if dial.outcome is LanDialOutcome.TRYING:
+        return f"{what} trying since {when} ({', '.join(dial.addresses)})"
+    text = f"{what} failed at {when} ({', '.join(dial.addresses)})"
+    return text + (f"; next try {format_clock(dial.retry_at)}" if dial.retry_at else "")
 
 
 # ---- services and forwards -----------------------------------------------------------------------

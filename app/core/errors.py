@@ -126,6 +126,13 @@ class PeerUnreachableError(PeerupError):
     code = "peer-unreachable"
 
 
+class RelayLimitedError(PeerupError):
+    """The only path to a peer is a relay whose limits would cut a forward (e.g. 128 KiB / 2 min
+    per connection): refused before any data is sent, rather than reset midway."""
+
+    code = "relay-limited"
+
+
 class NotAuthorizedError(PeerupError):
     """The peer is not in authorized_keys, or not allowed to use the service."""
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Annotated
 
+import msgspec
+
+from app.core.circuitlimit import CircuitLimit
 from app.core.peers.addrbook import RememberedAddress
 
 
@@ -50,6 +54,26 @@ class NatMapping(enum.StrEnum):
     UNKNOWN = "unknown"  # not enough answers to tell
 
 
+class LanDialOutcome(enum.StrEnum):
+    """How a dial of a relayed peer's private (LAN) addresses went."""
+
+    TRYING = "trying"
+    WORKED = "worked"  # a direct connection came up (ours, or the peer's dial at the same time)
+    FAILED = "failed"  # none of the addresses answered in time
+
+
+@dataclass(frozen=True, slots=True)
+class LanDial:
+    """The last dial of a relayed peer's LAN addresses (app.core.reach.samenat.LanDialPlan)."""
+
+    addresses: tuple[str, ...]  # the peer's own LAN addresses that were dialled
+    same_nat: bool  # some lie on none of our subnets: dialled because we share its public IP
+    outcome: LanDialOutcome
+    at: float  # unix time of the outcome (of the start while "trying")
+    address: str = ""  # the one that connected ("worked" by our dial)
+    retry_at: float | None = None  # unix time from which the same addresses are dialled again
+
+
 @dataclass(frozen=True, slots=True)
 class PathInfo:
     """The path currently used for one connected peer."""
@@ -62,6 +86,7 @@ class PathInfo:
     connected_at: float  # unix time
     rtt_ms: float | None = None
     verified: bool = False  # the peer's key was verified by a human (app.core.peers.trust)
+    lan_dial: LanDial | None = None  # the last dial of the peer's LAN addresses, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +213,17 @@ class RelayInfo:
     error: str | None = None  # why the last reservation attempt failed
     # Stable code of ``error``: "relay-unreachable" or "reservation-refused".
     error_code: str | None = None
+    # What the relay grants each relayed connection to us (circuit relay v2's ``Limit``): bytes
+    # per direction and seconds; None when unlimited (or not reserved).
+    limit_data: int | None = None
+    limit_duration: int | None = None
+
+    @property
+    def limit(self) -> CircuitLimit | None:
+        """The granted limit, None when unlimited."""
+        if self.limit_data is None and self.limit_duration is None:
+            return None
+        return CircuitLimit(duration=self.limit_duration, data=self.limit_data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +305,34 @@ class Settings:
     mdns: bool
     port_mapping: bool
     hole_punching: bool
+
+
+class SettingsUpdate(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A change of preferences (``POST settings``); a member left out (or None) stays as it is.
+
+    Attributes:
+        device_name: The name this device announces to devices it pairs with; ``""`` goes back
+            to the host name.
+        network: The private network (DHT namespace) to use; ``""`` means the global peer-up
+            network, like ``clear_network``.
+        clear_network: Use the global peer-up network (``network`` must then be left out).
+        mdns: LAN discovery by multicast DNS.
+        port_mapping: Ask the router for a port (UPnP / NAT-PMP).
+        hole_punching: Upgrade relayed connections to direct ones.
+    """
+
+    device_name: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    network: Annotated[str, msgspec.Meta(max_length=63)] | None = None
+    clear_network: bool = False
+    mdns: bool | None = None
+    port_mapping: bool | None = None
+    hole_punching: bool | None = None
+
+    @property
+    def changes_nothing(self) -> bool:
+        """True when every member leaves its preference as it is."""
+        values = (self.device_name, self.network, self.mdns, self.port_mapping, self.hole_punching)
+        return not self.clear_network and all(v is None for v in values)
 
 
 @dataclass(frozen=True, slots=True)

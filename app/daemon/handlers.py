@@ -33,6 +33,7 @@ from app.core.status import (
     ServiceCheck,
     ServiceInfo,
     Settings,
+    SettingsUpdate,
     TracerouteResult,
     VerifySessionInfo,
     VerifyState,
@@ -186,16 +187,8 @@ async def get_settings(node: NodeFacade, call: Call) -> Settings:
 
 
 async def update_settings(node: NodeFacade, call: Call) -> Settings:
-    """POST settings: change preferences (see :class:`app.api.models.SettingsUpdate`)."""
-    req = call.json(models.SettingsUpdate)
-    return node.update_settings(
-        device_name=req.device_name,
-        network=req.network,
-        clear_network=req.clear_network,
-        mdns=req.mdns,
-        port_mapping=req.port_mapping,
-        hole_punching=req.hole_punching,
-    )
+    """POST settings: change preferences (see :class:`app.core.status.SettingsUpdate`)."""
+    return node.update_settings(call.json(SettingsUpdate))
 
 
 async def get_forwards(node: NodeFacade, call: Call) -> list[ForwardInfo]:

@@ -45,7 +45,7 @@ from app.engine.splice import (
     stream_ended,
 )
 
-__all__ = ["DIAL_TIMEOUT", "Dialer", "Target", "is_circuit", "is_closing"]
+__all__ = ["DIAL_TIMEOUT", "Dialer", "Route", "Target", "is_circuit", "is_closing"]
 
 log = logging.getLogger("peerup.engine.dialer")
 
@@ -269,6 +269,11 @@ class Dialer:
     def stop(self) -> None:
         """The host is gone: every dial fails with "the node is not running"."""
         self._host = None
+
+    @property
+    def dht(self) -> PeerDHT | None:
+        """The DHT, None without one (or while the node is not running)."""
+        return self._dht
 
     @property
     def host(self) -> object | None:

@@ -27,6 +27,7 @@ from app.core.status import (
     ServiceCheck,
     ServiceInfo,
     Settings,
+    SettingsUpdate,
     TracerouteResult,
     VerifySessionInfo,
 )
@@ -82,16 +83,7 @@ class NodeFacade(Protocol):
         """The preferences (device name, network, mDNS, port mapping, hole punching)."""
         ...
 
-    def update_settings(
-        self,
-        *,
-        device_name: str | None = None,
-        network: str | None = None,
-        clear_network: bool = False,
-        mdns: bool | None = None,
-        port_mapping: bool | None = None,
-        hole_punching: bool | None = None,
-    ) -> Settings:
+    def update_settings(self, change: SettingsUpdate) -> Settings:
         """Change preferences in config.yaml and apply them live (InvalidNameError,
         InvalidNetworkError); None leaves one as it is."""
         ...

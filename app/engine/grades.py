@@ -79,11 +79,6 @@ class GradeSharing:
         """The grade ``peer_id`` last told us."""
         return self._theirs.get(peer_id)
 
-    def lan_addresses(self, peer_id: str) -> tuple[str, ...]:
-        """The LAN addresses ``peer_id`` last told us."""
-        theirs = self._theirs.get(peer_id)
-        return theirs.lan_addresses if theirs is not None else ()
-
     def expected_path(
         self, peer_id: str, ours: Reachability | None, interfaces: InterfaceSummary
     ) -> PathType | None:

@@ -36,7 +36,14 @@ from dataclasses import replace
 
 from app.core.config import SETTINGS_KEYS, Config, ServiceConfig, changed_keys
 from app.core.errors import NotFoundError, PeerupError
-from app.core.status import ConfigChanged, RelayInfo, ServiceInfo, Settings, SettingsChanged
+from app.core.status import (
+    ConfigChanged,
+    RelayInfo,
+    ServiceInfo,
+    Settings,
+    SettingsChanged,
+    SettingsUpdate,
+)
 from app.engine.bus import EventBus
 from app.engine.dht import PeerDHT
 from app.engine.relayclient import RelayClient
@@ -136,25 +143,8 @@ class LiveConfig:
         """The preferences as configured now (each applied to the running node)."""
         return self._settings.config.settings()
 
-    def update_settings(
-        self,
-        *,
-        device_name: str | None = None,
-        network: str | None = None,
-        clear_network: bool = False,
-        mdns: bool | None = None,
-        port_mapping: bool | None = None,
-        hole_punching: bool | None = None,
-    ) -> Settings:
-        """Change preferences in config.yaml and apply them at once; None leaves one unchanged.
-
-        Args:
-            device_name: The name announced to devices we pair with; ``""``: the host name again.
-            network: The private network (DHT namespace); ``""`` like ``clear_network``.
-            clear_network: Use the global peer-up network (no ``network`` with it).
-            mdns: LAN discovery by multicast DNS.
-            port_mapping: Ask the router for a port (UPnP / NAT-PMP).
-            hole_punching: Upgrade relayed connections to direct ones.
+    def update_settings(self, change: SettingsUpdate) -> Settings:
+        """Change preferences in config.yaml and apply them at once (see :class:`SettingsUpdate`).
 
         Returns:
             The preferences now.
@@ -164,18 +154,10 @@ class LiveConfig:
             InvalidNetworkError: ``network`` is not a valid network name, or is given together
                 with ``clear_network`` (``invalid-network``). Nothing is written then.
         """
-        changes = (device_name, network, mdns, port_mapping, hole_punching)
-        if not clear_network and all(v is None for v in changes):
+        if change.changes_nothing:
             return self.settings()
         with self._settings.edit() as editor:
-            editor.update_settings(
-                device_name=device_name,
-                network=network,
-                clear_network=clear_network,
-                mdns=mdns,
-                port_mapping=port_mapping,
-                hole_punching=hole_punching,
-            )
+            editor.update_settings(change)
         return self.settings()
 
     def _apply_settings(self, keys: tuple[str, ...], new: Config) -> None:

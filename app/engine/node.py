@@ -64,6 +64,7 @@ from app.core.status import (
     ServiceInfo,
     ServicesChanged,
     Settings,
+    SettingsUpdate,
     TracerouteResult,
     VerifySessionInfo,
 )
@@ -76,6 +77,7 @@ from app.engine.forwards import ForwardManager
 from app.engine.gate import Gate
 from app.engine.grades import GradeSharing
 from app.engine.invite import InviteService, OpenInvite
+from app.engine.limitguard import LimitGuard
 from app.engine.listening import check_listen, check_listen_ports_free, listen_addresses
 from app.engine.liveconfig import LiveConfig
 from app.engine.pairingctx import PairingContext
@@ -157,8 +159,8 @@ class Node:
             self.dialer,
             self.bus,
             own_peer_id=self._peer_id,
-            peer_lan_addresses=self.grades.lan_addresses,
-            our_interfaces=lambda: self._reach.interfaces() if self._reach is not None else None,
+            peer_grade=self.grades.of,
+            our_reach=lambda: self._reach,
             on_peer_connected=self._peer_connected,
             on_lan_peers_changed=self._regrade,
             clock=clock,
@@ -166,9 +168,8 @@ class Node:
         self._diagnostics = Diagnostics(
             self.settings_store, self.peerbook, self.dialer, self.path_tracker
         )
-        self._forwards = ForwardManager(
-            self.dialer.open_service_stream, self.bus, self.peerbook.describe
-        )
+        guard = LimitGuard(self.dialer, lambda: self._hole_punching)  # forwards avoid tight relays
+        self._forwards = ForwardManager(guard.open_forward_stream, self.bus, self.peerbook.describe)
         self._saved = SavedForwards(
             self.settings_store, self._forwards, self.dialer.resolve_peer_id
         )
@@ -560,20 +561,7 @@ class Node:
         )
 
     def _relay_infos(self) -> list[RelayInfo]:
-        if self._relay_client is None:
-            return []
-        client = self._relay_client
-        return [
-            RelayInfo(
-                address=str(r.address),
-                peer_id=r.peer_id.to_base58(),
-                reserved=client.holds(r),
-                expires_at=r.expires if client.holds(r) else None,
-                error=r.error,
-                error_code=r.error_code,
-            )
-            for r in self._relay_client.relays
-        ]
+        return self._relay_client.infos() if self._relay_client is not None else []
 
     def _dialable_addresses(self) -> list[str]:
         """Listen addresses as a peer would dial them: wildcards expanded to interface addresses."""
@@ -783,26 +771,10 @@ class Node:
         """The preferences (see :meth:`LiveConfig.settings`)."""
         return self._live.settings()
 
-    def update_settings(
-        self,
-        *,
-        device_name: str | None = None,
-        network: str | None = None,
-        clear_network: bool = False,
-        mdns: bool | None = None,
-        port_mapping: bool | None = None,
-        hole_punching: bool | None = None,
-    ) -> Settings:
+    def update_settings(self, change: SettingsUpdate) -> Settings:
         """Change preferences in config.yaml and apply them live (see
         :meth:`LiveConfig.update_settings`)."""
-        return self._live.update_settings(
-            device_name=device_name,
-            network=network,
-            clear_network=clear_network,
-            mdns=mdns,
-            port_mapping=port_mapping,
-            hole_punching=hole_punching,
-        )
+        return self._live.update_settings(change)
 
     def forwards(self) -> list[ForwardInfo]:
         """Open forwards with live counters (and the peer's current verified state)."""

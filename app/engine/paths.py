@@ -3,7 +3,8 @@
 The tracker follows the swarm's connections (``peer-connected``, ``path-changed``,
 ``peer-disconnected`` on the bus), writes down where authorized peers were reached, moves a peer
 whose direct path died to a relay (and tries the direct path again later, with back-off), and
-dials a relayed peer's LAN addresses when it shares a subnet with us.
+dials a relayed peer's LAN addresses when it shares a subnet with us, or our public address
+(two subnets behind one router; see :mod:`app.core.reach.samenat`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -22,14 +23,16 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerstore import PeerStoreError
 
 from app.core.errors import PeerupError
-from app.core.reach.interfaces import InterfaceSummary
-from app.core.reach.lan import is_lan_ip, lan_dial_candidates
+from app.core.reach.lan import is_lan_ip
+from app.core.reach.samenat import LanDialPlan, lan_candidates
 from app.core.status import (
+    LanDial,
     PathChanged,
     PathInfo,
     PathType,
     PeerConnected,
     PeerDisconnected,
+    Reachability,
     RttChanged,
 )
 from app.engine import compat
@@ -38,6 +41,7 @@ from app.engine.dialer import DIAL_TIMEOUT, Dialer, Target
 from app.engine.gate import Gate
 from app.engine.pathwatch import PathWatch
 from app.engine.peerbook import PeerBook
+from app.engine.reachability import ReachabilityMonitor
 from app.engine.switches import HolePunching
 
 if TYPE_CHECKING:
@@ -54,11 +58,6 @@ UPGRADE_RETRY_MAX = 600.0
 # Both peers learn each other's LAN addresses at the same moment; one dials, the other gives it
 # this long before dialling itself (both at once would make two connections).
 LAN_DIAL_DEFER = 1.0
-# The same LAN addresses of a peer are dialled again after 30 s, then 60, 120 … 600 s while
-# neither side's network changes: a look-alike subnet in another home (192.168.1.0/24 is in
-# most) costs a failed dial now and then, not one per message or tick.
-LAN_RETRY_FIRST = 30.0
-LAN_RETRY_MAX = 600.0
 
 
 def classify_path(peer_id: str, conn: INetConn, connected_at: float) -> PathInfo:
@@ -136,8 +135,9 @@ class PathTracker:
         dialer: Dials relays and LAN addresses.
         bus: Where path events go.
         own_peer_id: Ours (of two peers, the smaller ID acts first).
-        peer_lan_addresses: The LAN addresses a peer told us.
-        our_interfaces: Our interface addresses (None before the first probe).
+        peer_grade: The grade a peer told us (with its LAN and public addresses), None if none.
+        our_reach: Our reachability monitor (None before the node runs): our interface
+            addresses, and our grade's public addresses.
         on_peer_connected: Called with a peer's ID when its first connection comes up.
         on_lan_peers_changed: Called when an authorized peer came or went (the grade may say
             "reachable on your network only").
@@ -153,8 +153,8 @@ class PathTracker:
         bus: EventBus,
         *,
         own_peer_id: str,
-        peer_lan_addresses: Callable[[str], Sequence[str]],
-        our_interfaces: Callable[[], InterfaceSummary | None],
+        peer_grade: Callable[[str], Reachability | None],
+        our_reach: Callable[[], ReachabilityMonitor | None],
         on_peer_connected: Callable[[str], None],
         on_lan_peers_changed: Callable[[], None],
         clock: Callable[[], float] = time.time,
@@ -164,8 +164,8 @@ class PathTracker:
         self._dialer = dialer
         self._bus = bus
         self._peer_id = own_peer_id
-        self._peer_lan_addresses = peer_lan_addresses
-        self._our_interfaces = our_interfaces
+        self._peer_grade = peer_grade
+        self._our_reach = our_reach
         self._on_peer_connected = on_peer_connected
         self._regrade = on_lan_peers_changed
         self._clock = clock
@@ -177,8 +177,8 @@ class PathTracker:
         self._last_path: dict[str, tuple[PathType, str]] = {}
         self._upgrade_retry: dict[ID, tuple[float, float]] = {}  # peer → (next try, interval)
         self._lan_dials: set[str] = set()  # peers whose LAN addresses are being dialled
-        # peer → (LAN addresses last dialled, when they may be dialled again, back-off interval)
-        self._lan_tried: dict[str, tuple[tuple[str, ...], float, float]] = {}
+        # when LAN addresses are dialled again (on trio's clock), and how each peer's last went
+        self._lan_plan = LanDialPlan()
 
     def install(self, host: object) -> None:
         """Follow ``host``'s connections."""
@@ -212,10 +212,7 @@ class PathTracker:
 
     def lan_changed(self, peer_id: str | None = None) -> None:
         """Our network (``peer_id`` None) or a peer's changed: its LAN deserves a new try."""
-        if peer_id is None:
-            self._lan_tried.clear()
-        else:
-            self._lan_tried.pop(peer_id, None)
+        self._lan_plan.changed(peer_id)
 
     def statistics(self) -> dict[str, int]:
         """The liveness prober's counters (empty before the node runs)."""
@@ -240,7 +237,14 @@ class PathTracker:
                 best = next((c for c in conns if not compat.is_relayed(c)), conns[0])
                 path = classify_path(pid, best, self._connected_at.get(pid, self._clock()))
                 rtt = self._pathwatch.last_rtt_ms(best) if self._pathwatch is not None else None
-                result.append(replace(path, verified=self._peers.is_verified(pid), rtt_ms=rtt))
+                result.append(
+                    replace(
+                        path,
+                        verified=self._peers.is_verified(pid),
+                        rtt_ms=rtt,
+                        lan_dial=self._lan_plan.last(pid),
+                    )
+                )
         return result
 
     def path_of(self, peer_id: str) -> PathType | None:
@@ -371,9 +375,10 @@ class PathTracker:
 
         A path may work again later (the NAT came back, the laptop is home again). Pairs whose
         direct path died get a new DCUtR attempt budget with back-off (upstream's would be spent);
-        every relayed peer's LAN addresses on our subnets get a new dial after
-        :data:`LAN_RETRY_FIRST`, doubling up to :data:`LAN_RETRY_MAX` (a dial may have lost a
-        race with a dying connection, say).
+        every relayed peer's LAN addresses worth a dial get a new one after
+        :data:`~app.core.reach.samenat.LAN_RETRY_FIRST`, doubling up to
+        :data:`~app.core.reach.samenat.LAN_RETRY_MAX` (a dial may have lost a race with a dying
+        connection, say).
         """
         network = self._dialer.require_host().get_network()  # type: ignore[attr-defined]
         while True:
@@ -392,47 +397,81 @@ class PathTracker:
                     self._upgrade_retry[peer] = (now + interval, interval)
 
     def dial_lan_soon(self, peer_id: str) -> None:
-        """Dial a relayed peer's LAN addresses if one of our interfaces is on their subnet.
+        """Dial a relayed peer's LAN addresses on our subnets, or behind our public address.
 
         Two devices behind one home router stay relayed otherwise: hole punching goes through
-        the router's public address, which most routers do not loop back to their own LAN.
+        the router's public address, which most routers do not loop back to their own LAN. On
+        two subnets of one router they share no subnet, but the public address (see
+        :mod:`app.core.reach.samenat`): then a few of the peer's other LAN addresses are dialled
+        too. Only an authorized peer's own addresses (its grade message), spaced by
+        :class:`~app.core.reach.samenat.LanDialPlan`.
         """
-        theirs = self._peer_lan_addresses(peer_id)
-        ours = self._our_interfaces()
+        theirs = self._peer_grade(peer_id)
+        reach = self._our_reach()
         host = self._host
         if (
-            not theirs
+            theirs is None
+            or not theirs.lan_addresses
             or host is None
-            or ours is None
+            or reach is None
             or self._nursery is None
             or peer_id in self._lan_dials
+            or not self._peers.is_authorized(peer_id)
         ):
             return
         conns = host.get_network().get_connections(ID.from_base58(peer_id))  # type: ignore[attr-defined]
         if not conns or any(not compat.is_relayed(c) for c in conns):
             return  # not connected (a dial finds these addresses itself), or direct already
-        candidates = tuple(lan_dial_candidates(theirs, ours))
-        now = trio.current_time()
-        tried, due, interval = self._lan_tried.get(peer_id, ((), now, LAN_RETRY_FIRST))
-        if not candidates or (candidates == tried and now < due):
+        ours = reach.current()
+        candidates = lan_candidates(
+            theirs.lan_addresses,
+            reach.interfaces(),
+            our_public=ours.public_addresses if ours is not None else (),
+            their_public=theirs.public_addresses,
+        )
+        now, wall = trio.current_time(), self._clock()
+        dial = self._lan_plan.begin(peer_id, candidates, now=now, wall=wall)
+        if dial is None:
             return
-        interval = min(interval * 2, LAN_RETRY_MAX) if candidates == tried else LAN_RETRY_FIRST
-        self._lan_tried[peer_id] = (candidates, now + interval, interval)
         self._lan_dials.add(peer_id)
-        self._nursery.start_soon(self._dial_lan, peer_id, list(candidates))
+        self._nursery.start_soon(self._dial_lan, peer_id, dial)
 
-    async def _dial_lan(self, peer_id: str, candidates: list[str]) -> None:
+    async def _dial_lan(self, peer_id: str, dial: LanDial) -> None:
         """Dial a peer's LAN addresses (see :meth:`dial_lan_soon`); one dial task per peer."""
+        peer = ID.from_base58(peer_id)
         try:
             if self._peer_id > peer_id:
                 await trio.sleep(LAN_DIAL_DEFER)
-            won = await self._dialer.dial_first(ID.from_base58(peer_id), candidates)
+            won = await self._dialer.dial_first(peer, list(dial.addresses))
+            if won is None:  # maybe the peer's own dial got through first
+                won = self._direct_address(peer)
         finally:
             self._lan_dials.discard(peer_id)
+        record = self._lan_plan.end(peer_id, won, wall=self._clock())
+        across = " across subnets (same public address)" if dial.same_nat else ""
         if won is not None:
-            log.info("direct LAN path to %s at %s", peer_id, won)
+            log.info("direct LAN path%s to %s at %s", across, peer_id, won)
             if self._dcutr is not None:  # streams already on the relayed one finish first
-                self._dcutr.close_relayed_after_grace(ID.from_base58(peer_id))
+                self._dcutr.close_relayed_after_grace(peer)
+        elif record is not None:
+            log.info(
+                "LAN dial%s of %s failed (%s); next try in %.0f s or when a network changes",
+                across,
+                peer_id,
+                ", ".join(dial.addresses),
+                (record.retry_at or record.at) - record.at,
+            )
+
+    def _direct_address(self, peer: ID) -> str | None:
+        """The remote address of a direct connection to ``peer``, None if there is none."""
+        host = self._host
+        if host is None:
+            return None
+        for conn in host.get_network().get_connections(peer):  # type: ignore[attr-defined]
+            addrs = _conn_addresses(conn)
+            if addrs and not compat.is_relayed(conn):
+                return str(addrs[0])
+        return None
 
     def agent_version(self, peer_id: str) -> str | None:
         """What ``peer_id`` announced in identify, None until identify ran."""

@@ -8,6 +8,10 @@ relayed stream). A reservation is trusted only while the connection it was made 
 that connection closes (the relay restarted, our network changed) it is dropped at once and made
 again at once, then with a jittered back-off from 0.5 s doubling to 30 s (a restarted relay is not
 met by all its clients in the same instant); a held one is renewed at 80 % of its time.
+
+The limits a relay grants (``Limit {duration, data}``) are kept: the reservation's on its
+:class:`RelayState`, each relayed connection's (the CONNECT reply's, the STOP CONNECT's) in
+:meth:`RelayClient.limit_of`; :mod:`app.engine.limitguard` keeps forwards off tight ones.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import logging
 import math
 import random
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,8 +36,10 @@ from libp2p.relay.circuit_v2.pb.circuit_pb2 import HopMessage, StopMessage
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import PeerId as PbPeer
 from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_msg
 
+from app.core.circuitlimit import CircuitLimit
 from app.core.errors import PeerUnreachableError
 from app.core.reach import dialback
+from app.core.status import RelayInfo
 from app.engine import compat
 from app.engine.relay import (
     CONNECTION_FAILED,
@@ -90,6 +97,7 @@ class RelayState:
     granted_at: float = -math.inf  # trio clock: when the reservation was made
     retry_at: float = 0.0  # trio clock: when an unheld relay is tried next
     backoff: float = RESERVE_BACKOFF_MIN
+    limit: CircuitLimit | None = None  # what circuits to us get (None: unlimited)
 
     def circuit_address(self) -> multiaddr.Multiaddr:
         """Our address through this relay, for peers to dial."""
@@ -131,6 +139,10 @@ class RelayClient:
         self._refresh_now = trio.Event()
         self._closing: set[ID] = set()  # removed relays whose connection may be closed
         self.confirmed_addresses: list[str] = []  # listen addresses a relay reached from outside
+        # The limit each relayed connection got from its relay, by muxed connection.
+        self._circuit_limits: weakref.WeakKeyDictionary[Any, tuple[ID, CircuitLimit]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def install(self) -> None:
         """Register the STOP protocol (relayed inbound connections) and follow connection closes."""
@@ -144,6 +156,39 @@ class RelayClient:
             and relay.muxed is not None
             and self._alive(relay.peer_id, relay.muxed)
         )
+
+    def limit_of(self, conn: INetConn) -> tuple[ID, CircuitLimit] | None:
+        """The relay and the limit it set on relayed connection ``conn``; None when unlimited
+        (or not relayed)."""
+        try:
+            return self._circuit_limits.get(conn.muxed_conn)
+        except TypeError:  # a connection type that cannot be weakly referenced: none of ours
+            return None
+
+    def _note_limit(self, muxed: Any, relay_id: ID, limit: CircuitLimit | None) -> None:
+        if limit is not None:
+            self._circuit_limits[muxed] = (relay_id, limit)
+            log.info("relayed connection via %s: its relay allows %s", relay_id, limit.describe())
+
+    def infos(self) -> list[RelayInfo]:
+        """Each configured relay as the status shows it: reservation, error, granted limit."""
+        infos = []
+        for r in self.relays:
+            held = self.holds(r)
+            limit = r.limit if held else None
+            infos.append(
+                RelayInfo(
+                    address=str(r.address),
+                    peer_id=r.peer_id.to_base58(),
+                    reserved=held,
+                    expires_at=r.expires if held else None,
+                    error=r.error,
+                    error_code=r.error_code,
+                    limit_data=limit.data if limit is not None else None,
+                    limit_duration=limit.duration if limit is not None else None,
+                )
+            )
+        return infos
 
     def has_reservation(self) -> bool:
         """Whether at least one relay holds a live reservation for us."""
@@ -322,6 +367,7 @@ class RelayClient:
                 relay.granted_at = trio.current_time()
                 relay.retry_at = 0.0
                 relay.error = relay.error_code = None
+                relay.limit = _granted_limit(reply)
                 relay.reserved_addrs = []
                 for raw in reply.reservation.addrs:
                     try:
@@ -400,6 +446,7 @@ class RelayClient:
                 await close_quietly(stream)
                 return
             source = ID(msg.peer.id)
+            limit = _granted_limit(msg)
             await write_delimited_msg(stream, StopMessage(type=StopMessage.STATUS, status=OK))  # type: ignore[arg-type]
         except Exception as exc:  # the relay sent something we cannot use
             log.info("stop stream from relay %s failed: %s", relay_id, exc)
@@ -430,6 +477,7 @@ class RelayClient:
                 peer,
             )
         _label_circuit(self._host, muxed, _circuit_label(relay_addr, relay_id, peer))
+        self._note_limit(muxed, relay_id, limit)
         self._on_inbound(peer)
 
     def _relay_address(self, relay_id: ID) -> multiaddr.Multiaddr | None:
@@ -478,11 +526,12 @@ class RelayClient:
         )
         try:
             with trio.fail_after(MESSAGE_TIMEOUT):
-                await self._host.upgrade_outbound_connection(raw, target)
+                conn = await self._host.upgrade_outbound_connection(raw, target)
         except Exception as exc:  # Noise or muxer negotiation failed inside the circuit
             await reset_quietly(stream)
             raise PeerUnreachableError(f"through relay {relay_id}: {first_line(exc)}") from exc
         _tag_relayed(self._host, target, address)
+        self._note_limit(conn.muxed_conn, relay_id, _granted_limit(reply))
 
 
 class _RelayConnectionWatcher(INotifee):
@@ -508,6 +557,13 @@ class _RelayConnectionWatcher(INotifee):
 
     async def listen_close(self, network: INetwork, multiaddr: multiaddr.Multiaddr) -> None:
         return None
+
+
+def _granted_limit(message: HopMessage | StopMessage) -> CircuitLimit | None:
+    """The limit in a relay's message; None when it sets none (the spec: no limit)."""
+    if not message.HasField("limit"):
+        return None
+    return CircuitLimit.from_wire(message.limit.duration, message.limit.data)
 
 
 def _relay_state(text: str) -> RelayState:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QPoint, QSysInfo, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QSysInfo, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,8 +28,9 @@ from app.gui.bridge import Bridge
 from app.gui.models.peers import Column, PeersModel, short_id
 from app.gui.tasks import TaskSet
 from app.gui.texts import error_text, reason_text
+from app.gui.widgets.ask import ask_to_confirm
 from app.gui.widgets.qr import QrWidget
-from app.gui.widgets.table import rows_table
+from app.gui.widgets.table import connect_row_menu, rows_table
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
 translate = QCoreApplication.translate
@@ -108,8 +108,7 @@ class PeersWindow(QWidget):
         # ---- the peers
         self.model = PeersModel(self)
         self.table = rows_table(self.model, Column.PATH)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        connect_row_menu(self.table, lambda row: self.actions_menu(self.model.row(row)))
         self.table.activated.connect(self._on_activated)
         self.empty = QLabel()
         self.empty.setWordWrap(True)
@@ -286,14 +285,6 @@ class PeersWindow(QWidget):
         menu.addAction(translate("PeersWindow", "Remove…"), self.remove_selected)
         return menu
 
-    def _on_context_menu(self, pos: QPoint) -> None:
-        index = self.table.indexAt(pos)
-        if index.isValid():
-            self.table.selectRow(index.row())
-            self.actions_menu(self.model.row(index.row())).popup(
-                self.table.viewport().mapToGlobal(pos)
-            )
-
     def _on_activated(self, index: QModelIndex) -> None:
         peer = self.model.row(index.row())
         rect = self.table.visualRect(index)
@@ -335,27 +326,17 @@ class PeersWindow(QWidget):
         peer = self.selected_peer()
         if peer is None:
             return
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(translate("PeersWindow", "Remove peer"))
-        box.setText(
+        peer_id = peer.peer_id
+        ask_to_confirm(
+            self,
+            translate("PeersWindow", "Remove peer"),
             translate(
                 "PeersWindow",
                 "Remove %1? It will no longer be able to reach this device, and its "
                 "connections close.",
-            ).replace("%1", self._name(peer))
+            ).replace("%1", self._name(peer)),
+            lambda: self._tasks.spawn(self._bridge.remove_peer(peer_id)),
         )
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        _named(box, translate("PeersWindow", "Remove peer"))
-
-        def answered(button: int, peer_id: str = peer.peer_id) -> None:
-            if button == QMessageBox.StandardButton.Yes:
-                self._tasks.spawn(self._bridge.remove_peer(peer_id))
-
-        box.finished.connect(answered)
-        self._keep(box)
-        box.open()
 
     def verify_selected(self) -> None:
         """Ask for the verification dialog of the selected peer (``verify_requested``)."""

@@ -255,6 +255,13 @@ def error_texts() -> dict[str, str]:
         "unknown-peer": translate("Errors", "No such peer."),
         "not-found": translate("Errors", "Not found."),
         "peer-unreachable": translate("Errors", "The peer cannot be reached right now."),
+        "relay-limited": translate(
+            "Errors",
+            "The only path to the peer is a relay that limits each connection to a few hundred "
+            "kilobytes or minutes, so a forward would be cut off. Run your own relay "
+            "(peerup relay serve) and add it on both devices, or let them reach each other "
+            "directly.",
+        ),
         "not-authorized": translate("Errors", "This peer is not authorized."),
         "invalid-name": translate("Errors", "That name is not valid."),
         "invalid-peer-id": translate("Errors", "That is not a valid peer ID."),

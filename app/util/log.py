@@ -10,8 +10,9 @@ import sys
 # user and bury ours, so its loggers start one level higher unless PEERUP_DEBUG asks for everything.
 _NOISY = ("libp2p", "multiaddr", "hypercorn.error", "hypercorn.access", "async_service")
 # ...and a few routine failures at ERROR: every TCP dial that fails (a stale or unreachable address
-# of a peer, up to 4 attempts each). Our own messages say which dial failed and why.
-_ROUTINE_ERRORS = ("libp2p.transport.tcp.tcp",)
+# of a peer, up to 4 attempts each; our own messages say which dial failed and why), and every
+# identify push a peer does not take (a js-libp2p relay without the push service answers "na").
+_ROUTINE_ERRORS = ("libp2p.transport.tcp.tcp", "libp2p.identity.identify_push.identify_push")
 # py-libp2p logs a multi-line ERROR for every stream a peer refuses with multistream's "na", an
 # expected answer (a go-libp2p relay has no dial-back protocol of ours): a debug line instead.
 _STREAM_LOGGER = "libp2p.host.basic_host"

@@ -91,11 +91,16 @@ def daemon_env(runtime_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_daemon(node: NodeDir, *, timeout: float = 30) -> DaemonProcess:
-    """Start ``peerup daemon`` for ``node`` and wait until its API socket is up."""
+def start_daemon(
+    node: NodeDir, *, timeout: float = 30, extra_env: dict[str, str] | None = None
+) -> DaemonProcess:
+    """Start ``peerup daemon`` for ``node`` and wait until its API socket is up.
+
+    ``extra_env`` adds to its environment (e.g. ``PEERUP_DEBUG_LOGGERS``).
+    """
     runtime = node.path / "run"
     runtime.mkdir(mode=0o700, exist_ok=True)
-    env = daemon_env(runtime)
+    env = {**daemon_env(runtime), **(extra_env or {})}
     old = os.environ.get("PEERUP_RUNTIME_DIR")
     os.environ["PEERUP_RUNTIME_DIR"] = str(runtime)
     try:

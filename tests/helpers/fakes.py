@@ -54,6 +54,7 @@ from app.core.status import (
     ServicesChanged,
     Settings,
     SettingsChanged,
+    SettingsUpdate,
     TracerouteHop,
     TracerouteResult,
     VerifySessionInfo,
@@ -306,18 +307,15 @@ class FakeNode:
         self.calls.append(("settings",))
         return self._settings
 
-    def update_settings(
-        self,
-        *,
-        device_name: str | None = None,
-        network: str | None = None,
-        clear_network: bool = False,
-        mdns: bool | None = None,
-        port_mapping: bool | None = None,
-        hole_punching: bool | None = None,
-    ) -> Settings:
+    def update_settings(self, change: SettingsUpdate) -> Settings:
         """Names with a space are refused (``invalid-name``), networks in capitals
         (``invalid-network``), as the real node's naming rules would."""
+        device_name, network, clear_network = (
+            change.device_name,
+            change.network,
+            change.clear_network,
+        )
+        mdns, port_mapping, hole_punching = change.mdns, change.port_mapping, change.hole_punching
         self.calls.append(("update_settings", device_name, network, clear_network))
         if device_name is not None and " " in device_name:
             raise InvalidNameError(f"invalid peer name {device_name!r}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import pytest
 import trio
+from libp2p.abc import INetStream
 
 from app.core.config import AutoRelayConfig, load_config
 from app.core.status import PathType
@@ -156,9 +158,28 @@ async def test_dialback_confirms_a_public_node(tmp_path: Path) -> None:
             assert relay._relay_hop.limits == RelayLimits()
 
 
+async def _pump(stream: INetStream, size: int) -> int:
+    """Send ``size`` random bytes on a stream of the echo service; how many came back."""
+    received = 0
+
+    async def send() -> None:
+        with contextlib.suppress(Exception):  # the circuit is cut: the write fails
+            for _ in range(size // (64 << 10)):
+                await stream.write(os.urandom(64 << 10))
+            await stream.close_write()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(send)
+        with contextlib.suppress(Exception):  # cut: a reset, or the end
+            while data := await stream.read(1 << 20):
+                received += len(data)
+    return received
+
+
 async def test_circuit_limits_and_relay_shutdown_mid_circuit(tmp_path: Path) -> None:
-    """A circuit past its data limit is cut (the client sees a short echo, not a hang); a relay
-    that stops while a circuit carries data stops cleanly (no error escapes its nursery)."""
+    """A circuit past its data limit is cut (the client sees a short echo, not a hang); a forward
+    is kept off such a circuit (direct, or refused at once, plainly); a relay that stops while a
+    circuit carries data stops cleanly (no error escapes its nursery)."""
     relay_dir = make_node_dir(
         tmp_path, "relay", extra="relay_service: {enabled: true, session_data_limit: 2MB}\n"
     )
@@ -177,18 +198,28 @@ async def test_circuit_limits_and_relay_shutdown_mid_circuit(tmp_path: Path) -> 
             await _wait_reserved(hnode)
             async with open_node(load_config(laptop.config_path), laptop.identity) as lnode:
                 assert (await lnode.connect("home")).path_type is PathType.RELAYED
+                # 4 MB each way through a circuit allowed 2 MB: cut, well short.
+                with trio.fail_after(60):
+                    stream = await lnode.dialer.open_service_stream(home.peer_id, "echo")
+                    assert await _pump(stream, 4 << 20) < 4 << 20
+                    flowing = await lnode.dialer.open_service_stream(home.peer_id, "echo")
+                # A forward keeps off a circuit whose limit is tight (app.engine.limitguard): on
+                # loopback it goes direct, or its connection is refused before any byte goes,
+                # with the plain error; never cut midway.
                 fwd = await lnode.open_forward("home", "echo", "127.0.0.1:0")
                 port = int(fwd.listen_address.rsplit(":", 1)[1])
-                # 4 MB each way through a circuit allowed 2 MB in all: cut, well short.
                 payload = os.urandom(4 << 20)
-                with trio.fail_after(60):
+                with trio.fail_after(30):
                     echoed = await exchange(port, payload)
-                assert len(echoed) < len(payload)
+                if echoed != payload:
+                    assert echoed == b"", f"cut midway after {len(echoed)} B"
+                    (info,) = lnode.forwards()
+                    assert info.last_error_code == "relay-limited", info.last_error
                 # Stop the relay while bytes flow through a circuit: the exchange ends (short)
                 # and the relay's own nursery exits without an error.
                 with trio.fail_after(60):
                     async with trio.open_nursery() as flows:
-                        flows.start_soon(exchange, port, os.urandom(16 << 20))
+                        flows.start_soon(_pump, flowing, 16 << 20)
                         await trio.sleep(0.3)
                         stop_relay.set()
         nursery.cancel_scope.cancel()

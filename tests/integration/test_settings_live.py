@@ -21,7 +21,13 @@ from libp2p.relay.circuit_v2.dcutr import PROTOCOL_ID as DCUTR_PROTOCOL
 from app.core.config import load_config
 from app.core.errors import InvalidNameError, InvalidNetworkError
 from app.core.reach import natpmp
-from app.core.status import ConfigChanged, PathType, PortMappingChanged, SettingsChanged
+from app.core.status import (
+    ConfigChanged,
+    PathType,
+    PortMappingChanged,
+    SettingsChanged,
+    SettingsUpdate,
+)
 from app.engine import portmap
 from app.engine.bus import Numbered, Subscription
 from app.engine.node import Node, open_node
@@ -83,12 +89,12 @@ async def test_name_and_hole_punching_apply_at_once(tmp_path: Path) -> None:
         assert before.hole_punching is False
         assert before.device_name  # the host name's, made a peer name
         with pytest.raises(InvalidNameError):
-            inode.update_settings(device_name="my box")
+            inode.update_settings(SettingsUpdate(device_name="my box"))
         with pytest.raises(InvalidNetworkError):
-            inode.update_settings(network="Crew")
+            inode.update_settings(SettingsUpdate(network="Crew"))
         assert inode.settings() == before  # nothing written
 
-        after = inode.update_settings(device_name="study-pc", hole_punching=True)
+        after = inode.update_settings(SettingsUpdate(device_name="study-pc", hole_punching=True))
         assert (after.device_name, after.hole_punching) == ("study-pc", True)
         settings, config = await _events(events, 2)
         assert settings == SettingsChanged(settings=after)
@@ -108,9 +114,9 @@ async def test_name_and_hole_punching_apply_at_once(tmp_path: Path) -> None:
 
         # Hole punching: the DCUtR protocol is answered only while it is on.
         assert await _negotiates(jnode, inviter.peer_id, DCUTR_PROTOCOL)
-        inode.update_settings(hole_punching=False)
+        inode.update_settings(SettingsUpdate(hole_punching=False))
         assert not await _negotiates(jnode, inviter.peer_id, DCUTR_PROTOCOL)
-        inode.update_settings(device_name="")  # back to the host name
+        inode.update_settings(SettingsUpdate(device_name=""))  # back to the host name
         assert inode.settings().device_name == before.device_name
         assert load_config(inviter.config_path).identity_name is None
 
@@ -134,7 +140,7 @@ async def test_hole_punching_switched_on_upgrades_new_relayed_connections(
             assert path.path_type is PathType.RELAYED
             await laptop.disconnect("home")
             for node in (home, laptop):
-                node.update_settings(hole_punching=True)
+                node.update_settings(SettingsUpdate(hole_punching=True))
             await laptop.connect("home")
             home_id = home.peer_id
             await _until(
@@ -165,7 +171,7 @@ async def test_port_mapping_switched_on_and_off(
         ):
             port = int(node.status().listen_addresses[0].split("/")[4])
             assert node.status().port_mapping is None
-            assert node.update_settings(port_mapping=True).port_mapping is True
+            assert node.update_settings(SettingsUpdate(port_mapping=True)).port_mapping is True
             with trio.fail_after(15):
                 async for item in events:
                     assert isinstance(item, Numbered)
@@ -176,12 +182,12 @@ async def test_port_mapping_switched_on_and_off(
             assert mapping.external_address == f"203.0.113.77:{port + 100}"
             assert gateway.mappings == {port: (port + 100, portmap.LEASE)}
 
-            node.update_settings(port_mapping=False)
+            node.update_settings(SettingsUpdate(port_mapping=False))
             assert node.status().port_mapping is None  # no longer announced, at once
             await _until(lambda: not gateway.mappings, 10)  # deleted from the router
             assert gateway.requests[-1] == natpmp.encode_delete_request(port)
             # On again: mapped again, once the deletion is through.
-            node.update_settings(port_mapping=True)
+            node.update_settings(SettingsUpdate(port_mapping=True))
             await _until(lambda: node.status().port_mapping is not None, 15)
             assert gateway.mappings == {port: (port + 100, portmap.LEASE)}
         assert gateway.mappings == {}  # the node stopped: deleted again
@@ -216,7 +222,7 @@ async def test_network_switch_moves_the_dht_namespace(tmp_path: Path) -> None:
             b_id = ID.from_base58(b_dir.peer_id)
             assert await anode._dht.find_addresses(b_id) == []
 
-            assert anode.update_settings(network="alpha").network == "alpha"
+            assert anode.update_settings(SettingsUpdate(network="alpha")).network == "alpha"
             assert anode.status().network == "alpha"
             assert anode._dht.protocol_id == "/peerup/alpha/kad/1.0.0"
             b_direct = bnode.status().listen_addresses[0].rsplit("/p2p/", 1)[0]
@@ -229,10 +235,10 @@ async def test_network_switch_moves_the_dht_namespace(tmp_path: Path) -> None:
             assert b_direct in peerstore_addresses(anode, b_dir.peer_id)
 
             # The relay moves too: a server stops answering the old namespace at once.
-            relay.update_settings(network="gamma")
+            relay.update_settings(SettingsUpdate(network="gamma"))
             assert not await _negotiates(anode, relay.peer_id, "/peerup/alpha/kad/1.0.0")
             assert await _negotiates(anode, relay.peer_id, "/peerup/gamma/kad/1.0.0")
-            anode.update_settings(clear_network=True)
+            anode.update_settings(SettingsUpdate(clear_network=True))
             assert anode.settings().network is None
             assert anode._dht.protocol_id == "/peerup/kad/1.0.0"
 
@@ -251,10 +257,10 @@ async def test_mdns_switched_on_finds_a_peer_and_off_stops(tmp_path: Path) -> No
         assert bnode._host is not None
         assert anode._host.mDNS is not None  # type: ignore[attr-defined]
         assert bnode._host.mDNS is None  # type: ignore[attr-defined]
-        assert bnode.update_settings(mdns=True).mdns is True
+        assert bnode.update_settings(SettingsUpdate(mdns=True)).mdns is True
         assert bnode._host.mDNS is not None  # type: ignore[attr-defined]
         await _until(lambda: bool(peerstore_addresses(bnode, a_dir.peer_id)), 30)
         path = await bnode.connect(a_dir.peer_id)
         assert path.path_type is PathType.DIRECT
-        bnode.update_settings(mdns=False)
+        bnode.update_settings(SettingsUpdate(mdns=False))
         assert bnode._host.mDNS is None  # type: ignore[attr-defined]

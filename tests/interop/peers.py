@@ -23,7 +23,7 @@ import selectors
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -196,12 +196,13 @@ def _run_relay(
 
 
 def start_js_relay(
-    tmpdir: Path, *, port: int = 0, seed: bytes | None = None
+    tmpdir: Path, *, port: int = 0, seed: bytes | None = None, stock_limits: bool = False
 ) -> contextlib.AbstractContextManager[RelayProcess]:
     """Run ``tests/interop/js/relay.mjs`` (js-libp2p 3.x circuit-relay-v2 hop) on 127.0.0.1:port.
 
     ``seed`` (32 bytes) fixes its Ed25519 identity: the peer ID is then the one py-libp2p derives
-    with ``libp2p.crypto.ed25519.create_new_key_pair(seed)``.
+    with ``libp2p.crypto.ed25519.create_new_key_pair(seed)``. ``stock_limits`` keeps js-libp2p's
+    relay limits as shipped (2 min, 128 KiB per relayed connection) instead of 30 min, 1 GiB.
     """
     ensure_installed("js")
     node = shutil.which("node")
@@ -211,6 +212,8 @@ def start_js_relay(
         if len(seed) != 32:
             raise ValueError("the seed must be 32 bytes")
         argv += ["--seed", seed.hex()]
+    if stock_limits:
+        argv.append("--stock-limits")
     return _run_relay("js", argv, Path(tmpdir) / "js-relay.log", JS_READY_TIMEOUT, cwd=JS_DIR)
 
 
@@ -227,24 +230,36 @@ def ed25519_identity(seed: bytes) -> tuple[str, str]:
 
 
 def start_kubo_relay(
-    tmpdir: Path, *, port: int = 0, seed: bytes | None = None
+    tmpdir: Path,
+    *,
+    port: int = 0,
+    seed: bytes | None = None,
+    stock_limits: bool = False,
+    host: str = "127.0.0.1",
+    wrap: Sequence[str] = (),
 ) -> contextlib.AbstractContextManager[RelayProcess]:
     """Run kubo 0.22 (go-libp2p 0.29, from the kubo-python wheel) as a circuit-relay-v2 hop.
 
     Its repo (IPFS_PATH) is ``tmpdir/kubo-repo``. Without ``seed`` its identity is the RSA-2048
     key kubo generates there; with a 32-byte ``seed`` it is the Ed25519 key py-libp2p derives from
-    it (see :func:`ed25519_identity`).
+    it (see :func:`ed25519_identity`). ``stock_limits`` keeps go-libp2p's relay limits as shipped
+    (2 min, 128 KiB per relayed connection) instead of 30 min, 1 GiB. ``host`` is the IPv4
+    address it listens on; ``wrap`` prefixes its command line (a NAT lab host:
+    ``Lab.wrap(lab.relay.ns, [])`` with ``host=lab.relay.ip``).
     """
     ensure_installed("kubo")
     tmp = Path(tmpdir)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IPFS_", "LIBP2P_"))}
     env["IPFS_PATH"] = str(tmp / "kubo-repo")
     repo = str(tmp / "kubo-repo")
-    argv = [str(KUBO_PYTHON), str(KUBO_SCRIPT), "--repo", repo, "--port", str(port)]
+    argv = [*wrap, str(KUBO_PYTHON), str(KUBO_SCRIPT), "--repo", repo]
+    argv += ["--host", host, "--port", str(port)]
     if seed is not None:
         if len(seed) != 32:
             raise ValueError("the seed must be 32 bytes")
         peer_id, private_key = ed25519_identity(seed)
         argv += ["--peer-id", peer_id]
         env["KUBO_RELAY_PRIVATE_KEY"] = private_key
+    if stock_limits:
+        argv.append("--stock-limits")
     return _run_relay("kubo", argv, tmp / "kubo-relay.log", KUBO_READY_TIMEOUT, cwd=tmp, env=env)

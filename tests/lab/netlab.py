@@ -19,6 +19,13 @@ Topology (see ``tests/lab/README.md`` for the diagram)::
 A CGNAT-like home (a host whose own address is in 100.64.0.0/10, as on mobile data) is
 ``add_home(name, nat="eim" | "symmetric", lan_net="100.64.1.0/24")``.
 
+A home whose router has two LANs (say the wired one and a guest or second Wi-Fi network): ``sub
+= lab.add_subnet(home)`` gives the router a second bridge ``lan1`` (10.<k>.1.0/24 by default,
+router .1), routed to and from the first LAN and NATed to the same WAN address; ``lab.add_host(
+home, "g", subnet=1)`` puts a host on it (.2, .3, …). ``lab.set_subnet_routing(home, False)``
+makes the router drop traffic between its LANs (as a guest network does), ``True`` again routes.
+IPv4 only.
+
 IPv6 (optional, off by default): ``Lab(ipv6=True)`` gives the public segment 2001:db8:0:1::/64
 (gateway ::1 in ``<tag>-pub``, relay ::10, stun1 ::20, stun2 ::21: :func:`public_ip6`), and
 ``add_home(name, nat=..., ipv6=True)`` gives a home global IPv6 next to its IPv4 (which keeps its
@@ -280,6 +287,23 @@ class PublicHost:
 
 
 @dataclass
+class Subnet:
+    """A further LAN of a home's router (see :meth:`Lab.add_subnet`): IPv4 only, NATed as the
+    first. Its hosts (``ns -> ip``) are in ``hosts`` and also in the home's ``extra_hosts``."""
+
+    index: int  # 1, 2, …: the router's bridge is ``lan<index>``
+    net: ipaddress.IPv4Network
+    router_ip: str
+    hosts: dict[str, str] = field(default_factory=dict)
+    _next_host: int = 2
+
+    @property
+    def bridge(self) -> str:
+        """The router's bridge of this LAN."""
+        return f"lan{self.index}"
+
+
+@dataclass
 class Home:
     """A home segment: a NAT router namespace and host namespace(s) behind it, or a public host.
 
@@ -304,6 +328,7 @@ class Home:
     router_lan_ip6: str | None = None
     lan_net6: ipaddress.IPv6Network | None = None
     extra_hosts6: dict[str, str] = field(default_factory=dict)  # ns -> LAN IPv6 address
+    subnets: list[Subnet] = field(default_factory=list)  # the router's further LANs (add_subnet)
     _next_host: int = 3
     outer: OuterRouter | None = None  # the router this home's router sits behind (add_home behind=)
     wan_ip: str | None = None  # the router's WAN address when behind ``outer`` (else public_ip)
@@ -373,6 +398,8 @@ class Lab:
         self.procs: list[subprocess.Popen[Any]] = []
         self._port = 0
         self._used_public: set[str] = {PUBLIC_GATEWAY}
+        # router ns -> iptables rules of its further LANs (kept when set_nat flushes the rest)
+        self._subnet_rules: dict[str, list[list[str]]] = {}
         self._state = STATE_DIR / self.tag
         self._started = False
         self._closed = False
@@ -644,12 +671,26 @@ class Lab:
         self.homes[name] = home
         return home
 
-    def add_host(self, home: Home, name: str) -> str:
-        """Another host namespace on ``home``'s LAN (same router); returns its namespace."""
+    def add_host(self, home: Home, name: str, *, subnet: int = 0) -> str:
+        """Another host namespace on ``home``'s LAN (same router); returns its namespace.
+
+        ``subnet`` 1, 2, … puts it on one of the router's further LANs (:meth:`add_subnet`)
+        instead, at .2, .3, … of it.
+        """
         if home.router_ns is None or home.lan_net is None:
             raise LabError("a 'none' home has no LAN")
         self._check_name(name)
         ns = f"{self.tag}-{home.name}-{name}"
+        if subnet:
+            if not 0 < subnet <= len(home.subnets):
+                raise LabError(f"home {home.name!r} has no subnet {subnet} (add_subnet first)")
+            sub = home.subnets[subnet - 1]
+            ip = str(sub.net.network_address + sub._next_host)
+            self._attach_lan(home, ns, ip, f"s{subnet}h{sub._next_host}", bridge=sub)
+            sub._next_host += 1
+            sub.hosts[ns] = ip
+            home.extra_hosts[ns] = ip
+            return ns
         ip = str(home.lan_net.network_address + home._next_host)
         ip6 = None
         if home.lan_net6 is not None:
@@ -721,22 +762,88 @@ class Lab:
         _ip("-n", router_ns, "link", "set", "wan", "up")
         _ip("-n", router_ns, "route", "add", "default", "via", outer.inside_ip, "dev", "wan")
 
-    def _attach_lan(self, home: Home, ns: str, ip: str, port: str, ip6: str | None = None) -> None:
+    def _attach_lan(
+        self,
+        home: Home,
+        ns: str,
+        ip: str,
+        port: str,
+        ip6: str | None = None,
+        *,
+        bridge: Subnet | None = None,
+    ) -> None:
         assert home.router_ns is not None
         assert home.lan_net is not None
+        net = home.lan_net if bridge is None else bridge.net
+        gateway = home.router_lan_ip if bridge is None else bridge.router_ip
         self._add_ns(ns)
         _ip("-n", home.router_ns, "link", "add", port, "type", "veth", "peer", "name", "eth0",
             "netns", ns)  # fmt: skip
-        _ip("-n", home.router_ns, "link", "set", port, "master", "lan")
+        _ip("-n", home.router_ns, "link", "set", port, "master",
+            "lan" if bridge is None else bridge.bridge)  # fmt: skip
         _ip("-n", home.router_ns, "link", "set", port, "up")
-        _ip("-n", ns, "addr", "add", f"{ip}/{home.lan_net.prefixlen}", "dev", "eth0")
+        _ip("-n", ns, "addr", "add", f"{ip}/{net.prefixlen}", "dev", "eth0")
         if ip6 is not None:
             _ip("-n", ns, "addr", "add", f"{ip6}/64", "dev", "eth0", "nodad")
         _ip("-n", ns, "link", "set", "eth0", "up")
-        _ip("-n", ns, "route", "add", "default", "via", str(home.router_lan_ip), "dev", "eth0")
+        _ip("-n", ns, "route", "add", "default", "via", str(gateway), "dev", "eth0")
         if ip6 is not None:
             _ip("-n", ns, "-6", "route", "add", "default", "via", str(home.router_lan_ip6),
                 "dev", "eth0")  # fmt: skip
+
+    def add_subnet(self, home: Home, lan_net: str | None = None) -> Subnet:
+        """Give ``home``'s router a further LAN: bridge ``lan<i>`` (i = 1, 2, …) on ``lan_net``.
+
+        The default net is 10.<k>.<i>.0/24 (k: the home's number, 1, 2, … in the order homes
+        were added); the router is .1. The router routes between all its LANs (plain forwarding,
+        no NAT between them) and NATs each to its one WAN address, with the same drop of
+        unsolicited inbound traffic. Hosts: :meth:`add_host` with ``subnet=i``. IPv4 only.
+        """
+        if home.router_ns is None or home.lan_net is None:
+            raise LabError("a 'none' home has no router")
+        index = len(home.subnets) + 1
+        k = list(self.homes).index(home.name) + 1
+        net = ipaddress.IPv4Network(lan_net or f"10.{k}.{index}.0/24")
+        if any(net.overlaps(other) for other in [home.lan_net, *(s.net for s in home.subnets)]):
+            raise LabError(f"{net} overlaps a LAN of home {home.name!r}")
+        sub = Subnet(index, net, str(net.network_address + 1))
+        _ip("-n", home.router_ns, "link", "add", sub.bridge, "type", "bridge")
+        _ip("-n", home.router_ns, "addr", "add", f"{sub.router_ip}/{net.prefixlen}", "dev",
+            sub.bridge)  # fmt: skip
+        _ip("-n", home.router_ns, "link", "set", sub.bridge, "up")
+        rules = self._subnet_rules.setdefault(home.router_ns, [])
+        rules += [
+            ["-A", "FORWARD", "-i", "wan", "-o", sub.bridge, "-m", "conntrack", "--ctstate",
+             "ESTABLISHED,RELATED", "-j", "ACCEPT"],
+            ["-A", "FORWARD", "-i", "wan", "-o", sub.bridge, "-j", "DROP"],
+        ]  # fmt: skip
+        for rule in rules[-2:]:
+            _run(["ip", "netns", "exec", home.router_ns, "iptables", "-w", "5", *rule])
+        home.subnets.append(sub)
+        return sub
+
+    def set_subnet_routing(self, home: Home, routed: bool) -> None:
+        """Route between ``home``'s LANs (the default), or drop what passes between them.
+
+        Dropping (``routed=False``) is what a router does for a guest network: each LAN still
+        reaches the internet, but a SYN from one LAN to another vanishes (no reject).
+        """
+        if home.router_ns is None or not home.subnets:
+            raise LabError(f"home {home.name!r} has a single LAN")
+        bridges = ["lan", *(s.bridge for s in home.subnets)]
+        drops = [
+            ["FORWARD", "-i", a, "-o", b, "-j", "DROP"] for a in bridges for b in bridges if a != b
+        ]
+        rules = self._subnet_rules.setdefault(home.router_ns, [])
+        for rule in drops:
+            present = ["-I", *rule] in rules
+            if routed and present:
+                rules.remove(["-I", *rule])
+                _run(["ip", "netns", "exec", home.router_ns, "iptables", "-w", "5", "-D", *rule])
+            elif not routed and not present:
+                rules.append(["-I", *rule])
+                _run(["ip", "netns", "exec", home.router_ns, "iptables", "-w", "5", "-I", *rule])
+        # Inserted first in FORWARD: flows already open between the LANs stop too.
 
     @staticmethod
     def nat_rules(kind: str) -> list[list[str]]:
@@ -789,6 +896,8 @@ class Lab:
         for table in ("filter", "nat"):
             _run(["ip", "netns", "exec", router_ns, "iptables", "-t", table, "-F"])
         for rule in self.nat_rules(kind):
+            _run(["ip", "netns", "exec", router_ns, "iptables", "-w", "5", *rule])
+        for rule in self._subnet_rules.get(router_ns, []):  # further LANs (add_subnet)
             _run(["ip", "netns", "exec", router_ns, "iptables", "-w", "5", *rule])
         if ipv6:
             _run(["ip", "netns", "exec", router_ns, "ip6tables", "-F"])
@@ -935,6 +1044,11 @@ class Lab:
             f"  {h.name:8} {h.public_ip:15} nat={h.nat} host={h.host_ns} lan={h.lan_ip}"
             + (f" ip6={h.lan_ip6} (router {h.public_ip6})" if h.ipv6 else "")
             for h in self.homes.values()
+        ]
+        lines += [
+            f"  {h.name:8} subnet {sub.index}: {sub.net} on {sub.bridge} hosts={sub.hosts}"
+            for h in self.homes.values()
+            for sub in h.subnets
         ]
         lines += [
             f"  {o.name:8} {o.public_ip:15} outer nat={o.nat} inside={o.inside_net} ns={o.ns}"

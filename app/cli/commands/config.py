@@ -22,7 +22,7 @@ from app.cli.context import (
 )
 from app.core.config import ConfigEditor, config_to_dict, load_config
 from app.core.errors import ConfigError, PeerupError
-from app.core.status import Settings
+from app.core.status import Settings, SettingsUpdate
 
 
 @click.group("config")
@@ -90,7 +90,7 @@ def _describe(settings: Settings, key: str) -> str:
 
 async def _update_via_daemon(endpoint: ApiEndpoint, changes: dict[str, Any]) -> Settings:
     async with open_daemon_client(endpoint) as client:
-        return await client.update_settings(**changes)
+        return await client.update_settings(SettingsUpdate(**changes))
 
 
 def _update(key: str, changes: dict[str, Any]) -> int:
@@ -103,7 +103,7 @@ def _update(key: str, changes: dict[str, Any]) -> int:
         click.echo("The running daemon applied it.")
         return 0
     editor = ConfigEditor.open(path)
-    editor.update_settings(**changes)
+    editor.update_settings(SettingsUpdate(**changes))
     click.echo(_describe(editor.save().settings(), key))
     return 0
 

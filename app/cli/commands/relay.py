@@ -161,6 +161,8 @@ def _relay_row(
         "reserved": info.reserved if info is not None else None,
         "expires_at": info.expires_at if info is not None else None,
         "error": info.error if info is not None else None,
+        "limit_data": info.limit_data if info is not None else None,
+        "limit_duration": info.limit_duration if info is not None else None,
     }
 
 

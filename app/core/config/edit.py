@@ -27,6 +27,7 @@ from app.core.errors import (
 )
 from app.core.ids.names import validate_namespace, validate_peer_name, validate_service_name
 from app.core.ids.netaddr import check_multiaddr_syntax, format_host_port, parse_host_port
+from app.core.status import SettingsUpdate
 from app.util.fsio import atomic_write_text
 
 
@@ -411,45 +412,28 @@ class ConfigEditor:
         """Turn hole punching of relayed connections on or off (``network.hole_punching``)."""
         _set_keeping_layout(self._section("network"), "hole_punching", bool(enabled))
 
-    def update_settings(
-        self,
-        *,
-        device_name: str | None = None,
-        network: str | None = None,
-        clear_network: bool = False,
-        mdns: bool | None = None,
-        port_mapping: bool | None = None,
-        hole_punching: bool | None = None,
-    ) -> None:
-        """Change several preferences at once; None leaves one as it is.
-
-        Args:
-            device_name: The name announced (``""``: the host name again).
-            network: The private network (``""``: the global one, like ``clear_network``).
-            clear_network: Use the global peer-up network (without ``network``).
-            mdns: LAN discovery by multicast DNS.
-            port_mapping: Ask the router for a port.
-            hole_punching: Upgrade relayed connections to direct ones.
+    def update_settings(self, change: SettingsUpdate) -> None:
+        """Change several preferences at once; a member that is None leaves one as it is.
 
         Raises:
             InvalidNameError: A bad device name.
             InvalidNetworkError: A bad network name, or one given with ``clear_network``.
         """
-        if clear_network and network:
+        if change.clear_network and change.network:
             raise InvalidNetworkError(
                 "give either a network or clear_network, not both",
                 hint="clear_network selects the global peer-up network",
             )
-        if device_name is not None:
-            self.set_device_name(device_name.strip() or None)
-        if clear_network or network is not None:
-            self.set_network((network or "").strip() or None)
-        if mdns is not None:
-            self.set_mdns(mdns)
-        if port_mapping is not None:
-            self.set_port_mapping(port_mapping)
-        if hole_punching is not None:
-            self.set_hole_punching(hole_punching)
+        if change.device_name is not None:
+            self.set_device_name(change.device_name.strip() or None)
+        if change.clear_network or change.network is not None:
+            self.set_network((change.network or "").strip() or None)
+        if change.mdns is not None:
+            self.set_mdns(change.mdns)
+        if change.port_mapping is not None:
+            self.set_port_mapping(change.port_mapping)
+        if change.hole_punching is not None:
+            self.set_hole_punching(change.hole_punching)
 
     # ---- forwards -------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from typing import Final
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -43,9 +42,10 @@ from app.gui.models.peers import short_id
 from app.gui.tasks import TaskSet
 from app.gui.texts import error_text
 from app.gui.view import forward_command, service_kind
+from app.gui.widgets.ask import ask_to_confirm
 from app.gui.widgets.banner import MessageBanner
 from app.gui.widgets.busy import ApiSteps, BusyRow
-from app.gui.widgets.table import rows_table
+from app.gui.widgets.table import action_buttons, connect_row_menu, rows_table
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
 translate = QCoreApplication.translate
@@ -433,7 +433,6 @@ class ForwardsWindow(QWidget):
         self._tasks = TaskSet()
         self._dialogs: list[ForwardDialog | ServiceDialog] = []
         self._offline_shown = False
-        self.open_menu: QMenu | None = None
         self.setWindowTitle(translate("Forwards", "Port forwards — peer-up"))
         self.setAccessibleName(translate("Forwards", "Port forwards"))
         self.resize(1180, 360)
@@ -444,8 +443,7 @@ class ForwardsWindow(QWidget):
         # ---- forwards
         self.model = ForwardsModel(self)
         self.table = rows_table(self.model, Column.ERROR, translate("Forwards", "Forwards"))
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        connect_row_menu(self.table, lambda row: self.actions_menu(self.model.forward(row)))
         self.table.activated.connect(self._on_activated)
         self.empty = QLabel(
             translate(
@@ -455,35 +453,36 @@ class ForwardsWindow(QWidget):
             )
         )
         self.empty.setWordWrap(True)
-        self.add_button = QPushButton(translate("Forwards", "&Add…"))
-        self.edit_button = QPushButton(translate("Forwards", "&Edit…"))
-        self.toggle_button = QPushButton(translate("Forwards", "S&top"))
-        self.copy_button = QPushButton(translate("Forwards", "&Copy command"))
-        self.remove_button = QPushButton(translate("Forwards", "&Remove…"))
-        for button, name in (
-            (self.add_button, translate("Forwards", "Add a forward")),
-            (self.edit_button, translate("Forwards", "Change the selected forward")),
-            (self.toggle_button, translate("Forwards", "Stop or start the selected forward")),
-            (self.copy_button, translate("Forwards", "Copy the command that uses the forward")),
-            (self.remove_button, translate("Forwards", "Remove the selected forward")),
-        ):
-            button.setAccessibleName(name)
-        self.add_button.clicked.connect(self.add)
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.toggle_button.clicked.connect(self.toggle_selected)
-        self.copy_button.clicked.connect(self.copy_selected)
-        self.remove_button.clicked.connect(self.remove_selected)
+        row_buttons = action_buttons(
+            (translate("Forwards", "&Add…"), translate("Forwards", "Add a forward"), self.add),
+            (
+                translate("Forwards", "&Edit…"),
+                translate("Forwards", "Change the selected forward"),
+                self.edit_selected,
+            ),
+            (
+                translate("Forwards", "S&top"),
+                translate("Forwards", "Stop or start the selected forward"),
+                self.toggle_selected,
+            ),
+            (
+                translate("Forwards", "&Copy command"),
+                translate("Forwards", "Copy the command that uses the forward"),
+                self.copy_selected,
+            ),
+            (
+                translate("Forwards", "&Remove…"),
+                translate("Forwards", "Remove the selected forward"),
+                self.remove_selected,
+            ),
+        )
+        self.add_button, self.edit_button, self.toggle_button = row_buttons[:3]
+        self.copy_button, self.remove_button = row_buttons[3:]
         self.status = QLabel()
         self.status.setAccessibleName(translate("Forwards", "Result of the last action"))
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
-        for button in (
-            self.add_button,
-            self.edit_button,
-            self.toggle_button,
-            self.copy_button,
-            self.remove_button,
-        ):
+        for button in row_buttons:
             buttons.addWidget(button)
         buttons.addWidget(self.status, 1)
         forwards_tab = QWidget()
@@ -569,14 +568,6 @@ class ForwardsWindow(QWidget):
         menu.addAction(translate("Forwards", "Remove…"), self.remove_selected)
         return menu
 
-    def _on_context_menu(self, pos: QPoint) -> None:
-        index = self.table.indexAt(pos)
-        if index.isValid():
-            self.table.selectRow(index.row())
-            menu = self.actions_menu(self.model.forward(index.row()))
-            menu.popup(self.table.viewport().mapToGlobal(pos))
-            self.open_menu = menu
-
     def _on_activated(self, _index: QModelIndex) -> None:
         self.edit_selected()
 
@@ -621,33 +612,22 @@ class ForwardsWindow(QWidget):
         forward = self.selected()
         if forward is None:
             return
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(translate("Forwards", "Remove forward"))
-        box.setText(
+        forward_id, address = forward.id, forward.listen_address
+        ask_to_confirm(
+            self,
+            translate("Forwards", "Remove forward"),
             translate(
                 "Forwards",
                 "Remove the forward from %1 to %2? Its connections close, and it does not "
                 "open again at the next start.",
             )
-            .replace("%1", forward.listen_address)
-            .replace("%2", f"{forward.peer_name or short_id(forward.peer_id)}/{forward.service}")
+            .replace("%1", address)
+            .replace("%2", f"{forward.peer_name or short_id(forward.peer_id)}/{forward.service}"),
+            lambda: self._steps.step(
+                translate("Forwards", "Removing %1…").replace("%1", address),
+                lambda c: c.close_forward(forward_id),
+            ),
         )
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAccessibleName(translate("Forwards", "Remove forward"))
-        forward_id, address = forward.id, forward.listen_address
-
-        def answered(button: int) -> None:
-            if button == QMessageBox.StandardButton.Yes:
-                self._steps.step(
-                    translate("Forwards", "Removing %1…").replace("%1", address),
-                    lambda c: c.close_forward(forward_id),
-                )
-
-        box.finished.connect(answered)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
 
     # ---- dialogs -----------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from app.api.errors import ApiError
 from app.api.models import Snapshot
 from app.core.codes.relaytext import relay_address_from_text
 from app.core.errors import PeerupError
-from app.core.status import Settings
+from app.core.status import Settings, SettingsUpdate
 from app.gui import autostart
 from app.gui.bridge import Bridge
 from app.gui.i18n import choose_language, preferred_language
@@ -283,9 +283,13 @@ class PreferencesDialog(QDialog):
         self.port_mapping_hint = _hint()
         self.hole_punching = QCheckBox()
         self.hole_punching_hint = _hint()
-        self.mdns.clicked.connect(lambda on: self._update_setting(mdns=on))
-        self.port_mapping.clicked.connect(lambda on: self._update_setting(port_mapping=on))
-        self.hole_punching.clicked.connect(lambda on: self._update_setting(hole_punching=on))
+        self.mdns.clicked.connect(lambda on: self._update_setting(SettingsUpdate(mdns=on)))
+        self.port_mapping.clicked.connect(
+            lambda on: self._update_setting(SettingsUpdate(port_mapping=on))
+        )
+        self.hole_punching.clicked.connect(
+            lambda on: self._update_setting(SettingsUpdate(hole_punching=on))
+        )
 
         network_row = QHBoxLayout()
         network_row.addWidget(self.network_edit, 1)
@@ -517,7 +521,7 @@ class PreferencesDialog(QDialog):
         name = self.name_edit.text().strip()
         if not self.name_apply.isEnabled() or not name:
             return
-        self._update_setting(device_name=name)
+        self._update_setting(SettingsUpdate(device_name=name))
 
     def _on_language(self, index: int) -> None:
         code = self.language.itemData(index)
@@ -548,29 +552,13 @@ class PreferencesDialog(QDialog):
             return
         network = self.network_edit.text().strip()
         if network:
-            self._update_setting(network=network)
+            self._update_setting(SettingsUpdate(network=network))
         else:
-            self._update_setting(clear_network=True)
+            self._update_setting(SettingsUpdate(clear_network=True))
 
-    def _update_setting(
-        self,
-        *,
-        device_name: str | None = None,
-        network: str | None = None,
-        clear_network: bool = False,
-        mdns: bool | None = None,
-        port_mapping: bool | None = None,
-        hole_punching: bool | None = None,
-    ) -> None:
+    def _update_setting(self, change: SettingsUpdate) -> None:
         async def update(client: LocalClient) -> None:
-            settings = await client.update_settings(
-                device_name=device_name,
-                network=network,
-                clear_network=clear_network,
-                mdns=mdns,
-                port_mapping=port_mapping,
-                hole_punching=hole_punching,
-            )
+            settings = await client.update_settings(change)
             self._show_settings(settings)
 
         self._run(update)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -38,9 +37,10 @@ from app.gui.models.peers import short_id
 from app.gui.models.services import Column, ServicesModel
 from app.gui.tasks import TaskSet
 from app.gui.texts import error_text
+from app.gui.widgets.ask import ask_to_confirm
 from app.gui.widgets.banner import MessageBanner
 from app.gui.widgets.busy import ApiSteps, BusyRow
-from app.gui.widgets.table import rows_table
+from app.gui.widgets.table import action_buttons, connect_row_menu, rows_table
 
 # Called by this name, with literal texts, so that pyside6-lupdate finds every message.
 translate = QCoreApplication.translate
@@ -329,14 +329,12 @@ class ServicesTab(QWidget):
         self._bridge = bridge
         self._steps = steps
         self._open_dialog = open_dialog
-        self.open_menu: QMenu | None = None
         self.model = ServicesModel(self)
         self.model.enable_requested.connect(self.set_enabled)
         self.table = rows_table(
             self.model, Column.ALLOWED, translate("Services", "Exposed services")
         )
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        connect_row_menu(self.table, lambda row: self.actions_menu(self.model.service(row)))
         self.table.activated.connect(self._on_activated)
         self.empty = QLabel(
             translate(
@@ -347,32 +345,37 @@ class ServicesTab(QWidget):
         )
         self.empty.setWordWrap(True)
 
-        self.add_button = QPushButton(translate("Services", "&Expose…"))
-        self.edit_button = QPushButton(translate("Services", "C&hange…"))
-        self.toggle_button = QPushButton(translate("Services", "&Disable"))
-        self.test_button = QPushButton(translate("Services", "&Test"))
-        self.remove_button = QPushButton(translate("Services", "&Remove…"))
-        for button, name in (
-            (self.add_button, translate("Services", "Expose a service")),
-            (self.edit_button, translate("Services", "Change the selected service")),
-            (self.toggle_button, translate("Services", "Enable or disable the selected service")),
-            (self.test_button, translate("Services", "Test that the selected service answers")),
-            (self.remove_button, translate("Services", "Remove the selected service")),
-        ):
-            button.setAccessibleName(name)
-        self.add_button.clicked.connect(self.add)
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.toggle_button.clicked.connect(self.toggle_selected)
-        self.test_button.clicked.connect(self.test_selected)
-        self.remove_button.clicked.connect(self.remove_selected)
+        row_buttons = action_buttons(
+            (
+                translate("Services", "&Expose…"),
+                translate("Services", "Expose a service"),
+                self.add,
+            ),
+            (
+                translate("Services", "C&hange…"),
+                translate("Services", "Change the selected service"),
+                self.edit_selected,
+            ),
+            (
+                translate("Services", "&Disable"),
+                translate("Services", "Enable or disable the selected service"),
+                self.toggle_selected,
+            ),
+            (
+                translate("Services", "&Test"),
+                translate("Services", "Test that the selected service answers"),
+                self.test_selected,
+            ),
+            (
+                translate("Services", "&Remove…"),
+                translate("Services", "Remove the selected service"),
+                self.remove_selected,
+            ),
+        )
+        self.add_button, self.edit_button, self.toggle_button = row_buttons[:3]
+        self.test_button, self.remove_button = row_buttons[3:]
         buttons = QHBoxLayout()
-        for button in (
-            self.add_button,
-            self.edit_button,
-            self.toggle_button,
-            self.test_button,
-            self.remove_button,
-        ):
+        for button in row_buttons:
             buttons.addWidget(button)
         buttons.addStretch(1)
 
@@ -424,14 +427,6 @@ class ServicesTab(QWidget):
         menu.addSeparator()
         menu.addAction(translate("Services", "Remove…"), self.remove_selected)
         return menu
-
-    def _on_context_menu(self, pos: QPoint) -> None:
-        index = self.table.indexAt(pos)
-        if index.isValid():
-            self.table.selectRow(index.row())
-            menu = self.actions_menu(self.model.service(index.row()))
-            menu.popup(self.table.viewport().mapToGlobal(pos))
-            self.open_menu = menu
 
     def _on_activated(self, index: QModelIndex) -> None:
         if index.column() != Column.ENABLED:
@@ -488,27 +483,16 @@ class ServicesTab(QWidget):
         service = self.selected()
         if service is None:
             return
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(translate("Services", "Remove service"))
-        box.setText(
+        name = service.name
+        ask_to_confirm(
+            self,
+            translate("Services", "Remove service"),
             translate(
                 "Services",
                 "Remove %1? Peers can no longer reach it, and it is removed from the config.",
-            ).replace("%1", service.name)
+            ).replace("%1", name),
+            lambda: self._steps.step(
+                translate("Services", "Removing %1…").replace("%1", name),
+                lambda c: c.unexpose_service(name, persist=True),
+            ),
         )
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAccessibleName(translate("Services", "Remove service"))
-        name = service.name
-
-        def answered(button: int) -> None:
-            if button == QMessageBox.StandardButton.Yes:
-                self._steps.step(
-                    translate("Services", "Removing %1…").replace("%1", name),
-                    lambda c: c.unexpose_service(name, persist=True),
-                )
-
-        box.finished.connect(answered)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()

@@ -27,6 +27,7 @@ class Column(IntEnum):
 
     RELAY = 0
     STATE = 1
+    LIMIT = 2  # what the relay grants each connection
 
 
 def relay_label(address: str) -> str:
@@ -56,6 +57,52 @@ def reservation_text(relay: RelayInfo) -> str:
     return translate("Relays", "Reserving a slot…")
 
 
+def limit_text(relay: RelayInfo) -> str:
+    """What the relay grants each connection to us: ``128 KiB / 2 min``, ``None`` (no limit),
+    or ``""`` while there is no reservation."""
+    if not relay.reserved:
+        return ""
+    limit = relay.limit
+    if limit is None:
+        return translate("Relays", "None")
+    parts = []
+    if limit.data is not None:
+        parts.append(_bytes_text(limit.data))
+    if limit.duration is not None:
+        parts.append(_seconds_text(limit.duration))
+    return " / ".join(parts)
+
+
+def limit_tooltip(relay: RelayInfo) -> str:
+    """Why the limit matters: a tight one is too little for forwards."""
+    limit = relay.limit if relay.reserved else None
+    if limit is None:
+        return ""
+    text = translate("Relays", "This relay allows %1 per connection.").replace(
+        "%1", limit_text(relay)
+    )
+    if limit.tight:
+        text += "\n" + translate(
+            "Relays",
+            "Too little for forwards: they go direct or through another relay, or are refused "
+            "with a plain error. Run your own relay (peerup relay serve) for forwards.",
+        )
+    return text
+
+
+def _bytes_text(count: int) -> str:
+    # QLocale.formattedDataSize speaks the user's language (128 KiB, 128 KB in some).
+    return QLocale().formattedDataSize(count, 0 if count % 1024 == 0 else 1)
+
+
+def _seconds_text(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return translate("Relays", "%n h", "", seconds // 3600)
+    if seconds % 60 == 0:
+        return translate("Relays", "%n min", "", seconds // 60)
+    return translate("Relays", "%n s", "", seconds)
+
+
 class RelaysModel(RowsModel[RelayInfo]):
     """The configured relays with their reservations, by address."""
 
@@ -69,7 +116,11 @@ class RelaysModel(RowsModel[RelayInfo]):
 
     def headers(self) -> tuple[str, ...]:
         """The column titles."""
-        return (translate("Relays", "Relay"), translate("Relays", "Reservation"))
+        return (
+            translate("Relays", "Relay"),
+            translate("Relays", "Reservation"),
+            translate("Relays", "Limit"),  # per connection (the tooltip says so)
+        )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: ANN401
         """Qt: a cell's text, tooltip or colour."""
@@ -78,7 +129,11 @@ class RelaysModel(RowsModel[RelayInfo]):
         relay = self.row(index.row())
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
+            if column is Column.LIMIT:
+                return limit_text(relay)
             return relay_label(relay.address) if column is Column.RELAY else reservation_text(relay)
+        if column is Column.LIMIT:
+            return self._limit_data(relay, role)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             if column is Column.RELAY:
                 return relay.address
@@ -86,5 +141,16 @@ class RelaysModel(RowsModel[RelayInfo]):
             return "\n".join(dict.fromkeys(t for t in texts if t))
         failed = not relay.reserved and bool(relay.error_code or relay.error)
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.STATE and failed:
+            return QBrush(WARNING_COLOUR)
+        return None
+
+    @staticmethod
+    def _limit_data(relay: RelayInfo, role: int) -> Any:  # noqa: ANN401
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return limit_tooltip(relay) or None
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return limit_tooltip(relay) or limit_text(relay)
+        tight = relay.reserved and relay.limit is not None and relay.limit.tight
+        if role == Qt.ItemDataRole.ForegroundRole and tight:
             return QBrush(WARNING_COLOUR)
         return None

@@ -1,13 +1,14 @@
 // A js-libp2p circuit-relay-v2 hop on loopback, for peer-up's interop tests.
 //
-//   node relay.mjs [PORT] [--seed HEX64]        (or env JS_RELAY_PORT / JS_RELAY_SEED)
+//   node relay.mjs [PORT] [--seed HEX64] [--stock-limits]   (or env JS_RELAY_PORT / JS_RELAY_SEED)
 //
 // Listens on TCP 127.0.0.1:PORT (0 = any free port) with Noise + Yamux, identify, ping and the
 // circuit-relay-v2 server (hop). With a 32-byte hex seed the identity is the Ed25519 key derived from it
 // (RFC 8032, the same derivation as py-libp2p's ed25519.create_new_key_pair(seed)), so tests can know
 // the peer ID in advance; without one the key is random. When listening it prints one JSON line
 // {"peer_id", "addrs", "versions"} on stdout. Relay limits are raised far above the 2 min / 128 KiB
-// defaults so that 20 MB can be forwarded. Exits on stdin EOF, SIGTERM or SIGINT.
+// defaults so that 20 MB can be forwarded; --stock-limits keeps js-libp2p's defaults (2 min, 128 KiB
+// per relayed connection), as shipped. Exits on stdin EOF, SIGTERM or SIGINT.
 import './with-resolvers.mjs'
 
 const { createLibp2p } = await import('libp2p')
@@ -21,9 +22,10 @@ const { generateKeyPairFromSeed } = await import('@libp2p/crypto/keys')
 const { readFileSync } = await import('node:fs')
 
 function parseArgs (argv) {
-  const out = { port: process.env.JS_RELAY_PORT ?? '0', seed: process.env.JS_RELAY_SEED ?? '' }
+  const out = { port: process.env.JS_RELAY_PORT ?? '0', seed: process.env.JS_RELAY_SEED ?? '', stock: false }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--seed') out.seed = argv[++i] ?? ''
+    else if (argv[i] === '--stock-limits') out.stock = true
     else if (argv[i] === '--port') out.port = argv[++i] ?? '0'
     else out.port = argv[i]
   }
@@ -65,8 +67,8 @@ const node = await createLibp2p({
         reservationTtl: 60 * MINUTE,
         // Limits sent with each reservation and enforced on every relayed connection.
         applyDefaultLimit: true,
-        defaultDurationLimit: 30 * MINUTE,
-        defaultDataLimit: 1n << 30n // 1 GiB
+        // As shipped (--stock-limits): js-libp2p's own defaults, 2 min and 128 KiB.
+        ...(args.stock ? {} : { defaultDurationLimit: 30 * MINUTE, defaultDataLimit: 1n << 30n })
       }
     })
   }

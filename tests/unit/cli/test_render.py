@@ -25,6 +25,8 @@ from app.core.status import (
     ForwardInfo,
     ForwardState,
     Grade,
+    LanDial,
+    LanDialOutcome,
     NodeStatus,
     PathInfo,
     PathType,
@@ -400,3 +402,32 @@ def test_relay_address_helpers() -> None:
         "/dns4/x",
         "/ip4/127.0.0.1/tcp/1",
     ]
+
+
+def test_paths_tell_how_the_last_lan_dial_went() -> None:
+    at = time.mktime((2026, 12, 7, 12, 1, 0, 0, 0, -1))
+    failed = LanDial(("/ip4/10.1.1.2/tcp/4001",), True, LanDialOutcome.FAILED, at, "", at + 60)
+    worked = LanDial(("/ip4/192.168.1.3/tcp/4001",), False, LanDialOutcome.WORKED, at,
+                     "/ip4/192.168.1.3/tcp/4001")  # fmt: skip
+    relayed = PathInfo(PEER, PathType.RELAYED, "/p2p-circuit", "tcp", "ipv4", 0.0, lan_dial=failed)
+    direct = PathInfo(RELAY_ID, PathType.DIRECT, "/ip4/192.168.1.3/tcp/4001", "tcp", "ipv4", 0.0,
+                      lan_dial=worked)  # fmt: skip
+    lines = render.render_paths([relayed, direct], {PEER: "guest"})
+    assert len(lines) == 4
+    assert lines[2].startswith("  guest (")
+    assert lines[2].endswith(
+        "): LAN dial across subnets (same public address) failed at 12:01 "
+        "(/ip4/10.1.1.2/tcp/4001); next try 12:02"
+    )
+    assert lines[3].endswith("LAN dial worked at 12:01 via /ip4/192.168.1.3/tcp/4001")
+    assert render.render_paths([dataclasses.replace(relayed, lan_dial=None)])[1:] == []
+
+
+def test_a_relay_states_its_limit() -> None:
+    address = f"/ip4/203.0.113.7/tcp/4001/p2p/{RELAY_ID}"
+    stock = RelayInfo(address, RELAY_ID, True, None, limit_data=128 << 10, limit_duration=120)
+    ours = RelayInfo(address, RELAY_ID, True, None, limit_data=1 << 30, limit_duration=3600)
+    free = RelayInfo(address, RELAY_ID, True, None)
+    assert render.relay_state(stock) == "reserved (limited: 128 KiB / 2 min per connection)"
+    assert render.relay_state(ours) == "reserved (limit: 1 GiB / 1 h per connection)"
+    assert render.relay_state(free) == "reserved"

@@ -19,7 +19,7 @@ from app.core.config import (
 )
 from app.core.errors import ConfigError, InvalidNameError, InvalidNetworkError
 from app.core.ids.names import FALLBACK_DEVICE_NAME, default_device_name, validate_namespace
-from app.core.status import Settings
+from app.core.status import Settings, SettingsUpdate
 
 PATH = Path("/tmp/peerup-test/config.yaml")
 PEER_ID = "12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA"
@@ -95,11 +95,13 @@ def test_editing_every_setting_keeps_comments_and_names_the_keys(tmp_path: Path)
     before = load_config(path)
     editor = ConfigEditor.open(path)
     editor.update_settings(
-        device_name=" study-pc ",
-        network="crew",
-        mdns=True,
-        port_mapping=True,
-        hole_punching=False,
+        SettingsUpdate(
+            device_name=" study-pc ",
+            network="crew",
+            mdns=True,
+            port_mapping=True,
+            hole_punching=False,
+        )
     )
     after = editor.save()
     assert after.settings() == Settings("study-pc", "crew", True, True, False)
@@ -116,7 +118,7 @@ def test_editing_every_setting_keeps_comments_and_names_the_keys(tmp_path: Path)
     assert "# Private network name (isolates the DHT)" in text
 
     editor = ConfigEditor.open(path)
-    editor.update_settings(device_name="", clear_network=True)
+    editor.update_settings(SettingsUpdate(device_name="", clear_network=True))
     back = editor.save()
     assert (back.identity_name, back.network) == (None, None)
     assert changed_keys(after, back) == ("identity.name", "discovery.network")
@@ -139,7 +141,9 @@ def test_new_keys_go_before_the_blank_line_and_comments_that_end_a_section(
     )
     editor = ConfigEditor.open(path)
     editor.update_settings(
-        device_name="box", network="crew", mdns=False, port_mapping=True, hole_punching=True
+        SettingsUpdate(
+            device_name="box", network="crew", mdns=False, port_mapping=True, hole_punching=True
+        )
     )
     editor.save()
     assert path.read_text() == (
@@ -173,5 +177,5 @@ def test_bad_settings_write_nothing(
     text = path.read_text()
     editor = ConfigEditor.open(path)
     with pytest.raises(error):
-        editor.update_settings(mdns=True, **changes)  # type: ignore[arg-type]
+        editor.update_settings(SettingsUpdate(mdns=True, **changes))  # type: ignore[arg-type]
     assert path.read_text() == text

@@ -288,6 +288,7 @@ async def test_every_plain_endpoint(endpoint: ApiEndpoint) -> None:
                 "connected_at": server.node._started,
                 "rtt_ms": 1.5,
                 "verified": False,
+                "lan_dial": None,
             }
         ]
 

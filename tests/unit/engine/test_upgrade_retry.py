@@ -101,8 +101,8 @@ def _tracker(tmp_path: Path, swarm: Swarm) -> PathTracker:
         Dialer(Host(swarm)),  # type: ignore[arg-type]
         bus,
         own_peer_id=node.peer_id,
-        peer_lan_addresses=lambda _pid: (),
-        our_interfaces=lambda: None,
+        peer_grade=lambda _pid: None,
+        our_reach=lambda: None,
         on_peer_connected=lambda _pid: None,
         on_lan_peers_changed=lambda: None,
     )

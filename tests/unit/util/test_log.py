@@ -23,6 +23,8 @@ host.error(
     "timeout=5s. Last error: na\\n  Protocols: ['/x']\\n  Registry Stats: None"
 )
 host.error("Failed to open stream to peer Qm2:\\n  Error: response timed out after 5s")
+push = logging.getLogger("libp2p.identity.identify_push.identify_push")
+push.error("Error pushing identify to peer Qm3: failed to open a stream to peer Qm3")
 """
 
 
@@ -47,6 +49,8 @@ def test_libp2p_errors_are_formatted_and_routine_dial_failures_quiet() -> None:
     # A peer answering "na" (it lacks a protocol of ours) is expected: not an ERROR.
     assert "Qm1" not in err
     assert "ERROR   libp2p.host.basic_host: Failed to open stream to peer Qm2" in err
+    # A peer without identify push (a js-libp2p relay) is routine too.
+    assert "Qm3" not in err
 
 
 @pytest.mark.parametrize(
