@@ -345,6 +345,14 @@ class Home:
         """Change the (first) host's LAN address; must stay in the LAN's subnet."""
         self.lab.move_address(self.host_ns, self.lan_ip, new)
 
+    def link_down(self) -> None:
+        """Take the (first) host's ``eth0`` down, as a cable pulled or Wi-Fi lost."""
+        self.lab.link_down(self.host_ns, "eth0")
+
+    def link_up(self) -> None:
+        """Bring the host's ``eth0`` back up with the routes it had (see :meth:`Lab.link_up`)."""
+        self.lab.link_up(self.host_ns, "eth0")
+
 
 @dataclass
 class OuterRouter:
@@ -396,6 +404,7 @@ class Lab:
         self.homes: dict[str, Home] = {}
         self.outers: dict[str, OuterRouter] = {}
         self.procs: list[subprocess.Popen[Any]] = []
+        self._down_routes: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._port = 0
         self._used_public: set[str] = {PUBLIC_GATEWAY}
         # router ns -> iptables rules of its further LANs (kept when set_nat flushes the rest)
@@ -1030,6 +1039,21 @@ class Lab:
                 home.public_ip = new_ip
             if ns == home.host_ns and home.lan_ip == old:
                 home.lan_ip = new_ip
+
+    def link_down(self, ns: str, dev: str = "eth0") -> None:
+        """Set link ``dev`` of ``ns`` down (its addresses stay; the kernel drops its routes).
+
+        The static routes over ``dev`` are remembered for :meth:`link_up`. Nothing is sent on the
+        way down (no FIN, no RST): open connections just stop getting packets through.
+        """
+        routes = [r for r in self._routes(ns) if r.get("dev") == dev]
+        self._down_routes[(ns, dev)] = routes
+        _ip("-n", ns, "link", "set", dev, "down")
+
+    def link_up(self, ns: str, dev: str = "eth0") -> None:
+        """Set link ``dev`` of ``ns`` up again and restore the routes :meth:`link_down` saw."""
+        _ip("-n", ns, "link", "set", dev, "up")
+        self._restore_routes(ns, self._down_routes.pop((ns, dev), []))
 
     # ----------------------------------------------------------------- inspection
     def describe(self) -> str:
