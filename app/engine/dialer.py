@@ -378,6 +378,8 @@ class Dialer:
             learned = self.require_host().get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
             candidates += [str(a) for a in learned if is_circuit(a)]
         candidates += [f"{a}/p2p-circuit" for a in self._settings.config.relay_addresses]
+        # A relay node sees its own circuit addresses among a client's: never a route to dial.
+        ours = self.require_host().get_id()  # type: ignore[attr-defined]
         for text in candidates:
             relay_part = text.split("/p2p-circuit")[0]
             if "/p2p/" not in relay_part:
@@ -387,7 +389,7 @@ class Dialer:
                 route = (multiaddr.Multiaddr(base), ID.from_base58(relay_text))
             except Exception:  # a malformed address from a peer or the config: skip it
                 continue
-            if route[1] != target.peer_id and route not in routes:
+            if route[1] not in (target.peer_id, ours) and route not in routes:
                 routes.append(route)
         return routes
 

@@ -345,18 +345,21 @@ class PathTracker:
         an accepted relayed connection, and both would start DCUtR (compat DCUTR-BOTH-DRIVE).
         """
         network = self._dialer.require_host().get_network()  # type: ignore[attr-defined]
+        routes = self._dialer.relay_routes(Target(peer, ()))
 
         def has_circuit() -> bool:
             return any(compat.is_relayed(c) for c in network.get_connections(peer))
 
-        if self._peer_id > peer.to_base58():
+        # No relay leads to it (it is our relay, say): nothing to wait for, close it now, so a
+        # reservation made on it is made again at once and its peer is not sent to a dead end.
+        if routes and self._peer_id > peer.to_base58():
             # Polled: the swarm has no per-peer "connected" event to wait on.
             with trio.move_on_after(REDIAL_GRACE):
                 while not has_circuit():  # noqa: ASYNC110
                     await trio.sleep(0.1)
-        if not has_circuit():
+        if routes and not has_circuit():
             with trio.move_on_after(DIAL_TIMEOUT):
-                for relay_addr, relay_id in self._dialer.relay_routes(Target(peer, ())):
+                for relay_addr, relay_id in routes:
                     try:
                         await self._dialer.require_relay_client().dial(relay_addr, relay_id, peer)
                         break

@@ -79,6 +79,9 @@ class Dialer:
     def require_host(self) -> Host:
         return self._host
 
+    def relay_routes(self, _target: object) -> list[object]:
+        return []
+
 
 class DCUtR:
     """Records when the tracker gave a peer a new hole-punch budget (trio time)."""
