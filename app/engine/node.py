@@ -68,7 +68,7 @@ from app.core.status import (
     TracerouteResult,
     VerifySessionInfo,
 )
-from app.engine import compat
+from app.engine import compat, keepalive
 from app.engine.bus import EventBus, Subscription
 from app.engine.dht import AddressPusher, DHTRole, PeerDHT
 from app.engine.diagnostics import Diagnostics
@@ -295,6 +295,7 @@ class Node:
             tcp_listeners=self._tcp_listeners,
             stun_servers=config.stun_servers,
             on_change=self._reachability_changed,
+            on_network_change=lambda ips: keepalive.network_changed(host, relay_client, ips),
             clock=self._clock,
         )
         self.grades.install(host)
@@ -390,8 +391,7 @@ class Node:
 
     def _reachability_changed(self, value: Reachability) -> None:
         self.bus.publish(ReachabilityChanged(peer_id=self._peer_id, reachability=value))
-        # Every peer is a relay: a node confirmed publicly dialable relays for its authorized peers
-        # (the gate admits no one else), as long as it stays that way.
+        # A node confirmed publicly dialable relays for its authorized peers while it stays so.
         if self._host is not None and not self.config.relay_service.enabled:
             if value.grade is Grade.A and self._relay_hop is None:
                 log.info("publicly dialable: relaying for authorized peers")

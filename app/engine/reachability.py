@@ -21,7 +21,7 @@ import secrets
 import socket
 import sys
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Literal
@@ -297,6 +297,8 @@ class ReachabilityMonitor:
         lan_peers: True while an authorized peer is connected directly over a private network.
         tcp_listeners: ``(bind address, port)`` of our TCP listeners (for our LAN addresses).
         on_change: Called (synchronously, so it must not block) with each new value.
+        on_network_change: Awaited with the new interface addresses when they changed, before
+            the probe (connections from an address that is gone can be closed at once).
         discover: Interface discovery (tests substitute a fixed summary).
         clock: Wall clock for ``probed_at``.
         stun_timeout: Per-request STUN timeout, seconds.
@@ -324,6 +326,7 @@ class ReachabilityMonitor:
         gateway_external: Callable[[], str | None] = lambda: None,
         stun_servers: Sequence[str] = (),
         on_change: Callable[[Reachability], None] | None = None,
+        on_network_change: Callable[[InterfaceSummary], Awaitable[None]] | None = None,
         discover: Callable[[], InterfaceSummary] = discover_interfaces,
         clock: Callable[[], float] = time.time,
         stun_timeout: float = 3.0,
@@ -343,6 +346,7 @@ class ReachabilityMonitor:
         self._tcp_listeners = tcp_listeners
         self._gateway_external = gateway_external
         self._on_change = on_change
+        self._on_network_change = on_network_change
         self._discover = discover
         self._clock = clock
         self._stun_timeout = stun_timeout
@@ -476,6 +480,8 @@ class ReachabilityMonitor:
             return
         self._stats["network_changes"] += 1
         log.info("network changed; probing reachability again")
+        if self._on_network_change is not None:
+            await self._on_network_change(now)
         await self.probe_now()
 
     async def _netlink_loop(self, sock: trio.socket.SocketType) -> None:

@@ -38,13 +38,14 @@ from libp2p.connection_types import ConnectionType
 from libp2p.custom_types import TProtocol
 from libp2p.io.abc import ReadWriteCloser
 from libp2p.peer.id import ID
+from libp2p.protocol_muxer.multiselect_communicator import MultiselectCommunicator
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import HopMessage, Limit, Reservation, StopMessage
 from libp2p.relay.circuit_v2.pb.circuit_pb2 import PeerId as PbPeer
 from libp2p.relay.circuit_v2.utils import read_delimited_msg, write_delimited_msg
 
 from app.core.config import AutoRelayConfig, RelayServiceConfig
 from app.core.reach import dialback
-from app.engine import compat
+from app.engine import compat, keepalive
 from app.engine.splice import (
     READ_ALL,
     close_quietly,
@@ -112,6 +113,7 @@ class RelayLimits:
 class _Reservation:
     expires: float
     ip: str | None
+    muxed: Any = None  # the connection the peer reserved over: circuits to it go there
 
 
 def _remote_ip(stream: INetStream) -> str | None:
@@ -300,7 +302,7 @@ class RelayHop:
             await close_quietly(stream)
             return
         expires = self._clock() + self.limits.reservation_ttl
-        self._reservations[peer] = _Reservation(expires=expires, ip=ip)
+        self._reservations[peer] = _Reservation(expires=expires, ip=ip, muxed=stream.muxed_conn)
         addrs = [a.to_bytes() for a in self._public_addrs()]
         response = HopMessage(
             type=HopMessage.STATUS,
@@ -313,6 +315,9 @@ class RelayHop:
         log.info(
             "reservation for %s until %s", peer, time.strftime("%H:%M:%S", time.localtime(expires))
         )
+        # A client reserves over a new connection when its old one is gone on its side (its
+        # address changed): circuits on an old one that is silent now must end, not hang.
+        await keepalive.close_silent(self._host, peer, keep=stream.muxed_conn)
 
     def _public_addrs(self) -> list[multiaddr.Multiaddr]:
         me = self._host.get_id()
@@ -346,7 +351,7 @@ class RelayHop:
             return
         try:
             with trio.fail_after(MESSAGE_TIMEOUT):
-                dst = await self._host.new_stream(target, [STOP_PROTOCOL])
+                dst = await self._open_stop(target)
                 await write_delimited_msg(dst, self._stop_message(source))
                 reply = await read_delimited_msg(dst, StopMessage)
         except Exception as exc:  # the destination may be gone or speak nonsense
@@ -371,6 +376,24 @@ class RelayHop:
         finally:
             self._circuits[source] -= 1
             self._circuits[target] -= 1
+
+    async def _open_stop(self, target: ID) -> INetStream:
+        """A STOP stream to ``target``, over the connection it reserved on while that lives."""
+        reservation = self._reservations.get(target)
+        muxed = reservation.muxed if reservation is not None else None
+        for conn in self._host.get_network().get_connections(target):
+            if muxed is not None and conn.muxed_conn is muxed and not muxed.is_closed:
+                stream = await conn.new_stream()
+                try:
+                    await self._host.multiselect_client.select_one_of(
+                        [STOP_PROTOCOL], MultiselectCommunicator(stream)
+                    )
+                except BaseException:
+                    await reset_quietly(stream)
+                    raise
+                stream.set_protocol(STOP_PROTOCOL)
+                return stream  # type: ignore[no-any-return]
+        return await self._host.new_stream(target, [STOP_PROTOCOL])  # type: ignore[no-any-return]
 
     def _stop_message(self, source: ID) -> StopMessage:
         """The STOP CONNECT that tells the destination who opens the circuit."""

@@ -66,7 +66,7 @@ from app.engine.compat.no_peer_gate import install_peer_gate, install_stream_gat
 from app.engine.compat.plaintext_default import noise_only_security
 from app.engine.compat.swarm_one_addr_per_class import connect_each, dialable_addrs
 from app.engine.compat.three_conns_per_peer import connection_config
-from app.engine.compat.yamux_close_blocks import abort_transport
+from app.engine.compat.yamux_close_blocks import abort_transport, transport_socket
 
 __all__ = [
     "AGENT_VERSION_KEY",
@@ -104,6 +104,7 @@ __all__ = [
     "on_identified",
     "origin_of",
     "require_installed",
+    "transport_socket",
 ]
 
 DEFECTS: Final[dict[str, str]] = {

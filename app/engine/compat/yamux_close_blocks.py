@@ -23,22 +23,30 @@ import trio
 _TRANSPORT_ATTRS = ("muxed_conn", "secured_conn", "conn", "read_writer", "stream")
 
 
+def transport_socket(conn: Any) -> Any:
+    """The TCP socket under a swarm connection; None for QUIC or relayed connections."""
+    obj, seen = conn, 0
+    while obj is not None and seen < 10:
+        if isinstance(obj, trio.SocketStream):
+            return obj.socket
+        obj = next((getattr(obj, a) for a in _TRANSPORT_ATTRS if hasattr(obj, a)), None)
+        seen += 1
+    return None
+
+
 def abort_transport(conn: Any) -> bool:
     """Shut down the TCP socket under a swarm connection (defect YAMUX-CLOSE-BLOCKS).
 
     Returns:
         Whether a socket was found (not for QUIC or relayed connections, which have none).
     """
-    obj, seen = conn, 0
-    while obj is not None and seen < 10:
-        if isinstance(obj, trio.SocketStream):
-            with contextlib.suppress(OSError):
-                # Closing then sends a RST and frees the address pair at once: a graceful close
-                # would keep the old connection retransmitting (for minutes on a dead path), and
-                # a new hole punch between the same two ports could not bind until it gives up.
-                obj.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                obj.socket.shutdown(socket.SHUT_RDWR)
-            return True
-        obj = next((getattr(obj, a) for a in _TRANSPORT_ATTRS if hasattr(obj, a)), None)
-        seen += 1
-    return False
+    sock = transport_socket(conn)
+    if sock is None:
+        return False
+    with contextlib.suppress(OSError):
+        # Closing then sends a RST and frees the address pair at once: a graceful close
+        # would keep the old connection retransmitting (for minutes on a dead path), and
+        # a new hole punch between the same two ports could not bind until it gives up.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    return True
