@@ -35,7 +35,7 @@ from app.core.ids.names import service_protocol_id, validate_service_name
 from app.engine import compat
 from app.engine.dht import PeerDHT
 from app.engine.peerbook import PeerBook
-from app.engine.relayclient import RelayClient
+from app.engine.relayclient import PeerNotAtRelayError, RelayClient
 from app.engine.settings import SettingsStore
 from app.engine.splice import (
     connection_broke,
@@ -51,6 +51,9 @@ log = logging.getLogger("peerup.engine.dialer")
 
 DIAL_TIMEOUT = 10.0
 RELAY_HEAD_START = 0.25
+# A relay that could not reach the peer (it was just reserving again: its network changed, its
+# daemon restarted) is asked again after these pauses while a direct dial keeps the race open.
+RELAY_RETRY_DELAYS = (0.5, 1.0, 2.0)
 STREAM_OPEN_TIMEOUT = 15.0
 DROP_CONNECTION_TIMEOUT = 2.0
 # A peer on our subnet answers a TCP dial within milliseconds; a stale LAN address (the peer
@@ -202,16 +205,27 @@ class _DialRace:
                 await self._relays_released.wait()
             if self._relays_released.is_set():
                 break
-        try:
-            await dial()
-        except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
-            # A relay dial's error already says why (RelayClient.dial); a direct one's is
-            # py-libp2p's "no addresses established a successful connection" over its cause.
-            self.errors.append(f"{kind}: {first_line(exc) if relayed else dial_failure_text(exc)}")
-            if not relayed:
-                self._direct_pending -= 1
-                self._release_relays_if_idle()
-            return
+        retries = iter(RELAY_RETRY_DELAYS if relayed else ())
+        while True:
+            try:
+                await dial()
+            except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
+                delay = next(retries, None)
+                waiting = self._direct_pending or self._lookup_pending
+                if isinstance(exc, PeerNotAtRelayError) and delay is not None and waiting:
+                    # The race is waiting for a slow contender anyway: this costs no time.
+                    log.debug("%s to %s failed (%s); asking again", kind, self._peer, exc)
+                    await trio.sleep(delay)
+                    continue
+                # A relay dial's error already says why (RelayClient.dial); a direct one's is
+                # py-libp2p's "no addresses established a successful connection" over its cause.
+                text = first_line(exc) if relayed else dial_failure_text(exc)
+                self.errors.append(f"{kind}: {text}")
+                if not relayed:
+                    self._direct_pending -= 1
+                    self._release_relays_if_idle()
+                return
+            break
         self.won = True
         nursery.cancel_scope.cancel()
 

@@ -393,6 +393,7 @@ class RelayHop:
                     raise
                 stream.set_protocol(STOP_PROTOCOL)
                 return stream  # type: ignore[no-any-return]
+        log.debug("STOP to %s: its reservation's connection is gone; any will do", target)
         return await self._host.new_stream(target, [STOP_PROTOCOL])  # type: ignore[no-any-return]
 
     def _stop_message(self, source: ID) -> StopMessage:

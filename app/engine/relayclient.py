@@ -81,6 +81,10 @@ RESERVE_STABLE = 30.0
 RENEW_AT = 0.8
 
 
+class PeerNotAtRelayError(PeerUnreachableError):
+    """The relay answered, but has no reservation of the peer or could not reach it (yet)."""
+
+
 @dataclass(slots=True)
 class RelayState:
     """What the client knows about one configured relay."""
@@ -516,7 +520,10 @@ class RelayClient:
                 RESOURCE_LIMIT_EXCEEDED: "the relay is at its limits",
                 CONNECTION_FAILED: "the relay could not reach the peer",
             }.get(reply.status, f"status {reply.status}")
-            raise PeerUnreachableError(f"relay {relay_id}: {reason}")
+            absent = reply.status in (NO_RESERVATION, CONNECTION_FAILED)
+            raise (PeerNotAtRelayError if absent else PeerUnreachableError)(
+                f"relay {relay_id}: {reason}"
+            )
         address = _circuit_label(relay_addr, relay_id, target)
         raw = RawConnection(
             stream=CircuitStream(stream),

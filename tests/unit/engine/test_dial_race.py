@@ -18,7 +18,14 @@ from libp2p.peer.peerinfo import PeerInfo
 from trio.testing import MockClock
 
 from app.core.errors import PeerUnreachableError
-from app.engine.dialer import DIAL_TIMEOUT, RELAY_HEAD_START, Route, _DialRace
+from app.engine.dialer import (
+    DIAL_TIMEOUT,
+    RELAY_HEAD_START,
+    RELAY_RETRY_DELAYS,
+    Route,
+    _DialRace,
+)
+from app.engine.relayclient import PeerNotAtRelayError
 
 pytestmark = pytest.mark.trio
 
@@ -225,3 +232,46 @@ async def test_a_failed_direct_dial_does_not_start_the_relay_while_the_lookup_ru
     await race.run([DIRECT], [CONFIGURED], _looking_up(1.0, None))
     assert race.won
     assert [t - t0 for _, t in dialer.started] == [0.0, RELAY_HEAD_START]
+
+
+class LateReservation(Dialer):
+    """A relay that has no reservation of the peer for its first ``misses`` asks."""
+
+    def __init__(self, misses: int, direct_error: str | None = None) -> None:
+        super().__init__(direct=DIAL_TIMEOUT * 2, relay=0.01, direct_error=direct_error)
+        self._misses = misses
+
+    async def relay_dial(self, relay_addr: multiaddr.Multiaddr, relay_id: ID, peer: ID) -> None:
+        self.started.append((f"relay {relay_id}", trio.current_time()))
+        await trio.sleep(0.01)
+        if self._misses:
+            self._misses -= 1
+            raise PeerNotAtRelayError(f"relay {relay_id}: the peer has no reservation")
+
+
+async def test_a_relay_without_the_peer_is_asked_again_while_a_direct_dial_hangs(
+    autojump_clock: MockClock,
+) -> None:
+    # The peer's reservation comes back 1 s into the race (it was re-reserving): the race does
+    # not end with the direct dial's timeout but on the relay's next answer.
+    dialer = LateReservation(misses=2)
+    race = _race(dialer, [CONFIGURED])
+    t0 = trio.current_time()
+    await race.run([DIRECT], [CONFIGURED], None)
+    assert race.won
+    relay_starts = [t - t0 for what, t in dialer.started if what.startswith("relay")]
+    assert len(relay_starts) == 3
+    assert relay_starts[2] == pytest.approx(
+        RELAY_HEAD_START + sum(RELAY_RETRY_DELAYS[:2]) + 0.02, abs=0.01
+    )
+
+
+async def test_a_relay_without_the_peer_is_not_asked_again_when_nothing_else_is_left(
+    autojump_clock: MockClock,
+) -> None:
+    dialer = LateReservation(misses=1)
+    race = _race(dialer, [CONFIGURED])
+    await race.run([], [CONFIGURED], None)
+    assert not race.won
+    assert len(dialer.started) == 1
+    assert race.errors == [f"relay {RELAY}: relay {RELAY}: the peer has no reservation"]
