@@ -316,8 +316,10 @@ class RelayHop:
             "reservation for %s until %s", peer, time.strftime("%H:%M:%S", time.localtime(expires))
         )
         # A client reserves over a new connection when its old one is gone on its side (its
-        # address changed): circuits on an old one that is silent now must end, not hang.
-        await keepalive.close_silent(self._host, peer, keep=stream.muxed_conn)
+        # address changed): circuits on an old one that is silent now must end, not hang. A
+        # renewal over the same connection doubts nothing.
+        if existing is None or existing.muxed is not stream.muxed_conn:
+            await keepalive.close_silent(self._host, peer, keep=stream.muxed_conn)
 
     def _public_addrs(self) -> list[multiaddr.Multiaddr]:
         me = self._host.get_id()

@@ -199,18 +199,29 @@ def _other_lan_ip(home: Home) -> str:
     return next(str(base + n) for n in (77, 78) if str(base + n) != home.lan_ip)
 
 
+def _log(node_dir: Path) -> str:
+    return (node_dir / "daemon.log").read_text(errors="replace")
+
+
 @pytest.mark.parametrize("side", ["server", "client"])
 def test_wan_address_change(pair: Pair, side: str) -> None:
     home = pair.server if side == "server" else pair.client
     home.move_public_ip(_other_public_ip(pair.lab, home))
     _assert_recovered(pair, f"{side}-wan-address-change", _probe(pair))
+    if side == "server":
+        # The relay doubted the server's old connection when it reserved over a new one.
+        assert "is silent: closing it" in _log(pair.server_node.path.parent / "relay")
 
 
 @pytest.mark.parametrize("side", ["server", "client"])
 def test_lan_address_change(pair: Pair, side: str) -> None:
     home = pair.server if side == "server" else pair.client
+    old = home.lan_ip
     home.move_lan_ip(_other_lan_ip(home))
     _assert_recovered(pair, f"{side}-lan-address-change", _probe(pair))
+    node = pair.server_node if side == "server" else pair.client_node
+    # Its connections from the vanished address were closed at once, not after a ping timeout.
+    assert f"our address {old} is gone: closing" in _log(node.path)
 
 
 # A blip TCP rides out, and an outage long enough for every side to give the connection up.

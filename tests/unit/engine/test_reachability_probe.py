@@ -405,10 +405,16 @@ async def test_monitor_polls_and_reprobes_on_address_change() -> None:
         return summaries[-1]
 
     seen = Recorder()
+    changes: list[tuple[InterfaceSummary, int]] = []
+
+    async def network_changed(now: InterfaceSummary) -> None:
+        changes.append((now, monitor.statistics()["probes"]))  # type: ignore[arg-type]
+
     monitor = ReachabilityMonitor(
         has_relay_reservation=Flag(True),
         confirmed_public=Flag(False),
         on_change=seen,
+        on_network_change=network_changed,
         discover=discover,
         watch="poll",
         poll_interval=0.02,
@@ -427,6 +433,8 @@ async def test_monitor_polls_and_reprobes_on_address_change() -> None:
             await seen.wait_for(lambda v: v.reason_code == "public-address-unconfirmed")
         stats = monitor.statistics()
         assert (stats["probes"], stats["network_changes"], stats["watching"]) == (2, 1, "poll")
+        # The hook heard of the change once, with the new addresses, before the probe.
+        assert changes == [(summaries[-1], 1)]
         nursery.cancel_scope.cancel()
 
 
