@@ -68,22 +68,31 @@ async def close_orphaned(host: Any, ips: Iterable[str]) -> int:
 
     Loopback connections are left alone. Returns how many were closed.
     """
-    ours = {str(ipaddress.ip_address(ip.split("%")[0])) for ip in ips}
+    ours = {_parse(ip) for ip in ips} - {None}
     doomed: list[tuple[ID, INetConn]] = []
     for peer, conns in list(host.get_network().get_connections_map().items()):
         for conn in conns:
-            ip = local_ip(conn)
-            if ip is None:
+            address = _parse(local_ip(conn))
+            if address is None or address.is_loopback:
                 continue
-            address = ipaddress.ip_address(ip.split("%")[0])
-            if address.is_loopback or getattr(address, "ipv4_mapped", None) is not None:
-                continue
-            if str(address) not in ours:
+            if getattr(address, "ipv4_mapped", None) is not None:
+                continue  # a dual-stack socket's view of an IPv4 address: not worth the doubt
+            if address not in ours:
                 doomed.append((peer, conn))
-    for peer, conn in doomed:
-        log.info("our address %s is gone: closing the connection to %s", local_ip(conn), peer)
-        await close_conn(conn)
+    async with trio.open_nursery() as nursery:  # all at once: each close is bounded
+        for peer, conn in doomed:
+            log.info("our address %s is gone: closing the connection to %s", local_ip(conn), peer)
+            nursery.start_soon(close_conn, conn)
     return len(doomed)
+
+
+def _parse(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if ip is None:
+        return None
+    try:
+        return ipaddress.ip_address(ip.split("%")[0])  # without an IPv6 zone ("%eth0")
+    except ValueError:
+        return None
 
 
 def assigned_ips() -> list[str]:
@@ -106,7 +115,12 @@ async def network_changed(host: Any, relay_client: Any, _interfaces: object = No
     The relay client is woken whatever was closed: a relay unreachable until now (the link was
     down) is tried at once instead of at the end of its back-off.
     """
-    await close_orphaned(host, assigned_ips())
+    try:
+        ips = assigned_ips()
+    except OSError as exc:  # cannot list them now: close nothing rather than everything
+        log.warning("cannot list our addresses after a network change: %s", exc)
+    else:
+        await close_orphaned(host, ips)
     relay_client.refresh_soon()
 
 
@@ -133,7 +147,8 @@ async def close_silent(host: Any, peer: ID, *, keep: Any) -> int:
     async with trio.open_nursery() as nursery:
         for conn in doubted:
             nursery.start_soon(check, conn)
-    for conn in silent:
-        log.info("an older connection of %s is silent: closing it", peer)
-        await close_conn(conn)
+    async with trio.open_nursery() as nursery:
+        for conn in silent:
+            log.info("an older connection of %s is silent: closing it", peer)
+            nursery.start_soon(close_conn, conn)
     return len(silent)
