@@ -447,6 +447,26 @@ def test_network_change_nat_kind_and_public_ip(lab: Lab) -> None:
         agent.close()
 
 
+def test_link_down_and_up(lab: Lab) -> None:
+    """A host's link down: nothing gets out (no route); up again: its routes are back."""
+    home: Home = lab.homes["mv"]
+    home.link_down()
+    try:
+        routes = lab.exec(home.host_ns, ["ip", "-4", "route", "show", "default"]).stdout
+        assert routes.strip() == "", routes
+        addrs = lab.exec(home.host_ns, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout
+        assert home.lan_ip in addrs  # a link that is down keeps its addresses
+    finally:
+        home.link_up()
+    agent = Agent(lab, home.host_ns)
+    try:
+        out = agent.call({"op": "tcp", "server": [lab.relay.ip, TCP_PORT]})
+    finally:
+        agent.close()
+    assert "error" not in out, out
+    assert _ip(out["seen_as"]) == home.public_ip, out
+
+
 def test_teardown_and_stale_cleanup_leave_nothing(
     lab: Lab, host_before: dict[str, Any], tmp_path: Path
 ) -> None:
