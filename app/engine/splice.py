@@ -44,9 +44,15 @@ READ_ALL = 1 << 30
 SEND_SLICE = 1 << 18
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Counters:
-    """Byte counters of one spliced connection (mutable; read by the owner for statistics)."""
+    """Byte counters of one spliced connection (mutable; read by the owner for statistics).
+
+    Equal only to itself: a forward keeps the counters of its live connections in a list and
+    removes each one's own when it ends; compared by value, a connection ending with the same
+    counts as another (0 and 0, say, when both failed to open) removed the other's, and the
+    other's removal then raised ValueError and took the daemon down.
+    """
 
     up: int = 0  # TCP → libp2p
     down: int = 0  # libp2p → TCP
