@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import multiaddr
 import trio
@@ -87,10 +87,17 @@ class _TryOnceMore(Exception):
             out), ``"all"`` (a write failed on one that still looks alive) or ``None``.
     """
 
-    def __init__(self, error: PeerupError, *, drop: Literal["closing", "all"] | None) -> None:
+    def __init__(
+        self,
+        error: PeerupError,
+        *,
+        drop: Literal["closing", "all"] | None,
+        tried: Sequence[INetConn] = (),
+    ) -> None:
         super().__init__(error.message)
         self.error = error
         self.drop = drop
+        self.tried = tried  # the peer's connections when the failed open began
 
 
 def is_closing(conn: INetConn) -> bool:
@@ -275,6 +282,7 @@ class Dialer:
         self._host: object | None = None
         self._relay_client: RelayClient | None = None
         self._dht: PeerDHT | None = None
+        self._dialing: dict[ID, trio.Event] = {}  # peers being dialled: set when the dial ends
 
     def start(self, host: object, relay_client: RelayClient, dht: PeerDHT | None) -> None:
         """Dial with ``host`` from now on (the node calls this once its host exists)."""
@@ -344,19 +352,39 @@ class Dialer:
         """Connect to a peer unless connected: direct dials, relay circuits and, when no direct
         address is known, a DHT lookup race; the first connection wins (see :class:`_DialRace`).
 
+        Concurrent calls for one peer share a dial: the forwarded connections of a client all
+        finding the peer's connection gone (its relay restarted, its network changed) would
+        otherwise each race their own, and the peer refuses connections beyond its per-peer
+        limit. A call that waited and still finds no connection dials itself.
+
         Raises:
             PeerUnreachableError: no address of the peer is known (given, learned, configured or
                 found in the DHT), or every way to it failed.
         """
         host = self.require_host()
         network = host.get_network()  # type: ignore[attr-defined]
-        if network.get_connections(target.peer_id):
+        peer = target.peer_id
+        pending = self._dialing.get(peer)
+        if pending is not None:
+            with trio.move_on_after(DIAL_TIMEOUT):
+                await pending.wait()
+        if network.get_connections(peer):
             return
+        done = self._dialing[peer] = trio.Event()
+        try:
+            await self._dial(host, network, target)
+        finally:
+            done.set()
+            if self._dialing.get(peer) is done:
+                del self._dialing[peer]
+
+    async def _dial(self, host: Any, network: Any, target: Target) -> None:
+        """One dial race to ``target`` (see :meth:`ensure_connected`)."""
         direct = [a for a in target.addresses if not is_circuit(a)]
         if direct:
-            host.get_peerstore().add_addrs(target.peer_id, direct, 3600)  # type: ignore[attr-defined]
+            host.get_peerstore().add_addrs(target.peer_id, direct, 3600)
         try:
-            peerstore = host.get_peerstore().addrs(target.peer_id)  # type: ignore[attr-defined]
+            peerstore = host.get_peerstore().addrs(target.peer_id)
             known = [a for a in peerstore if not is_circuit(a)]
         except PeerStoreError:
             known = []
@@ -440,7 +468,9 @@ class Dialer:
         except _TryOnceMore as failure:
             log.info("%s; trying once more", failure.error.message)
             if failure.drop is not None:
-                await self.drop_connections(target.peer_id, only_closing=failure.drop != "all")
+                await self.drop_connections(
+                    target.peer_id, only_closing=failure.drop != "all", among=failure.tried
+                )
         try:
             return await self._open_stream_once(target, protocols)
         except _TryOnceMore as failure:
@@ -450,6 +480,8 @@ class Dialer:
         await self.ensure_connected(target)
         host = self.require_host()
         peer, protocol = target.peer_id, protocols[0]
+        # A connection made meanwhile (another forwarded connection's dial) is not ours to drop.
+        tried = list(host.get_network().get_connections(peer))  # type: ignore[attr-defined]
         try:
             with trio.fail_after(STREAM_OPEN_TIMEOUT):
                 return await host.new_stream(peer, [TProtocol(p) for p in protocols])  # type: ignore[attr-defined, no-any-return]
@@ -463,7 +495,7 @@ class Dialer:
             if not live or broke:
                 # Whatever the peer did with the stream ended with its connection.
                 lost = PeerUnreachableError(f"connection to {peer} lost: {text}")
-                raise _TryOnceMore(lost, drop="all" if broke else "closing") from exc
+                raise _TryOnceMore(lost, drop="all" if broke else "closing", tried=tried) from exc
             if compat.is_protocol_refusal(exc):
                 raise ServiceNotFoundError(
                     f"peer {peer} does not offer {protocol} to us",
@@ -489,17 +521,24 @@ class Dialer:
                 ) from exc
             raise failed from exc
 
-    async def drop_connections(self, peer: ID, *, only_closing: bool) -> None:
+    async def drop_connections(
+        self, peer: ID, *, only_closing: bool, among: Sequence[INetConn] = ()
+    ) -> None:
         """Close ``peer``'s broken connections now and wait (briefly) until the swarm forgets them.
 
         Args:
             peer: The peer.
             only_closing: Only the connections already closing; otherwise all of them (a write
                 failed on one that still looks alive, and the swarm tried each of them).
+            among: Only these (the ones there when the failed open began); empty: any.
         """
         network = self.require_host().get_network()  # type: ignore[attr-defined]
         with trio.move_on_after(DROP_CONNECTION_TIMEOUT):
-            doomed = [c for c in network.get_connections(peer) if not only_closing or is_closing(c)]
+            doomed = [
+                c
+                for c in network.get_connections(peer)
+                if (not only_closing or is_closing(c)) and (not among or c in among)
+            ]
             for conn in doomed:
                 compat.abort_transport(conn)  # a plain close can block (YAMUX-CLOSE-BLOCKS)
                 with contextlib.suppress(Exception):  # it is broken: closing may fail too
