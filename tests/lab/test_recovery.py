@@ -11,10 +11,18 @@ carries 256 KiB there and back intact; the time until that one finished must be 
 :data:`BAR`. The last test makes the relay silently drop every packet (no FIN, no RST): the
 server must report its reservation lost within :data:`LOST_BOUND` and hold a new one within
 :data:`BAR` of the drop being lifted. ``pytest -s`` prints one JSON line per fault.
+
+Everything runs twice: with our relay (a ``peerup daemon``) and with kubo 0.22 (go-libp2p 0.29,
+tests/interop) as the only relay. A go-libp2p relay sends a circuit over the connection to the
+target with the most streams: after the server's own address changed that is its old, dead
+connection, until go-yamux's keepalive closes it (~40 s). Those two cases are expected to miss
+the bar (xfail, with the time measured); nothing on our side can make that relay pick the new
+connection (a second relay would).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -35,6 +43,11 @@ from tests.lab.netlab import Home, Lab, unavailable_reason
 REPO = Path(__file__).resolve().parents[2]
 BAR = 5.0  # seconds from "back" to a new forwarded connection working (issue 16, item 1)
 LOST_BOUND = 12.0  # seconds for a silently dead relay connection to be noticed
+KUBO_PORT = 4011
+GO_RELAY_STALE = (
+    "a go-libp2p relay sends the circuit over the server's old, dead connection (the one with "
+    "more streams) until go-yamux's keepalive closes it"
+)
 
 pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
 
@@ -75,6 +88,7 @@ print(json.dumps({"ok": False, "after_s": None, "attempts": attempts, "errors": 
 @dataclass
 class Pair:
     lab: Lab
+    relay_kind: str  # "peerup" or "kubo"
     relay_addr: str
     client: Home
     server: Home
@@ -128,11 +142,23 @@ def _start_server(
     return endpoint, pair_lab.procs[-1]
 
 
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+@pytest.fixture(scope="module", params=["peerup", "kubo"], ids=["peerup-relay", "kubo-relay"])
+def pair(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Pair]:
     root = tmp_path_factory.mktemp("recovery")
-    with Lab(prefix="pr") as lab:
+    relay_kind: str = request.param
+    with Lab(prefix="pr") as lab, contextlib.ExitStack() as stack:
         relay_addr = start_public_services(lab, root)
+        if relay_kind == "kubo":
+            from tests.interop.peers import start_kubo_relay
+
+            kubo = stack.enter_context(
+                start_kubo_relay(
+                    root, host=lab.relay.ip, port=KUBO_PORT, wrap=lab.wrap(lab.relay.ns, [])
+                )
+            )
+            relay_addr = next(a for a in kubo.addrs if f"/{lab.relay.ip}/" in a)
         client = lab.add_home("client", nat="symmetric")
         server = lab.add_home("server", nat="symmetric")
         listen = f"/ip4/0.0.0.0/tcp/{LISTEN_PORT}"
@@ -151,8 +177,8 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         _wait("client reserved", lambda: _reserved(client_api), 45, 0.3)
         forward = api_call(client_api, "open_forward", server_node.peer_id, "echo", "127.0.0.1:0")
         port = int(forward.listen_address.rsplit(":", 1)[1])  # type: ignore[attr-defined]
-        pair = Pair(lab, relay_addr, client, server, client_node, server_node, client_api,
-                    server_api, server_proc, port)  # fmt: skip
+        pair = Pair(lab, relay_kind, relay_addr, client, server, client_node, server_node,
+                    client_api, server_api, server_proc, port)  # fmt: skip
         first = _probe(pair, 30)
         assert first["ok"], first
         paths = api_call(client_api, "paths")
@@ -203,11 +229,23 @@ def _log(node_dir: Path) -> str:
     return (node_dir / "daemon.log").read_text(errors="replace")
 
 
+def _expect_go_relay_stale(pair: Pair, fault: str) -> None:
+    """kubo relay, server's address changed: measure how long it takes, then xfail."""
+    result = _probe(pair, deadline=90)
+    _report(f"{fault}-{pair.relay_kind}-relay", result)
+    assert result["ok"], result  # it does recover, once go-yamux gives the old connection up
+    if float(result["after_s"]) > BAR:  # type: ignore[arg-type]
+        pytest.xfail(f"{GO_RELAY_STALE}: {result['after_s']} s")
+
+
 @pytest.mark.parametrize("side", ["server", "client"])
 def test_wan_address_change(pair: Pair, side: str) -> None:
     home = pair.server if side == "server" else pair.client
     home.move_public_ip(_other_public_ip(pair.lab, home))
-    _assert_recovered(pair, f"{side}-wan-address-change", _probe(pair))
+    if pair.relay_kind == "kubo" and side == "server":
+        _expect_go_relay_stale(pair, f"{side}-wan-address-change")
+        return
+    _assert_recovered(pair, f"{side}-wan-address-change-{pair.relay_kind}-relay", _probe(pair))
     if side == "server":
         # The relay doubted the server's old connection when it reserved over a new one.
         assert "is silent: closing it" in _log(pair.server_node.path.parent / "relay")
@@ -218,7 +256,10 @@ def test_lan_address_change(pair: Pair, side: str) -> None:
     home = pair.server if side == "server" else pair.client
     old = home.lan_ip
     home.move_lan_ip(_other_lan_ip(home))
-    _assert_recovered(pair, f"{side}-lan-address-change", _probe(pair))
+    if pair.relay_kind == "kubo" and side == "server":
+        _expect_go_relay_stale(pair, f"{side}-lan-address-change")
+        return
+    _assert_recovered(pair, f"{side}-lan-address-change-{pair.relay_kind}-relay", _probe(pair))
     node = pair.server_node if side == "server" else pair.client_node
     # Its connections from the vanished address were closed at once, not after a ping timeout.
     assert f"our address {old} is gone: closing" in _log(node.path)
@@ -232,13 +273,15 @@ def test_link_down_up(pair: Pair, down_s: float) -> None:
         time.sleep(down_s)
     finally:
         pair.server.link_up()
-    _assert_recovered(pair, f"server-link-down-{down_s:.0f}s-up", _probe(pair))
+    fault = f"server-link-down-{down_s:.0f}s-up-{pair.relay_kind}-relay"
+    _assert_recovered(pair, fault, _probe(pair))
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
 def test_peer_daemon_restart(pair: Pair, sig: signal.Signals) -> None:
     _restart_server(pair, sig)
-    _assert_recovered(pair, f"peer-daemon-{sig.name.lower()}-restart", _probe(pair))
+    fault = f"peer-daemon-{sig.name.lower()}-restart-{pair.relay_kind}-relay"
+    _assert_recovered(pair, fault, _probe(pair))
 
 
 def _relay_drop(pair: Pair, action: str) -> None:
@@ -257,7 +300,7 @@ def test_relay_goes_silent(pair: Pair) -> None:
         _relay_drop(pair, "-D")
     reserved_s = _wait("reserved again", lambda: _reserved(pair.server_api), 30)
     result = _probe(pair)
-    _report("relay-silent-10s", result, lost_after_s=round(lost_s, 2),
+    _report(f"relay-silent-10s-{pair.relay_kind}-relay", result, lost_after_s=round(lost_s, 2),
             reserved_again_after_s=round(reserved_s, 2))  # fmt: skip
     assert reserved_s <= BAR, reserved_s
     assert result["ok"], result
