@@ -44,9 +44,13 @@ READ_ALL = 1 << 30
 SEND_SLICE = 1 << 18
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Counters:
-    """Byte counters of one spliced connection (mutable; read by the owner for statistics)."""
+    """Byte counters of one spliced connection (mutable; read by the owner for statistics).
+
+    Compared by identity: a forward keeps its open connections' counters in a list and removes
+    each one when its connection ends (two connections with the same counts are still two).
+    """
 
     up: int = 0  # TCP → libp2p
     down: int = 0  # libp2p → TCP
