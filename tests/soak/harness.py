@@ -172,7 +172,7 @@ class Options:
     recover_limit_s: float = 45.0
     stall_s: float = 20.0
     workdir: Path | None = None
-    log: Callable[[str], None] = print
+    log: Callable[[str], None] = field(default=lambda line: print(line, flush=True))
 
 
 @dataclass
@@ -233,6 +233,7 @@ class FaultRecord:
     repaired: float
     recover_s: dict[str, float | None]  # pair name → seconds after the repair (None: never)
     note: str = ""
+    affected: list[str] = field(default_factory=list)  # the pairs it affected (names)
 
     def window_end(self, limit: float) -> float:
         worst = max((r if r is not None else limit for r in self.recover_s.values()), default=0)
@@ -242,10 +243,13 @@ class FaultRecord:
 def _proc_stat(pid: int) -> tuple[int, int]:
     """(RSS in KiB, open fds) of a process, from /proc."""
     rss = 0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            rss = int(line.split()[1])
-    return rss, len(os.listdir(f"/proc/{pid}/fd"))
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+        return rss, len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:  # it is gone (the report says it died)
+        return 0, 0
 
 
 class Soak:
@@ -353,6 +357,12 @@ class Soak:
         mine = next((p for p in paths if p.peer_id == peer), None)
         return None if mine is None else mine.path_type  # type: ignore[no-any-return]
 
+    def _path_or_none(self, pair: PairSpec) -> PathType | None:
+        try:
+            return self._path_of(pair)
+        except Exception:  # its client's daemon does not answer (the report will say why)
+            return None
+
     def _wait(self, check: Callable[[], bool], limit: float, what: str) -> float:
         started = time.monotonic()
         while time.monotonic() - started < limit:
@@ -440,9 +450,18 @@ class Soak:
     # ------------------------------------------------------------------ faults
     def run_fault(self, fault: Fault) -> FaultRecord:
         affected = fault.affects(self.opts.scenario)
+        # A pair that should be DIRECT but fell back to the relay depends on it too.
+        paths = {p.name: self._path_or_none(p) for p in self.opts.scenario.pairs}
+        relayed = PathType.RELAYED
+        fell_back = [p.name for p in self.opts.scenario.pairs
+                     if p.path is not relayed and paths[p.name] is relayed]  # fmt: skip
+        if fault.target is None and fault.kind != "wait":
+            affected += [p for p in self.opts.scenario.pairs if p.name in fell_back]
         self.pump()
         started = time.monotonic()
         note = self.apply(fault)
+        if fell_back:
+            note += f"; {', '.join(fell_back)} RELAYED at the fault"
         repaired = time.monotonic()
         recover: dict[str, float | None] = {p.name: None for p in affected}
         deadline = repaired + self.opts.recover_limit_s
@@ -454,7 +473,7 @@ class Soak:
                     t1s = [t1 for t0, t1 in worker.firsts if t0 >= started and t1 >= repaired]
                     if t1s:
                         recover[worker.pair.name] = round(min(t1s) - repaired, 2)
-        record = FaultRecord(fault, started, repaired, recover, note)
+        record = FaultRecord(fault, started, repaired, recover, note, [p.name for p in affected])
         for name, daemon in self.daemons.items():  # under load: a trend, not the comparison
             with contextlib.suppress(OSError):
                 self.rss_trace.setdefault(name, []).append(_proc_stat(daemon.proc.pid)[0])
@@ -564,7 +583,6 @@ class Soak:
     def report(self) -> Report:
         ends = [e for w in self.workers for e in w.ends]
         limit = self.opts.recover_limit_s
-        pair_of = {p.name: p for p in self.opts.scenario.pairs}
         report = Report(duration_s=round(time.monotonic() - self.t_start, 1), faults=self.faults)
         for e in ends:
             report.attempts += 1
@@ -580,9 +598,7 @@ class Soak:
                 else:
                     report.corrupt += 1
             elif any(
-                pair_of[e["pair"]] in f.fault.affects(self.opts.scenario)
-                and e["t0"] <= f.window_end(limit)
-                and e["t2"] >= f.started
+                e["pair"] in f.affected and e["t0"] <= f.window_end(limit) and e["t2"] >= f.started
                 for f in self.faults
             ):
                 report.cut_by_faults += 1
@@ -591,6 +607,8 @@ class Soak:
                 report.unexpected_errors += 1
                 report.bytes_lost += missing
                 report.bad.append(e)
+        growths: list[float] = []
+        fd_growths: list[int] = []
         for name, (pid, rss, fds) in self.before.items():
             pid2, rss2, fds2 = self.after[name]
             restarted = pid2 != pid
@@ -601,10 +619,14 @@ class Soak:
                 first, last = self.sockets[name]
                 report.daemons[name]["sockets_gone"] = sorted(set(first) - set(last))
                 report.daemons[name]["sockets_new"] = sorted(set(last) - set(first))
-            if not restarted:
-                growth = 100.0 * (rss2 - rss) / rss
-                report.rss_growth_pct = max(report.rss_growth_pct, round(growth, 1))
-                report.fd_growth = max(report.fd_growth, fds2 - fds)
+            if self.daemons[name].proc.poll() is not None:  # it died (the harness stops none)
+                report.died.append(name)
+                report.daemons[name]["died"] = True
+            elif not restarted:
+                growths.append(round(100.0 * (rss2 - rss) / rss, 1))
+                fd_growths.append(fds2 - fds)
+        report.rss_growth_pct = max(growths, default=0.0)
+        report.fd_growth = max(fd_growths, default=0)
         return report
 
     def log_tails(self, lines: int = 15) -> str:
@@ -642,6 +664,7 @@ class Report:
     rss_growth_pct: float = 0.0
     fd_growth: int = 0
     daemons: dict[str, dict[str, Any]] = field(default_factory=dict)
+    died: list[str] = field(default_factory=list)  # daemons found dead at the end
     bad: list[dict[str, Any]] = field(default_factory=list)
 
     def recoveries(self, relay_only: bool = False) -> list[float | None]:
@@ -670,6 +693,7 @@ class Report:
                 max(relay) if relay and None not in relay else None  # type: ignore[type-var]
             ),
             "unrecovered": sum(1 for v in rec if v is None),
+            "daemons_died": self.died,
             "attempts": self.attempts,
             "cut_by_faults": self.cut_by_faults,
             "stalls": self.stalls,
@@ -695,7 +719,8 @@ class Report:
         for name, d in self.daemons.items():
             (r1, r2), (f1, f2) = d["rss_kib"], d["fds"]
             lines.append(f"  {name}: RSS {r1 / 1024:.1f} → {r2 / 1024:.1f} MB, fds {f1} → {f2}"
-                         + (" (restarted: not compared)" if d["restarted"] else ""))  # fmt: skip
+                         + (" (restarted: not compared)" if d["restarted"] else "")
+                         + (" DIED (its log: daemon.log)" if d.get("died") else ""))  # fmt: skip
             trace = " ".join(f"{kib / 1024:.0f}" for kib in d["rss_trace_kib"])
             lines.append(f"    RSS MB under load after each fault: {trace}")
             lines += [f"    TCP socket gone: {s}" for s in d.get("sockets_gone", [])]
@@ -711,6 +736,8 @@ class Report:
 def bar_failures(summary: dict[str, Any], *, recover_bound: float = 10.0) -> list[str]:
     """Where ``summary`` misses issue 16's Bar (empty when it meets it)."""
     failures = []
+    if summary.get("daemons_died"):
+        failures.append(f"daemons died: {', '.join(summary['daemons_died'])}")
     if summary["bytes_lost"] != 0:
         failures.append(f"bytes_lost {summary['bytes_lost']} (bar: 0)")
     if summary["silent_truncations"] != 0:

@@ -45,6 +45,7 @@ def test_traffic_flowed_and_every_connection_is_accounted_for(
     assert summary["connections"] >= 300, detail
     assert summary["cut_by_faults"] > 0, detail  # the faults did cut connections
     assert summary["corrupt"] == 0, detail
+    assert not summary["daemons_died"], detail
 
 
 def test_no_byte_lost_and_no_silent_truncation(soak: tuple[dict[str, Any], str]) -> None:
@@ -54,10 +55,10 @@ def test_no_byte_lost_and_no_silent_truncation(soak: tuple[dict[str, Any], str])
     assert summary["bytes_lost"] == 0, detail
 
 
-# Measured on main (docs/performance.md, "Soak"): 9.1 and 10.0 s after SIGTERM / SIGKILL, 9-10 s in
-# every run: at the bar's edge, so this passes or fails with the machine's load.
+# Measured on main (docs/performance.md, "Soak"): 9.1-11.5 s after a SIGTERM or SIGKILL restart in
+# most runs (a dial started while the relay was down waits for DIAL_TIMEOUT), 0.2-0.8 s in others.
 @pytest.mark.xfail(
-    strict=False, reason="new relayed connections come back 9-10 s after a relay restart on main"
+    strict=False, reason="new relayed connections come back 9-11.5 s after a relay restart on main"
 )
 def test_every_path_recovers_and_within_10_s_of_a_relay_restart(
     soak: tuple[dict[str, Any], str],
@@ -70,7 +71,7 @@ def test_every_path_recovers_and_within_10_s_of_a_relay_restart(
 
 # Measured on main: the home daemons grow ~3 MB/min under this load without any fault (5 min:
 # +13-17 %), and a relay restart adds up to ~18 MB to a relayed pair's daemon.
-@pytest.mark.xfail(strict=False, reason="the daemons' RSS grows 14-21 % in this run on main")
+@pytest.mark.xfail(strict=False, reason="RSS grows 14-21 % in this run on main (~3 MB/min)")
 def test_rss_growth_at_most_10_percent(soak: tuple[dict[str, Any], str]) -> None:
     summary, detail = soak
     assert summary["rss_growth_pct"] <= 10, detail
