@@ -20,7 +20,7 @@ GUI_TEST_PACKAGES := xvfb trayer xdotool dbus fonts-dejavu-core imagemagick xdg-
 # Node.js runs the js-libp2p relay of the interop tests; Debian's only if none is installed.
 NODE_PACKAGES := nodejs npm
 
-.PHONY: run test lint setup system-deps gui-test-deps apt-install interop-deps bench fuzz screenshots i18n clean
+.PHONY: run test lint setup system-deps gui-test-deps apt-install interop-deps bench fuzz soak screenshots i18n clean
 
 # The tray; without any display it says so in one line and runs the daemon instead.
 run: setup
@@ -83,6 +83,14 @@ apt-install:
 
 bench: setup
 	$(BIN)/python bench/forward.py
+
+# The soak (tests/soak, NAT lab, needs root): checksummed traffic through a direct, a relayed and a
+# hole-punched forward while the relay restarts, links drop, addresses change and daemons die,
+# for SOAK_MINUTES; the last line is its JSON report. `make test` runs a bounded ~2.5 min version.
+SOAK_MINUTES ?= 10
+SOAK_ARGS ?=
+soak: setup
+	$(BIN)/python -m tests.soak --minutes $(SOAK_MINUTES) $(SOAK_ARGS)
 
 # The fuzz harness for longer than `make test`'s 20000 inputs (seed 7): FUZZ_RUNS inputs from
 # FUZZ_SEED (a few minutes by default). Without --runs and with atheris installed,

@@ -1,0 +1,85 @@
+"""The bounded soak (issue 16 item 5) in `make test`: one ~2.5 min run in the NAT lab.
+
+Scenario ``basic``: a DIRECT pair (an endpoint-independent home dialing a public host) and a
+RELAYED pair (two symmetric-NAT homes), 60 concurrent checksummed connections each through a
+forward, new ones opened continuously, while five faults run one after another: the relay
+restarted with SIGTERM, b1's link down for 4 s, the relay restarted with SIGKILL, a1's public
+address changed, d1's daemon killed and started again. (``make soak`` runs the long version: 10
+minutes, eight faults per round, a hole-punched pair too.)
+
+Each test checks one line of issue 16's Bar against the same run (module fixture), so a miss
+names itself. Where the engine on main misses the Bar (docs/performance.md, "Soak") the test is
+a non-strict xfail that names the finding; the run's figures are printed either way (`-s`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.lab.netlab import unavailable_reason
+from tests.soak.harness import Options, Report, run_soak
+
+pytestmark = [
+    pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason())),
+    pytest.mark.slow,
+    pytest.mark.e2e,
+    pytest.mark.timeout(420),  # the first test runs the soak (the module fixture): ~2.5 min
+]
+
+
+@pytest.fixture(scope="module")
+def soak(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    report: Report = run_soak(Options(workdir=tmp_path_factory.mktemp("soak")))
+    summary = report.summary()
+    print(json.dumps(summary))
+    return summary, "\n".join(report.human())
+
+
+def test_traffic_flowed_and_every_connection_is_accounted_for(
+    soak: tuple[dict[str, Any], str],
+) -> None:
+    summary, detail = soak
+    assert summary["connections"] >= 300, detail
+    assert summary["cut_by_faults"] > 0, detail  # the faults did cut connections
+    assert summary["corrupt"] == 0, detail
+    assert not summary["daemons_died"], detail
+
+
+def test_no_byte_lost_and_no_silent_truncation(soak: tuple[dict[str, Any], str]) -> None:
+    summary, detail = soak
+    assert summary["silent_truncations"] == 0, detail
+    assert summary["unexpected_errors"] == 0, detail
+    assert summary["bytes_lost"] == 0, detail
+
+
+# Measured on main (docs/performance.md, "Soak"): 9.1-11.5 s after a SIGTERM or SIGKILL restart in
+# most runs (a dial started while the relay was down waits for DIAL_TIMEOUT), 0.2-0.8 s in others.
+@pytest.mark.xfail(
+    strict=False, reason="new relayed connections come back 9-11.5 s after a relay restart on main"
+)
+def test_every_path_recovers_and_within_10_s_of_a_relay_restart(
+    soak: tuple[dict[str, Any], str],
+) -> None:
+    summary, detail = soak
+    assert summary["unrecovered"] == 0, detail
+    assert summary["relay_recover_max_s"] is not None, detail
+    assert summary["relay_recover_max_s"] <= 10, detail
+
+
+# Measured on main: the home daemons grow ~3 MB/min under this load without any fault (5 min:
+# +13-17 %), and a relay restart adds up to ~18 MB to a relayed pair's daemon.
+@pytest.mark.xfail(strict=False, reason="RSS grows 14-21 % in this run on main (~3 MB/min)")
+def test_rss_growth_at_most_10_percent(soak: tuple[dict[str, Any], str]) -> None:
+    summary, detail = soak
+    assert summary["rss_growth_pct"] <= 10, detail
+
+
+# Measured on main: after a relay restart under this load b1 sometimes keeps 6 TCP connections to
+# the relay instead of 2 (fds 15 → 19, one run in three so far).
+@pytest.mark.xfail(strict=False, reason="extra relay connections after a relay restart on main")
+def test_no_fd_leak(soak: tuple[dict[str, Any], str]) -> None:
+    summary, detail = soak
+    assert summary["fd_growth"] <= 0, detail
