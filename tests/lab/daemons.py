@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.api.client import open_local_client
@@ -27,6 +28,16 @@ def api_call(endpoint: ApiEndpoint, method: str, *args: object, timeout: float =
             return await asyncio.wait_for(getattr(client, method)(*args), timeout)
 
     return asyncio.run(call())
+
+
+@dataclass
+class LabDaemon:
+    """A daemon running in a lab namespace, reachable through its API socket."""
+
+    name: str
+    node: NodeDir
+    ns: str
+    endpoint: ApiEndpoint
 
 
 def start_in_ns(lab: Lab, ns: str, node: NodeDir, *extra: str) -> ApiEndpoint:

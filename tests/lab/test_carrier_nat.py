@@ -23,16 +23,21 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from app.api.transport import ApiEndpoint
 from app.core.reach.reachability import expected_path
 from app.core.status import Grade, PathType
-from tests.helpers.nodes import NodeDir, make_node_dir
-from tests.lab.daemons import LISTEN_PORT, STUN_PORT, api_call, start_in_ns, start_public_services
+from tests.helpers.nodes import make_node_dir
+from tests.lab.daemons import (
+    LISTEN_PORT,
+    STUN_PORT,
+    LabDaemon,
+    api_call,
+    start_in_ns,
+    start_public_services,
+)
 from tests.lab.netlab import Lab, unavailable_reason
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,14 +68,6 @@ PAIRS = {
 }
 
 
-@dataclass
-class Daemon:
-    name: str
-    node: NodeDir
-    ns: str
-    endpoint: ApiEndpoint
-
-
 def _build(lab: Lab) -> dict[str, str]:
     """The homes; returns home name -> host namespace."""
     carrier_eim = lab.add_carrier_nat("ispe", nat="eim")
@@ -90,7 +87,7 @@ def _build(lab: Lab) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[str, Daemon]]]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[str, LabDaemon]]]:
     root = tmp_path_factory.mktemp("carrier")
     with Lab(prefix="pc") as lab:
         relay_addr = start_public_services(lab, root)
@@ -112,13 +109,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[
             for other in others:
                 node.authorize(dirs[other])
         daemons = {
-            name: Daemon(name, node, namespaces[name], start_in_ns(lab, namespaces[name], node))
+            name: LabDaemon(name, node, namespaces[name], start_in_ns(lab, namespaces[name], node))
             for name, node in dirs.items()
         }
         yield lab, daemons
 
 
-def _wait_grade(daemon: Daemon, code: str, timeout: float = 45) -> object:
+def _wait_grade(daemon: LabDaemon, code: str, timeout: float = 45) -> object:
     deadline = time.monotonic() + timeout
     status = None
     while time.monotonic() < deadline:
@@ -130,7 +127,7 @@ def _wait_grade(daemon: Daemon, code: str, timeout: float = 45) -> object:
     raise AssertionError(f"{daemon.name}: expected {code}, last status {status}")
 
 
-def test_grades_and_hints(world: tuple[Lab, dict[str, Daemon]]) -> None:
+def test_grades_and_hints(world: tuple[Lab, dict[str, LabDaemon]]) -> None:
     lab, daemons = world
     for name, (grade, code, words) in EXPECTED.items():
         reach = _wait_grade(daemons[name], code)
@@ -148,7 +145,7 @@ def test_grades_and_hints(world: tuple[Lab, dict[str, Daemon]]) -> None:
 
 @pytest.mark.parametrize(("src", "dst"), list(PAIRS))
 def test_path_is_what_the_grades_predict(
-    world: tuple[Lab, dict[str, Daemon]], src: str, dst: str
+    world: tuple[Lab, dict[str, LabDaemon]], src: str, dst: str
 ) -> None:
     _lab, daemons = world
     client, server = daemons[src], daemons[dst]
@@ -174,7 +171,7 @@ def test_path_is_what_the_grades_predict(
     print(json.dumps({"pair": f"{src}/{dst}", "path": str(path.path_type), "s": elapsed}))  # type: ignore[attr-defined]
 
 
-def test_lab_topology(world: tuple[Lab, dict[str, Daemon]]) -> None:
+def test_lab_topology(world: tuple[Lab, dict[str, LabDaemon]]) -> None:
     """The routers each home's host sees on the way out (what the grade's hop probe measures)."""
     lab, daemons = world
     target = (lab.stun1.ip, STUN_PORT)

@@ -17,18 +17,17 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from app.api.transport import ApiEndpoint
 from app.core.status import Grade, PathType
 from tests.helpers.nodes import NodeDir, make_node_dir
 from tests.lab.daemons import (
     EXCHANGE,
     LISTEN_PORT,
     STUN_PORT,
+    LabDaemon,
     api_call,
     start_in_ns,
     start_public_services,
@@ -54,18 +53,8 @@ EXPECTED_PATH = {
 }
 
 
-@dataclass
-class Daemon:
-    """A daemon running in a lab namespace, reachable through its API socket."""
-
-    name: str
-    node: NodeDir
-    ns: str
-    endpoint: ApiEndpoint
-
-
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[str, Daemon]]]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[str, LabDaemon]]]:
     root = tmp_path_factory.mktemp("lab")
     with Lab(prefix="ps") as lab:
         relay_addr = start_public_services(lab, root)
@@ -74,7 +63,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[
         dirs: dict[str, NodeDir] = {}
         for name in HOMES:
             dirs[name] = make_node_dir(root, name, listen=f"/ip4/0.0.0.0/tcp/{LISTEN_PORT}")
-        daemons: dict[str, Daemon] = {}
+        daemons: dict[str, LabDaemon] = {}
         for name, home in homes.items():
             others = [n for n in HOMES if n != name]
             names = "".join(f"  {n}: {dirs[n].peer_id}\n" for n in others)
@@ -102,13 +91,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[
                 config.read_text()
                 + f"services:\n  echo: {{local_address: '127.0.0.1:{echo_port}'}}\n"
             )
-            daemons[name] = Daemon(
+            daemons[name] = LabDaemon(
                 name, dirs[name], home.host_ns, start_in_ns(lab, home.host_ns, dirs[name])
             )
         yield lab, daemons
 
 
-def _wait_grade(daemon: Daemon, expected: Grade, timeout: float = 45) -> object:
+def _wait_grade(daemon: LabDaemon, expected: Grade, timeout: float = 45) -> object:
     deadline = time.monotonic() + timeout
     status = None
     while time.monotonic() < deadline:
@@ -126,7 +115,7 @@ def _wait_grade(daemon: Daemon, expected: Grade, timeout: float = 45) -> object:
     raise AssertionError(f"{daemon.name}: expected grade {expected}, last status {status}")
 
 
-def test_grades(world: tuple[Lab, dict[str, Daemon]]) -> None:
+def test_grades(world: tuple[Lab, dict[str, LabDaemon]]) -> None:
     _lab, daemons = world
     for name, daemon in daemons.items():
         reach = _wait_grade(daemon, EXPECTED_GRADE[HOMES[name]])
@@ -134,7 +123,7 @@ def test_grades(world: tuple[Lab, dict[str, Daemon]]) -> None:
 
 
 @pytest.mark.parametrize(("src", "dst"), PAIRS)
-def test_pair_path_and_20_mb(world: tuple[Lab, dict[str, Daemon]], src: str, dst: str) -> None:
+def test_pair_path_and_20_mb(world: tuple[Lab, dict[str, LabDaemon]], src: str, dst: str) -> None:
     lab, daemons = world
     client, server = daemons[src], daemons[dst]
     _wait_grade(server, EXPECTED_GRADE[HOMES[dst]])
@@ -170,7 +159,7 @@ def test_pair_path_and_20_mb(world: tuple[Lab, dict[str, Daemon]], src: str, dst
     api_call(client.endpoint, "close_forward", forward.id)  # type: ignore[attr-defined]
 
 
-def test_grade_follows_a_network_change(world: tuple[Lab, dict[str, Daemon]]) -> None:
+def test_grade_follows_a_network_change(world: tuple[Lab, dict[str, LabDaemon]]) -> None:
     """The host gets an address in CGNAT space: the grade's reason changes within 10 s
     (netlink). The NAT still maps endpoint-independently, so it stays B (hole punching works
     through such a carrier NAT: tests/lab/test_carrier_nat.py), with the carrier NAT's hint."""
