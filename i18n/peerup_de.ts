@@ -2793,8 +2793,8 @@
         <translation>Reserviere einen Platz…</translation>
     </message>
     <message>
-        <source>None</source>
-        <translation>Keine</translation>
+        <source>No limit</source>
+        <translation>Keine Grenze</translation>
     </message>
     <message>
         <source>This relay allows %1 per connection.</source>

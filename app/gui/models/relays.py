@@ -58,13 +58,13 @@ def reservation_text(relay: RelayInfo) -> str:
 
 
 def limit_text(relay: RelayInfo) -> str:
-    """What the relay grants each connection to us: ``128 KiB / 2 min``, ``None`` (no limit),
+    """What the relay grants each connection to us: ``128 KiB / 2 min``, ``No limit``,
     or ``""`` while there is no reservation."""
     if not relay.reserved:
         return ""
     limit = relay.limit
     if limit is None:
-        return translate("Relays", "None")
+        return translate("Relays", "No limit")
     parts = []
     if limit.data is not None:
         parts.append(_bytes_text(limit.data))

@@ -36,7 +36,7 @@ def test_a_generous_limit_none_and_no_reservation(qapp: object) -> None:
     ours = _relay(1 << 30, 3600)
     assert limit_text(ours).endswith("/ 1 h")
     assert "Too little" not in limit_tooltip(ours)
-    assert limit_text(_relay(None, None)) == "None"
+    assert limit_text(_relay(None, None)) == "No limit"
     assert limit_text(_relay(None, None, reserved=False)) == ""
 
 
