@@ -128,3 +128,35 @@ def start_public_services(lab: Lab, root: Path) -> str:
     relay.config_path.write_text(config)
     start_in_ns(lab, lab.relay.ns, relay)
     return f"/ip4/{lab.relay.ip}/tcp/{RELAY_PORT}/p2p/{relay.peer_id}"
+
+
+def configure_home(node: NodeDir, relay_addr: str, lab: Lab, echo_port: int | None) -> None:
+    """Give a home's config the lab's STUN servers and ``relay_addr``, and expose its echo
+    service on ``echo_port`` (None: no service)."""
+    text = node.config_path.read_text().replace(
+        f"listen_addresses: ['/ip4/0.0.0.0/tcp/{LISTEN_PORT}']",
+        f"listen_addresses: ['/ip4/0.0.0.0/tcp/{LISTEN_PORT}'], stun_servers: "
+        f"['{lab.stun1.ip}:{STUN_PORT}', '{lab.stun2.ip}:{STUN_PORT}']",
+    )
+    text += f"relay: {{addresses: ['{relay_addr}']}}\n"
+    if echo_port is not None:
+        text += f"services:\n  echo: {{local_address: '127.0.0.1:{echo_port}'}}\n"
+    node.config_path.write_text(text)
+
+
+def has_reservation(endpoint: ApiEndpoint) -> bool:
+    """The daemon holds a relay reservation (it has a circuit address)."""
+    return bool(api_call(endpoint, "status", timeout=5).circuit_addresses)  # type: ignore[attr-defined]
+
+
+def wait_until(what: str, check: object, timeout: float, step: float = 0.1) -> float:
+    """Poll ``check()`` until true; return the seconds it took (bounded by ``timeout``)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            if check():  # type: ignore[operator]
+                return time.monotonic() - started
+        except Exception:  # a daemon restarting: its API is not there yet
+            pass
+        time.sleep(step)
+    raise AssertionError(f"{what}: not within {timeout} s")

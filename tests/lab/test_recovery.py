@@ -37,7 +37,15 @@ import pytest
 from app.api.transport import ApiEndpoint
 from app.core.status import PathType
 from tests.helpers.nodes import NodeDir, make_node_dir
-from tests.lab.daemons import LISTEN_PORT, STUN_PORT, api_call, start_in_ns, start_public_services
+from tests.lab.daemons import (
+    LISTEN_PORT,
+    api_call,
+    configure_home,
+    has_reservation,
+    start_in_ns,
+    start_public_services,
+    wait_until,
+)
 from tests.lab.netlab import Home, Lab, unavailable_reason
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,35 +108,6 @@ class Pair:
     port: int
 
 
-def _config(node: NodeDir, relay_addr: str, lab: Lab, echo_port: int | None) -> None:
-    text = node.config_path.read_text().replace(
-        f"listen_addresses: ['/ip4/0.0.0.0/tcp/{LISTEN_PORT}']",
-        f"listen_addresses: ['/ip4/0.0.0.0/tcp/{LISTEN_PORT}'], stun_servers: "
-        f"['{lab.stun1.ip}:{STUN_PORT}', '{lab.stun2.ip}:{STUN_PORT}']",
-    )
-    text += f"relay: {{addresses: ['{relay_addr}']}}\n"
-    if echo_port is not None:
-        text += f"services:\n  echo: {{local_address: '127.0.0.1:{echo_port}'}}\n"
-    node.config_path.write_text(text)
-
-
-def _reserved(endpoint: ApiEndpoint) -> bool:
-    return bool(api_call(endpoint, "status", timeout=5).circuit_addresses)  # type: ignore[attr-defined]
-
-
-def _wait(what: str, check: object, timeout: float, step: float = 0.1) -> float:
-    """Poll ``check()`` until true; return the seconds it took (bounded by ``timeout``)."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        try:
-            if check():  # type: ignore[operator]
-                return time.monotonic() - started
-        except Exception:  # a daemon restarting: its API is not there yet
-            pass
-        time.sleep(step)
-    raise AssertionError(f"{what}: not within {timeout} s")
-
-
 def _start_server(
     pair_lab: Lab, home: Home, node: NodeDir
 ) -> tuple[ApiEndpoint, subprocess.Popen[bytes]]:
@@ -169,12 +148,12 @@ def pair(
         echo = lab.popen(server.host_ns, [sys.executable, "-m", "tests.helpers.services", "echo"],
                          cwd=REPO, stdout=subprocess.PIPE, text=True)  # fmt: skip
         assert echo.stdout is not None
-        _config(server_node, relay_addr, lab, int(echo.stdout.readline()))
-        _config(client_node, relay_addr, lab, None)
+        configure_home(server_node, relay_addr, lab, int(echo.stdout.readline()))
+        configure_home(client_node, relay_addr, lab, None)
         server_api, server_proc = _start_server(lab, server, server_node)
         client_api = start_in_ns(lab, client.host_ns, client_node)
-        _wait("server reserved", lambda: _reserved(server_api), 45, 0.3)
-        _wait("client reserved", lambda: _reserved(client_api), 45, 0.3)
+        wait_until("server reserved", lambda: has_reservation(server_api), 45, 0.3)
+        wait_until("client reserved", lambda: has_reservation(client_api), 45, 0.3)
         forward = api_call(client_api, "open_forward", server_node.peer_id, "echo", "127.0.0.1:0")
         port = int(forward.listen_address.rsplit(":", 1)[1])  # type: ignore[attr-defined]
         pair = Pair(lab, relay_kind, relay_addr, client, server, client_node, server_node,
@@ -211,7 +190,7 @@ def _restart_server(pair: Pair, sig: signal.Signals) -> None:
     pair.server_proc.send_signal(sig)
     pair.server_proc.wait(20)
     pair.server_api, pair.server_proc = _start_server(pair.lab, pair.server, pair.server_node)
-    _wait("restarted server's API", lambda: api_call(pair.server_api, "status", timeout=5), 30)
+    wait_until("restarted server's API", lambda: api_call(pair.server_api, "status", timeout=5), 30)
 
 
 def _other_public_ip(lab: Lab, home: Home) -> str:
@@ -290,15 +269,16 @@ def _relay_drop(pair: Pair, action: str) -> None:
 
 
 def test_relay_goes_silent(pair: Pair) -> None:
-    _wait("server reserved", lambda: _reserved(pair.server_api), 20)
+    wait_until("server reserved", lambda: has_reservation(pair.server_api), 20)
     _relay_drop(pair, "-I")
     try:
-        lost_s = _wait("reservation reported lost", lambda: not _reserved(pair.server_api),
-                       LOST_BOUND)  # fmt: skip
+        lost_s = wait_until(
+            "reservation reported lost", lambda: not has_reservation(pair.server_api), LOST_BOUND
+        )
         time.sleep(max(0.0, 10 - lost_s))  # the relay stays silent for 10 s in all
     finally:
         _relay_drop(pair, "-D")
-    reserved_s = _wait("reserved again", lambda: _reserved(pair.server_api), 30)
+    reserved_s = wait_until("reserved again", lambda: has_reservation(pair.server_api), 30)
     result = _probe(pair)
     _report(f"relay-silent-10s-{pair.relay_kind}-relay", result, lost_after_s=round(lost_s, 2),
             reserved_again_after_s=round(reserved_s, 2))  # fmt: skip
