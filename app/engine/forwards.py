@@ -40,7 +40,7 @@ from app.core.errors import (
 from app.core.ids.netaddr import format_host_port, parse_host_port
 from app.core.status import ForwardChanged, ForwardInfo, ForwardState
 from app.engine.bus import EventBus
-from app.engine.splice import Counters, SpliceError, splice
+from app.engine.splice import Counters, SpliceError, reset_on_close, splice
 
 if TYPE_CHECKING:
     # trio-typing's stubs (a py-libp2p dependency) shadow trio's own types: see daemon/server.py.
@@ -394,6 +394,10 @@ class ForwardManager:
         try:
             stream = await self._open_with_retry(forward)
             if stream is None:
+                # The client may have sent its request already: a clean close would read as an
+                # empty reply (a truncation, to a client that expects one); a reset says that
+                # nothing went through.
+                reset_on_close(tcp)
                 await tcp.aclose()
                 return
             await splice(tcp, stream, counters)

@@ -186,7 +186,7 @@ async def splice(tcp: trio.SocketStream, stream: INetStream, counters: Counters)
         with trio.CancelScope(shield=True):
             if errors:
                 await reset_quietly(stream)
-                _reset_on_close(tcp)
+                reset_on_close(tcp)
             else:
                 await close_quietly(stream)
             await tcp.aclose()
@@ -194,9 +194,9 @@ async def splice(tcp: trio.SocketStream, stream: INetStream, counters: Counters)
         raise errors[0]
 
 
-def _reset_on_close(tcp: trio.SocketStream) -> None:
+def reset_on_close(tcp: trio.SocketStream) -> None:
     """Make closing ``tcp`` send a RST: the local client must see a broken connection, not an
-    end of data that looks complete."""
+    end of data that looks complete (or, before any byte, an empty reply)."""
     with contextlib.suppress(OSError):
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 

@@ -364,3 +364,24 @@ async def test_forward_publishes_counters_and_rates_about_once_a_second_while_by
                 assert (last.connections_total, last.connections_active) == (1, 0)
                 assert cnode.forwards()[0].rate_up == cnode.forwards()[0].rate_down == 0
         nursery.cancel_scope.cancel()
+
+
+async def test_a_forward_that_cannot_reach_its_peer_resets_the_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One attempt, no back-off: the forward gives up at once.
+    monkeypatch.setattr("app.engine.forwards.RETRY_DELAYS", ())
+    server, client = await _pair(tmp_path, 9)
+    async with open_node(load_config(client.config_path), client.identity) as cnode:
+        async with open_node(load_config(server.config_path), server.identity) as snode:
+            await cnode.connect(server.peer_id, [snode.status().listen_addresses[0]])
+            fwd = await cnode.open_forward(server.peer_id, "echo", "127.0.0.1:0")
+            port = int(fwd.listen_address.rsplit(":", 1)[1])
+        # The peer is gone. A client waiting for the server to speak first (ssh, SMTP) has sent
+        # nothing: a clean close would read as the server hanging up; it must see a broken
+        # connection (one that sent something gets a reset anyway: its bytes were never read).
+        stream = await trio.open_tcp_stream("127.0.0.1", port)
+        async with stream:
+            with trio.fail_after(30), pytest.raises(trio.BrokenResourceError):
+                await stream.receive_some(10)
+        assert cnode.forwards()[0].last_error_code == "peer-unreachable"

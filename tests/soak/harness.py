@@ -602,7 +602,11 @@ class Soak:
                 for f in self.faults
             ):
                 report.cut_by_faults += 1
-                report.stalls += e["err"].startswith("stall")
+                stalled = e["err"].startswith("stall")
+                report.stalls += stalled
+                # One that had carried bytes hung on a broken path; one that never got a byte
+                # waited (accepted, or its stream being opened) for the path to come back.
+                report.stalls_in_flight += stalled and e["t1"] is not None
             else:
                 report.unexpected_errors += 1
                 report.bytes_lost += missing
@@ -660,6 +664,7 @@ class Report:
     corrupt: int = 0
     cut_by_faults: int = 0
     stalls: int = 0
+    stalls_in_flight: int = 0  # stalls of connections that had carried bytes (soak finding 2)
     unexpected_errors: int = 0
     rss_growth_pct: float = 0.0
     fd_growth: int = 0
@@ -697,6 +702,7 @@ class Report:
             "attempts": self.attempts,
             "cut_by_faults": self.cut_by_faults,
             "stalls": self.stalls,
+            "stalls_in_flight": self.stalls_in_flight,
             "unexpected_errors": self.unexpected_errors,
             "corrupt": self.corrupt,
             "faults": {str(i) + ":" + str(f.fault): f.recover_s for i, f in enumerate(self.faults)},
@@ -708,7 +714,8 @@ class Report:
             f"soak: {self.duration_s:.0f} s, {len(self.faults)} faults",
             f"  connections: {self.attempts} opened, {self.connections} completed with every byte "
             f"verified, {self.cut_by_faults} cut by a fault (ended with an error; {self.stalls} "
-            f"of them by the stall timeout), {self.unexpected_errors} other errors",
+            f"of them by the stall timeout, {self.stalls_in_flight} of those after carrying "
+            f"bytes), {self.unexpected_errors} other errors",
             f"  bytes verified: {self.bytes_verified:,}; lost: {self.bytes_lost:,}; silent "
             f"truncations: {self.silent_truncations}; corrupt: {self.corrupt}",
         ]
