@@ -9,9 +9,11 @@ boundary, so feature code catches only our error types, and dials a peer's LAN a
 from __future__ import annotations
 
 import contextlib
+import copy
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
 
@@ -35,7 +37,7 @@ from app.core.ids.names import service_protocol_id, validate_service_name
 from app.engine import compat
 from app.engine.dht import PeerDHT
 from app.engine.peerbook import PeerBook
-from app.engine.relayclient import PeerNotAtRelayError, RelayClient
+from app.engine.relayclient import PeerNotAtRelayError, RelayClient, RelayUnreachableError
 from app.engine.settings import SettingsStore
 from app.engine.splice import (
     connection_broke,
@@ -50,10 +52,15 @@ __all__ = ["DIAL_TIMEOUT", "Dialer", "Route", "Target", "is_circuit", "is_closin
 log = logging.getLogger("peerup.engine.dialer")
 
 DIAL_TIMEOUT = 10.0
+# A caller waiting for another's dial of the same peer: the dial ends within DIAL_TIMEOUT (its race
+# is cancelled then); the rest is slack for a loaded machine.
+SHARED_DIAL_WAIT = DIAL_TIMEOUT + 5.0
 RELAY_HEAD_START = 0.25
-# A relay that could not reach the peer (it was just reserving again: its network changed, its
-# daemon restarted) is asked again after these pauses while a direct dial keeps the race open.
-RELAY_RETRY_DELAYS = (0.5, 1.0, 2.0)
+# A relay that could not be reached (it is restarting) or could not reach the peer (the peer was
+# just reserving again: its network changed, its daemon or the relay restarted) is asked again
+# after these pauses, then every last one, while a direct dial or the lookup keeps the race open:
+# the race ends on the relay's first good answer, not on a direct dial that never answers.
+RELAY_RETRY_DELAYS = (0.25, 0.5, 1.0)
 STREAM_OPEN_TIMEOUT = 15.0
 DROP_CONNECTION_TIMEOUT = 2.0
 # A peer on our subnet answers a TCP dial within milliseconds; a stale LAN address (the peer
@@ -62,6 +69,9 @@ LAN_DIAL_TIMEOUT = 3.0
 
 
 Route = tuple[multiaddr.Multiaddr, ID]  # a relay's address and peer ID
+
+# Relay failures worth asking again in a moment (see RELAY_RETRY_DELAYS).
+_RELAY_TRANSIENT = (PeerNotAtRelayError, RelayUnreachableError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,17 +222,16 @@ class _DialRace:
                 await self._relays_released.wait()
             if self._relays_released.is_set():
                 break
-        retries = iter(RELAY_RETRY_DELAYS if relayed else ())
+        retries = itertools.chain(RELAY_RETRY_DELAYS, itertools.repeat(RELAY_RETRY_DELAYS[-1]))
         while True:
             try:
                 await dial()
             except Exception as exc:  # py-libp2p raises many unrelated types for a failed dial
-                delay = next(retries, None)
                 waiting = self._direct_pending or self._lookup_pending
-                if isinstance(exc, PeerNotAtRelayError) and delay is not None and waiting:
+                if relayed and isinstance(exc, _RELAY_TRANSIENT) and waiting:
                     # The race is waiting for a slow contender anyway: this costs no time.
                     log.debug("%s to %s failed (%s); asking again", kind, self._peer, exc)
-                    await trio.sleep(delay)
+                    await trio.sleep(next(retries))
                     continue
                 # A relay dial's error already says why (RelayClient.dial); a direct one's is
                 # py-libp2p's "no addresses established a successful connection" over its cause.
@@ -268,6 +277,61 @@ class _DialRace:
                 self.errors.append("DHT: no new address found")
 
 
+@dataclass(slots=True)
+class _DialInFlight:
+    """One peer's dial in progress: set ``done`` when it ends, with its error if it failed."""
+
+    done: trio.Event = field(default_factory=trio.Event)
+    error: PeerupError | None = None
+
+
+class _DialsInFlight:
+    """One dial per peer at a time; callers that come while it runs share its outcome.
+
+    A caller that finds a dial of the peer in flight waits for it (at most
+    :data:`SHARED_DIAL_WAIT`): connected, it returns; failed, it raises the same error (a copy)
+    without dialling again: while a path is down, every forwarded connection arriving would
+    otherwise start a dial of its own the moment the previous one failed. Only a dial that ended
+    without an outcome (its caller was cancelled) lets a waiting caller dial in its place.
+    """
+
+    def __init__(self) -> None:
+        self._in_flight: dict[ID, _DialInFlight] = {}
+
+    async def run(
+        self, peer: ID, *, connected: Callable[[], bool], dial: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Return once ``peer`` is ``connected``: at once, after the dial in flight, or after
+        ``dial`` (run here when no dial of ``peer`` is in flight).
+
+        Raises:
+            PeerupError: The dial (ours or the one in flight) failed.
+            PeerUnreachableError: The dial in flight did not end within :data:`SHARED_DIAL_WAIT`.
+        """
+        while not connected():
+            shared = self._in_flight.get(peer)
+            if shared is None:
+                break
+            with trio.move_on_after(SHARED_DIAL_WAIT):
+                await shared.done.wait()
+            if shared.error is not None and not connected():
+                raise copy.copy(shared.error)  # one object raised in many tasks: tracebacks pile up
+            if not shared.done.is_set():
+                raise PeerUnreachableError(f"could not reach {peer}: the dial in progress hangs")
+        else:
+            return  # connected (by now)
+        mine = self._in_flight[peer] = _DialInFlight()
+        try:
+            await dial()
+        except PeerupError as exc:
+            mine.error = exc
+            raise
+        finally:
+            mine.done.set()
+            if self._in_flight.get(peer) is mine:
+                del self._in_flight[peer]
+
+
 class Dialer:
     """Connects to peers and opens streams to them.
 
@@ -282,7 +346,7 @@ class Dialer:
         self._host: object | None = None
         self._relay_client: RelayClient | None = None
         self._dht: PeerDHT | None = None
-        self._dialing: dict[ID, trio.Event] = {}  # peers being dialled: set when the dial ends
+        self._dials = _DialsInFlight()
 
     def start(self, host: object, relay_client: RelayClient, dht: PeerDHT | None) -> None:
         """Dial with ``host`` from now on (the node calls this once its host exists)."""
@@ -352,10 +416,10 @@ class Dialer:
         """Connect to a peer unless connected: direct dials, relay circuits and, when no direct
         address is known, a DHT lookup race; the first connection wins (see :class:`_DialRace`).
 
-        Concurrent calls for one peer share a dial: the forwarded connections of a client all
-        finding the peer's connection gone (its relay restarted, its network changed) would
-        otherwise each race their own, and the peer refuses connections beyond its per-peer
-        limit. A call that waited and still finds no connection dials itself.
+        One dial per peer at a time (see :class:`_DialsInFlight`): the forwarded connections of a
+        client all finding the peer's connection gone (its relay restarted, its network changed)
+        wait for the dial in flight and share its outcome, instead of each racing its own (a herd
+        of SYNs to an address that never answers, circuits beyond the peer's per-peer limit).
 
         Raises:
             PeerUnreachableError: no address of the peer is known (given, learned, configured or
@@ -363,20 +427,11 @@ class Dialer:
         """
         host = self.require_host()
         network = host.get_network()  # type: ignore[attr-defined]
-        peer = target.peer_id
-        pending = self._dialing.get(peer)
-        if pending is not None:
-            with trio.move_on_after(DIAL_TIMEOUT):
-                await pending.wait()
-        if network.get_connections(peer):
-            return
-        done = self._dialing[peer] = trio.Event()
-        try:
-            await self._dial(host, network, target)
-        finally:
-            done.set()
-            if self._dialing.get(peer) is done:
-                del self._dialing[peer]
+        await self._dials.run(
+            target.peer_id,
+            connected=lambda: bool(network.get_connections(target.peer_id)),
+            dial=partial(self._dial, host, network, target),
+        )
 
     async def _dial(self, host: Any, network: Any, target: Target) -> None:
         """One dial race to ``target`` (see :meth:`ensure_connected`)."""

@@ -7,7 +7,9 @@ connections, and dials through a relay (a CONNECT, then the normal Noise+yamux u
 relayed stream). A reservation is trusted only while the connection it was made on lives: when
 that connection closes (the relay restarted, our network changed) it is dropped at once and made
 again at once, then with a jittered back-off from 0.5 s doubling to 30 s (a restarted relay is not
-met by all its clients in the same instant); a held one is renewed at 80 % of its time.
+met by all its clients in the same instant) — to 1 s only, for a minute, after losing one that had
+lasted (:data:`RESERVE_BACKOFF_LOST`: a relay restarting is back in seconds, and peers dialling us
+through it need our reservation then); a held one is renewed at 80 % of its time.
 
 The limits a relay grants (``Limit {duration, data}``) are kept: the reservation's on its
 :class:`RelayState`, each relayed connection's (the CONNECT reply's, the STOP CONNECT's) in
@@ -76,13 +78,24 @@ RESERVE_BACKOFF_MIN = 0.5
 RESERVE_BACKOFF_MAX = 30.0
 # A reservation that lived this long before its connection closed starts the back-off afresh;
 # a relay that accepts and then hangs up at once is retried ever more slowly.
-RESERVE_STABLE = 30.0
+RESERVE_STABLE = 10.0
+# A relay that held our reservation that long until its connection closed is most likely
+# restarting (or our network changed): for this long after the loss the back-off doubles only up
+# to RESERVE_BACKOFF_LOST, so the reservation is back within about a second of the relay (peers
+# dialling us through it wait for that); the jitter still spreads its clients' attempts.
+RESERVE_LOST_WINDOW = 60.0
+RESERVE_BACKOFF_LOST = 1.0
 # A held reservation is renewed when this share of its time has passed.
 RENEW_AT = 0.8
 
 
 class PeerNotAtRelayError(PeerUnreachableError):
     """The relay answered, but has no reservation of the peer or could not reach it (yet)."""
+
+
+class RelayUnreachableError(PeerUnreachableError):
+    """The relay itself could not be reached or broke off (refused, reset, timed out): it may be
+    restarting, or our network changing."""
 
 
 @dataclass(slots=True)
@@ -101,6 +114,7 @@ class RelayState:
     granted_at: float = -math.inf  # trio clock: when the reservation was made
     retry_at: float = 0.0  # trio clock: when an unheld relay is tried next
     backoff: float = RESERVE_BACKOFF_MIN
+    lost_at: float = -math.inf  # trio clock: when a stable reservation's connection closed
     limit: CircuitLimit | None = None  # what circuits to us get (None: unlimited)
 
     def circuit_address(self) -> multiaddr.Multiaddr:
@@ -253,6 +267,7 @@ class RelayClient:
             relay.muxed = None
             if now - relay.granted_at >= RESERVE_STABLE:
                 relay.backoff = RESERVE_BACKOFF_MIN
+                relay.lost_at = now
             relay.retry_at = now + random.uniform(0, relay.backoff)
             if relay.expires > self._clock():
                 relay.expires = 0.0
@@ -400,8 +415,11 @@ class RelayClient:
         relay.expires = 0.0
         relay.muxed = None
         relay.error, relay.error_code = error, code
-        relay.retry_at = trio.current_time() + relay.backoff * random.uniform(0.75, 1.25)
-        relay.backoff = min(relay.backoff * 2, RESERVE_BACKOFF_MAX)
+        now = trio.current_time()
+        relay.retry_at = now + relay.backoff * random.uniform(0.75, 1.25)
+        lost_lately = now - relay.lost_at < RESERVE_LOST_WINDOW
+        most = RESERVE_BACKOFF_LOST if lost_lately else RESERVE_BACKOFF_MAX
+        relay.backoff = min(relay.backoff * 2, most)
 
     async def confirm_public_now(self) -> None:
         """Ask a relay that holds our reservation for a dial-back now (e.g. a port was mapped)."""
@@ -511,7 +529,7 @@ class RelayClient:
                 )
                 reply = await read_delimited_msg(stream, HopMessage)
         except Exception as exc:  # unreachable relay, protocol refused, garbage reply
-            raise PeerUnreachableError(f"relay {relay_id}: {dial_failure_text(exc)}") from exc
+            raise RelayUnreachableError(f"relay {relay_id}: {dial_failure_text(exc)}") from exc
         if reply.type != HopMessage.STATUS or reply.status != OK:
             await close_quietly(stream)
             reason = {

@@ -24,6 +24,7 @@ from typing import Final
 
 from app.engine.compat import (
     identify_agent_version,
+    identify_once_per_peer,
     identify_tells_all,
     mdns_wildcard,
     noise_write_per_message,
@@ -136,6 +137,7 @@ DEFECTS: Final[dict[str, str]] = {
     "IDENTIFY-AGENT-VERSION": "identify_agent_version",
     "IDENTIFY-NO-EVENT": "identify_agent_version",
     "IDENTIFY-TELLS-ALL": "identify_tells_all",
+    "IDENTIFY-ONCE-PER-PEER": "identify_once_per_peer",
     "LISTENER-LEAK": "listener_leak",
     "NEGOTIATION-UNTYPED": "negotiation_untyped",
     "SWARM-ONE-ADDR-PER-CLASS": "swarm_one_addr_per_class",
@@ -169,6 +171,7 @@ def install() -> None:
     yamux_credit_per_read.install()
     identify_agent_version.install()
     identify_tells_all.install()
+    identify_once_per_peer.install()
     _installed = True
 
 

@@ -7,6 +7,7 @@ starts when and who wins. The same race over real nodes is in tests/integration/
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Awaitable, Callable, Sequence
 
 import multiaddr
@@ -25,7 +26,7 @@ from app.engine.dialer import (
     Route,
     _DialRace,
 )
-from app.engine.relayclient import PeerNotAtRelayError
+from app.engine.relayclient import PeerNotAtRelayError, RelayUnreachableError
 
 pytestmark = pytest.mark.trio
 
@@ -275,3 +276,42 @@ async def test_a_relay_without_the_peer_is_not_asked_again_when_nothing_else_is_
     assert not race.won
     assert len(dialer.started) == 1
     assert race.errors == [f"relay {RELAY}: relay {RELAY}: the peer has no reservation"]
+
+
+class RestartingRelay(Dialer):
+    """A relay that is not there (refused) until ``back_at`` s into the race, then connects."""
+
+    def __init__(self, back_at: float) -> None:
+        super().__init__(direct=DIAL_TIMEOUT * 2, relay=0.01)
+        self._back_at = back_at
+        self._t0 = trio.current_time()
+
+    async def relay_dial(self, relay_addr: multiaddr.Multiaddr, relay_id: ID, peer: ID) -> None:
+        self.started.append((f"relay {relay_id}", trio.current_time()))
+        await trio.sleep(0.01)
+        if trio.current_time() - self._t0 < self._back_at:
+            raise RelayUnreachableError(f"relay {relay_id}: connection refused")
+
+
+async def test_a_restarting_relay_is_asked_again_while_a_direct_dial_hangs(
+    autojump_clock: MockClock,
+) -> None:
+    # The relay is back 4 s into the race, the direct address (a symmetric NAT's) never answers:
+    # the race is won within the longest retry pause of the relay's return, not at DIAL_TIMEOUT.
+    dialer = RestartingRelay(back_at=4.0)
+    race = _race(dialer, [CONFIGURED])
+    t0 = trio.current_time()
+    await race.run([DIRECT], [CONFIGURED], None)
+    assert race.won
+    assert 4.0 < trio.current_time() - t0 <= 4.0 + RELAY_RETRY_DELAYS[-1] + 0.05
+    relay_starts = [t - t0 for what, t in dialer.started if what.startswith("relay")]
+    gaps = [round(b - a, 2) for a, b in itertools.pairwise(relay_starts)]
+    assert all(gap <= RELAY_RETRY_DELAYS[-1] + 0.01 for gap in gaps), gaps
+
+
+async def test_a_relay_that_refuses_us_is_not_asked_again(autojump_clock: MockClock) -> None:
+    dialer = Dialer(direct=DIAL_TIMEOUT * 2, relay=0.01, error="the relay is at its limits")
+    race = _race(dialer, [CONFIGURED])
+    await race.run([DIRECT], [CONFIGURED], None)
+    assert not race.won
+    assert [what for what, _ in dialer.started] == [f"direct {DIRECT}", f"relay {RELAY}"]

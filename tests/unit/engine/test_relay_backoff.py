@@ -15,7 +15,12 @@ from libp2p.peer.id import ID
 from trio.testing import MockClock
 
 from app.engine.relay import RelayHop, RelayLimits
-from app.engine.relayclient import RelayClient
+from app.engine.relayclient import (
+    RESERVE_BACKOFF_LOST,
+    RESERVE_LOST_WINDOW,
+    RESERVE_STABLE,
+    RelayClient,
+)
 from tests.helpers.clock import TrioWallClock
 from tests.unit.engine.compat.hosts import noise_host, running
 
@@ -156,3 +161,61 @@ def relay_info(host: object) -> object:
     from libp2p.peer.peerinfo import PeerInfo
 
     return PeerInfo(host.get_id(), host.get_transport_addrs())  # type: ignore[attr-defined]
+
+
+async def test_after_losing_a_lasting_reservation_retries_stay_within_a_second_for_a_while(
+    autojump_clock: MockClock,
+) -> None:
+    # A relay that served us for a while and hung up is most likely restarting: it is asked
+    # again about every second (jittered) for RESERVE_LOST_WINDOW, so the reservation is back
+    # within about a second of the relay, then the usual back-off grows again to 30 s.
+    clock = TrioWallClock()
+    relay, client = noise_host(), noise_host()
+    policy = Policy()
+    policy.allow = True
+    RelayHop(relay, RelayLimits(reservation_ttl=TTL), may_reserve=policy, clock=clock).install()
+    async with running(relay, client), trio.open_nursery() as nursery:
+        address = f"{relay.get_transport_addrs()[0]}/p2p/{relay.get_id()}"
+        reservations = RelayClient(client, [address], clock=clock)
+        reservations.install()
+        await nursery.start(reservations.run)
+        await trio.sleep(RESERVE_STABLE + 1)
+        assert reservations.has_reservation()
+        policy.allow = False  # still starting up: it refuses for now
+        await relay.get_network().close_peer(client.get_id())
+        lost = trio.current_time()
+        await trio.sleep(RESERVE_LOST_WINDOW + 120)
+        asked = [t for t in policy.asked if t > lost]
+        early = _gaps([t for t in asked if t < lost + RESERVE_LOST_WINDOW])
+        assert len(early) > RESERVE_LOST_WINDOW / 2, early
+        assert all(g <= RESERVE_BACKOFF_LOST * 1.25 + 0.1 for g in early), early
+        late = _gaps([t for t in asked if t > lost + RESERVE_LOST_WINDOW])
+        assert late, asked
+        assert max(late) > 10, late  # growing again
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_relay_that_hangs_up_right_after_granting_is_retried_ever_more_slowly(
+    autojump_clock: MockClock,
+) -> None:
+    clock = TrioWallClock()
+    relay, client = noise_host(), noise_host()
+    policy = Policy()
+    policy.allow = True
+    RelayHop(relay, RelayLimits(reservation_ttl=TTL), may_reserve=policy, clock=clock).install()
+    async with running(relay, client), trio.open_nursery() as nursery:
+        address = f"{relay.get_transport_addrs()[0]}/p2p/{relay.get_id()}"
+        reservations = RelayClient(client, [address], clock=clock)
+        reservations.install()
+        await nursery.start(reservations.run)
+        await trio.sleep(1)
+        # Hangs up within a second of each grant, and refuses after the fourth.
+        for i in range(40):
+            if len(policy.asked) >= 4:
+                policy.allow = False
+            if reservations.has_reservation():
+                await relay.get_network().close_peer(client.get_id())
+            await trio.sleep(1 if i < 20 else 5)
+        gaps = _gaps(policy.asked)
+        assert max(gaps) > 4 * RESERVE_BACKOFF_LOST, gaps  # not the restart's quick retries
+        nursery.cancel_scope.cancel()
