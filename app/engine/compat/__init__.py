@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Final
 
 from app.engine.compat import (
+    denied_conn_scope,
     identify_agent_version,
     identify_tells_all,
     mdns_wildcard,
@@ -137,6 +138,7 @@ DEFECTS: Final[dict[str, str]] = {
     "IDENTIFY-NO-EVENT": "identify_agent_version",
     "IDENTIFY-TELLS-ALL": "identify_tells_all",
     "LISTENER-LEAK": "listener_leak",
+    "DENIED-CONN-SCOPE": "denied_conn_scope",
     "NEGOTIATION-UNTYPED": "negotiation_untyped",
     "SWARM-ONE-ADDR-PER-CLASS": "swarm_one_addr_per_class",
 }
@@ -169,6 +171,7 @@ def install() -> None:
     yamux_credit_per_read.install()
     identify_agent_version.install()
     identify_tells_all.install()
+    denied_conn_scope.install()
     _installed = True
 
 
