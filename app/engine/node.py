@@ -80,6 +80,7 @@ from app.engine.invite import InviteService, OpenInvite
 from app.engine.limitguard import LimitGuard
 from app.engine.listening import check_listen, check_listen_ports_free, listen_addresses
 from app.engine.liveconfig import LiveConfig
+from app.engine.memtrim import run_trimmer
 from app.engine.pairingctx import PairingContext
 from app.engine.paths import PathTracker
 from app.engine.peerbook import PeerBook
@@ -345,6 +346,7 @@ class Node:
                 await nursery.start(self._portmap.run, config.port_mapping)
                 nursery.start_soon(self.peerbook.watch, self.gate.drop_unauthorized)
                 await nursery.start(self._saved.run)  # the config's forwards
+                await nursery.start(run_trimmer)  # keeps RSS flat under forwarding (memtrim.py)
                 self._started_at = trio.current_time()
                 log.info("node %s listening on %s", self._peer_id, self._dialable_addresses())
                 task_status.started()

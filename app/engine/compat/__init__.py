@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Final
 
 from app.engine.compat import (
+    denied_conn_scope,
     identify_agent_version,
     identify_once_per_peer,
     identify_tells_all,
@@ -139,6 +140,7 @@ DEFECTS: Final[dict[str, str]] = {
     "IDENTIFY-TELLS-ALL": "identify_tells_all",
     "IDENTIFY-ONCE-PER-PEER": "identify_once_per_peer",
     "LISTENER-LEAK": "listener_leak",
+    "DENIED-CONN-SCOPE": "denied_conn_scope",
     "NEGOTIATION-UNTYPED": "negotiation_untyped",
     "SWARM-ONE-ADDR-PER-CLASS": "swarm_one_addr_per_class",
 }
@@ -172,6 +174,7 @@ def install() -> None:
     identify_agent_version.install()
     identify_tells_all.install()
     identify_once_per_peer.install()
+    denied_conn_scope.install()
     _installed = True
 
 
