@@ -233,8 +233,12 @@ def test_service_down_is_a_clean_close_and_an_error_count(pair: Pair) -> None:
 
 def test_unknown_service_is_reported(pair: Pair) -> None:
     fwd = open_forward(pair.client, "nosuchservice")
-    with socket.create_connection(("127.0.0.1", port_of(fwd)), timeout=30) as s:
-        assert s.recv(10) == b""
+    # The client's connection is reset (an error), not closed as if the service hung up.
+    with (
+        socket.create_connection(("127.0.0.1", port_of(fwd)), timeout=30) as s,
+        pytest.raises(ConnectionResetError),
+    ):
+        s.recv(10)
     listing = json.loads(pair.client.cli("daemon", "forwards", "--json").stdout)
     mine = next(f for f in listing if f["id"] == fwd["id"])
     assert "does not offer" in (mine["last_error"] or "")
