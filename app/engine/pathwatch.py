@@ -226,14 +226,23 @@ class PathWatch:
             await trio.sleep(self._relayed_interval if relayed else self._interval)
 
     async def _probe_answered(self, peer: ID, conn: INetConn, *, relayed: bool) -> bool:
-        """One probe; False if it got no answer in time (an error is an answer)."""
+        """One probe; False if it got no answer in time (an error is an answer).
+
+        A connection that received bytes meanwhile is alive: its ping waited behind a transfer
+        (one busy process carries many streams), and closing it would cut them all.
+        """
         self._probes += 1
         self._relayed_probes += relayed
+        received = compat.received_bytes(conn)
         with trio.move_on_after(self._relayed_timeout if relayed else self._timeout) as scope:
             try:
                 self.record_rtt(conn.muxed_conn, await probe(self._host, conn))
             except Exception as exc:  # an answer of any kind, or a closing connection: not dead
                 log.debug("probe to %s ended: %s", peer, exc)
+        receiving = received is not None and (compat.received_bytes(conn) or 0) > received
+        if scope.cancelled_caught and receiving:
+            log.debug("probe to %s unanswered, but the connection is receiving", peer)
+            return True
         return not scope.cancelled_caught or _is_closed(conn)
 
     async def _check_direct(self, peer: ID, conn: INetConn) -> None:

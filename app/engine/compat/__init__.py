@@ -67,6 +67,7 @@ from app.engine.compat.negotiation_untyped import (
 from app.engine.compat.no_peer_gate import install_peer_gate, install_stream_gate
 from app.engine.compat.plaintext_default import noise_only_security
 from app.engine.compat.swarm_one_addr_per_class import connect_each, dialable_addrs
+from app.engine.compat.tcp_small_reads import received_bytes
 from app.engine.compat.three_conns_per_peer import connection_config
 from app.engine.compat.yamux_close_blocks import abort_transport, transport_socket
 
@@ -105,6 +106,7 @@ __all__ = [
     "noise_only_security",
     "on_identified",
     "origin_of",
+    "received_bytes",
     "require_installed",
     "transport_socket",
 ]

@@ -57,3 +57,28 @@ async def test_patched_tcp_reads_serve_small_reads_from_one_socket_read() -> Non
         await client.send_eof()
         assert await tcp_small_reads._tcp_read(reader, None) == b"tail"
         assert await tcp_small_reads._tcp_read(reader, 10) == b""
+
+
+@pytest.mark.trio
+async def test_received_bytes_counts_what_a_connection_read_through_its_layers() -> None:
+    from libp2p.io.trio import TrioTCPStream
+
+    client, server = await _tcp_pair()
+    reader = TrioTCPStream(server)
+
+    class Layer:  # how a swarm connection holds its TCP stream (muxed_conn.secured_conn.conn…)
+        def __init__(self, **attrs: object) -> None:
+            self.__dict__.update(attrs)
+
+    conn = Layer(muxed_conn=Layer(secured_conn=Layer(conn=reader)))
+    async with client, server:
+        assert tcp_small_reads.received_bytes(conn) is None  # nothing read yet
+        await client.send_all(b"x" * 100)
+        await trio.sleep(0.05)
+        assert await tcp_small_reads._tcp_read(reader, 10) == b"x" * 10
+        assert tcp_small_reads.received_bytes(conn) == 100  # one socket read of all of it
+        await client.send_all(b"y" * 20)
+        assert await tcp_small_reads._tcp_read(reader, 100) == b"x" * 90
+        assert len(await tcp_small_reads._tcp_read(reader, 100)) == 20
+        assert tcp_small_reads.received_bytes(conn) == 120
+    assert tcp_small_reads.received_bytes(Layer(muxed_conn=None)) is None  # no TCP stream
